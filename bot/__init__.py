@@ -1,0 +1,1 @@
+"""Weerbaar: a Matrix chat-ops bot for an ICT-continuity taskforce."""

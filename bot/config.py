@@ -1,0 +1,167 @@
+"""Settings: a TOML config file plus ``WEERBAAR_*`` environment variables.
+
+Environment variables win over the file; nested fields use a double underscore,
+e.g. ``WEERBAAR_MATRIX__ACCESS_TOKEN``. Secrets are ``SecretStr`` so they never
+appear in reprs or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.i18n import Language
+
+CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
+
+
+class MatrixSettings(BaseModel):
+    """How the bot reaches its homeserver."""
+
+    model_config = {"extra": "forbid"}
+
+    homeserver: str = Field(
+        description="Base URL of the homeserver, e.g. https://matrix.example.org"
+    )
+    user_id: str = Field(description="The bot's full Matrix id, e.g. @weerbaar:example.org")
+    access_token: SecretStr | None = Field(
+        default=None, description="Access token of the bot's device (preferred in production)"
+    )
+    password: SecretStr | None = Field(
+        default=None, description="Password; used to log in with device_id when no token is set"
+    )
+    device_id: str = Field(default="WEERBAAR", description="Fixed device id of the bot")
+    coordination_room: str = Field(description="Room id of the taskforce's coordination room")
+
+    @field_validator("user_id")
+    @classmethod
+    def _looks_like_user_id(cls, value: str) -> str:
+        if not (value.startswith("@") and ":" in value):
+            raise ValueError("must look like @name:server")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_credentials(self) -> MatrixSettings:
+        if self.access_token is None and self.password is None:
+            raise ValueError("set either access_token or password")
+        return self
+
+
+class IntakeSettings(BaseModel):
+    """The HTTP intake for alerts."""
+
+    model_config = {"extra": "forbid"}
+
+    host: str = Field(default="127.0.0.1", description="Address the HTTP intake listens on")
+    port: int = Field(default=8470, ge=0, le=65535, description="Port (0 picks a free one)")
+    hmac_secret: SecretStr = Field(description="Shared secret for the HMAC-SHA256 signature")
+    max_body_bytes: int = Field(default=256 * 1024, gt=0, description="Largest accepted body")
+    max_clock_skew_seconds: int = Field(
+        default=300, gt=0, description="Signed requests older or newer than this are refused"
+    )
+
+
+class StorageSettings(BaseModel):
+    """Where the bot keeps its state."""
+
+    model_config = {"extra": "forbid"}
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default sqlite+aiosqlite in the data directory",
+    )
+    auto_upgrade: bool = Field(default=True, description="Run database migrations on start")
+
+
+class Settings(BaseSettings):
+    """All settings of one Weerbaar instance."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WEERBAAR_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    matrix: MatrixSettings
+    intake: IntakeSettings
+    storage: StorageSettings = StorageSettings()
+    taskforce: list[str] = Field(
+        min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
+    )
+    language: Language = Field(
+        default="nl", description="Language of messages not tied to a command"
+    )
+    timezone: str = Field(default="Europe/Amsterdam", description="Time zone for times shown")
+    data_dir: Path = Field(default=Path("data"), description="Directory for the database and files")
+    playbooks_dir: Path = Field(
+        default=Path("playbooks"), description="Directory of YAML playbooks"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def database_url(self) -> str:
+        """The configured database URL, or SQLite in the data directory."""
+        if self.storage.url:
+            return self.storage.url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'weerbaar.db').resolve()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_ENV_VAR)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line naming it."""
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Load settings from ``config_file`` (or ``$WEERBAAR_CONFIG``) and the environment.
+
+    Raises ConfigError with one line per problem, each naming the setting.
+    """
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+        os.environ[CONFIG_ENV_VAR] = str(config_file)
+    elif (env_file := os.environ.get(CONFIG_ENV_VAR)) and not Path(env_file).is_file():
+        raise ConfigError(f"config file not found: {env_file} (from {CONFIG_ENV_VAR})")
+    try:
+        return Settings()  # values come from the config file and environment
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per invalid setting: dotted name, problem and the environment variable."""
+    lines = []
+    for error in exc.errors(include_input=False):
+        name = ".".join(str(part) for part in error["loc"]) or "(settings)"
+        env = "WEERBAAR_" + "__".join(str(part).upper() for part in error["loc"])
+        lines.append(f"setting {name}: {error['msg']} (config file or {env})")
+    return "\n".join(lines)

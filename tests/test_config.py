@@ -1,0 +1,91 @@
+"""Settings: file plus environment, one clear line per problem, secrets hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+GOOD = """
+taskforce = ["@alice:example.org"]
+
+[matrix]
+homeserver = "https://matrix.example.org"
+user_id = "@weerbaar:example.org"
+access_token = "syt_very_secret"
+coordination_room = "!room:example.org"
+
+[intake]
+hmac_secret = "hmac-very-secret"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("WEERBAAR_"):
+            monkeypatch.delenv(name)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "weerbaar.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_complete_file_loads_with_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.language == "nl"
+    assert settings.intake.max_body_bytes == 256 * 1024
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.storage.auto_upgrade
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEERBAAR_LANGUAGE", "en")
+    monkeypatch.setenv("WEERBAAR_INTAKE__PORT", "9999")
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.language == "en"
+    assert settings.intake.port == 9999
+
+
+def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD))
+    shown = repr(settings) + str(settings.model_dump())
+    assert "syt_very_secret" not in shown
+    assert "hmac-very-secret" not in shown
+
+
+def test_each_missing_or_invalid_setting_is_named_on_one_line(tmp_path: Path) -> None:
+    broken = GOOD.replace('hmac_secret = "hmac-very-secret"', "port = 99999").replace(
+        'user_id = "@weerbaar:example.org"', 'user_id = "weerbaar"'
+    )
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, broken))
+    lines = str(error.value).splitlines()
+    assert len(lines) == 3
+    assert any(line.startswith("setting intake.hmac_secret: Field required") for line in lines)
+    assert any(line.startswith("setting intake.port:") for line in lines)
+    assert any(
+        line.startswith("setting matrix.user_id:") and "WEERBAAR_MATRIX__USER_ID" in line
+        for line in lines
+    )
+
+
+def test_credentials_and_time_zone_are_checked(tmp_path: Path) -> None:
+    text = GOOD.replace('access_token = "syt_very_secret"', "").replace(
+        "taskforce =", 'timezone = "Mars/Olympus"\ntaskforce ='
+    )
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, text))
+    assert "set either access_token or password" in str(error.value)
+    assert "unknown time zone 'Mars/Olympus'" in str(error.value)
+
+
+def test_a_missing_config_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml")
