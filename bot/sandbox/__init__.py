@@ -1,0 +1,1 @@
+"""Throwaway Matrix homeservers for `weerbaar sandbox` and the test-suite."""
