@@ -1,0 +1,1 @@
+"""Alerts: incoming observations about suppliers."""

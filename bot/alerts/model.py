@@ -1,0 +1,32 @@
+"""The validated shape of an alert, whatever source it came from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+
+class Severity(StrEnum):
+    """The taskforce's shared severity scale; S1 is the most severe."""
+
+    S1 = "S1"
+    S2 = "S2"
+    S3 = "S3"
+    S4 = "S4"
+
+
+class IncomingAlert(BaseModel):
+    """An alert as accepted from any source, before it is stored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    supplier: str = Field(min_length=1, max_length=200, description="Supplier concerned")
+    title: str = Field(min_length=1, max_length=500, description="One-line summary")
+    severity: Severity = Field(default=Severity.S3, description="S1 (most severe) to S4")
+    details: str = Field(default="", max_length=20_000, description="Free-text details")
+    links: list[HttpUrl] = Field(default_factory=list, max_length=20, description="Related URLs")
+    external_id: str | None = Field(
+        default=None, max_length=500, description="The source's own id for this alert"
+    )
+    source: str = Field(default="generic", min_length=1, max_length=64, description="Origin")

@@ -1,0 +1,163 @@
+"""The ``weerbaar`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import Language
+from bot.storage.db import Database
+
+app = typer.Typer(
+    help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
+alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(playbook_app, name="playbook")
+app.add_typer(alert_app, name="alert")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML config file (default: $WEERBAAR_CONFIG)"),
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # nio logs every request and response body at INFO; those can hold message text.
+    logging.getLogger("nio").setLevel(logging.WARNING)
+
+
+@app.command()
+def run(config: ConfigOption = None, verbose: bool = False) -> None:
+    """Run the bot against the configured homeserver until stopped (Ctrl-C or SIGTERM)."""
+    from bot.app import StartupError, Weerbaar
+
+    settings = _settings(config)
+    _setup_logging(verbose)
+    try:
+        asyncio.run(Weerbaar(settings).run_until_signalled())
+    except StartupError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def sandbox(
+    directory: Annotated[
+        Path | None, typer.Option(help="Keep the sandbox here (default: a temporary folder)")
+    ] = None,
+    playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+    verbose: bool = False,
+) -> None:
+    """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
+    from bot.sandbox.run import run_sandbox
+
+    _setup_logging(verbose)
+    asyncio.run(run_sandbox(directory, playbooks.resolve()))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Bring the database schema up to date."""
+    from bot.storage.migrate import upgrade
+
+    settings = _settings(config)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def _upgrade() -> None:
+        db = Database(settings.database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(_upgrade())
+    typer.echo("database is up to date")
+
+
+@playbook_app.command("validate")
+def playbook_validate(
+    paths: Annotated[list[Path], typer.Argument(help="Playbook files or directories")],
+) -> None:
+    """Validate playbooks; prints file:line: field: problem and exits 1 on any error."""
+    from bot.playbooks.loader import validate_paths
+
+    issues = validate_paths(paths)
+    for issue in issues:
+        typer.echo(str(issue), err=True)
+    if issues:
+        typer.echo(f"{len(issues)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo("all playbooks are valid")
+
+
+@app.command()
+def report(
+    situation: Annotated[int, typer.Argument(help="Situation (incident) id")],
+    format: Annotated[str, typer.Option("--format", "-f", help="Output format: md")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
+    ] = None,
+    lang: Annotated[Language | None, typer.Option(help="nl or en (default: configured)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the decision log of a situation."""
+    from bot.reports.cli import write_report
+
+    if format not in ("md", "markdown"):
+        typer.echo(f"weerbaar: unknown format {format!r}; supported: md", err=True)
+        raise typer.Exit(2)
+    settings = _settings(config)
+    try:
+        document = asyncio.run(write_report(settings, situation, lang or settings.language))
+    except LookupError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@alert_app.command("send")
+def alert_send(
+    supplier: Annotated[str, typer.Option(help="Supplier concerned")],
+    title: Annotated[str, typer.Option(help="One-line summary")],
+    severity: Annotated[str, typer.Option(help="S1 (most severe) to S4")] = "S3",
+    details: Annotated[str, typer.Option(help="Free-text details")] = "",
+    url: Annotated[str | None, typer.Option(help="Intake URL (default: from config)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send a signed alert to the intake, as a monitoring system would."""
+    from bot.intake.client import send_alert
+
+    settings = _settings(config)
+    intake = settings.intake
+    target = url or f"http://{intake.host}:{intake.port}/alerts"
+    alert = {"supplier": supplier, "title": title, "severity": severity, "details": details}
+    secret = intake.hmac_secret.get_secret_value().encode()
+    status, reply = asyncio.run(send_alert(target, secret, alert))
+    typer.echo(f"{status} {reply}")
+    if status >= 300:
+        raise typer.Exit(1)

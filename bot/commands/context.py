@@ -1,0 +1,47 @@
+"""What a command handler gets: who asked, where, and the services to act with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot import i18n
+from bot.commands.registry import Registry
+from bot.i18n import Language
+from bot.matrix.content import file_content, text_content
+from bot.services import Services
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """One command invocation inside its transaction."""
+
+    services: Services
+    registry: Registry
+    sender: str
+    room_id: str
+    event_id: str
+    lang: Language
+    timezone: str
+
+    def text(self, key: str, **params: Any) -> str:
+        """Catalogue text in the command's language."""
+        return i18n.text(key, self.lang, **params)
+
+    def html(self, key: str, **params: Any) -> str:
+        """Catalogue HTML in the command's language, parameters escaped."""
+        return i18n.html(key, self.lang, **params)
+
+    async def reply(self, plain: str, html: str | None = None) -> None:
+        """Answer in the command's room, as a reply to the command."""
+        await self.services.outbox.post(
+            self.room_id, text_content(plain, html, reply_to=self.event_id)
+        )
+
+    async def reply_file(self, filename: str, mimetype: str, data: bytes) -> None:
+        """Upload ``data`` as a file into the command's room, as a reply to the command."""
+        await self.services.outbox.post(
+            self.room_id,
+            file_content(filename, mimetype, len(data), reply_to=self.event_id),
+            attachment=data,
+        )

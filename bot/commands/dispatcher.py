@@ -1,0 +1,110 @@
+"""Turning a chat message into exactly one command execution and its reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot import i18n
+from bot.commands.context import CommandContext
+from bot.commands.registry import Command, Registry, UsageError, parse_invocation
+from bot.errors import DomainError
+from bot.i18n import Language
+from bot.matrix.content import text_content
+from bot.services import ServiceFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A text message someone sent in a room the bot is in."""
+
+    event_id: str
+    room_id: str
+    sender: str
+    body: str
+
+
+class CommandDispatcher:
+    """Authorises, de-duplicates and runs commands; every outcome is a reply."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        factory: ServiceFactory,
+        taskforce: Collection[str],
+        default_language: Language,
+        timezone: str,
+    ) -> None:
+        self._registry = registry
+        self._factory = factory
+        self._taskforce = frozenset(taskforce)
+        self._default_language = default_language
+        self._timezone = timezone
+
+    async def handle(self, message: IncomingMessage) -> None:
+        """Handle ``message`` if it is a command and was not handled before."""
+        invocation = parse_invocation(message.body)
+        if invocation is None:
+            return
+        word, arguments = invocation
+        resolved = self._registry.resolve(word)
+        try:
+            async with self._factory.transaction() as services:
+                # Claimed in the same transaction as the command's effects and reply, so a
+                # crash either leaves all of them or none: the command runs exactly once.
+                if not await services.handled_events.claim(message.event_id, message.room_id):
+                    return
+                lang = resolved[1] if resolved else self._default_language
+                context = CommandContext(
+                    services=services,
+                    registry=self._registry,
+                    sender=message.sender,
+                    room_id=message.room_id,
+                    event_id=message.event_id,
+                    lang=lang,
+                    timezone=self._timezone,
+                )
+                if message.sender not in self._taskforce:
+                    log.warning(
+                        "refused command %s from non-member %s in %s",
+                        word,
+                        message.sender,
+                        message.room_id,
+                    )
+                    await context.reply(context.text("error.not_authorised", sender=message.sender))
+                elif resolved is None:
+                    # The language cannot be told from an unknown word: answer in both.
+                    await context.reply(
+                        i18n.text_in_both("error.unknown_command", lang, command="!" + word)
+                    )
+                else:
+                    await self._run(resolved[0], context, arguments)
+        except Exception:
+            log.exception("command %s (%s) failed", word, message.event_id)
+            await self._report_failure(message, word, resolved)
+
+    async def _run(self, command: Command, context: CommandContext, arguments: str) -> None:
+        session = context.services.session
+        try:
+            # A savepoint: a refused command leaves nothing behind but its reply.
+            async with session.begin_nested():
+                await command.handler(context, arguments)
+        except UsageError as exc:
+            usage = context.text("usage", usage=command.usage_line(context.lang))
+            await context.reply(f"{usage}\n{exc}" if str(exc) else usage)
+        except DomainError as exc:
+            await context.reply(context.text(exc.key, **exc.params))
+
+    async def _report_failure(
+        self, message: IncomingMessage, word: str, resolved: tuple[Command, Language] | None
+    ) -> None:
+        lang = resolved[1] if resolved else self._default_language
+        reply = i18n.text("error.internal", lang, command="!" + word, ref=message.event_id)
+        async with self._factory.transaction() as services:
+            if await services.handled_events.claim(message.event_id, message.room_id):
+                await services.outbox.post(
+                    message.room_id, text_content(reply, reply_to=message.event_id)
+                )

@@ -1,0 +1,1 @@
+"""The HTTP intake: signed webhooks in, alerts stored and announced."""

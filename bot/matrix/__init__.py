@@ -1,0 +1,1 @@
+"""Matrix transport: the raising client, the durable outbox, the sync loop and room adapters."""

@@ -1,0 +1,40 @@
+"""Building Matrix event contents for the bot's messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nh3
+
+HTML_FORMAT = "org.matrix.custom.html"
+
+
+def text_content(
+    plain: str, html: str | None = None, *, reply_to: str | None = None
+) -> dict[str, Any]:
+    """A notice with a plain-text body and optional HTML, optionally replying to an event.
+
+    The HTML is sanitised here, once, so no caller can send unsafe markup.
+    """
+    content: dict[str, Any] = {"msgtype": "m.notice", "body": plain}
+    if html is not None:
+        content["format"] = HTML_FORMAT
+        content["formatted_body"] = nh3.clean(html)
+    if reply_to is not None:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+    return content
+
+
+def file_content(
+    filename: str, mimetype: str, size: int, *, reply_to: str | None = None
+) -> dict[str, Any]:
+    """An m.file message; the outbox adds the ``url`` after uploading the bytes."""
+    content: dict[str, Any] = {
+        "msgtype": "m.file",
+        "body": filename,
+        "filename": filename,
+        "info": {"mimetype": mimetype, "size": size},
+    }
+    if reply_to is not None:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+    return content

@@ -1,0 +1,178 @@
+"""The durable outbox: every message is stored first, then delivered until confirmed.
+
+Each row carries a transaction id; the homeserver de-duplicates ``PUT .../send/{txnId}``
+per device, so a crash between sending and marking the row sent re-sends with the same
+id after a restart and the room still shows the message once. Rows of one room are
+delivered strictly in order: a failing row holds back the rows behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.matrix.client import MatrixClient, MatrixError
+from bot.storage.db import Database
+from bot.storage.models import OutboxRecord
+
+log = logging.getLogger(__name__)
+
+MESSAGE_EVENT = "m.room.message"
+
+
+class Outbox:
+    """Queues messages inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession, clock: Clock, on_commit: Callable[[], None]) -> None:
+        self._session = session
+        self._clock = clock
+        self._on_commit = on_commit
+        self._hooked = False
+
+    async def post(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        *,
+        attachment: bytes | None = None,
+        event_type: str = MESSAGE_EVENT,
+    ) -> OutboxRecord:
+        """Queue ``content`` for ``room_id``; it is sent once the transaction commits."""
+        record = OutboxRecord(
+            room_id=room_id,
+            txn_id=uuid.uuid4().hex,
+            event_type=event_type,
+            content=content,
+            attachment=attachment,
+            created_at=self._clock.now(),
+            attempts=0,
+        )
+        self._session.add(record)
+        await self._session.flush()
+        if not self._hooked:
+            # Wake the sender only after commit: before that it could not see the row.
+            event.listen(self._session.sync_session, "after_commit", self._wake, once=True)
+            self._hooked = True
+        return record
+
+    def _wake(self, _session: Any) -> None:
+        self._on_commit()
+
+
+class Backoff:
+    """Capped exponential backoff with full jitter."""
+
+    def __init__(self, base: float = 0.5, cap: float = 60.0) -> None:
+        self.base = base
+        self.cap = cap
+        self.failures = 0
+
+    def next_delay(self, retry_after_ms: int | None = None) -> float:
+        """Seconds to wait before the next try; honours the server's retry_after_ms."""
+        self.failures += 1
+        if retry_after_ms is not None:
+            return retry_after_ms / 1000
+        ceiling = min(self.cap, self.base * 2 ** (self.failures - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        """Forget earlier failures after a success."""
+        self.failures = 0
+
+
+class OutboxSender:
+    """Delivers queued messages in order, retrying until the homeserver confirms them."""
+
+    def __init__(
+        self, db: Database, client: MatrixClient, clock: Clock, poll_interval: float = 5.0
+    ) -> None:
+        self._db = db
+        self._client = client
+        self._clock = clock
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+        self._backoff = Backoff()
+        self._failing = False
+
+    def wake(self) -> None:
+        """Tell the sender that new rows were committed."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Deliver forever; cancel the task to stop."""
+        while True:
+            self._wakeup.clear()
+            delay = await self.deliver_pending()
+            if delay is None:
+                # Poll as well as wait for a wake-up: another process may have queued rows.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+            else:
+                await asyncio.sleep(delay)
+
+    async def deliver_pending(self) -> float | None:
+        """Try every pending row once; returns a retry delay if a delivery failed."""
+        async with self._db.transaction() as session:
+            pending = list(
+                await session.scalars(
+                    select(OutboxRecord)
+                    .where(OutboxRecord.sent_at.is_(None))
+                    .order_by(OutboxRecord.id)
+                )
+            )
+        blocked_rooms: set[str] = set()
+        retry_delay: float | None = None
+        for record in pending:
+            if record.room_id in blocked_rooms:
+                continue
+            try:
+                event_id = await self._deliver(record)
+            except MatrixError as exc:
+                blocked_rooms.add(record.room_id)
+                await self._record_failure(record, exc)
+                delay = self._backoff.next_delay(exc.retry_after_ms)
+                retry_delay = delay if retry_delay is None else min(retry_delay, delay)
+                continue
+            await self._record_success(record, event_id)
+        return retry_delay
+
+    async def _deliver(self, record: OutboxRecord) -> str:
+        content = dict(record.content)
+        if record.attachment is not None:
+            content["url"] = await self._client.upload(
+                record.attachment, content["info"]["mimetype"], content["body"]
+            )
+        return await self._client.send(record.room_id, record.event_type, content, record.txn_id)
+
+    async def _record_success(self, record: OutboxRecord, event_id: str) -> None:
+        async with self._db.transaction() as session:
+            stored = await session.get(OutboxRecord, record.id)
+            if stored is not None:
+                stored.sent_at = self._clock.now()
+                stored.event_id = event_id
+                stored.attempts += 1
+                stored.attachment = None  # delivered: the bytes live in the media repository
+        self._backoff.reset()
+        if self._failing:
+            self._failing = False
+            log.info("outbox delivery recovered")
+
+    async def _record_failure(self, record: OutboxRecord, exc: MatrixError) -> None:
+        async with self._db.transaction() as session:
+            stored = await session.get(OutboxRecord, record.id)
+            if stored is not None:
+                stored.attempts += 1
+                stored.last_error = str(exc)
+        if not self._failing:
+            # Log the change of state once, not every retry.
+            self._failing = True
+            log.warning("outbox delivery failing, will retry: %s", exc)

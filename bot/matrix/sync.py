@@ -1,0 +1,145 @@
+"""The sync loop: reads new room events and invites, and hands them on in order.
+
+The sync token is stored only after every event of a batch has been handled, so a
+crash re-delivers the batch; the dispatcher's handled-event records make that harmless.
+On the very first start the bot skips the timeline: old commands are never replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nio
+
+from bot.commands.dispatcher import IncomingMessage
+from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.outbox import Backoff
+from bot.storage.state import BotState
+
+log = logging.getLogger(__name__)
+
+SYNC_TOKEN_KEY = "sync_token"
+# Synapse sends at most 10 timeline events per room unless asked for more; a burst of
+# commands would then arrive as a "limited" timeline whose gap nio never reports.
+TIMELINE_LIMIT = 200
+GAP_PAGE_SIZE = 100
+MAX_GAP_PAGES = 50
+_QUIET = {"not_types": ["*"]}
+SYNC_FILTER: dict[str, Any] = {
+    "presence": _QUIET,
+    "account_data": _QUIET,
+    "room": {
+        "timeline": {"limit": TIMELINE_LIMIT, "types": ["m.room.message"]},
+        "state": {"lazy_load_members": True},
+        "ephemeral": _QUIET,
+        "account_data": _QUIET,
+    },
+}
+
+MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
+InviteHandler = Callable[[str, str | None], Awaitable[None]]
+
+
+class SyncLoop:
+    """Long-polls /sync and passes text messages and invites to their handlers."""
+
+    def __init__(
+        self,
+        client: MatrixClient,
+        state: BotState,
+        on_message: MessageHandler,
+        on_invite: InviteHandler,
+        timeout_ms: int = 30_000,
+    ) -> None:
+        self._client = client
+        self._state = state
+        self._on_message = on_message
+        self._on_invite = on_invite
+        self._timeout_ms = timeout_ms
+        self._backoff = Backoff()
+        self._failing = False
+        self.synced = asyncio.Event()
+
+    async def run(self) -> None:
+        """Sync forever; cancel the task to stop."""
+        token = await self._state.get(SYNC_TOKEN_KEY)
+        while True:
+            try:
+                token = await self._sync_once(token)
+            except MatrixError as exc:
+                await self._wait_after_failure(exc)
+                continue
+            except Exception as exc:
+                # A database hiccup must not end the loop; the batch is simply re-read.
+                log.exception("sync batch failed")
+                await self._wait_after_failure(exc)
+                continue
+            if self._failing:
+                self._failing = False
+                log.info("sync recovered")
+            self._backoff.reset()
+            self.synced.set()
+
+    async def _sync_once(self, token: str | None) -> str:
+        response = await self._client.sync(
+            since=token, timeout_ms=self._timeout_ms if token else 0, sync_filter=SYNC_FILTER
+        )
+        await self._handle_invites(response)
+        if token is not None:  # the first sync only establishes where "now" is
+            await self._handle_timelines(response, token)
+        await self._state.set(SYNC_TOKEN_KEY, response.next_batch)
+        return str(response.next_batch)
+
+    async def _wait_after_failure(self, exc: Exception) -> None:
+        if not self._failing:
+            self._failing = True
+            log.warning("sync failing, will retry: %s", exc)
+        retry_after = exc.retry_after_ms if isinstance(exc, MatrixError) else None
+        await asyncio.sleep(self._backoff.next_delay(retry_after))
+
+    async def _handle_invites(self, response: nio.SyncResponse) -> None:
+        for room_id, info in response.rooms.invite.items():
+            inviter = next(
+                (
+                    event.sender
+                    for event in info.invite_state
+                    if isinstance(event, nio.InviteMemberEvent)
+                    and event.state_key == self._client.user_id
+                    and event.membership == "invite"
+                ),
+                None,
+            )
+            await self._on_invite(room_id, inviter)
+
+    async def _handle_timelines(self, response: nio.SyncResponse, since: str) -> None:
+        for room_id, info in response.rooms.join.items():
+            events = list(info.timeline.events)
+            if info.timeline.limited and info.timeline.prev_batch:
+                events = await self._fetch_gap(room_id, info.timeline.prev_batch, since) + events
+            for event in events:
+                if isinstance(event, nio.RoomMessageText) and event.sender != self._client.user_id:
+                    await self._on_message(
+                        IncomingMessage(
+                            event_id=event.event_id,
+                            room_id=room_id,
+                            sender=event.sender,
+                            body=event.body,
+                        )
+                    )
+
+    async def _fetch_gap(self, room_id: str, prev_batch: str, since: str) -> list[Any]:
+        """Events between the previous sync and the start of a limited timeline, oldest first."""
+        older: list[Any] = []
+        start = prev_batch
+        for _ in range(MAX_GAP_PAGES):
+            page = await self._client.messages_before(room_id, start, since, GAP_PAGE_SIZE)
+            older.extend(page.chunk)
+            if not page.chunk or not page.end or page.end == start:
+                break
+            start = page.end
+        else:
+            log.warning("gap in %s longer than %d events; older ones skipped", room_id, len(older))
+        return list(reversed(older))

@@ -1,0 +1,47 @@
+"""Finding playbooks by id in the playbook directory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from bot.errors import UnknownPlaybook
+from bot.playbooks.loader import PlaybookError, load_playbook
+from bot.playbooks.schema import Playbook
+
+log = logging.getLogger(__name__)
+
+
+class PlaybookCatalog(Protocol):
+    """Where the domain gets playbooks from."""
+
+    def get(self, playbook_id: str) -> Playbook:
+        """The playbook with this id; raises UnknownPlaybook listing the available ones."""
+        ...
+
+
+class DirectoryCatalog:
+    """Playbooks read from a directory on every look-up, so edits apply without a restart."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def load_all(self) -> dict[str, Playbook]:
+        """All valid playbooks by id; invalid files are logged and left out."""
+        playbooks: dict[str, Playbook] = {}
+        for path in sorted(self.directory.glob("*.y*ml")):
+            try:
+                playbook = load_playbook(path)
+            except PlaybookError as exc:
+                log.warning("skipping invalid playbook %s: %s", path, exc)
+                continue
+            playbooks.setdefault(playbook.id, playbook)
+        return playbooks
+
+    def get(self, playbook_id: str) -> Playbook:
+        """The playbook with this id; raises UnknownPlaybook listing the available ones."""
+        playbooks = self.load_all()
+        if playbook_id not in playbooks:
+            raise UnknownPlaybook(name=playbook_id, available=sorted(playbooks))
+        return playbooks[playbook_id]

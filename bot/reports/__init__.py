@@ -1,0 +1,1 @@
+"""Reports: the record of a situation, gathered and rendered for people outside Matrix."""

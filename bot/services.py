@@ -1,0 +1,91 @@
+"""The composition of domain services for one transaction.
+
+Adapters (chat commands, the HTTP intake, the CLI) open ``ServiceFactory.transaction()``
+and call the services inside; everything they change commits or rolls back together,
+including the messages queued in the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alerts.service import AlertNotifier, AlertService
+from bot.clock import Clock
+from bot.decisionlog.decisions import DecisionService
+from bot.decisionlog.log import SituationLog
+from bot.matrix.outbox import Outbox
+from bot.playbooks.catalog import PlaybookCatalog
+from bot.playbooks.runs import PlaybookRunService
+from bot.reports.data import ReportService
+from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
+from bot.storage.db import Database
+from bot.storage.handled import HandledEvents
+
+
+class Notifier(AlertNotifier, SituationNotifier, Protocol):
+    """Everything the domain announces."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """The domain services bound to one transaction."""
+
+    session: AsyncSession
+    outbox: Outbox
+    handled_events: HandledEvents
+    alerts: AlertService
+    situations: SituationService
+    log: SituationLog
+    decisions: DecisionService
+    playbook_runs: PlaybookRunService
+    reports: ReportService
+
+
+class ServiceFactory:
+    """Builds ``Services`` for a transaction from the long-lived parts of the bot."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        rooms: IncidentRoomOpener,
+        notifier_for: Callable[[Outbox], Notifier],
+        taskforce: Sequence[str],
+        playbooks: PlaybookCatalog,
+        on_outbox_commit: Callable[[], None],
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self._rooms = rooms
+        self._notifier_for = notifier_for
+        self._taskforce = tuple(taskforce)
+        self._playbooks = playbooks
+        self._on_outbox_commit = on_outbox_commit
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Services]:
+        """Services sharing one transaction; committed when the block ends without error."""
+        async with self.db.transaction() as session:
+            outbox = Outbox(session, self.clock, self._on_outbox_commit)
+            notifier = self._notifier_for(outbox)
+            log = SituationLog(session, self.clock)
+            alerts = AlertService(session, notifier, self.clock)
+            yield Services(
+                session=session,
+                outbox=outbox,
+                handled_events=HandledEvents(session, self.clock),
+                alerts=alerts,
+                situations=SituationService(
+                    session, alerts, log, self._rooms, notifier, self._taskforce, self.clock
+                ),
+                log=log,
+                decisions=DecisionService(log),
+                playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
+                reports=ReportService(session, log),
+            )

@@ -1,0 +1,1 @@
+"""Situations: a supplier problem tracked through its phases."""

@@ -1,0 +1,132 @@
+"""Shared fixtures: one real Synapse per test session, databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from bot.app import Weerbaar
+from bot.config import Settings
+from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
+from bot.sandbox.world import SandboxWorld, create_world
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from tests.matrix_user import MatrixUser
+
+REPO = Path(__file__).resolve().parent.parent
+PLAYBOOKS = REPO / "playbooks"
+POSTGRES_URL = os.environ.get(
+    "WEERBAAR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def synapse(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ThrowawaySynapse]:
+    """A real Synapse on 127.0.0.1 for the whole session."""
+    async with ThrowawaySynapse(tmp_path_factory.mktemp("synapse")) as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def world(synapse: ThrowawaySynapse) -> SandboxWorld:
+    """Bot account, taskforce members alice and bob, and their coordination room."""
+    return await create_world(synapse, ["alice", "bob"])
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def stranger_account(synapse: ThrowawaySynapse, world: SandboxWorld) -> RegisteredUser:
+    """mallory: a user in the coordination room who is not in the taskforce."""
+    from bot.sandbox.world import invite_and_join
+
+    mallory = await synapse.register("mallory")
+    await invite_and_join(synapse.url, world.members[0], mallory, world.coordination_room)
+    return mallory
+
+
+def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Settings:
+    """Settings of a bot in ``world`` with its own SQLite database in ``data_dir``."""
+    return world.settings(data_dir, PLAYBOOKS, **overrides)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
+    """A running bot with a fresh SQLite database, synced and ready for commands."""
+    instance = Weerbaar(bot_settings(world, tmp_path / "bot"))
+    await instance.start()
+    await instance.sync.synced.wait()
+    yield instance
+    await instance.stop()
+
+
+async def _user(world: SandboxWorld, account: RegisteredUser) -> MatrixUser:
+    user = MatrixUser(world.homeserver_url, account)
+    await user.start()
+    return user
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def alice(world: SandboxWorld) -> AsyncIterator[MatrixUser]:
+    """Taskforce member alice, with a sync position of 'now'."""
+    user = await _user(world, world.members[0])
+    yield user
+    await user.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def bob(world: SandboxWorld) -> AsyncIterator[MatrixUser]:
+    """Taskforce member bob, with a sync position of 'now'."""
+    user = await _user(world, world.members[1])
+    yield user
+    await user.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def mallory(
+    world: SandboxWorld, stranger_account: RegisteredUser
+) -> AsyncIterator[MatrixUser]:
+    """A room member outside the taskforce."""
+    user = await _user(world, stranger_account)
+    yield user
+    await user.close()
+
+
+async def _postgres_available() -> str | None:
+    url = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
+    try:
+        connection = await asyncpg.connect(url, timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({exc}); set WEERBAAR_TEST_POSTGRES_URL"
+    await connection.close()
+    return None
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"], loop_scope="session")
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database: SQLite in a temp dir, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        await upgrade(db)
+        yield db
+        await db.dispose()
+        return
+    reason = await _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    admin_url = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
+    name = f"weerbaar_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        await upgrade(db)
+        yield db
+    finally:
+        await db.dispose()
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()

@@ -1,0 +1,161 @@
+"""A scripted Matrix user for integration tests: sends messages and waits for the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import nio
+
+from bot.sandbox.synapse import RegisteredUser
+
+DEFAULT_WAIT = 20.0
+
+EventPredicate = Callable[[dict[str, Any]], bool]
+
+
+class MatrixUser:
+    """One test user with its own nio client and its own sync position."""
+
+    def __init__(self, homeserver: str, account: RegisteredUser) -> None:
+        self.account = account
+        self.user_id = account.user_id
+        self.client = nio.AsyncClient(
+            homeserver,
+            account.user_id,
+            device_id=account.device_id,
+            config=nio.AsyncClientConfig(max_limit_exceeded=0, max_timeouts=0),
+        )
+        self.client.access_token = account.access_token
+        self._since: str | None = None
+        self.seen: dict[str, list[dict[str, Any]]] = {}
+
+    async def start(self) -> None:
+        """Remember where 'now' is, so waits only see newer events."""
+        response = await self.client.sync(timeout=0, sync_filter=_FILTER)
+        assert isinstance(response, nio.SyncResponse), response
+        self._since = response.next_batch
+
+    async def close(self) -> None:
+        """Close the HTTP session (no logout: the account is shared across tests)."""
+        await self.client.close()
+
+    async def join(self, room_id: str) -> None:
+        """Accept an invitation."""
+        response = await self.client.join(room_id)
+        assert isinstance(response, nio.JoinResponse), response
+
+    async def send(self, room_id: str, body: str) -> str:
+        """Send a text message; returns its event id."""
+        response = await self.client.room_send(
+            room_id, "m.room.message", {"msgtype": "m.text", "body": body}
+        )
+        assert isinstance(response, nio.RoomSendResponse), response
+        return str(response.event_id)
+
+    async def download(self, mxc: str) -> bytes:
+        """The bytes of an uploaded file (authenticated media API)."""
+        server_name, media_id = mxc.removeprefix("mxc://").split("/", 1)
+        url = f"{self.client.homeserver}/_matrix/client/v1/media/download/{server_name}/{media_id}"
+        headers = {"Authorization": f"Bearer {self.account.access_token}"}
+        async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.read()
+
+    async def room_state(self, room_id: str, event_type: str) -> dict[str, Any]:
+        """The content of a state event in ``room_id``."""
+        response = await self.client.room_get_state_event(room_id, event_type)
+        assert isinstance(response, nio.RoomGetStateEventResponse), response
+        return dict(response.content)
+
+    async def wait_for(
+        self, room_id: str, predicate: EventPredicate, timeout: float = DEFAULT_WAIT
+    ) -> dict[str, Any]:
+        """The first new event in ``room_id`` matching ``predicate``; fails after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        for event in self.seen.get(room_id, []):
+            if predicate(event):
+                return event
+        while time.monotonic() < deadline:
+            remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
+            response = await self.client.sync(
+                timeout=min(remaining_ms, 2000), sync_filter=_FILTER, since=self._since
+            )
+            assert isinstance(response, nio.SyncResponse), response
+            self._since = response.next_batch
+            for joined_room, info in response.rooms.join.items():
+                events = [event.source for event in info.timeline.events]
+                self.seen.setdefault(joined_room, []).extend(events)
+            for event in self.seen.get(room_id, []):
+                if predicate(event):
+                    return event
+        raise AssertionError(f"no matching event in {room_id} within {timeout} s")
+
+    async def wait_for_invite(self, timeout: float = DEFAULT_WAIT) -> str:
+        """The id of the next room this user is invited to."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = await self.client.sync(timeout=1000, sync_filter=_FILTER, since=self._since)
+            assert isinstance(response, nio.SyncResponse), response
+            self._since = response.next_batch
+            for joined_room, info in response.rooms.join.items():
+                events = [event.source for event in info.timeline.events]
+                self.seen.setdefault(joined_room, []).extend(events)
+            if response.rooms.invite:
+                return str(next(iter(response.rooms.invite)))
+        raise AssertionError(f"{self.user_id} got no invitation within {timeout} s")
+
+    async def command(
+        self, room_id: str, body: str, timeout: float = DEFAULT_WAIT
+    ) -> dict[str, Any]:
+        """Send ``body`` and return the bot's reply to it."""
+        event_id = await self.send(room_id, body)
+        return await self.wait_for(room_id, replies_to(event_id), timeout)
+
+    async def replies(self, room_id: str, event_id: str, count: int) -> list[dict[str, Any]]:
+        """Wait until ``count`` replies to ``event_id`` are seen and return them."""
+        await self.wait_for(
+            room_id,
+            lambda _event: len(self._replies(room_id, event_id)) >= count,
+        )
+        return self._replies(room_id, event_id)
+
+    def _replies(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
+        return [event for event in self.seen.get(room_id, []) if replies_to(event_id)(event)]
+
+
+def replies_to(event_id: str) -> EventPredicate:
+    """Matches an event that is a reply to ``event_id``."""
+
+    def predicate(event: dict[str, Any]) -> bool:
+        relates = event.get("content", {}).get("m.relates_to", {})
+        return bool(relates.get("m.in_reply_to", {}).get("event_id") == event_id)
+
+    return predicate
+
+
+def body_of(event: dict[str, Any]) -> str:
+    """The plain-text body of a message event."""
+    return str(event.get("content", {}).get("body", ""))
+
+
+_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "room": {"timeline": {"limit": 200}, "state": {"lazy_load_members": True}},
+}
+
+
+async def wait_until(condition: Callable[[], Any], timeout: float = DEFAULT_WAIT) -> None:
+    """Poll an async or sync condition until it is truthy (bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout} s")

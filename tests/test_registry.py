@@ -1,0 +1,78 @@
+"""The command registry and argument parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import build_registry
+from bot.commands.registry import (
+    Command,
+    Registry,
+    UsageError,
+    parse_id,
+    parse_invocation,
+    split_option,
+    split_words,
+)
+
+
+async def _noop(*_: object) -> None:
+    return None
+
+
+def test_every_command_resolves_by_name_and_dutch_alias() -> None:
+    registry = build_registry()
+    for command in registry.commands:
+        assert registry.resolve(command.name) == (command, "en")
+        assert registry.resolve(command.alias) == (command, "nl")
+        assert registry.resolve(command.alias.upper()) == (command, "nl")
+    names = {c.name for c in registry.commands}
+    assert {"help", "escalate", "playbook", "decide", "report"} <= names
+
+
+def test_a_name_cannot_be_registered_twice() -> None:
+    one = Command("x", "y", {"en": "", "nl": ""}, {"en": "", "nl": ""}, _noop)
+    two = Command("y", "z", {"en": "", "nl": ""}, {"en": "", "nl": ""}, _noop)
+    with pytest.raises(ValueError, match="'y' registered twice"):
+        Registry([one, two])
+
+
+def test_help_has_one_line_per_command_with_its_alias() -> None:
+    registry = build_registry()
+    plain, html = registry.help("nl")
+    lines = plain.splitlines()
+    assert len(lines) == 1 + len(registry.commands)
+    assert "!besluit <besluit> --waarom <reden>" in plain
+    assert "(ook !decide)" in plain
+    assert html.count("<li>") == len(registry.commands)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("!help", ("help", "")),
+        ("!escalate  12 ", ("escalate", "12")),
+        ("!decide a b --why c", ("decide", "a b --why c")),
+        ("hello", None),
+        ("!", None),
+        ("! help", None),
+        ("> quoted !help", None),
+    ],
+)
+def test_parse_invocation(body: str, expected: tuple[str, str] | None) -> None:
+    assert parse_invocation(body) == expected
+
+
+def test_option_split_and_ids() -> None:
+    assert split_option("Go to fallback --why down 6h", "--why", "--waarom") == (
+        "Go to fallback",
+        "down 6h",
+    )
+    assert split_option("Ga over --waarom  storing", "--why", "--waarom") == ("Ga over", "storing")
+    assert split_option("no rationale", "--why") == ("no rationale", None)
+    assert parse_id("#12") == 12
+    assert split_words('start "my playbook"') == ["start", "my playbook"]
+    with pytest.raises(UsageError):
+        parse_id("twelve")
+    with pytest.raises(UsageError):
+        split_words('start "unbalanced')

@@ -1,0 +1,257 @@
+"""Domain services and the outbox on a real database: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.alerts.model import IncomingAlert, Severity
+from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import AlreadyEscalated, NotAnIncidentRoom, UnknownPlaybook
+from bot.matrix.client import MatrixError
+from bot.matrix.notices import ALERT_ID_FIELD, MatrixNotifier
+from bot.matrix.outbox import Outbox, OutboxSender
+from bot.playbooks.catalog import DirectoryCatalog
+from bot.services import ServiceFactory
+from bot.storage.db import Database
+from bot.storage.models import (
+    AlertRecord,
+    LogEntryRecord,
+    OutboxRecord,
+    SituationRecord,
+)
+from tests.conftest import PLAYBOOKS
+
+COORDINATION = "!coordination:test"
+
+
+class SteppingClock:
+    """A clock that advances one second per reading, so ordering is visible."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self.moment += timedelta(seconds=1)
+        return self.moment
+
+
+class FakeRooms:
+    """Stands in for the homeserver when opening incident rooms."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[int, Sequence[str]]] = []
+
+    async def open_incident_room(
+        self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
+    ) -> str:
+        self.opened.append((situation.id, invitees))
+        return f"!incident-{situation.id}:test"
+
+
+def make_factory(db: Database, rooms: FakeRooms | None = None) -> ServiceFactory:
+    return ServiceFactory(
+        db,
+        SteppingClock(),
+        rooms=rooms or FakeRooms(),
+        notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
+        taskforce=["@alice:test", "@bob:test"],
+        playbooks=DirectoryCatalog(PLAYBOOKS),
+        on_outbox_commit=lambda: None,
+    )
+
+
+ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
+
+
+async def test_alert_is_stored_and_announced_in_one_transaction(database: Database) -> None:
+    factory = make_factory(database)
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+    async with database.transaction() as session:
+        notices = list(await session.scalars(select(OutboxRecord)))
+    assert [n.room_id for n in notices] == [COORDINATION]
+    assert notices[0].content[ALERT_ID_FIELD] == alert.id
+    assert notices[0].sent_at is None
+
+    async def receive_then_crash() -> None:
+        async with factory.transaction() as services:
+            await services.alerts.receive(ALERT)
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError):
+        await receive_then_crash()
+    async with database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(AlertRecord)) == 1
+        assert await session.scalar(select(func.count()).select_from(OutboxRecord)) == 1
+
+
+async def test_escalation_opens_one_situation_and_logs_it(database: Database) -> None:
+    rooms = FakeRooms()
+    factory = make_factory(database, rooms)
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+    async with factory.transaction() as services:
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+    assert situation.phase == "crisis"
+    assert situation.incident_room_id == f"!incident-{situation.id}:test"
+    assert rooms.opened == [(situation.id, ("@alice:test", "@bob:test"))]
+
+    with pytest.raises(AlreadyEscalated):
+        async with factory.transaction() as services:
+            await services.situations.escalate_alert(alert.id, "@bob:test")
+    async with factory.transaction() as services:
+        found = await services.situations.by_incident_room(f"!incident-{situation.id}:test")
+        assert found.id == situation.id
+        with pytest.raises(NotAnIncidentRoom):
+            await services.situations.by_incident_room(COORDINATION)
+        kinds = [entry.kind for entry in await services.log.entries(situation.id)]
+    assert kinds == ["situation_opened", "phase_changed", "incident_room_opened"]
+
+
+async def test_playbook_start_and_decision_are_logged(database: Database) -> None:
+    factory = make_factory(database)
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+        started = await services.playbook_runs.start(
+            situation.id, "example-supplier-outage", "@alice:test"
+        )
+        with pytest.raises(UnknownPlaybook) as unknown:
+            await services.playbook_runs.start(situation.id, "nope", "@alice:test")
+        decision = await services.decisions.decide(
+            situation.id, "@bob:test", "Use the fallback", "Outage > 4h"
+        )
+    assert "example-supplier-outage" in unknown.value.params["available"]
+    assert started.first_step.id == started.playbook.main_line_steps()[0].id
+    assert started.first_step_due == started.run.started_at + started.first_step.deadline
+    assert decision.actor == "@bob:test"
+    assert decision.payload == {"decision": "Use the fallback", "rationale": "Outage > 4h"}
+    async with factory.transaction() as services:
+        report = await services.reports.gather(situation.id)
+    assert report.chain.intact
+    assert report.chain.entries == 5
+    assert report.chain.head_hash == decision.hash
+    assert [run.playbook_id for run in report.runs] == ["example-supplier-outage"]
+
+
+async def _situation(database: Database) -> int:
+    async with database.transaction() as session:
+        situation = SituationRecord(
+            supplier="Acme",
+            title="Outage",
+            phase="crisis",
+            opened_at=datetime(2026, 1, 1, tzinfo=UTC),
+            opened_by="@alice:test",
+        )
+        session.add(situation)
+        await session.flush()
+        return situation.id
+
+
+async def test_hash_chain_detects_an_edit_made_in_the_database(database: Database) -> None:
+    situation_id = await _situation(database)
+    clock = SteppingClock()
+    for number in range(3):
+        async with database.transaction() as session:
+            await SituationLog(session, clock).append(
+                situation_id, EntryKind.DECISION, "@alice:test", {"decision": f"d{number}"}
+            )
+    async with database.transaction() as session:
+        assert (await SituationLog(session, clock).verify(situation_id)).intact
+        await session.execute(
+            update(LogEntryRecord)
+            .where(LogEntryRecord.seq == 2)
+            .values(payload={"decision": "rewritten history"})
+        )
+    async with database.transaction() as session:
+        check = await SituationLog(session, clock).verify(situation_id)
+    assert not check.intact
+    assert check.first_broken_seq == 2
+
+
+async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) -> None:
+    situation_id = await _situation(database)
+    clock = SteppingClock()
+
+    async def append(number: int) -> None:
+        async with database.transaction() as session:
+            await SituationLog(session, clock).append(
+                situation_id, EntryKind.DECISION, "@bob:test", {"n": number}
+            )
+
+    await asyncio.gather(*(append(number) for number in range(10)))
+    async with database.transaction() as session:
+        log = SituationLog(session, clock)
+        check = await log.verify(situation_id)
+        seqs = [entry.seq for entry in await log.entries(situation_id)]
+    assert check.intact
+    assert seqs == list(range(1, 11))
+
+
+class FlakyClient:
+    """Records sends; fails the first attempt for one room like an overloaded server."""
+
+    def __init__(self, failing_room: str) -> None:
+        self.failing_room = failing_room
+        self.failures_left = 1
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.attempts: list[str] = []
+
+    async def upload(self, data: bytes, content_type: str, filename: str) -> str:
+        return "mxc://test/file"
+
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> str:
+        self.attempts.append(txn_id)
+        if room_id == self.failing_room and self.failures_left:
+            self.failures_left -= 1
+            raise MatrixError(
+                "send", "busy", errcode="M_LIMIT_EXCEEDED", http_status=429, retry_after_ms=1
+            )
+        self.sent.append((room_id, txn_id, content))
+        return f"$event{len(self.sent)}"
+
+
+async def test_outbox_delivers_in_room_order_and_retries_with_the_same_txn_id(
+    database: Database,
+) -> None:
+    clock = SteppingClock()
+    async with database.transaction() as session:
+        outbox = Outbox(session, clock, lambda: None)
+        for number in range(3):
+            await outbox.post("!a:test", {"body": f"a{number}"})
+            await outbox.post("!b:test", {"body": f"b{number}"})
+    client = FlakyClient(failing_room="!a:test")
+    sender = OutboxSender(database, client, clock)  # type: ignore[arg-type]
+
+    delay = await sender.deliver_pending()
+    assert delay == pytest.approx(0.001)  # the server's retry_after_ms is honoured
+    # room b is not held up by room a; nothing of room a jumps the failed message
+    assert [c["body"] for _, _, c in client.sent] == ["b0", "b1", "b2"]
+
+    assert await sender.deliver_pending() is None
+    assert [c["body"] for room, _, c in client.sent if room == "!a:test"] == ["a0", "a1", "a2"]
+    failed_txn = client.attempts[0]
+    assert client.attempts.count(failed_txn) == 2  # retried with the same transaction id
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)))
+    assert all(row.sent_at is not None and row.event_id for row in rows)
+    assert rows[0].attempts == 2
+    assert rows[0].last_error is not None and "M_LIMIT_EXCEEDED" in rows[0].last_error
+
+
+async def test_a_handled_event_is_claimed_only_once(database: Database) -> None:
+    factory = make_factory(database)
+    async with factory.transaction() as services:
+        assert await services.handled_events.claim("$e1", "!r:test")
+        assert not await services.handled_events.claim("$e1", "!r:test")
+    async with factory.transaction() as services:
+        assert not await services.handled_events.claim("$e1", "!r:test")
+        assert await services.handled_events.claim("$e2", "!r:test")

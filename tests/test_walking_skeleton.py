@@ -1,0 +1,226 @@
+"""End to end against real Synapse: alert in, escalation, playbook, decision, report, help."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+from sqlalchemy import func, select
+
+from bot.app import Weerbaar
+from bot.commands import build_registry
+from bot.intake.client import send_alert, signed_headers
+from bot.matrix.notices import ALERT_ID_FIELD
+from bot.sandbox.world import SandboxWorld
+from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
+from tests.matrix_user import MatrixUser, body_of
+
+ALERT = {
+    "supplier": "Acme Cloud",
+    "title": "Payroll SaaS unreachable since 06:00",
+    "severity": "S2",
+    "details": "Status page shows a major outage <b>for all regions</b>.",
+    "links": ["https://status.example.org/incidents/42"],
+    "source": "test",
+}
+
+
+def intake_url(bot: Weerbaar) -> str:
+    return f"http://127.0.0.1:{bot.intake_port}/alerts"
+
+
+async def post_alert(bot: Weerbaar, world: SandboxWorld, alert: dict[str, Any]) -> int:
+    status, reply = await send_alert(intake_url(bot), world.hmac_secret.encode(), alert)
+    assert status == 202, reply
+    assert reply["status"] == "accepted"
+    return int(reply["id"])
+
+
+async def test_signed_alert_is_stored_and_posted_to_the_coordination_room(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    alert_id = await post_alert(bot, world, ALERT)
+
+    async with bot.db.transaction() as session:
+        stored = await session.get(AlertRecord, alert_id)
+    assert stored is not None
+    assert (stored.supplier, stored.severity, stored.title) == ("Acme Cloud", "S2", ALERT["title"])
+
+    notice = await alice.wait_for(
+        world.coordination_room, lambda e: e["content"].get(ALERT_ID_FIELD) == alert_id
+    )
+    content = notice["content"]
+    assert notice["sender"] == world.bot.user_id
+    assert f"#{alert_id}" in content["body"] and "Acme Cloud" in content["body"]
+    assert content["format"] == "org.matrix.custom.html"
+    # user text is escaped, never interpreted as markup
+    assert "&lt;b&gt;for all regions&lt;/b&gt;" in content["formatted_body"]
+    assert "<b>for" not in content["formatted_body"]
+    assert 'href="https://status.example.org/incidents/42"' in content["formatted_body"]
+
+
+async def test_escalation_playbook_decision_and_report(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, bob: MatrixUser
+) -> None:
+    alert_id = await post_alert(bot, world, ALERT)
+    coordination = world.coordination_room
+
+    reply = await alice.command(coordination, f"!escalate {alert_id}")
+    assert "Incident room opened" in body_of(reply)
+    async with bot.db.transaction() as session:
+        situation = await session.scalar(
+            select(SituationRecord).order_by(SituationRecord.id.desc())
+        )
+    assert situation is not None and situation.incident_room_id is not None
+    room = situation.incident_room_id
+    assert room in body_of(reply)
+
+    # both taskforce members are invited into a named room with a topic
+    for member in (alice, bob):
+        await member.join(room)
+    room_name = (await alice.room_state(room, "m.room.name"))["name"]
+    assert room_name == f"Crisis Acme Cloud: {ALERT['title']}"
+    assert f"#{alert_id}" in (await alice.room_state(room, "m.room.topic"))["topic"]
+    # the announcement for everyone, in the configured language (Dutch), links the room
+    link = await alice.wait_for(
+        coordination, lambda e: body_of(e).startswith("Crisisruimte geopend")
+    )
+    assert f'href="https://matrix.to/#/{room}"' in link["content"]["formatted_body"]
+
+    started = await alice.command(room, "!draaiboek start example-supplier-outage")
+    text = body_of(started)
+    assert "Draaiboek" in text and "Stap 1/" in text and "deadline" in text
+
+    decided = await bob.command(
+        room, "!decide Switch payroll to the manual fallback --why SaaS down 6h"
+    )
+    assert "Decision recorded" in body_of(decided)
+    assert "Switch payroll to the manual fallback" in body_of(decided)
+
+    report_command = await alice.send(room, "!rapport")
+    document, caption = sorted(
+        await alice.replies(room, report_command, 2), key=lambda e: e["content"]["msgtype"]
+    )
+    assert (document["content"]["msgtype"], caption["content"]["msgtype"]) == ("m.file", "m.notice")
+    assert "Besluitenlog" in body_of(caption)
+    markdown = (await alice.download(document["content"]["url"])).decode()
+    assert markdown.startswith(f"# Besluitenlog situatie #{situation.id}")
+    assert "Switch payroll to the manual fallback" in markdown
+    assert "SaaS down 6h" in markdown
+    assert world.members[1].user_id in markdown  # who decided
+    assert "example-supplier-outage" in markdown
+    async with bot.db.transaction() as session:
+        entries = list(
+            await session.scalars(
+                select(LogEntryRecord).where(LogEntryRecord.situation_id == situation.id)
+            )
+        )
+    head = max(entries, key=lambda e: e.seq).hash
+    assert head in markdown  # a printed report can be checked against the database
+    assert [e.kind for e in sorted(entries, key=lambda e: e.seq)] == [
+        "situation_opened",
+        "phase_changed",
+        "incident_room_opened",
+        "playbook_started",
+        "decision",
+    ]
+
+
+async def test_help_lists_every_command_in_both_languages(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    registry = build_registry()
+    english = body_of(await alice.command(world.coordination_room, "!help"))
+    dutch = body_of(await alice.command(world.coordination_room, "!hulp"))
+    for command in registry.commands:
+        assert command.usage_line("en") in english
+        assert command.summary["en"] in english
+        assert command.usage_line("nl") in dutch
+        assert command.summary["nl"] in dutch
+    assert english.startswith("Weerbaar commands:")
+    assert dutch.startswith("Opdrachten van Weerbaar:")
+
+
+async def test_non_member_is_refused_and_nothing_changes(
+    bot: Weerbaar, world: SandboxWorld, mallory: MatrixUser
+) -> None:
+    alert_id = await post_alert(bot, world, ALERT)
+    reply = await mallory.command(world.coordination_room, f"!escalate {alert_id}")
+    assert "Refused" in body_of(reply) and mallory.user_id in body_of(reply)
+    async with bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
+        alert = await session.get(AlertRecord, alert_id)
+        assert alert is not None and alert.situation_id is None
+
+
+async def test_bad_commands_get_usage_and_change_nothing(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    room = world.coordination_room
+    assert "Unknown command !frobnicate" in body_of(await alice.command(room, "!frobnicate"))
+    assert body_of(await alice.command(room, "!escalate")).startswith("Usage: !escalate <alert-id>")
+    assert body_of(await alice.command(room, "!escaleer abc")).startswith(
+        "Gebruik: !escaleer <melding-id>"
+    )
+    assert "does not exist" in body_of(await alice.command(room, "!escalate 999"))
+    assert "only works in an incident room" in body_of(
+        await alice.command(room, "!decide x --why y")
+    )
+    assert body_of(await alice.command(room, "!decide no rationale")).startswith("Usage:")
+    async with bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
+        assert await session.scalar(select(func.count()).select_from(LogEntryRecord)) == 0
+
+
+async def test_unknown_playbook_lists_the_available_ones(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    alert_id = await post_alert(bot, world, ALERT)
+    await alice.command(world.coordination_room, f"!escalate {alert_id}")
+    async with bot.db.transaction() as session:
+        situation = await session.scalar(select(SituationRecord))
+    assert situation is not None and situation.incident_room_id
+    room = situation.incident_room_id
+    await alice.join(room)
+    reply = body_of(await alice.command(room, "!playbook start no-such-playbook"))
+    assert "Unknown playbook 'no-such-playbook'" in reply
+    assert "example-supplier-outage" in reply
+    async with bot.db.transaction() as session:
+        kinds = list(await session.scalars(select(LogEntryRecord.kind)))
+    assert "playbook_started" not in kinds
+
+
+async def test_intake_refuses_bad_requests_and_stores_nothing(
+    bot: Weerbaar, world: SandboxWorld
+) -> None:
+    secret = world.hmac_secret.encode()
+    good = json.dumps(ALERT).encode()
+    cases: list[tuple[bytes, dict[str, str], int, str]] = [
+        (b"{not json", signed_headers(secret, b"{not json"), 400, "malformed_json"),
+        (
+            json.dumps({"supplier": "x"}).encode(),
+            signed_headers(secret, json.dumps({"supplier": "x"}).encode()),
+            422,
+            "invalid_alert",
+        ),
+        (good, {"Content-Type": "application/json"}, 401, "unauthorised"),
+        (good, signed_headers(b"wrong secret", good), 401, "unauthorised"),
+        (good, signed_headers(secret, good, timestamp=1_000_000_000), 401, "unauthorised"),
+        (b"x" * (300 * 1024), signed_headers(secret, b"x" * (300 * 1024)), 413, "too_large"),
+    ]
+    async with aiohttp.ClientSession() as session:
+        for body, headers, status, error in cases:
+            async with session.post(intake_url(bot), data=body, headers=headers) as response:
+                assert response.status == status, (error, await response.text())
+                assert (await response.json())["error"] == error
+        # a replayed request is refused even though its signature is valid
+        headers = signed_headers(secret, good)
+        async with session.post(intake_url(bot), data=good, headers=headers) as response:
+            assert response.status == 202
+        async with session.post(intake_url(bot), data=good, headers=headers) as response:
+            assert response.status == 409
+            assert (await response.json())["error"] == "replayed"
+    async with bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(AlertRecord)) == 1
+        assert await session.scalar(select(func.count()).select_from(OutboxRecord)) == 1
