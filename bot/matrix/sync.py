@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,12 +33,27 @@ SYNC_FILTER: dict[str, Any] = {
     "presence": _QUIET,
     "account_data": _QUIET,
     "room": {
-        "timeline": {"limit": TIMELINE_LIMIT, "types": ["m.room.message"]},
+        # Membership events stay in: the bot's own join marks where a room's history ends.
+        "timeline": {"limit": TIMELINE_LIMIT},
         "state": {"lazy_load_members": True},
         "ephemeral": _QUIET,
         "account_data": _QUIET,
     },
 }
+
+
+def first_sync_filter() -> dict[str, Any]:
+    """The filter of the very first sync, unique per call.
+
+    Synapse caches /sync responses per device and request for a while; a bot started
+    again with an empty database would get the cached answer of an earlier first sync,
+    whose old token would then replay every command since. A nonce in the filter makes
+    each first sync a new request. Its timeline is not handled, so one event is plenty.
+    """
+    nonce = f"@weerbaar-first-sync-{uuid.uuid4().hex}:invalid"
+    room = {**SYNC_FILTER["room"], "timeline": {"limit": 1, "not_senders": [nonce]}}
+    return {**SYNC_FILTER, "room": room}
+
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
 InviteHandler = Callable[[str, str | None], Awaitable[None]]
@@ -84,9 +100,14 @@ class SyncLoop:
             self.synced.set()
 
     async def _sync_once(self, token: str | None) -> str:
-        response = await self._client.sync(
-            since=token, timeout_ms=self._timeout_ms if token else 0, sync_filter=SYNC_FILTER
-        )
+        if token is None:
+            response = await self._client.sync(
+                since=None, timeout_ms=0, sync_filter=first_sync_filter()
+            )
+        else:
+            response = await self._client.sync(
+                since=token, timeout_ms=self._timeout_ms, sync_filter=SYNC_FILTER
+            )
         await self._handle_invites(response)
         if token is not None:  # the first sync only establishes where "now" is
             await self._handle_timelines(response, token)
@@ -117,9 +138,9 @@ class SyncLoop:
     async def _handle_timelines(self, response: nio.SyncResponse, since: str) -> None:
         for room_id, info in response.rooms.join.items():
             events = list(info.timeline.events)
-            if info.timeline.limited and info.timeline.prev_batch:
+            if info.timeline.limited and info.timeline.prev_batch and not self._joins_in(events):
                 events = await self._fetch_gap(room_id, info.timeline.prev_batch, since) + events
-            for event in events:
+            for event in self._after_own_join(events):
                 if isinstance(event, nio.RoomMessageText) and event.sender != self._client.user_id:
                     await self._on_message(
                         IncomingMessage(
@@ -130,13 +151,38 @@ class SyncLoop:
                         )
                     )
 
+    def _is_own_join(self, event: Any) -> bool:
+        return (
+            isinstance(event, nio.RoomMemberEvent)
+            and event.state_key == self._client.user_id
+            and event.membership == "join"
+            and event.prev_membership != "join"
+        )
+
+    def _joins_in(self, events: list[Any]) -> bool:
+        return any(self._is_own_join(event) for event in events)
+
+    def _after_own_join(self, events: list[Any]) -> list[Any]:
+        """Only what happened after the bot joined: history of a room is never replayed."""
+        for index in range(len(events) - 1, -1, -1):
+            if self._is_own_join(events[index]):
+                return events[index + 1 :]
+        return events
+
     async def _fetch_gap(self, room_id: str, prev_batch: str, since: str) -> list[Any]:
-        """Events between the previous sync and the start of a limited timeline, oldest first."""
+        """Events between the previous sync and a limited timeline, oldest first.
+
+        Pagination stops at the previous sync's token or at the bot's own join, whichever
+        comes first, so nothing from before the bot was in the room is returned.
+        """
         older: list[Any] = []
         start = prev_batch
         for _ in range(MAX_GAP_PAGES):
             page = await self._client.messages_before(room_id, start, since, GAP_PAGE_SIZE)
-            older.extend(page.chunk)
+            for event in page.chunk:
+                if self._is_own_join(event):
+                    return list(reversed(older))
+                older.append(event)
             if not page.chunk or not page.end or page.end == start:
                 break
             start = page.end
