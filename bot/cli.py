@@ -95,6 +95,27 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo("database is up to date")
 
 
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Argument(help="What the migration changes")],
+    revision_id: Annotated[str, typer.Option("--id", help="Revision id, e.g. 0003")],
+) -> None:
+    """(Developers) Generate a migration from the models against a throwaway SQLite database."""
+    import tempfile
+
+    from bot.storage.migrate import new_revision
+
+    async def _revision(url: str) -> None:
+        db = Database(url)
+        try:
+            await new_revision(db, message, revision_id)
+        finally:
+            await db.dispose()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        asyncio.run(_revision(f"sqlite+aiosqlite:///{scratch}/scratch.db"))
+
+
 @playbook_app.command("validate")
 def playbook_validate(
     paths: Annotated[list[Path], typer.Argument(help="Playbook files or directories")],

@@ -160,3 +160,24 @@ class StateRecord(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TimerRecord(Base):
+    """A moment at which the bot must do something (check-in, reminder, escalation).
+
+    Written in the same transaction as the change that asks for it, and marked fired in
+    the same transaction as what firing does: each timer fires exactly once, also across
+    restarts, and one that came due while the bot was down fires on start.
+    """
+
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Scheduling: durable timers in the database, fired by an APScheduler job."""

@@ -1,0 +1,10 @@
+"""Which handler fires which kind of timer. Each area adds its kinds here."""
+
+from __future__ import annotations
+
+from bot.scheduling.runner import TimerHandler
+
+
+def timer_handlers() -> dict[str, TimerHandler]:
+    """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
+    return {}

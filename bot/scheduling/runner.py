@@ -1,0 +1,89 @@
+"""Firing due timers: each in its own transaction together with what its handler does."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+
+from bot.services import ServiceFactory, Services
+from bot.storage.models import TimerRecord
+
+log = logging.getLogger(__name__)
+
+TimerHandler = Callable[[Services, TimerRecord], Awaitable[None]]
+BATCH = 100
+
+
+class TimerRunner:
+    """Finds due timers and runs their handlers, exactly once each."""
+
+    def __init__(self, factory: ServiceFactory, handlers: Mapping[str, TimerHandler]) -> None:
+        self._factory = factory
+        self._handlers = dict(handlers)
+
+    async def fire_due(self) -> int:
+        """Fire every timer that is due now; returns how many fired."""
+        now = self._factory.clock.now()
+        async with self._factory.db.transaction() as session:
+            due = list(
+                await session.scalars(
+                    select(TimerRecord.id)
+                    .where(
+                        TimerRecord.fired_at.is_(None),
+                        TimerRecord.cancelled_at.is_(None),
+                        TimerRecord.due_at <= now,
+                    )
+                    .order_by(TimerRecord.due_at, TimerRecord.id)
+                    .limit(BATCH)
+                )
+            )
+        fired = 0
+        for timer_id in due:
+            fired += await self._fire(timer_id)
+        return fired
+
+    async def _fire(self, timer_id: int) -> int:
+        async with self._factory.transaction() as services:
+            timer = await services.session.scalar(
+                select(TimerRecord).where(TimerRecord.id == timer_id).with_for_update()
+            )
+            if timer is None or timer.fired_at is not None or timer.cancelled_at is not None:
+                return 0  # cancelled or fired by someone else meanwhile
+            timer.fired_at = self._factory.clock.now()
+            handler = self._handlers.get(timer.kind)
+            if handler is None:
+                timer.last_error = f"no handler for timer kind {timer.kind!r}"
+                log.error("timer %d: %s", timer.id, timer.last_error)
+                return 0
+            try:
+                # A savepoint: a failing handler leaves nothing half done, and the timer is
+                # still marked fired (with its error) so it cannot fail again every second.
+                async with services.session.begin_nested():
+                    await handler(services, timer)
+            except Exception as exc:
+                timer.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("timer %d (%s) failed", timer.id, timer.kind)
+                return 0
+            return 1
+
+
+def start_scheduler(runner: TimerRunner, interval_seconds: float = 1.0) -> AsyncIOScheduler:
+    """An APScheduler that fires due timers every ``interval_seconds`` (never overlapping).
+
+    Other periodic jobs (feed pollers) are added to the same scheduler. Call
+    ``runner.fire_due()`` once before, so timers missed while the bot was down fire now.
+    """
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        runner.fire_due,
+        "interval",
+        seconds=interval_seconds,
+        id="fire-due-timers",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler
