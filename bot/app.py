@@ -9,10 +9,12 @@ import signal
 from typing import Any
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
+from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
@@ -22,6 +24,8 @@ from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
 from bot.playbooks.catalog import DirectoryCatalog
+from bot.scheduling.handlers import timer_handlers
+from bot.scheduling.runner import TimerRunner, start_scheduler
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import is_current, upgrade
@@ -45,21 +49,24 @@ class Weerbaar:
         self.client = MatrixClient(matrix.homeserver, matrix.user_id, matrix.device_id)
         self.sender = OutboxSender(self.db, self.client, self.clock)
         lang = settings.language
+        self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
         self.factory = ServiceFactory(
             self.db,
             self.clock,
             rooms=MatrixIncidentRooms(self.client, lang),
             notifier_for=self._notifier_for,
-            taskforce=settings.taskforce,
+            taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
             on_outbox_commit=self.sender.wake,
         )
         self.dispatcher = CommandDispatcher(
-            build_registry(), self.factory, settings.taskforce, lang, settings.timezone
+            build_registry(), self.factory, self.access, lang, settings.timezone
         )
         self.sync = SyncLoop(
             self.client, BotState(self.db), self.dispatcher.handle, self._on_invite
         )
+        self.timers = TimerRunner(self.factory, timer_handlers())
+        self._scheduler: AsyncIOScheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self.intake_port: int | None = None
@@ -86,6 +93,8 @@ class Weerbaar:
             asyncio.create_task(self.sender.run(), name="outbox"),
             asyncio.create_task(self.sync.run(), name="sync"),
         ]
+        await self.timers.fire_due()  # those that came due while the bot was down
+        self._scheduler = start_scheduler(self.timers)
         await self._start_intake()
         log.info(
             "weerbaar started as %s, intake on %s:%s",
@@ -110,6 +119,9 @@ class Weerbaar:
 
     async def stop(self) -> None:
         """Stop loops and intake and close connections; never logs the device out."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -140,7 +152,7 @@ class Weerbaar:
         return {"healthy": bool(tasks) and all(tasks.values()), "tasks": tasks}
 
     async def _on_invite(self, room_id: str, inviter: str | None) -> None:
-        if inviter in self.settings.taskforce:
+        if inviter is not None and self.access.role_of(inviter) is not None:
             log.info("joining %s on invitation by %s", room_id, inviter)
             await self.client.join(room_id)
         else:

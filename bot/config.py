@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
+    coordinators: list[str] = Field(
+        default_factory=list, description="Matrix ids that may also run coordinator commands"
+    )
+    observers: list[str] = Field(
+        default_factory=list, description="Matrix ids that may only read (help, report, status)"
+    )
     language: Language = Field(
         default="nl", description="Language of messages not tied to a command"
     )

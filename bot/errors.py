@@ -33,3 +33,7 @@ class NotAnIncidentRoom(DomainError):
 
 class UnknownPlaybook(DomainError):
     key = "error.unknown_playbook"
+
+
+class InvalidTransition(DomainError):
+    key = "error.invalid_transition"

@@ -22,6 +22,7 @@ from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookRunService
 from bot.reports.data import ReportService
+from bot.scheduling.timers import Timers
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
@@ -44,6 +45,7 @@ class Services:
     decisions: DecisionService
     playbook_runs: PlaybookRunService
     reports: ReportService
+    timers: Timers
 
 
 class ServiceFactory:
@@ -73,6 +75,7 @@ class ServiceFactory:
         """Services sharing one transaction; committed when the block ends without error."""
         async with self.db.transaction() as session:
             outbox = Outbox(session, self.clock, self._on_outbox_commit)
+            timers = Timers(session, self.clock)
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
             alerts = AlertService(session, notifier, self.clock)
@@ -82,10 +85,18 @@ class ServiceFactory:
                 handled_events=HandledEvents(session, self.clock),
                 alerts=alerts,
                 situations=SituationService(
-                    session, alerts, log, self._rooms, notifier, self._taskforce, self.clock
+                    session,
+                    alerts,
+                    log,
+                    self._rooms,
+                    notifier,
+                    timers,
+                    self._taskforce,
+                    self.clock,
                 ),
                 log=log,
                 decisions=DecisionService(log),
                 playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
                 reports=ReportService(session, log),
+                timers=timers,
             )

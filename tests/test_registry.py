@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import build_registry
+from bot.commands.access import AccessPolicy, Role
 from bot.commands.registry import (
     Command,
     Registry,
@@ -76,3 +77,20 @@ def test_option_split_and_ids() -> None:
         parse_id("twelve")
     with pytest.raises(UsageError):
         split_words('start "unbalanced')
+
+
+def test_roles_are_ordered_and_the_highest_configured_wins() -> None:
+    policy = AccessPolicy(
+        members=["@m:x", "@c:x"], coordinators=["@c:x"], observers=["@o:x", "@m:x"]
+    )
+    assert policy.role_of("@c:x") is Role.COORDINATOR
+    assert policy.role_of("@m:x") is Role.MEMBER
+    assert policy.role_of("@o:x") is Role.OBSERVER
+    assert policy.role_of("@stranger:x") is None
+    assert policy.everyone() == ["@c:x", "@m:x", "@o:x"]
+    assert Role.OBSERVER < Role.MEMBER < Role.COORDINATOR
+
+
+def test_observers_may_only_read() -> None:
+    readable = {c.name for c in build_registry().commands if c.role is Role.OBSERVER}
+    assert readable == {"help", "report"}

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.alerts.model import IncomingAlert, Severity
+from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import AlreadyEscalated, NotAnIncidentRoom, UnknownPlaybook
 from bot.matrix.client import MatrixError
@@ -54,10 +55,12 @@ class FakeRooms:
         return f"!incident-{situation.id}:test"
 
 
-def make_factory(db: Database, rooms: FakeRooms | None = None) -> ServiceFactory:
+def make_factory(
+    db: Database, rooms: FakeRooms | None = None, clock: Clock | None = None
+) -> ServiceFactory:
     return ServiceFactory(
         db,
-        SteppingClock(),
+        clock or SteppingClock(),
         rooms=rooms or FakeRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
         taskforce=["@alice:test", "@bob:test"],

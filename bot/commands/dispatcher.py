@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot import i18n
+from bot.commands.access import AccessPolicy
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, Registry, UsageError, parse_invocation
 from bot.errors import DomainError
@@ -34,13 +34,13 @@ class CommandDispatcher:
         self,
         registry: Registry,
         factory: ServiceFactory,
-        taskforce: Collection[str],
+        access: AccessPolicy,
         default_language: Language,
         timezone: str,
     ) -> None:
         self._registry = registry
         self._factory = factory
-        self._taskforce = frozenset(taskforce)
+        self._access = access
         self._default_language = default_language
         self._timezone = timezone
 
@@ -67,7 +67,8 @@ class CommandDispatcher:
                     lang=lang,
                     timezone=self._timezone,
                 )
-                if message.sender not in self._taskforce:
+                role = self._access.role_of(message.sender)
+                if role is None:
                     log.warning(
                         "refused command %s from non-member %s in %s",
                         word,
@@ -75,6 +76,21 @@ class CommandDispatcher:
                         message.room_id,
                     )
                     await context.reply(context.text("error.not_authorised", sender=message.sender))
+                elif resolved is not None and role < resolved[0].role:
+                    log.warning(
+                        "refused command %s from %s (%s, needs %s)",
+                        word,
+                        message.sender,
+                        role.name.lower(),
+                        resolved[0].role.name.lower(),
+                    )
+                    await context.reply(
+                        context.text(
+                            "error.role_required",
+                            command=resolved[0].invocation(lang),
+                            role=context.text(f"role.{resolved[0].role.name.lower()}"),
+                        )
+                    )
                 elif resolved is None:
                     # The language cannot be told from an unknown word: answer in both.
                     await context.reply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 
@@ -19,5 +20,6 @@ COMMANDS = [
         usage={"en": "", "nl": ""},
         summary={"en": "list all commands", "nl": "alle opdrachten tonen"},
         handler=show_help,
+        role=Role.OBSERVER,
     )
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot import i18n
+from bot.commands.access import Role
 from bot.i18n import Language
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Command:
     usage: dict[Language, str]
     summary: dict[Language, str]
     handler: Handler
+    role: Role = Role.MEMBER
 
     def invocation(self, lang: Language) -> str:
         """How the command is typed in ``lang``, e.g. ``!besluit``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError
 from bot.reports.markdown import render_markdown
@@ -40,5 +41,6 @@ COMMANDS = [
             "nl": "het besluitenlog van deze crisis als bestand plaatsen",
         },
         handler=report,
+        role=Role.OBSERVER,
     )
 ]

@@ -6,6 +6,7 @@ from bot import i18n
 from bot.i18n import Language
 from bot.matrix.content import text_content
 from bot.matrix.outbox import Outbox
+from bot.situations.phases import Phase
 from bot.storage.models import AlertRecord, SituationRecord
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
@@ -66,6 +67,24 @@ class MatrixNotifier:
                 i18n.html("incident.opened.html", self._lang, room_name=room_name, **fields),
             ),
         )
+
+    async def phase_changed(
+        self, situation: SituationRecord, previous: Phase, actor: str, reason: str
+    ) -> None:
+        """Tell the coordination room, and the incident room if there is one."""
+        lang = self._lang
+        message = i18n.text(
+            "situation.phase_changed",
+            lang,
+            id=situation.id,
+            supplier=situation.supplier,
+            previous=i18n.text(f"phase.{previous.value}", lang),
+            current=i18n.text(f"phase.{situation.phase}", lang),
+            actor=actor,
+            reason=reason,
+        )
+        for room in filter(None, (self._room, situation.incident_room_id)):
+            await self._outbox.post(room, text_content(message))
 
 
 def incident_room_name(situation: SituationRecord, lang: Language) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import select
@@ -12,19 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alerts.service import AlertService
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
-from bot.errors import AlreadyEscalated, NotAnIncidentRoom, SituationNotFound
+from bot.errors import (
+    AlreadyEscalated,
+    InvalidTransition,
+    NotAnIncidentRoom,
+    SituationNotFound,
+)
+from bot.scheduling.timers import Timers
+from bot.situations.phases import QUIET_PHASES, TRANSITIONS, Phase, allowed_moves, timer_key_prefix
 from bot.storage.models import AlertRecord, SituationRecord
-
-
-class Phase(StrEnum):
-    """The phases a situation moves through."""
-
-    SIGNAL = "signal"
-    LAUWE_FASE = "lauwe_fase"
-    CRISIS = "crisis"
-    DE_ESCALATION = "de_escalation"
-    EVALUATION = "evaluation"
-    CLOSED = "closed"
 
 
 class IncidentRoomOpener(Protocol):
@@ -44,6 +39,12 @@ class SituationNotifier(Protocol):
         """Announce that ``situation`` now has an incident room."""
         ...
 
+    async def phase_changed(
+        self, situation: SituationRecord, previous: Phase, actor: str, reason: str
+    ) -> None:
+        """Announce that ``situation`` moved from ``previous`` to its current phase."""
+        ...
+
 
 class SituationService:
     """Opens situations from alerts and finds them again."""
@@ -55,6 +56,7 @@ class SituationService:
         log: SituationLog,
         rooms: IncidentRoomOpener,
         notifier: SituationNotifier,
+        timers: Timers,
         taskforce: Sequence[str],
         clock: Clock,
     ) -> None:
@@ -63,21 +65,16 @@ class SituationService:
         self._log = log
         self._rooms = rooms
         self._notifier = notifier
+        self._timers = timers
         self._taskforce = taskforce
         self._clock = clock
 
-    async def escalate_alert(self, alert_id: int, actor: str) -> SituationRecord:
-        """Open a crisis situation for the alert, with an incident room for the taskforce."""
-        alert = await self._alerts.get(alert_id)
-        if alert.situation_id is not None:
-            existing = await self.get(alert.situation_id)
-            raise AlreadyEscalated(
-                alert_id=alert_id, situation_id=existing.id, room_id=existing.incident_room_id
-            )
+    async def open_for_alert(self, alert: AlertRecord, actor: str) -> SituationRecord:
+        """A new situation in the signal phase, started by ``alert`` (which is attached)."""
         situation = SituationRecord(
             supplier=alert.supplier,
             title=alert.title,
-            phase=Phase.CRISIS.value,
+            phase=Phase.SIGNAL.value,
             opened_at=self._clock.now(),
             opened_by=actor,
         )
@@ -90,12 +87,52 @@ class SituationService:
             actor,
             {"alert_id": alert.id, "supplier": alert.supplier, "title": alert.title},
         )
+        return situation
+
+    async def change_phase(
+        self, situation_id: int, to: Phase, actor: str, reason: str
+    ) -> SituationRecord:
+        """Move the situation to ``to`` if allowed; records who, when and why.
+
+        Raises InvalidTransition naming the allowed moves. Entering evaluation or closed
+        cancels the situation's timers.
+        """
+        situation = await self.get(situation_id)
+        current = Phase(situation.phase)
+        if to not in TRANSITIONS[current]:
+            raise InvalidTransition(
+                situation_id=situation_id,
+                current=current.value,
+                to=to.value,
+                allowed=[phase.value for phase in allowed_moves(current)],
+            )
+        situation.phase = to.value
         await self._log.append(
             situation.id,
             EntryKind.PHASE_CHANGED,
             actor,
-            {"from": None, "to": Phase.CRISIS.value, "reason": f"escalated alert {alert.id}"},
+            {"from": current.value, "to": to.value, "reason": reason},
         )
+        if to in QUIET_PHASES:
+            await self._timers.cancel_prefix(timer_key_prefix(situation.id))
+        await self._notifier.phase_changed(situation, current, actor, reason)
+        return situation
+
+    async def escalate_alert(self, alert_id: int, actor: str) -> SituationRecord:
+        """Move the alert's situation (a new one if it has none) to crisis with an incident room."""
+        alert = await self._alerts.get(alert_id)
+        if alert.situation_id is None:
+            situation = await self.open_for_alert(alert, actor)
+        else:
+            situation = await self.get(alert.situation_id)
+            if situation.incident_room_id is not None:
+                raise AlreadyEscalated(
+                    alert_id=alert_id, situation_id=situation.id, room_id=situation.incident_room_id
+                )
+        if situation.phase != Phase.CRISIS.value:
+            await self.change_phase(
+                situation.id, Phase.CRISIS, actor, f"escalated alert {alert.id}"
+            )
         situation.incident_room_id = await self._rooms.open_incident_room(
             situation, alert, self._taskforce
         )

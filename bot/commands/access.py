@@ -1,0 +1,39 @@
+"""Who may run which command: observers read, members act, coordinators steer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+
+class Role(IntEnum):
+    """Taskforce roles, ordered: a higher role may do everything a lower one may."""
+
+    OBSERVER = 1
+    MEMBER = 2
+    COORDINATOR = 3
+
+
+class AccessPolicy:
+    """Maps Matrix ids to their taskforce role (the highest one configured)."""
+
+    def __init__(
+        self,
+        members: Iterable[str],
+        coordinators: Iterable[str] = (),
+        observers: Iterable[str] = (),
+    ) -> None:
+        self._roles: dict[str, Role] = {}
+        for users, role in ((observers, Role.OBSERVER), (members, Role.MEMBER)):
+            for user in users:
+                self._roles[user] = role
+        for user in coordinators:
+            self._roles[user] = Role.COORDINATOR
+
+    def role_of(self, user_id: str) -> Role | None:
+        """The user's role, or None for someone outside the taskforce."""
+        return self._roles.get(user_id)
+
+    def everyone(self) -> list[str]:
+        """Every configured user, in a stable order."""
+        return sorted(self._roles)
