@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
@@ -23,15 +25,21 @@ from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
+from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner, start_scheduler
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import is_current, upgrade
+from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
+
+
+# A long-poll returns at least every 30 s; three missed rounds mean the loop is stuck.
+SYNC_STALE_SECONDS = 90.0
 
 
 class StartupError(Exception):
@@ -47,7 +55,8 @@ class Weerbaar:
         self.db = Database(settings.database_url)
         matrix = settings.matrix
         self.client = MatrixClient(matrix.homeserver, matrix.user_id, matrix.device_id)
-        self.sender = OutboxSender(self.db, self.client, self.clock)
+        self.metrics = Metrics()
+        self.sender = OutboxSender(self.db, self.client, self.clock, self.metrics)
         lang = settings.language
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
         self.factory = ServiceFactory(
@@ -60,11 +69,12 @@ class Weerbaar:
             on_outbox_commit=self.sender.wake,
         )
         self.dispatcher = CommandDispatcher(
-            build_registry(), self.factory, self.access, lang, settings.timezone
+            build_registry(), self.factory, self.access, lang, settings.timezone, self.metrics
         )
         self.sync = SyncLoop(
             self.client, BotState(self.db), self.dispatcher.handle, self._on_invite
         )
+        self.metrics.sync_lag_seconds.set_function(self._sync_lag)
         self.timers = TimerRunner(self.factory, timer_handlers())
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -110,7 +120,7 @@ class Weerbaar:
             raise StartupError("database schema is not current: run `weerbaar db upgrade`")
 
     async def _start_intake(self) -> None:
-        app = IntakeApp(self.settings.intake, self.factory, self.health).build()
+        app = IntakeApp(self.settings.intake, self.factory, self.health, self.metrics).build()
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.intake.host, self.settings.intake.port)
@@ -146,10 +156,35 @@ class Weerbaar:
         finally:
             await self.stop()
 
-    def health(self) -> dict[str, Any]:
-        """Liveness of the background loops."""
+    async def health(self) -> dict[str, Any]:
+        """Sync loop alive and recent, database reachable, outbox backlog."""
         tasks = {task.get_name(): not task.done() for task in self._tasks}
-        return {"healthy": bool(tasks) and all(tasks.values()), "tasks": tasks}
+        lag = self._sync_lag()
+        sync_ok = tasks.get("sync", False) and lag <= SYNC_STALE_SECONDS
+        try:
+            async with self.db.transaction() as session:
+                backlog = await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxRecord)
+                    .where(OutboxRecord.sent_at.is_(None))
+                )
+            database_ok = True
+        except Exception as exc:  # any failure to reach the database means unhealthy
+            log.warning("health check cannot reach the database: %s", exc)
+            backlog, database_ok = None, False
+        return {
+            "healthy": bool(sync_ok and database_ok and all(tasks.values())),
+            "sync": {
+                "running": tasks.get("sync", False),
+                "lag_seconds": round(lag, 1) if lag != float("inf") else None,
+            },
+            "database": {"reachable": database_ok},
+            "outbox": {"running": tasks.get("outbox", False), "backlog": backlog},
+        }
+
+    def _sync_lag(self) -> float:
+        last = self.sync.last_success
+        return float("inf") if last is None else time.monotonic() - last
 
     async def _on_invite(self, room_id: str, inviter: str | None) -> None:
         if inviter is not None and self.access.role_of(inviter) is not None:

@@ -16,7 +16,7 @@ from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import AlreadyEscalated, NotAnIncidentRoom, UnknownPlaybook
 from bot.matrix.client import MatrixError
 from bot.matrix.notices import ALERT_ID_FIELD, MatrixNotifier
-from bot.matrix.outbox import Outbox, OutboxSender
+from bot.matrix.outbox import MAX_CONTENT_BYTES, Outbox, OutboxSender, content_size
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
@@ -258,3 +258,24 @@ async def test_a_handled_event_is_claimed_only_once(database: Database) -> None:
     async with factory.transaction() as services:
         assert not await services.handled_events.claim("$e1", "!r:test")
         assert await services.handled_events.claim("$e2", "!r:test")
+
+
+async def test_an_oversized_message_becomes_a_preview_and_a_file(database: Database) -> None:
+    huge = "regel\n" * 20_000  # 120 kB, twice what the homeserver accepts
+    async with database.transaction() as session:
+        outbox = Outbox(session, SteppingClock(), lambda: None)
+        await outbox.post(
+            "!a:test", {"msgtype": "m.notice", "body": huge, "m.relates_to": {"x": 1}}
+        )
+        await outbox.post("!a:test", {"msgtype": "m.notice", "body": "small"})
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)))
+    preview, document, small = rows
+    assert content_size(preview.content) < MAX_CONTENT_BYTES
+    assert preview.content["body"].startswith("regel\nregel")
+    assert preview.content["body"].endswith("full text attached)")
+    assert document.content["msgtype"] == "m.file"
+    assert document.content["m.relates_to"] == {"x": 1}
+    assert document.attachment is not None
+    assert document.attachment.decode() == huge  # nothing is dropped
+    assert small.content["body"] == "small"

@@ -12,6 +12,7 @@ from bot.commands.registry import Command, Registry, UsageError, parse_invocatio
 from bot.errors import DomainError
 from bot.i18n import Language
 from bot.matrix.content import text_content
+from bot.metrics import Metrics
 from bot.services import ServiceFactory
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,14 @@ class CommandDispatcher:
         access: AccessPolicy,
         default_language: Language,
         timezone: str,
+        metrics: Metrics,
     ) -> None:
         self._registry = registry
         self._factory = factory
         self._access = access
         self._default_language = default_language
         self._timezone = timezone
+        self._metrics = metrics
 
     async def handle(self, message: IncomingMessage) -> None:
         """Handle ``message`` if it is a command and was not handled before."""
@@ -51,58 +54,71 @@ class CommandDispatcher:
             return
         word, arguments = invocation
         resolved = self._registry.resolve(word)
+        label = resolved[0].name if resolved else "unknown"
         try:
             async with self._factory.transaction() as services:
                 # Claimed in the same transaction as the command's effects and reply, so a
                 # crash either leaves all of them or none: the command runs exactly once.
                 if not await services.handled_events.claim(message.event_id, message.room_id):
-                    return
-                lang = resolved[1] if resolved else self._default_language
-                context = CommandContext(
-                    services=services,
-                    registry=self._registry,
-                    sender=message.sender,
-                    room_id=message.room_id,
-                    event_id=message.event_id,
-                    lang=lang,
-                    timezone=self._timezone,
-                )
-                role = self._access.role_of(message.sender)
-                if role is None:
-                    log.warning(
-                        "refused command %s from non-member %s in %s",
-                        word,
-                        message.sender,
-                        message.room_id,
-                    )
-                    await context.reply(context.text("error.not_authorised", sender=message.sender))
-                elif resolved is not None and role < resolved[0].role:
-                    log.warning(
-                        "refused command %s from %s (%s, needs %s)",
-                        word,
-                        message.sender,
-                        role.name.lower(),
-                        resolved[0].role.name.lower(),
-                    )
-                    await context.reply(
-                        context.text(
-                            "error.role_required",
-                            command=resolved[0].invocation(lang),
-                            role=context.text(f"role.{resolved[0].role.name.lower()}"),
-                        )
-                    )
-                elif resolved is None:
-                    # The language cannot be told from an unknown word: answer in both.
-                    await context.reply(
-                        i18n.text_in_both("error.unknown_command", lang, command="!" + word)
-                    )
+                    outcome = "duplicate"
                 else:
-                    await self._run(resolved[0], context, arguments)
+                    lang = resolved[1] if resolved else self._default_language
+                    context = CommandContext(
+                        services=services,
+                        registry=self._registry,
+                        sender=message.sender,
+                        room_id=message.room_id,
+                        event_id=message.event_id,
+                        lang=lang,
+                        timezone=self._timezone,
+                    )
+                    outcome = await self._authorised_run(context, word, resolved, arguments)
         except Exception:
             log.exception("command %s (%s) failed", word, message.event_id)
             await self._report_failure(message, word, resolved)
+            outcome = "error"
+        self._metrics.commands.labels(command=label, outcome=outcome).inc()
 
-    async def _run(self, command: Command, context: CommandContext, arguments: str) -> None:
+    async def _authorised_run(
+        self,
+        context: CommandContext,
+        word: str,
+        resolved: tuple[Command, Language] | None,
+        arguments: str,
+    ) -> str:
+        role = self._access.role_of(context.sender)
+        if role is None:
+            log.warning(
+                "refused command %s from non-member %s in %s", word, context.sender, context.room_id
+            )
+            await context.reply(context.text("error.not_authorised", sender=context.sender))
+            return "refused"
+        if resolved is None:
+            # The language cannot be told from an unknown word: answer in both.
+            await context.reply(
+                i18n.text_in_both("error.unknown_command", context.lang, command="!" + word)
+            )
+            return "unknown"
+        command = resolved[0]
+        if role < command.role:
+            log.warning(
+                "refused command %s from %s (%s, needs %s)",
+                word,
+                context.sender,
+                role.name.lower(),
+                command.role.name.lower(),
+            )
+            await context.reply(
+                context.text(
+                    "error.role_required",
+                    command=command.invocation(context.lang),
+                    role=context.text(f"role.{command.role.name.lower()}"),
+                )
+            )
+            return "refused"
+        return await self._run(command, context, arguments)
+
+    async def _run(self, command: Command, context: CommandContext, arguments: str) -> str:
         session = context.services.session
         try:
             # A savepoint: a refused command leaves nothing behind but its reply.
@@ -111,8 +127,11 @@ class CommandDispatcher:
         except UsageError as exc:
             usage = context.text("usage", usage=command.usage_line(context.lang))
             await context.reply(f"{usage}\n{exc}" if str(exc) else usage)
+            return "usage"
         except DomainError as exc:
             await context.reply(context.text(exc.key, **exc.params))
+            return "refused"
+        return "ok"
 
     async def _report_failure(
         self, message: IncomingMessage, word: str, resolved: tuple[Command, Language] | None

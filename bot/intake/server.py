@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -22,11 +23,12 @@ from bot.alerts.model import IncomingAlert
 from bot.config import IntakeSettings
 from bot.intake.receipts import record_receipt
 from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.services import ServiceFactory
 
 log = logging.getLogger(__name__)
 
-HealthCheck = Callable[[], dict[str, Any]]
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
 class _Refused(Exception):
@@ -39,9 +41,14 @@ class IntakeApp:
     """Builds the web application around the service factory."""
 
     def __init__(
-        self, settings: IntakeSettings, factory: ServiceFactory, health: HealthCheck
+        self,
+        settings: IntakeSettings,
+        factory: ServiceFactory,
+        health: HealthCheck,
+        metrics: Metrics,
     ) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._secret = settings.hmac_secret.get_secret_value().encode()
         self._factory = factory
         self._health = health
@@ -49,10 +56,25 @@ class IntakeApp:
     def build(self) -> web.Application:
         """The aiohttp application."""
         # aiohttp's own limit answers 413 in plain text; ours answers in JSON first.
-        app = web.Application(client_max_size=self._settings.max_body_bytes + 1)
+        app = web.Application(
+            client_max_size=self._settings.max_body_bytes + 1, middlewares=[self._count]
+        )
         app.router.add_post("/alerts", self.post_alert)
         app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
         return app
+
+    @web.middleware
+    async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            self._metrics.webhook_requests.labels(route=name, status=str(exc.status)).inc()
+            raise
+        self._metrics.webhook_requests.labels(route=name, status=str(response.status)).inc()
+        return response
 
     async def post_alert(self, request: web.Request) -> web.Response:
         """Accept one signed alert in Weerbaar's generic JSON format."""
@@ -81,8 +103,14 @@ class IntakeApp:
 
     async def healthz(self, _request: web.Request) -> web.Response:
         """200 with component states when healthy, 503 otherwise."""
-        report = self._health()
+        report = await self._health()
         return web.json_response(report, status=200 if report.get("healthy") else 503)
+
+    async def metrics(self, _request: web.Request) -> web.Response:
+        """Prometheus metrics."""
+        response = web.Response(body=self._metrics.render())
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return response
 
     async def _read_body(self, request: web.Request) -> bytes:
         limit = self._settings.max_body_bytes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import uuid
@@ -21,12 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.matrix.client import MatrixClient, MatrixError
+from bot.metrics import Metrics
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 
 log = logging.getLogger(__name__)
 
 MESSAGE_EVENT = "m.room.message"
+# Synapse refuses events over 64 KiB, envelope (ids, hashes, signatures) included.
+MAX_CONTENT_BYTES = 60_000
+PREVIEW_CHARACTERS = 4_000
+ATTACHED_MARKER = "\n… (volledige tekst als bijlage / full text attached)"
 
 
 class Outbox:
@@ -46,7 +52,17 @@ class Outbox:
         attachment: bytes | None = None,
         event_type: str = MESSAGE_EVENT,
     ) -> OutboxRecord:
-        """Queue ``content`` for ``room_id``; it is sent once the transaction commits."""
+        """Queue ``content`` for ``room_id``; it is sent once the transaction commits.
+
+        A text message too large for the homeserver becomes a shortened message followed
+        by the full text as a file, so nothing is ever dropped.
+        """
+        if (
+            event_type == MESSAGE_EVENT
+            and attachment is None
+            and content_size(content) > MAX_CONTENT_BYTES
+        ):
+            return await self._post_as_file(room_id, content)
         record = OutboxRecord(
             room_id=room_id,
             txn_id=uuid.uuid4().hex,
@@ -64,8 +80,36 @@ class Outbox:
             self._hooked = True
         return record
 
+    async def _post_as_file(self, room_id: str, content: dict[str, Any]) -> OutboxRecord:
+        body = str(content.get("body", ""))
+        preview = {
+            key: value
+            for key, value in content.items()
+            if key not in ("body", "format", "formatted_body")
+        }
+        preview["body"] = body[:PREVIEW_CHARACTERS] + ATTACHED_MARKER
+        await self.post(room_id, preview)
+        data = body.encode("utf-8")
+        relation = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
+        return await self.post(
+            room_id,
+            {
+                "msgtype": "m.file",
+                "body": "message.txt",
+                "filename": "message.txt",
+                "info": {"mimetype": "text/plain; charset=utf-8", "size": len(data)},
+                **relation,
+            },
+            attachment=data,
+        )
+
     def _wake(self, _session: Any) -> None:
         self._on_commit()
+
+
+def content_size(content: dict[str, Any]) -> int:
+    """Bytes of the content as the homeserver will count them (compact UTF-8 JSON)."""
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 class Backoff:
@@ -93,9 +137,15 @@ class OutboxSender:
     """Delivers queued messages in order, retrying until the homeserver confirms them."""
 
     def __init__(
-        self, db: Database, client: MatrixClient, clock: Clock, poll_interval: float = 5.0
+        self,
+        db: Database,
+        client: MatrixClient,
+        clock: Clock,
+        metrics: Metrics | None = None,
+        poll_interval: float = 5.0,
     ) -> None:
         self._db = db
+        self._metrics = metrics
         self._client = client
         self._clock = clock
         self._poll_interval = poll_interval
@@ -131,6 +181,7 @@ class OutboxSender:
             )
         blocked_rooms: set[str] = set()
         retry_delay: float | None = None
+        delivered = 0
         for record in pending:
             if record.room_id in blocked_rooms:
                 continue
@@ -143,6 +194,9 @@ class OutboxSender:
                 retry_delay = delay if retry_delay is None else min(retry_delay, delay)
                 continue
             await self._record_success(record, event_id)
+            delivered += 1
+        if self._metrics is not None:
+            self._metrics.outbox_backlog.set(len(pending) - delivered)
         return retry_delay
 
     async def _deliver(self, record: OutboxRecord) -> str:
@@ -154,10 +208,14 @@ class OutboxSender:
         return await self._client.send(record.room_id, record.event_type, content, record.txn_id)
 
     async def _record_success(self, record: OutboxRecord, event_id: str) -> None:
+        sent_at = self._clock.now()
+        if self._metrics is not None:
+            latency = (sent_at - record.created_at).total_seconds()
+            self._metrics.outbox_delivery_seconds.observe(latency)
         async with self._db.transaction() as session:
             stored = await session.get(OutboxRecord, record.id)
             if stored is not None:
-                stored.sent_at = self._clock.now()
+                stored.sent_at = sent_at
                 stored.event_id = event_id
                 stored.attempts += 1
                 stored.attachment = None  # delivered: the bytes live in the media repository

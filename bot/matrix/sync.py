@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,6 +79,7 @@ class SyncLoop:
         self._backoff = Backoff()
         self._failing = False
         self.synced = asyncio.Event()
+        self.last_success: float | None = None  # time.monotonic() of the last good sync
 
     async def run(self) -> None:
         """Sync forever; cancel the task to stop."""
@@ -97,6 +99,7 @@ class SyncLoop:
                 self._failing = False
                 log.info("sync recovered")
             self._backoff.reset()
+            self.last_success = time.monotonic()
             self.synced.set()
 
     async def _sync_once(self, token: str | None) -> str:
