@@ -20,6 +20,7 @@ from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
+from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
@@ -78,6 +79,8 @@ class Weerbaar:
         self.timers = TimerRunner(self.factory, timer_handlers())
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._leading: asyncio.Task[None] | None = None
+        self.leadership: Leadership = leadership_for(self.db, settings.ha.retry_seconds)
         self._runner: web.AppRunner | None = None
         self.intake_port: int | None = None
 
@@ -87,9 +90,19 @@ class Weerbaar:
         )
 
     async def start(self) -> None:
-        """Prepare storage, log in, join the coordination room, start loops and the intake."""
+        """Prepare storage, log in, start the intake, and become active when allowed.
+
+        The intake runs on every instance (alerts are safe in the shared database); the
+        sync loop, outbox sender and timers run only on the active one.
+        """
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await self._prepare_database()
+        try:
+            if isinstance(self.leadership, SqliteFileLock):
+                await self.leadership.acquire()
+        except AnotherInstanceRunning as exc:
+            await self.db.dispose()
+            raise StartupError(str(exc)) from None
         matrix = self.settings.matrix
         try:
             await self.client.authenticate(
@@ -99,19 +112,52 @@ class Weerbaar:
         except MatrixError as exc:
             await self.client.close()
             raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
-        self._tasks = [
-            asyncio.create_task(self.sender.run(), name="outbox"),
-            asyncio.create_task(self.sync.run(), name="sync"),
-        ]
-        await self.timers.fire_due()  # those that came due while the bot was down
-        self._scheduler = start_scheduler(self.timers)
         await self._start_intake()
+        self._leading = asyncio.create_task(self._lead(), name="leadership")
         log.info(
             "weerbaar started as %s, intake on %s:%s",
             matrix.user_id,
             self.settings.intake.host,
             self.intake_port,
         )
+
+    async def _lead(self) -> None:
+        """Be active while holding the lease; step down and wait again when it is lost."""
+        while True:
+            await self.leadership.acquire()
+            log.info("this instance is active")
+            self.metrics.active.set(1)
+            await self.timers.fire_due()  # those that came due while nobody was active
+            self._scheduler = start_scheduler(self.timers)
+            self._tasks = [
+                asyncio.create_task(self.sender.run(), name="outbox"),
+                asyncio.create_task(self.sync.run(), name="sync"),
+            ]
+            try:
+                held = True
+                while held:
+                    await asyncio.sleep(self.settings.ha.check_seconds)
+                    held = await self.leadership.still_held()
+                log.warning("lost the lease; stepping down to passive")
+            finally:
+                await self._stop_active_work()
+                self.metrics.active.set(0)
+
+    async def _stop_active_work(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    @property
+    def active(self) -> bool:
+        """Whether this instance currently runs the sync loop, outbox and timers."""
+        return bool(self._tasks)
 
     async def _prepare_database(self) -> None:
         if self.settings.storage.auto_upgrade:
@@ -129,15 +175,13 @@ class Weerbaar:
 
     async def stop(self) -> None:
         """Stop loops and intake and close connections; never logs the device out."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._leading is not None:
+            self._leading.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+                await self._leading
+            self._leading = None
+        await self._stop_active_work()
+        await self.leadership.release()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -157,10 +201,9 @@ class Weerbaar:
             await self.stop()
 
     async def health(self) -> dict[str, Any]:
-        """Sync loop alive and recent, database reachable, outbox backlog."""
+        """Database reachable; on the active instance also sync recent and outbox running."""
         tasks = {task.get_name(): not task.done() for task in self._tasks}
         lag = self._sync_lag()
-        sync_ok = tasks.get("sync", False) and lag <= SYNC_STALE_SECONDS
         try:
             async with self.db.transaction() as session:
                 backlog = await session.scalar(
@@ -172,14 +215,17 @@ class Weerbaar:
         except Exception as exc:  # any failure to reach the database means unhealthy
             log.warning("health check cannot reach the database: %s", exc)
             backlog, database_ok = None, False
+        sync_ok = tasks.get("sync", False) and lag <= SYNC_STALE_SECONDS
+        outbox_ok = tasks.get("outbox", False)
         return {
-            "healthy": bool(sync_ok and database_ok and all(tasks.values())),
+            "healthy": database_ok and (not self.active or (sync_ok and outbox_ok)),
+            "role": "active" if self.active else "passive",
             "sync": {
                 "running": tasks.get("sync", False),
                 "lag_seconds": round(lag, 1) if lag != float("inf") else None,
             },
             "database": {"reachable": database_ok},
-            "outbox": {"running": tasks.get("outbox", False), "backlog": backlog},
+            "outbox": {"running": outbox_ok, "backlog": backlog},
         }
 
     def _sync_lag(self) -> float:

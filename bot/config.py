@@ -82,6 +82,19 @@ class StorageSettings(BaseModel):
     auto_upgrade: bool = Field(default=True, description="Run database migrations on start")
 
 
+class HaSettings(BaseModel):
+    """Active/passive operation of two instances on one PostgreSQL database."""
+
+    model_config = {"extra": "forbid"}
+
+    retry_seconds: float = Field(
+        default=2.0, gt=0, description="How often a passive instance tries to become active"
+    )
+    check_seconds: float = Field(
+        default=2.0, gt=0, description="How often the active instance checks it still is"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one Weerbaar instance."""
 
@@ -92,6 +105,7 @@ class Settings(BaseSettings):
     matrix: MatrixSettings
     intake: IntakeSettings
     storage: StorageSettings = StorageSettings()
+    ha: HaSettings = HaSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
