@@ -73,7 +73,10 @@ class Weerbaar:
 
     def _notifier_for(self, outbox: Outbox) -> MatrixNotifier:
         return MatrixNotifier(
-            outbox, self.settings.matrix.coordination_room, self.settings.language
+            outbox,
+            self.settings.matrix.coordination_room,
+            self.settings.language,
+            self.settings.timezone,
         )
 
     async def start(self) -> None:

@@ -37,3 +37,11 @@ class UnknownPlaybook(DomainError):
 
 class InvalidTransition(DomainError):
     key = "error.invalid_transition"
+
+
+class AlertAlreadyAcknowledged(DomainError):
+    key = "error.alert_already_acknowledged"
+
+
+class AlertAlreadyResolved(DomainError):
+    key = "error.alert_already_resolved"

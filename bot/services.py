@@ -26,6 +26,7 @@ from bot.scheduling.timers import Timers
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.suppliers.registry import SupplierRegistry
 
 
 class Notifier(AlertNotifier, SituationNotifier, Protocol):
@@ -46,6 +47,7 @@ class Services:
     playbook_runs: PlaybookRunService
     reports: ReportService
     timers: Timers
+    suppliers: SupplierRegistry
 
 
 class ServiceFactory:
@@ -78,7 +80,7 @@ class ServiceFactory:
             timers = Timers(session, self.clock)
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
-            alerts = AlertService(session, notifier, self.clock)
+            alerts = AlertService(session, notifier, log, self.clock)
             yield Services(
                 session=session,
                 outbox=outbox,
@@ -99,4 +101,5 @@ class ServiceFactory:
                 playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
                 reports=ReportService(session, log),
                 timers=timers,
+                suppliers=SupplierRegistry(session),
             )

@@ -1,0 +1,40 @@
+"""User text about alerts: their state, grouping, filing and acknowledging them."""
+
+from __future__ import annotations
+
+from bot.messages.types import Catalogue
+
+MESSAGES: Catalogue = {
+    "alert.react_hint": {
+        "nl": "Reageer met 👍 om te bevestigen (of !bevestig {id}), met ✅ als het opgelost is.",
+        "en": "React 👍 to acknowledge (or !ack {id}), ✅ when it is resolved.",
+    },
+    "alert.state.repeated": {
+        "nl": "{count} keer ontvangen, laatst om {time}",
+        "en": "Received {count} times, last at {time}",
+    },
+    "alert.state.situation": {
+        "nl": "Hoort bij situatie #{id}",
+        "en": "Attached to situation #{id}",
+    },
+    "alert.state.acknowledged": {
+        "nl": "✔ Bevestigd door {actor} om {time}",
+        "en": "✔ Acknowledged by {actor} at {time}",
+    },
+    "alert.state.resolved": {
+        "nl": "✅ Opgelost door {actor} om {time}",
+        "en": "✅ Resolved by {actor} at {time}",
+    },
+    "log.alert_attached": {
+        "nl": "Melding #{alert_id} [{severity}] toegevoegd: {title}",
+        "en": "Alert #{alert_id} [{severity}] attached: {title}",
+    },
+    "error.alert_already_acknowledged": {
+        "nl": "Melding #{alert_id} is al bevestigd door {actor}.",
+        "en": "Alert #{alert_id} was already acknowledged by {actor}.",
+    },
+    "error.alert_already_resolved": {
+        "nl": "Melding #{alert_id} is al opgelost (door {actor}).",
+        "en": "Alert #{alert_id} is already resolved (by {actor}).",
+    },
+}
