@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -58,6 +59,7 @@ class Weerbaar:
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
             on_outbox_commit=self.sender.wake,
+            alert_group_window=timedelta(seconds=settings.alerts.group_window_seconds),
         )
         self.dispatcher = CommandDispatcher(
             build_registry(), self.factory, self.access, lang, settings.timezone

@@ -112,6 +112,19 @@ class IntakeSettings(BaseModel):
         return value
 
 
+class AlertSettings(BaseModel):
+    """How alerts are shown in the coordination room."""
+
+    model_config = {"extra": "forbid"}
+
+    group_window_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="After an alert is posted, further alerts for the same supplier within "
+        "this window are posted as one summary (0 posts every alert)",
+    )
+
+
 class StorageSettings(BaseModel):
     """Where the bot keeps its state."""
 
@@ -134,6 +147,7 @@ class Settings(BaseSettings):
     matrix: MatrixSettings
     intake: IntakeSettings
     storage: StorageSettings = StorageSettings()
+    alerts: AlertSettings = AlertSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )

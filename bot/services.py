@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts.grouping import AlertGrouper
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.clock import Clock
 from bot.decisionlog.decisions import DecisionService
@@ -63,6 +65,7 @@ class ServiceFactory:
         taskforce: Sequence[str],
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
+        alert_group_window: timedelta = timedelta(0),
     ) -> None:
         self.db = db
         self.clock = clock
@@ -71,6 +74,7 @@ class ServiceFactory:
         self._taskforce = tuple(taskforce)
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
+        self._alert_group_window = alert_group_window
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -80,7 +84,8 @@ class ServiceFactory:
             timers = Timers(session, self.clock)
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
-            alerts = AlertService(session, notifier, log, self.clock)
+            grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
+            alerts = AlertService(session, notifier, log, grouper, self.clock)
             yield Services(
                 session=session,
                 outbox=outbox,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts.grouping import AlertGrouper
 from bot.alerts.model import IncomingAlert
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
@@ -35,6 +37,12 @@ class AlertNotifier(Protocol):
         """Show the new state of ``alert`` on its notice (acknowledged, resolved, attached)."""
         ...
 
+    async def alerts_grouped(
+        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
+    ) -> None:
+        """Announce ``alerts`` for ``supplier`` that arrived within one window, in one post."""
+        ...
+
 
 def dedup_key(source: str, external_id: str | None) -> str | None:
     """The de-duplication key: the source's own id is unique within that source only."""
@@ -49,11 +57,13 @@ class AlertService:
         session: AsyncSession,
         notifier: AlertNotifier,
         log: SituationLog,
+        grouper: AlertGrouper,
         clock: Clock,
     ) -> None:
         self._session = session
         self._notifier = notifier
         self._log = log
+        self._grouper = grouper
         self._clock = clock
 
     async def receive(self, incoming: IncomingAlert) -> AlertRecord:
@@ -91,8 +101,22 @@ class AlertService:
         self._session.add(alert)
         await self._session.flush()
         await self._attach(alert)
-        alert.notice_outbox_id = await self._notifier.alert_received(alert)
+        if await self._grouper.admit(alert):
+            alert.notice_outbox_id = await self._notifier.alert_received(alert)
         return alert
+
+    async def announce_group(self, supplier: str, alert_ids: Sequence[int]) -> None:
+        """Post the summary of a supplier's window; a non-empty one opens the next window."""
+        if not alert_ids:
+            return
+        alerts = list(
+            await self._session.scalars(
+                select(AlertRecord).where(AlertRecord.id.in_(alert_ids)).order_by(AlertRecord.id)
+            )
+        )
+        window = int(self._grouper.window.total_seconds())
+        await self._notifier.alerts_grouped(supplier, alerts, window)
+        await self._grouper.open_window(supplier)
 
     async def acknowledge(self, alert_id: int, actor: str) -> AlertRecord:
         """Record that ``actor`` has seen the alert and is on it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import i18n
@@ -13,6 +14,10 @@ from bot.storage.models import AlertRecord, SituationRecord
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
 ALERT_ID_FIELD = "nl.weerbaar.alert_id"
+# The ids of the alerts a storm summary covers.
+ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
+# A summary names this many alerts, then says how many more there are.
+GROUP_LINES = 10
 
 
 def matrix_to(room_id: str) -> str:
@@ -45,6 +50,34 @@ class MatrixNotifier:
             edit_content(self._alert_content(alert)),
             replaces=alert.notice_outbox_id,
         )
+
+    async def alerts_grouped(
+        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
+    ) -> None:
+        """One summary line for a storm, then the alerts it covers (the first few)."""
+        lang = self._lang
+        summary = i18n.text(
+            "alert.group.summary",
+            lang,
+            count=len(alerts),
+            supplier=supplier,
+            window=window_text(window_seconds, lang),
+        )
+        lines = [
+            i18n.text("alert.group.line", lang, id=a.id, severity=a.severity, title=a.title)
+            for a in alerts[:GROUP_LINES]
+        ]
+        if len(alerts) > GROUP_LINES:
+            lines.append(i18n.text("alert.group.more", lang, count=len(alerts) - GROUP_LINES))
+        hint = i18n.text("alert.group.hint", lang)
+        html = (
+            f"<p>⚠️ <strong>{i18n.html_escape(summary)}</strong></p><ul>"
+            + "".join(f"<li>{i18n.html_escape(line)}</li>" for line in lines)
+            + f"</ul><p><em>{i18n.html_escape(hint)}</em></p>"
+        )
+        content = text_content("\n".join([summary, *lines, hint]), html)
+        content[ALERT_IDS_FIELD] = [alert.id for alert in alerts]
+        await self._outbox.post(self._room, content)
 
     def _alert_content(self, alert: AlertRecord) -> dict[str, Any]:
         lang = self._lang
@@ -140,3 +173,12 @@ def incident_room_name(situation: SituationRecord, lang: Language) -> str:
     return i18n.text(
         "incident.room_name", lang, supplier=situation.supplier, title=situation.title
     )[:255]
+
+
+def window_text(seconds: int, lang: Language) -> str:
+    """A grouping window in words: "minute", "5 minutes", "30 seconds"."""
+    if seconds == 60:
+        return i18n.text("alert.window.minute", lang)
+    if seconds % 60 == 0:
+        return i18n.text("alert.window.minutes", lang, count=seconds // 60)
+    return i18n.text("alert.window.seconds", lang, count=seconds)

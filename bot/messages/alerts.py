@@ -25,6 +25,25 @@ MESSAGES: Catalogue = {
         "nl": "✅ Opgelost door {actor} om {time}",
         "en": "✅ Resolved by {actor} at {time}",
     },
+    "alert.group.summary": {
+        "nl": "{count} nieuwe meldingen voor {supplier} in de afgelopen {window}",
+        "en": "{count} new alerts for {supplier} in the last {window}",
+    },
+    "alert.group.line": {
+        "nl": "#{id} [{severity}] {title}",
+        "en": "#{id} [{severity}] {title}",
+    },
+    "alert.group.more": {
+        "nl": "… en nog {count}",
+        "en": "… and {count} more",
+    },
+    "alert.group.hint": {
+        "nl": "Bevestigen: !bevestig <id>",
+        "en": "To acknowledge: !ack <id>",
+    },
+    "alert.window.minute": {"nl": "minuut", "en": "minute"},
+    "alert.window.minutes": {"nl": "{count} minuten", "en": "{count} minutes"},
+    "alert.window.seconds": {"nl": "{count} seconden", "en": "{count} seconds"},
     "log.alert_attached": {
         "nl": "Melding #{alert_id} [{severity}] toegevoegd: {title}",
         "en": "Alert #{alert_id} [{severity}] attached: {title}",
