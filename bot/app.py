@@ -22,6 +22,7 @@ from bot.intake.server import IntakeApp
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
+from bot.matrix.reactions import ReactionHandler
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
 from bot.playbooks.catalog import DirectoryCatalog
@@ -64,8 +65,13 @@ class Weerbaar:
         self.dispatcher = CommandDispatcher(
             build_registry(), self.factory, self.access, lang, settings.timezone
         )
+        self.reactions = ReactionHandler(self.factory, self.access)
         self.sync = SyncLoop(
-            self.client, BotState(self.db), self.dispatcher.handle, self._on_invite
+            self.client,
+            BotState(self.db),
+            self.dispatcher.handle,
+            self._on_invite,
+            on_reaction=self.reactions.handle,
         )
         self.timers = TimerRunner(self.factory, timer_handlers())
         self._scheduler: AsyncIOScheduler | None = None

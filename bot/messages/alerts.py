@@ -9,6 +9,18 @@ MESSAGES: Catalogue = {
         "nl": "Reageer met 👍 om te bevestigen (of !bevestig {id}), met ✅ als het opgelost is.",
         "en": "React 👍 to acknowledge (or !ack {id}), ✅ when it is resolved.",
     },
+    "alert.filed": {
+        "nl": "Melding #{id} over {supplier} vastgelegd en in de coördinatieruimte gezet.",
+        "en": "Alert #{id} about {supplier} filed and posted in the coordination room.",
+    },
+    "alert.filed_by": {
+        "nl": "Gemeld door {actor} in de chat",
+        "en": "Filed by {actor} in the chat",
+    },
+    "alert.acknowledged": {
+        "nl": "Melding #{id} bevestigd door {actor}.",
+        "en": "Alert #{id} acknowledged by {actor}.",
+    },
     "alert.state.repeated": {
         "nl": "{count} keer ontvangen, laatst om {time}",
         "en": "Received {count} times, last at {time}",
