@@ -45,3 +45,7 @@ class AlertAlreadyAcknowledged(DomainError):
 
 class AlertAlreadyResolved(DomainError):
     key = "error.alert_already_resolved"
+
+
+class UnknownSupplier(DomainError):
+    key = "error.unknown_supplier"

@@ -14,7 +14,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.scheduling.timers import Timers
 from bot.storage.models import AlertRecord
-from bot.suppliers.registry import normalise
+from bot.suppliers.names import normalise
 
 GROUP_TIMER = "alert_group"
 

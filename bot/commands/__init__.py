@@ -1,6 +1,6 @@
 """Chat commands: thin adapters from typed text to the domain services."""
 
-from bot.commands import alerts, decisions, help, playbooks, reports, situations
+from bot.commands import alerts, decisions, help, playbooks, reports, situations, suppliers
 from bot.commands.registry import Registry
 
 
@@ -10,6 +10,7 @@ def build_registry() -> Registry:
         [
             *help.COMMANDS,
             *alerts.COMMANDS,
+            *suppliers.COMMANDS,
             *situations.COMMANDS,
             *playbooks.COMMANDS,
             *decisions.COMMANDS,
