@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import time
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, l
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
+from bot.matrix.reactions import ReactionHandler
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
 from bot.metrics import Metrics
@@ -68,12 +70,18 @@ class Weerbaar:
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
             on_outbox_commit=self.sender.wake,
+            alert_group_window=timedelta(seconds=settings.alerts.group_window_seconds),
         )
         self.dispatcher = CommandDispatcher(
             build_registry(), self.factory, self.access, lang, settings.timezone, self.metrics
         )
+        self.reactions = ReactionHandler(self.factory, self.access)
         self.sync = SyncLoop(
-            self.client, BotState(self.db), self.dispatcher.handle, self._on_invite
+            self.client,
+            BotState(self.db),
+            self.dispatcher.handle,
+            self._on_invite,
+            on_reaction=self.reactions.handle,
         )
         self.metrics.sync_lag_seconds.set_function(self._sync_lag)
         self.timers = TimerRunner(self.factory, timer_handlers())
@@ -86,7 +94,10 @@ class Weerbaar:
 
     def _notifier_for(self, outbox: Outbox) -> MatrixNotifier:
         return MatrixNotifier(
-            outbox, self.settings.matrix.coordination_room, self.settings.language
+            outbox,
+            self.settings.matrix.coordination_room,
+            self.settings.language,
+            self.settings.timezone,
         )
 
     async def start(self) -> None:

@@ -20,9 +20,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
+supplier_app = typer.Typer(help="Supplier registry.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(alert_app, name="alert")
+app.add_typer(supplier_app, name="supplier")
 
 ConfigOption = Annotated[
     Path | None,
@@ -182,3 +184,21 @@ def alert_send(
     typer.echo(f"{status} {reply}")
     if status >= 300:
         raise typer.Exit(1)
+
+
+@supplier_app.command("import")
+def supplier_import(
+    file: Annotated[Path, typer.Argument(help="Supplier registry YAML file")],
+    config: ConfigOption = None,
+) -> None:
+    """Validate FILE and make it the supplier registry; prints file:line: field: problem."""
+    from bot.suppliers.cli import import_suppliers
+
+    settings = _settings(config)
+    count, issues = asyncio.run(import_suppliers(settings, file))
+    for issue in issues:
+        typer.echo(str(issue), err=True)
+    if issues:
+        typer.echo(f"{len(issues)} problem(s) found; the registry is unchanged", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"imported {count} supplier(s)")

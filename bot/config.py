@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -56,6 +57,35 @@ class MatrixSettings(BaseModel):
         return self
 
 
+class AlertSourceSettings(BaseModel):
+    """One monitoring system that posts alerts to its own intake route."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+        description="Source name: the route is /alerts/<kind>/<name>, alerts are marked with it",
+    )
+    kind: Literal["generic", "alertmanager", "pagerduty"] = Field(
+        description="Payload format: Weerbaar's generic JSON, Alertmanager v4, PagerDuty Events v2"
+    )
+    auth: Literal["hmac", "bearer"] = Field(
+        description="hmac: X-Weerbaar-Timestamp/-Signature headers; bearer: Authorization header"
+    )
+    secret: SecretStr = Field(description="HMAC key or bearer token of this source")
+    supplier: str | None = Field(
+        default=None, description="Fixed supplier for every alert of this source"
+    )
+    supplier_label: str = Field(
+        default="supplier",
+        description="Label (Alertmanager) or custom detail/payload field (PagerDuty) naming "
+        "the supplier, used when no fixed supplier is set",
+    )
+    require_known_supplier: bool = Field(
+        default=False, description="Refuse (422) alerts for suppliers not in the registry"
+    )
+
+
 class IntakeSettings(BaseModel):
     """The HTTP intake for alerts."""
 
@@ -67,6 +97,31 @@ class IntakeSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="Largest accepted body")
     max_clock_skew_seconds: int = Field(
         default=300, gt=0, description="Signed requests older or newer than this are refused"
+    )
+    sources: list[AlertSourceSettings] = Field(
+        default_factory=list, description="Monitoring systems with their own route and secret"
+    )
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, value: list[AlertSourceSettings]) -> list[AlertSourceSettings]:
+        names = [source.name for source in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique: {', '.join(duplicates)}")
+        return value
+
+
+class AlertSettings(BaseModel):
+    """How alerts are shown in the coordination room."""
+
+    model_config = {"extra": "forbid"}
+
+    group_window_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="After an alert is posted, further alerts for the same supplier within "
+        "this window are posted as one summary (0 posts every alert)",
     )
 
 
@@ -106,6 +161,7 @@ class Settings(BaseSettings):
     intake: IntakeSettings
     storage: StorageSettings = StorageSettings()
     ha: HaSettings = HaSettings()
+    alerts: AlertSettings = AlertSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )

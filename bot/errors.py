@@ -37,3 +37,15 @@ class UnknownPlaybook(DomainError):
 
 class InvalidTransition(DomainError):
     key = "error.invalid_transition"
+
+
+class AlertAlreadyAcknowledged(DomainError):
+    key = "error.alert_already_acknowledged"
+
+
+class AlertAlreadyResolved(DomainError):
+    key = "error.alert_already_resolved"
+
+
+class UnknownSupplier(DomainError):
+    key = "error.unknown_supplier"

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts.grouping import AlertGrouper
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.clock import Clock
 from bot.decisionlog.decisions import DecisionService
@@ -26,6 +28,7 @@ from bot.scheduling.timers import Timers
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.suppliers.registry import SupplierRegistry
 
 
 class Notifier(AlertNotifier, SituationNotifier, Protocol):
@@ -46,6 +49,7 @@ class Services:
     playbook_runs: PlaybookRunService
     reports: ReportService
     timers: Timers
+    suppliers: SupplierRegistry
 
 
 class ServiceFactory:
@@ -61,6 +65,7 @@ class ServiceFactory:
         taskforce: Sequence[str],
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
+        alert_group_window: timedelta = timedelta(0),
     ) -> None:
         self.db = db
         self.clock = clock
@@ -69,6 +74,7 @@ class ServiceFactory:
         self._taskforce = tuple(taskforce)
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
+        self._alert_group_window = alert_group_window
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -78,7 +84,8 @@ class ServiceFactory:
             timers = Timers(session, self.clock)
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
-            alerts = AlertService(session, notifier, self.clock)
+            grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
+            alerts = AlertService(session, notifier, log, grouper, self.clock)
             yield Services(
                 session=session,
                 outbox=outbox,
@@ -99,4 +106,5 @@ class ServiceFactory:
                 playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
                 reports=ReportService(session, log),
                 timers=timers,
+                suppliers=SupplierRegistry(session),
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +36,14 @@ class MatrixUser:
 
     async def start(self) -> None:
         """Remember where 'now' is, so waits only see newer events."""
-        response = await self.client.sync(timeout=0, sync_filter=_FILTER)
+        # Synapse caches a sync without `since` per user and request for a while; an earlier
+        # test's cached answer would put 'now' in the past. A unique filter avoids the cache.
+        nonce = f"@first-sync-{uuid.uuid4().hex}:invalid"
+        unique = {
+            **_FILTER,
+            "room": {**_FILTER["room"], "timeline": {"limit": 1, "not_senders": [nonce]}},
+        }
+        response = await self.client.sync(timeout=0, sync_filter=unique)
         assert isinstance(response, nio.SyncResponse), response
         self._since = response.next_batch
 

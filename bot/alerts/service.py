@@ -1,35 +1,89 @@
-"""Receiving and looking up alerts."""
+"""Receiving alerts: de-duplication, attaching to open situations, acknowledge and resolve."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import StrEnum
 from typing import Protocol
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts.grouping import AlertGrouper
 from bot.alerts.model import IncomingAlert
 from bot.clock import Clock
-from bot.errors import AlertNotFound
-from bot.storage.models import AlertRecord
+from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import AlertAlreadyAcknowledged, AlertAlreadyResolved, AlertNotFound
+from bot.situations.phases import QUIET_PHASES
+from bot.storage.models import AlertRecord, SituationRecord
+
+
+class AlertStatus(StrEnum):
+    """Where an alert stands: new, seen by someone, or over."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
 
 
 class AlertNotifier(Protocol):
-    """Tells the taskforce about a new alert, within the same transaction."""
+    """Tells the taskforce about alerts, within the same transaction."""
 
-    async def alert_received(self, alert: AlertRecord) -> None:
-        """Announce ``alert`` (it is already stored)."""
+    async def alert_received(self, alert: AlertRecord) -> int | None:
+        """Announce ``alert`` (it is already stored); returns a reference to the notice."""
+        ...
+
+    async def alert_changed(self, alert: AlertRecord) -> None:
+        """Show the new state of ``alert`` on its notice (acknowledged, resolved, attached)."""
+        ...
+
+    async def alerts_grouped(
+        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
+    ) -> None:
+        """Announce ``alerts`` for ``supplier`` that arrived within one window, in one post."""
         ...
 
 
-class AlertService:
-    """Stores alerts and announces them."""
+def dedup_key(source: str, external_id: str | None) -> str | None:
+    """The de-duplication key: the source's own id is unique within that source only."""
+    return None if external_id is None else f"{source}\x1f{external_id}"
 
-    def __init__(self, session: AsyncSession, notifier: AlertNotifier, clock: Clock) -> None:
+
+class AlertService:
+    """Stores alerts, folds repeats into the first one and announces what is new."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        notifier: AlertNotifier,
+        log: SituationLog,
+        grouper: AlertGrouper,
+        clock: Clock,
+    ) -> None:
         self._session = session
         self._notifier = notifier
+        self._log = log
+        self._grouper = grouper
         self._clock = clock
 
     async def receive(self, incoming: IncomingAlert) -> AlertRecord:
-        """Persist ``incoming`` and queue its announcement; returns the stored alert."""
+        """Persist ``incoming`` and queue its announcement; returns the stored alert.
+
+        A repeat of an unresolved alert (same source and external id) only raises its
+        count and last-seen time: ``count > 1`` on the result tells the caller so.
+        """
+        now = self._clock.now()
+        key = dedup_key(incoming.source, incoming.external_id)
+        if key is not None:
+            existing = await self._session.scalar(
+                select(AlertRecord).where(AlertRecord.dedup_key == key)
+            )
+            if existing is not None:
+                existing.count += 1
+                existing.last_seen_at = now
+                if existing.situation_id is None and await self._attach(existing):
+                    await self._notifier.alert_changed(existing)
+                return existing
         alert = AlertRecord(
             source=incoming.source,
             supplier=incoming.supplier,
@@ -38,12 +92,62 @@ class AlertService:
             details=incoming.details,
             links=[str(url) for url in incoming.links],
             external_id=incoming.external_id,
-            received_at=self._clock.now(),
+            received_at=now,
+            dedup_key=key,
+            count=1,
+            last_seen_at=now,
+            status=AlertStatus.OPEN.value,
         )
         self._session.add(alert)
         await self._session.flush()
-        await self._notifier.alert_received(alert)
+        await self._attach(alert)
+        if await self._grouper.admit(alert):
+            alert.notice_outbox_id = await self._notifier.alert_received(alert)
         return alert
+
+    async def announce_group(self, supplier: str, alert_ids: Sequence[int]) -> None:
+        """Post the summary of a supplier's window; a non-empty one opens the next window."""
+        if not alert_ids:
+            return
+        alerts = list(
+            await self._session.scalars(
+                select(AlertRecord).where(AlertRecord.id.in_(alert_ids)).order_by(AlertRecord.id)
+            )
+        )
+        window = int(self._grouper.window.total_seconds())
+        await self._notifier.alerts_grouped(supplier, alerts, window)
+        await self._grouper.open_window(supplier)
+
+    async def acknowledge(self, alert_id: int, actor: str) -> AlertRecord:
+        """Record that ``actor`` has seen the alert and is on it."""
+        alert = await self.get(alert_id)
+        if alert.status == AlertStatus.RESOLVED:
+            raise AlertAlreadyResolved(alert_id=alert.id, actor=alert.resolved_by)
+        if alert.status == AlertStatus.ACKNOWLEDGED:
+            raise AlertAlreadyAcknowledged(alert_id=alert.id, actor=alert.acknowledged_by)
+        alert.status = AlertStatus.ACKNOWLEDGED.value
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = self._clock.now()
+        await self._notifier.alert_changed(alert)
+        return alert
+
+    async def resolve(self, alert_id: int, actor: str) -> AlertRecord:
+        """Record that the alert is over; a later repeat of its external id is a new alert."""
+        alert = await self.get(alert_id)
+        if alert.status == AlertStatus.RESOLVED:
+            raise AlertAlreadyResolved(alert_id=alert.id, actor=alert.resolved_by)
+        alert.status = AlertStatus.RESOLVED.value
+        alert.resolved_by = actor
+        alert.resolved_at = self._clock.now()
+        alert.dedup_key = None
+        await self._notifier.alert_changed(alert)
+        return alert
+
+    async def find_unresolved(self, source: str, external_id: str) -> AlertRecord | None:
+        """The unresolved alert a source knows as ``external_id``, if any."""
+        return await self._session.scalar(
+            select(AlertRecord).where(AlertRecord.dedup_key == dedup_key(source, external_id))
+        )
 
     async def get(self, alert_id: int) -> AlertRecord:
         """The alert with ``alert_id``; raises AlertNotFound."""
@@ -51,3 +155,30 @@ class AlertService:
         if alert is None:
             raise AlertNotFound(alert_id=alert_id)
         return alert
+
+    async def _attach(self, alert: AlertRecord) -> bool:
+        """Attach ``alert`` to its supplier's open situation, if there is one, and log it."""
+        situation = await self._session.scalar(
+            select(SituationRecord)
+            .where(
+                func.lower(SituationRecord.supplier) == alert.supplier.lower(),
+                SituationRecord.phase.not_in([phase.value for phase in QUIET_PHASES]),
+            )
+            .order_by(SituationRecord.opened_at.desc(), SituationRecord.id.desc())
+            .limit(1)
+        )
+        if situation is None:
+            return False
+        alert.situation_id = situation.id
+        await self._log.append(
+            situation.id,
+            EntryKind.ALERT_ATTACHED,
+            alert.source,
+            {
+                "alert_id": alert.id,
+                "supplier": alert.supplier,
+                "severity": alert.severity,
+                "title": alert.title,
+            },
+        )
+        return True

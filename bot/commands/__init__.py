@@ -1,6 +1,6 @@
 """Chat commands: thin adapters from typed text to the domain services."""
 
-from bot.commands import decisions, help, playbooks, reports, situations
+from bot.commands import alerts, decisions, help, playbooks, reports, situations, suppliers
 from bot.commands.registry import Registry
 
 
@@ -9,6 +9,8 @@ def build_registry() -> Registry:
     return Registry(
         [
             *help.COMMANDS,
+            *alerts.COMMANDS,
+            *suppliers.COMMANDS,
             *situations.COMMANDS,
             *playbooks.COMMANDS,
             *decisions.COMMANDS,

@@ -24,6 +24,7 @@ class EntryKind(StrEnum):
     INCIDENT_ROOM_OPENED = "incident_room_opened"
     PLAYBOOK_STARTED = "playbook_started"
     DECISION = "decision"
+    ALERT_ATTACHED = "alert_attached"
 
 
 @dataclass(frozen=True)

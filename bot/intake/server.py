@@ -1,34 +1,41 @@
-"""The aiohttp application of the intake: ``POST /alerts`` and ``GET /healthz``.
+"""The aiohttp application of the intake: alert webhooks, ``GET /openapi.json``, ``/healthz``.
 
-An alert is answered 202 only after it, its announcement and its receipt are committed
-in one transaction: nothing acknowledged can be lost. Every refusal is a 4xx with a JSON
-body ``{"error": ..., "detail": ...}`` and changes nothing.
+A request is answered 202 only after its alerts, their announcements and its receipt are
+committed in one transaction: nothing acknowledged can be lost. Every refusal is a 4xx
+with a JSON body ``{"error": ..., "detail": ...}`` and changes nothing.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from bot.alerts.model import IncomingAlert
-from bot.config import IntakeSettings
+from bot.config import AlertSourceSettings, IntakeSettings
+from bot.intake.actions import Outcome, apply
+from bot.intake.formats import alertmanager, pagerduty
+from bot.intake.formats.common import IntakeAction, MappingError, Receive
 from bot.intake.receipts import record_receipt
 from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
-from bot.services import ServiceFactory
+from bot.services import ServiceFactory, Services
 
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+OPENAPI_FILE = Path(__file__).with_name("openapi.json")
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Refused(Exception):
@@ -49,9 +56,17 @@ class IntakeApp:
     ) -> None:
         self._settings = settings
         self._metrics = metrics
-        self._secret = settings.hmac_secret.get_secret_value().encode()
         self._factory = factory
         self._health = health
+        # POST /alerts: the generic format signed with the intake's own secret; the
+        # sender names the source in the body.
+        self._default_source = AlertSourceSettings(
+            name="generic", kind="generic", auth="hmac", secret=settings.hmac_secret
+        )
+        self._sources: dict[tuple[str, str], AlertSourceSettings] = {
+            (source.kind, source.name): source for source in settings.sources
+        }
+        self._openapi = OPENAPI_FILE.read_bytes()
 
     def build(self) -> web.Application:
         """The aiohttp application."""
@@ -60,6 +75,10 @@ class IntakeApp:
             client_max_size=self._settings.max_body_bytes + 1, middlewares=[self._count]
         )
         app.router.add_post("/alerts", self.post_alert)
+        app.router.add_post("/alerts/generic/{source}", self.post_generic)
+        app.router.add_post("/alerts/alertmanager/{source}", self.post_alertmanager)
+        app.router.add_post("/alerts/pagerduty/{source}", self.post_pagerduty)
+        app.router.add_get("/openapi.json", self.openapi)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
         return app
@@ -77,29 +96,76 @@ class IntakeApp:
         return response
 
     async def post_alert(self, request: web.Request) -> web.Response:
-        """Accept one signed alert in Weerbaar's generic JSON format."""
+        """One alert in Weerbaar's generic JSON format, signed with the intake secret."""
+
+        def actions(incoming: IncomingAlert) -> list[IntakeAction]:
+            return [Receive(incoming)]
+
+        return await self._generic(request, self._default_source, actions)
+
+    async def post_generic(self, request: web.Request) -> web.Response:
+        """One alert in the generic format from a configured source."""
+        source = self._source(request, "generic")
+
+        def actions(incoming: IncomingAlert) -> list[IntakeAction]:
+            return [Receive(incoming.model_copy(update={"source": source.name}))]
+
+        return await self._generic(request, source, actions)
+
+    async def _generic(
+        self,
+        request: web.Request,
+        source: AlertSourceSettings,
+        actions: Callable[[IncomingAlert], list[IntakeAction]],
+    ) -> web.Response:
         try:
-            body = await self._read_body(request)
-            signature = self._verify(request, body)
-            incoming = self._parse(body)
-            async with self._factory.transaction() as services:
-                fresh = await record_receipt(
-                    services.session,
-                    signature.digest,
-                    self._factory.clock.now(),
-                    timedelta(seconds=2 * self._settings.max_clock_skew_seconds),
-                )
-                if not fresh:
-                    raise _Refused(409, "replayed", "this signed request was already accepted")
-                alert = await services.alerts.receive(incoming)
+            outcomes = await self._intake(request, source, IncomingAlert, actions)
         except _Refused as refusal:
-            log.info("intake refused %s: %s", request.remote, refusal)
-            return refusal.response
-        except IntegrityError:
-            # Two copies of one request raced each other; the other one was accepted.
-            return _Refused(409, "replayed", "this signed request was already accepted").response
-        log.info("alert %d accepted from %s", alert.id, incoming.source)
-        return web.json_response({"id": alert.id, "status": "accepted"}, status=202)
+            return self._refusal(request, refusal)
+        return web.json_response(outcomes[0].as_json(), status=202)
+
+    async def post_alertmanager(self, request: web.Request) -> web.Response:
+        """A Prometheus Alertmanager v4 webhook: a group of firing and resolved alerts."""
+        try:
+            source = self._source(request, "alertmanager")
+            outcomes = await self._intake(
+                request,
+                source,
+                alertmanager.AlertmanagerWebhook,
+                lambda webhook: alertmanager.to_actions(webhook, source),
+            )
+        except _Refused as refusal:
+            return self._refusal(request, refusal)
+        alerts = [outcome.as_json() for outcome in outcomes]
+        return web.json_response({"status": "accepted", "alerts": alerts}, status=202)
+
+    async def post_pagerduty(self, request: web.Request) -> web.Response:
+        """A PagerDuty Events API v2 event; answered the way PagerDuty answers."""
+        keys: list[str] = []
+
+        def actions(event: pagerduty.PagerDutyEvent) -> list[IntakeAction]:
+            key, action = pagerduty.to_actions(event, source)
+            keys.append(key)
+            return [action]
+
+        try:
+            source = self._source(request, "pagerduty")
+            outcomes = await self._intake(request, source, pagerduty.PagerDutyEvent, actions)
+        except _Refused as refusal:
+            return self._refusal(request, refusal)
+        return web.json_response(
+            {
+                "status": "success",
+                "message": "Event processed",
+                "dedup_key": keys[0],
+                "alert": outcomes[0].as_json(),
+            },
+            status=202,
+        )
+
+    async def openapi(self, _request: web.Request) -> web.Response:
+        """The OpenAPI document of this intake (the file kept in the repository)."""
+        return web.Response(body=self._openapi, content_type="application/json")
 
     async def healthz(self, _request: web.Request) -> web.Response:
         """200 with component states when healthy, 503 otherwise."""
@@ -112,6 +178,82 @@ class IntakeApp:
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
 
+    def _source(self, request: web.Request, kind: str) -> AlertSourceSettings:
+        name = request.match_info["source"]
+        source = self._sources.get((kind, name))
+        if source is None:
+            raise _Refused(404, "unknown_source", f"no {kind} source named {name!r} is configured")
+        return source
+
+    async def _intake(
+        self,
+        request: web.Request,
+        source: AlertSourceSettings,
+        model: type[Model],
+        to_actions: Callable[[Model], list[IntakeAction]],
+    ) -> list[Outcome]:
+        """Read, authenticate, validate and map the request, then apply it in one transaction."""
+        body = await self._read_body(request)
+        receipt = self._authenticate(request, body, source)
+        parsed = self._parse(body, model)
+        try:
+            actions = to_actions(parsed)
+        except MappingError as exc:
+            detail = [{"field": exc.field, "problem": exc.problem}]
+            raise _Refused(422, "invalid_alert", detail) from None
+        # A repeat racing its first copy trips a unique key; the second attempt then sees
+        # the first one's commit (the receipt as a replay, the alert as a repeat).
+        for attempt in range(2):
+            try:
+                async with self._factory.transaction() as services:
+                    if receipt is not None and not await record_receipt(
+                        services.session,
+                        receipt,
+                        self._factory.clock.now(),
+                        timedelta(seconds=2 * self._settings.max_clock_skew_seconds),
+                    ):
+                        raise _Refused(409, "replayed", "this signed request was already accepted")
+                    actions = await self._known_suppliers(services, source, actions)
+                    outcomes = [await apply(services, action, source.name) for action in actions]
+            except IntegrityError:
+                if attempt == 1:
+                    raise _Refused(
+                        409, "conflict", "a concurrent request changed the same alert"
+                    ) from None
+                continue
+            log.info("intake %s/%s: %s", source.kind, source.name, [o.status for o in outcomes])
+            return outcomes
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    async def _known_suppliers(
+        services: Services, source: AlertSourceSettings, actions: Sequence[IntakeAction]
+    ) -> list[IntakeAction]:
+        """Alerts named with the registry's spelling; unknown suppliers refused if required."""
+        result: list[IntakeAction] = []
+        unknown: list[str] = []
+        for action in actions:
+            if isinstance(action, Receive):
+                supplier = await services.suppliers.find(action.alert.supplier)
+                if supplier is not None:
+                    update = {"supplier": supplier.name}
+                    action = Receive(action.alert.model_copy(update=update))
+                elif source.require_known_supplier:
+                    unknown.append(action.alert.supplier)
+            result.append(action)
+        if unknown:
+            raise _Refused(
+                422,
+                "unknown_supplier",
+                [f"not in the supplier registry: {name}" for name in unknown],
+            )
+        return result
+
+    @staticmethod
+    def _refusal(request: web.Request, refusal: _Refused) -> web.Response:
+        log.info("intake refused %s %s: %s", request.path, request.remote, refusal)
+        return refusal.response
+
     async def _read_body(self, request: web.Request) -> bytes:
         limit = self._settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
@@ -121,10 +263,19 @@ class IntakeApp:
             raise _Refused(413, "too_large", f"body exceeds {limit} bytes")
         return body
 
-    def _verify(self, request: web.Request, body: bytes) -> Any:
+    def _authenticate(
+        self, request: web.Request, body: bytes, source: AlertSourceSettings
+    ) -> str | None:
+        """Check the source's credentials; returns the signature digest for replay checks."""
+        secret = source.secret.get_secret_value()
+        if source.auth == "bearer":
+            given = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {secret}".encode()):
+                raise _Refused(401, "unauthorised", "missing or wrong bearer token")
+            return None
         try:
-            return verify(
-                self._secret,
+            signature = verify(
+                secret.encode(),
                 body,
                 request.headers.get(TIMESTAMP_HEADER),
                 request.headers.get(SIGNATURE_HEADER),
@@ -133,15 +284,16 @@ class IntakeApp:
             )
         except SignatureError as exc:
             raise _Refused(401, "unauthorised", str(exc)) from None
+        return signature.digest
 
     @staticmethod
-    def _parse(body: bytes) -> IncomingAlert:
+    def _parse(body: bytes, model: type[Model]) -> Model:
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _Refused(400, "malformed_json", str(exc)) from None
         try:
-            return IncomingAlert.model_validate(data)
+            return model.model_validate(data)
         except ValidationError as exc:
             detail = [
                 {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}

@@ -38,3 +38,19 @@ def file_content(
     if reply_to is not None:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
     return content
+
+
+def edit_content(new_content: dict[str, Any]) -> dict[str, Any]:
+    """An ``m.replace`` edit showing ``new_content``; the outbox adds the target event.
+
+    Clients without edit support show the fallback body, marked with "* " as the spec asks.
+    """
+    content: dict[str, Any] = {
+        "msgtype": new_content["msgtype"],
+        "body": "* " + new_content["body"],
+        "m.new_content": new_content,
+    }
+    if "formatted_body" in new_content:
+        content["format"] = new_content["format"]
+        content["formatted_body"] = "* " + new_content["formatted_body"]
+    return content

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bot import i18n
-from bot.i18n import Language
-from bot.matrix.content import text_content
+from bot.i18n import Language, format_time
+from bot.matrix.content import edit_content, text_content
 from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
 from bot.storage.models import AlertRecord, SituationRecord
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
 ALERT_ID_FIELD = "nl.weerbaar.alert_id"
+# The ids of the alerts a storm summary covers.
+ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
+# A summary names this many alerts, then says how many more there are.
+GROUP_LINES = 10
 
 
 def matrix_to(room_id: str) -> str:
@@ -21,22 +28,67 @@ def matrix_to(room_id: str) -> str:
 class MatrixNotifier:
     """Posts alert and situation notices to the coordination room."""
 
-    def __init__(self, outbox: Outbox, coordination_room: str, lang: Language) -> None:
+    def __init__(
+        self, outbox: Outbox, coordination_room: str, lang: Language, timezone: str = "UTC"
+    ) -> None:
         self._outbox = outbox
         self._room = coordination_room
         self._lang = lang
+        self._timezone = timezone
 
-    async def alert_received(self, alert: AlertRecord) -> None:
+    async def alert_received(self, alert: AlertRecord) -> int | None:
         """Post the alert with its id, severity, supplier, title, details and links."""
+        record = await self._outbox.post(self._room, self._alert_content(alert))
+        return record.id
+
+    async def alert_changed(self, alert: AlertRecord) -> None:
+        """Edit the alert's notice (``m.replace``) so the room shows its current state."""
+        if alert.notice_outbox_id is None:
+            return  # announced in a grouped summary, not on a message of its own
+        await self._outbox.post(
+            self._room,
+            edit_content(self._alert_content(alert)),
+            replaces=alert.notice_outbox_id,
+        )
+
+    async def alerts_grouped(
+        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
+    ) -> None:
+        """One summary line for a storm, then the alerts it covers (the first few)."""
+        lang = self._lang
+        summary = i18n.text(
+            "alert.group.summary",
+            lang,
+            count=len(alerts),
+            supplier=supplier,
+            window=window_text(window_seconds, lang),
+        )
+        lines = [
+            i18n.text("alert.group.line", lang, id=a.id, severity=a.severity, title=a.title)
+            for a in alerts[:GROUP_LINES]
+        ]
+        if len(alerts) > GROUP_LINES:
+            lines.append(i18n.text("alert.group.more", lang, count=len(alerts) - GROUP_LINES))
+        hint = i18n.text("alert.group.hint", lang)
+        html = (
+            f"<p>⚠️ <strong>{i18n.html_escape(summary)}</strong></p><ul>"
+            + "".join(f"<li>{i18n.html_escape(line)}</li>" for line in lines)
+            + f"</ul><p><em>{i18n.html_escape(hint)}</em></p>"
+        )
+        content = text_content("\n".join([summary, *lines, hint]), html)
+        content[ALERT_IDS_FIELD] = [alert.id for alert in alerts]
+        await self._outbox.post(self._room, content)
+
+    def _alert_content(self, alert: AlertRecord) -> dict[str, Any]:
+        lang = self._lang
         fields = {
             "id": alert.id,
             "severity": alert.severity,
             "supplier": alert.supplier,
             "title": alert.title,
         }
-        hint = i18n.text("alert.hint", self._lang, id=alert.id)
-        plain_lines = [i18n.text("alert.notice", self._lang, **fields)]
-        html_parts = [i18n.html("alert.notice.html", self._lang, **fields)]
+        plain_lines = [i18n.text("alert.notice", lang, **fields)]
+        html_parts = [i18n.html("alert.notice.html", lang, **fields)]
         if alert.details:
             plain_lines.append(alert.details)
             html_parts.append(f"<blockquote>{i18n.html_escape(alert.details)}</blockquote>")
@@ -44,11 +96,40 @@ class MatrixNotifier:
             plain_lines.append(url)
             escaped = i18n.html_escape(url)
             html_parts.append(f'<p><a href="{escaped}">{escaped}</a></p>')
-        plain_lines.append(hint)
-        html_parts.append(f"<p><em>{i18n.html_escape(hint)}</em></p>")
+        notes = self._alert_state(alert)
+        if alert.status != "resolved":
+            notes += [
+                i18n.text("alert.hint", lang, id=alert.id),
+                i18n.text("alert.react_hint", lang, id=alert.id),
+            ]
+        plain_lines += notes
+        html_parts += [f"<p><em>{i18n.html_escape(note)}</em></p>" for note in notes]
         content = text_content("\n".join(plain_lines), "".join(html_parts))
         content[ALERT_ID_FIELD] = alert.id
-        await self._outbox.post(self._room, content)
+        return content
+
+    def _alert_state(self, alert: AlertRecord) -> list[str]:
+        """Lines telling who acknowledged or resolved the alert and where it belongs."""
+        lang, zone = self._lang, self._timezone
+        lines = []
+        if alert.count > 1 and alert.last_seen_at is not None:
+            last = format_time(alert.last_seen_at, zone)
+            lines.append(i18n.text("alert.state.repeated", lang, count=alert.count, time=last))
+        if alert.situation_id is not None:
+            lines.append(i18n.text("alert.state.situation", lang, id=alert.situation_id))
+        if alert.acknowledged_at is not None:
+            moment = format_time(alert.acknowledged_at, zone)
+            lines.append(
+                i18n.text(
+                    "alert.state.acknowledged", lang, actor=alert.acknowledged_by, time=moment
+                )
+            )
+        if alert.resolved_at is not None:
+            moment = format_time(alert.resolved_at, zone)
+            lines.append(
+                i18n.text("alert.state.resolved", lang, actor=alert.resolved_by, time=moment)
+            )
+        return lines
 
     async def incident_room_opened(self, situation: SituationRecord, alert: AlertRecord) -> None:
         """Link the new incident room from the coordination room."""
@@ -92,3 +173,12 @@ def incident_room_name(situation: SituationRecord, lang: Language) -> str:
     return i18n.text(
         "incident.room_name", lang, supplier=situation.supplier, title=situation.title
     )[:255]
+
+
+def window_text(seconds: int, lang: Language) -> str:
+    """A grouping window in words: "minute", "5 minutes", "30 seconds"."""
+    if seconds == 60:
+        return i18n.text("alert.window.minute", lang)
+    if seconds % 60 == 0:
+        return i18n.text("alert.window.minutes", lang, count=seconds // 60)
+    return i18n.text("alert.window.seconds", lang, count=seconds)

@@ -51,15 +51,19 @@ class Outbox:
         *,
         attachment: bytes | None = None,
         event_type: str = MESSAGE_EVENT,
+        replaces: int | None = None,
     ) -> OutboxRecord:
         """Queue ``content`` for ``room_id``; it is sent once the transaction commits.
 
+        With ``replaces`` (an outbox id in the same room) ``content`` is an edit built by
+        ``edit_content``; the sender points it at the delivered event of that row.
         A text message too large for the homeserver becomes a shortened message followed
         by the full text as a file, so nothing is ever dropped.
         """
         if (
             event_type == MESSAGE_EVENT
             and attachment is None
+            and replaces is None
             and content_size(content) > MAX_CONTENT_BYTES
         ):
             return await self._post_as_file(room_id, content)
@@ -71,6 +75,7 @@ class Outbox:
             attachment=attachment,
             created_at=self._clock.now(),
             attempts=0,
+            replaces_outbox_id=replaces,
         )
         self._session.add(record)
         await self._session.flush()
@@ -205,7 +210,20 @@ class OutboxSender:
             content["url"] = await self._client.upload(
                 record.attachment, content["info"]["mimetype"], content["body"]
             )
+        if record.replaces_outbox_id is not None:
+            content = await self._edit_target(record.replaces_outbox_id, content)
         return await self._client.send(record.room_id, record.event_type, content, record.txn_id)
+
+    async def _edit_target(self, original_id: int, edit: dict[str, Any]) -> dict[str, Any]:
+        """The edit pointed at the original's event; rows of a room go out in order, so it
+        was delivered unless it is gone, and then the new content goes out as a message."""
+        async with self._db.transaction() as session:
+            event_id = await session.scalar(
+                select(OutboxRecord.event_id).where(OutboxRecord.id == original_id)
+            )
+        if event_id is None:
+            return dict(edit["m.new_content"])
+        return {**edit, "m.relates_to": {"rel_type": "m.replace", "event_id": event_id}}
 
     async def _record_success(self, record: OutboxRecord, event_id: str) -> None:
         sent_at = self._clock.now()

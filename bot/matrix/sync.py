@@ -19,6 +19,7 @@ import nio
 from bot.commands.dispatcher import IncomingMessage
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.outbox import Backoff
+from bot.matrix.reactions import IncomingReaction
 from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def first_sync_filter() -> dict[str, Any]:
 
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
+ReactionHandler = Callable[[IncomingReaction], Awaitable[None]]
 InviteHandler = Callable[[str, str | None], Awaitable[None]]
 
 
@@ -70,11 +72,13 @@ class SyncLoop:
         on_message: MessageHandler,
         on_invite: InviteHandler,
         timeout_ms: int = 30_000,
+        on_reaction: ReactionHandler | None = None,
     ) -> None:
         self._client = client
         self._state = state
         self._on_message = on_message
         self._on_invite = on_invite
+        self._on_reaction = on_reaction
         self._timeout_ms = timeout_ms
         self._backoff = Backoff()
         self._failing = False
@@ -151,6 +155,20 @@ class SyncLoop:
                             room_id=room_id,
                             sender=event.sender,
                             body=event.body,
+                        )
+                    )
+                elif (
+                    isinstance(event, nio.ReactionEvent)
+                    and self._on_reaction is not None
+                    and event.sender != self._client.user_id
+                ):
+                    await self._on_reaction(
+                        IncomingReaction(
+                            event_id=event.event_id,
+                            room_id=room_id,
+                            sender=event.sender,
+                            reacts_to=event.reacts_to,
+                            key=event.key,
                         )
                     )
 

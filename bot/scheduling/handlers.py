@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot.alerts.grouping import GROUP_TIMER
+from bot.alerts.timers import post_group_summary
 from bot.scheduling.runner import TimerHandler
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
     """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
-    return {}
+    return {GROUP_TIMER: post_group_summary}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -68,6 +69,20 @@ class AlertRecord(Base):
     external_id: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime]
     situation_id: Mapped[int | None] = mapped_column(ForeignKey("situations.id"), index=True)
+    # De-duplication: "<source>\x1f<external id>" while the alert is not resolved, NULL
+    # after. Unique, so a repeat of an unresolved alert updates it; NULLs never clash, so
+    # a resolved alert firing again becomes a new one.
+    dedup_key: Mapped[str | None] = mapped_column(String(600), unique=True)
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_seen_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    acknowledged_by: Mapped[str | None] = mapped_column(String(255))
+    acknowledged_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(255))
+    resolved_at: Mapped[datetime | None]
+    # The outbox row of the room notice, whose event id the edits (m.replace) point at.
+    # No foreign key: delivered outbox rows may be pruned, the alert stays.
+    notice_outbox_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class SituationRecord(Base):
@@ -132,6 +147,9 @@ class OutboxRecord(Base):
     event_id: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An edit (m.replace) of the message queued as this outbox row; the sender fills in
+    # that message's event id, known only once it was delivered (rows go out in order).
+    replaces_outbox_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class HandledEventRecord(Base):
@@ -181,3 +199,58 @@ class TimerRecord(Base):
     fired_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Supplier registry and supplier monitoring (alerts area) ---
+
+
+class SupplierRecord(Base):
+    """An external ICT provider the taskforce watches."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Other names the supplier goes by in alerts and advisories (vendor names, brands).
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class SupplierServiceRecord(Base):
+    """A service a supplier delivers."""
+
+    __tablename__ = "supplier_services"
+    __table_args__ = (UniqueConstraint("supplier_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class DependencyRecord(Base):
+    """An organisation's process that needs a service, with its criticality class."""
+
+    __tablename__ = "supplier_dependencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("supplier_services.id", ondelete="CASCADE"), index=True
+    )
+    organisation: Mapped[str] = mapped_column(String(200))
+    process: Mapped[str] = mapped_column(String(200))
+    criticality: Mapped[str] = mapped_column(String(16))
+
+
+class FallbackOptionRecord(Base):
+    """What could replace a service, and when (if ever) that was tested."""
+
+    __tablename__ = "fallback_options"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("supplier_services.id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str] = mapped_column(Text)
+    last_tested: Mapped[date | None] = mapped_column(Date)
+    test_result: Mapped[str | None] = mapped_column(Text)

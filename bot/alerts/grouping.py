@@ -1,0 +1,57 @@
+"""Grouping alerts against storms: one post per supplier, then one summary per window.
+
+The first new alert for a supplier is posted on its own and opens a window (a durable
+timer keyed by supplier). Alerts arriving while it is open are only collected; when the
+window ends they are posted as one summary, and a new window opens so that an ongoing
+storm yields one summary per window. A window that ends empty simply closes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.scheduling.timers import Timers
+from bot.storage.models import AlertRecord
+from bot.suppliers.names import normalise
+
+GROUP_TIMER = "alert_group"
+
+
+def group_key(supplier: str) -> str:
+    """The timer key of a supplier's window."""
+    return f"alerts:group:{normalise(supplier)}"[:255]
+
+
+class AlertGrouper:
+    """Decides which new alerts get a post of their own."""
+
+    def __init__(self, timers: Timers, clock: Clock, window: timedelta) -> None:
+        self._timers = timers
+        self._clock = clock
+        self.window = window
+
+    async def admit(self, alert: AlertRecord) -> bool:
+        """True when ``alert`` is to be posted now; otherwise it waits for the summary."""
+        if self.window <= timedelta(0):
+            return True
+        key = group_key(alert.supplier)
+        pending = await self._timers.pending(key)
+        if pending is None:
+            await self.open_window(alert.supplier)
+            return True
+        ids = [*pending.payload.get("alert_ids", []), alert.id]
+        pending.payload = {**pending.payload, "alert_ids": ids}  # a new dict: JSON is tracked
+        return False
+
+    async def open_window(self, supplier: str) -> None:
+        """Collect the supplier's next alerts until one window from now."""
+        payload: dict[str, Any] = {
+            "supplier": supplier,
+            "alert_ids": [],
+            "window_seconds": int(self.window.total_seconds()),
+        }
+        await self._timers.schedule(
+            GROUP_TIMER, self._clock.now() + self.window, payload, key=group_key(supplier)
+        )

@@ -1,0 +1,124 @@
+"""``!supplier`` shows one supplier; ``!concentration`` shows the monoculture risk."""
+
+from __future__ import annotations
+
+from bot.commands.access import Role
+from bot.commands.context import CommandContext
+from bot.commands.registry import Command, UsageError
+from bot.errors import UnknownSupplier
+from bot.suppliers.file import Criticality
+from bot.suppliers.registry import SupplierView
+
+# The concentration picture names this many suppliers.
+TOP_SUPPLIERS = 10
+
+
+async def show_supplier(context: CommandContext, arguments: str) -> None:
+    """Reply with the supplier's contract, services, dependent processes and fallbacks."""
+    name = arguments.strip().strip('"')
+    if not name:
+        raise UsageError()
+    registry = context.services.suppliers
+    supplier = await registry.find(name)
+    if supplier is None:
+        raise UnknownSupplier(name=name)
+    view = await registry.view(supplier)
+    text = context.text
+    contract = supplier.contract_end.isoformat() if supplier.contract_end else text("supplier.none")
+    lines = [
+        text(
+            "supplier.header",
+            name=supplier.name,
+            aliases=supplier.aliases,
+            contract=contract,
+        )
+    ]
+    for service in view.services:
+        lines.append(text("supplier.service", name=service.service.name))
+        for dependency in service.dependencies:
+            lines.append(
+                text(
+                    "supplier.dependency",
+                    organisation=dependency.organisation,
+                    process=dependency.process,
+                    criticality=text(f"criticality.{dependency.criticality}"),
+                )
+            )
+        for fallback in service.fallbacks:
+            if fallback.last_tested is None:
+                lines.append(text("supplier.fallback_untested", description=fallback.description))
+            else:
+                lines.append(
+                    text(
+                        "supplier.fallback_tested",
+                        description=fallback.description,
+                        tested=fallback.last_tested.isoformat(),
+                        result=fallback.test_result or "-",
+                    )
+                )
+    if supplier.notes:
+        lines.append(supplier.notes)
+    await context.reply("\n".join(lines))
+
+
+def _weight(view: SupplierView) -> tuple[int, ...]:
+    return tuple(view.count(level.value) for level in Criticality)
+
+
+async def concentration(context: CommandContext, _arguments: str) -> None:
+    """Which suppliers the most vital processes hang on, and which fallbacks are untested."""
+    views = await context.services.suppliers.all_views()
+    text = context.text
+    ranked = sorted((v for v in views if any(_weight(v))), key=_weight, reverse=True)
+    lines = [text("concentration.title")]
+    for rank, view in enumerate(ranked[:TOP_SUPPLIERS], start=1):
+        vital, critical, important = _weight(view)
+        lines.append(
+            text(
+                "concentration.line",
+                rank=rank,
+                name=view.supplier.name,
+                vital=vital,
+                critical=critical,
+                important=important,
+            )
+        )
+    if not ranked:
+        lines.append(text("concentration.empty"))
+    untested = [
+        (view.supplier.name, service.service.name, fallback.description)
+        for view in views
+        for service in view.services
+        for fallback in service.fallbacks
+        if fallback.last_tested is None
+    ]
+    lines.append(text("concentration.untested", count=len(untested)))
+    lines += [f"- {supplier} / {service}: {fallback}" for supplier, service, fallback in untested]
+    await context.reply("\n".join(lines))
+
+
+COMMANDS = [
+    Command(
+        name="supplier",
+        alias="leverancier",
+        usage={"en": "<name>", "nl": "<naam>"},
+        summary={
+            "en": "show a supplier: contract, services, who depends on them, fallback options",
+            "nl": "een leverancier tonen: contract, diensten, afhankelijken, terugvalopties",
+        },
+        handler=show_supplier,
+        role=Role.OBSERVER,
+    ),
+    Command(
+        name="concentration",
+        alias="concentratie",
+        usage={"en": "", "nl": ""},
+        summary={
+            "en": "which suppliers the most vital processes hang on; untested fallbacks",
+            "nl": "van welke leveranciers de meeste vitale processen afhangen; ongeteste "
+            "terugvalopties",
+        },
+        handler=concentration,
+        role=Role.OBSERVER,
+    ),
+]

@@ -1,0 +1,41 @@
+"""Carrying out what an intake request asks, inside its transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.alerts.service import AlertStatus
+from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
+from bot.services import Services
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one action: the alert concerned and what happened to it."""
+
+    alert_id: int | None
+    status: str  # accepted | updated | acknowledged | resolved | ignored
+
+    def as_json(self) -> dict[str, int | str | None]:
+        """The outcome in an intake answer."""
+        return {"id": self.alert_id, "status": self.status}
+
+
+async def apply(services: Services, action: IntakeAction, source: str) -> Outcome:
+    """Receive, acknowledge or resolve; a source's word on an unknown alert is ignored."""
+    if isinstance(action, Receive):
+        alert = await services.alerts.receive(action.alert)
+        return Outcome(alert.id, "accepted" if alert.count == 1 else "updated")
+    found = await services.alerts.find_unresolved(source, action.external_id)
+    if found is None:
+        # E.g. a resolved notice for an alert that fired before the bot knew the source;
+        # refusing it would only make the sender retry forever.
+        return Outcome(None, "ignored")
+    if isinstance(action, Acknowledge):
+        if found.status != AlertStatus.OPEN:
+            return Outcome(found.id, "ignored")
+        await services.alerts.acknowledge(found.id, source)
+        return Outcome(found.id, "acknowledged")
+    assert isinstance(action, Resolve)
+    await services.alerts.resolve(found.id, source)
+    return Outcome(found.id, "resolved")

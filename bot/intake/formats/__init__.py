@@ -1,0 +1,1 @@
+"""Payload formats of the monitoring systems the intake understands, mapped to alerts."""

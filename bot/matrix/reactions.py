@@ -1,0 +1,86 @@
+"""Reactions on alert notices: 👍 acknowledges the alert, ✅ resolves it.
+
+The reacted-to event is matched to an alert through the outbox row its notice was sent
+from, so no event has to be fetched from the homeserver. Each reaction is handled once
+(claimed like a command); reactions from outside the taskforce change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.commands.access import AccessPolicy, Role
+from bot.errors import DomainError
+from bot.services import ServiceFactory, Services
+from bot.storage.models import AlertRecord, OutboxRecord
+
+log = logging.getLogger(__name__)
+
+ACKNOWLEDGE = "👍"
+RESOLVE = "✅"
+# Variation selectors and skin tones: 👍🏽 and ✅️ mean the same as 👍 and ✅.
+_DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+
+
+@dataclass(frozen=True)
+class IncomingReaction:
+    """An ``m.reaction`` someone sent in a room the bot is in."""
+
+    event_id: str
+    room_id: str
+    sender: str
+    reacts_to: str
+    key: str
+
+
+def plain_key(key: str) -> str:
+    """The reaction without variation selector or skin tone."""
+    return key.translate(_DECORATIONS).strip()
+
+
+async def alert_of_notice(services: Services, event_id: str) -> AlertRecord | None:
+    """The alert whose notice was delivered as ``event_id``."""
+    return await services.session.scalar(
+        select(AlertRecord)
+        .join(OutboxRecord, OutboxRecord.id == AlertRecord.notice_outbox_id)
+        .where(OutboxRecord.event_id == event_id)
+    )
+
+
+class ReactionHandler:
+    """Turns 👍 and ✅ on alert notices into acknowledge and resolve."""
+
+    def __init__(self, factory: ServiceFactory, access: AccessPolicy) -> None:
+        self._factory = factory
+        self._access = access
+
+    async def handle(self, reaction: IncomingReaction) -> None:
+        """Act on ``reaction`` if it is one of ours, by a member, on an alert notice."""
+        key = plain_key(reaction.key)
+        if key not in (ACKNOWLEDGE, RESOLVE):
+            return
+        role = self._access.role_of(reaction.sender)
+        if role is None or role < Role.MEMBER:
+            log.warning("ignored %s reaction by %s: not a member", key, reaction.sender)
+            return
+        try:
+            async with self._factory.transaction() as services:
+                if not await services.handled_events.claim(reaction.event_id, reaction.room_id):
+                    return
+                alert = await alert_of_notice(services, reaction.reacts_to)
+                if alert is None:
+                    return
+                try:
+                    async with services.session.begin_nested():
+                        if key == ACKNOWLEDGE:
+                            await services.alerts.acknowledge(alert.id, reaction.sender)
+                        else:
+                            await services.alerts.resolve(alert.id, reaction.sender)
+                except DomainError as exc:
+                    # Already acknowledged or resolved: the notice already says so.
+                    log.info("reaction %s on alert %d: %s", key, alert.id, exc)
+        except Exception:
+            log.exception("reaction %s failed", reaction.event_id)

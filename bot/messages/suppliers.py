@@ -1,0 +1,49 @@
+"""User text of the supplier registry."""
+
+from __future__ import annotations
+
+from bot.messages.types import Catalogue
+
+MESSAGES: Catalogue = {
+    "supplier.header": {
+        "nl": "Leverancier {name} (ook bekend als: {aliases}); contract loopt tot {contract}",
+        "en": "Supplier {name} (also known as: {aliases}); contract ends {contract}",
+    },
+    "supplier.none": {"nl": "onbekend", "en": "unknown"},
+    "supplier.service": {"nl": "Dienst {name}", "en": "Service {name}"},
+    "supplier.dependency": {
+        "nl": "  afhankelijk: {organisation} / {process} ({criticality})",
+        "en": "  depends: {organisation} / {process} ({criticality})",
+    },
+    "supplier.fallback_tested": {
+        "nl": "  terugvaloptie: {description}; getest op {tested}: {result}",
+        "en": "  fallback option: {description}; tested on {tested}: {result}",
+    },
+    "supplier.fallback_untested": {
+        "nl": "  terugvaloptie: {description}; NOOIT GETEST",
+        "en": "  fallback option: {description}; NEVER TESTED",
+    },
+    "criticality.vital": {"nl": "vitaal", "en": "vital"},
+    "criticality.critical": {"nl": "kritiek", "en": "critical"},
+    "criticality.important": {"nl": "belangrijk", "en": "important"},
+    "concentration.title": {
+        "nl": "Concentratierisico: leveranciers waar de meeste vitale processen van afhangen",
+        "en": "Concentration risk: suppliers the most vital processes depend on",
+    },
+    "concentration.line": {
+        "nl": "{rank}. {name}: {vital} vitaal, {critical} kritiek, {important} belangrijk",
+        "en": "{rank}. {name}: {vital} vital, {critical} critical, {important} important",
+    },
+    "concentration.empty": {
+        "nl": "Geen afhankelijkheden geregistreerd (weerbaar supplier import).",
+        "en": "No dependencies registered (weerbaar supplier import).",
+    },
+    "concentration.untested": {
+        "nl": "Ongeteste terugvalopties: {count}",
+        "en": "Untested fallback options: {count}",
+    },
+    "error.unknown_supplier": {
+        "nl": "Leverancier {name} staat niet in het register.",
+        "en": "Supplier {name} is not in the registry.",
+    },
+}

@@ -1,0 +1,1 @@
+"""The supplier registry: suppliers, their services, who depends on them, fallback options."""

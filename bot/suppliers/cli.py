@@ -1,0 +1,28 @@
+"""``weerbaar supplier import``: validate the registry file and replace the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Settings
+from bot.playbooks.loader import PlaybookIssue
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.suppliers.file import read_supplier_file
+from bot.suppliers.registry import SupplierRegistry
+
+
+async def import_suppliers(settings: Settings, path: Path) -> tuple[int, list[PlaybookIssue]]:
+    """Import ``path``: (number of suppliers, no issues) or (0, every issue, nothing changed)."""
+    registry_file, issues = read_supplier_file(path)
+    if registry_file is None:
+        return 0, issues
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        async with db.transaction() as session:
+            count = await SupplierRegistry(session).replace_all(registry_file.suppliers)
+    finally:
+        await db.dispose()
+    return count, []

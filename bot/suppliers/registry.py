@@ -1,0 +1,155 @@
+"""The supplier registry in the database: import, look-up and the concentration picture."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    DependencyRecord,
+    FallbackOptionRecord,
+    SupplierRecord,
+    SupplierServiceRecord,
+)
+from bot.suppliers.file import SupplierEntry
+from bot.suppliers.names import normalise
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service with who depends on it and what could replace it."""
+
+    service: SupplierServiceRecord
+    dependencies: list[DependencyRecord]
+    fallbacks: list[FallbackOptionRecord]
+
+
+@dataclass(frozen=True)
+class SupplierView:
+    """A supplier with its services."""
+
+    supplier: SupplierRecord
+    services: list[ServiceView]
+
+    def count(self, criticality: str) -> int:
+        """How many dependent processes of ``criticality`` hang on this supplier."""
+        return sum(
+            1
+            for service in self.services
+            for dependency in service.dependencies
+            if dependency.criticality == criticality
+        )
+
+
+class SupplierRegistry:
+    """Reads and replaces the supplier registry within a transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find(self, name: str) -> SupplierRecord | None:
+        """The supplier called ``name`` or known by it as an alias."""
+        wanted = normalise(name)
+        # The registry is small (tens to hundreds of suppliers); matching aliases in Python
+        # keeps the lookup the same on SQLite and PostgreSQL.
+        for supplier in await self._session.scalars(select(SupplierRecord)):
+            if wanted in {normalise(supplier.name), *map(normalise, supplier.aliases)}:
+                return supplier
+        return None
+
+    async def replace_all(self, entries: Sequence[SupplierEntry]) -> int:
+        """Make the registry exactly ``entries`` (the file is the source of truth)."""
+        for model in (
+            DependencyRecord,
+            FallbackOptionRecord,
+            SupplierServiceRecord,
+            SupplierRecord,
+        ):
+            await self._session.execute(delete(model))
+        for entry in entries:
+            supplier = SupplierRecord(
+                name=entry.name,
+                aliases=list(entry.aliases),
+                contract_end=entry.contract_end,
+                notes=entry.notes,
+            )
+            self._session.add(supplier)
+            await self._session.flush()
+            for service_entry in entry.services:
+                service = SupplierServiceRecord(supplier_id=supplier.id, name=service_entry.name)
+                self._session.add(service)
+                await self._session.flush()
+                for dependency in service_entry.dependencies:
+                    self._session.add(
+                        DependencyRecord(
+                            service_id=service.id,
+                            organisation=dependency.organisation,
+                            process=dependency.process,
+                            criticality=dependency.criticality.value,
+                        )
+                    )
+                for fallback in service_entry.fallbacks:
+                    self._session.add(
+                        FallbackOptionRecord(
+                            service_id=service.id,
+                            description=fallback.description,
+                            last_tested=fallback.last_tested,
+                            test_result=fallback.result,
+                        )
+                    )
+        await self._session.flush()
+        return len(entries)
+
+    async def view(self, supplier: SupplierRecord) -> SupplierView:
+        """``supplier`` with its services, dependencies and fallback options."""
+        return (await self._views([supplier]))[0]
+
+    async def all_views(self) -> list[SupplierView]:
+        """Every supplier with its services, by name."""
+        suppliers = list(
+            await self._session.scalars(select(SupplierRecord).order_by(SupplierRecord.name))
+        )
+        return await self._views(suppliers)
+
+    async def _views(self, suppliers: Sequence[SupplierRecord]) -> list[SupplierView]:
+        ids = [supplier.id for supplier in suppliers]
+        services = list(
+            await self._session.scalars(
+                select(SupplierServiceRecord)
+                .where(SupplierServiceRecord.supplier_id.in_(ids))
+                .order_by(SupplierServiceRecord.name)
+            )
+        )
+        service_ids = [service.id for service in services]
+        dependencies = list(
+            await self._session.scalars(
+                select(DependencyRecord)
+                .where(DependencyRecord.service_id.in_(service_ids))
+                .order_by(DependencyRecord.id)
+            )
+        )
+        fallbacks = list(
+            await self._session.scalars(
+                select(FallbackOptionRecord)
+                .where(FallbackOptionRecord.service_id.in_(service_ids))
+                .order_by(FallbackOptionRecord.id)
+            )
+        )
+        return [
+            SupplierView(
+                supplier,
+                [
+                    ServiceView(
+                        service,
+                        [d for d in dependencies if d.service_id == service.id],
+                        [f for f in fallbacks if f.service_id == service.id],
+                    )
+                    for service in services
+                    if service.supplier_id == supplier.id
+                ],
+            )
+            for supplier in suppliers
+        ]

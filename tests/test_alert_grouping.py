@@ -1,0 +1,80 @@
+"""Alert storms: one post per supplier, then one summary per window (controllable clock)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.alerts.model import IncomingAlert
+from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MatrixNotifier
+from bot.playbooks.catalog import DirectoryCatalog
+from bot.scheduling.handlers import timer_handlers
+from bot.scheduling.runner import TimerRunner
+from bot.services import ServiceFactory
+from bot.storage.db import Database
+from bot.storage.models import OutboxRecord
+from tests.conftest import PLAYBOOKS
+from tests.test_storage import COORDINATION, FakeRooms
+from tests.test_timers import FixedClock
+
+
+def grouping_factory(database: Database, clock: FixedClock) -> ServiceFactory:
+    return ServiceFactory(
+        database,
+        clock,
+        rooms=FakeRooms(),
+        notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
+        taskforce=["@alice:test"],
+        playbooks=DirectoryCatalog(PLAYBOOKS),
+        on_outbox_commit=lambda: None,
+        alert_group_window=timedelta(minutes=1),
+    )
+
+
+async def posts(database: Database) -> list[dict[str, object]]:
+    async with database.transaction() as session:
+        rows = await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id))
+        return [row.content for row in rows]
+
+
+async def receive(factory: ServiceFactory, supplier: str, title: str) -> int:
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(IncomingAlert(supplier=supplier, title=title))
+        return alert.id
+
+
+async def test_a_storm_is_posted_as_one_alert_and_one_summary_per_window(
+    database: Database,
+) -> None:
+    clock = FixedClock()
+    factory = grouping_factory(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    first = await receive(factory, "Acme", "first")
+    storm = [await receive(factory, "acme", f"storm {number}") for number in range(12)]
+    other = await receive(factory, "Globex", "unrelated")
+    clock.advance(seconds=59)
+    assert await runner.fire_due() == 0
+    assert [p.get(ALERT_ID_FIELD) for p in await posts(database)] == [first, other]
+
+    clock.advance(seconds=1)
+    assert await runner.fire_due() == 2  # Acme's window with 12, Globex's empty one
+    summary = (await posts(database))[-1]
+    assert str(summary["body"]).startswith("12 new alerts for Acme in the last minute")
+    assert summary[ALERT_IDS_FIELD] == storm
+    assert "#" + str(storm[9]) in str(summary["body"])
+    assert "… and 2 more" in str(summary["body"])
+
+    # the storm goes on: collected again, one more summary at the end of the next window
+    more = [await receive(factory, "Acme", f"later {number}") for number in range(3)]
+    clock.advance(minutes=1)
+    assert await runner.fire_due() == 1
+    latest = await posts(database)
+    assert len(latest) == 4 and latest[-1][ALERT_IDS_FIELD] == more
+    assert str(latest[-1]["body"]).startswith("3 new alerts for Acme")
+
+    # a quiet window closes; the next alert is posted on its own again
+    clock.advance(minutes=1)
+    assert await runner.fire_due() == 1
+    calm = await receive(factory, "Acme", "calm")
+    assert (await posts(database))[-1].get(ALERT_ID_FIELD) == calm
