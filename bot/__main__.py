@@ -1,0 +1,5 @@
+"""``python -m bot`` is the ``weerbaar`` command line."""
+
+from bot.cli import app
+
+app()
