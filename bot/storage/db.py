@@ -17,7 +17,11 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         connect_args: dict[str, Any] = {"timeout": 30} if self.is_sqlite else {}
-        self.engine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        # A file database cannot go away under us; pinging it would cost a round trip
+        # through aiosqlite's thread on every checkout.
+        self.engine = create_async_engine(
+            url, connect_args=connect_args, pool_pre_ping=not self.is_sqlite
+        )
         if self.is_sqlite:
             _serialise_sqlite_writers(self.engine.sync_engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
