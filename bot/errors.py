@@ -126,3 +126,11 @@ class AmbiguousRun(DomainError):
 
 class UnknownRun(DomainError):
     key = "error.unknown_run"
+
+
+class UnknownIncidentRole(DomainError):
+    key = "error.unknown_incident_role"
+
+
+class RoleChangeRefused(DomainError):
+    key = "error.role_change_refused"

@@ -20,9 +20,10 @@ from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.log import SituationLog
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
-from bot.playbooks.runs import PlaybookRunService
+from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.reports.data import ReportService
 from bot.scheduling.timers import Timers
+from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
@@ -44,6 +45,7 @@ class Services:
     log: SituationLog
     decisions: DecisionService
     playbook_runs: PlaybookRunService
+    roles: IncidentRoles
     reports: ReportService
     timers: Timers
 
@@ -61,6 +63,8 @@ class ServiceFactory:
         taskforce: Sequence[str],
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
+        moderation: IncidentRoomModeration | None = None,
+        playbook_policy: PlaybookPolicy | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -69,6 +73,8 @@ class ServiceFactory:
         self._taskforce = tuple(taskforce)
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
+        self._moderation = moderation
+        self._playbook_policy = playbook_policy or PlaybookPolicy()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -79,6 +85,7 @@ class ServiceFactory:
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
             alerts = AlertService(session, notifier, self.clock)
+            decisions = DecisionService(log)
             yield Services(
                 session=session,
                 outbox=outbox,
@@ -95,8 +102,17 @@ class ServiceFactory:
                     self.clock,
                 ),
                 log=log,
-                decisions=DecisionService(log),
-                playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
+                decisions=decisions,
+                playbook_runs=PlaybookRunService(
+                    session,
+                    log,
+                    decisions,
+                    self._playbooks,
+                    timers,
+                    self.clock,
+                    self._playbook_policy,
+                ),
+                roles=IncidentRoles(session, log, self._moderation),
                 reports=ReportService(session, log),
                 timers=timers,
             )

@@ -1,6 +1,6 @@
 """Chat commands: thin adapters from typed text to the domain services."""
 
-from bot.commands import decisions, help, playbooks, reports, situations
+from bot.commands import decisions, help, incident, playbooks, reports, situations
 from bot.commands.registry import Registry
 
 
@@ -11,6 +11,7 @@ def build_registry() -> Registry:
             *help.COMMANDS,
             *situations.COMMANDS,
             *playbooks.COMMANDS,
+            *incident.COMMANDS,
             *decisions.COMMANDS,
             *reports.COMMANDS,
         ]

@@ -24,6 +24,14 @@ class EntryKind(StrEnum):
     INCIDENT_ROOM_OPENED = "incident_room_opened"
     PLAYBOOK_STARTED = "playbook_started"
     DECISION = "decision"
+    # Playbook runs (bot/playbooks/runs.py): a run's state is replayed from these.
+    STEP_DONE = "step_done"
+    STEP_SKIPPED = "step_skipped"
+    CHECKLIST_CHECKED = "checklist_checked"
+    OPTION_CHOSEN = "option_chosen"
+    FACT_SET = "fact_set"
+    REMINDER_SENT = "reminder_sent"
+    ROLE_ASSIGNED = "role_assigned"
 
 
 @dataclass(frozen=True)

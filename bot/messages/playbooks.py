@@ -57,6 +57,7 @@ MESSAGES: Catalogue = {
         "nl": "Nodig: {question} → !feit {id} <{expected}>",
         "en": "Needed: {question} → !fact {id} <{expected}>",
     },
+    "run.yes_no": {"nl": "ja/nee", "en": "yes/no"},
     "run.nothing_due": {
         "nl": "Niets open in draaiboek {number}.",
         "en": "Nothing open in playbook {number}.",
@@ -141,6 +142,30 @@ MESSAGES: Catalogue = {
         "nl": "Rol {role} toegewezen aan {user}",
         "en": "Role {role} assigned to {user}",
     },
+    # --- incident roles and closing ---------------------------------------------------------
+    "role.assigned": {
+        "nl": "{user} is nu {role} in dit incident (door {actor}).",
+        "en": "{user} is now {role} in this incident (by {actor}).",
+    },
+    "role.handed_over": {
+        "nl": "Coördinatie overgedragen van {previous} aan {user}.",
+        "en": "Coordination handed over from {previous} to {user}.",
+    },
+    "role.list": {"nl": "Rollen: {roles}", "en": "Roles: {roles}"},
+    "close.done": {
+        "nl": "Situatie #{id} gesloten door {actor} en naar evaluatie. Reden: {reason}",
+        "en": "Situation #{id} closed by {actor} and moved to evaluation. Reason: {reason}",
+    },
+    "close.run": {
+        "nl": "Draaiboek {number} ({playbook}): {done} klaar ({late} te laat), "
+        "{skipped} overgeslagen, {not_applicable} niet van toepassing, {open} nog open",
+        "en": "Playbook {number} ({playbook}): {done} done ({late} late), {skipped} skipped, "
+        "{not_applicable} not applicable, {open} still open",
+    },
+    "close.decisions": {
+        "nl": "Besluiten vastgelegd: {count}. Het volledige verslag: !rapport",
+        "en": "Decisions recorded: {count}. The full report: !report",
+    },
     # --- refusals ---------------------------------------------------------------------------
     "error.run_refused": {
         "nl": "Dat past niet in het draaiboek.",
@@ -223,6 +248,16 @@ MESSAGES: Catalogue = {
         "voor stap 3 van draaiboek 2.",
         "en": "Several playbooks are running: {runs}. Put the number in front, e.g. 2.3 for "
         "step 3 of playbook 2.",
+    },
+    "error.unknown_incident_role": {
+        "nl": "Onbekende rol '{role}'. Rollen: {available}.",
+        "en": "Unknown role '{role}'. Roles: {available}.",
+    },
+    "error.role_change_refused": {
+        "nl": "Alleen de coördinator van dit incident ({coordinator}) mag dat "
+        "(rollen toewijzen, overdragen, sluiten).",
+        "en": "Only this incident's coordinator ({coordinator}) may do that "
+        "(assign roles, hand over, close).",
     },
     "error.unknown_run": {
         "nl": "Draaiboek {run} bestaat niet in deze crisisruimte. Draaiboeken: {runs}.",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
     """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
-    return {}
+    return {**REMINDER_HANDLERS}

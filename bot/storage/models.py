@@ -181,3 +181,19 @@ class TimerRecord(Base):
     fired_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Playbook runs (issue 5) ---------------------------------------------------------------
+# A run's state is not stored here: it is derived from the run's entries in the situation's
+# hash-chained log (bot/playbooks/runs.py), so the log is the single source of truth.
+
+
+class PlaybookDefinitionRecord(Base):
+    """The playbook exactly as it was when a run started; the run follows this version."""
+
+    __tablename__ = "playbook_run_definitions"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("playbook_runs.id"), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Hash of the canonical JSON of ``definition``; also in the playbook_started log entry."""
