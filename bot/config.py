@@ -82,6 +82,19 @@ class StorageSettings(BaseModel):
     auto_upgrade: bool = Field(default=True, description="Run database migrations on start")
 
 
+class PlaybookSettings(BaseModel):
+    """How playbook runs remind people of overdue steps and decisions."""
+
+    model_config = {"extra": "forbid"}
+
+    escalate_after_minutes: int = Field(
+        default=60,
+        gt=0,
+        description="Minutes after the reminder of an overdue step or decision before the "
+        "coordinator is told",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one Weerbaar instance."""
 
@@ -92,6 +105,7 @@ class Settings(BaseSettings):
     matrix: MatrixSettings
     intake: IntakeSettings
     storage: StorageSettings = StorageSettings()
+    playbook: PlaybookSettings = PlaybookSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
