@@ -46,6 +46,7 @@ class Services:
     decisions: DecisionService
     playbook_runs: PlaybookRunService
     roles: IncidentRoles
+    moderation: IncidentRoomModeration | None
     reports: ReportService
     timers: Timers
 
@@ -113,6 +114,7 @@ class ServiceFactory:
                     self._playbook_policy,
                 ),
                 roles=IncidentRoles(session, log, self._moderation),
+                moderation=self._moderation,
                 reports=ReportService(session, log),
                 timers=timers,
             )

@@ -83,6 +83,17 @@ async def test_playbook_walk_through_survives_a_restart(
         assert "moved to evaluation" in closed
         assert "1 done (0 late), 1 skipped, 2 not applicable, 2 still open" in closed
         assert "Decisions recorded: 1" in closed
+
+        # The pinned summary is kept current by edits of one message.
+        edit = await alice.wait_for(
+            room,
+            lambda e: "Fase: evaluatie" in e["content"].get("m.new_content", {}).get("body", ""),
+        )
+        summary_id = edit["content"]["m.relates_to"]["event_id"]
+        assert edit["content"]["m.relates_to"]["rel_type"] == "m.replace"
+        pinned = await alice.room_state(room, "m.room.pinned_events")
+        assert pinned["pinned"] == [summary_id]
+        assert "coordinator: " + alice.user_id in edit["content"]["m.new_content"]["body"]
         async with bot.db.transaction() as session:
             situation = await session.get(SituationRecord, situation.id)
             kinds = list(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_words
 from bot.decisionlog.log import EntryKind
+from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.situations.phases import Phase
 from bot.situations.roles import COORDINATOR
@@ -40,6 +41,7 @@ async def role(context: CommandContext, arguments: str) -> None:
     if name.lower() == COORDINATOR and previous and previous != [user]:
         lines.append(context.text("role.handed_over", previous=previous, user=user))
     await context.reply("\n".join(lines))
+    await refresh_summary(services, situation.id)
 
 
 async def close(context: CommandContext, arguments: str) -> None:
@@ -80,6 +82,7 @@ async def close(context: CommandContext, arguments: str) -> None:
     )
     lines.append(context.text("close.decisions", count=decisions or 0))
     await context.reply("\n".join(lines))
+    await refresh_summary(services, situation.id)
 
 
 COMMANDS = [

@@ -14,6 +14,7 @@ from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_option, split_words
 from bot.commands.run_views import agenda, full_run, owner_text
 from bot.i18n import format_time
+from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
 
 _RUN_PREFIX = re.compile(r"(\d+)\.(.+)")
@@ -51,6 +52,7 @@ async def playbook(context: CommandContext, arguments: str) -> None:
         *agenda(context, run, holders, run.state.started_at)[1:],
     ]
     await context.reply("\n".join(lines))
+    await refresh_summary(services, situation_id)
 
 
 async def steps(context: CommandContext, arguments: str) -> None:
@@ -139,6 +141,7 @@ async def step(context: CommandContext, arguments: str) -> None:
     holders = await services.roles.holders(situation_id)
     lines.extend(agenda(context, run, holders, services.playbook_runs.clock.now()))
     await context.reply("\n".join(lines))
+    await refresh_summary(services, situation_id)
 
 
 async def check(context: CommandContext, arguments: str) -> None:
@@ -149,8 +152,9 @@ async def check(context: CommandContext, arguments: str) -> None:
     run_number, step_ref = split_run(words[0])
     item = int(words[1])
     services = context.services
+    situation_id = await _situation_id(context)
     _run, view = await services.playbook_runs.check_item(
-        await _situation_id(context), run_number, step_ref, item, context.sender
+        situation_id, run_number, step_ref, item, context.sender
     )
     await context.reply(
         context.text(
@@ -162,6 +166,7 @@ async def check(context: CommandContext, arguments: str) -> None:
             count=len(view.step.checklist),
         )
     )
+    await refresh_summary(services, situation_id)
 
 
 async def choose(context: CommandContext, arguments: str) -> None:
@@ -200,6 +205,7 @@ async def choose(context: CommandContext, arguments: str) -> None:
             )
         )
     await context.reply("\n".join(lines))
+    await refresh_summary(services, situation_id)
 
 
 async def fact(context: CommandContext, arguments: str) -> None:
@@ -221,6 +227,7 @@ async def fact(context: CommandContext, arguments: str) -> None:
         *agenda(context, run, holders, services.playbook_runs.clock.now()),
     ]
     await context.reply("\n".join(lines))
+    await refresh_summary(services, situation_id)
 
 
 COMMANDS = [

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot import i18n
 from bot.i18n import Language
-from bot.matrix.client import MatrixClient
+from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.notices import incident_room_name
 from bot.storage.models import AlertRecord, SituationRecord
 
@@ -47,3 +47,16 @@ class MatrixIncidentRooms:
                 users.pop(user, None)
         users[user_id] = max(int(users.get(user_id, 0)), MODERATOR_LEVEL)
         await self._client.put_state(room_id, "m.room.power_levels", {**levels, "users": users})
+
+    async def pin(self, room_id: str, event_id: str) -> None:
+        """Add ``event_id`` to the room's pinned events (first, keeping the others)."""
+        try:
+            pinned = list((await self._client.state(room_id, "m.room.pinned_events"))["pinned"])
+        except MatrixError as exc:
+            if exc.errcode != "M_NOT_FOUND":  # no pinned events yet
+                raise
+            pinned = []
+        if event_id not in pinned:
+            await self._client.put_state(
+                room_id, "m.room.pinned_events", {"pinned": [event_id, *pinned]}
+            )

@@ -166,6 +166,20 @@ MESSAGES: Catalogue = {
         "nl": "Besluiten vastgelegd: {count}. Het volledige verslag: !rapport",
         "en": "Decisions recorded: {count}. The full report: !report",
     },
+    "summary.title": {
+        "nl": "📌 Situatie #{id} — {supplier}: {title}",
+        "en": "📌 Situation #{id} — {supplier}: {title}",
+    },
+    "summary.phase": {"nl": "Fase: {phase}", "en": "Phase: {phase}"},
+    "summary.roles": {"nl": "Rollen: {roles}", "en": "Roles: {roles}"},
+    "summary.run": {
+        "nl": "Draaiboek {number} ({title}), nu: {steps}",
+        "en": "Playbook {number} ({title}), now: {steps}",
+    },
+    "summary.decision": {
+        "nl": "Open beslispunt {id}: {question}",
+        "en": "Open decision {id}: {question}",
+    },
     # --- refusals ---------------------------------------------------------------------------
     "error.run_refused": {
         "nl": "Dat past niet in het draaiboek.",

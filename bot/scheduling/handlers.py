@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
     """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
-    return {**REMINDER_HANDLERS}
+    return {**REMINDER_HANDLERS, SUMMARY_REFRESH: summary_refresh}

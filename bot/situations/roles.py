@@ -32,6 +32,10 @@ class IncidentRoomModeration(Protocol):
         """Make ``user_id`` a moderator of ``room_id`` instead of ``previous``."""
         ...
 
+    async def pin(self, room_id: str, event_id: str) -> None:
+        """Pin ``event_id`` in ``room_id`` (the bot's summary message)."""
+        ...
+
 
 class IncidentRoles:
     """Who holds which role in an incident."""

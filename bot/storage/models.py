@@ -197,3 +197,17 @@ class PlaybookDefinitionRecord(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
     """Hash of the canonical JSON of ``definition``; also in the playbook_started log entry."""
+
+
+class IncidentSummaryRecord(Base):
+    """The bot's pinned summary message in an incident room, kept current by edits.
+
+    ``outbox_id`` is the message as queued; its ``event_id`` (set once delivered) is what
+    edits replace and what is pinned.
+    """
+
+    __tablename__ = "incident_summaries"
+
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    pinned: Mapped[bool] = mapped_column(default=False)
