@@ -30,6 +30,7 @@ from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
 from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
+from bot.playbooks.runs import PlaybookPolicy
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner, start_scheduler
 from bot.services import ServiceFactory
@@ -62,15 +63,22 @@ class Weerbaar:
         self.sender = OutboxSender(self.db, self.client, self.clock, self.metrics)
         lang = settings.language
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
+        rooms = MatrixIncidentRooms(self.client, lang)
         self.factory = ServiceFactory(
             self.db,
             self.clock,
-            rooms=MatrixIncidentRooms(self.client, lang),
+            rooms=rooms,
             notifier_for=self._notifier_for,
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
             on_outbox_commit=self.sender.wake,
             alert_group_window=timedelta(seconds=settings.alerts.group_window_seconds),
+            moderation=rooms,
+            playbook_policy=PlaybookPolicy(
+                escalate_after=timedelta(minutes=settings.playbook.escalate_after_minutes),
+                language=lang,
+                timezone=settings.timezone,
+            ),
         )
         self.dispatcher = CommandDispatcher(
             build_registry(), self.factory, self.access, lang, settings.timezone, self.metrics

@@ -150,6 +150,19 @@ class HaSettings(BaseModel):
     )
 
 
+class PlaybookSettings(BaseModel):
+    """How playbook runs remind people of overdue steps and decisions."""
+
+    model_config = {"extra": "forbid"}
+
+    escalate_after_minutes: int = Field(
+        default=60,
+        gt=0,
+        description="Minutes after the reminder of an overdue step or decision before the "
+        "coordinator is told",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one Weerbaar instance."""
 
@@ -162,6 +175,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     ha: HaSettings = HaSettings()
     alerts: AlertSettings = AlertSettings()
+    playbook: PlaybookSettings = PlaybookSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )

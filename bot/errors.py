@@ -49,3 +49,100 @@ class AlertAlreadyResolved(DomainError):
 
 class UnknownSupplier(DomainError):
     key = "error.unknown_supplier"
+
+
+# --- playbook runs ------------------------------------------------------------------------
+
+
+class RunRefused(DomainError):
+    """A command does not fit the state of a playbook run; nothing changed."""
+
+    key = "error.run_refused"
+
+
+class UnknownStep(RunRefused):
+    key = "error.unknown_step"
+
+
+class StepAlreadyDone(RunRefused):
+    key = "error.step_already_done"
+
+
+class StepAlreadySkipped(RunRefused):
+    key = "error.step_already_skipped"
+
+
+class StepNotApplicable(RunRefused):
+    key = "error.step_not_applicable"
+
+
+class StepNotOpen(RunRefused):
+    key = "error.step_not_open"
+
+
+class StepWaitsForDecision(RunRefused):
+    key = "error.step_waits_for_decision"
+
+
+class StepWaitsForFact(RunRefused):
+    key = "error.step_waits_for_fact"
+
+
+class UnknownChecklistItem(RunRefused):
+    key = "error.unknown_checklist_item"
+
+
+class ChecklistItemAlreadyChecked(RunRefused):
+    key = "error.checklist_item_already_checked"
+
+
+class UnknownDecision(RunRefused):
+    key = "error.unknown_decision"
+
+
+class UnknownOption(RunRefused):
+    key = "error.unknown_option"
+
+
+class DecisionAlreadyTaken(RunRefused):
+    key = "error.decision_already_taken"
+
+
+class DecisionNotOpen(RunRefused):
+    key = "error.decision_not_open"
+
+
+class DecisionNotApplicable(RunRefused):
+    key = "error.decision_not_applicable"
+
+
+class UnknownFact(RunRefused):
+    key = "error.unknown_fact"
+
+
+class FactAlreadySet(RunRefused):
+    key = "error.fact_already_set"
+
+
+class InvalidFactValue(RunRefused):
+    key = "error.invalid_fact_value"
+
+
+class NoRunningPlaybook(DomainError):
+    key = "error.no_running_playbook"
+
+
+class AmbiguousRun(DomainError):
+    key = "error.ambiguous_run"
+
+
+class UnknownRun(DomainError):
+    key = "error.unknown_run"
+
+
+class UnknownIncidentRole(DomainError):
+    key = "error.unknown_incident_role"
+
+
+class RoleChangeRefused(DomainError):
+    key = "error.role_change_refused"

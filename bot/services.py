@@ -22,9 +22,10 @@ from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.log import SituationLog
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
-from bot.playbooks.runs import PlaybookRunService
+from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.reports.data import ReportService
 from bot.scheduling.timers import Timers
+from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
@@ -47,6 +48,8 @@ class Services:
     log: SituationLog
     decisions: DecisionService
     playbook_runs: PlaybookRunService
+    roles: IncidentRoles
+    moderation: IncidentRoomModeration | None
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
@@ -66,6 +69,8 @@ class ServiceFactory:
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
         alert_group_window: timedelta = timedelta(0),
+        moderation: IncidentRoomModeration | None = None,
+        playbook_policy: PlaybookPolicy | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -75,6 +80,8 @@ class ServiceFactory:
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
         self._alert_group_window = alert_group_window
+        self._moderation = moderation
+        self._playbook_policy = playbook_policy or PlaybookPolicy()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -86,6 +93,7 @@ class ServiceFactory:
             log = SituationLog(session, self.clock)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
             alerts = AlertService(session, notifier, log, grouper, self.clock)
+            decisions = DecisionService(log)
             yield Services(
                 session=session,
                 outbox=outbox,
@@ -102,8 +110,18 @@ class ServiceFactory:
                     self.clock,
                 ),
                 log=log,
-                decisions=DecisionService(log),
-                playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
+                decisions=decisions,
+                playbook_runs=PlaybookRunService(
+                    session,
+                    log,
+                    decisions,
+                    self._playbooks,
+                    timers,
+                    self.clock,
+                    self._playbook_policy,
+                ),
+                roles=IncidentRoles(session, log, self._moderation),
+                moderation=self._moderation,
                 reports=ReportService(session, log),
                 timers=timers,
                 suppliers=SupplierRegistry(session),

@@ -131,8 +131,9 @@ async def test_playbook_start_and_decision_are_logged(database: Database) -> Non
             situation.id, "@bob:test", "Use the fallback", "Outage > 4h"
         )
     assert "example-supplier-outage" in unknown.value.params["available"]
-    assert started.first_step.id == started.playbook.main_line_steps()[0].id
-    assert started.first_step_due == started.run.started_at + started.first_step.deadline
+    first = started.playbook.main_line_steps()[0]
+    assert started.number == 1
+    assert started.state.step(first.id).due == started.record.started_at + first.deadline
     assert decision.actor == "@bob:test"
     assert decision.payload == {"decision": "Use the fallback", "rationale": "Outage > 4h"}
     async with factory.transaction() as services:

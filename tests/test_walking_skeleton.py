@@ -90,7 +90,7 @@ async def test_escalation_playbook_decision_and_report(
 
     started = await alice.command(room, "!draaiboek start example-supplier-outage")
     text = body_of(started)
-    assert "Draaiboek" in text and "Stap 1/" in text and "deadline" in text
+    assert "Draaiboek" in text and "1. [actief] Beeld vormen" in text and "deadline" in text
 
     decided = await bob.command(
         room, "!decide Switch payroll to the manual fallback --why SaaS down 6h"

@@ -1,6 +1,15 @@
 """Chat commands: thin adapters from typed text to the domain services."""
 
-from bot.commands import alerts, decisions, help, playbooks, reports, situations, suppliers
+from bot.commands import (
+    alerts,
+    decisions,
+    help,
+    incident,
+    playbooks,
+    reports,
+    situations,
+    suppliers,
+)
 from bot.commands.registry import Registry
 
 
@@ -13,6 +22,7 @@ def build_registry() -> Registry:
             *suppliers.COMMANDS,
             *situations.COMMANDS,
             *playbooks.COMMANDS,
+            *incident.COMMANDS,
             *decisions.COMMANDS,
             *reports.COMMANDS,
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, parse_id, split_words
+from bot.matrix.summary import refresh_summary
 
 
 async def escalate(context: CommandContext, arguments: str) -> None:
@@ -21,6 +22,7 @@ async def escalate(context: CommandContext, arguments: str) -> None:
             link=f"https://matrix.to/#/{situation.incident_room_id}",
         )
     )
+    await refresh_summary(context.services, situation.id)
 
 
 COMMANDS = [

@@ -25,6 +25,14 @@ class EntryKind(StrEnum):
     PLAYBOOK_STARTED = "playbook_started"
     DECISION = "decision"
     ALERT_ATTACHED = "alert_attached"
+    # Playbook runs (bot/playbooks/runs.py): a run's state is replayed from these.
+    STEP_DONE = "step_done"
+    STEP_SKIPPED = "step_skipped"
+    CHECKLIST_CHECKED = "checklist_checked"
+    OPTION_CHOSEN = "option_chosen"
+    FACT_SET = "fact_set"
+    REMINDER_SENT = "reminder_sent"
+    ROLE_ASSIGNED = "role_assigned"
 
 
 @dataclass(frozen=True)

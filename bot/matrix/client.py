@@ -129,6 +129,21 @@ class MatrixClient:
         """Invite ``user_id`` into ``room_id``."""
         await self._call("invite", self.nio.room_invite(room_id, user_id))
 
+    async def state(self, room_id: str, event_type: str, state_key: str = "") -> dict[str, Any]:
+        """The content of a state event."""
+        response = await self._call(
+            "get state", self.nio.room_get_state_event(room_id, event_type, state_key)
+        )
+        return dict(response.content)
+
+    async def put_state(
+        self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = ""
+    ) -> None:
+        """Set a state event (e.g. power levels)."""
+        await self._call(
+            "put state", self.nio.room_put_state(room_id, event_type, content, state_key)
+        )
+
     async def leave(self, room_id: str) -> None:
         """Leave a room or decline an invite."""
         await self._call("leave", self.nio.room_leave(room_id))

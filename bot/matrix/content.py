@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_lib
+from collections.abc import Sequence
 from typing import Any
 
 import nh3
@@ -10,19 +12,32 @@ HTML_FORMAT = "org.matrix.custom.html"
 
 
 def text_content(
-    plain: str, html: str | None = None, *, reply_to: str | None = None
+    plain: str,
+    html: str | None = None,
+    *,
+    reply_to: str | None = None,
+    mentions: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A notice with a plain-text body and optional HTML, optionally replying to an event.
 
-    The HTML is sanitised here, once, so no caller can send unsafe markup.
+    The HTML is sanitised here, once, so no caller can send unsafe markup. ``mentions``
+    are the user ids the message is meant for (``m.mentions``, so their clients notify them).
     """
     content: dict[str, Any] = {"msgtype": "m.notice", "body": plain}
+    if mentions:
+        content["m.mentions"] = {"user_ids": list(mentions)}
     if html is not None:
         content["format"] = HTML_FORMAT
         content["formatted_body"] = nh3.clean(html)
     if reply_to is not None:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
     return content
+
+
+def mention_html(user_id: str) -> str:
+    """A pill linking to ``user_id`` (escaped), as Matrix clients render mentions."""
+    escaped = html_lib.escape(user_id)
+    return f'<a href="https://matrix.to/#/{escaped}">{escaped}</a>'
 
 
 def file_content(

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 
 from bot import i18n
 from bot.i18n import Language
-from bot.matrix.client import MatrixClient
+from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.notices import incident_room_name
 from bot.storage.models import AlertRecord, SituationRecord
+
+MODERATOR_LEVEL = 50
+"""Power level that may kick, ban, redact and pin (Matrix's usual moderator level)."""
 
 
 class MatrixIncidentRooms:
@@ -34,3 +37,26 @@ class MatrixIncidentRooms:
             topic=topic,
             invite=[user for user in invitees if user != self._client.user_id],
         )
+
+    async def set_moderator(self, room_id: str, user_id: str, previous: Sequence[str]) -> None:
+        """Give the incident coordinator moderator power; the previous one goes back to 0."""
+        levels = await self._client.state(room_id, "m.room.power_levels")
+        users = dict(levels.get("users", {}))
+        for user in previous:
+            if user != user_id and user != self._client.user_id:
+                users.pop(user, None)
+        users[user_id] = max(int(users.get(user_id, 0)), MODERATOR_LEVEL)
+        await self._client.put_state(room_id, "m.room.power_levels", {**levels, "users": users})
+
+    async def pin(self, room_id: str, event_id: str) -> None:
+        """Add ``event_id`` to the room's pinned events (first, keeping the others)."""
+        try:
+            pinned = list((await self._client.state(room_id, "m.room.pinned_events"))["pinned"])
+        except MatrixError as exc:
+            if exc.errcode != "M_NOT_FOUND":  # no pinned events yet
+                raise
+            pinned = []
+        if event_id not in pinned:
+            await self._client.put_state(
+                room_id, "m.room.pinned_events", {"pinned": [event_id, *pinned]}
+            )

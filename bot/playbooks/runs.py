@@ -1,45 +1,128 @@
-"""Activating a playbook in a situation and telling what its first step is."""
+"""Playbook runs in a situation: starting them and recording what people do in them.
+
+Where the state lives: the events of a run (step done or skipped, checklist item ticked,
+option chosen, fact established) are entries in the situation's hash-chained log, and
+nowhere else. A run's state is rebuilt by replaying them through the pure engine
+(``bot.playbooks.engine``). One source of truth means the audit trail and the state cannot
+disagree, a restart needs nothing but the database, and the report reads planned against
+actual times from the same entries. The run row holds what does not change: which playbook,
+who started it and when, and (in ``playbook_run_definitions``) a snapshot of the playbook so
+an edited YAML file does not change a run already under way.
+
+Deadlines: every step gets a reminder timer at its planned deadline (and every decision with
+a deadline one at that deadline), keyed under the situation's timer prefix so closing the
+situation cancels them. The timer handlers (``bot.scheduling.reminders``) check the run's
+state when they fire, so a step finished in time is never reminded about.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import AmbiguousRun, NoRunningPlaybook, UnknownRun
+from bot.i18n import Language
 from bot.playbooks.catalog import PlaybookCatalog
-from bot.playbooks.schema import Playbook, Step
-from bot.storage.models import PlaybookRunRecord
+from bot.playbooks.engine import (
+    OPEN_STEP_STATUSES,
+    FactSet,
+    FactValue,
+    ItemChecked,
+    OptionChosen,
+    RunEvent,
+    RunState,
+    StepDone,
+    StepSkipped,
+    StepStatus,
+    StepView,
+)
+from bot.playbooks.schema import Playbook
+from bot.scheduling.timers import Timers
+from bot.situations.phases import timer_key_prefix
+from bot.storage.models import LogEntryRecord, PlaybookDefinitionRecord, PlaybookRunRecord
+
+STEP_REMINDER = "playbook.step_reminder"
+STEP_ESCALATION = "playbook.step_escalation"
+DECISION_REMINDER = "playbook.decision_reminder"
+DECISION_ESCALATION = "playbook.decision_escalation"
+
+RUN_EVENT_KINDS = (
+    EntryKind.STEP_DONE,
+    EntryKind.STEP_SKIPPED,
+    EntryKind.CHECKLIST_CHECKED,
+    EntryKind.OPTION_CHOSEN,
+    EntryKind.FACT_SET,
+)
 
 
 @dataclass(frozen=True)
-class StartedRun:
-    """A playbook just activated, with its first step and when that step is due."""
+class PlaybookPolicy:
+    """How reminders behave: when an overdue item goes to the coordinator, and the language
+    and time zone of reminders (they are not answers to a command)."""
 
-    run: PlaybookRunRecord
-    playbook: Playbook
-    first_step: Step
-    first_step_due: datetime
+    escalate_after: timedelta = timedelta(hours=1)
+    language: Language = "nl"
+    timezone: str = "Europe/Amsterdam"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A playbook run with its current state; ``number`` counts runs within the situation."""
+
+    record: PlaybookRunRecord
+    number: int
+    state: RunState
+
+    @property
+    def playbook(self) -> Playbook:
+        """The playbook as it was when the run started."""
+        return self.state.playbook
+
+
+def timer_key(situation_id: int, run_id: int, what: str, ident: str, stage: str) -> str:
+    """The key of a run's reminder or escalation timer (under the situation's prefix)."""
+    return f"{timer_key_prefix(situation_id)}run:{run_id}:{what}:{ident}:{stage}"
 
 
 class PlaybookRunService:
-    """Starts playbook runs in a situation."""
+    """Starts playbook runs and records steps, checklist items, choices and facts."""
 
     def __init__(
-        self, session: AsyncSession, log: SituationLog, catalog: PlaybookCatalog, clock: Clock
+        self,
+        session: AsyncSession,
+        log: SituationLog,
+        decisions: DecisionService,
+        catalog: PlaybookCatalog,
+        timers: Timers,
+        clock: Clock,
+        policy: PlaybookPolicy,
     ) -> None:
+        self.policy = policy
+        self.clock = clock
         self._session = session
         self._log = log
+        self._decisions = decisions
         self._catalog = catalog
+        self._timers = timers
         self._clock = clock
 
-    async def start(self, situation_id: int, playbook_id: str, actor: str) -> StartedRun:
+    # --- starting -------------------------------------------------------------------------
+
+    async def start(self, situation_id: int, playbook_id: str, actor: str) -> Run:
         """Activate the playbook; raises UnknownPlaybook when there is no such playbook."""
         playbook = self._catalog.get(playbook_id)
-        first_step = playbook.main_line_steps()[0]
         started_at = self._clock.now()
+        first_step = playbook.main_line_steps()[0]
         run = PlaybookRunRecord(
             situation_id=situation_id,
             playbook_id=playbook.id,
@@ -50,6 +133,11 @@ class PlaybookRunService:
         )
         self._session.add(run)
         await self._session.flush()
+        definition = playbook.model_dump(mode="json")
+        digest = _sha256(definition)
+        self._session.add(
+            PlaybookDefinitionRecord(run_id=run.id, definition=definition, sha256=digest)
+        )
         await self._log.append(
             situation_id,
             EntryKind.PLAYBOOK_STARTED,
@@ -58,8 +146,268 @@ class PlaybookRunService:
                 "run_id": run.id,
                 "playbook_id": playbook.id,
                 "playbook_version": playbook.version,
+                "playbook_sha256": digest,
                 "first_step": first_step.id,
             },
             occurred_at=started_at,
         )
-        return StartedRun(run, playbook, first_step, started_at + first_step.deadline)
+        for step in playbook.steps:
+            await self._timers.schedule(
+                STEP_REMINDER,
+                started_at + step.deadline,
+                {"situation_id": situation_id, "run_id": run.id, "step_id": step.id},
+                key=timer_key(situation_id, run.id, "step", step.id, "reminder"),
+            )
+        for decision in playbook.decisions:
+            if decision.deadline is not None:
+                await self._timers.schedule(
+                    DECISION_REMINDER,
+                    started_at + decision.deadline,
+                    {"situation_id": situation_id, "run_id": run.id, "decision_id": decision.id},
+                    key=timer_key(situation_id, run.id, "decision", decision.id, "reminder"),
+                )
+        runs = await self.runs(situation_id)
+        return runs[-1]
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def runs(self, situation_id: int) -> list[Run]:
+        """Every run of the situation, oldest first, with its state rebuilt from the log."""
+        records = list(
+            await self._session.scalars(
+                select(PlaybookRunRecord)
+                .where(PlaybookRunRecord.situation_id == situation_id)
+                .order_by(PlaybookRunRecord.id)
+            )
+        )
+        if not records:
+            return []
+        entries = await self._session.scalars(
+            select(LogEntryRecord)
+            .where(
+                LogEntryRecord.situation_id == situation_id,
+                LogEntryRecord.kind.in_([kind.value for kind in RUN_EVENT_KINDS]),
+            )
+            .order_by(LogEntryRecord.seq)
+        )
+        events: dict[int, list[RunEvent]] = {}
+        for entry in entries:
+            events.setdefault(int(entry.payload["run_id"]), []).append(_event_of(entry))
+        runs = []
+        for number, record in enumerate(records, start=1):
+            playbook = await self._definition(record)
+            state = RunState.replay(playbook, record.started_at, events.get(record.id, ()))
+            runs.append(Run(record, number, state))
+        return runs
+
+    async def pick(self, situation_id: int, number: int | None) -> Run:
+        """Run ``number``; without a number the only run still under way (or the only run)."""
+        runs = await self.runs(situation_id)
+        if not runs:
+            raise NoRunningPlaybook()
+        if number is not None:
+            if not 1 <= number <= len(runs):
+                raise UnknownRun(run=number, runs=_describe(runs))
+            return runs[number - 1]
+        if len(runs) == 1:
+            return runs[0]
+        under_way = [run for run in runs if not run.state.complete]
+        if len(under_way) == 1:
+            return under_way[0]
+        raise AmbiguousRun(runs=_describe(under_way or runs))
+
+    async def run_by_id(self, situation_id: int, run_id: int) -> Run | None:
+        """The run with database id ``run_id`` (timers refer to runs by id)."""
+        for run in await self.runs(situation_id):
+            if run.record.id == run_id:
+                return run
+        return None
+
+    # --- recording ------------------------------------------------------------------------
+
+    async def complete_step(
+        self, situation_id: int, run_number: int | None, step_ref: str, actor: str, note: str
+    ) -> tuple[Run, StepView]:
+        """Mark a step done (it must be active)."""
+        run = await self.pick(situation_id, run_number)
+        step = run.state.resolve_step(step_ref)
+        event = StepDone(step.id, actor, self._clock.now(), note)
+        view = run.state.step(step.id)
+        after = await self._record(
+            run,
+            event,
+            EntryKind.STEP_DONE,
+            {**self._step_payload(view), "note": note},
+        )
+        await self._stop_step_timers(run, step.id)
+        return after, after.state.step(step.id)
+
+    async def skip_step(
+        self, situation_id: int, run_number: int | None, step_ref: str, actor: str, reason: str
+    ) -> tuple[Run, StepView]:
+        """Skip a step on purpose, with a reason (a deviation from the playbook)."""
+        run = await self.pick(situation_id, run_number)
+        step = run.state.resolve_step(step_ref)
+        event = StepSkipped(step.id, actor, self._clock.now(), reason)
+        view = run.state.step(step.id)
+        after = await self._record(
+            run, event, EntryKind.STEP_SKIPPED, {**self._step_payload(view), "reason": reason}
+        )
+        await self._stop_step_timers(run, step.id)
+        return after, after.state.step(step.id)
+
+    async def check_item(
+        self, situation_id: int, run_number: int | None, step_ref: str, item: int, actor: str
+    ) -> tuple[Run, StepView]:
+        """Tick checklist item ``item`` (1-based, as shown) of a step."""
+        run = await self.pick(situation_id, run_number)
+        step = run.state.resolve_step(step_ref)
+        event = ItemChecked(step.id, item - 1, actor, self._clock.now())
+        view = run.state.step(step.id)
+        after = await self._record(
+            run, event, EntryKind.CHECKLIST_CHECKED, {**self._step_payload(view), "item": item}
+        )
+        return after, after.state.step(step.id)
+
+    async def choose(
+        self,
+        situation_id: int,
+        run_number: int | None,
+        decision_id: str,
+        option_id: str,
+        actor: str,
+        rationale: str,
+    ) -> tuple[Run, LogEntryRecord, list[StepView]]:
+        """Decide a decision point: recorded as a decision (with every option weighed) and as
+        the run's choice; returns the run, the decision entry and the steps it opened."""
+        run = await self.pick(situation_id, run_number)
+        now = self._clock.now()
+        event = OptionChosen(decision_id, option_id, actor, now)
+        after = run.state.apply(event)  # refuses before anything is written
+        decision = run.playbook.get_decision(decision_id)
+        chosen = next(option for option in decision.options if option.id == option_id)
+        entry = await self._decisions.decide(
+            situation_id,
+            actor,
+            f"{decision.question.en} → {chosen.label.en}",
+            rationale,
+            options=[
+                {
+                    "option": option.label.en,
+                    "chosen": option.id == option_id,
+                    "why_not": None,
+                }
+                for option in decision.options
+            ],
+            decision_point=f"{run.playbook.id}/{decision.id}",
+            decided_at=now,
+        )
+        await self._log.append(
+            situation_id,
+            EntryKind.OPTION_CHOSEN,
+            actor,
+            {
+                "run_id": run.record.id,
+                "decision_id": decision.id,
+                "option_id": option_id,
+                "decision_entry": entry.seq,
+            },
+            occurred_at=now,
+        )
+        await self._timers.cancel(
+            timer_key(situation_id, run.record.id, "decision", decision.id, "reminder")
+        )
+        await self._timers.cancel(
+            timer_key(situation_id, run.record.id, "decision", decision.id, "escalation")
+        )
+        opened = [
+            view
+            for view in after.steps()
+            if run.state.step(view.step.id).status == StepStatus.PENDING
+            and view.status in OPEN_STEP_STATUSES
+        ]
+        for view in opened:
+            # Its reminder fired (or will) while the step was not open and did nothing:
+            # arm it again, at once if the deadline has already passed.
+            await self._timers.schedule(
+                STEP_REMINDER,
+                max(view.due, now),
+                {"situation_id": situation_id, "run_id": run.record.id, "step_id": view.step.id},
+                key=timer_key(situation_id, run.record.id, "step", view.step.id, "reminder"),
+            )
+        return Run(run.record, run.number, after), entry, opened
+
+    async def set_fact(
+        self,
+        situation_id: int,
+        run_number: int | None,
+        fact_id: str,
+        value: FactValue,
+        actor: str,
+    ) -> Run:
+        """Establish a fact that conditions of the run's steps depend on."""
+        run = await self.pick(situation_id, run_number)
+        event = FactSet(fact_id, value, actor, self._clock.now())
+        return await self._record(
+            run, event, EntryKind.FACT_SET, {"fact_id": fact_id, "value": value}
+        )
+
+    async def _record(
+        self, run: Run, event: RunEvent, kind: EntryKind, payload: dict[str, Any]
+    ) -> Run:
+        after = run.state.apply(event)  # raises RunRefused: nothing is written
+        await self._log.append(
+            run.record.situation_id,
+            kind,
+            event.actor,
+            {"run_id": run.record.id, **payload},
+            occurred_at=event.at,
+        )
+        return Run(run.record, run.number, after)
+
+    def _step_payload(self, view: StepView) -> dict[str, Any]:
+        return {
+            "step_id": view.step.id,
+            "step_number": view.number,
+            "planned_due": view.due.isoformat(),
+        }
+
+    async def _stop_step_timers(self, run: Run, step_id: str) -> None:
+        situation_id = run.record.situation_id
+        for stage in ("reminder", "escalation"):
+            await self._timers.cancel(
+                timer_key(situation_id, run.record.id, "step", step_id, stage)
+            )
+
+    async def _definition(self, record: PlaybookRunRecord) -> Playbook:
+        stored = await self._session.get(PlaybookDefinitionRecord, record.id)
+        if stored is None:
+            # Runs started before snapshots were kept follow the current file.
+            return self._catalog.get(record.playbook_id)
+        return Playbook.model_validate(stored.definition)
+
+
+def _sha256(definition: dict[str, Any]) -> str:
+    canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _describe(runs: Sequence[Run]) -> list[str]:
+    return [f"{run.number} ({run.record.playbook_id})" for run in runs]
+
+
+def _event_of(entry: LogEntryRecord) -> RunEvent:
+    payload = entry.payload
+    at, actor = entry.occurred_at, entry.actor
+    match EntryKind(entry.kind):
+        case EntryKind.STEP_DONE:
+            return StepDone(payload["step_id"], actor, at, payload.get("note", ""))
+        case EntryKind.STEP_SKIPPED:
+            return StepSkipped(payload["step_id"], actor, at, payload["reason"])
+        case EntryKind.CHECKLIST_CHECKED:
+            return ItemChecked(payload["step_id"], int(payload["item"]) - 1, actor, at)
+        case EntryKind.OPTION_CHOSEN:
+            return OptionChosen(payload["decision_id"], payload["option_id"], actor, at)
+        case EntryKind.FACT_SET:
+            return FactSet(payload["fact_id"], payload["value"], actor, at)
+    raise ValueError(f"log entry {entry.seq} is not a run event: {entry.kind}")

@@ -254,3 +254,33 @@ class FallbackOptionRecord(Base):
     description: Mapped[str] = mapped_column(Text)
     last_tested: Mapped[date | None] = mapped_column(Date)
     test_result: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Playbook runs (issue 5) ---------------------------------------------------------------
+# A run's state is not stored here: it is derived from the run's entries in the situation's
+# hash-chained log (bot/playbooks/runs.py), so the log is the single source of truth.
+
+
+class PlaybookDefinitionRecord(Base):
+    """The playbook exactly as it was when a run started; the run follows this version."""
+
+    __tablename__ = "playbook_run_definitions"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("playbook_runs.id"), primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Hash of the canonical JSON of ``definition``; also in the playbook_started log entry."""
+
+
+class IncidentSummaryRecord(Base):
+    """The bot's pinned summary message in an incident room, kept current by edits.
+
+    ``outbox_id`` is the message as queued; its ``event_id`` (set once delivered) is what
+    edits replace and what is pinned.
+    """
+
+    __tablename__ = "incident_summaries"
+
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    pinned: Mapped[bool] = mapped_column(default=False)

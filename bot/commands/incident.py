@@ -1,0 +1,112 @@
+"""Incident-room commands: ``!role`` (roles and hand-over) and ``!close``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.commands.context import CommandContext
+from bot.commands.registry import Command, UsageError, split_words
+from bot.decisionlog.log import EntryKind
+from bot.matrix.summary import refresh_summary
+from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
+from bot.situations.phases import Phase
+from bot.situations.roles import COORDINATOR
+from bot.storage.models import LogEntryRecord
+
+
+async def role(context: CommandContext, arguments: str) -> None:
+    """``@user <role>``: give someone a role; a new coordinator takes over coordination."""
+    words = split_words(arguments)
+    services = context.services
+    situation = await services.situations.by_incident_room(context.room_id)
+    if not words:
+        holders = await services.roles.holders(situation.id)
+        roles = [f"{name}: {', '.join(users)}" for name, users in holders.items()]
+        await context.reply(context.text("role.list", roles=roles))
+        return
+    if len(words) != 2 or not words[0].startswith("@") or ":" not in words[0]:
+        raise UsageError()
+    user, name = words
+    extra = [
+        declared.id
+        for run in await services.playbook_runs.runs(situation.id)
+        for declared in run.playbook.roles
+    ]
+    previous = await services.roles.assign(
+        situation.id, context.room_id, user, name.lower(), context.sender, extra
+    )
+    lines = [context.text("role.assigned", user=user, role=name.lower(), actor=context.sender)]
+    if name.lower() == COORDINATOR and previous and previous != [user]:
+        lines.append(context.text("role.handed_over", previous=previous, user=user))
+    await context.reply("\n".join(lines))
+    await refresh_summary(services, situation.id)
+
+
+async def close(context: CommandContext, arguments: str) -> None:
+    """``<reason>``: move the situation to evaluation (stops its timers), post a summary."""
+    reason = arguments.strip()
+    if not reason:
+        raise UsageError()
+    services = context.services
+    situation = await services.situations.by_incident_room(context.room_id)
+    await services.roles.require_coordinator(situation.id, context.sender)
+    await services.situations.change_phase(situation.id, Phase.EVALUATION, context.sender, reason)
+    lines = [context.text("close.done", id=situation.id, actor=context.sender, reason=reason)]
+    for run in await services.playbook_runs.runs(situation.id):
+        views = run.state.steps()
+        counts = {status: sum(v.status == status for v in views) for status in StepStatus}
+        late = sum(
+            1 for v in views if (lateness := v.late_by()) is not None and lateness > timedelta()
+        )
+        lines.append(
+            context.text(
+                "close.run",
+                number=run.number,
+                playbook=run.playbook.title.get(context.lang),
+                done=counts[StepStatus.DONE],
+                late=late,
+                skipped=counts[StepStatus.SKIPPED],
+                not_applicable=counts[StepStatus.NOT_APPLICABLE],
+                open=sum(counts[status] for status in (*OPEN_STEP_STATUSES, StepStatus.PENDING)),
+            )
+        )
+    decisions = await services.session.scalar(
+        select(func.count())
+        .select_from(LogEntryRecord)
+        .where(
+            LogEntryRecord.situation_id == situation.id,
+            LogEntryRecord.kind == EntryKind.DECISION.value,
+        )
+    )
+    lines.append(context.text("close.decisions", count=decisions or 0))
+    await context.reply("\n".join(lines))
+    await refresh_summary(services, situation.id)
+
+
+COMMANDS = [
+    Command(
+        name="role",
+        alias="rol",
+        usage={
+            "en": "[@user coordinator|scribe|comms|liaison]",
+            "nl": "[@gebruiker coordinator|scribe|comms|liaison]",
+        },
+        summary={
+            "en": "show roles, or give someone a role in this incident (coordinator hands over)",
+            "nl": "rollen tonen, of iemand een rol geven in dit incident (coördinator draagt over)",
+        },
+        handler=role,
+    ),
+    Command(
+        name="close",
+        alias="sluit",
+        usage={"en": "<reason>", "nl": "<reden>"},
+        summary={
+            "en": "close the incident: to evaluation, timers stop, summary posted",
+            "nl": "het incident sluiten: naar evaluatie, timers stoppen, samenvatting",
+        },
+        handler=close,
+    ),
+]

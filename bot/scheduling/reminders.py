@@ -1,0 +1,142 @@
+"""Timer handlers for overdue playbook steps and decisions: one reminder, then escalation.
+
+At a step's (or decision's) deadline the reminder timer fires. If the item is still open the
+bot mentions whoever holds the owning role in the incident (the coordinator if nobody does),
+records the reminder in the log, and schedules one escalation ``escalate_after`` later; if it
+is still open then, the coordinator is mentioned. Each stage is a keyed durable timer under
+the situation's prefix, so each fires at most once and closing the situation cancels them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot import i18n
+from bot.decisionlog.log import EntryKind
+from bot.i18n import Language, format_time
+from bot.matrix.content import text_content
+from bot.playbooks.engine import OPEN_STEP_STATUSES, DecisionStatus
+from bot.playbooks.runs import (
+    DECISION_ESCALATION,
+    DECISION_REMINDER,
+    STEP_ESCALATION,
+    STEP_REMINDER,
+    Run,
+    timer_key,
+)
+from bot.scheduling.runner import TimerHandler
+from bot.services import Services
+from bot.situations.roles import COORDINATOR, holders_of
+from bot.storage.models import TimerRecord
+
+
+async def step_reminder(services: Services, timer: TimerRecord) -> None:
+    """Remind the owners of a step that is open past its deadline."""
+    await _remind(services, timer, "step", escalation=False)
+
+
+async def step_escalation(services: Services, timer: TimerRecord) -> None:
+    """Tell the coordinator a step is still open after its reminder."""
+    await _remind(services, timer, "step", escalation=True)
+
+
+async def decision_reminder(services: Services, timer: TimerRecord) -> None:
+    """Remind the deciding role of a decision that is open past its deadline."""
+    await _remind(services, timer, "decision", escalation=False)
+
+
+async def decision_escalation(services: Services, timer: TimerRecord) -> None:
+    """Tell the coordinator a decision is still open after its reminder."""
+    await _remind(services, timer, "decision", escalation=True)
+
+
+REMINDER_HANDLERS: dict[str, TimerHandler] = {
+    STEP_REMINDER: step_reminder,
+    STEP_ESCALATION: step_escalation,
+    DECISION_REMINDER: decision_reminder,
+    DECISION_ESCALATION: decision_escalation,
+}
+
+
+async def _remind(services: Services, timer: TimerRecord, subject: str, escalation: bool) -> None:
+    payload = timer.payload
+    situation = await services.situations.get(int(payload["situation_id"]))
+    run = await services.playbook_runs.run_by_id(situation.id, int(payload["run_id"]))
+    room = situation.incident_room_id
+    if run is None or room is None:
+        return
+    ident = str(payload[f"{subject}_id"])
+    policy = services.playbook_runs.policy
+    lang = policy.language
+    open_item = _open_item(run, subject, ident, lang)
+    if open_item is None:
+        return  # finished (or moot) in time: nothing to say
+    owner, due, params = open_item
+    holders = await services.roles.holders(situation.id)
+    if escalation:
+        mentioned = holders.get(COORDINATOR, [])
+        missing = COORDINATOR
+    else:
+        mentioned = holders_of(holders, owner)
+        missing = owner
+    who = ", ".join(mentioned) or i18n.text("reminder.nobody", lang, role=missing)
+    key = f"reminder.{subject}_escalation" if escalation else f"reminder.{subject}"
+    body = i18n.text(
+        key,
+        lang,
+        who=who,
+        run=run.number,
+        owner=owner,
+        due=format_time(due, policy.timezone),
+        **params,
+    )
+    await services.outbox.post(room, text_content(body, mentions=mentioned))
+    stage = "escalation" if escalation else "reminder"
+    await services.log.append(
+        situation.id,
+        EntryKind.REMINDER_SENT,
+        "weerbaar",
+        {
+            "run_id": run.record.id,
+            "subject": subject,
+            "subject_id": ident,
+            "stage": stage,
+            "mentioned": mentioned,
+        },
+    )
+    if not escalation:
+        fired_at = timer.fired_at
+        assert fired_at is not None  # the runner stamps it before calling the handler
+        await services.timers.schedule(
+            STEP_ESCALATION if subject == "step" else DECISION_ESCALATION,
+            fired_at + policy.escalate_after,
+            dict(payload),
+            key=timer_key(situation.id, run.record.id, subject, ident, "escalation"),
+        )
+
+
+def _open_item(
+    run: Run, subject: str, ident: str, lang: Language
+) -> tuple[str, datetime, dict[str, Any]] | None:
+    """Owning role, deadline and message parameters of a still-open step or decision."""
+    if subject == "step":
+        view = run.state.step(ident)
+        if view.status not in OPEN_STEP_STATUSES:
+            return None
+        return (
+            view.step.owner,
+            view.due,
+            {"number": view.number, "title": view.step.title.get(lang)},
+        )
+    point = run.state.decision(ident)
+    if point.status != DecisionStatus.OPEN or point.due is None:
+        return None
+    return (
+        point.decision.decided_by,
+        point.due,
+        {
+            "id": ident,
+            "question": point.decision.question.get(lang),
+        },
+    )

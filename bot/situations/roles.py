@@ -1,0 +1,111 @@
+"""Roles people hold inside one incident (coordinator, scribe, comms, liaison, ...).
+
+Like playbook runs, the roles are derived from the situation's log (``role_assigned``
+entries), so who held which role when is part of the audit trail. An incident has at most
+one coordinator: appointing another hands over. Once there is a coordinator, only they
+change roles; before that anyone in the taskforce may appoint the first one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import RoleChangeRefused, UnknownIncidentRole
+from bot.storage.models import LogEntryRecord
+
+COORDINATOR = "coordinator"
+INCIDENT_ROLES = (COORDINATOR, "scribe", "comms", "liaison")
+"""Roles every incident knows; playbooks may declare more."""
+
+Holders = dict[str, list[str]]
+
+
+class IncidentRoomModeration(Protocol):
+    """Gives the incident coordinator the power to moderate the incident room."""
+
+    async def set_moderator(self, room_id: str, user_id: str, previous: Sequence[str]) -> None:
+        """Make ``user_id`` a moderator of ``room_id`` instead of ``previous``."""
+        ...
+
+    async def pin(self, room_id: str, event_id: str) -> None:
+        """Pin ``event_id`` in ``room_id`` (the bot's summary message)."""
+        ...
+
+
+class IncidentRoles:
+    """Who holds which role in an incident."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        log: SituationLog,
+        moderation: IncidentRoomModeration | None,
+    ) -> None:
+        self._session = session
+        self._log = log
+        self._moderation = moderation
+
+    async def holders(self, situation_id: int) -> Holders:
+        """Users by role, in the order they were appointed."""
+        entries = await self._session.scalars(
+            select(LogEntryRecord)
+            .where(
+                LogEntryRecord.situation_id == situation_id,
+                LogEntryRecord.kind == EntryKind.ROLE_ASSIGNED.value,
+            )
+            .order_by(LogEntryRecord.seq)
+        )
+        holders: Holders = {}
+        for entry in entries:
+            role, user = entry.payload["role"], entry.payload["user"]
+            if role == COORDINATOR:
+                holders[role] = [user]
+            elif user not in holders.setdefault(role, []):
+                holders[role].append(user)
+        return holders
+
+    async def require_coordinator(self, situation_id: int, actor: str) -> list[str]:
+        """The incident's coordinator(s); RoleChangeRefused if there is one and it is not
+        ``actor``. Without a coordinator anyone in the taskforce steers."""
+        coordinators = (await self.holders(situation_id)).get(COORDINATOR, [])
+        if coordinators and actor not in coordinators:
+            raise RoleChangeRefused(coordinator=coordinators[0])
+        return coordinators
+
+    async def assign(
+        self,
+        situation_id: int,
+        room_id: str | None,
+        user: str,
+        role: str,
+        actor: str,
+        extra_roles: Iterable[str] = (),
+    ) -> list[str]:
+        """Give ``user`` the ``role``; returns who held it before if it was handed over.
+
+        ``extra_roles`` are roles declared by the playbooks running in the incident.
+        """
+        known = list(dict.fromkeys([*INCIDENT_ROLES, *extra_roles]))
+        if role not in known:
+            raise UnknownIncidentRole(role=role, available=known)
+        coordinators = await self.require_coordinator(situation_id, actor)
+        previous = coordinators if role == COORDINATOR else []
+        await self._log.append(
+            situation_id,
+            EntryKind.ROLE_ASSIGNED,
+            actor,
+            {"user": user, "role": role, "replaces": previous},
+        )
+        if role == COORDINATOR and room_id is not None and self._moderation is not None:
+            await self._moderation.set_moderator(room_id, user, previous)
+        return previous
+
+
+def holders_of(holders: Holders, role: str) -> list[str]:
+    """Who should hear about something owned by ``role``: its holders, else the coordinator."""
+    return holders.get(role) or holders.get(COORDINATOR, [])

@@ -1,0 +1,222 @@
+"""Playbook runs on a real database: state from the log, restarts, reminders, several runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.errors import AmbiguousRun, RoleChangeRefused, StepAlreadyDone, StepWaitsForDecision
+from bot.playbooks.engine import DecisionStatus, StepStatus
+from bot.playbooks.runs import PlaybookPolicy
+from bot.scheduling.handlers import timer_handlers
+from bot.scheduling.runner import TimerRunner
+from bot.services import ServiceFactory
+from bot.situations.phases import Phase
+from bot.storage.db import Database
+from bot.storage.models import LogEntryRecord, OutboxRecord, TimerRecord
+from tests.test_storage import ALERT, COORDINATION, FakeRooms, make_factory
+from tests.test_timers import FixedClock
+
+PLAYBOOK = "example-supplier-outage"
+ALICE, BOB, CAROL = "@alice:test", "@bob:test", "@carol:test"
+
+
+def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
+    base = make_factory(database, FakeRooms(), clock)
+    return ServiceFactory(
+        database,
+        clock,
+        rooms=FakeRooms(),
+        notifier_for=base._notifier_for,
+        taskforce=[ALICE, BOB],
+        playbooks=base._playbooks,
+        on_outbox_commit=lambda: None,
+        playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),
+    )
+
+
+async def open_incident(factory: ServiceFactory) -> int:
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+        situation = await services.situations.escalate_alert(alert.id, ALICE)
+        return situation.id
+
+
+async def kinds(database: Database, situation_id: int) -> list[str]:
+    async with database.transaction() as session:
+        return list(
+            await session.scalars(
+                select(LogEntryRecord.kind)
+                .where(LogEntryRecord.situation_id == situation_id)
+                .order_by(LogEntryRecord.seq)
+            )
+        )
+
+
+async def incident_messages(database: Database) -> list[str]:
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(OutboxRecord)
+            .where(OutboxRecord.room_id != COORDINATION)
+            .order_by(OutboxRecord.id)
+        )
+        return [row.content["body"] for row in rows]
+
+
+async def test_a_walk_through_is_logged_and_survives_a_restart(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        run = await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        clock.advance(minutes=20)
+        await services.playbook_runs.check_item(situation_id, None, "1", 2, BOB)
+        with pytest.raises(StepWaitsForDecision):
+            await services.playbook_runs.complete_step(situation_id, None, "4", BOB, "")
+        clock.advance(minutes=50)
+        await services.playbook_runs.complete_step(situation_id, None, "assess", BOB, "clear")
+        _, entry, opened = await services.playbook_runs.choose(
+            situation_id, None, "fallback-or-wait", "activate-fallback", ALICE, "pay on time"
+        )
+        await services.playbook_runs.set_fact(
+            situation_id, None, "vital_process_affected", False, ALICE
+        )
+        await services.playbook_runs.skip_step(situation_id, None, "2", BOB, "done by phone")
+    assert run.number == 1
+    assert [view.step.id for view in opened] == ["activate-fallback"]
+    assert entry.payload["decision_point"] == f"{PLAYBOOK}/fallback-or-wait"
+    assert [option["chosen"] for option in entry.payload["options"]] == [True, False]
+
+    # A new factory on the same database: the state is rebuilt from the log alone.
+    restarted = factory_for(database, clock)
+    async with restarted.transaction() as services:
+        (again,) = await services.playbook_runs.runs(situation_id)
+        with pytest.raises(StepAlreadyDone):
+            await services.playbook_runs.complete_step(situation_id, None, "1", BOB, "")
+        check = await services.log.verify(situation_id)
+    statuses = {view.step.id: view.status for view in again.state.steps()}
+    assert statuses == {
+        "assess": StepStatus.DONE,
+        "inform-dependents": StepStatus.SKIPPED,
+        "alert-sector": StepStatus.NOT_APPLICABLE,
+        "brief-board": StepStatus.ACTIVE,
+        "activate-fallback": StepStatus.ACTIVE,
+        "monitor-recovery": StepStatus.NOT_APPLICABLE,
+    }
+    assert again.state.decision("fallback-or-wait").status == DecisionStatus.DECIDED
+    assess = again.state.step("assess")
+    assert assess.checked == {1}
+    assert assess.late_by() == timedelta(minutes=10)
+    assert check.intact
+    assert (await kinds(database, situation_id))[3:] == [
+        "playbook_started",
+        "checklist_checked",
+        "step_done",
+        "decision",
+        "option_chosen",
+        "fact_set",
+        "step_skipped",
+    ]
+
+
+async def test_overdue_step_reminds_once_then_escalates_once(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.roles.assign(situation_id, None, CAROL, "coordinator", ALICE)
+        await services.roles.assign(situation_id, None, BOB, "comms", CAROL)
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        with pytest.raises(RoleChangeRefused):
+            await services.roles.assign(situation_id, None, ALICE, "coordinator", BOB)
+
+    clock.advance(minutes=61)  # assess (coordinator, T+1h) is overdue
+    assert await runner.fire_due() == 1
+    clock.advance(minutes=60)  # T+2h: inform-dependents (comms) overdue; assess escalates
+    assert await runner.fire_due() == 2
+    assert await runner.fire_due() == 0
+    clock.advance(minutes=31)  # inform-dependents escalates
+    async with factory.transaction() as services:
+        await services.playbook_runs.complete_step(situation_id, None, "1", CAROL, "")
+    assert await runner.fire_due() == 1
+    messages = await incident_messages(database)
+    assert len(messages) == 4, messages
+    assert messages[0].startswith(f"⏰ {CAROL}: step 1 (Establish the situational picture)")
+    assert "⚠️ @carol:test: step 1" in messages[1]  # escalation to the coordinator
+    assert messages[2].startswith(f"⏰ {BOB}: step 2")  # reminder to the owner (comms)
+    assert messages[3].startswith(f"⚠️ {CAROL}: step 2")
+    async with database.transaction() as session:
+        reminders = list(
+            await session.scalars(select(OutboxRecord).where(OutboxRecord.room_id != COORDINATION))
+        )
+    assert reminders[2].content["m.mentions"] == {"user_ids": [BOB]}
+    assert (await kinds(database, situation_id)).count("reminder_sent") == 4
+
+
+async def test_a_step_done_in_time_is_not_reminded_and_closing_stops_timers(
+    database: Database,
+) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        await services.playbook_runs.complete_step(situation_id, None, "1", ALICE, "")
+    clock.advance(minutes=61)
+    assert await runner.fire_due() == 0  # its timer was cancelled
+    async with factory.transaction() as services:
+        await services.situations.change_phase(situation_id, Phase.EVALUATION, ALICE, "over")
+    clock.advance(days=2)
+    assert await runner.fire_due() == 0
+    assert not [m for m in await incident_messages(database) if m.startswith(("⏰", "⚠️"))]
+    async with database.transaction() as session:
+        pending = list(
+            await session.scalars(
+                select(TimerRecord).where(
+                    TimerRecord.fired_at.is_(None), TimerRecord.cancelled_at.is_(None)
+                )
+            )
+        )
+    assert pending == []
+
+
+async def test_a_branch_opened_after_its_deadline_is_reminded_at_once(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        await services.playbook_runs.complete_step(situation_id, None, "1", ALICE, "")
+        for step in ("2", "3", "4"):
+            await services.playbook_runs.skip_step(situation_id, None, step, ALICE, "n/a")
+    clock.advance(hours=9)  # activate-fallback (T+8h) passes while it is not open
+    await runner.fire_due()
+    before = len(await incident_messages(database))
+    async with factory.transaction() as services:
+        await services.playbook_runs.choose(
+            situation_id, None, "fallback-or-wait", "activate-fallback", ALICE, "late call"
+        )
+    assert await runner.fire_due() == 1
+    messages = await incident_messages(database)
+    assert len(messages) == before + 1
+    assert "step 5 (Activate the fallback option)" in messages[-1]
+
+
+async def test_several_runs_in_one_incident(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        await services.playbook_runs.start(situation_id, PLAYBOOK, BOB)
+        with pytest.raises(AmbiguousRun):
+            await services.playbook_runs.complete_step(situation_id, None, "1", ALICE, "")
+        await services.playbook_runs.complete_step(situation_id, 2, "1", ALICE, "")
+        first, second = await services.playbook_runs.runs(situation_id)
+    assert first.state.step("assess").status == StepStatus.ACTIVE
+    assert second.state.step("assess").status == StepStatus.DONE
