@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,6 +16,7 @@ from bot.intake.client import send_alert, signed_headers
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
+from tests.conftest import bot_settings
 from tests.matrix_user import MatrixUser, body_of
 
 ALERT = {
@@ -225,3 +228,50 @@ async def test_intake_refuses_bad_requests_and_stores_nothing(
         assert await session.scalar(select(func.count()).select_from(AlertRecord)) == 1
         notices = list(await session.scalars(select(OutboxRecord)))
         assert len(notices) == 1, [n.content for n in notices]
+
+
+async def test_an_observer_may_read_but_not_act(
+    world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    # alice is only an observer for this bot
+    settings = bot_settings(
+        world, tmp_path / "bot", taskforce=[world.members[1].user_id], observers=[alice.user_id]
+    )
+    observer_bot = Weerbaar(settings)
+    await observer_bot.start()
+    try:
+        await observer_bot.sync.synced.wait()
+        room = world.coordination_room
+        assert body_of(await alice.command(room, "!help")).startswith("Weerbaar commands:")
+        alert_id = await post_alert(observer_bot, world, ALERT)
+        refused = body_of(await alice.command(room, f"!escalate {alert_id}"))
+        assert refused == "Refused: !escalate needs the role member."
+        async with observer_bot.db.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
+    finally:
+        await observer_bot.stop()
+
+
+async def test_invitations_are_accepted_only_from_the_taskforce(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, mallory: MatrixUser
+) -> None:
+    from bot.sandbox.world import create_room_as
+
+    from_member = await create_room_as(
+        world.homeserver_url, world.members[0], "member room", [world.bot.user_id]
+    )
+    from_stranger = await create_room_as(
+        world.homeserver_url, mallory.account, "stranger room", [world.bot.user_id]
+    )
+
+    def bot_membership(state: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda e: (
+            e["type"] == "m.room.member"
+            and e["state_key"] == world.bot.user_id
+            and e["content"]["membership"] == state
+        )
+
+    # both succeed only if the bot joined the one and declined the other
+    await alice.wait_for(from_member, bot_membership("join"))
+    await mallory.wait_for(from_stranger, bot_membership("leave"))
+    assert not any(bot_membership("join")(e) for e in mallory.seen.get(from_stranger, []))
