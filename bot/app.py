@@ -42,6 +42,9 @@ from bot.storage.state import BotState
 log = logging.getLogger(__name__)
 
 
+# How often the members of the designated taskforce room are read again.
+TASKFORCE_ROOM_REFRESH_SECONDS = 60
+
 # A long-poll returns at least every 30 s; three missed rounds mean the loop is stuck.
 SYNC_STALE_SECONDS = 90.0
 
@@ -128,6 +131,8 @@ class Weerbaar:
                 access_token=_reveal(matrix.access_token), password=_reveal(matrix.password)
             )
             await self.client.join(matrix.coordination_room)
+            if self.settings.taskforce_room:
+                await self.client.join(self.settings.taskforce_room)
         except MatrixError as exc:
             await self.client.close()
             raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
@@ -148,6 +153,16 @@ class Weerbaar:
             self.metrics.active.set(1)
             await self.timers.fire_due()  # those that came due while nobody was active
             self._scheduler = start_scheduler(self.timers)
+            if self.settings.taskforce_room:
+                await self._refresh_taskforce_room()
+                self._scheduler.add_job(
+                    self._refresh_taskforce_room,
+                    "interval",
+                    seconds=TASKFORCE_ROOM_REFRESH_SECONDS,
+                    id="taskforce-room",
+                    max_instances=1,
+                    coalesce=True,
+                )
             self._tasks = [
                 asyncio.create_task(self.sender.run(), name="outbox"),
                 asyncio.create_task(self.sync.run(), name="sync"),
@@ -250,6 +265,14 @@ class Weerbaar:
     def _sync_lag(self) -> float:
         last = self.sync.last_success
         return float("inf") if last is None else time.monotonic() - last
+
+    async def _refresh_taskforce_room(self) -> None:
+        room = self.settings.taskforce_room
+        assert room is not None
+        try:
+            self.access.set_room_members(await self.client.joined_members(room))
+        except MatrixError as exc:  # keep the last known members; try again next round
+            log.warning("cannot read the members of taskforce room %s: %s", room, exc)
 
     async def _on_invite(self, room_id: str, inviter: str | None) -> None:
         if inviter is not None and self.access.role_of(inviter) is not None:

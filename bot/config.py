@@ -179,6 +179,11 @@ class Settings(BaseSettings):
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
+    taskforce_room: str | None = Field(
+        default=None,
+        description="Room id whose joined members also count as taskforce members "
+        "(read every minute; the bot must be invited)",
+    )
     coordinators: list[str] = Field(
         default_factory=list, description="Matrix ids that may also run coordinator commands"
     )

@@ -94,3 +94,12 @@ def test_roles_are_ordered_and_the_highest_configured_wins() -> None:
 def test_observers_may_only_read() -> None:
     readable = {c.name for c in build_registry().commands if c.role is Role.OBSERVER}
     assert readable == {"help", "report", "supplier", "concentration", "steps", "next"}
+
+
+def test_room_members_are_members_unless_configured_otherwise() -> None:
+    policy = AccessPolicy(members=["@m:x"], observers=["@o:x"])
+    policy.set_room_members(["@o:x", "@r:x"])
+    assert policy.role_of("@r:x") is Role.MEMBER
+    assert policy.role_of("@o:x") is Role.OBSERVER  # an explicit role wins
+    policy.set_room_members([])
+    assert policy.role_of("@r:x") is None

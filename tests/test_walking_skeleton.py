@@ -275,3 +275,30 @@ async def test_invitations_are_accepted_only_from_the_taskforce(
     await alice.wait_for(from_member, bot_membership("join"))
     await mallory.wait_for(from_stranger, bot_membership("leave"))
     assert not any(bot_membership("join")(e) for e in mallory.seen.get(from_stranger, []))
+
+
+async def test_members_of_the_designated_taskforce_room_count_as_members(
+    world: SandboxWorld, mallory: MatrixUser, tmp_path: Path
+) -> None:
+    from bot.sandbox.world import create_room_as
+
+    taskforce_room = await create_room_as(
+        world.homeserver_url, world.members[0], "taskforce", [mallory.user_id, world.bot.user_id]
+    )
+    await mallory.join(taskforce_room)
+    settings = bot_settings(
+        world,
+        tmp_path / "bot",
+        taskforce=[world.members[1].user_id],
+        taskforce_room=taskforce_room,
+    )
+    room_bot = Weerbaar(settings)
+    await room_bot.start()
+    try:
+        await room_bot.sync.synced.wait()
+        alert_id = await post_alert(room_bot, world, ALERT)
+        reply = body_of(await mallory.command(world.coordination_room, f"!escalate {alert_id}"))
+        assert reply.startswith("Incident room opened"), reply
+        assert room_bot.access.role_of(world.members[0].user_id) is not None  # alice joined it
+    finally:
+        await room_bot.stop()

@@ -29,10 +29,18 @@ class AccessPolicy:
                 self._roles[user] = role
         for user in coordinators:
             self._roles[user] = Role.COORDINATOR
+        self._room_members: frozenset[str] = frozenset()
+
+    def set_room_members(self, members: Iterable[str]) -> None:
+        """The current members of the designated taskforce room: they count as members."""
+        self._room_members = frozenset(members)
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role, or None for someone outside the taskforce."""
-        return self._roles.get(user_id)
+        role = self._roles.get(user_id)
+        if role is None and user_id in self._room_members:
+            return Role.MEMBER
+        return role
 
     def everyone(self) -> list[str]:
         """Every configured user, in a stable order."""

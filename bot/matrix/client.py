@@ -144,6 +144,11 @@ class MatrixClient:
             "put state", self.nio.room_put_state(room_id, event_type, content, state_key)
         )
 
+    async def joined_members(self, room_id: str) -> list[str]:
+        """The Matrix ids of everyone joined to ``room_id``."""
+        response = await self._call("joined members", self.nio.joined_members(room_id))
+        return [member.user_id for member in response.members]
+
     async def leave(self, room_id: str) -> None:
         """Leave a room or decline an invite."""
         await self._call("leave", self.nio.room_leave(room_id))
