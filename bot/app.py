@@ -18,11 +18,13 @@ from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
-from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.client import CryptoStore, MatrixClient, MatrixError
+from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningError, KeyFile
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
+from bot.matrix.undecryptable import UndecryptableNotices
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner, start_scheduler
@@ -46,14 +48,19 @@ class Weerbaar:
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url)
         matrix = settings.matrix
-        self.client = MatrixClient(matrix.homeserver, matrix.user_id, matrix.device_id)
+        pickle_key = settings.encryption.store_pickle_key()
+        crypto = None if pickle_key is None else CryptoStore(settings.crypto_store_dir, pickle_key)
+        self.client = MatrixClient(
+            matrix.homeserver, matrix.user_id, matrix.device_id, crypto=crypto
+        )
         self.sender = OutboxSender(self.db, self.client, self.clock)
         lang = settings.language
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
+        encrypt_rooms = pickle_key is not None and settings.encryption.encrypt_incident_rooms
         self.factory = ServiceFactory(
             self.db,
             self.clock,
-            rooms=MatrixIncidentRooms(self.client, lang),
+            rooms=MatrixIncidentRooms(self.client, lang, encrypted=encrypt_rooms),
             notifier_for=self._notifier_for,
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
@@ -63,7 +70,11 @@ class Weerbaar:
             build_registry(), self.factory, self.access, lang, settings.timezone
         )
         self.sync = SyncLoop(
-            self.client, BotState(self.db), self.dispatcher.handle, self._on_invite
+            self.client,
+            BotState(self.db),
+            self.dispatcher.handle,
+            self._on_invite,
+            on_undecryptable=UndecryptableNotices(self.client, self.factory, lang).handle,
         )
         self.timers = TimerRunner(self.factory, timer_handlers())
         self._scheduler: AsyncIOScheduler | None = None
@@ -85,10 +96,14 @@ class Weerbaar:
             await self.client.authenticate(
                 access_token=_reveal(matrix.access_token), password=_reveal(matrix.password)
             )
+            await self._prepare_encryption()
             await self.client.join(matrix.coordination_room)
         except MatrixError as exc:
             await self.client.close()
             raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
+        except StartupError:
+            await self.client.close()
+            raise
         self._tasks = [
             asyncio.create_task(self.sender.run(), name="outbox"),
             asyncio.create_task(self.sync.run(), name="sync"),
@@ -102,6 +117,33 @@ class Weerbaar:
             self.settings.intake.host,
             self.intake_port,
         )
+
+    async def _prepare_encryption(self) -> None:
+        """Upload the device keys, then make sure the device is cross-signed."""
+        if not self.client.encrypted:
+            return
+        try:
+            await self.client.exchange_keys()
+        except MatrixError as exc:
+            raise StartupError(
+                f"cannot publish the keys of device {self.client.device_id}: {exc}. If the "
+                f"crypto store in {self.settings.crypto_store_dir} was lost, the device's old "
+                "keys are still on the homeserver: give the bot a new device (another "
+                "matrix.device_id with a password, or a new access token)"
+            ) from None
+        pickle_key = self.settings.encryption.store_pickle_key()
+        assert pickle_key is not None  # encryption is on
+        key_file = KeyFile(
+            self.settings.crypto_store_dir / KEY_FILE_NAME, pickle_key, self.client.user_id
+        )
+        cross_signing = CrossSigning(self.client, key_file, _reveal(self.settings.matrix.password))
+        try:
+            await cross_signing.ensure()
+        except CrossSigningError as exc:
+            raise StartupError(str(exc)) from None
+        except MatrixError as exc:
+            # Encrypted rooms still work with clients that share keys with unverified devices.
+            log.warning("cross-signing the bot's device failed, continuing without: %s", exc)
 
     async def _prepare_database(self) -> None:
         if self.settings.storage.auto_upgrade:

@@ -12,11 +12,15 @@ from bot.storage.models import AlertRecord, SituationRecord
 
 
 class MatrixIncidentRooms:
-    """Opens a private incident room named after the situation and invites the taskforce."""
+    """Opens a private incident room named after the situation and invites the taskforce.
 
-    def __init__(self, client: MatrixClient, lang: Language) -> None:
+    With ``encrypted`` the room is end-to-end encrypted from its creation on.
+    """
+
+    def __init__(self, client: MatrixClient, lang: Language, *, encrypted: bool = False) -> None:
         self._client = client
         self._lang = lang
+        self._encrypted = encrypted
 
     async def open_incident_room(
         self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
@@ -33,4 +37,5 @@ class MatrixIncidentRooms:
             name=incident_room_name(situation, self._lang),
             topic=topic,
             invite=[user for user in invitees if user != self._client.user_id],
+            encrypted=self._encrypted,
         )
