@@ -88,9 +88,12 @@ class SyncLoop:
     async def run(self) -> None:
         """Sync forever; cancel the task to stop."""
         token = await self._state.get(SYNC_TOKEN_KEY)
+        # Like nio's sync_forever, the first sync of a run does not wait for new events,
+        # so `synced` soon means "caught up", also after a restart.
+        timeout_ms = 0
         while True:
             try:
-                token = await self._sync_once(token)
+                token = await self._sync_once(token, timeout_ms)
             except MatrixError as exc:
                 await self._wait_after_failure(exc)
                 continue
@@ -104,15 +107,16 @@ class SyncLoop:
                 log.info("sync recovered")
             self._backoff.reset()
             self.synced.set()
+            timeout_ms = self._timeout_ms
 
-    async def _sync_once(self, token: str | None) -> str:
+    async def _sync_once(self, token: str | None, timeout_ms: int) -> str:
         if token is None:
             response = await self._client.sync(
                 since=None, timeout_ms=0, sync_filter=first_sync_filter()
             )
         else:
             response = await self._client.sync(
-                since=token, timeout_ms=self._timeout_ms, sync_filter=SYNC_FILTER
+                since=token, timeout_ms=timeout_ms, sync_filter=SYNC_FILTER
             )
         await self._handle_invites(response)
         if token is not None:  # the first sync only establishes where "now" is
