@@ -18,7 +18,7 @@ from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
-from bot.matrix.client import CryptoStore, MatrixClient, MatrixError
+from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
 from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningError, KeyFile
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
@@ -101,6 +101,9 @@ class Weerbaar:
         except MatrixError as exc:
             await self.client.close()
             raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
+        except CryptoStoreError as exc:
+            await self.client.close()
+            raise StartupError(str(exc)) from None
         except StartupError:
             await self.client.close()
             raise

@@ -23,7 +23,7 @@ from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
 from sqlalchemy import select
 
-from bot.app import Weerbaar
+from bot.app import StartupError, Weerbaar
 from bot.commands import build_registry
 from bot.config import Settings
 from bot.intake.client import send_alert
@@ -287,3 +287,25 @@ async def test_without_a_password_the_bot_runs_without_cross_signing(
     warnings = [r for r in caplog.records if r.name == "bot.matrix.crosssigning"]
     assert len(warnings) == 2  # the keys on the server are not ours; no password to replace
     assert "no matrix.password is configured" in warnings[1].getMessage()
+
+
+async def test_a_lost_store_for_a_device_with_published_keys_stops_the_start(
+    e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot_dir: Path, tmp_path: Path
+) -> None:
+    await (await start_bot(e2e_world.settings(bot_dir, PLAYBOOKS))).stop()  # keys published
+
+    # the same device (same access token) with an empty data directory
+    with pytest.raises(StartupError, match=r"crypto store .* was lost") as error:
+        await start_bot(e2e_world.settings(tmp_path / "bot", PLAYBOOKS))
+    assert e2e_world.bot.device_id in str(error.value)
+
+
+async def test_a_wrong_pickle_key_stops_the_start_with_a_clear_message(
+    e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot_dir: Path
+) -> None:
+    settings = e2e_world.settings(bot_dir, PLAYBOOKS)
+    wrong = settings.encryption.model_copy(update={"pickle_key": SecretStr("x" * 32)})
+    with pytest.raises(StartupError, match=r"encryption\.pickle_key"):
+        await start_bot(settings.model_copy(update={"encryption": wrong}))
+    # the right key still opens it
+    await (await start_bot(settings)).stop()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import nio
+import vodozemac
 from aiohttp import ClientError
 
 T = TypeVar("T")
@@ -33,6 +34,10 @@ MEGOLM = "m.megolm.v1.aes-sha2"
 # Raised by nio for local state problems (a room or session it does not know yet, a key
 # request already in flight); the next attempt usually succeeds, so they count as transient.
 _NIO_LOCAL_ERRORS = (nio.LocalProtocolError, nio.EncryptionError, nio.GroupEncryptionError)
+
+
+class CryptoStoreError(Exception):
+    """The crypto store exists but cannot be opened with the configured pickle key."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +129,21 @@ class MatrixClient:
     async def authenticate(self, *, access_token: str | None, password: str | None) -> None:
         """Use the access token if given, else log in with the password and fixed device id.
 
-        Either way the crypto store of that device is loaded (and created on first use).
+        Either way the crypto store of that device is loaded (and created on first use);
+        raises CryptoStoreError if the pickle key does not open it.
         """
         if self.crypto is not None:
             self.crypto.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            await self._authenticate(access_token, password)
+        except (vodozemac.PickleException, vodozemac.LibolmPickleException) as exc:
+            path = self.crypto.path if self.crypto is not None else "?"
+            raise CryptoStoreError(
+                f"cannot open the crypto store in {path} ({exc}): is encryption.pickle_key "
+                "the one it was created with?"
+            ) from None
+
+    async def _authenticate(self, access_token: str | None, password: str | None) -> None:
         if access_token:
             self.nio.access_token = access_token
             whoami = await self._call("whoami", self.nio.whoami())
@@ -177,7 +193,7 @@ class MatrixClient:
         return decrypted
 
     async def request_room_key(self, event: nio.MegolmEvent) -> None:
-        """Ask the sender's and the bot's other devices for a missing room key."""
+        """Send nio's request for a missing room key (to the bot's own other devices)."""
         if event.session_id in self.nio.outgoing_key_requests:
             return  # already asked
         await self._call("room key request", self.nio.request_room_key(event))

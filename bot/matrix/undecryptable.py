@@ -59,7 +59,7 @@ class UndecryptableNotices:
             )
             await services.outbox.post(room_id, text_content(plain, reply_to=event.event_id))
         try:
-            # Cheap, and the sender's devices may still share the key for later messages.
+            # Cheap; answered only if another device of the bot's account holds the key.
             await self._client.request_room_key(event)
         except MatrixError as exc:
             log.info("room key request for session %s failed: %s", event.session_id, exc)
