@@ -18,6 +18,7 @@ import aiohttp
 import nio
 import pytest
 import pytest_asyncio
+from nio.crypto.attachments import decrypt_attachment
 from pydantic import SecretStr
 from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
@@ -245,6 +246,20 @@ async def test_escalation_opens_an_encrypted_incident_room(
     help_reply = await carol.command(room, "!help")
     assert help_reply["event_id"] in carol.decrypted
     assert body_of(help_reply) == build_registry().help("en")[0]
+
+    # the report file is encrypted too: only the event holds its key
+    report_command = await carol.send(room, "!report")
+    replies = await carol.replies(room, report_command, 2)
+    (document,) = [event for event in replies if event["content"]["msgtype"] == "m.file"]
+    assert document["event_id"] in carol.decrypted
+    file = document["content"]["file"]
+    assert "url" not in document["content"]
+    ciphertext = await carol.download(file["url"])
+    assert f"#{situation.id}".encode() not in ciphertext
+    markdown = decrypt_attachment(
+        ciphertext, file["key"]["k"], file["hashes"]["sha256"], file["iv"]
+    ).decode()
+    assert markdown.startswith("# ") and f"#{situation.id}" in markdown.splitlines()[0]
 
 
 async def test_a_lost_store_replaces_the_cross_signing_keys_with_password_authentication(

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import nio
 import vodozemac
 from aiohttp import ClientError
+from nio.crypto.attachments import encrypt_attachment
 
 T = TypeVar("T")
 
@@ -208,8 +209,8 @@ class MatrixClient:
         Other members' devices get the room key without being verified: see the
         device-trust policy in the README.
         """
-        if self.encrypted:
-            await self._prepare_encrypted_send(room_id)
+        if self.encrypted and (await self._known_room(room_id)).encrypted:
+            await self._query_changed_keys()
         response = await self._call(
             "send",
             self.nio.room_send(
@@ -218,18 +219,40 @@ class MatrixClient:
         )
         return str(response.event_id)
 
-    async def _prepare_encrypted_send(self, room_id: str) -> None:
-        """Make sure nio knows the room and every member's current devices."""
+    async def attach(self, room_id: str, content: dict[str, Any], data: bytes) -> dict[str, Any]:
+        """``content`` of a file message with ``data`` uploaded for it.
+
+        In an encrypted room the file is encrypted before the upload and the key goes
+        into the (encrypted) event as ``file``; elsewhere the event gets a plain ``url``.
+        The filename is the body and the type ``info.mimetype``, as in file_content().
+        """
+        attached = dict(content)
+        if self.encrypted and (await self._known_room(room_id)).encrypted:
+            ciphertext, keys = encrypt_attachment(data)
+            uri = await self.upload(ciphertext, "application/octet-stream", content["body"])
+            attached["file"] = {"url": uri, **keys}
+        else:
+            attached["url"] = await self.upload(data, content["info"]["mimetype"], content["body"])
+        return attached
+
+    async def _known_room(self, room_id: str) -> nio.MatrixRoom:
+        """nio's view of the room, made up from its state if the sync has not shown it yet.
+
+        A room created or joined moments ago, or one quiet since the last start, is not
+        described by the sync yet, but nio refuses to send to rooms it does not know.
+        room_send fetches the members of such a room itself.
+        """
         if room_id not in self.nio.rooms:
-            # A room created or joined moments ago, or one quiet since the last start:
-            # the sync has not described it yet, but nio refuses to send to rooms it
-            # does not know. Its members are fetched by room_send itself.
             encrypted = await self._is_encrypted(room_id)
             self.nio.rooms[room_id] = nio.MatrixRoom(room_id, self.user_id, encrypted)
-        if self.nio.rooms[room_id].encrypted and self.nio.should_query_keys:
-            async with self._key_lock:
-                if self.nio.should_query_keys:
-                    await self._call("keys query", self.nio.keys_query())
+        room: nio.MatrixRoom = self.nio.rooms[room_id]
+        return room
+
+    async def _query_changed_keys(self) -> None:
+        """Fetch changed device lists first, so new devices of members get the room key."""
+        async with self._key_lock:
+            if self.nio.should_query_keys:
+                await self._call("keys query", self.nio.keys_query())
 
     async def _is_encrypted(self, room_id: str) -> bool:
         try:

@@ -148,9 +148,7 @@ class OutboxSender:
     async def _deliver(self, record: OutboxRecord) -> str:
         content = dict(record.content)
         if record.attachment is not None:
-            content["url"] = await self._client.upload(
-                record.attachment, content["info"]["mimetype"], content["body"]
-            )
+            content = await self._client.attach(record.room_id, content, record.attachment)
         return await self._client.send(record.room_id, record.event_type, content, record.txn_id)
 
     async def _record_success(self, record: OutboxRecord, event_id: str) -> None:
