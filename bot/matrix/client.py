@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ from aiohttp import ClientError
 from nio.crypto.attachments import encrypt_attachment
 
 T = TypeVar("T")
-
-log = logging.getLogger(__name__)
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
 NOT_FOUND = "M_NOT_FOUND"
@@ -108,7 +105,7 @@ class MatrixClient:
             config=config,
         )
         self.user_id = user_id
-        self.crypto = crypto
+        self._crypto = crypto
         # Key upload, query and claim change the Olm machine's state; one at a time.
         self._key_lock = asyncio.Lock()
 
@@ -122,23 +119,18 @@ class MatrixClient:
         """The id of the device this client acts as."""
         return str(self.nio.device_id)
 
-    @property
-    def access_token(self) -> str:
-        """The access token in use (after authenticate)."""
-        return str(self.nio.access_token)
-
     async def authenticate(self, *, access_token: str | None, password: str | None) -> None:
         """Use the access token if given, else log in with the password and fixed device id.
 
         Either way the crypto store of that device is loaded (and created on first use);
         raises CryptoStoreError if the pickle key does not open it.
         """
-        if self.crypto is not None:
-            self.crypto.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self._crypto is not None:
+            self._crypto.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             await self._authenticate(access_token, password)
         except (vodozemac.PickleException, vodozemac.LibolmPickleException) as exc:
-            path = self.crypto.path if self.crypto is not None else "?"
+            path = self._crypto.path if self._crypto is not None else "?"
             raise CryptoStoreError(
                 f"cannot open the crypto store in {path} ({exc}): is encryption.pickle_key "
                 "the one it was created with?"
