@@ -22,7 +22,7 @@ from nio.crypto.attachments import decrypt_attachment
 from pydantic import SecretStr
 from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import StartupError, Weerbaar
 from bot.commands import build_registry
@@ -33,10 +33,10 @@ from bot.matrix.crosssigning import KEY_FILE_NAME
 from bot.matrix.signing import decode_unpadded_base64, unpadded_base64
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
-from bot.storage.models import SituationRecord
+from bot.storage.models import OutboxRecord, SituationRecord
 from tests.conftest import PLAYBOOKS
 from tests.encrypted_user import EncryptedMatrixUser
-from tests.matrix_user import MatrixUser, body_of, replies_to
+from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -74,12 +74,31 @@ async def start_bot(settings: Settings) -> Weerbaar:
     return bot
 
 
+async def stop_bot(bot: Weerbaar) -> None:
+    """Stop once every queued message is marked sent.
+
+    A reply can be seen before the sender has recorded it; stopping in that moment
+    cancels a SQLite write transaction, which can keep the database locked for the
+    next instance on the same data directory.
+    """
+
+    async def drained() -> bool:
+        async with bot.db.transaction() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
+            )
+        return pending == 0
+
+    await wait_until(drained)
+    await bot.stop()
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def bot(e2e_world: SandboxWorld, bot_dir: Path) -> AsyncIterator[Weerbaar]:
     """The bot with its access token, its registered device and encrypted incident rooms."""
     instance = await start_bot(e2e_world.settings(bot_dir, PLAYBOOKS))
     yield instance
-    await instance.stop()
+    await stop_bot(instance)
 
 
 def joined(user_id: str) -> Any:
@@ -144,7 +163,7 @@ async def test_commands_in_an_encrypted_room_get_encrypted_replies_also_after_a_
         assert first.client.device_id == bot_device
         keys_before = (await query_keys(e2e_world, carol.account, bot_user))["device_keys"]
     finally:
-        await first.stop()
+        await stop_bot(first)
 
     second = await start_bot(settings)  # same data directory: same device, same store
     try:
@@ -155,7 +174,7 @@ async def test_commands_in_an_encrypted_room_get_encrypted_replies_also_after_a_
         keys_after = (await query_keys(e2e_world, carol.account, bot_user))["device_keys"]
         assert keys_after[bot_user][bot_device]["keys"] == keys_before[bot_user][bot_device]["keys"]
     finally:
-        await second.stop()
+        await stop_bot(second)
 
 
 async def test_the_bots_device_is_cross_signed_by_its_own_account(
@@ -163,7 +182,7 @@ async def test_the_bots_device_is_cross_signed_by_its_own_account(
 ) -> None:
     settings = e2e_world.settings(bot_dir, PLAYBOOKS)
     bot_user, bot_device = e2e_world.bot.user_id, e2e_world.bot.device_id
-    await (await start_bot(settings)).stop()
+    await stop_bot(await start_bot(settings))
     master = assert_cross_signed(
         await query_keys(e2e_world, carol.account, bot_user), bot_user, bot_device
     )
@@ -173,7 +192,7 @@ async def test_the_bots_device_is_cross_signed_by_its_own_account(
     assert master not in key_file.read_text()  # encrypted, not plain keys
 
     # a restart keeps the keys: nothing regenerated, nothing re-uploaded
-    await (await start_bot(settings)).stop()
+    await stop_bot(await start_bot(settings))
     answer = await query_keys(e2e_world, carol.account, bot_user)
     assert assert_cross_signed(answer, bot_user, bot_device) == master
 
@@ -273,7 +292,7 @@ async def test_a_lost_store_replaces_the_cross_signing_keys_with_password_authen
     settings = e2e_world.settings(tmp_path / "bot", PLAYBOOKS)
     matrix = settings.matrix.model_copy(update={"access_token": None, "device_id": "REPLACED"})
     replaced = await start_bot(settings.model_copy(update={"matrix": matrix}))
-    await replaced.stop()
+    await stop_bot(replaced)
 
     answer = await query_keys(e2e_world, carol.account, bot_user)
     assert assert_cross_signed(answer, bot_user, "REPLACED") != old_master
@@ -298,7 +317,7 @@ async def test_without_a_password_the_bot_runs_without_cross_signing(
 
     with caplog.at_level(logging.WARNING, logger="bot.matrix.crosssigning"):
         bot = await start_bot(settings.model_copy(update={"matrix": matrix}))
-    await bot.stop()
+    await stop_bot(bot)
     warnings = [r for r in caplog.records if r.name == "bot.matrix.crosssigning"]
     assert len(warnings) == 2  # the keys on the server are not ours; no password to replace
     assert "no matrix.password is configured" in warnings[1].getMessage()
@@ -307,7 +326,7 @@ async def test_without_a_password_the_bot_runs_without_cross_signing(
 async def test_a_lost_store_for_a_device_with_published_keys_stops_the_start(
     e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot_dir: Path, tmp_path: Path
 ) -> None:
-    await (await start_bot(e2e_world.settings(bot_dir, PLAYBOOKS))).stop()  # keys published
+    await stop_bot(await start_bot(e2e_world.settings(bot_dir, PLAYBOOKS)))  # keys published
 
     # the same device (same access token) with an empty data directory
     with pytest.raises(StartupError, match=r"crypto store .* was lost") as error:
@@ -323,4 +342,4 @@ async def test_a_wrong_pickle_key_stops_the_start_with_a_clear_message(
     with pytest.raises(StartupError, match=r"encryption\.pickle_key"):
         await start_bot(settings.model_copy(update={"encryption": wrong}))
     # the right key still opens it
-    await (await start_bot(settings)).stop()
+    await stop_bot(await start_bot(settings))
