@@ -22,12 +22,14 @@ from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
-from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
+from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningError, KeyFile
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.reactions import ReactionHandler
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
+from bot.matrix.undecryptable import UndecryptableNotices
 from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
@@ -61,12 +63,17 @@ class Weerbaar:
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url)
         matrix = settings.matrix
-        self.client = MatrixClient(matrix.homeserver, matrix.user_id, matrix.device_id)
+        pickle_key = settings.encryption.store_pickle_key()
+        crypto = None if pickle_key is None else CryptoStore(settings.crypto_store_dir, pickle_key)
+        self.client = MatrixClient(
+            matrix.homeserver, matrix.user_id, matrix.device_id, crypto=crypto
+        )
         self.metrics = Metrics()
         self.sender = OutboxSender(self.db, self.client, self.clock, self.metrics)
         lang = settings.language
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
-        rooms = MatrixIncidentRooms(self.client, lang)
+        encrypt_rooms = pickle_key is not None and settings.encryption.encrypt_incident_rooms
+        rooms = MatrixIncidentRooms(self.client, lang, encrypted=encrypt_rooms)
         self.factory = ServiceFactory(
             self.db,
             self.clock,
@@ -93,6 +100,7 @@ class Weerbaar:
             self.dispatcher.handle,
             self._on_invite,
             on_reaction=self.reactions.handle,
+            on_undecryptable=UndecryptableNotices(self.client, self.factory, lang).handle,
         )
         self.metrics.sync_lag_seconds.set_function(self._sync_lag)
         self.timers = TimerRunner(self.factory, timer_handlers())
@@ -115,35 +123,50 @@ class Weerbaar:
         """Prepare storage, log in, start the intake, and become active when allowed.
 
         The intake runs on every instance (alerts are safe in the shared database); the
-        sync loop, outbox sender and timers run only on the active one.
+        sync loop, outbox sender and timers run only on the active one. On any start-up
+        failure everything taken so far (lock, connections) is given back.
         """
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await self._prepare_database()
         try:
+            await self._prepare_database()
             if isinstance(self.leadership, SqliteFileLock):
                 await self.leadership.acquire()
+            await self._connect()
         except AnotherInstanceRunning as exc:
-            await self.db.dispose()
+            await self._abandon_start()
             raise StartupError(str(exc)) from None
+        except StartupError:
+            await self._abandon_start()
+            raise
+        await self._start_intake()
+        self._leading = asyncio.create_task(self._lead(), name="leadership")
+        log.info(
+            "weerbaar started as %s, intake on %s:%s",
+            self.settings.matrix.user_id,
+            self.settings.intake.host,
+            self.intake_port,
+        )
+
+    async def _connect(self) -> None:
+        """Log in, publish and cross-sign the device keys, join the configured rooms."""
         matrix = self.settings.matrix
         try:
             await self.client.authenticate(
                 access_token=_reveal(matrix.access_token), password=_reveal(matrix.password)
             )
+            await self._prepare_encryption()
             await self.client.join(matrix.coordination_room)
             if self.settings.taskforce_room:
                 await self.client.join(self.settings.taskforce_room)
         except MatrixError as exc:
-            await self.client.close()
             raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
-        await self._start_intake()
-        self._leading = asyncio.create_task(self._lead(), name="leadership")
-        log.info(
-            "weerbaar started as %s, intake on %s:%s",
-            matrix.user_id,
-            self.settings.intake.host,
-            self.intake_port,
-        )
+        except CryptoStoreError as exc:
+            raise StartupError(str(exc)) from None
+
+    async def _abandon_start(self) -> None:
+        await self.client.close()
+        await self.leadership.release()
+        await self.db.dispose()
 
     async def _lead(self) -> None:
         """Be active while holding the lease; step down and wait again when it is lost."""
@@ -176,6 +199,33 @@ class Weerbaar:
             finally:
                 await self._stop_active_work()
                 self.metrics.active.set(0)
+
+    async def _prepare_encryption(self) -> None:
+        """Upload the device keys, then make sure the device is cross-signed."""
+        if not self.client.encrypted:
+            return
+        try:
+            await self.client.exchange_keys()
+        except MatrixError as exc:
+            raise StartupError(
+                f"cannot publish the keys of device {self.client.device_id}: {exc}. If the "
+                f"crypto store in {self.settings.crypto_store_dir} was lost, the device's old "
+                "keys are still on the homeserver: give the bot a new device (another "
+                "matrix.device_id with a password, or a new access token)"
+            ) from None
+        pickle_key = self.settings.encryption.store_pickle_key()
+        assert pickle_key is not None  # encryption is on
+        key_file = KeyFile(
+            self.settings.crypto_store_dir / KEY_FILE_NAME, pickle_key, self.client.user_id
+        )
+        cross_signing = CrossSigning(self.client, key_file, _reveal(self.settings.matrix.password))
+        try:
+            await cross_signing.ensure()
+        except CrossSigningError as exc:
+            raise StartupError(str(exc)) from None
+        except MatrixError as exc:
+            # Encrypted rooms still work with clients that share keys with unverified devices.
+            log.warning("cross-signing the bot's device failed, continuing without: %s", exc)
 
     async def _stop_active_work(self) -> None:
         if self._scheduler is not None:

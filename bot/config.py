@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -163,6 +171,50 @@ class PlaybookSettings(BaseModel):
     )
 
 
+MIN_PICKLE_KEY_LENGTH = 16
+
+
+class EncryptionSettings(BaseModel):
+    """End-to-end encryption: the crypto store and encrypted incident rooms."""
+
+    model_config = {"extra": "forbid"}
+
+    enabled: bool = Field(default=True, description="Read and write in encrypted rooms")
+    # Declared after ``enabled`` so its validator can see whether encryption is on.
+    pickle_key: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="Secret that encrypts the keys in the crypto store (required when enabled)",
+    )
+    encrypt_incident_rooms: bool = Field(
+        default=True, description="Create incident rooms with end-to-end encryption"
+    )
+
+    @field_validator("pickle_key")
+    @classmethod
+    def _required_when_enabled(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        # No built-in fallback: nio's default pickle key is public, so a store
+        # protected by it is as good as unencrypted.
+        if not info.data.get("enabled", True):
+            return value
+        if value is None:
+            raise ValueError(
+                "required while encryption is enabled: a long random secret that protects "
+                "the crypto store (or set encryption.enabled = false)"
+            )
+        if len(value.get_secret_value()) < MIN_PICKLE_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_PICKLE_KEY_LENGTH} characters")
+        return value
+
+    def store_pickle_key(self) -> str | None:
+        """The pickle key if encryption is on, else None."""
+        if not self.enabled or self.pickle_key is None:
+            return None
+        return self.pickle_key.get_secret_value()
+
+
 class Settings(BaseSettings):
     """All settings of one Weerbaar instance."""
 
@@ -176,6 +228,8 @@ class Settings(BaseSettings):
     ha: HaSettings = HaSettings()
     alerts: AlertSettings = AlertSettings()
     playbook: PlaybookSettings = PlaybookSettings()
+    # Validated even when absent, so a missing pickle key is reported by name.
+    encryption: EncryptionSettings = Field(default={}, validate_default=True)
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
@@ -207,6 +261,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @property
+    def crypto_store_dir(self) -> Path:
+        """Directory of the end-to-end encryption store."""
+        return self.data_dir / "crypto"
 
     @property
     def database_url(self) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import re
 import signal
 import socket
 import sys
@@ -26,11 +28,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(world: SandboxWorld, directory: Path, port: int, extra_toml: str = "") -> Path:
-    """A config file for a bot process in ``world``; ``extra_toml`` adds sections."""
+def write_config(
+    world: SandboxWorld,
+    directory: Path,
+    port: int,
+    extra_toml: str = "",
+    own_device: bool = True,
+) -> Path:
+    """A config file for a bot process in ``world``; ``extra_toml`` adds sections.
+
+    With ``own_device`` the process logs in with the password as a device of its own
+    directory (a crypto store cannot take over a device whose keys another store
+    published); without, it uses the world's access token and device.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"weerbaar-{port}.toml"
     text = world.config_toml(directory / "data", PLAYBOOKS, port)
+    if own_device:
+        digest = hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:10].upper()
+        text = re.sub(r"(?m)^access_token = .*\n", "", text)
+        text = re.sub(r"(?m)^device_id = .*$", f'device_id = "WEERBAAR{digest}"', text)
     path.write_text(text + "\n" + extra_toml)
     return path
 
@@ -38,8 +55,9 @@ def write_config(world: SandboxWorld, directory: Path, port: int, extra_toml: st
 class BotProcess:
     """``python -m bot run -c CONFIG`` with its output in a log file."""
 
-    def __init__(self, config: Path, port: int) -> None:
+    def __init__(self, config: Path, port: int, env: dict[str, str] | None = None) -> None:
         self.config = config
+        self.env = env or {}
         self.port = port
         self.log = config.with_suffix(".log")
         self.process: asyncio.subprocess.Process | None = None
@@ -60,7 +78,7 @@ class BotProcess:
                 str(self.config),
                 stdout=output,
                 stderr=output,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             )
 
     async def health(self) -> dict[str, Any] | None:

@@ -79,6 +79,18 @@ class MatrixUser:
         assert isinstance(response, nio.RoomGetStateEventResponse), response
         return dict(response.content)
 
+    async def sync(self, timeout_ms: int) -> nio.SyncResponse:
+        """One /sync from the last position; remembers the new timeline events."""
+        response = await self.client.sync(
+            timeout=timeout_ms, sync_filter=_FILTER, since=self._since
+        )
+        assert isinstance(response, nio.SyncResponse), response
+        self._since = response.next_batch
+        for joined_room, info in response.rooms.join.items():
+            events = [event.source for event in info.timeline.events]
+            self.seen.setdefault(joined_room, []).extend(events)
+        return response
+
     async def wait_for(
         self, room_id: str, predicate: EventPredicate, timeout: float = DEFAULT_WAIT
     ) -> dict[str, Any]:
@@ -89,14 +101,7 @@ class MatrixUser:
                 return event
         while time.monotonic() < deadline:
             remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
-            response = await self.client.sync(
-                timeout=min(remaining_ms, 2000), sync_filter=_FILTER, since=self._since
-            )
-            assert isinstance(response, nio.SyncResponse), response
-            self._since = response.next_batch
-            for joined_room, info in response.rooms.join.items():
-                events = [event.source for event in info.timeline.events]
-                self.seen.setdefault(joined_room, []).extend(events)
+            await self.sync(min(remaining_ms, 2000))
             for event in self.seen.get(room_id, []):
                 if predicate(event):
                     return event
@@ -106,12 +111,7 @@ class MatrixUser:
         """The id of the next room this user is invited to."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = await self.client.sync(timeout=1000, sync_filter=_FILTER, since=self._since)
-            assert isinstance(response, nio.SyncResponse), response
-            self._since = response.next_batch
-            for joined_room, info in response.rooms.join.items():
-                events = [event.source for event in info.timeline.events]
-                self.seen.setdefault(joined_room, []).extend(events)
+            response = await self.sync(1000)
             if response.rooms.invite:
                 return str(next(iter(response.rooms.invite)))
         raise AssertionError(f"{self.user_id} got no invitation within {timeout} s")

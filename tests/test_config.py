@@ -19,6 +19,9 @@ coordination_room = "!room:example.org"
 
 [intake]
 hmac_secret = "hmac-very-secret"
+
+[encryption]
+pickle_key = "pickle-very-secret-0123456789"
 """
 
 
@@ -43,6 +46,8 @@ def test_a_complete_file_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.intake.max_body_bytes == 256 * 1024
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.storage.auto_upgrade
+    assert settings.encryption.enabled and settings.encryption.encrypt_incident_rooms
+    assert settings.crypto_store_dir == settings.data_dir / "crypto"
 
 
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +63,7 @@ def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:
     shown = repr(settings) + str(settings.model_dump())
     assert "syt_very_secret" not in shown
     assert "hmac-very-secret" not in shown
+    assert "pickle-very-secret" not in shown
 
 
 def test_each_missing_or_invalid_setting_is_named_on_one_line(tmp_path: Path) -> None:
@@ -89,3 +95,22 @@ def test_credentials_and_time_zone_are_checked(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_encryption_needs_its_own_pickle_key(tmp_path: Path) -> None:
+    without_key = GOOD.replace('pickle_key = "pickle-very-secret-0123456789"', "")
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, without_key))
+    assert str(error.value).startswith("setting encryption.pickle_key: ")
+    assert "WEERBAAR_ENCRYPTION__PICKLE_KEY" in str(error.value)
+
+    too_short = GOOD.replace("pickle-very-secret-0123456789", "short")
+    with pytest.raises(ConfigError, match=r"encryption\.pickle_key: .*at least 16 characters"):
+        load_settings(write(tmp_path, too_short))
+
+
+def test_without_encryption_no_pickle_key_is_needed(tmp_path: Path) -> None:
+    text = GOOD.replace('pickle_key = "pickle-very-secret-0123456789"', "enabled = false")
+    settings = load_settings(write(tmp_path, text))
+    assert not settings.encryption.enabled
+    assert settings.encryption.store_pickle_key() is None

@@ -97,7 +97,7 @@ def test_cli_import_refuses_a_bad_file_and_imports_a_good_one(
     config.write_text(
         f'taskforce = ["@a:x"]\ndata_dir = "{tmp_path}"\n[matrix]\nhomeserver = "http://x"\n'
         'user_id = "@b:x"\naccess_token = "t"\ncoordination_room = "!r:x"\n'
-        '[intake]\nhmac_secret = "s"\n'
+        '[intake]\nhmac_secret = "s"\n[encryption]\nenabled = false\n'
     )
     # load_settings records the file in the environment; monkeypatch undoes that afterwards
     monkeypatch.setenv(CONFIG_ENV_VAR, str(config))

@@ -3,20 +3,47 @@
 matrix-nio returns error responses instead of raising them and retries 429s and
 timeouts internally by default; both are switched off here so that the outbox and
 the sync loop own retries and see every failure as an exception.
+
+With a crypto store the client is end-to-end capable: it keeps its Olm account and
+Megolm sessions in ``CryptoStore.path``, encrypted with the configured pickle key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import nio
+import vodozemac
 from aiohttp import ClientError
+from nio.crypto.attachments import encrypt_attachment
 
 T = TypeVar("T")
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
+NOT_FOUND = "M_NOT_FOUND"
+ENCRYPTION_STATE = "m.room.encryption"
+MEGOLM = "m.megolm.v1.aes-sha2"
+# Raised by nio for local state problems (a room or session it does not know yet, a key
+# request already in flight); the next attempt usually succeeds, so they count as transient.
+_NIO_LOCAL_ERRORS = (nio.LocalProtocolError, nio.EncryptionError, nio.GroupEncryptionError)
+
+
+class CryptoStoreError(Exception):
+    """The crypto store exists but cannot be opened with the configured pickle key."""
+
+
+@dataclass(frozen=True)
+class CryptoStore:
+    """Where the end-to-end keys live and the secret that encrypts them."""
+
+    path: Path
+    pickle_key: str
 
 
 class MatrixError(Exception):
@@ -52,19 +79,64 @@ class MatrixClient:
     """A thin, raising wrapper around ``nio.AsyncClient`` for the calls the bot makes."""
 
     def __init__(
-        self, homeserver: str, user_id: str, device_id: str, request_timeout: float = 30.0
+        self,
+        homeserver: str,
+        user_id: str,
+        device_id: str,
+        request_timeout: float = 30.0,
+        *,
+        crypto: CryptoStore | None = None,
     ) -> None:
         config = nio.AsyncClientConfig(
             max_limit_exceeded=0,
             max_timeouts=0,
             request_timeout=request_timeout,
+            # The bot stores its own sync token, after the batch is handled.
             store_sync_tokens=False,
+            encryption_enabled=crypto is not None,
+            # Never nio's default key: that one is public.
+            pickle_key=crypto.pickle_key if crypto is not None else "",
         )
-        self.nio = nio.AsyncClient(homeserver, user_id, device_id=device_id, config=config)
+        self.nio = nio.AsyncClient(
+            homeserver,
+            user_id,
+            device_id=device_id,
+            store_path=str(crypto.path) if crypto is not None else "",
+            config=config,
+        )
         self.user_id = user_id
+        self._crypto = crypto
+        # Key upload, query and claim change the Olm machine's state; one at a time.
+        self._key_lock = asyncio.Lock()
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the crypto store is loaded (after authenticate)."""
+        return self.nio.olm is not None
+
+    @property
+    def device_id(self) -> str:
+        """The id of the device this client acts as."""
+        return str(self.nio.device_id)
 
     async def authenticate(self, *, access_token: str | None, password: str | None) -> None:
-        """Use the access token if given, else log in with the password and fixed device id."""
+        """Use the access token if given, else log in with the password and fixed device id.
+
+        Either way the crypto store of that device is loaded (and created on first use);
+        raises CryptoStoreError if the pickle key does not open it.
+        """
+        if self._crypto is not None:
+            self._crypto.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            await self._authenticate(access_token, password)
+        except (vodozemac.PickleException, vodozemac.LibolmPickleException) as exc:
+            path = self._crypto.path if self._crypto is not None else "?"
+            raise CryptoStoreError(
+                f"cannot open the crypto store in {path} ({exc}): is encryption.pickle_key "
+                "the one it was created with?"
+            ) from None
+
+    async def _authenticate(self, access_token: str | None, password: str | None) -> None:
         if access_token:
             self.nio.access_token = access_token
             whoami = await self._call("whoami", self.nio.whoami())
@@ -72,21 +144,116 @@ class MatrixClient:
                 raise MatrixError(
                     "whoami", f"access token belongs to {whoami.user_id}, not {self.user_id}"
                 )
-            if whoami.device_id:
-                self.nio.device_id = whoami.device_id
+            # restore_login loads the crypto store of exactly this device.
+            self.nio.restore_login(
+                self.user_id, whoami.device_id or self.nio.device_id, access_token
+            )
             return
         if not password:
             raise MatrixError("login", "neither access token nor password configured")
+        # nio loads the crypto store once the login response names the device.
         await self._call("login", self.nio.login(password=password, device_name="Weerbaar"))
+
+    async def exchange_keys(self) -> None:
+        """What nio's sync_forever does between syncs for end-to-end encryption.
+
+        Uploads the device and one-time keys when due, queries the device keys of
+        users in encrypted rooms, claims one-time keys for devices without an Olm
+        session, and sends queued to-device messages (room keys, key requests).
+        """
+        if not self.encrypted:
+            return
+        async with self._key_lock:
+            if self.nio.should_upload_keys:
+                await self._call("keys upload", self.nio.keys_upload())
+            if self.nio.should_query_keys:
+                await self._call("keys query", self.nio.keys_query())
+            if self.nio.should_claim_keys:
+                users = self.nio.get_users_for_key_claiming()
+                await self._call("keys claim", self.nio.keys_claim(users))
+        for response in await self._call("to-device", self.nio.send_to_device_messages()):
+            self._raise_for_error("to-device", response)
+
+    def decrypt(self, room_id: str, event: nio.MegolmEvent) -> nio.Event | None:
+        """The decrypted event, or None if the room key is missing."""
+        if not self.encrypted:
+            return None
+        event.room_id = event.room_id or room_id
+        try:
+            decrypted: nio.Event = self.nio.decrypt_event(event)
+        except (nio.EncryptionError, nio.LocalProtocolError):
+            return None
+        return decrypted
+
+    async def request_room_key(self, event: nio.MegolmEvent) -> None:
+        """Send nio's request for a missing room key (to the bot's own other devices)."""
+        if event.session_id in self.nio.outgoing_key_requests:
+            return  # already asked
+        await self._call("room key request", self.nio.request_room_key(event))
 
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
     ) -> str:
-        """Send an event with a fixed transaction id (idempotent); returns its event id."""
+        """Send an event with a fixed transaction id (idempotent); returns its event id.
+
+        In an encrypted room the event is encrypted first; a re-send encrypts again
+        (new ciphertext) but the homeserver still de-duplicates on the transaction id.
+        Other members' devices get the room key without being verified: see the
+        device-trust policy in the README.
+        """
+        if self.encrypted and (await self._known_room(room_id)).encrypted:
+            await self._query_changed_keys()
         response = await self._call(
-            "send", self.nio.room_send(room_id, event_type, content, tx_id=txn_id)
+            "send",
+            self.nio.room_send(
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+            ),
         )
         return str(response.event_id)
+
+    async def attach(self, room_id: str, content: dict[str, Any], data: bytes) -> dict[str, Any]:
+        """``content`` of a file message with ``data`` uploaded for it.
+
+        In an encrypted room the file is encrypted before the upload and the key goes
+        into the (encrypted) event as ``file``; elsewhere the event gets a plain ``url``.
+        The filename is the body and the type ``info.mimetype``, as in file_content().
+        """
+        attached = dict(content)
+        if self.encrypted and (await self._known_room(room_id)).encrypted:
+            ciphertext, keys = encrypt_attachment(data)
+            uri = await self.upload(ciphertext, "application/octet-stream", content["body"])
+            attached["file"] = {"url": uri, **keys}
+        else:
+            attached["url"] = await self.upload(data, content["info"]["mimetype"], content["body"])
+        return attached
+
+    async def _known_room(self, room_id: str) -> nio.MatrixRoom:
+        """nio's view of the room, made up from its state if the sync has not shown it yet.
+
+        A room created or joined moments ago, or one quiet since the last start, is not
+        described by the sync yet, but nio refuses to send to rooms it does not know.
+        room_send fetches the members of such a room itself.
+        """
+        if room_id not in self.nio.rooms:
+            encrypted = await self._is_encrypted(room_id)
+            self.nio.rooms[room_id] = nio.MatrixRoom(room_id, self.user_id, encrypted)
+        room: nio.MatrixRoom = self.nio.rooms[room_id]
+        return room
+
+    async def _query_changed_keys(self) -> None:
+        """Fetch changed device lists first, so new devices of members get the room key."""
+        async with self._key_lock:
+            if self.nio.should_query_keys:
+                await self._call("keys query", self.nio.keys_query())
+
+    async def _is_encrypted(self, room_id: str) -> bool:
+        try:
+            await self._call("room state", self.nio.room_get_state_event(room_id, ENCRYPTION_STATE))
+        except MatrixError as exc:
+            if exc.errcode == NOT_FOUND:
+                return False
+            raise
+        return True
 
     async def upload(self, data: bytes, content_type: str, filename: str) -> str:
         """Upload a file to the media repository; returns its mxc:// URI."""
@@ -107,8 +274,14 @@ class MatrixClient:
         topic: str,
         invite: Sequence[str],
         initial_state: Sequence[dict[str, Any]] = (),
+        encrypted: bool = False,
     ) -> str:
-        """Create a private room; returns its id."""
+        """Create a private room, end-to-end encrypted if asked; returns its id."""
+        state = list(initial_state)
+        if encrypted:
+            state.append(
+                {"type": ENCRYPTION_STATE, "state_key": "", "content": {"algorithm": MEGOLM}}
+            )
         response = await self._call(
             "create room",
             self.nio.room_create(
@@ -116,7 +289,7 @@ class MatrixClient:
                 topic=topic,
                 invite=list(invite),
                 preset=nio.RoomPreset.private_chat,
-                initial_state=list(initial_state),
+                initial_state=state,
             ),
         )
         return str(response.room_id)
@@ -173,14 +346,40 @@ class MatrixClient:
         )
         return response
 
+    async def request_json(
+        self, operation: str, method: str, path: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """A client-API call nio has no method for: HTTP status and JSON answer.
+
+        Only a missing answer raises; the caller judges the status (a 401 may be the
+        start of user-interactive authentication rather than a failure).
+        """
+        headers = {
+            "Authorization": f"Bearer {self.nio.access_token}",
+            "Content-Type": "application/json",
+        }
+        try:
+            response = await self.nio.send(method, path, json.dumps(body), headers)
+            async with response:
+                answer = await response.json(content_type=None)
+        except (ClientError, TimeoutError, ValueError) as exc:
+            raise MatrixError(operation, str(exc) or type(exc).__name__) from exc
+        return response.status, answer if isinstance(answer, dict) else {}
+
     async def close(self) -> None:
-        """Close the HTTP session. Never logs out: that would destroy the device."""
+        """Close the HTTP session and the crypto store.
+
+        Never logs out: that would delete the device and with it the keys other
+        members shared with it.
+        """
         await self.nio.close()
+        if self.nio.store is not None:
+            self.nio.store.database.close()
 
     async def _call(self, operation: str, request: Awaitable[Any]) -> Any:
         try:
             response = await request
-        except (ClientError, TimeoutError) as exc:
+        except (ClientError, TimeoutError, *_NIO_LOCAL_ERRORS) as exc:
             raise MatrixError(operation, str(exc) or type(exc).__name__) from exc
         self._raise_for_error(operation, response)
         return response

@@ -207,9 +207,7 @@ class OutboxSender:
     async def _deliver(self, record: OutboxRecord) -> str:
         content = dict(record.content)
         if record.attachment is not None:
-            content["url"] = await self._client.upload(
-                record.attachment, content["info"]["mimetype"], content["body"]
-            )
+            content = await self._client.attach(record.room_id, content, record.attachment)
         if record.replaces_outbox_id is not None:
             content = await self._edit_target(record.replaces_outbox_id, content)
         return await self._client.send(record.room_id, record.event_type, content, record.txn_id)

@@ -15,11 +15,15 @@ MODERATOR_LEVEL = 50
 
 
 class MatrixIncidentRooms:
-    """Opens a private incident room named after the situation and invites the taskforce."""
+    """Opens a private incident room named after the situation and invites the taskforce.
 
-    def __init__(self, client: MatrixClient, lang: Language) -> None:
+    With ``encrypted`` the room is end-to-end encrypted from its creation on.
+    """
+
+    def __init__(self, client: MatrixClient, lang: Language, *, encrypted: bool = False) -> None:
         self._client = client
         self._lang = lang
+        self._encrypted = encrypted
 
     async def open_incident_room(
         self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
@@ -36,6 +40,7 @@ class MatrixIncidentRooms:
             name=incident_room_name(situation, self._lang),
             topic=topic,
             invite=[user for user in invitees if user != self._client.user_id],
+            encrypted=self._encrypted,
         )
 
     async def set_moderator(self, room_id: str, user_id: str, previous: Sequence[str]) -> None:

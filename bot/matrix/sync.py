@@ -3,6 +3,8 @@
 The sync token is stored only after every event of a batch has been handled, so a
 crash re-delivers the batch; the dispatcher's handled-event records make that harmless.
 On the very first start the bot skips the timeline: old commands are never replayed.
+In encrypted rooms nio decrypts the timeline while reading the response; after each
+sync the loop does the key housekeeping that nio's own sync_forever would do.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def first_sync_filter() -> dict[str, Any]:
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
 ReactionHandler = Callable[[IncomingReaction], Awaitable[None]]
 InviteHandler = Callable[[str, str | None], Awaitable[None]]
+# Called with the room id and an encrypted event the bot has no room key for.
+UndecryptableHandler = Callable[[str, nio.MegolmEvent], Awaitable[None]]
 
 
 class SyncLoop:
@@ -73,12 +77,14 @@ class SyncLoop:
         on_invite: InviteHandler,
         timeout_ms: int = 30_000,
         on_reaction: ReactionHandler | None = None,
+        on_undecryptable: UndecryptableHandler | None = None,
     ) -> None:
         self._client = client
         self._state = state
         self._on_message = on_message
         self._on_invite = on_invite
         self._on_reaction = on_reaction
+        self._on_undecryptable = on_undecryptable
         self._timeout_ms = timeout_ms
         self._backoff = Backoff()
         self._failing = False
@@ -88,9 +94,12 @@ class SyncLoop:
     async def run(self) -> None:
         """Sync forever; cancel the task to stop."""
         token = await self._state.get(SYNC_TOKEN_KEY)
+        # Like nio's sync_forever, the first sync of a run does not wait for new events,
+        # so `synced` soon means "caught up", also after a restart.
+        timeout_ms = 0
         while True:
             try:
-                token = await self._sync_once(token)
+                token = await self._sync_once(token, timeout_ms)
             except MatrixError as exc:
                 await self._wait_after_failure(exc)
                 continue
@@ -105,20 +114,23 @@ class SyncLoop:
             self._backoff.reset()
             self.last_success = time.monotonic()
             self.synced.set()
+            timeout_ms = self._timeout_ms
 
-    async def _sync_once(self, token: str | None) -> str:
+    async def _sync_once(self, token: str | None, timeout_ms: int) -> str:
         if token is None:
             response = await self._client.sync(
                 since=None, timeout_ms=0, sync_filter=first_sync_filter()
             )
         else:
             response = await self._client.sync(
-                since=token, timeout_ms=self._timeout_ms, sync_filter=SYNC_FILTER
+                since=token, timeout_ms=timeout_ms, sync_filter=SYNC_FILTER
             )
         await self._handle_invites(response)
         if token is not None:  # the first sync only establishes where "now" is
             await self._handle_timelines(response, token)
         await self._state.set(SYNC_TOKEN_KEY, response.next_batch)
+        # After the token is stored: a failure here retries the keys, not the batch.
+        await self._client.exchange_keys()
         return str(response.next_batch)
 
     async def _wait_after_failure(self, exc: Exception) -> None:
@@ -147,8 +159,14 @@ class SyncLoop:
             events = list(info.timeline.events)
             if info.timeline.limited and info.timeline.prev_batch and not self._joins_in(events):
                 events = await self._fetch_gap(room_id, info.timeline.prev_batch, since) + events
-            for event in self._after_own_join(events):
-                if isinstance(event, nio.RoomMessageText) and event.sender != self._client.user_id:
+            for original in self._after_own_join(events):
+                event = self._decrypted(room_id, original)
+                if getattr(event, "sender", None) == self._client.user_id:
+                    continue
+                if isinstance(event, nio.MegolmEvent):
+                    if self._on_undecryptable is not None:
+                        await self._on_undecryptable(room_id, event)
+                elif isinstance(event, nio.RoomMessageText):
                     await self._on_message(
                         IncomingMessage(
                             event_id=event.event_id,
@@ -171,6 +189,16 @@ class SyncLoop:
                             key=event.key,
                         )
                     )
+
+    def _decrypted(self, room_id: str, event: Any) -> Any:
+        """A still encrypted event decrypted now if possible, any other event unchanged.
+
+        nio decrypts while reading a sync response, but skips a response it has seen
+        before (a batch re-read after a failure); this catches those events.
+        """
+        if isinstance(event, nio.MegolmEvent):
+            return self._client.decrypt(room_id, event) or event
+        return event
 
     def _is_own_join(self, event: Any) -> bool:
         return (

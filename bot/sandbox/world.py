@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.config import IntakeSettings, MatrixSettings, Settings, StorageSettings
+from bot.config import (
+    EncryptionSettings,
+    IntakeSettings,
+    MatrixSettings,
+    Settings,
+    StorageSettings,
+)
 from bot.matrix.client import MatrixClient
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 
@@ -28,6 +34,7 @@ class SandboxWorld:
     members: tuple[RegisteredUser, ...]
     coordination_room: str
     hmac_secret: str
+    pickle_key: str
 
     def settings(self, data_dir: Path, playbooks_dir: Path, **overrides: Any) -> Settings:
         """Bot settings for this world; ``overrides`` replace top-level settings."""
@@ -36,11 +43,14 @@ class SandboxWorld:
                 homeserver=self.homeserver_url,
                 user_id=self.bot.user_id,
                 access_token=self.bot.access_token,
+                # For the password prompt when the bot sets up cross-signing.
+                password=self.bot.password,
                 device_id=self.bot.device_id,
                 coordination_room=self.coordination_room,
             ),
             "intake": IntakeSettings(host="127.0.0.1", port=0, hmac_secret=self.hmac_secret),
             "storage": StorageSettings(),
+            "encryption": EncryptionSettings(pickle_key=self.pickle_key),
             "taskforce": [member.user_id for member in self.members],
             "data_dir": data_dir,
             "playbooks_dir": playbooks_dir,
@@ -65,6 +75,7 @@ class SandboxWorld:
                 f"homeserver = {q(self.homeserver_url)}",
                 f"user_id = {q(self.bot.user_id)}",
                 f"access_token = {q(self.bot.access_token)}",
+                f"password = {q(self.bot.password)}",
                 f"device_id = {q(self.bot.device_id)}",
                 f"coordination_room = {q(self.coordination_room)}",
                 "",
@@ -73,15 +84,21 @@ class SandboxWorld:
                 f"port = {intake_port}",
                 f"hmac_secret = {q(self.hmac_secret)}",
                 "",
+                "[encryption]",
+                f"pickle_key = {q(self.pickle_key)}",
+                "",
             ]
         )
 
 
 async def create_world(
-    synapse: ThrowawaySynapse, member_localparts: Sequence[str], password: str | None = None
+    synapse: ThrowawaySynapse,
+    member_localparts: Sequence[str],
+    password: str | None = None,
+    bot_localpart: str = BOT_LOCALPART,
 ) -> SandboxWorld:
     """Register the bot and the members; the first member creates the coordination room."""
-    bot = await synapse.register(BOT_LOCALPART)
+    bot = await synapse.register(bot_localpart)
     members = [await synapse.register(name, password) for name in member_localparts]
     room = await create_room_as(synapse.url, members[0], "Taskforce coördinatie", [bot.user_id])
     for member in members[1:]:
@@ -92,6 +109,7 @@ async def create_world(
         members=tuple(members),
         coordination_room=room,
         hmac_secret=secrets.token_urlsafe(24),
+        pickle_key=secrets.token_urlsafe(32),
     )
 
 
