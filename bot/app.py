@@ -15,10 +15,12 @@ from pydantic import SecretStr
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
+from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
 from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.members import MatrixRoomPresence
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.rooms import MatrixIncidentRooms
@@ -58,9 +60,15 @@ class Weerbaar:
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
             on_outbox_commit=self.sender.wake,
+            presence=MatrixRoomPresence(self.client),
         )
         self.dispatcher = CommandDispatcher(
-            build_registry(), self.factory, self.access, lang, settings.timezone
+            build_registry(),
+            self.factory,
+            self.access,
+            lang,
+            settings.timezone,
+            thread_replies=continue_guided,
         )
         self.sync = SyncLoop(
             self.client, BotState(self.db), self.dispatcher.handle, self._on_invite

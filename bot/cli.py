@@ -20,7 +20,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
+log_app = typer.Typer(help="The append-only decision log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(log_app, name="log")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(alert_app, name="alert")
 
@@ -159,6 +161,38 @@ def report(
     else:
         output.write_text(document, encoding="utf-8")
         typer.echo(f"wrote {output}", err=True)
+
+
+@log_app.command("verify")
+def log_verify(
+    situation: Annotated[
+        int | None, typer.Argument(help="Situation id (default: every situation)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Recompute the hash chains; exit 1 and name the first broken entry on any tampering."""
+    from bot.decisionlog.audit import describe_check, verify_situations
+    from bot.decisionlog.log import ChainCheck
+    from bot.errors import SituationNotFound
+
+    settings = _settings(config)
+
+    async def _verify() -> list[tuple[int, ChainCheck]]:
+        db = Database(settings.database_url)
+        try:
+            return await verify_situations(db, situation)
+        finally:
+            await db.dispose()
+
+    try:
+        checks = asyncio.run(_verify())
+    except SituationNotFound:
+        typer.echo(f"weerbaar: situation {situation} does not exist", err=True)
+        raise typer.Exit(1) from None
+    for situation_id, check in checks:
+        typer.echo(describe_check(situation_id, check))
+    if not all(check.intact for _, check in checks):
+        raise typer.Exit(1)
 
 
 @alert_app.command("send")

@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.clock import Clock
+from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
+from bot.decisionlog.drafts import DecisionDrafts
 from bot.decisionlog.log import SituationLog
+from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookRunService
@@ -37,12 +40,16 @@ class Services:
     """The domain services bound to one transaction."""
 
     session: AsyncSession
+    clock: Clock
     outbox: Outbox
     handled_events: HandledEvents
     alerts: AlertService
     situations: SituationService
     log: SituationLog
     decisions: DecisionService
+    actions: ActionService
+    decision_drafts: DecisionDrafts
+    presence: RoomPresence
     playbook_runs: PlaybookRunService
     reports: ReportService
     timers: Timers
@@ -61,6 +68,7 @@ class ServiceFactory:
         taskforce: Sequence[str],
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
+        presence: RoomPresence | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -69,6 +77,7 @@ class ServiceFactory:
         self._taskforce = tuple(taskforce)
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
+        self._presence = presence or UnknownPresence()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -81,6 +90,7 @@ class ServiceFactory:
             alerts = AlertService(session, notifier, self.clock)
             yield Services(
                 session=session,
+                clock=self.clock,
                 outbox=outbox,
                 handled_events=HandledEvents(session, self.clock),
                 alerts=alerts,
@@ -95,7 +105,10 @@ class ServiceFactory:
                     self.clock,
                 ),
                 log=log,
-                decisions=DecisionService(log),
+                decisions=DecisionService(log, timers, self.clock),
+                actions=ActionService(log, timers, self.clock),
+                decision_drafts=DecisionDrafts(session, self.clock),
+                presence=self._presence,
                 playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
                 reports=ReportService(session, log),
                 timers=timers,

@@ -1,6 +1,6 @@
 """Chat commands: thin adapters from typed text to the domain services."""
 
-from bot.commands import decisions, help, playbooks, reports, situations
+from bot.commands import decisions, help, journal, playbooks, reports, situations
 from bot.commands.registry import Registry
 
 
@@ -12,6 +12,7 @@ def build_registry() -> Registry:
             *situations.COMMANDS,
             *playbooks.COMMANDS,
             *decisions.COMMANDS,
+            *journal.COMMANDS,
             *reports.COMMANDS,
         ]
     )

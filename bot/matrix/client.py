@@ -129,6 +129,11 @@ class MatrixClient:
         """Invite ``user_id`` into ``room_id``."""
         await self._call("invite", self.nio.room_invite(room_id, user_id))
 
+    async def joined_members(self, room_id: str) -> list[str]:
+        """The user ids of everyone joined to ``room_id`` now."""
+        response = await self._call("joined members", self.nio.joined_members(room_id))
+        return [member.user_id for member in response.members]
+
     async def leave(self, room_id: str) -> None:
         """Leave a room or decline an invite."""
         await self._call("leave", self.nio.room_leave(room_id))

@@ -38,3 +38,17 @@ def file_content(
     if reply_to is not None:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
     return content
+
+
+def in_thread(content: dict[str, Any], root: str, reply_to: str) -> dict[str, Any]:
+    """``content`` as a message in the thread of ``root``, replying to ``reply_to`` in it.
+
+    Clients without threads show it as a plain reply (``is_falling_back``).
+    """
+    content["m.relates_to"] = {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": reply_to},
+    }
+    return content
