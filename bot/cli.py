@@ -137,29 +137,35 @@ def playbook_validate(
 @app.command()
 def report(
     situation: Annotated[int, typer.Argument(help="Situation (incident) id")],
-    format: Annotated[str, typer.Option("--format", "-f", help="Output format: md")] = "md",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="md, html, json, csv, pdf or odt")
+    ] = "md",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
     ] = None,
     lang: Annotated[Language | None, typer.Option(help="nl or en (default: configured)")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the decision log of a situation."""
+    """Write the after-action report of a situation."""
     from bot.reports.cli import write_report
+    from bot.reports.formats import FORMATS, find_format
 
-    if format not in ("md", "markdown"):
-        typer.echo(f"weerbaar: unknown format {format!r}; supported: md", err=True)
+    fmt = find_format(format)
+    if fmt is None:
+        supported = ", ".join(FORMATS)
+        typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
     settings = _settings(config)
     try:
-        document = asyncio.run(write_report(settings, situation, lang or settings.language))
+        document = asyncio.run(write_report(settings, situation, fmt, lang or settings.language))
     except LookupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
     if output is None:
-        sys.stdout.write(document)
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
     else:
-        output.write_text(document, encoding="utf-8")
+        output.write_bytes(document)
         typer.echo(f"wrote {output}", err=True)
 
 
