@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,19 @@ async def test_actions_notes_lessons_corrections_and_the_log(
     assert "Note: Supplier <b>called</b>" in shown
     assert "Lesson: Contactlijst was verouderd" in shown
     assert lines[-1].endswith("Correction: Owner was bob (not disclosable)")
+
+    command = await bob.send(room, "!report json")
+    uploaded = next(
+        event
+        for event in await bob.replies(room, command, 2)
+        if event["content"]["msgtype"] == "m.file"
+    )
+    assert uploaded["content"]["info"]["mimetype"] == "application/json"
+    report = json.loads(await bob.download(uploaded["content"]["url"]))
+    assert [lesson["text"] for lesson in report["lessons"]] == ["Contactlijst was verouderd"]
+    assert report["chain"]["intact"] and report["actions"][0]["status"] == "done"
+    usage = await bob.command(room, "!report docx")
+    assert "md|html|json|csv|pdf|odt" in body_of(usage)
 
 
 def _thread_message(body: str, root: str, reply_to: str) -> dict[str, Any]:

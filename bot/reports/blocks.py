@@ -38,9 +38,19 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     widths: list[int]  # relative column widths
+    # Long tables (the timeline of a long incident) render as one line per row: a
+    # 10,000-row table takes minutes in the page libraries, lines take seconds.
+    compact: bool = False
 
 
 Block = Heading | Paragraph | Bullets | Table
+
+# Tables longer than this are drawn compact (see Table.compact).
+COMPACT_ROWS = 100
+
+
+def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> Table:
+    return Table(header, rows, widths, compact=len(rows) > COMPACT_ROWS)
 
 
 def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
@@ -86,7 +96,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
     )
     metrics = view["metrics"]
     yield Heading(t("report.metrics"), 2)
-    yield Table(
+    yield _table(
         [t("report.metric"), t("report.time"), t("report.after_signal")],
         [
             [t(f"report.metric.{name}"), at(metrics[moment]), took(metrics[seconds])]
@@ -100,7 +110,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
         [2, 3, 2],
     )
     yield Heading(t("report.phases"), 2)
-    yield Table(
+    yield _table(
         [t("report.phase"), t("report.started"), t("report.ended"), t("report.duration")],
         [
             [
@@ -129,7 +139,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
     )
     yield Heading(t("report.steps"), 2)
     if view["steps"]:
-        yield Table(
+        yield _table(
             [t("report.step"), t("report.event"), t("report.planned"), t("report.actual"), ""],
             [
                 [
@@ -149,7 +159,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
         yield Paragraph(t("report.no_steps"))
     yield Heading(t("report.actions"), 2)
     if view["actions"]:
-        yield Table(
+        yield _table(
             ["#", t("report.owner"), t("report.what"), t("report.due"), t("report.status")],
             [
                 [
@@ -175,7 +185,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
         or [t("report.no_lessons")]
     )
     yield Heading(t("report.timeline"), 2)
-    yield Table(
+    yield _table(
         ["#", t("report.time"), t("report.who"), t("report.what")],
         [
             [str(entry["seq"]), at(entry["occurred_at"]), entry["actor"], _what(entry, t)]

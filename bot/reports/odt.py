@@ -39,6 +39,10 @@ def render_odt(view: dict[str, Any], lang: Language) -> bytes:
         elif isinstance(block, Bullets):
             for item in block.items:
                 body.addElement(P(stylename=styles["body"], text="• " + item))
+        elif block.compact:
+            body.addElement(P(stylename=styles["head"], text=" · ".join(block.header)))
+            for row in block.rows:
+                body.addElement(P(stylename=styles["cell"], text=" · ".join(row)))
         else:
             body.addElement(_table(block, styles))
     buffer = io.BytesIO()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -20,6 +21,20 @@ def when(value: str | None, timezone: str, unknown: str) -> str:
     return format_time(datetime.fromisoformat(value), timezone)
 
 
+# Characters that would turn user text into Markdown structure (emphasis, links, tables).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def escape_markdown(value: Any) -> str:
+    """User text as literal Markdown: special characters escaped, newlines flattened."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def escape_code(value: Any) -> str:
+    """Text for inside a code span: backticks cannot end it early."""
+    return " ".join(str(value).split()).replace("`", "'")
+
+
 def duration(seconds: int | None, unknown: str) -> str:
     """Seconds as ``1d2h30m`` (playbook notation); under a minute shows as ``0m``."""
     if seconds is None:
@@ -27,8 +42,12 @@ def duration(seconds: int | None, unknown: str) -> str:
     return format_duration(timedelta(seconds=seconds))
 
 
+@lru_cache(maxsize=16)
 def environment(lang: Language, timezone: str, *, autoescape: bool) -> Environment:
-    """Templates from ``bot/reports/templates`` with the report filters and ``t``."""
+    """Templates from ``bot/reports/templates`` with the report filters and ``t``.
+
+    Cached: compiling the templates costs more than rendering a small report.
+    """
     env = Environment(
         loader=PackageLoader("bot.reports", "templates"),
         undefined=StrictUndefined,
@@ -41,6 +60,9 @@ def environment(lang: Language, timezone: str, *, autoescape: bool) -> Environme
     env.filters["when"] = partial(when, timezone=timezone, unknown=unknown)
     env.filters["duration"] = partial(duration, unknown=unknown)
     env.globals["t"] = partial(i18n.text, lang=lang)
+    # Only the Markdown output needs these; with autoescape they are never used.
+    env.filters["md"] = escape_markdown
+    env.filters["code"] = escape_code
     return env
 
 
