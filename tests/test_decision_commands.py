@@ -25,9 +25,15 @@ async def _incident_room(bot: Weerbaar, world: SandboxWorld, *members: MatrixUse
             select(SituationRecord).order_by(SituationRecord.id.desc())
         )
     assert situation is not None and situation.incident_room_id is not None
+    room = situation.incident_room_id
+    # Let the announcement (configured language: Dutch) arrive now, not in a later test.
+    await members[0].wait_for(
+        world.coordination_room,
+        lambda e: body_of(e).startswith("Crisisruimte geopend") and room in body_of(e),
+    )
     for member in members:
-        await member.join(situation.incident_room_id)
-    return situation.incident_room_id
+        await member.join(room)
+    return room
 
 
 async def test_inline_decision_records_options_information_presence_and_review(
