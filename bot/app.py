@@ -18,12 +18,14 @@ from sqlalchemy import func, select
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
+from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
 from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
 from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningError, KeyFile
+from bot.matrix.members import MatrixRoomPresence
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.reactions import ReactionHandler
@@ -89,9 +91,16 @@ class Weerbaar:
                 language=lang,
                 timezone=settings.timezone,
             ),
+            presence=MatrixRoomPresence(self.client),
         )
         self.dispatcher = CommandDispatcher(
-            build_registry(), self.factory, self.access, lang, settings.timezone, self.metrics
+            build_registry(),
+            self.factory,
+            self.access,
+            lang,
+            settings.timezone,
+            self.metrics,
+            thread_replies=continue_guided,
         )
         self.reactions = ReactionHandler(self.factory, self.access)
         self.sync = SyncLoop(

@@ -21,7 +21,9 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
 supplier_app = typer.Typer(help="Supplier registry.", no_args_is_help=True)
+log_app = typer.Typer(help="The append-only decision log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(log_app, name="log")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(alert_app, name="alert")
 app.add_typer(supplier_app, name="supplier")
@@ -137,30 +139,68 @@ def playbook_validate(
 @app.command()
 def report(
     situation: Annotated[int, typer.Argument(help="Situation (incident) id")],
-    format: Annotated[str, typer.Option("--format", "-f", help="Output format: md")] = "md",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="md, html, json, csv, pdf or odt")
+    ] = "md",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
     ] = None,
     lang: Annotated[Language | None, typer.Option(help="nl or en (default: configured)")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the decision log of a situation."""
+    """Write the after-action report of a situation."""
     from bot.reports.cli import write_report
+    from bot.reports.formats import FORMATS, find_format
 
-    if format not in ("md", "markdown"):
-        typer.echo(f"weerbaar: unknown format {format!r}; supported: md", err=True)
+    fmt = find_format(format)
+    if fmt is None:
+        supported = ", ".join(FORMATS)
+        typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
     settings = _settings(config)
     try:
-        document = asyncio.run(write_report(settings, situation, lang or settings.language))
+        document = asyncio.run(write_report(settings, situation, fmt, lang or settings.language))
     except LookupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
     if output is None:
-        sys.stdout.write(document)
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
     else:
-        output.write_text(document, encoding="utf-8")
+        output.write_bytes(document)
         typer.echo(f"wrote {output}", err=True)
+
+
+@log_app.command("verify")
+def log_verify(
+    situation: Annotated[
+        int | None, typer.Argument(help="Situation id (default: every situation)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Recompute the hash chains; exit 1 and name the first broken entry on any tampering."""
+    from bot.decisionlog.audit import describe_check, verify_situations
+    from bot.decisionlog.log import ChainCheck
+    from bot.errors import SituationNotFound
+
+    settings = _settings(config)
+
+    async def _verify() -> list[tuple[int, ChainCheck]]:
+        db = Database(settings.database_url)
+        try:
+            return await verify_situations(db, situation)
+        finally:
+            await db.dispose()
+
+    try:
+        checks = asyncio.run(_verify())
+    except SituationNotFound:
+        typer.echo(f"weerbaar: situation {situation} does not exist", err=True)
+        raise typer.Exit(1) from None
+    for situation_id, check in checks:
+        typer.echo(describe_check(situation_id, check))
+    if not all(check.intact for _, check in checks):
+        raise typer.Exit(1)
 
 
 @alert_app.command("send")

@@ -146,3 +146,23 @@ class UnknownIncidentRole(DomainError):
 
 class RoleChangeRefused(DomainError):
     key = "error.role_change_refused"
+
+
+class LogEntryNotFound(DomainError):
+    key = "error.log_entry_not_found"
+
+
+class IncompleteDecision(DomainError):
+    key = "error.incomplete_decision"
+
+
+class MomentInThePast(DomainError):
+    key = "error.moment_in_the_past"
+
+
+class NotAnAction(DomainError):
+    key = "error.not_an_action"
+
+
+class InvalidMoment(DomainError):
+    key = "error.invalid_moment"

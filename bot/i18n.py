@@ -13,13 +13,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import alerts, core, crypto, playbooks, suppliers
+from bot.messages import alerts, core, crypto, decisionlog, playbooks, reports, suppliers
 from bot.messages.types import LANGUAGES, Language, merge_catalogues
 
 __all__ = ["LANGUAGES", "Language", "format_time", "html", "html_escape", "text", "text_in_both"]
 
 CATALOGUE = merge_catalogues(
-    core.MESSAGES, alerts.MESSAGES, suppliers.MESSAGES, playbooks.MESSAGES, crypto.MESSAGES
+    core.MESSAGES,
+    alerts.MESSAGES,
+    suppliers.MESSAGES,
+    playbooks.MESSAGES,
+    crypto.MESSAGES,
+    decisionlog.MESSAGES,
+    reports.MESSAGES,
 )
 
 

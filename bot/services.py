@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alerts.grouping import AlertGrouper
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.clock import Clock
+from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
+from bot.decisionlog.drafts import DecisionDrafts
 from bot.decisionlog.log import SituationLog
+from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
@@ -41,12 +44,16 @@ class Services:
     """The domain services bound to one transaction."""
 
     session: AsyncSession
+    clock: Clock
     outbox: Outbox
     handled_events: HandledEvents
     alerts: AlertService
     situations: SituationService
     log: SituationLog
     decisions: DecisionService
+    actions: ActionService
+    decision_drafts: DecisionDrafts
+    presence: RoomPresence
     playbook_runs: PlaybookRunService
     roles: IncidentRoles
     moderation: IncidentRoomModeration | None
@@ -71,6 +78,7 @@ class ServiceFactory:
         alert_group_window: timedelta = timedelta(0),
         moderation: IncidentRoomModeration | None = None,
         playbook_policy: PlaybookPolicy | None = None,
+        presence: RoomPresence | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -82,6 +90,7 @@ class ServiceFactory:
         self._alert_group_window = alert_group_window
         self._moderation = moderation
         self._playbook_policy = playbook_policy or PlaybookPolicy()
+        self._presence = presence or UnknownPresence()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -93,9 +102,10 @@ class ServiceFactory:
             log = SituationLog(session, self.clock)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
             alerts = AlertService(session, notifier, log, grouper, self.clock)
-            decisions = DecisionService(log)
+            decisions = DecisionService(log, timers, self.clock)
             yield Services(
                 session=session,
+                clock=self.clock,
                 outbox=outbox,
                 handled_events=HandledEvents(session, self.clock),
                 alerts=alerts,
@@ -111,6 +121,9 @@ class ServiceFactory:
                 ),
                 log=log,
                 decisions=decisions,
+                actions=ActionService(log, timers, self.clock),
+                decision_drafts=DecisionDrafts(session, self.clock),
+                presence=self._presence,
                 playbook_runs=PlaybookRunService(
                     session,
                     log,

@@ -36,14 +36,12 @@ class MatrixUser:
 
     async def start(self) -> None:
         """Remember where 'now' is, so waits only see newer events."""
-        # Synapse caches a sync without `since` per user and request for a while; an earlier
-        # test's cached answer would put 'now' in the past. A unique filter avoids the cache.
+        # Synapse caches /sync answers per device and request for a while: a user started
+        # again soon after an earlier test would get that test's old "now". A nonce in
+        # the filter makes this a new request (as the bot does, see first_sync_filter).
         nonce = f"@first-sync-{uuid.uuid4().hex}:invalid"
-        unique = {
-            **_FILTER,
-            "room": {**_FILTER["room"], "timeline": {"limit": 1, "not_senders": [nonce]}},
-        }
-        response = await self.client.sync(timeout=0, sync_filter=unique)
+        room = {**_FILTER["room"], "timeline": {"limit": 1, "not_senders": [nonce]}}
+        response = await self.client.sync(timeout=0, sync_filter={**_FILTER, "room": room})
         assert isinstance(response, nio.SyncResponse), response
         self._since = response.next_batch
 

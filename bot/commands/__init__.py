@@ -5,6 +5,7 @@ from bot.commands import (
     decisions,
     help,
     incident,
+    journal,
     playbooks,
     reports,
     situations,
@@ -24,6 +25,7 @@ def build_registry() -> Registry:
             *playbooks.COMMANDS,
             *incident.COMMANDS,
             *decisions.COMMANDS,
+            *journal.COMMANDS,
             *reports.COMMANDS,
         ]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import i18n
@@ -26,6 +27,10 @@ class IncomingMessage:
     room_id: str
     sender: str
     body: str
+    thread_root: str | None = None  # the thread's root event, for a message in a thread
+
+
+ThreadReplyHandler = Callable[[CommandContext, "IncomingMessage"], Awaitable[None]]
 
 
 class CommandDispatcher:
@@ -39,8 +44,10 @@ class CommandDispatcher:
         default_language: Language,
         timezone: str,
         metrics: Metrics,
+        thread_replies: ThreadReplyHandler | None = None,
     ) -> None:
         self._registry = registry
+        self._thread_replies = thread_replies
         self._factory = factory
         self._access = access
         self._default_language = default_language
@@ -51,6 +58,8 @@ class CommandDispatcher:
         """Handle ``message`` if it is a command and was not handled before."""
         invocation = parse_invocation(message.body)
         if invocation is None:
+            if message.thread_root is not None and self._thread_replies is not None:
+                await self._handle_thread_reply(message, self._thread_replies)
             return
         word, arguments = invocation
         resolved = self._registry.resolve(word)
@@ -117,6 +126,31 @@ class CommandDispatcher:
             )
             return "refused"
         return await self._run(command, context, arguments)
+
+    async def _handle_thread_reply(
+        self, message: IncomingMessage, handler: ThreadReplyHandler
+    ) -> None:
+        """A plain message in a thread (e.g. the answer to a guided question), exactly once."""
+        if self._access.role_of(message.sender) is None:
+            return  # only the taskforce can answer; others are not refused out loud here
+        try:
+            async with self._factory.transaction() as services:
+                if not await services.handled_events.claim(message.event_id, message.room_id):
+                    return
+                await handler(
+                    CommandContext(
+                        services=services,
+                        registry=self._registry,
+                        sender=message.sender,
+                        room_id=message.room_id,
+                        event_id=message.event_id,
+                        lang=self._default_language,
+                        timezone=self._timezone,
+                    ),
+                    message,
+                )
+        except Exception:
+            log.exception("thread reply %s failed", message.event_id)
 
     async def _run(self, command: Command, context: CommandContext, arguments: str) -> str:
         session = context.services.session

@@ -1,21 +1,24 @@
-"""``!report``: upload the situation's decision log into the room."""
+"""``!report [format]``: upload the situation's after-action report into the room."""
 
 from __future__ import annotations
 
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError
-from bot.reports.markdown import render_markdown
+from bot.reports.formats import FORMATS, find_format
+from bot.reports.view import build_view
 
 
 async def report(context: CommandContext, arguments: str) -> None:
-    """Upload this room's decision log as a Markdown file."""
-    if arguments and arguments.lower() not in ("md", "markdown"):
+    """Upload this room's report as a file (Markdown unless another format is named)."""
+    fmt = find_format(arguments or "md")
+    if fmt is None:
         raise UsageError()
     services = context.services
     situation = await services.situations.by_incident_room(context.room_id)
     gathered = await services.reports.gather(situation.id)
-    document = render_markdown(gathered, context.lang, context.timezone)
+    view = build_view(gathered, context.lang, context.timezone, services.clock.now())
+    document = fmt.render(view, context.lang, context.timezone)
     await context.reply(
         context.text(
             "report.caption",
@@ -25,20 +28,20 @@ async def report(context: CommandContext, arguments: str) -> None:
         )
     )
     await context.reply_file(
-        f"situation-{situation.id}-decision-log.md",
-        "text/markdown",
-        document.encode("utf-8"),
+        f"situation-{situation.id}-report.{fmt.extension}", fmt.mimetype, document
     )
 
+
+_FORMATS = "|".join(FORMATS)
 
 COMMANDS = [
     Command(
         name="report",
         alias="rapport",
-        usage={"en": "[md]", "nl": "[md]"},
+        usage={"en": f"[{_FORMATS}]", "nl": f"[{_FORMATS}]"},
         summary={
-            "en": "upload the decision log of this incident as a file",
-            "nl": "het besluitenlog van deze crisis als bestand plaatsen",
+            "en": "upload the after-action report of this incident as a file",
+            "nl": "het evaluatieverslag van deze crisis als bestand plaatsen",
         },
         handler=report,
         role=Role.OBSERVER,

@@ -20,18 +20,30 @@ def entry_hash(
     occurred_at: datetime,
     recorded_at: datetime,
     payload: dict[str, Any],
+    disclosable: bool = True,
+    corrects_seq: int | None = None,
 ) -> str:
-    """SHA-256 over the previous hash and a canonical JSON form of the entry."""
+    """SHA-256 over the previous hash and a canonical JSON form of the entry.
+
+    The disclosure flag and the corrected entry are hashed only when they differ from the
+    defaults, so chains written before those fields existed still verify, while changing
+    either one still changes the hash.
+    """
+    fields: dict[str, Any] = {
+        "situation_id": situation_id,
+        "seq": seq,
+        "kind": kind,
+        "actor": actor,
+        "occurred_at": occurred_at.isoformat(),
+        "recorded_at": recorded_at.isoformat(),
+        "payload": payload,
+    }
+    if not disclosable:
+        fields["disclosable"] = False
+    if corrects_seq is not None:
+        fields["corrects_seq"] = corrects_seq
     canonical = json.dumps(
-        {
-            "situation_id": situation_id,
-            "seq": seq,
-            "kind": kind,
-            "actor": actor,
-            "occurred_at": occurred_at.isoformat(),
-            "recorded_at": recorded_at.isoformat(),
-            "payload": payload,
-        },
+        fields,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

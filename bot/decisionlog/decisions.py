@@ -1,4 +1,4 @@
-"""Recording decisions in a situation's log."""
+"""Recording decisions in a situation's log: what, why, which options, who was there."""
 
 from __future__ import annotations
 
@@ -6,15 +6,33 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import IncompleteDecision, MomentInThePast
+from bot.scheduling.timers import Timers
+from bot.situations.phases import timer_key_prefix
 from bot.storage.models import LogEntryRecord
+
+REVIEW_TIMER = "decision.review"
+
+
+def review_timer_key(situation_id: int, seq: int) -> str:
+    """The key of the reminder to review decision ``seq``; cancelled with the situation."""
+    return f"{timer_key_prefix(situation_id)}decision-review:{seq}"
+
+
+def option(text: str, *, chosen: bool = False, why_not: str | None = None) -> dict[str, Any]:
+    """One option that was weighed, in the form ``DecisionService.decide`` takes."""
+    return {"option": text, "chosen": chosen, "why_not": why_not}
 
 
 class DecisionService:
-    """Records what was decided, why, and by whom."""
+    """Records what was decided, why, on what information, by whom and with whom present."""
 
-    def __init__(self, log: SituationLog) -> None:
+    def __init__(self, log: SituationLog, timers: Timers, clock: Clock) -> None:
         self._log = log
+        self._timers = timers
+        self._clock = clock
 
     async def decide(
         self,
@@ -29,23 +47,52 @@ class DecisionService:
         present: Sequence[str] = (),
         review_at: datetime | None = None,
         decided_at: datetime | None = None,
+        disclosable: bool = True,
     ) -> LogEntryRecord:
-        """Record a decision with its rationale; the log stamps who and when.
+        """Record a decision; the log stamps when it was written down.
 
-        ``options`` are the options weighed ({"option", "chosen", "why_not"}),
-        ``decision_point`` names the playbook decision point it answers, if any.
+        ``options`` are dicts ``{"option": str, "chosen": bool, "why_not": str | None}``;
+        ``decided_at`` is when it was taken if earlier than now; with ``review_at`` the
+        bot reminds the room to review it then. Raises IncompleteDecision without a
+        decision or rationale and MomentInThePast for a review moment already gone.
         """
-        payload: dict[str, Any] = {"decision": decision, "rationale": rationale}
-        if options:
-            payload["options"] = [dict(option) for option in options]
-        if decision_point is not None:
-            payload["decision_point"] = decision_point
-        if information is not None:
-            payload["information"] = information
-        if present:
-            payload["present"] = list(present)
-        if review_at is not None:
-            payload["review_at"] = review_at.isoformat()
-        return await self._log.append(
-            situation_id, EntryKind.DECISION, decided_by, payload, occurred_at=decided_at
+        required = (("decision", decision), ("rationale", rationale))
+        missing = [name for name, value in required if not value.strip()]
+        if missing:
+            raise IncompleteDecision(missing=missing)
+        if review_at is not None and review_at <= self._clock.now():
+            raise MomentInThePast(moment=review_at.isoformat())
+        payload: dict[str, Any] = {
+            "decision": decision.strip(),
+            "rationale": rationale.strip(),
+            "options": [_checked_option(each) for each in options],
+            "decision_point": decision_point,
+            "information": information,
+            "present": sorted(set(present)),
+            "review_at": review_at.isoformat() if review_at else None,
+        }
+        entry = await self._log.append(
+            situation_id,
+            EntryKind.DECISION,
+            decided_by,
+            payload,
+            occurred_at=decided_at,
+            disclosable=disclosable,
         )
+        if review_at is not None:
+            await self._timers.schedule(
+                REVIEW_TIMER,
+                review_at,
+                {"situation_id": situation_id, "seq": entry.seq},
+                key=review_timer_key(situation_id, entry.seq),
+            )
+        return entry
+
+
+def _checked_option(value: Mapping[str, Any]) -> dict[str, Any]:
+    text, chosen, why_not = value.get("option"), value.get("chosen", False), value.get("why_not")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"an option needs a non-empty 'option' text: {value!r}")
+    if not isinstance(chosen, bool) or not (why_not is None or isinstance(why_not, str)):
+        raise ValueError(f"option 'chosen' must be a bool and 'why_not' a str or None: {value!r}")
+    return option(text.strip(), chosen=chosen, why_not=why_not.strip() if why_not else None)

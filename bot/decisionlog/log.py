@@ -7,12 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.decisionlog.chain import GENESIS_HASH, entry_hash
-from bot.errors import SituationNotFound
+from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.models import LogEntryRecord, SituationRecord
 
 
@@ -33,15 +33,46 @@ class EntryKind(StrEnum):
     FACT_SET = "fact_set"
     REMINDER_SENT = "reminder_sent"
     ROLE_ASSIGNED = "role_assigned"
+    ACTION = "action"
+    ACTION_DONE = "action_done"
+    NOTE = "note"
+    LESSON = "lesson"
+    CORRECTION = "correction"
+
+
+class AppendOnlyError(RuntimeError):
+    """Code tried to change or remove a log entry; entries are corrected by new ones."""
+
+
+@event.listens_for(LogEntryRecord, "before_update")
+@event.listens_for(LogEntryRecord, "before_delete")
+def _refuse_change(_mapper: object, _connection: object, entry: LogEntryRecord) -> None:
+    # The database refuses too (triggers in migration 0040); this names the culprit early.
+    raise AppendOnlyError(
+        f"log entry {entry.situation_id}/{entry.seq} is append-only; record a correction"
+    )
+
+
+class ChainProblem(StrEnum):
+    """Why verification stopped at an entry."""
+
+    MISSING = "missing"  # the entry with this number is gone (deleted, or renumbered)
+    ALTERED = "altered"  # its content no longer matches its hash (edited or moved)
+    UNLINKED = "unlinked"  # it does not point at the hash of the entry before it
 
 
 @dataclass(frozen=True)
 class ChainCheck:
-    """Outcome of recomputing a situation's hash chain."""
+    """Outcome of recomputing a situation's hash chain.
+
+    ``head_hash`` is the hash of the last entry that verified; on an intact chain it is
+    the hash of the last entry, the value printed in every report.
+    """
 
     entries: int
     head_hash: str
     first_broken_seq: int | None
+    problem: ChainProblem | None = None
 
     @property
     def intact(self) -> bool:
@@ -63,8 +94,16 @@ class SituationLog:
         actor: str,
         payload: dict[str, Any],
         occurred_at: datetime | None = None,
+        *,
+        disclosable: bool = True,
+        corrects_seq: int | None = None,
     ) -> LogEntryRecord:
-        """Add an entry at the end of the situation's chain."""
+        """Add an entry at the end of the situation's chain.
+
+        ``occurred_at`` is when it happened (a decision taken before it was written down);
+        the log stamps ``recorded_at`` itself. ``disclosable`` says whether the entry may
+        be released under freedom-of-information law.
+        """
         # Lock the situation row so two writers cannot both take the same sequence number
         # (PostgreSQL); SQLite already serialises writers. The unique (situation, seq)
         # constraint is the last line of defence.
@@ -91,6 +130,8 @@ class SituationLog:
             occurred_at=occurred,
             recorded_at=recorded_at,
             payload=payload,
+            disclosable=disclosable,
+            corrects_seq=corrects_seq,
             prev_hash=prev_hash,
             hash=entry_hash(
                 prev_hash=prev_hash,
@@ -101,11 +142,64 @@ class SituationLog:
                 occurred_at=occurred,
                 recorded_at=recorded_at,
                 payload=payload,
+                disclosable=disclosable,
+                corrects_seq=corrects_seq,
             ),
         )
         self._session.add(entry)
         await self._session.flush()
         return entry
+
+    async def correct(
+        self,
+        situation_id: int,
+        seq: int,
+        actor: str,
+        correction: str,
+        *,
+        disclosable: bool = True,
+    ) -> LogEntryRecord:
+        """Record ``correction`` as a new entry superseding entry ``seq``.
+
+        Raises LogEntryNotFound when the situation has no entry ``seq``.
+        """
+        if await self.entry(situation_id, seq) is None:
+            raise LogEntryNotFound(situation_id=situation_id, seq=seq)
+        return await self.append(
+            situation_id,
+            EntryKind.CORRECTION,
+            actor,
+            {"correction": correction},
+            disclosable=disclosable,
+            corrects_seq=seq,
+        )
+
+    async def entry(self, situation_id: int, seq: int) -> LogEntryRecord | None:
+        """Entry ``seq`` of the situation, if there is one."""
+        return await self._session.scalar(
+            select(LogEntryRecord).where(
+                LogEntryRecord.situation_id == situation_id, LogEntryRecord.seq == seq
+            )
+        )
+
+    async def of_kind(self, situation_id: int, kind: EntryKind) -> list[LogEntryRecord]:
+        """The situation's entries of one kind, in order."""
+        result = await self._session.scalars(
+            select(LogEntryRecord)
+            .where(LogEntryRecord.situation_id == situation_id, LogEntryRecord.kind == kind.value)
+            .order_by(LogEntryRecord.seq)
+        )
+        return list(result)
+
+    async def latest(self, situation_id: int, count: int) -> list[LogEntryRecord]:
+        """The last ``count`` entries of the situation, oldest first."""
+        result = await self._session.scalars(
+            select(LogEntryRecord)
+            .where(LogEntryRecord.situation_id == situation_id)
+            .order_by(LogEntryRecord.seq.desc())
+            .limit(count)
+        )
+        return list(reversed(list(result)))
 
     async def entries(self, situation_id: int) -> list[LogEntryRecord]:
         """All entries of the situation, in order."""
@@ -117,26 +211,41 @@ class SituationLog:
         return list(result)
 
     async def verify(self, situation_id: int) -> ChainCheck:
-        """Recompute the chain; report the first entry whose hash does not match."""
-        entries = await self.entries(situation_id)
-        prev_hash = GENESIS_HASH
-        for expected_seq, entry in enumerate(entries, start=1):
-            recomputed = entry_hash(
-                prev_hash=prev_hash,
-                situation_id=entry.situation_id,
-                seq=entry.seq,
-                kind=entry.kind,
-                actor=entry.actor,
-                occurred_at=entry.occurred_at,
-                recorded_at=entry.recorded_at,
-                payload=entry.payload,
-            )
-            broken = (
-                entry.seq != expected_seq
-                or entry.prev_hash != prev_hash
-                or entry.hash != recomputed
-            )
-            if broken:
-                return ChainCheck(len(entries), prev_hash, first_broken_seq=entry.seq)
-            prev_hash = entry.hash
-        return ChainCheck(len(entries), prev_hash, first_broken_seq=None)
+        """Recompute the chain; report the first entry that is missing or does not match."""
+        return verify_chain(await self.entries(situation_id))
+
+    async def situation_ids(self) -> list[int]:
+        """Every situation, in order of id (for verifying all chains)."""
+        return list(await self._session.scalars(select(SituationRecord.id).order_by("id")))
+
+
+def verify_chain(entries: list[LogEntryRecord]) -> ChainCheck:
+    """Check ``entries`` (one situation, ordered by seq) against their hashes."""
+    prev_hash = GENESIS_HASH
+    for expected_seq, entry in enumerate(entries, start=1):
+        problem = None
+        if entry.seq != expected_seq:
+            problem = ChainProblem.MISSING
+        elif entry.hash != _recompute(entry, prev_hash):
+            problem = ChainProblem.ALTERED
+        elif entry.prev_hash != prev_hash:
+            problem = ChainProblem.UNLINKED
+        if problem is not None:
+            return ChainCheck(len(entries), prev_hash, expected_seq, problem)
+        prev_hash = entry.hash
+    return ChainCheck(len(entries), prev_hash, first_broken_seq=None)
+
+
+def _recompute(entry: LogEntryRecord, prev_hash: str) -> str:
+    return entry_hash(
+        prev_hash=prev_hash,
+        situation_id=entry.situation_id,
+        seq=entry.seq,
+        kind=entry.kind,
+        actor=entry.actor,
+        occurred_at=entry.occurred_at,
+        recorded_at=entry.recorded_at,
+        payload=entry.payload,
+        disclosable=entry.disclosable,
+        corrects_seq=entry.corrects_seq,
+    )

@@ -69,3 +69,17 @@ def edit_content(new_content: dict[str, Any]) -> dict[str, Any]:
         content["format"] = new_content["format"]
         content["formatted_body"] = "* " + new_content["formatted_body"]
     return content
+
+
+def in_thread(content: dict[str, Any], root: str, reply_to: str) -> dict[str, Any]:
+    """``content`` as a message in the thread of ``root``, replying to ``reply_to`` in it.
+
+    Clients without threads show it as a plain reply (``is_falling_back``).
+    """
+    content["m.relates_to"] = {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": reply_to},
+    }
+    return content

@@ -59,6 +59,14 @@ def first_sync_filter() -> dict[str, Any]:
     return {**SYNC_FILTER, "room": room}
 
 
+def thread_root_of(source: dict[str, Any]) -> str | None:
+    """The root event id when the event is a message in a thread."""
+    relation = source.get("content", {}).get("m.relates_to") or {}
+    if relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str):
+        return str(relation["event_id"])
+    return None
+
+
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
 ReactionHandler = Callable[[IncomingReaction], Awaitable[None]]
 InviteHandler = Callable[[str, str | None], Awaitable[None]]
@@ -173,6 +181,7 @@ class SyncLoop:
                             room_id=room_id,
                             sender=event.sender,
                             body=event.body,
+                            thread_root=thread_root_of(event.source),
                         )
                     )
                 elif (

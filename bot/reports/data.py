@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.decisionlog.log import ChainCheck, SituationLog
+from bot.decisionlog.log import ChainCheck, SituationLog, verify_chain
 from bot.errors import SituationNotFound
-from bot.storage.models import LogEntryRecord, PlaybookRunRecord, SituationRecord
+from bot.storage.models import AlertRecord, LogEntryRecord, PlaybookRunRecord, SituationRecord
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class SituationReport:
     entries: list[LogEntryRecord]
     runs: list[PlaybookRunRecord]
     chain: ChainCheck
+    first_signal_at: datetime | None = None  # the earliest alert of the situation
 
 
 class ReportService:
@@ -39,9 +41,23 @@ class ReportService:
             .where(PlaybookRunRecord.situation_id == situation_id)
             .order_by(PlaybookRunRecord.id)
         )
+        first_signal = await self._session.scalar(
+            select(func.min(AlertRecord.received_at)).where(
+                AlertRecord.situation_id == situation_id
+            )
+        )
+        entries = await self._log.entries(situation_id)
         return SituationReport(
             situation=situation,
-            entries=await self._log.entries(situation_id),
+            entries=entries,
             runs=list(runs),
-            chain=await self._log.verify(situation_id),
+            chain=verify_chain(entries),
+            first_signal_at=_aware(first_signal),
         )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # func.min bypasses the UTC column type, so SQLite hands back a naive (UTC) value.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

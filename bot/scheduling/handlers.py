@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bot.alerts.grouping import GROUP_TIMER
 from bot.alerts.timers import post_group_summary
+from bot.decisionlog import reminders
+from bot.decisionlog.actions import DUE_TIMER
+from bot.decisionlog.decisions import REVIEW_TIMER
 from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
@@ -11,4 +14,10 @@ from bot.scheduling.runner import TimerHandler
 
 def timer_handlers() -> dict[str, TimerHandler]:
     """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
-    return {GROUP_TIMER: post_group_summary, **REMINDER_HANDLERS, SUMMARY_REFRESH: summary_refresh}
+    return {
+        GROUP_TIMER: post_group_summary,
+        **REMINDER_HANDLERS,
+        SUMMARY_REFRESH: summary_refresh,
+        REVIEW_TIMER: reminders.review_due,
+        DUE_TIMER: reminders.action_due,
+    }

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +18,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -97,6 +100,8 @@ class SituationRecord(Base):
     opened_at: Mapped[datetime]
     opened_by: Mapped[str] = mapped_column(String(255))
     incident_room_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # An exercise (oefening) is reported as such on every page; set when it is opened.
+    is_exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LogEntryRecord(Base):
@@ -113,6 +118,10 @@ class LogEntryRecord(Base):
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Freedom-of-information: whether the entry may be disclosed on request.
+    disclosable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # A correction is a new entry naming the seq of the entry it supersedes.
+    corrects_seq: Mapped[int | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -284,3 +293,25 @@ class IncidentSummaryRecord(Base):
     situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     pinned: Mapped[bool] = mapped_column(default=False)
+
+
+# --- Decision log (issue 6) -------------------------------------------------------------
+
+
+class PendingDecisionRecord(Base):
+    """A decision being recorded in the guided form: the bot asks for its fields in a thread.
+
+    Kept in the database so a guided decision survives a restart of the bot.
+    """
+
+    __tablename__ = "pending_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), index=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    thread_root: Mapped[str] = mapped_column(String(255), unique=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    lang: Mapped[str] = mapped_column(String(8))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    asking: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]

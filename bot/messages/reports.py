@@ -1,0 +1,78 @@
+"""User text of the after-action report (all formats)."""
+
+from __future__ import annotations
+
+from bot.messages.types import Catalogue
+
+MESSAGES: Catalogue = {
+    "report.exercise": {
+        "nl": "OEFENING — dit verslag gaat over een oefening, niet over een echte situatie",
+        "en": "EXERCISE — this report is about an exercise, not a real situation",
+    },
+    "report.summary": {"nl": "Samenvatting", "en": "Summary"},
+    "report.summary_text": {
+        "nl": "{entries} logregels: {decisions} besluiten, {actions} acties ({open} niet "
+        "afgerond), {lessons} leerpunten, {corrections} correcties, {undisclosable} niet "
+        "openbaar.",
+        "en": "{entries} log entries: {decisions} decisions, {actions} actions ({open} not "
+        "done), {lessons} lessons, {corrections} corrections, {undisclosable} not "
+        "disclosable.",
+    },
+    "report.metrics": {"nl": "Doorlooptijden", "en": "Metrics"},
+    "report.metric": {"nl": "Moment", "en": "Moment"},
+    "report.after_signal": {"nl": "Na eerste signaal", "en": "After first signal"},
+    "report.metric.first_signal": {"nl": "Eerste signaal", "en": "First signal"},
+    "report.metric.acknowledged": {"nl": "Erkend", "en": "Acknowledged"},
+    "report.metric.escalated": {"nl": "Opgeschaald", "en": "Escalated"},
+    "report.metric.first_decision": {"nl": "Eerste besluit", "en": "First decision"},
+    "report.metric.closed": {"nl": "Gesloten", "en": "Closed"},
+    "report.phases": {"nl": "Fasen", "en": "Phases"},
+    "report.started": {"nl": "Begin", "en": "Started"},
+    "report.ended": {"nl": "Einde", "en": "Ended"},
+    "report.duration": {"nl": "Duur", "en": "Duration"},
+    "report.ongoing": {"nl": "loopt nog", "en": "ongoing"},
+    "report.options": {"nl": "Gewogen opties", "en": "Options weighed"},
+    "report.chosen": {"nl": "gekozen", "en": "chosen"},
+    "report.why_not": {"nl": "niet gekozen omdat", "en": "not chosen because"},
+    "report.information": {"nl": "Beschikbare informatie", "en": "Information available"},
+    "report.present": {"nl": "Aanwezig", "en": "Present"},
+    "report.decision_point": {"nl": "Beslispunt", "en": "Decision point"},
+    "report.recorded": {"nl": "Vastgelegd", "en": "Recorded"},
+    "report.review": {"nl": "Herzien op", "en": "Review at"},
+    "report.corrected_by": {"nl": "Gecorrigeerd in logregel", "en": "Corrected in log entry"},
+    "report.corrects": {"nl": "corrigeert logregel {seq}", "en": "corrects log entry {seq}"},
+    "report.steps": {
+        "nl": "Draaiboekstappen: gepland en werkelijk",
+        "en": "Playbook steps: planned and actual",
+    },
+    "report.step": {"nl": "Stap", "en": "Step"},
+    "report.event": {"nl": "Gebeurtenis", "en": "Event"},
+    "report.planned": {"nl": "Gepland", "en": "Planned"},
+    "report.actual": {"nl": "Werkelijk", "en": "Actual"},
+    "report.late": {"nl": "te laat", "en": "late"},
+    "report.on_time": {"nl": "op tijd", "en": "on time"},
+    "report.no_steps": {
+        "nl": "Het log bevat geen stappen van een draaiboek.",
+        "en": "The log holds no playbook steps.",
+    },
+    "report.actions": {"nl": "Acties", "en": "Actions"},
+    "report.owner": {"nl": "Eigenaar", "en": "Owner"},
+    "report.due": {"nl": "Deadline", "en": "Due"},
+    "report.status": {"nl": "Status", "en": "Status"},
+    "report.status.open": {"nl": "open", "en": "open"},
+    "report.status.done": {"nl": "afgerond", "en": "done"},
+    "report.status.overdue": {"nl": "te laat", "en": "overdue"},
+    "report.no_actions": {"nl": "Geen acties.", "en": "No actions."},
+    "report.lessons": {
+        "nl": "Leerpunten: wat ging goed, wat kan beter",
+        "en": "Lessons: what went well, what to improve",
+    },
+    "report.no_lessons": {"nl": "Nog geen leerpunten.", "en": "No lessons yet."},
+    "report.confidential": {"nl": "niet openbaar", "en": "not disclosable"},
+    "report.generated": {"nl": "Gemaakt op", "en": "Generated at"},
+    "report.verify_hint": {
+        "nl": "Controleer tegen de database met: weerbaar log verify {id}",
+        "en": "Check against the database with: weerbaar log verify {id}",
+    },
+    "report.unknown": {"nl": "onbekend", "en": "unknown"},
+}

@@ -1,0 +1,69 @@
+"""Moments as people type them in chat: ``17:00``, ``2026-11-24 09:00``, ``in 2h``.
+
+Wall-clock times are read in the taskforce's time zone and returned in UTC, so a
+reminder "by 17:00" fires at 17:00 where the taskforce is, also across a DST change.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.playbooks.durations import parse_duration
+
+_CLOCK = r"(\d{1,2}):(\d{2})"
+_TIME_ONLY = re.compile(_CLOCK)
+_DATE_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ t]" + _CLOCK)
+_TOMORROW = re.compile(r"(?:tomorrow|morgen) " + _CLOCK)
+_RELATIVE = re.compile(r"(?:in|over) (.+)")
+
+FORMATS_HELP = "'17:00', 'tomorrow 09:00', '2026-11-24 09:00' or 'in 2h' (in 30m, in 1h30m, in 2d)"
+
+
+def parse_moment(text: str, now: datetime, timezone: str) -> datetime:
+    """The future moment ``text`` means, in UTC; ValueError says which forms work.
+
+    A bare time that has already passed today means tomorrow. Dutch ``morgen`` and
+    ``over 2h`` are understood too.
+    """
+    words = " ".join(text.lower().split())
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone)
+    moment: datetime
+    if match := _RELATIVE.fullmatch(words):
+        try:
+            delta = parse_duration(match.group(1))
+        except ValueError as exc:
+            raise ValueError(f"{exc}; or use {FORMATS_HELP}") from None
+        if delta <= timedelta(0):
+            raise ValueError(f"{text!r} is not in the future")
+        return now.astimezone(UTC) + delta
+    tomorrow = local_now.date() + timedelta(days=1)
+    if match := _TIME_ONLY.fullmatch(words):
+        hour, minute = match.groups()
+        moment = _at(local_now.date(), hour, minute, zone, text)
+        if moment <= local_now:
+            moment = _at(tomorrow, hour, minute, zone, text)
+    elif match := _TOMORROW.fullmatch(words):
+        hour, minute = match.groups()
+        moment = _at(tomorrow, hour, minute, zone, text)
+    elif match := _DATE_TIME.fullmatch(words):
+        year, month, day, hour, minute = match.groups()
+        try:
+            day_date = date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a valid date") from None
+        moment = _at(day_date, hour, minute, zone, text)
+    else:
+        raise ValueError(f"cannot read the time {text!r}; use {FORMATS_HELP}")
+    if moment <= local_now:
+        raise ValueError(f"{text!r} is in the past")
+    return moment.astimezone(UTC)
+
+
+def _at(day: date, hour: str, minute: str, zone: ZoneInfo, text: str) -> datetime:
+    try:
+        return datetime.combine(day, time(int(hour), int(minute)), tzinfo=zone)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid time of day") from None

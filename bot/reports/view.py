@@ -1,0 +1,273 @@
+"""The after-action view of a situation: one plain structure every format renders.
+
+Everything here is JSON-ready (text, numbers, booleans, None; moments as ISO-8601 UTC),
+so the JSON export is this structure as it is, and the schema in
+``bot/reports/schema/report.schema.json`` describes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot import i18n
+from bot.decisionlog.log import EntryKind
+from bot.i18n import Language
+from bot.reports.data import SituationReport
+from bot.reports.describe import describe_entry
+from bot.situations.phases import Phase
+from bot.storage.models import LogEntryRecord
+
+FORMAT_NAME = "weerbaar-situation-report"
+FORMAT_VERSION = 1
+# Entry kinds another area may log when a signal is acknowledged (the alerts helper).
+_ACKNOWLEDGED = frozenset({"alert_acknowledged", "acknowledged"})
+
+
+def build_view(
+    report: SituationReport, lang: Language, timezone: str, generated_at: datetime
+) -> dict[str, Any]:
+    """The whole report as plain data, in ``lang`` for the descriptive texts."""
+    situation = report.situation
+    entries = report.entries
+    corrected_by: dict[int, list[int]] = {}
+    for entry in entries:
+        if entry.corrects_seq is not None:
+            corrected_by.setdefault(entry.corrects_seq, []).append(entry.seq)
+    decisions = _decisions(entries, corrected_by)
+    actions = _actions(entries, generated_at)
+    lessons = [_text_entry(entry) for entry in entries if entry.kind == EntryKind.LESSON.value]
+    phases = _phases(report, lang, generated_at)
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "generated_at": _iso(generated_at),
+        "language": lang,
+        "timezone": timezone,
+        "situation": {
+            "id": situation.id,
+            "supplier": situation.supplier,
+            "title": situation.title,
+            "phase": situation.phase,
+            "phase_label": i18n.text(f"phase.{situation.phase}", lang),
+            "opened_at": _iso(situation.opened_at),
+            "opened_by": situation.opened_by,
+            "incident_room_id": situation.incident_room_id,
+            "is_exercise": situation.is_exercise,
+        },
+        "chain": {
+            "entries": report.chain.entries,
+            "head_hash": report.chain.head_hash,
+            "intact": report.chain.intact,
+            "first_broken_seq": report.chain.first_broken_seq,
+            "problem": report.chain.problem.value if report.chain.problem else None,
+        },
+        "summary": {
+            "entries": len(entries),
+            "decisions": len(decisions),
+            "actions": len(actions),
+            "actions_open": sum(1 for action in actions if action["status"] != "done"),
+            "lessons": len(lessons),
+            "corrections": sum(1 for entry in entries if entry.corrects_seq is not None),
+            "undisclosable": sum(1 for entry in entries if not entry.disclosable),
+        },
+        "metrics": _metrics(report),
+        "phases": phases,
+        "decisions": decisions,
+        "playbooks": [
+            {
+                "playbook_id": run.playbook_id,
+                "version": run.playbook_version,
+                "started_at": _iso(run.started_at),
+                "started_by": run.started_by,
+                "current_step": run.current_step,
+            }
+            for run in report.runs
+        ],
+        "steps": _steps(entries),
+        "actions": actions,
+        "lessons": lessons,
+        "timeline": [
+            {
+                "seq": entry.seq,
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "occurred_at": _iso(entry.occurred_at),
+                "recorded_at": _iso(entry.recorded_at),
+                "description": describe_entry(entry, lang, timezone),
+                "disclosable": entry.disclosable,
+                "corrects_seq": entry.corrects_seq,
+                "corrected_by": corrected_by.get(entry.seq, []),
+                "payload": entry.payload,
+                "prev_hash": entry.prev_hash,
+                "hash": entry.hash,
+            }
+            for entry in entries
+        ],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return int((end - start).total_seconds())
+
+
+def _decisions(
+    entries: list[LogEntryRecord], corrected_by: dict[int, list[int]]
+) -> list[dict[str, Any]]:
+    decisions = []
+    for entry in entries:
+        if entry.kind != EntryKind.DECISION.value:
+            continue
+        payload = entry.payload
+        decisions.append(
+            {
+                "seq": entry.seq,
+                "decision": payload.get("decision", ""),
+                "rationale": payload.get("rationale", ""),
+                "options": payload.get("options", []),
+                "decision_point": payload.get("decision_point"),
+                "information": payload.get("information"),
+                "present": payload.get("present", []),
+                "decided_by": entry.actor,
+                "decided_at": _iso(entry.occurred_at),
+                "recorded_at": _iso(entry.recorded_at),
+                "review_at": payload.get("review_at"),
+                "disclosable": entry.disclosable,
+                "corrected_by": corrected_by.get(entry.seq, []),
+            }
+        )
+    return decisions
+
+
+def _actions(entries: list[LogEntryRecord], now: datetime) -> list[dict[str, Any]]:
+    done_at = {
+        entry.payload["action_seq"]: entry.occurred_at
+        for entry in entries
+        if entry.kind == EntryKind.ACTION_DONE.value
+    }
+    actions = []
+    for entry in entries:
+        if entry.kind != EntryKind.ACTION.value:
+            continue
+        due = entry.payload.get("due_at")
+        finished = done_at.get(entry.seq)
+        if finished is not None:
+            status = "done"
+        elif due is not None and datetime.fromisoformat(due) < now:
+            status = "overdue"
+        else:
+            status = "open"
+        actions.append(
+            {
+                "seq": entry.seq,
+                "owner": entry.payload.get("owner", ""),
+                "action": entry.payload.get("action", ""),
+                "assigned_by": entry.actor,
+                "assigned_at": _iso(entry.occurred_at),
+                "due_at": due,
+                "status": status,
+                "done_at": _iso(finished),
+            }
+        )
+    return actions
+
+
+def _text_entry(entry: LogEntryRecord) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "text": entry.payload.get("text", ""),
+        "by": entry.actor,
+        "at": _iso(entry.occurred_at),
+        "disclosable": entry.disclosable,
+    }
+
+
+def _phases(report: SituationReport, lang: Language, now: datetime) -> list[dict[str, Any]]:
+    """Each phase the situation was in, from the phase-change entries."""
+    changes: list[tuple[str, datetime]] = [(Phase.SIGNAL.value, report.situation.opened_at)]
+    for entry in report.entries:
+        if entry.kind == EntryKind.PHASE_CHANGED.value:
+            changes.append((entry.payload["to"], entry.occurred_at))
+    phases = []
+    for index, (phase, started) in enumerate(changes):
+        ended = changes[index + 1][1] if index + 1 < len(changes) else None
+        running = ended is None and phase != Phase.CLOSED.value
+        phases.append(
+            {
+                "phase": phase,
+                "label": i18n.text(f"phase.{phase}", lang),
+                "started_at": _iso(started),
+                "ended_at": _iso(ended),
+                "duration_seconds": _seconds(started, ended or (now if running else None)),
+                "ongoing": running,
+            }
+        )
+    return phases
+
+
+def _first(entries: list[LogEntryRecord], matches: Any) -> datetime | None:
+    return next((entry.occurred_at for entry in entries if matches(entry)), None)
+
+
+def _metrics(report: SituationReport) -> dict[str, Any]:
+    """Time from the first signal to acknowledgement, escalation, first decision and close."""
+    entries = report.entries
+    signal = report.first_signal_at or report.situation.opened_at
+    acknowledged = _first(entries, lambda e: e.kind in _ACKNOWLEDGED) or _first(
+        entries, lambda e: e.kind == EntryKind.SITUATION_OPENED.value
+    )
+    escalated = _first(
+        entries,
+        lambda e: e.kind == EntryKind.PHASE_CHANGED.value and e.payload.get("to") == "crisis",
+    )
+    decided = _first(entries, lambda e: e.kind == EntryKind.DECISION.value)
+    closed = _first(
+        entries,
+        lambda e: e.kind == EntryKind.PHASE_CHANGED.value and e.payload.get("to") == "closed",
+    )
+    return {
+        "first_signal_at": _iso(signal),
+        "acknowledged_at": _iso(acknowledged),
+        "escalated_at": _iso(escalated),
+        "first_decision_at": _iso(decided),
+        "closed_at": _iso(closed),
+        "to_acknowledgement_seconds": _seconds(signal, acknowledged),
+        "to_escalation_seconds": _seconds(signal, escalated),
+        "to_first_decision_seconds": _seconds(signal, decided),
+        "to_close_seconds": _seconds(signal, closed),
+    }
+
+
+def _steps(entries: list[LogEntryRecord]) -> list[dict[str, Any]]:
+    """Playbook steps as far as the log records them: planned deadline against actual time.
+
+    Contract for the playbook engine: an entry whose payload has ``step_id`` (and
+    optionally ``due_at`` as ISO text) is a step event; its kind says what happened.
+    """
+    steps = []
+    for entry in entries:
+        step_id = entry.payload.get("step_id")
+        if not isinstance(step_id, str):
+            continue
+        due = entry.payload.get("due_at")
+        late = due is not None and entry.occurred_at > datetime.fromisoformat(due)
+        steps.append(
+            {
+                "seq": entry.seq,
+                "step_id": step_id,
+                "event": entry.kind,
+                "planned_at": due,
+                "actual_at": _iso(entry.occurred_at),
+                "late": late,
+                "delay_seconds": _seconds(datetime.fromisoformat(due), entry.occurred_at)
+                if due
+                else None,
+            }
+        )
+    return steps

@@ -1,0 +1,191 @@
+"""Decisions, actions, notes, lessons and the log, typed in a real incident room."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nio
+from sqlalchemy import select
+
+from bot.app import Weerbaar
+from bot.sandbox.world import SandboxWorld
+from bot.storage.models import LogEntryRecord, SituationRecord, TimerRecord
+from tests.conftest import bot_settings
+from tests.matrix_user import MatrixUser, body_of
+from tests.test_walking_skeleton import ALERT, post_alert
+
+
+async def _incident_room(bot: Weerbaar, world: SandboxWorld, *members: MatrixUser) -> str:
+    alert_id = await post_alert(bot, world, ALERT)
+    await members[0].command(world.coordination_room, f"!escalate {alert_id}")
+    async with bot.db.transaction() as session:
+        situation = await session.scalar(
+            select(SituationRecord).order_by(SituationRecord.id.desc())
+        )
+    assert situation is not None and situation.incident_room_id is not None
+    room = situation.incident_room_id
+    # Let the announcement (configured language: Dutch) arrive now, not in a later test.
+    await members[0].wait_for(
+        world.coordination_room,
+        lambda e: body_of(e).startswith("Crisisruimte geopend") and room in body_of(e),
+    )
+    for member in members:
+        await member.join(room)
+    return room
+
+
+async def test_inline_decision_records_options_information_presence_and_review(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, bob: MatrixUser
+) -> None:
+    room = await _incident_room(bot, world, alice, bob)
+    reply = await bob.command(
+        room,
+        "!decide Manual payroll --why SaaS down 6h "
+        '--options "wait for the supplier: no ETA; Manual payroll" '
+        "--info status page and supplier call 08:40 --review in 2h",
+    )
+    text = body_of(reply)
+    assert "Decision recorded" in text and "Manual payroll" in text
+    assert alice.user_id in text and bob.user_id in text  # who was present
+    assert "Review at" in text
+    async with bot.db.transaction() as session:
+        decision = await session.scalar(
+            select(LogEntryRecord)
+            .where(LogEntryRecord.kind == "decision")
+            .order_by(LogEntryRecord.id.desc())
+        )
+        assert decision is not None
+        timer = await session.scalar(
+            select(TimerRecord).where(TimerRecord.key.endswith(f"decision-review:{decision.seq}"))
+        )
+    payload = decision.payload
+    assert decision.actor == bob.user_id
+    assert payload["options"] == [
+        {"option": "wait for the supplier", "chosen": False, "why_not": "no ETA"},
+        {"option": "Manual payroll", "chosen": True, "why_not": None},
+    ]
+    assert payload["information"] == "status page and supplier call 08:40"
+    assert payload["present"] == sorted([alice.user_id, bob.user_id])
+    assert timer is not None and timer.key is not None
+    assert timer.key.startswith(f"situation:{decision.situation_id}:")
+    assert payload["review_at"] == timer.due_at.isoformat()
+
+    refused = await bob.command(room, "!decide Something --why x --review yesterday")
+    assert "Cannot read the time 'yesterday'" in body_of(refused)
+
+
+async def test_actions_notes_lessons_corrections_and_the_log(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, bob: MatrixUser
+) -> None:
+    room = await _incident_room(bot, world, alice, bob)
+    action = await alice.command(
+        room, f"!actie {bob.user_id} Bel de leverancier uiterlijk 2099-01-01 09:00"
+    )
+    assert "Actie vastgelegd" in body_of(action) and "2099-01-01 09:00" in body_of(action)
+    seq = int(body_of(action).split("logregel ")[1].split(")")[0])
+    assert "Action " in body_of(await bob.command(room, f"!done {seq}"))
+    assert "Note recorded" in body_of(await alice.command(room, "!note Supplier <b>called</b>"))
+    assert "Leerpunt" in body_of(await alice.command(room, "!les Contactlijst was verouderd"))
+    corrected = await alice.command(room, f"!correct {seq} Owner was bob --confidential")
+    assert f"Correction of log entry {seq}" in body_of(corrected)
+    usage = await alice.command(room, "!action nobody do it")
+    assert body_of(usage).startswith("Usage: !action @owner")
+
+    shown = body_of(await bob.command(room, "!log 5"))
+    lines = shown.splitlines()
+    assert lines[0].startswith("Latest 5 log entries")
+    assert "Action for" in lines[1] and "Bel de leverancier" in lines[1]
+    assert "Note: Supplier <b>called</b>" in shown
+    assert "Lesson: Contactlijst was verouderd" in shown
+    assert lines[-1].endswith("Correction: Owner was bob (not disclosable)")
+
+    command = await bob.send(room, "!report json")
+    uploaded = next(
+        event
+        for event in await bob.replies(room, command, 2)
+        if event["content"]["msgtype"] == "m.file"
+    )
+    assert uploaded["content"]["info"]["mimetype"] == "application/json"
+    report = json.loads(await bob.download(uploaded["content"]["url"]))
+    assert [lesson["text"] for lesson in report["lessons"]] == ["Contactlijst was verouderd"]
+    assert report["chain"]["intact"] and report["actions"][0]["status"] == "done"
+    usage = await bob.command(room, "!report docx")
+    assert "md|html|json|csv|pdf|odt" in body_of(usage)
+
+
+def _thread_message(body: str, root: str, reply_to: str) -> dict[str, Any]:
+    return {
+        "msgtype": "m.text",
+        "body": body,
+        "m.relates_to": {
+            "rel_type": "m.thread",
+            "event_id": root,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": reply_to},
+        },
+    }
+
+
+async def _answer(user: MatrixUser, room: str, root: str, body: str) -> dict[str, Any]:
+    response = await user.client.room_send(
+        room, "m.room.message", _thread_message(body, root, root)
+    )
+    assert isinstance(response, nio.RoomSendResponse), response
+    return await user.wait_for(
+        room,
+        lambda e: (
+            e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
+            == response.event_id
+        ),
+    )
+
+
+async def test_guided_decision_in_a_thread_survives_a_restart(
+    world: SandboxWorld, tmp_path: Path, alice: MatrixUser, bob: MatrixUser
+) -> None:
+    settings = bot_settings(world, tmp_path / "bot")
+    first = Weerbaar(settings)
+    await first.start()
+    await first.sync.synced.wait()
+    try:
+        room = await _incident_room(first, world, alice, bob)
+        root = await alice.send(room, "!besluit")
+        question = await alice.wait_for(
+            room, lambda e: e["content"].get("m.relates_to", {}).get("event_id") == root
+        )
+        assert question["content"]["m.relates_to"]["rel_type"] == "m.thread"
+        assert body_of(question).startswith("Wat is het besluit?")
+        asked = await _answer(alice, room, root, "Uitwijken naar handmatige verwerking")
+        assert body_of(asked).startswith("Welke opties")
+        # someone else talking in the thread does not fill in alice's decision
+        await bob.client.room_send(room, "m.room.message", _thread_message("+1", root, root))
+    finally:
+        await first.stop()
+
+    second = Weerbaar(settings)
+    await second.start()
+    await second.sync.synced.wait()
+    try:
+        asked = await _answer(alice, room, root, "wachten: geen hersteltijd; uitwijken")
+        assert body_of(asked).startswith("Waarom?")
+        asked = await _answer(alice, room, root, "Salarisrun morgen 06:00")
+        assert body_of(asked).startswith("Op welke informatie")
+        asked = await _answer(alice, room, root, "-")
+        assert body_of(asked).startswith("Wanneer herzien?")
+        wrong = await _answer(alice, room, root, "ooit")
+        assert "niet begrepen" in body_of(wrong)
+        done = await _answer(alice, room, root, "-")
+        assert body_of(done).startswith("Besluit vastgelegd")
+        async with second.db.transaction() as session:
+            decision = await session.scalar(
+                select(LogEntryRecord).where(LogEntryRecord.kind == "decision")
+            )
+        assert decision is not None and decision.actor == alice.user_id
+        assert decision.payload["decision"] == "Uitwijken naar handmatige verwerking"
+        assert decision.payload["rationale"] == "Salarisrun morgen 06:00"
+        assert decision.payload["information"] is None and decision.payload["review_at"] is None
+        assert [o["option"] for o in decision.payload["options"]] == ["wachten", "uitwijken"]
+    finally:
+        await second.stop()

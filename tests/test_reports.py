@@ -1,0 +1,280 @@
+"""Every export format of a rich situation, read back and checked for content and safety."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+from enum import StrEnum
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, cast
+from xml.etree import ElementTree
+
+import jsonschema
+import pypdf
+import pytest
+
+from bot.alerts.model import IncomingAlert, Severity
+from bot.decisionlog.decisions import option
+from bot.decisionlog.log import EntryKind
+from bot.reports.formats import FORMATS, find_format
+from bot.reports.view import build_view
+from bot.situations.phases import Phase
+from bot.storage.db import Database
+from tests.test_storage import make_factory
+from tests.test_timers import FixedClock
+
+SCHEMA = Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json"
+HOSTILE = '<script>alert("x")</script> **bold** | [link](javascript:alert(1)) `code` # h'
+LONG = "x" * 3000
+ALERT = IncomingAlert(
+    supplier="Acme <b>Cloud</b>", title=HOSTILE, severity=Severity.S1, source="test"
+)
+
+
+class StepKind(StrEnum):
+    """What the playbook engine (another area) logs; stands in for its EntryKind member."""
+
+    STEP_DONE = "step_done"
+
+
+async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
+    """A closed exercise with decisions, actions, lessons, a correction and a late step."""
+    clock = FixedClock()
+    factory = make_factory(database, clock=clock)
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+        clock.advance(minutes=5)
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation.is_exercise = True
+        clock.advance(minutes=5)
+        await services.playbook_runs.start(situation.id, "example-supplier-outage", "@alice:test")
+        clock.advance(minutes=10)
+        first = await services.decisions.decide(
+            situation.id,
+            "@bob:test",
+            "Switch payroll to the manual fallback",
+            "Supplier gives no recovery time; salaries due Friday",
+            options=[
+                option("Wait for the supplier", why_not="no ETA"),
+                option("Switch payroll to the manual fallback", chosen=True),
+            ],
+            decision_point="wait-or-fail-over",
+            information="Status page; call with supplier at 09:10",
+            present=["@alice:test", "@bob:test"],
+            review_at=clock.now() + timedelta(hours=4),
+            decided_at=clock.now() - timedelta(minutes=3),
+        )
+        await services.decisions.decide(
+            situation.id, "@alice:test", HOSTILE, LONG, disclosable=False
+        )
+        done = await services.actions.assign(
+            situation.id, "@alice:test", "@bob:test", "Call the supplier", None
+        )
+        await services.actions.assign(
+            situation.id,
+            "@alice:test",
+            "@carol:test",
+            "Inform dependent organisations",
+            clock.now() + timedelta(hours=1),
+        )
+        await services.actions.complete(situation.id, done.seq, "@bob:test")
+        await services.log.append(
+            situation.id,
+            cast(EntryKind, StepKind.STEP_DONE),
+            "@bob:test",
+            {"step_id": "inform-dependents", "due_at": clock.now().isoformat()},
+            occurred_at=clock.now() + timedelta(minutes=40),
+        )
+        await services.log.append(
+            situation.id, EntryKind.LESSON, "@carol:test", {"text": "Contact list was stale"}
+        )
+        await services.log.correct(situation.id, first.seq, "@bob:test", "Decided at 09:17")
+        for phase in (Phase.DE_ESCALATION, Phase.EVALUATION, Phase.CLOSED):
+            clock.advance(hours=2)
+            await services.situations.change_phase(situation.id, phase, "@alice:test", "calm")
+        report = await services.reports.gather(situation.id)
+    return build_view(report, lang, "Europe/Amsterdam", clock.now())  # type: ignore[arg-type]
+
+
+def render(view: dict[str, Any], name: str) -> bytes:
+    fmt = find_format(name)
+    assert fmt is not None
+    return fmt.render(view, view["language"], view["timezone"])
+
+
+async def test_the_view_holds_the_after_action_structure(database: Database) -> None:
+    view = await rich_view(database)
+    assert view["situation"]["is_exercise"] and view["chain"]["intact"]
+    assert [phase["phase"] for phase in view["phases"]] == [
+        "signal",
+        "crisis",
+        "de_escalation",
+        "evaluation",
+        "closed",
+    ]
+    assert view["phases"][2]["duration_seconds"] == 2 * 3600
+    metrics = view["metrics"]
+    assert metrics["to_acknowledgement_seconds"] == 5 * 60
+    assert metrics["to_escalation_seconds"] == 5 * 60
+    assert metrics["to_first_decision_seconds"] == 17 * 60
+    assert metrics["to_close_seconds"] == 20 * 60 + 6 * 3600
+    decision = view["decisions"][0]
+    assert decision["corrected_by"] == [view["timeline"][-4]["seq"]]
+    assert decision["options"][0] == {
+        "option": "Wait for the supplier",
+        "chosen": False,
+        "why_not": "no ETA",
+    }
+    assert [(a["owner"], a["status"]) for a in view["actions"]] == [
+        ("@bob:test", "done"),
+        ("@carol:test", "overdue"),
+    ]
+    assert view["steps"][0]["late"] and view["steps"][0]["delay_seconds"] == 40 * 60
+    assert view["summary"]["undisclosable"] == 1
+    assert view["chain"]["head_hash"] == view["timeline"][-1]["hash"]
+
+
+async def test_json_is_complete_and_valid_against_the_published_schema(
+    database: Database,
+) -> None:
+    view = await rich_view(database)
+    document = json.loads(render(view, "json"))
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(document, schema, format_checker=jsonschema.FormatChecker())
+    assert document == json.loads(json.dumps(view))
+    assert len(document["timeline"]) == view["chain"]["entries"]
+    broken = {**document, "summary": {**document["summary"], "entries": -1}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+async def test_csv_has_one_row_per_entry_and_defuses_formulas(database: Database) -> None:
+    view = await rich_view(database)
+    rows = list(csv.DictReader(io.StringIO(render(view, "csv").decode())))
+    assert [int(row["seq"]) for row in rows] == [e["seq"] for e in view["timeline"]]
+    assert rows[-1]["hash"] == view["chain"]["head_hash"]
+    assert {row["disclosable"] for row in rows} == {"yes", "no"}
+    decision = next(row for row in rows if row["kind"] == "decision")
+    assert json.loads(decision["payload"])["decision_point"] == "wait-or-fail-over"
+    async with make_factory(database).transaction() as services:
+        situation = await services.situations.get(view["situation"]["id"])
+        await services.log.append(situation.id, EntryKind.NOTE, "@a:test", {"text": "x"})
+    view["timeline"][0]["actor"] = "=HYPERLINK(1)"
+    rows = list(csv.DictReader(io.StringIO(render(view, "csv").decode())))
+    assert rows[0]["actor"] == "'=HYPERLINK(1)"
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+async def test_html_is_self_contained_printable_and_escapes_hostile_text(
+    database: Database,
+) -> None:
+    view = await rich_view(database)
+    page = render(view, "html").decode()
+    parser = _Collector()
+    parser.feed(page)
+    assert "script" not in parser.tags  # the hostile title is text, not markup
+    assert "b" not in parser.tags
+    text = "".join(parser.text)
+    assert '<script>alert("x")</script>' in text
+    assert "&lt;script&gt;" in page
+    assert LONG in text
+    assert "EXERCISE" in text and "@media print" in page
+    assert "http" not in page.split("<body>")[0].replace("http-equiv", "")  # no remote CSS
+    assert "<link" not in page and "src=" not in page
+    for expected in (
+        "Switch payroll to the manual fallback",
+        "no ETA",
+        "@carol:test",
+        "overdue",
+        "Contact list was stale",
+        view["chain"]["head_hash"],
+        "not disclosable",
+        "late 40m",
+        "example-supplier-outage",
+    ):
+        assert expected in text, expected
+
+
+async def test_markdown_escapes_injection_and_keeps_the_structure(database: Database) -> None:
+    view = await rich_view(database, lang="nl")
+    document = render(view, "md").decode()
+    assert document.startswith(f"# Besluitenlog situatie #{view['situation']['id']}")
+    assert "OEFENING" in document
+    assert "<script>" not in document and "\\<script\\>" in document
+    assert "\\*\\*bold\\*\\*" in document and "\\[link\\]\\(javascript" in document
+    assert "\\| \\[link" in document  # a pipe cannot open a table column
+    headings = [line for line in document.splitlines() if line.startswith("#")]
+    assert all(not line.startswith("# h") for line in headings)
+    for expected in (
+        "Gewogen opties",
+        "Wait for the supplier",
+        "niet gekozen omdat: no ETA",
+        "Leerpunten",
+        "Contact list was stale",
+        "te laat 40m",
+        LONG,
+        view["chain"]["head_hash"],
+    ):
+        assert expected in document, expected
+
+
+async def test_pdf_text_reads_back(database: Database) -> None:
+    view = await rich_view(database)
+    reader = pypdf.PdfReader(io.BytesIO(render(view, "pdf")))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert "EXERCISE" in reader.pages[-1].extract_text()  # marked on every page
+    for expected in (
+        "Switch payroll to the manual fallback",
+        "no ETA",
+        "Metrics",
+        "Contact list was stale",
+        "@carol:test",
+        "overdue",
+        '<script>alert("x")',
+    ):
+        assert expected in flat, expected
+    assert view["chain"]["head_hash"] in flat.replace(" ", "") or view["chain"][
+        "head_hash"
+    ] in text.replace("\n", "")
+
+
+async def test_odt_is_an_opendocument_whose_text_reads_back(database: Database) -> None:
+    view = await rich_view(database, lang="nl")
+    data = render(view, "odt")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.text"
+        root = ElementTree.fromstring(archive.read("content.xml"))
+    text = " ".join("".join(node.itertext()) for node in root.iter())
+    for expected in (
+        "OEFENING",
+        "Besluiten",
+        "Switch payroll to the manual fallback",
+        HOSTILE,
+        "Contact list was stale",
+        view["chain"]["head_hash"],
+        LONG,
+    ):
+        assert expected in text, expected
+
+
+def test_every_format_is_known_by_name() -> None:
+    assert set(FORMATS) == {"md", "html", "json", "csv", "pdf", "odt"}
+    assert find_format("Markdown") is FORMATS["md"] and find_format("docx") is None
