@@ -49,6 +49,8 @@ def _setup_logging(verbose: bool = False) -> None:
     )
     # nio logs every request and response body at INFO; those can hold message text.
     logging.getLogger("nio").setLevel(logging.WARNING)
+    # APScheduler reports every run of the once-a-second timer job at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @app.command()
