@@ -125,6 +125,29 @@ class AlertSettings(BaseModel):
     )
 
 
+class LauweFaseSettings(BaseModel):
+    """Check-ins in the lauwe fase and the rules that make the bot propose escalation."""
+
+    model_config = {"extra": "forbid"}
+
+    checkin_interval_minutes: int = Field(
+        default=240, gt=0, description="A situation in the lauwe fase is checked in on this often"
+    )
+    checkin_grace_minutes: int = Field(
+        default=60, gt=0, description="No update this long after a check-in: one reminder"
+    )
+    propose_min_severity: Literal["S1", "S2", "S3", "S4"] | None = Field(
+        default="S1", description="An alert this severe or worse proposes escalation (none: off)"
+    )
+    propose_alert_count: int = Field(
+        default=5, ge=0, description="This many alerts for the supplier propose escalation (0: off)"
+    )
+    propose_alert_hours: float = Field(default=4, gt=0, description="... within this many hours")
+    propose_on_vital: bool = Field(
+        default=True, description="A supplier a vital process depends on proposes escalation"
+    )
+
+
 class StorageSettings(BaseModel):
     """Where the bot keeps its state."""
 
@@ -162,6 +185,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     ha: HaSettings = HaSettings()
     alerts: AlertSettings = AlertSettings()
+    lauwe_fase: LauweFaseSettings = LauweFaseSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )

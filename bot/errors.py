@@ -49,3 +49,15 @@ class AlertAlreadyResolved(DomainError):
 
 class UnknownSupplier(DomainError):
     key = "error.unknown_supplier"
+
+
+class SituationClosed(DomainError):
+    key = "error.situation_closed"
+
+
+class AlertAlreadyTracked(DomainError):
+    key = "error.alert_already_tracked"
+
+
+class SupplierHasOpenSituation(DomainError):
+    key = "error.supplier_has_open_situation"

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import alerts, core, suppliers
+from bot.messages import alerts, core, suppliers, watch
 from bot.messages.types import LANGUAGES, Language, merge_catalogues
 
 __all__ = ["LANGUAGES", "Language", "format_time", "html", "html_escape", "text", "text_in_both"]
 
-CATALOGUE = merge_catalogues(core.MESSAGES, alerts.MESSAGES, suppliers.MESSAGES)
+CATALOGUE = merge_catalogues(core.MESSAGES, alerts.MESSAGES, suppliers.MESSAGES, watch.MESSAGES)
 
 
 def text(key: str, lang: Language, **params: Any) -> str:

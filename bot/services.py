@@ -26,12 +26,13 @@ from bot.playbooks.runs import PlaybookRunService
 from bot.reports.data import ReportService
 from bot.scheduling.timers import Timers
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
+from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
 from bot.suppliers.registry import SupplierRegistry
 
 
-class Notifier(AlertNotifier, SituationNotifier, Protocol):
+class Notifier(AlertNotifier, SituationNotifier, WatchNotifier, Protocol):
     """Everything the domain announces."""
 
 
@@ -50,6 +51,7 @@ class Services:
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
+    watch: WatchService
 
 
 class ServiceFactory:
@@ -66,6 +68,7 @@ class ServiceFactory:
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
         alert_group_window: timedelta = timedelta(0),
+        watch_policy: WatchPolicy | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -75,6 +78,7 @@ class ServiceFactory:
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
         self._alert_group_window = alert_group_window
+        self._watch_policy = watch_policy or WatchPolicy()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -85,7 +89,13 @@ class ServiceFactory:
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
-            alerts = AlertService(session, notifier, log, grouper, self.clock)
+            suppliers = SupplierRegistry(session)
+            watch = WatchService(
+                session, log, timers, suppliers, notifier, self.clock, self._watch_policy
+            )
+            alerts = AlertService(
+                session, notifier, log, grouper, self.clock, attach_observer=watch
+            )
             yield Services(
                 session=session,
                 outbox=outbox,
@@ -100,11 +110,13 @@ class ServiceFactory:
                     timers,
                     self._taskforce,
                     self.clock,
+                    phase_observers=[watch],
                 ),
                 log=log,
                 decisions=DecisionService(log),
                 playbook_runs=PlaybookRunService(session, log, self._playbooks, self.clock),
                 reports=ReportService(session, log),
                 timers=timers,
-                suppliers=SupplierRegistry(session),
+                suppliers=suppliers,
+                watch=watch,
             )

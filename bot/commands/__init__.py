@@ -1,6 +1,15 @@
 """Chat commands: thin adapters from typed text to the domain services."""
 
-from bot.commands import alerts, decisions, help, playbooks, reports, situations, suppliers
+from bot.commands import (
+    alerts,
+    decisions,
+    help,
+    playbooks,
+    reports,
+    situations,
+    suppliers,
+    watch,
+)
 from bot.commands.registry import Registry
 
 
@@ -12,6 +21,7 @@ def build_registry() -> Registry:
             *alerts.COMMANDS,
             *suppliers.COMMANDS,
             *situations.COMMANDS,
+            *watch.COMMANDS,
             *playbooks.COMMANDS,
             *decisions.COMMANDS,
             *reports.COMMANDS,

@@ -25,6 +25,9 @@ class EntryKind(StrEnum):
     PLAYBOOK_STARTED = "playbook_started"
     DECISION = "decision"
     ALERT_ATTACHED = "alert_attached"
+    OWNER_SET = "owner_set"
+    SITUATION_UPDATE = "situation_update"
+    ESCALATION_PROPOSED = "escalation_proposed"
 
 
 @dataclass(frozen=True)

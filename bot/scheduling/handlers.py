@@ -5,8 +5,14 @@ from __future__ import annotations
 from bot.alerts.grouping import GROUP_TIMER
 from bot.alerts.timers import post_group_summary
 from bot.scheduling.runner import TimerHandler
+from bot.situations.timers import checkin_due, checkin_overdue
+from bot.situations.watch import CHECKIN_TIMER, OVERDUE_TIMER
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
     """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
-    return {GROUP_TIMER: post_group_summary}
+    return {
+        GROUP_TIMER: post_group_summary,
+        CHECKIN_TIMER: checkin_due,
+        OVERDUE_TIMER: checkin_overdue,
+    }

@@ -254,3 +254,26 @@ class FallbackOptionRecord(Base):
     description: Mapped[str] = mapped_column(Text)
     last_tested: Mapped[date | None] = mapped_column(Date)
     test_result: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Lauwe fase: owners, situation updates, check-ins, escalation proposals ---
+
+
+class SituationWatchRecord(Base):
+    """How the taskforce keeps watch over one situation: who owns it, the last update.
+
+    Kept beside the situation rather than in it, so the watch can grow without touching
+    the situation's own record; created the first time any of it is set.
+    """
+
+    __tablename__ = "situation_watch"
+
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
+    # Who is asked for updates; the person who opened the situation while unset.
+    owner: Mapped[str | None] = mapped_column(String(255))
+    last_update_at: Mapped[datetime | None]
+    last_update_by: Mapped[str | None] = mapped_column(String(255))
+    # When the last check-in asked for an update; an update after it answers it.
+    checkin_asked_at: Mapped[datetime | None]
+    # The bot proposes escalation at most once per situation.
+    escalation_proposed_at: Mapped[datetime | None]
