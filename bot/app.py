@@ -31,6 +31,7 @@ from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
 from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
+from bot.polling.poller import register_pollers
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner, start_scheduler
 from bot.services import ServiceFactory
@@ -143,6 +144,7 @@ class Weerbaar:
             self.metrics.active.set(1)
             await self.timers.fire_due()  # those that came due while nobody was active
             self._scheduler = start_scheduler(self.timers)
+            register_pollers(self._scheduler, self.factory, self.settings.pollers)
             self._tasks = [
                 asyncio.create_task(self.sender.run(), name="outbox"),
                 asyncio.create_task(self.sync.run(), name="sync"),

@@ -23,6 +23,7 @@ from bot.decisionlog.log import SituationLog
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookRunService
+from bot.polling.state import PollNotifier, PollStates
 from bot.reports.data import ReportService
 from bot.scheduling.timers import Timers
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
@@ -32,7 +33,7 @@ from bot.storage.handled import HandledEvents
 from bot.suppliers.registry import SupplierRegistry
 
 
-class Notifier(AlertNotifier, SituationNotifier, WatchNotifier, Protocol):
+class Notifier(AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, Protocol):
     """Everything the domain announces."""
 
 
@@ -52,6 +53,7 @@ class Services:
     timers: Timers
     suppliers: SupplierRegistry
     watch: WatchService
+    polls: PollStates
 
 
 class ServiceFactory:
@@ -119,4 +121,5 @@ class ServiceFactory:
                 timers=timers,
                 suppliers=suppliers,
                 watch=watch,
+                polls=PollStates(session, notifier, self.clock),
             )

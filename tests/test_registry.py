@@ -93,4 +93,4 @@ def test_roles_are_ordered_and_the_highest_configured_wins() -> None:
 
 def test_observers_may_only_read() -> None:
     readable = {c.name for c in build_registry().commands if c.role is Role.OBSERVER}
-    assert readable == {"help", "report", "supplier", "concentration"}
+    assert readable == {"help", "report", "supplier", "concentration", "status"}

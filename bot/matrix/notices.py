@@ -210,6 +210,17 @@ class MatrixNotifier:
         lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
         await self._outbox.post(self._room, text_content("\n".join(lines)))
 
+    async def feed_failed(self, source: str, error: str) -> None:
+        """Say once that a feed cannot be polled, and why."""
+        message = i18n.text("poll.failed", self._lang, source=source, error=error)
+        await self._outbox.post(self._room, text_content(message))
+
+    async def feed_recovered(self, source: str, failing_since: datetime) -> None:
+        """Say that a failing feed works again."""
+        since = format_time(failing_since, self._timezone)
+        message = i18n.text("poll.recovered", self._lang, source=source, since=since)
+        await self._outbox.post(self._room, text_content(message))
+
     async def _mention(self, user_id: str, key: str, **params: Any) -> None:
         # The plain body names the user (clients highlight it), the HTML links a pill,
         # and m.mentions makes the notification explicit (intentional mentions).

@@ -110,4 +110,14 @@ MESSAGES: Catalogue = {
         "nl": "{supplier} heeft al een open situatie: #{situation_id}.",
         "en": "{supplier} already has an open situation: #{situation_id}.",
     },
+    "poll.failed": {
+        "nl": "Bron {source} is niet op te halen: {error}. Weerbaar blijft het proberen en "
+        "meldt het als het weer werkt.",
+        "en": "Feed {source} cannot be polled: {error}. Weerbaar keeps trying and says so "
+        "when it works again.",
+    },
+    "poll.recovered": {
+        "nl": "Bron {source} werkt weer (viel uit sinds {since}).",
+        "en": "Feed {source} works again (failing since {since}).",
+    },
 }

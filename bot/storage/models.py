@@ -277,3 +277,20 @@ class SituationWatchRecord(Base):
     checkin_asked_at: Mapped[datetime | None]
     # The bot proposes escalation at most once per situation.
     escalation_proposed_at: Mapped[datetime | None]
+
+
+class PollStateRecord(Base):
+    """What a feed poller remembers between polls, and whether the feed is failing.
+
+    ``state`` holds what the last good poll saw (component statuses, open incidents, a
+    watermark); ``failing_since`` is set on the first failure, which is reported once,
+    and cleared (with one recovery notice) by the next good poll.
+    """
+
+    __tablename__ = "poll_state"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_success_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
