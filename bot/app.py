@@ -15,12 +15,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.alerts.model import Severity
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
 from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
-from bot.config import Settings
+from bot.config import LauweFaseSettings, Settings
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
 from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
@@ -35,9 +36,11 @@ from bot.matrix.undecryptable import UndecryptableNotices
 from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
+from bot.polling.poller import register_pollers
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner, start_scheduler
 from bot.services import ServiceFactory
+from bot.situations.watch import WatchPolicy
 from bot.storage.db import Database
 from bot.storage.migrate import is_current, upgrade
 from bot.storage.models import OutboxRecord
@@ -92,6 +95,7 @@ class Weerbaar:
                 timezone=settings.timezone,
             ),
             presence=MatrixRoomPresence(self.client),
+            watch_policy=watch_policy(settings.lauwe_fase),
         )
         self.dispatcher = CommandDispatcher(
             build_registry(),
@@ -195,6 +199,7 @@ class Weerbaar:
                     max_instances=1,
                     coalesce=True,
                 )
+            register_pollers(self._scheduler, self.factory, self.settings.pollers)
             self._tasks = [
                 asyncio.create_task(self.sender.run(), name="outbox"),
                 asyncio.create_task(self.sync.run(), name="sync"),
@@ -340,6 +345,19 @@ class Weerbaar:
         else:
             log.warning("declining invitation to %s by non-member %s", room_id, inviter)
             await self.client.leave(room_id)
+
+
+def watch_policy(settings: LauweFaseSettings) -> WatchPolicy:
+    """The lauwe fase settings as the domain's policy."""
+    severity = settings.propose_min_severity
+    return WatchPolicy(
+        checkin_interval=timedelta(minutes=settings.checkin_interval_minutes),
+        checkin_grace=timedelta(minutes=settings.checkin_grace_minutes),
+        propose_severity=None if severity is None else Severity(severity),
+        propose_alert_count=settings.propose_alert_count,
+        propose_window=timedelta(hours=settings.propose_alert_hours),
+        propose_on_vital=settings.propose_on_vital,
+    )
 
 
 def _reveal(secret: SecretStr | None) -> str | None:

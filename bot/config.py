@@ -133,6 +133,64 @@ class AlertSettings(BaseModel):
     )
 
 
+class LauweFaseSettings(BaseModel):
+    """Check-ins in the lauwe fase and the rules that make the bot propose escalation."""
+
+    model_config = {"extra": "forbid"}
+
+    checkin_interval_minutes: int = Field(
+        default=240, gt=0, description="A situation in the lauwe fase is checked in on this often"
+    )
+    checkin_grace_minutes: int = Field(
+        default=60, gt=0, description="No update this long after a check-in: one reminder"
+    )
+    propose_min_severity: Literal["S1", "S2", "S3", "S4"] | None = Field(
+        default="S1", description="An alert this severe or worse proposes escalation (none: off)"
+    )
+    propose_alert_count: int = Field(
+        default=5, ge=0, description="This many alerts for the supplier propose escalation (0: off)"
+    )
+    propose_alert_hours: float = Field(default=4, gt=0, description="... within this many hours")
+    propose_on_vital: bool = Field(
+        default=True, description="A supplier a vital process depends on proposes escalation"
+    )
+
+
+class PollerSettings(BaseModel):
+    """A feed the bot polls for alerts: a status page, an RSS/Atom feed or CSAF advisories."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Poller name; its alerts' source"
+    )
+    kind: Literal["statuspage", "rss", "csaf"] = Field(
+        description="statuspage: Atlassian /api/v2/summary.json; rss: RSS or Atom; "
+        "csaf: a CSAF 2.0 provider-metadata.json"
+    )
+    url: str = Field(pattern=r"^https?://", description="What to fetch")
+    supplier: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Supplier of every alert (statuspage, rss); csaf matches the registry",
+    )
+    interval_seconds: float = Field(default=300, ge=1, description="Time between polls")
+    timeout_seconds: float = Field(default=10, gt=0, description="Longest wait for one fetch")
+    max_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Largest accepted body")
+    severity: Literal["S1", "S2", "S3", "S4"] = Field(
+        default="S3", description="Severity of alerts from RSS/Atom entries"
+    )
+    max_advisories: int = Field(
+        default=20, gt=0, description="CSAF: advisories fetched per poll (the rest next poll)"
+    )
+
+    @model_validator(mode="after")
+    def _supplier_where_needed(self) -> PollerSettings:
+        if self.kind != "csaf" and not self.supplier:
+            raise ValueError(f"a {self.kind} poller needs a supplier")
+        return self
+
+
 class StorageSettings(BaseModel):
     """Where the bot keeps its state."""
 
@@ -230,6 +288,10 @@ class Settings(BaseSettings):
     playbook: PlaybookSettings = PlaybookSettings()
     # Validated even when absent, so a missing pickle key is reported by name.
     encryption: EncryptionSettings = Field(default={}, validate_default=True)
+    lauwe_fase: LauweFaseSettings = LauweFaseSettings()
+    pollers: list[PollerSettings] = Field(
+        default_factory=list, description="Feeds polled for alerts"
+    )
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
@@ -252,6 +314,15 @@ class Settings(BaseSettings):
     playbooks_dir: Path = Field(
         default=Path("playbooks"), description="Directory of YAML playbooks"
     )
+
+    @field_validator("pollers")
+    @classmethod
+    def _unique_poller_names(cls, value: list[PollerSettings]) -> list[PollerSettings]:
+        names = [poller.name for poller in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"poller names must be unique: {', '.join(duplicates)}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -166,3 +166,15 @@ class NotAnAction(DomainError):
 
 class InvalidMoment(DomainError):
     key = "error.invalid_moment"
+
+
+class SituationClosed(DomainError):
+    key = "error.situation_closed"
+
+
+class AlertAlreadyTracked(DomainError):
+    key = "error.alert_already_tracked"
+
+
+class SupplierHasOpenSituation(DomainError):
+    key = "error.supplier_has_open_situation"

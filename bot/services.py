@@ -26,16 +26,18 @@ from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
+from bot.polling.state import PollNotifier, PollStates
 from bot.reports.data import ReportService
 from bot.scheduling.timers import Timers
 from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
+from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
 from bot.suppliers.registry import SupplierRegistry
 
 
-class Notifier(AlertNotifier, SituationNotifier, Protocol):
+class Notifier(AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, Protocol):
     """Everything the domain announces."""
 
 
@@ -60,6 +62,8 @@ class Services:
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
+    watch: WatchService
+    polls: PollStates
 
 
 class ServiceFactory:
@@ -79,6 +83,7 @@ class ServiceFactory:
         moderation: IncidentRoomModeration | None = None,
         playbook_policy: PlaybookPolicy | None = None,
         presence: RoomPresence | None = None,
+        watch_policy: WatchPolicy | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -91,6 +96,7 @@ class ServiceFactory:
         self._moderation = moderation
         self._playbook_policy = playbook_policy or PlaybookPolicy()
         self._presence = presence or UnknownPresence()
+        self._watch_policy = watch_policy or WatchPolicy()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -101,7 +107,13 @@ class ServiceFactory:
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
-            alerts = AlertService(session, notifier, log, grouper, self.clock)
+            suppliers = SupplierRegistry(session)
+            watch = WatchService(
+                session, log, timers, suppliers, notifier, self.clock, self._watch_policy
+            )
+            alerts = AlertService(
+                session, notifier, log, grouper, self.clock, attach_observer=watch
+            )
             decisions = DecisionService(log, timers, self.clock)
             yield Services(
                 session=session,
@@ -118,6 +130,7 @@ class ServiceFactory:
                     timers,
                     self._taskforce,
                     self.clock,
+                    phase_observers=[watch],
                 ),
                 log=log,
                 decisions=decisions,
@@ -137,5 +150,7 @@ class ServiceFactory:
                 moderation=self._moderation,
                 reports=ReportService(session, log),
                 timers=timers,
-                suppliers=SupplierRegistry(session),
+                suppliers=suppliers,
+                watch=watch,
+                polls=PollStates(session, notifier, self.clock),
             )

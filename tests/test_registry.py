@@ -93,7 +93,16 @@ def test_roles_are_ordered_and_the_highest_configured_wins() -> None:
 
 def test_observers_may_only_read() -> None:
     readable = {c.name for c in build_registry().commands if c.role is Role.OBSERVER}
-    assert readable == {"help", "report", "supplier", "concentration", "steps", "next", "log"}
+    assert readable == {
+        "help",
+        "report",
+        "supplier",
+        "concentration",
+        "steps",
+        "next",
+        "log",
+        "status",
+    }
 
 
 def test_room_members_are_members_unless_configured_otherwise() -> None:

@@ -44,6 +44,14 @@ class AlertNotifier(Protocol):
         ...
 
 
+class AttachObserver(Protocol):
+    """Reacts to an alert joining a situation, after its notice (e.g. proposes escalation)."""
+
+    async def alert_attached(self, alert: AlertRecord, situation: SituationRecord) -> None:
+        """``alert`` was attached to ``situation``."""
+        ...
+
+
 def dedup_key(source: str, external_id: str | None) -> str | None:
     """The de-duplication key: the source's own id is unique within that source only."""
     return None if external_id is None else f"{source}\x1f{external_id}"
@@ -59,12 +67,15 @@ class AlertService:
         log: SituationLog,
         grouper: AlertGrouper,
         clock: Clock,
+        *,
+        attach_observer: AttachObserver | None = None,
     ) -> None:
         self._session = session
         self._notifier = notifier
         self._log = log
         self._grouper = grouper
         self._clock = clock
+        self._attach_observer = attach_observer
 
     async def receive(self, incoming: IncomingAlert) -> AlertRecord:
         """Persist ``incoming`` and queue its announcement; returns the stored alert.
@@ -81,8 +92,9 @@ class AlertService:
             if existing is not None:
                 existing.count += 1
                 existing.last_seen_at = now
-                if existing.situation_id is None and await self._attach(existing):
+                if existing.situation_id is None and (situation := await self._attach(existing)):
                     await self._notifier.alert_changed(existing)
+                    await self._attached(existing, situation)
                 return existing
         alert = AlertRecord(
             source=incoming.source,
@@ -100,9 +112,11 @@ class AlertService:
         )
         self._session.add(alert)
         await self._session.flush()
-        await self._attach(alert)
+        situation = await self._attach(alert)
         if await self._grouper.admit(alert):
             alert.notice_outbox_id = await self._notifier.alert_received(alert)
+        if situation is not None:
+            await self._attached(alert, situation)
         return alert
 
     async def announce_group(self, supplier: str, alert_ids: Sequence[int]) -> None:
@@ -156,19 +170,27 @@ class AlertService:
             raise AlertNotFound(alert_id=alert_id)
         return alert
 
-    async def _attach(self, alert: AlertRecord) -> bool:
-        """Attach ``alert`` to its supplier's open situation, if there is one, and log it."""
-        situation = await self._session.scalar(
+    async def open_situation_of(self, supplier: str) -> SituationRecord | None:
+        """The supplier's newest situation that is not in evaluation or closed."""
+        return await self._session.scalar(
             select(SituationRecord)
             .where(
-                func.lower(SituationRecord.supplier) == alert.supplier.lower(),
+                func.lower(SituationRecord.supplier) == supplier.lower(),
                 SituationRecord.phase.not_in([phase.value for phase in QUIET_PHASES]),
             )
             .order_by(SituationRecord.opened_at.desc(), SituationRecord.id.desc())
             .limit(1)
         )
+
+    async def _attached(self, alert: AlertRecord, situation: SituationRecord) -> None:
+        if self._attach_observer is not None:
+            await self._attach_observer.alert_attached(alert, situation)
+
+    async def _attach(self, alert: AlertRecord) -> SituationRecord | None:
+        """Attach ``alert`` to its supplier's open situation, if there is one, and log it."""
+        situation = await self.open_situation_of(alert.supplier)
         if situation is None:
-            return False
+            return None
         alert.situation_id = situation.id
         await self._log.append(
             situation.id,
@@ -181,4 +203,4 @@ class AlertService:
                 "title": alert.title,
             },
         )
-        return True
+        return situation

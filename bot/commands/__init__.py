@@ -10,6 +10,7 @@ from bot.commands import (
     reports,
     situations,
     suppliers,
+    watch,
 )
 from bot.commands.registry import Registry
 
@@ -22,6 +23,7 @@ def build_registry() -> Registry:
             *alerts.COMMANDS,
             *suppliers.COMMANDS,
             *situations.COMMANDS,
+            *watch.COMMANDS,
             *playbooks.COMMANDS,
             *incident.COMMANDS,
             *decisions.COMMANDS,

@@ -38,6 +38,9 @@ class EntryKind(StrEnum):
     NOTE = "note"
     LESSON = "lesson"
     CORRECTION = "correction"
+    OWNER_SET = "owner_set"
+    SITUATION_UPDATE = "situation_update"
+    ESCALATION_PROPOSED = "escalation_proposed"
 
 
 class AppendOnlyError(RuntimeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot import i18n
@@ -10,6 +11,7 @@ from bot.i18n import Language, format_time
 from bot.matrix.content import edit_content, text_content
 from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
+from bot.situations.watch import Proposal
 from bot.storage.models import AlertRecord, SituationRecord
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
@@ -166,6 +168,69 @@ class MatrixNotifier:
         )
         for room in filter(None, (self._room, situation.incident_room_id)):
             await self._outbox.post(room, text_content(message))
+
+    async def checkin_requested(self, situation: SituationRecord, owner: str) -> None:
+        """Ask the owner, by mention, for an update in the coordination room."""
+        await self._mention(
+            owner,
+            "watch.checkin",
+            id=situation.id,
+            supplier=situation.supplier,
+            title=situation.title,
+        )
+
+    async def checkin_overdue(
+        self, situation: SituationRecord, owner: str, asked_at: datetime
+    ) -> None:
+        """Remind the owner, by mention, of the unanswered check-in."""
+        await self._mention(
+            owner,
+            "watch.overdue",
+            id=situation.id,
+            supplier=situation.supplier,
+            asked=format_time(asked_at, self._timezone),
+        )
+
+    async def escalation_proposed(self, situation: SituationRecord, proposal: Proposal) -> None:
+        """Propose escalation, naming the rule and its evidence; people decide."""
+        lang = self._lang
+        reason = i18n.text(f"watch.rule.{proposal.rule}", lang, **proposal.evidence)
+        lines = [
+            i18n.text(
+                "watch.proposal",
+                lang,
+                id=situation.id,
+                supplier=situation.supplier,
+                title=situation.title,
+                reason=reason,
+            )
+        ]
+        if proposal.alert_id is not None:
+            lines.append(i18n.text("watch.proposal.escalate", lang, alert_id=proposal.alert_id))
+        lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
+        await self._outbox.post(self._room, text_content("\n".join(lines)))
+
+    async def feed_failed(self, source: str, error: str) -> None:
+        """Say once that a feed cannot be polled, and why."""
+        message = i18n.text("poll.failed", self._lang, source=source, error=error)
+        await self._outbox.post(self._room, text_content(message))
+
+    async def feed_recovered(self, source: str, failing_since: datetime) -> None:
+        """Say that a failing feed works again."""
+        since = format_time(failing_since, self._timezone)
+        message = i18n.text("poll.recovered", self._lang, source=source, since=since)
+        await self._outbox.post(self._room, text_content(message))
+
+    async def _mention(self, user_id: str, key: str, **params: Any) -> None:
+        # The plain body names the user (clients highlight it), the HTML links a pill,
+        # and m.mentions makes the notification explicit (intentional mentions).
+        lang = self._lang
+        plain = i18n.text(key, lang, user=user_id, **params)
+        pill = f'<a href="{i18n.html_escape(matrix_to(user_id))}">{i18n.html_escape(user_id)}</a>'
+        html = i18n.html(key, lang, user="\x00", **params).replace("\x00", pill)
+        content = text_content(plain, f"<p>{html}</p>")
+        content["m.mentions"] = {"user_ids": [user_id]}
+        await self._outbox.post(self._room, content)
 
 
 def incident_room_name(situation: SituationRecord, lang: Language) -> str:

@@ -10,6 +10,8 @@ from bot.decisionlog.decisions import REVIEW_TIMER
 from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
+from bot.situations.timers import checkin_due, checkin_overdue
+from bot.situations.watch import CHECKIN_TIMER, OVERDUE_TIMER
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
@@ -20,4 +22,6 @@ def timer_handlers() -> dict[str, TimerHandler]:
         SUMMARY_REFRESH: summary_refresh,
         REVIEW_TIMER: reminders.review_due,
         DUE_TIMER: reminders.action_due,
+        CHECKIN_TIMER: checkin_due,
+        OVERDUE_TIMER: checkin_overdue,
     }

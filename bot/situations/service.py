@@ -12,10 +12,12 @@ from bot.alerts.service import AlertService
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import (
+    AlertAlreadyTracked,
     AlreadyEscalated,
     InvalidTransition,
     NotAnIncidentRoom,
     SituationNotFound,
+    SupplierHasOpenSituation,
 )
 from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES, TRANSITIONS, Phase, allowed_moves, timer_key_prefix
@@ -46,6 +48,14 @@ class SituationNotifier(Protocol):
         ...
 
 
+class PhaseObserver(Protocol):
+    """Reacts to a phase change inside the same transaction (e.g. starts check-ins)."""
+
+    async def phase_changed(self, situation: SituationRecord, previous: Phase, actor: str) -> None:
+        """``situation`` moved from ``previous`` to its current phase."""
+        ...
+
+
 class SituationService:
     """Opens situations from alerts and finds them again."""
 
@@ -59,6 +69,8 @@ class SituationService:
         timers: Timers,
         taskforce: Sequence[str],
         clock: Clock,
+        *,
+        phase_observers: Sequence[PhaseObserver] = (),
     ) -> None:
         self._session = session
         self._alerts = alerts
@@ -68,6 +80,7 @@ class SituationService:
         self._timers = timers
         self._taskforce = taskforce
         self._clock = clock
+        self._phase_observers = tuple(phase_observers)
 
     async def open_for_alert(self, alert: AlertRecord, actor: str) -> SituationRecord:
         """A new situation in the signal phase, started by ``alert`` (which is attached)."""
@@ -116,7 +129,19 @@ class SituationService:
         if to in QUIET_PHASES:
             await self._timers.cancel_prefix(timer_key_prefix(situation.id))
         await self._notifier.phase_changed(situation, current, actor, reason)
+        for observer in self._phase_observers:
+            await observer.phase_changed(situation, current, actor)
         return situation
+
+    async def track_alert(self, alert_id: int, actor: str) -> SituationRecord:
+        """Open a situation (phase signal) for an alert that has none, to watch it."""
+        alert = await self._alerts.get(alert_id)
+        if alert.situation_id is not None:
+            raise AlertAlreadyTracked(alert_id=alert.id, situation_id=alert.situation_id)
+        existing = await self._alerts.open_situation_of(alert.supplier)
+        if existing is not None:
+            raise SupplierHasOpenSituation(supplier=alert.supplier, situation_id=existing.id)
+        return await self.open_for_alert(alert, actor)
 
     async def escalate_alert(self, alert_id: int, actor: str) -> SituationRecord:
         """Move the alert's situation (a new one if it has none) to crisis with an incident room."""

@@ -315,3 +315,43 @@ class PendingDecisionRecord(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     asking: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime]
+
+
+# --- Lauwe fase: owners, situation updates, check-ins, escalation proposals ---
+
+
+class SituationWatchRecord(Base):
+    """How the taskforce keeps watch over one situation: who owns it, the last update.
+
+    Kept beside the situation rather than in it, so the watch can grow without touching
+    the situation's own record; created the first time any of it is set.
+    """
+
+    __tablename__ = "situation_watch"
+
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
+    # Who is asked for updates; the person who opened the situation while unset.
+    owner: Mapped[str | None] = mapped_column(String(255))
+    last_update_at: Mapped[datetime | None]
+    last_update_by: Mapped[str | None] = mapped_column(String(255))
+    # When the last check-in asked for an update; an update after it answers it.
+    checkin_asked_at: Mapped[datetime | None]
+    # The bot proposes escalation at most once per situation.
+    escalation_proposed_at: Mapped[datetime | None]
+
+
+class PollStateRecord(Base):
+    """What a feed poller remembers between polls, and whether the feed is failing.
+
+    ``state`` holds what the last good poll saw (component statuses, open incidents, a
+    watermark); ``failing_since`` is set on the first failure, which is reported once,
+    and cleared (with one recovery notice) by the next good poll.
+    """
+
+    __tablename__ = "poll_state"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_success_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

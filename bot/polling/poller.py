@@ -1,0 +1,151 @@
+"""Running one configured feed: fetch, compare with the last poll, store what is new.
+
+Fetching happens outside any transaction (it may take up to the timeout); what the poll
+found is then stored in one transaction with the poller's new state, so a crash never
+loses a change or posts one twice. A failing feed is reported once until it recovers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from pydantic import ValidationError
+
+from bot.alerts.model import Severity
+from bot.config import PollerSettings
+from bot.polling import csaf
+from bot.polling.feeds import feed_changes, parse_feed
+from bot.polling.fetch import FeedError, fetch
+from bot.polling.statuspage import Changes, parse_summary, summary_changes
+from bot.services import ServiceFactory, Services
+from bot.suppliers.names import normalise
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Collected:
+    """What a poll found: ready alerts and resolutions, and advisories still to match."""
+
+    changes: Changes
+    advisories: list[csaf.Advisory] = field(default_factory=list)
+
+
+class FeedPoller:
+    """Polls one feed; ``poll`` never raises, so the scheduler keeps calling it."""
+
+    def __init__(self, factory: ServiceFactory, settings: PollerSettings) -> None:
+        self._factory = factory
+        self.settings = settings
+
+    async def poll(self) -> None:
+        """One poll: new observations become alerts, a failure is reported once."""
+        name = self.settings.name
+        try:
+            async with self._factory.transaction() as services:
+                state = await services.polls.state(name)
+            try:
+                collected = await self._collect(state)
+            except FeedError as exc:
+                async with self._factory.transaction() as services:
+                    await services.polls.failed(name, str(exc))
+                return
+            async with self._factory.transaction() as services:
+                await self._store(services, collected)
+        except Exception:  # a bug or a database outage must not stop future polls
+            log.exception("poller %s failed", name)
+
+    async def _get(self, url: str) -> bytes:
+        settings = self.settings
+        return await fetch(url, timeout=settings.timeout_seconds, max_bytes=settings.max_bytes)
+
+    async def _collect(self, state: dict[str, Any]) -> Collected:
+        settings = self.settings
+        try:
+            if settings.kind == "csaf":
+                return await self._collect_csaf(state)
+            body = await self._get(settings.url)
+            supplier = settings.supplier or ""
+            if settings.kind == "statuspage":
+                changes = summary_changes(parse_summary(body), state, settings.name, supplier)
+            else:
+                entries = parse_feed(body)
+                severity = Severity(settings.severity)
+                changes = feed_changes(entries, state, settings.name, supplier, severity)
+            return Collected(changes)
+        except ValidationError as exc:
+            raise FeedError(f"malformed entry: {str(exc).splitlines()[0][:200]}") from None
+
+    async def _collect_csaf(self, state: dict[str, Any]) -> Collected:
+        listed: list[csaf.Listed] = []
+        for kind, url in csaf.index_urls(await self._get(self.settings.url)):
+            body = await self._get(url)
+            listed += (
+                csaf.parse_changes_csv(body, url) if kind == "directory" else csaf.parse_rolie(body)
+            )
+        since = state.get("since")
+        if not isinstance(since, str):  # first poll: only note where the provider is
+            newest = max((item.changed for item in listed), default=datetime.now(UTC))
+            return Collected(Changes(state={"since": newest.isoformat()}))
+        batch = csaf.changed_since(
+            listed, datetime.fromisoformat(since), self.settings.max_advisories
+        )
+        advisories = []
+        for item in batch:
+            try:
+                advisories.append(csaf.parse_advisory(await self._get(item.url), item.url))
+            except FeedError as exc:
+                # One broken advisory must not hold back the provider's others.
+                log.warning("poller %s skips advisory %s: %s", self.settings.name, item.url, exc)
+        watermark = batch[-1].changed.isoformat() if batch else since
+        return Collected(Changes(state={"since": watermark}), advisories)
+
+    async def _store(self, services: Services, collected: Collected) -> None:
+        name = self.settings.name
+        for incoming in collected.changes.alerts:
+            await services.alerts.receive(incoming)
+        for advisory in collected.advisories:
+            for supplier, matched in await _suppliers_named(services, advisory.names):
+                await services.alerts.receive(
+                    csaf.advisory_alert(advisory, supplier, matched, name)
+                )
+        for external_id in collected.changes.resolved:
+            alert = await services.alerts.find_unresolved(name, external_id)
+            if alert is not None:
+                await services.alerts.resolve(alert.id, name)
+        await services.polls.succeeded(name, collected.changes.state)
+
+
+async def _suppliers_named(services: Services, names: Sequence[str]) -> list[tuple[str, str]]:
+    """Registry suppliers among ``names`` (vendor or product): (supplier, name used)."""
+    found: dict[str, tuple[str, str]] = {}
+    for name in names:
+        supplier = await services.suppliers.find(name)
+        if supplier is not None:
+            found.setdefault(normalise(supplier.name), (supplier.name, name))
+    return list(found.values())
+
+
+def register_pollers(
+    scheduler: BaseScheduler, factory: ServiceFactory, pollers: Sequence[PollerSettings]
+) -> list[FeedPoller]:
+    """One scheduler job per configured feed, first run now, never overlapping itself."""
+    started = []
+    for settings in pollers:
+        poller = FeedPoller(factory, settings)
+        scheduler.add_job(
+            poller.poll,
+            "interval",
+            seconds=settings.interval_seconds,
+            id=f"poll-{settings.name}",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        started.append(poller)
+    return started
