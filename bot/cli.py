@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import Language
 from bot.storage.db import Database
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.", no_args_is_help=True
@@ -95,6 +98,56 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
     asyncio.run(_upgrade())
     typer.echo("database is up to date")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Backup file to write (gzip JSON lines)")],
+    config: ConfigOption = None,
+) -> None:
+    """Write a logical backup of the bot's database; restores on SQLite or PostgreSQL."""
+    from bot.storage.backup import BackupError, write_backup
+
+    settings = _settings(config)
+    try:
+        summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file)))
+    except BackupError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"wrote {file}: {summary.total_rows} rows from {len(summary.rows)} tables "
+        f"at schema revision {summary.revision}"
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="Backup file written by `weerbaar backup`")],
+    config: ConfigOption = None,
+) -> None:
+    """Restore a backup into an empty database (stop the bot first)."""
+    from bot.storage.backup import BackupError, restore_backup
+
+    settings = _settings(config)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file)))
+    except BackupError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"restored {summary.total_rows} rows at schema revision {summary.revision}; "
+        f"the log of all {summary.situations_verified} situation(s) verifies; "
+        f"{summary.pending_timers} timer(s) pending"
+    )
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    db = Database(settings.database_url)
+    try:
+        return await work(db)
+    finally:
+        await db.dispose()
 
 
 @db_app.command("revision")
