@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import Language
+from bot.logs import LogFormat, configure_logging, secret_values
 from bot.storage.db import Database
 
 T = TypeVar("T")
@@ -43,22 +43,25 @@ def _settings(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # nio logs every request and response body at INFO; those can hold message text.
-    logging.getLogger("nio").setLevel(logging.WARNING)
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option("--log-format", help="json: one object per line; text: for people"),
+]
 
 
 @app.command()
-def run(config: ConfigOption = None, verbose: bool = False) -> None:
+def run(
+    config: ConfigOption = None, verbose: bool = False, log_format: LogFormatOption = None
+) -> None:
     """Run the bot against the configured homeserver until stopped (Ctrl-C or SIGTERM)."""
     from bot.app import StartupError, Weerbaar
 
     settings = _settings(config)
-    _setup_logging(verbose)
+    configure_logging(
+        log_format or settings.log_format or "json",
+        verbose=verbose,
+        secrets=secret_values(settings),
+    )
     try:
         asyncio.run(Weerbaar(settings).run_until_signalled())
     except StartupError as exc:
@@ -73,11 +76,12 @@ def sandbox(
     ] = None,
     playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
     verbose: bool = False,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
     from bot.sandbox.run import run_sandbox
 
-    _setup_logging(verbose)
+    configure_logging(log_format or "text", verbose=verbose)
     asyncio.run(run_sandbox(directory, playbooks.resolve()))
 
 

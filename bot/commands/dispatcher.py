@@ -11,6 +11,7 @@ from bot.commands.context import CommandContext
 from bot.commands.registry import Command, Registry, UsageError, parse_invocation
 from bot.errors import DomainError
 from bot.i18n import Language
+from bot.logs import request_context
 from bot.matrix.content import text_content
 from bot.metrics import Metrics
 from bot.services import ServiceFactory
@@ -52,7 +53,11 @@ class CommandDispatcher:
         invocation = parse_invocation(message.body)
         if invocation is None:
             return
-        word, arguments = invocation
+        # Every log line of this command carries its event id, the "ref" users are shown.
+        with request_context(message.event_id):
+            await self._handle(message, *invocation)
+
+    async def _handle(self, message: IncomingMessage, word: str, arguments: str) -> None:
         resolved = self._registry.resolve(word)
         label = resolved[0].name if resolved else "unknown"
         try:
@@ -78,6 +83,8 @@ class CommandDispatcher:
             await self._report_failure(message, word, resolved)
             outcome = "error"
         self._metrics.commands.labels(command=label, outcome=outcome).inc()
+        # The command's name only: its arguments are message text and stay out of the logs.
+        log.info("command %s from %s in %s: %s", label, message.sender, message.room_id, outcome)
 
     async def _authorised_run(
         self,
