@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -14,6 +14,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
 from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.retention.purge import PurgeOutcome
 
 T = TypeVar("T")
 
@@ -143,6 +146,46 @@ def restore(
         f"restored {summary.total_rows} rows at schema revision {summary.revision}; "
         f"the log of all {summary.situations_verified} situation(s) verifies; "
         f"{summary.pending_timers} timer(s) pending"
+    )
+
+
+@app.command()
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be purged")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Delete closed situations past retention.closed_after_days, only if exported since."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.retention.purge import purge_closed
+
+    settings = _settings(config)
+    days = settings.retention.closed_after_days
+    if days is None:
+        typer.echo("retention.closed_after_days is not set: nothing is purged")
+        return
+
+    async def _purge(db: Database) -> PurgeOutcome:
+        async with db.transaction() as session:
+            now = datetime.now(UTC)
+            return await purge_closed(session, now, timedelta(days=days), dry_run=dry_run)
+
+    outcome = asyncio.run(_with_database(settings, _purge))
+    if outcome.unexported:
+        typer.echo(
+            "weerbaar: nothing purged: export these first (`weerbaar report ID -o FILE`):", err=True
+        )
+        for candidate in outcome.unexported:
+            typer.echo(f"  {candidate.describe()}", err=True)
+        raise typer.Exit(1)
+    verb = "would purge" if dry_run else "purged"
+    for candidate in outcome.candidates:
+        typer.echo(f"{verb} {candidate.describe()}")
+    rows = ", ".join(f"{table} {count}" for table, count in sorted(outcome.deleted_rows.items()))
+    typer.echo(
+        f"{verb} {len(outcome.candidates)} situation(s)" + (f"; rows: {rows}" if rows else "")
     )
 
 

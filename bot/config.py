@@ -182,12 +182,6 @@ class RetentionSettings(BaseModel):
         description="Closed situations are purged this many days after they were closed, "
         "if exported since; unset keeps them forever (archive records)",
     )
-    exercise_after_days: int | None = Field(
-        default=None,
-        ge=0,
-        description="Closed exercise situations are purged this many days after they were "
-        "closed, if exported since; unset keeps them like any other situation",
-    )
 
 
 class Settings(BaseSettings):

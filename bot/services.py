@@ -24,6 +24,7 @@ from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.reports.data import ReportService
+from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
 from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
@@ -53,6 +54,7 @@ class Services:
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
+    exports: Exports
 
 
 class ServiceFactory:
@@ -125,4 +127,5 @@ class ServiceFactory:
                 reports=ReportService(session, log),
                 timers=timers,
                 suppliers=SupplierRegistry(session),
+                exports=Exports(session, self.clock),
             )

@@ -16,6 +16,7 @@ async def report(context: CommandContext, arguments: str) -> None:
     situation = await services.situations.by_incident_room(context.room_id)
     gathered = await services.reports.gather(situation.id)
     document = render_markdown(gathered, context.lang, context.timezone)
+    await services.exports.record(situation.id, context.sender, "md")
     await context.reply(
         context.text(
             "report.caption",

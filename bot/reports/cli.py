@@ -9,6 +9,7 @@ from bot.errors import SituationNotFound
 from bot.i18n import Language
 from bot.reports.data import ReportService
 from bot.reports.markdown import render_markdown
+from bot.retention.exports import Exports
 from bot.storage.db import Database
 
 
@@ -22,6 +23,8 @@ async def write_report(settings: Settings, situation_id: int, lang: Language) ->
                 gathered = await service.gather(situation_id)
             except SituationNotFound:
                 raise LookupError(f"situation {situation_id} does not exist") from None
-            return render_markdown(gathered, lang, settings.timezone)
+            document = render_markdown(gathered, lang, settings.timezone)
+            await Exports(session, SystemClock()).record(situation_id, "command line", "md")
+            return document
     finally:
         await db.dispose()

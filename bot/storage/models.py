@@ -284,3 +284,21 @@ class IncidentSummaryRecord(Base):
     situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     pinned: Mapped[bool] = mapped_column(default=False)
+
+
+# --- Operations (issue 8): exports, so retention purges only what was exported ----------
+
+
+class SituationExportRecord(Base):
+    """A decision log written out (``weerbaar report``, ``!report``): the archive copy.
+
+    ``weerbaar purge`` deletes a closed situation only if it was exported after closing.
+    """
+
+    __tablename__ = "situation_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), index=True)
+    exported_at: Mapped[datetime]
+    exported_by: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))
