@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import Language
+from bot.logs import LogFormat, configure_logging, secret_values
 from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.retention.purge import PurgeOutcome
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.", no_args_is_help=True
@@ -42,24 +48,25 @@ def _settings(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # nio logs every request and response body at INFO; those can hold message text.
-    logging.getLogger("nio").setLevel(logging.WARNING)
-    # APScheduler reports every run of the once-a-second timer job at INFO.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option("--log-format", help="json: one object per line; text: for people"),
+]
 
 
 @app.command()
-def run(config: ConfigOption = None, verbose: bool = False) -> None:
+def run(
+    config: ConfigOption = None, verbose: bool = False, log_format: LogFormatOption = None
+) -> None:
     """Run the bot against the configured homeserver until stopped (Ctrl-C or SIGTERM)."""
     from bot.app import StartupError, Weerbaar
 
     settings = _settings(config)
-    _setup_logging(verbose)
+    configure_logging(
+        log_format or settings.log_format or "json",
+        verbose=verbose,
+        secrets=secret_values(settings),
+    )
     try:
         asyncio.run(Weerbaar(settings).run_until_signalled())
     except StartupError as exc:
@@ -74,11 +81,12 @@ def sandbox(
     ] = None,
     playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
     verbose: bool = False,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
     from bot.sandbox.run import run_sandbox
 
-    _setup_logging(verbose)
+    configure_logging(log_format or "text", verbose=verbose)
     asyncio.run(run_sandbox(directory, playbooks.resolve()))
 
 
@@ -99,6 +107,96 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
     asyncio.run(_upgrade())
     typer.echo("database is up to date")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Backup file to write (gzip JSON lines)")],
+    config: ConfigOption = None,
+) -> None:
+    """Write a logical backup of the bot's database; restores on SQLite or PostgreSQL."""
+    from bot.storage.backup import BackupError, write_backup
+
+    settings = _settings(config)
+    try:
+        summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file)))
+    except BackupError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"wrote {file}: {summary.total_rows} rows from {len(summary.rows)} tables "
+        f"at schema revision {summary.revision}"
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="Backup file written by `weerbaar backup`")],
+    config: ConfigOption = None,
+) -> None:
+    """Restore a backup into an empty database (stop the bot first)."""
+    from bot.storage.backup import BackupError, restore_backup
+
+    settings = _settings(config)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file)))
+    except BackupError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"restored {summary.total_rows} rows at schema revision {summary.revision}; "
+        f"the log of all {summary.situations_verified} situation(s) verifies; "
+        f"{summary.pending_timers} timer(s) pending"
+    )
+
+
+@app.command()
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be purged")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Delete closed situations past retention.closed_after_days, only if exported since."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.retention.purge import purge_closed
+
+    settings = _settings(config)
+    days = settings.retention.closed_after_days
+    if days is None:
+        typer.echo("retention.closed_after_days is not set: nothing is purged")
+        return
+
+    async def _purge(db: Database) -> PurgeOutcome:
+        async with db.transaction() as session:
+            now = datetime.now(UTC)
+            return await purge_closed(session, now, timedelta(days=days), dry_run=dry_run)
+
+    outcome = asyncio.run(_with_database(settings, _purge))
+    if outcome.unexported:
+        typer.echo(
+            "weerbaar: nothing purged: export these first (`weerbaar report ID -o FILE`):", err=True
+        )
+        for candidate in outcome.unexported:
+            typer.echo(f"  {candidate.describe()}", err=True)
+        raise typer.Exit(1)
+    verb = "would purge" if dry_run else "purged"
+    for candidate in outcome.candidates:
+        typer.echo(f"{verb} {candidate.describe()}")
+    rows = ", ".join(f"{table} {count}" for table, count in sorted(outcome.deleted_rows.items()))
+    typer.echo(
+        f"{verb} {len(outcome.candidates)} situation(s)" + (f"; rows: {rows}" if rows else "")
+    )
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    db = Database(settings.database_url)
+    try:
+        return await work(db)
+    finally:
+        await db.dispose()
 
 
 @db_app.command("revision")

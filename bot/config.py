@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -31,6 +32,10 @@ from pydantic_settings import (
 from bot.i18n import Language
 
 CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
+# Directories of secret files named like the environment variables, one value per file
+# (e.g. ``weerbaar_matrix__access_token``): Docker/Compose secrets in /run/secrets, and
+# systemd's LoadCredential= directory, which systemd names in $CREDENTIALS_DIRECTORY.
+SECRETS_DIR_ENV_VARS = ("WEERBAAR_SECRETS_DIR", "CREDENTIALS_DIRECTORY")
 
 
 class MatrixSettings(BaseModel):
@@ -273,6 +278,22 @@ class EncryptionSettings(BaseModel):
         return self.pickle_key.get_secret_value()
 
 
+# --- Operations (issue 8): retention ---------------------------------------------------
+
+
+class RetentionSettings(BaseModel):
+    """When ``weerbaar purge`` may delete situations; only ever after they were exported."""
+
+    model_config = {"extra": "forbid"}
+
+    closed_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Closed situations are purged this many days after they were closed, "
+        "if exported since; unset keeps them forever (archive records)",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one Weerbaar instance."""
 
@@ -292,6 +313,7 @@ class Settings(BaseSettings):
     pollers: list[PollerSettings] = Field(
         default_factory=list, description="Feeds polled for alerts"
     )
+    retention: RetentionSettings = RetentionSettings()
     taskforce: list[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
@@ -313,6 +335,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Directory for the database and files")
     playbooks_dir: Path = Field(
         default=Path("playbooks"), description="Directory of YAML playbooks"
+    )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="json: one JSON object per line (default of `weerbaar run`); "
+        "text: for people (default of `weerbaar sandbox`)",
     )
 
     @field_validator("pollers")
@@ -355,6 +382,13 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        secrets_dirs = [os.environ[name] for name in SECRETS_DIR_ENV_VARS if os.environ.get(name)]
+        if secrets_dirs:
+            sources.append(
+                NestedSecretsSettingsSource(
+                    file_secret_settings, secrets_dir=secrets_dirs, secrets_dir_missing="ok"
+                )
+            )
         config_file = os.environ.get(CONFIG_ENV_VAR)
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))

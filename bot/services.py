@@ -28,6 +28,7 @@ from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.polling.state import PollNotifier, PollStates
 from bot.reports.data import ReportService
+from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
 from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
@@ -64,6 +65,7 @@ class Services:
     suppliers: SupplierRegistry
     watch: WatchService
     polls: PollStates
+    exports: Exports
 
 
 class ServiceFactory:
@@ -153,4 +155,5 @@ class ServiceFactory:
                 suppliers=suppliers,
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
+                exports=Exports(session, self.clock),
             )

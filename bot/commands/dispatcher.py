@@ -12,6 +12,7 @@ from bot.commands.context import CommandContext
 from bot.commands.registry import Command, Registry, UsageError, parse_invocation
 from bot.errors import DomainError
 from bot.i18n import Language
+from bot.logs import request_context
 from bot.matrix.content import text_content
 from bot.metrics import Metrics
 from bot.services import ServiceFactory
@@ -61,7 +62,11 @@ class CommandDispatcher:
             if message.thread_root is not None and self._thread_replies is not None:
                 await self._handle_thread_reply(message, self._thread_replies)
             return
-        word, arguments = invocation
+        # Every log line of this command carries its event id, the "ref" users are shown.
+        with request_context(message.event_id):
+            await self._handle(message, *invocation)
+
+    async def _handle(self, message: IncomingMessage, word: str, arguments: str) -> None:
         resolved = self._registry.resolve(word)
         label = resolved[0].name if resolved else "unknown"
         try:
@@ -87,6 +92,8 @@ class CommandDispatcher:
             await self._report_failure(message, word, resolved)
             outcome = "error"
         self._metrics.commands.labels(command=label, outcome=outcome).inc()
+        # The command's name only: its arguments are message text and stay out of the logs.
+        log.info("command %s from %s in %s: %s", label, message.sender, message.room_id, outcome)
 
     async def _authorised_run(
         self,

@@ -19,6 +19,7 @@ async def report(context: CommandContext, arguments: str) -> None:
     gathered = await services.reports.gather(situation.id)
     view = build_view(gathered, context.lang, context.timezone, services.clock.now())
     document = fmt.render(view, context.lang, context.timezone)
+    await services.exports.record(situation.id, context.sender, fmt.name)
     await context.reply(
         context.text(
             "report.caption",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +30,7 @@ from bot.intake.formats import alertmanager, pagerduty
 from bot.intake.formats.common import IntakeAction, MappingError, Receive
 from bot.intake.receipts import record_receipt
 from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from bot.logs import request_context
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.services import ServiceFactory, Services
 
@@ -42,6 +45,27 @@ class _Refused(Exception):
     def __init__(self, status: int, error: str, detail: Any) -> None:
         super().__init__(error)
         self.response = web.json_response({"error": error, "detail": detail}, status=status)
+
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A request id from a reverse proxy (nginx: proxy_set_header X-Request-Id $request_id) is
+# kept so proxy and bot logs match; anything else is replaced by a fresh one.
+_PROXY_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@web.middleware
+async def tag_request(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request an id for every log line it causes, and answer with it."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    current = given if _PROXY_REQUEST_ID.match(given) else uuid.uuid4().hex
+    with request_context(current):
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            exc.headers[REQUEST_ID_HEADER] = current
+            raise
+    response.headers[REQUEST_ID_HEADER] = current
+    return response
 
 
 class IntakeApp:
@@ -72,7 +96,8 @@ class IntakeApp:
         """The aiohttp application."""
         # aiohttp's own limit answers 413 in plain text; ours answers in JSON first.
         app = web.Application(
-            client_max_size=self._settings.max_body_bytes + 1, middlewares=[self._count]
+            client_max_size=self._settings.max_body_bytes + 1,
+            middlewares=[tag_request, self._count],
         )
         app.router.add_post("/alerts", self.post_alert)
         app.router.add_post("/alerts/generic/{source}", self.post_generic)

@@ -10,6 +10,7 @@ from bot.i18n import Language
 from bot.reports.data import ReportService
 from bot.reports.formats import ReportFormat
 from bot.reports.view import build_view
+from bot.retention.exports import Exports
 from bot.storage.db import Database
 
 
@@ -26,6 +27,7 @@ async def write_report(
                 gathered = await service.gather(situation_id)
             except SituationNotFound:
                 raise LookupError(f"situation {situation_id} does not exist") from None
+            await Exports(session, clock).record(situation_id, "command line", fmt.name)
     finally:
         await db.dispose()
     view = build_view(gathered, lang, settings.timezone, clock.now())

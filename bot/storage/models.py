@@ -355,3 +355,21 @@ class PollStateRecord(Base):
     last_success_at: Mapped[datetime | None]
     failing_since: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- Operations (issue 8): exports, so retention purges only what was exported ----------
+
+
+class SituationExportRecord(Base):
+    """A decision log written out (``weerbaar report``, ``!report``): the archive copy.
+
+    ``weerbaar purge`` deletes a closed situation only if it was exported after closing.
+    """
+
+    __tablename__ = "situation_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), index=True)
+    exported_at: Mapped[datetime]
+    exported_by: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))

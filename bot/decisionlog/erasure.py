@@ -1,0 +1,39 @@
+"""Removing whole situations' logs on purpose: the only way past the append-only guard.
+
+Migration 0040 makes the database refuse UPDATE and DELETE on log_entries. Retention (a
+closed situation past its period, exported) and exercise purges must still remove entire
+logs; they do it here, inside their own transaction, so the guard is lifted for exactly
+that transaction and stands again when it commits or rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# Must match the guard created by migration 0040.
+_SQLITE_DELETE_GUARD = (
+    "CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries "
+    "BEGIN SELECT RAISE(ABORT, 'log_entries is append-only: DELETE refused'); END"
+)
+
+
+@asynccontextmanager
+async def log_deletion_allowed(session: AsyncSession) -> AsyncIterator[None]:
+    """Within the caller's transaction, allow DELETE on log_entries; UPDATE stays refused."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        # SQLite's DDL is transactional: a rollback brings the trigger back too.
+        await session.execute(text("DROP TRIGGER log_entries_no_delete"))
+        yield
+        await session.execute(text(_SQLITE_DELETE_GUARD))
+    elif dialect == "postgresql":
+        # Also transactional; the trigger guards UPDATE too, which nothing here issues.
+        await session.execute(text("ALTER TABLE log_entries DISABLE TRIGGER log_entries_no_change"))
+        yield
+        await session.execute(text("ALTER TABLE log_entries ENABLE TRIGGER log_entries_no_change"))
+    else:
+        raise RuntimeError(f"no append-only guard known for {dialect}")

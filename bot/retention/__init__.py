@@ -1,0 +1,1 @@
+"""Retention: recording exports of decision logs and purging closed situations after them."""

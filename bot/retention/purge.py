@@ -1,0 +1,174 @@
+"""Purging closed situations past the retention period, only once they were exported.
+
+A situation is purged with everything that belongs to it, in one transaction: every row
+that refers to it through a foreign key (log entries, alerts, playbook runs and their
+definitions, incident summary, exports, and any table added later), the messages of its
+incident room and its alert notices in the outbox, its timers and the handled events of
+its incident room. If any candidate was not exported since it was closed, nothing at all
+is purged and the refusal lists each one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.decisionlog.erasure import log_deletion_allowed
+from bot.decisionlog.log import EntryKind
+from bot.situations.phases import Phase, timer_key_prefix
+from bot.storage.models import (
+    AlertRecord,
+    Base,
+    HandledEventRecord,
+    LogEntryRecord,
+    OutboxRecord,
+    SituationExportRecord,
+    SituationRecord,
+    TimerRecord,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A closed situation past its retention period."""
+
+    situation_id: int
+    supplier: str
+    title: str
+    closed_at: datetime
+    exported_at: datetime | None
+
+    def describe(self) -> str:
+        """One line for people: id, supplier, title, when closed (and exported)."""
+        line = (
+            f"situation {self.situation_id} ({self.supplier}: {self.title}), "
+            f"closed {self.closed_at:%Y-%m-%d}"
+        )
+        if self.exported_at is None:
+            return f"{line}: not exported since it was closed"
+        return f"{line}, exported {self.exported_at:%Y-%m-%d}"
+
+
+@dataclass
+class PurgeOutcome:
+    """What a purge did, or would do (dry run), or why it refused."""
+
+    candidates: list[Candidate]
+    deleted_rows: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def unexported(self) -> list[Candidate]:
+        """Candidates without an export after closing: they block the purge."""
+        return [c for c in self.candidates if c.exported_at is None]
+
+
+async def purge_closed(
+    session: AsyncSession, now: datetime, closed_after: timedelta, *, dry_run: bool = False
+) -> PurgeOutcome:
+    """Delete closed situations closed before ``now - closed_after``, all or none.
+
+    Refuses (deletes nothing, ``outcome.unexported`` non-empty) when any of them was not
+    exported after it was closed.
+    """
+    outcome = PurgeOutcome(candidates=await _candidates(session, now - closed_after))
+    if dry_run or outcome.unexported:
+        return outcome
+    if not outcome.candidates:
+        return outcome
+    async with log_deletion_allowed(session):
+        for candidate in outcome.candidates:
+            await _purge_one(session, candidate.situation_id, outcome.deleted_rows)
+    return outcome
+
+
+async def _candidates(session: AsyncSession, closed_before: datetime) -> list[Candidate]:
+    situations = await session.scalars(
+        select(SituationRecord)
+        .where(SituationRecord.phase == Phase.CLOSED.value)
+        .order_by(SituationRecord.id)
+    )
+    found = []
+    for situation in situations:
+        closed_at = await _closed_at(session, situation.id)
+        if closed_at is None or closed_at > closed_before:
+            continue
+        exported_at = await session.scalar(
+            select(func.max(SituationExportRecord.exported_at)).where(
+                SituationExportRecord.situation_id == situation.id,
+                SituationExportRecord.exported_at >= closed_at,
+            )
+        )
+        found.append(
+            Candidate(situation.id, situation.supplier, situation.title, closed_at, exported_at)
+        )
+    return found
+
+
+async def _closed_at(session: AsyncSession, situation_id: int) -> datetime | None:
+    """When the situation entered the closed phase, from its log."""
+    changes = await session.scalars(
+        select(LogEntryRecord)
+        .where(
+            LogEntryRecord.situation_id == situation_id,
+            LogEntryRecord.kind == EntryKind.PHASE_CHANGED.value,
+        )
+        .order_by(LogEntryRecord.seq.desc())
+    )
+    for change in changes:
+        if change.payload.get("to") == Phase.CLOSED.value:
+            return change.recorded_at
+    return None
+
+
+async def _purge_one(session: AsyncSession, situation_id: int, counts: Counter[str]) -> None:
+    situation = await session.get(SituationRecord, situation_id)
+    if situation is None:
+        return
+    notices = select(AlertRecord.notice_outbox_id).where(
+        AlertRecord.situation_id == situation_id, AlertRecord.notice_outbox_id.is_not(None)
+    )
+    notice_ids = [row for row in await session.scalars(notices) if row is not None]
+    # Its messages: the incident room's, the alert notices and the edits of those notices.
+    messages: list[ColumnElement[bool]] = [
+        OutboxRecord.id.in_(notice_ids),
+        OutboxRecord.replaces_outbox_id.in_(notice_ids),
+    ]
+    if situation.incident_room_id is not None:
+        messages.append(OutboxRecord.room_id == situation.incident_room_id)
+        await _delete(
+            session,
+            _table(HandledEventRecord),
+            HandledEventRecord.room_id == situation.incident_room_id,
+            counts,
+        )
+    await _delete(session, _table(SituationRecord), SituationRecord.id == situation_id, counts)
+    await _delete(session, _table(OutboxRecord), or_(*messages), counts)
+    await _delete(
+        session,
+        _table(TimerRecord),
+        TimerRecord.key.startswith(timer_key_prefix(situation_id), autoescape=True),
+        counts,
+    )
+    session.expunge_all()  # the ORM must not hold on to rows deleted behind its back
+
+
+async def _delete(
+    session: AsyncSession, table: Table, where: ColumnElement[bool], counts: Counter[str]
+) -> None:
+    """Delete ``table``'s rows matching ``where``, after every row referring to them."""
+    for child in Base.metadata.sorted_tables:
+        for key in child.foreign_keys:
+            if key.column.table is table:
+                referenced = select(key.column).where(where)
+                await _delete(session, child, key.parent.in_(referenced), counts)
+    result: Any = await session.execute(delete(table).where(where))
+    counts[table.name] += result.rowcount
+
+
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[model.__tablename__]

@@ -1,0 +1,293 @@
+"""``weerbaar backup`` / ``restore``: a logical backup that round-trips on and across backends."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.decisionlog.log import EntryKind
+from bot.scheduling.runner import TimerRunner
+from bot.storage.backup import BackupError, restore_backup, tables, write_backup
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord, TimerRecord
+from bot.suppliers.file import read_supplier_file
+from tests.conftest import REPO
+from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
+from tests.test_storage import ALERT
+from tests.test_timers import FixedClock
+
+
+async def fill(database: Database) -> FixedClock:
+    """Alerts, two situations with playbook runs and decisions, timers, outbox, registry."""
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    suppliers, issues = read_supplier_file(REPO / "examples" / "suppliers.yaml")
+    assert suppliers is not None and not issues
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all(suppliers.suppliers)
+    for supplier in ("Acme", "Initech"):
+        async with factory.transaction() as services:
+            situation_id = await open_incident_in(services, supplier)
+        async with factory.transaction() as services:
+            await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+            await services.decisions.decide(
+                situation_id, ALICE, "Switch to the fallback", "Outage > 4h; ünïcode ✓"
+            )
+            await services.timers.schedule(
+                "remind", clock.now() + timedelta(hours=2), {"room": "!r:test", "text": "x"}
+            )
+            await services.handled_events.claim(f"$event{situation_id}", "!r:test")
+            await services.outbox.post("!r:test", {"msgtype": "m.notice", "body": "y" * 70_000})
+        clock.advance(minutes=5)
+    async with factory.transaction() as services:
+        await services.alerts.receive(ALERT.model_copy(update={"external_id": "loose-1"}))
+    return clock
+
+
+async def snapshot(database: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, as Python values, for comparison."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    async with database.engine.connect() as connection:
+        for table in tables():
+            rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
+            result[table.name] = [dict(row) for row in rows.mappings()]
+    return result
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sqlite_target(tmp_path: Path) -> AsyncIterator[Database]:
+    """A brand-new SQLite file with no schema at all."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}")
+    yield db
+    await db.dispose()
+
+
+async def test_round_trip_restores_every_row_and_the_log_verifies(
+    database: Database, tmp_path: Path
+) -> None:
+    clock = await fill(database)
+    backup = tmp_path / "weerbaar.jsonl.gz"
+    written = await write_backup(database, backup)
+    assert written.rows["log_entries"] > 6 and written.rows["timers"] >= 2
+    assert written.rows["playbook_run_definitions"] == 2
+    before = await snapshot(database)
+
+    # Into a fresh database of the same kind: empty it by dropping and re-creating.
+    target = await fresh_same_backend(database, tmp_path)
+    try:
+        summary = await restore_backup(target, backup)
+        assert summary.situations_verified == 2 and summary.broken_chains == []
+        assert summary.pending_timers >= 2
+        assert await snapshot(target) == before
+        await check_restored_database_works(target, clock)
+    finally:
+        await target.dispose()
+
+
+async def fresh_same_backend(database: Database, tmp_path: Path) -> Database:
+    if database.is_sqlite:
+        return Database(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}")
+    return await new_postgres_database()
+
+
+async def new_postgres_database() -> Database:
+    import uuid
+
+    import asyncpg
+
+    from tests.conftest import POSTGRES_URL
+
+    name = f"weerbaar_restore_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return Database(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+
+
+async def check_restored_database_works(db: Database, clock: FixedClock) -> None:
+    """New rows get fresh ids (sequences moved on), appends extend the chain, timers fire."""
+    factory = factory_for(db, clock)
+    async with factory.transaction() as services:
+        highest = await services.session.scalar(select(func.max(SituationRecord.id)))
+        assert highest is not None
+        situation_id = await open_incident_in(services, "Globex")
+        assert situation_id > highest
+        entry = await services.log.append(highest, EntryKind.DECISION, ALICE, {"x": 1})
+        assert entry.seq > 1
+        assert (await services.log.verify(highest)).intact
+    fired: list[str] = []
+
+    async def remind(services: Any, timer: TimerRecord) -> None:
+        fired.append(timer.payload["text"])
+
+    clock.advance(hours=3)
+    assert await TimerRunner(factory, {"remind": remind}).fire_due() >= 2
+    assert fired.count("x") == 2
+
+
+async def open_incident_in(services: Any, supplier: str) -> int:
+    alert = await services.alerts.receive(ALERT.model_copy(update={"supplier": supplier}))
+    situation = await services.situations.escalate_alert(alert.id, ALICE)
+    return int(situation.id)
+
+
+async def test_backup_from_sqlite_restores_into_postgresql(tmp_path: Path) -> None:
+    from tests.conftest import _postgres_available
+
+    reason = await _postgres_available()
+    if reason:
+        pytest.skip(reason)
+    source = Database(f"sqlite+aiosqlite:///{tmp_path / 'source.db'}")
+    await upgrade(source)
+    target = await new_postgres_database()
+    try:
+        clock = await fill(source)
+        backup = tmp_path / "cross.jsonl.gz"
+        await write_backup(source, backup)
+        summary = await restore_backup(target, backup)
+        assert summary.broken_chains == [] and summary.situations_verified == 2
+        assert await snapshot(target) == await snapshot(source)
+        await check_restored_database_works(target, clock)
+    finally:
+        await source.dispose()
+        await target.dispose()
+
+
+async def test_restore_refuses_a_database_that_holds_data(
+    database: Database, tmp_path: Path
+) -> None:
+    await fill(database)
+    backup = tmp_path / "b.jsonl.gz"
+    await write_backup(database, backup)
+    before = await snapshot(database)
+    with pytest.raises(BackupError, match=r"only goes into an empty database.*situations \(2"):
+        await restore_backup(database, backup)
+    assert await snapshot(database) == before
+
+
+async def test_restore_refuses_another_schema_revision(
+    database: Database, tmp_path: Path, sqlite_target: Database
+) -> None:
+    await fill(database)
+    backup = tmp_path / "b.jsonl.gz"
+    await write_backup(database, backup)
+    await upgrade(sqlite_target, "0002")
+    with pytest.raises(BackupError, match="schema revision 0002, the backup at"):
+        await restore_backup(sqlite_target, backup)
+
+
+async def test_restore_refuses_a_damaged_file_and_changes_nothing(
+    database: Database, tmp_path: Path, sqlite_target: Database
+) -> None:
+    await fill(database)
+    backup = tmp_path / "b.jsonl.gz"
+    await write_backup(database, backup)
+    with gzip.open(backup, "rb") as handle:
+        lines = handle.readlines()
+    tampered = [line.replace(b"Switch to the fallback", b"Stay put") for line in lines]
+    assert tampered != lines
+    with gzip.open(backup, "wb") as handle:
+        handle.writelines(tampered)
+    with pytest.raises(BackupError, match="checksum does not match"):
+        await restore_backup(sqlite_target, backup)
+    (tmp_path / "junk.gz").write_bytes(b"not a backup")
+    with pytest.raises(BackupError, match="not a Weerbaar backup"):
+        await restore_backup(sqlite_target, tmp_path / "junk.gz")
+
+
+async def test_a_forged_log_entry_with_a_fixed_checksum_is_still_refused(
+    database: Database, tmp_path: Path, sqlite_target: Database
+) -> None:
+    """Re-computing the file checksum does not help: the hash chain catches the edit."""
+    import hashlib
+
+    await fill(database)
+    backup = tmp_path / "b.jsonl.gz"
+    await write_backup(database, backup)
+    with gzip.open(backup, "rb") as handle:
+        header, *body = handle.readlines()
+    body = [line.replace(b"Switch to the fallback", b"Stay put") for line in body]
+    meta = json.loads(header)
+    meta["sha256"] = hashlib.sha256(b"".join(body)).hexdigest()
+    with gzip.open(backup, "wb") as handle:
+        handle.write(json.dumps(meta).encode() + b"\n")
+        handle.writelines(body)
+    with pytest.raises(BackupError, match=r"situation\(s\) 1, 2 does not verify"):
+        await restore_backup(sqlite_target, backup)
+    async with sqlite_target.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(LogEntryRecord)) == 0
+        assert await session.scalar(select(func.count()).select_from(OutboxRecord)) == 0
+
+
+async def test_the_file_is_json_lines_with_a_header(database: Database, tmp_path: Path) -> None:
+    await fill(database)
+    backup = tmp_path / "b.jsonl.gz"
+    await write_backup(database, backup)
+    with gzip.open(backup, "rt", encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
+        records = [json.loads(line) for line in handle]
+    assert header["format"] == "weerbaar-backup" and header["revision"]
+    assert len(header["sha256"]) == 64
+    order = [table.name for table in tables()]
+    seen = [record["table"] for record in records]
+    assert seen == sorted(seen, key=order.index)  # parents before children
+    assert order.index("situations") < order.index("log_entries")
+
+
+CONFIG = """
+taskforce = ["@alice:test"]
+data_dir = "{data_dir}"
+[matrix]
+homeserver = "http://127.0.0.1:1"
+user_id = "@weerbaar:test"
+access_token = "syt_secret"
+coordination_room = "!room:test"
+[intake]
+hmac_secret = "hmac"
+[encryption]
+enabled = false
+"""
+
+
+async def test_the_command_line_backs_up_and_restores(tmp_path: Path) -> None:
+    source_dir, target_dir = tmp_path / "source", tmp_path / "target"
+    source_dir.mkdir()
+    source = Database(f"sqlite+aiosqlite:///{source_dir / 'weerbaar.db'}")
+    await upgrade(source)
+    await fill(source)
+    await source.dispose()
+    configs = {}
+    for name, data_dir in (("source", source_dir), ("target", target_dir)):
+        configs[name] = tmp_path / f"{name}.toml"
+        configs[name].write_text(CONFIG.format(data_dir=data_dir))
+    backup = tmp_path / "cli.jsonl.gz"
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(app, list(args))
+
+    # The commands run their own event loop: keep them off the test's loop.
+
+    written = await asyncio.to_thread(invoke, "backup", str(backup), "-c", str(configs["source"]))
+    assert written.exit_code == 0, written.output
+    assert f"wrote {backup}" in written.output
+    restored = await asyncio.to_thread(invoke, "restore", str(backup), "-c", str(configs["target"]))
+    assert restored.exit_code == 0, restored.output
+    assert "the log of all 2 situation(s) verifies" in restored.output
+    again = await asyncio.to_thread(invoke, "restore", str(backup), "-c", str(configs["target"]))
+    assert again.exit_code == 1
+    assert "restore only goes into an empty database" in again.output

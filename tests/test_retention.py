@@ -1,0 +1,188 @@
+"""Retention: closed situations are purged after the period, only once exported since closing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.retention.purge import purge_closed
+from bot.services import ServiceFactory
+from bot.situations.phases import Phase
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import (
+    AlertRecord,
+    HandledEventRecord,
+    LogEntryRecord,
+    OutboxRecord,
+    PlaybookRunRecord,
+    SituationExportRecord,
+    SituationRecord,
+    TimerRecord,
+)
+from tests.test_backup import CONFIG, snapshot
+from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
+from tests.test_storage import ALERT
+from tests.test_timers import FixedClock
+
+RETENTION = timedelta(days=30)
+
+
+async def open_situation(factory: ServiceFactory, supplier: str) -> int:
+    """An escalated situation with a playbook run, a decision and a handled command."""
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT.model_copy(update={"supplier": supplier}))
+        situation = await services.situations.escalate_alert(alert.id, ALICE)
+        await services.playbook_runs.start(situation.id, PLAYBOOK, ALICE)
+        await services.decisions.decide(situation.id, ALICE, "Fallback", "Outage")
+        assert situation.incident_room_id is not None
+        await services.handled_events.claim(f"$cmd-{supplier}", situation.incident_room_id)
+        await services.outbox.post(situation.incident_room_id, {"body": "in the room"})
+        return situation.id
+
+
+async def close(factory: ServiceFactory, situation_id: int) -> None:
+    async with factory.transaction() as services:
+        await services.situations.change_phase(situation_id, Phase.EVALUATION, ALICE, "over")
+        await services.situations.change_phase(situation_id, Phase.CLOSED, ALICE, "evaluated")
+
+
+async def export(factory: ServiceFactory, situation_id: int) -> None:
+    async with factory.transaction() as services:
+        await services.exports.record(situation_id, ALICE, "md")
+
+
+async def world_of_situations(
+    database: Database,
+) -> tuple[FixedClock, ServiceFactory, dict[str, int]]:
+    """old_exported, old_exported_before_closing, recent (closed), open; plus a loose alert."""
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    ids = {name: await open_situation(factory, name) for name in ("Acme", "Initech", "Umbrella")}
+    ids["Open"] = await open_situation(factory, "Globex")
+    await close(factory, ids["Acme"])
+    clock.advance(minutes=1)
+    await export(factory, ids["Acme"])
+    await export(factory, ids["Initech"])  # an export while still open does not count
+    clock.advance(minutes=1)
+    await close(factory, ids["Initech"])
+    clock.advance(days=40)
+    await close(factory, ids["Umbrella"])  # closed 0 days ago: within the period
+    async with factory.transaction() as services:
+        await services.alerts.receive(ALERT.model_copy(update={"supplier": "Loose"}))
+    return clock, factory, ids
+
+
+async def count(database: Database, model: Any, *where: Any) -> int:
+    async with database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def test_purge_refuses_everything_while_one_candidate_is_not_exported(
+    database: Database,
+) -> None:
+    clock, _, ids = await world_of_situations(database)
+    before = await snapshot(database)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    assert [c.situation_id for c in outcome.candidates] == [ids["Acme"], ids["Initech"]]
+    (refused,) = outcome.unexported
+    assert refused.situation_id == ids["Initech"]
+    assert (
+        "Initech" in refused.describe() and "not exported since it was closed" in refused.describe()
+    )
+    assert outcome.deleted_rows == {}
+    assert await snapshot(database) == before
+
+
+async def test_purge_deletes_exported_situations_with_everything_of_theirs(
+    database: Database,
+) -> None:
+    clock, factory, ids = await world_of_situations(database)
+    await export(factory, ids["Initech"])
+    async with database.transaction() as session:
+        dry = await purge_closed(session, clock.now(), RETENTION, dry_run=True)
+    assert len(dry.candidates) == 2 and dry.deleted_rows == {}
+    async with database.transaction() as session:
+        rooms = dict(
+            (
+                await session.execute(select(SituationRecord.id, SituationRecord.incident_room_id))
+            ).all()
+        )
+    outbox_before = await count(database, OutboxRecord)
+
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    assert outcome.unexported == [] and outcome.deleted_rows["situations"] == 2
+
+    purged = [ids["Acme"], ids["Initech"]]
+    kept = [ids["Umbrella"], ids["Open"]]
+    for model, column in (
+        (SituationRecord, SituationRecord.id),
+        (LogEntryRecord, LogEntryRecord.situation_id),
+        (AlertRecord, AlertRecord.situation_id),
+        (PlaybookRunRecord, PlaybookRunRecord.situation_id),
+        (SituationExportRecord, SituationExportRecord.situation_id),
+    ):
+        assert await count(database, model, column.in_(purged)) == 0, model
+        assert await count(database, model, column.in_(kept)) > 0 or model is SituationExportRecord
+    purged_rooms = [rooms[i] for i in purged]
+    assert await count(database, OutboxRecord, OutboxRecord.room_id.in_(purged_rooms)) == 0
+    assert (
+        await count(database, HandledEventRecord, HandledEventRecord.room_id.in_(purged_rooms)) == 0
+    )
+    for situation_id in purged:
+        prefix = f"situation:{situation_id}:"
+        assert await count(database, TimerRecord, TimerRecord.key.startswith(prefix)) == 0
+    assert await count(database, OutboxRecord) == outbox_before - outcome.deleted_rows["outbox"]
+    assert await count(database, AlertRecord, AlertRecord.supplier == "Loose") == 1
+    async with factory.transaction() as services:
+        for situation_id in kept:
+            assert (await services.log.verify(situation_id)).intact
+        # The notices of the kept situations' alerts are still there to be edited.
+        notices = await services.session.scalars(
+            select(AlertRecord.notice_outbox_id).where(AlertRecord.situation_id.in_(kept))
+        )
+        for notice in notices:
+            assert notice is None or await services.session.get(OutboxRecord, notice) is not None
+
+
+async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = Database(f"sqlite+aiosqlite:///{data_dir / 'weerbaar.db'}")
+    await upgrade(db)
+    clock = FixedClock()
+    # The command line uses the real clock: the situation lived and closed ten years ago.
+    clock.moment -= timedelta(days=3650)
+    factory = factory_for(db, clock)
+    situation_id = await open_situation(factory, "Acme")
+    await close(factory, situation_id)
+    await db.dispose()
+    config = tmp_path / "weerbaar.toml"
+    config.write_text(CONFIG.format(data_dir=data_dir) + "[retention]\nclosed_after_days = 30\n")
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(app, [*args, "-c", str(config)])
+
+    refused = await asyncio.to_thread(invoke, "purge")
+    assert refused.exit_code == 1
+    assert f"situation {situation_id} (Acme: Outage)" in refused.output
+    assert "not exported since it was closed" in refused.output
+    report = await asyncio.to_thread(
+        invoke, "report", str(situation_id), "-o", str(tmp_path / "r.md")
+    )
+    assert report.exit_code == 0, report.output
+    dry = await asyncio.to_thread(invoke, "purge", "--dry-run")
+    assert dry.exit_code == 0 and "would purge 1 situation(s)" in dry.output
+    done = await asyncio.to_thread(invoke, "purge")
+    assert done.exit_code == 0 and "purged 1 situation(s)" in done.output
+    again = await asyncio.to_thread(invoke, "purge")
+    assert "purged 0 situation(s)" in again.output
