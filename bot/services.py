@@ -103,6 +103,7 @@ class ServiceFactory:
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
             alerts = AlertService(session, notifier, log, grouper, self.clock)
             decisions = DecisionService(log, timers, self.clock)
+            roles = IncidentRoles(session, log, self._moderation)
             yield Services(
                 session=session,
                 clock=self.clock,
@@ -132,8 +133,9 @@ class ServiceFactory:
                     timers,
                     self.clock,
                     self._playbook_policy,
+                    roles,
                 ),
-                roles=IncidentRoles(session, log, self._moderation),
+                roles=roles,
                 moderation=self._moderation,
                 reports=ReportService(session, log),
                 timers=timers,

@@ -65,6 +65,14 @@ async def test_playbook_walk_through_survives_a_restart(
         assert f"by {bob.user_id}" in steps  # who finished it
         assert "5. [awaiting decision] Activate the fallback option" in steps
 
+        # The decision point is the coordinator's: bob may not take it, nothing is logged.
+        refused = body_of(
+            await bob.command(room, "!choose fallback-or-wait wait-for-supplier --why cheaper")
+        )
+        assert refused == (
+            f"Decision fallback-or-wait is for this incident's coordinator ({alice.user_id}); "
+            "nothing was recorded."
+        )
         chosen = body_of(
             await alice.command(
                 room, "!kies fallback-or-wait activate-fallback --waarom betalingen op tijd"

@@ -273,6 +273,26 @@ MESSAGES: Catalogue = {
         "en": "Only this incident's coordinator ({coordinator}) may do that "
         "(assign roles, hand over, close).",
     },
+    "error.decision_role_refused": {
+        "nl": "Beslispunt {decision} is aan de {role} ({holders}) of de coördinator van dit "
+        "incident ({coordinator}); er is niets vastgelegd.",
+        "en": "Decision {decision} is for the {role} ({holders}) or this incident's "
+        "coordinator ({coordinator}); nothing was recorded.",
+    },
+    "error.decision_for_coordinator": {
+        "nl": "Beslispunt {decision} is aan de coördinator van dit incident ({coordinator}); "
+        "er is niets vastgelegd.",
+        "en": "Decision {decision} is for this incident's coordinator ({coordinator}); "
+        "nothing was recorded.",
+    },
+    "error.decision_role_vacant": {
+        "nl": "Beslispunt {decision} is aan de {role}, maar niemand heeft die rol: alleen de "
+        "coördinator ({coordinator}) mag nu besluiten (of een {role} aanwijzen met !rol). "
+        "Er is niets vastgelegd.",
+        "en": "Decision {decision} is for the {role}, but nobody holds that role: only the "
+        "coordinator ({coordinator}) may decide now (or appoint a {role} with !role). "
+        "Nothing was recorded.",
+    },
     "error.unknown_run": {
         "nl": "Draaiboek {run} bestaat niet in deze crisisruimte. Draaiboeken: {runs}.",
         "en": "There is no playbook {run} in this incident room. Playbooks: {runs}.",

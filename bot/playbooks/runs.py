@@ -49,6 +49,7 @@ from bot.playbooks.engine import (
 from bot.playbooks.schema import Playbook
 from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
+from bot.situations.roles import IncidentRoles
 from bot.storage.models import LogEntryRecord, PlaybookDefinitionRecord, PlaybookRunRecord
 
 STEP_REMINDER = "playbook.step_reminder"
@@ -106,8 +107,10 @@ class PlaybookRunService:
         timers: Timers,
         clock: Clock,
         policy: PlaybookPolicy,
+        roles: IncidentRoles,
     ) -> None:
         self.policy = policy
+        self._roles = roles
         self.clock = clock
         self._session = session
         self._log = log
@@ -279,12 +282,16 @@ class PlaybookRunService:
         rationale: str,
     ) -> tuple[Run, LogEntryRecord, list[StepView]]:
         """Decide a decision point: recorded as a decision (with every option weighed) and as
-        the run's choice; returns the run, the decision entry and the steps it opened."""
+        the run's choice; returns the run, the decision entry and the steps it opened.
+
+        Only the holders of the point's deciding role, or the coordinator, may decide
+        (a DecisionRoleRefused error otherwise, and nothing is written)."""
         run = await self.pick(situation_id, run_number)
         now = self._clock.now()
         event = OptionChosen(decision_id, option_id, actor, now)
         after = run.state.apply(event)  # refuses before anything is written
         decision = run.playbook.get_decision(decision_id)
+        await self._roles.require_decider(situation_id, actor, decision.decided_by, decision.id)
         chosen = next(option for option in decision.options if option.id == option_id)
         entry = await self._decisions.decide(
             situation_id,
