@@ -92,6 +92,7 @@ class Weerbaar:
                 timezone=settings.timezone,
             ),
             presence=MatrixRoomPresence(self.client),
+            sitrep_interval=settings.incident.sitrep_interval(),
         )
         self.dispatcher = CommandDispatcher(
             build_registry(),

@@ -30,6 +30,7 @@ from bot.reports.data import ReportService
 from bot.scheduling.timers import Timers
 from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
+from bot.situations.sitreps import SitrepService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
 from bot.suppliers.registry import SupplierRegistry
@@ -56,6 +57,7 @@ class Services:
     presence: RoomPresence
     playbook_runs: PlaybookRunService
     roles: IncidentRoles
+    sitreps: SitrepService
     moderation: IncidentRoomModeration | None
     reports: ReportService
     timers: Timers
@@ -79,6 +81,7 @@ class ServiceFactory:
         moderation: IncidentRoomModeration | None = None,
         playbook_policy: PlaybookPolicy | None = None,
         presence: RoomPresence | None = None,
+        sitrep_interval: timedelta | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -91,6 +94,7 @@ class ServiceFactory:
         self._moderation = moderation
         self._playbook_policy = playbook_policy or PlaybookPolicy()
         self._presence = presence or UnknownPresence()
+        self._sitrep_interval = sitrep_interval
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -104,6 +108,7 @@ class ServiceFactory:
             alerts = AlertService(session, notifier, log, grouper, self.clock)
             decisions = DecisionService(log, timers, self.clock)
             roles = IncidentRoles(session, log, self._moderation)
+            sitreps = SitrepService(log, timers, self.clock, self._sitrep_interval)
             yield Services(
                 session=session,
                 clock=self.clock,
@@ -119,6 +124,7 @@ class ServiceFactory:
                     timers,
                     self._taskforce,
                     self.clock,
+                    sitreps,
                 ),
                 log=log,
                 decisions=decisions,
@@ -136,6 +142,7 @@ class ServiceFactory:
                     roles,
                 ),
                 roles=roles,
+                sitreps=sitreps,
                 moderation=self._moderation,
                 reports=ReportService(session, log),
                 timers=timers,

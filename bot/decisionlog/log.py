@@ -38,6 +38,7 @@ class EntryKind(StrEnum):
     NOTE = "note"
     LESSON = "lesson"
     CORRECTION = "correction"
+    SITREP = "sitrep"
 
 
 class AppendOnlyError(RuntimeError):

@@ -10,6 +10,8 @@ from bot.decisionlog.decisions import REVIEW_TIMER
 from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
+from bot.scheduling.sitreps import sitrep_due
+from bot.situations.sitreps import SITREP_TIMER
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
@@ -20,4 +22,5 @@ def timer_handlers() -> dict[str, TimerHandler]:
         SUMMARY_REFRESH: summary_refresh,
         REVIEW_TIMER: reminders.review_due,
         DUE_TIMER: reminders.action_due,
+        SITREP_TIMER: sitrep_due,
     }
