@@ -144,7 +144,7 @@ class ServiceFactory:
                 roles=roles,
                 sitreps=sitreps,
                 moderation=self._moderation,
-                reports=ReportService(session, log),
+                reports=ReportService(session, log, self._playbooks),
                 timers=timers,
                 suppliers=SupplierRegistry(session),
             )
