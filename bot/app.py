@@ -96,6 +96,7 @@ class Weerbaar:
             ),
             presence=MatrixRoomPresence(self.client),
             watch_policy=watch_policy(settings.lauwe_fase),
+            sitrep_interval=settings.incident.sitrep_interval(),
         )
         self.dispatcher = CommandDispatcher(
             build_registry(),

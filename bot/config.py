@@ -8,6 +8,7 @@ appear in reprs or logs.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -234,6 +235,23 @@ class PlaybookSettings(BaseModel):
     )
 
 
+class IncidentSettings(BaseModel):
+    """How an incident room asks for situation reports."""
+
+    model_config = {"extra": "forbid"}
+
+    sitrep_interval_minutes: int = Field(
+        default=120,
+        ge=0,
+        description="Minutes between requests for a situation report (sitrep) in an incident "
+        "room, counted from the room opening or the last sitrep (0: never ask)",
+    )
+
+    def sitrep_interval(self) -> timedelta | None:
+        """The sitrep cadence, or None when it is off."""
+        return timedelta(minutes=self.sitrep_interval_minutes) or None
+
+
 MIN_PICKLE_KEY_LENGTH = 16
 
 
@@ -307,6 +325,7 @@ class Settings(BaseSettings):
     ha: HaSettings = HaSettings()
     alerts: AlertSettings = AlertSettings()
     playbook: PlaybookSettings = PlaybookSettings()
+    incident: IncidentSettings = IncidentSettings()
     # Validated even when absent, so a missing pickle key is reported by name.
     encryption: EncryptionSettings = Field(default={}, validate_default=True)
     lauwe_fase: LauweFaseSettings = LauweFaseSettings()

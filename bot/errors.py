@@ -148,6 +148,24 @@ class RoleChangeRefused(DomainError):
     key = "error.role_change_refused"
 
 
+class DecisionRoleRefused(DomainError):
+    """The sender does not hold the role that decides a decision point (nor coordinates)."""
+
+    key = "error.decision_role_refused"
+
+
+class DecisionForCoordinator(DecisionRoleRefused):
+    """The decision point is the coordinator's, and the sender is not the coordinator."""
+
+    key = "error.decision_for_coordinator"
+
+
+class DecisionRoleVacant(DecisionRoleRefused):
+    """Nobody holds the deciding role, so only the coordinator may decide."""
+
+    key = "error.decision_role_vacant"
+
+
 class LogEntryNotFound(DomainError):
     key = "error.log_entry_not_found"
 

@@ -32,6 +32,7 @@ from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
 from bot.situations.roles import IncidentRoles, IncidentRoomModeration
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
+from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
@@ -59,6 +60,7 @@ class Services:
     presence: RoomPresence
     playbook_runs: PlaybookRunService
     roles: IncidentRoles
+    sitreps: SitrepService
     moderation: IncidentRoomModeration | None
     reports: ReportService
     timers: Timers
@@ -86,6 +88,7 @@ class ServiceFactory:
         playbook_policy: PlaybookPolicy | None = None,
         presence: RoomPresence | None = None,
         watch_policy: WatchPolicy | None = None,
+        sitrep_interval: timedelta | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -99,6 +102,7 @@ class ServiceFactory:
         self._playbook_policy = playbook_policy or PlaybookPolicy()
         self._presence = presence or UnknownPresence()
         self._watch_policy = watch_policy or WatchPolicy()
+        self._sitrep_interval = sitrep_interval
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -117,6 +121,8 @@ class ServiceFactory:
                 session, notifier, log, grouper, self.clock, attach_observer=watch
             )
             decisions = DecisionService(log, timers, self.clock)
+            roles = IncidentRoles(session, log, self._moderation)
+            sitreps = SitrepService(log, timers, self.clock, self._sitrep_interval)
             yield Services(
                 session=session,
                 clock=self.clock,
@@ -132,6 +138,7 @@ class ServiceFactory:
                     timers,
                     self._taskforce,
                     self.clock,
+                    sitreps,
                     phase_observers=[watch],
                 ),
                 log=log,
@@ -147,10 +154,12 @@ class ServiceFactory:
                     timers,
                     self.clock,
                     self._playbook_policy,
+                    roles,
                 ),
-                roles=IncidentRoles(session, log, self._moderation),
+                roles=roles,
+                sitreps=sitreps,
                 moderation=self._moderation,
-                reports=ReportService(session, log),
+                reports=ReportService(session, log, self._playbooks),
                 timers=timers,
                 suppliers=suppliers,
                 watch=watch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,14 @@ def test_without_encryption_no_pickle_key_is_needed(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, text))
     assert not settings.encryption.enabled
     assert settings.encryption.store_pickle_key() is None
+
+
+def test_the_sitrep_cadence_defaults_to_two_hours_and_zero_turns_it_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings(write(tmp_path, GOOD)).incident.sitrep_interval() == timedelta(hours=2)
+    monkeypatch.setenv("WEERBAAR_INCIDENT__SITREP_INTERVAL_MINUTES", "0")
+    assert load_settings(write(tmp_path, GOOD)).incident.sitrep_interval() is None
+    monkeypatch.setenv("WEERBAAR_INCIDENT__SITREP_INTERVAL_MINUTES", "-5")
+    with pytest.raises(ConfigError, match=r"incident\.sitrep_interval_minutes"):
+        load_settings(write(tmp_path, GOOD))

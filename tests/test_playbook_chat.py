@@ -65,6 +65,14 @@ async def test_playbook_walk_through_survives_a_restart(
         assert f"by {bob.user_id}" in steps  # who finished it
         assert "5. [awaiting decision] Activate the fallback option" in steps
 
+        # The decision point is the coordinator's: bob may not take it, nothing is logged.
+        refused = body_of(
+            await bob.command(room, "!choose fallback-or-wait wait-for-supplier --why cheaper")
+        )
+        assert refused == (
+            f"Decision fallback-or-wait is for this incident's coordinator ({alice.user_id}); "
+            "nothing was recorded."
+        )
         chosen = body_of(
             await alice.command(
                 room, "!kies fallback-or-wait activate-fallback --waarom betalingen op tijd"
@@ -75,6 +83,10 @@ async def test_playbook_walk_through_survives_a_restart(
         assert "Feit vital_process_affected = False" in fact
         skipped = body_of(await bob.command(room, "!stap overslaan 2 telefonisch gedaan"))
         assert "Stap 2 (Afhankelijke organisaties informeren) overgeslagen" in skipped
+        recorded = body_of(await bob.command(room, "!sitrap Leverancier herstelt, ETA 14:00"))
+        assert "Situatierapport vastgelegd" in recorded and "gevraagd om" in recorded
+        latest = body_of(await alice.command(room, "!sitrep"))
+        assert f"{bob.user_id}):\nLeverancier herstelt, ETA 14:00" in latest
         upcoming = body_of(await bob.command(room, "!next"))
         assert "4. [active] Brief the board on the decision" in upcoming
         assert "owner liaison" in upcoming and "Activate the fallback option" in upcoming
@@ -113,6 +125,7 @@ async def test_playbook_walk_through_survives_a_restart(
             "option_chosen",
             "fact_set",
             "step_skipped",
+            "sitrep",
             "phase_changed",
         ]
     finally:

@@ -7,7 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.errors import AmbiguousRun, RoleChangeRefused, StepAlreadyDone, StepWaitsForDecision
+from bot.errors import (
+    AmbiguousRun,
+    DecisionForCoordinator,
+    DecisionRoleRefused,
+    DecisionRoleVacant,
+    RoleChangeRefused,
+    StepAlreadyDone,
+    StepWaitsForDecision,
+)
 from bot.playbooks.engine import DecisionStatus, StepStatus
 from bot.playbooks.runs import PlaybookPolicy
 from bot.scheduling.handlers import timer_handlers
@@ -220,3 +228,78 @@ async def test_several_runs_in_one_incident(database: Database) -> None:
         first, second = await services.playbook_runs.runs(situation_id)
     assert first.state.step("assess").status == StepStatus.ACTIVE
     assert second.state.step("assess").status == StepStatus.DONE
+
+
+RANSOMWARE = "supplier-ransomware"
+DAVE = "@dave:test"
+
+
+async def test_only_the_deciding_role_or_the_coordinator_may_choose(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.roles.assign(situation_id, None, CAROL, "coordinator", ALICE)
+        await services.playbook_runs.start(situation_id, RANSOMWARE, CAROL)
+        await services.playbook_runs.complete_step(situation_id, None, "triage", CAROL, "")
+        # "isolation" belongs to the ciso; nobody holds that role yet.
+        with pytest.raises(DecisionRoleVacant) as vacant:
+            await services.playbook_runs.choose(
+                situation_id, None, "isolation", "cut-all", BOB, "safest"
+            )
+        assert vacant.value.params == {
+            "decision": "isolation",
+            "role": "ciso",
+            "coordinator": [CAROL],
+        }
+        await services.roles.assign(situation_id, None, BOB, "ciso", CAROL, extra_roles=["ciso"])
+        with pytest.raises(DecisionRoleRefused) as refused:
+            await services.playbook_runs.choose(
+                situation_id, None, "isolation", "cut-all", DAVE, "safest"
+            )
+        assert refused.value.params["holders"] == [BOB]
+        assert refused.value.params["coordinator"] == [CAROL]
+    before = await kinds(database, situation_id)
+    async with factory.transaction() as services:
+        # The ciso decides their own point.
+        _, entry, _ = await services.playbook_runs.choose(
+            situation_id, None, "isolation", "cut-all", BOB, "safest"
+        )
+    assert entry.actor == BOB
+    async with factory.transaction() as services:
+        await services.playbook_runs.complete_step(situation_id, None, "supplier-facts", CAROL, "")
+        # "restore-route" is the coordinator's own: the ciso may not take it.
+        with pytest.raises(DecisionForCoordinator) as coordinator_only:
+            await services.playbook_runs.choose(
+                situation_id, None, "restore-route", "own-backups", BOB, "faster"
+            )
+        assert coordinator_only.value.params == {
+            "decision": "restore-route",
+            "coordinator": [CAROL],
+        }
+    # The refusals wrote nothing: only the ciso's decision (and a step) were added.
+    assert (await kinds(database, situation_id))[len(before) :] == [
+        "decision",
+        "option_chosen",
+        "step_done",
+    ]
+    async with factory.transaction() as services:
+        (run,) = await services.playbook_runs.runs(situation_id)
+        assert run.state.decision("restore-route").status == DecisionStatus.OPEN
+        # The coordinator may always decide.
+        await services.playbook_runs.choose(
+            situation_id, None, "restore-route", "own-backups", CAROL, "faster"
+        )
+
+
+async def test_without_a_coordinator_anyone_may_choose(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, RANSOMWARE, ALICE)
+        await services.playbook_runs.complete_step(situation_id, None, "triage", ALICE, "")
+        run, _, _ = await services.playbook_runs.choose(
+            situation_id, None, "isolation", "cut-all", BOB, "safest"
+        )
+    assert run.state.decision("isolation").status == DecisionStatus.DECIDED

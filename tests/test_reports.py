@@ -7,10 +7,9 @@ import io
 import json
 import zipfile
 from datetime import timedelta
-from enum import StrEnum
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from xml.etree import ElementTree
 
 import jsonschema
@@ -33,12 +32,6 @@ LONG = "x" * 3000
 ALERT = IncomingAlert(
     supplier="Acme <b>Cloud</b>", title=HOSTILE, severity=Severity.S1, source="test"
 )
-
-
-class StepKind(StrEnum):
-    """What the playbook engine (another area) logs; stands in for its EntryKind member."""
-
-    STEP_DONE = "step_done"
 
 
 async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
@@ -82,13 +75,9 @@ async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
             clock.now() + timedelta(hours=1),
         )
         await services.actions.complete(situation.id, done.seq, "@bob:test")
-        await services.log.append(
-            situation.id,
-            cast(EntryKind, StepKind.STEP_DONE),
-            "@bob:test",
-            {"step_id": "inform-dependents", "due_at": clock.now().isoformat()},
-            occurred_at=clock.now() + timedelta(minutes=40),
-        )
+        # "assess" is due one hour after the playbook started (T+10m): done 40 minutes late.
+        clock.advance(minutes=90)
+        await services.playbook_runs.complete_step(situation.id, None, "assess", "@bob:test", "")
         await services.log.append(
             situation.id, EntryKind.LESSON, "@carol:test", {"text": "Contact list was stale"}
         )
@@ -121,7 +110,7 @@ async def test_the_view_holds_the_after_action_structure(database: Database) -> 
     assert metrics["to_acknowledgement_seconds"] == 5 * 60
     assert metrics["to_escalation_seconds"] == 5 * 60
     assert metrics["to_first_decision_seconds"] == 17 * 60
-    assert metrics["to_close_seconds"] == 20 * 60 + 6 * 3600
+    assert metrics["to_close_seconds"] == 110 * 60 + 6 * 3600
     decision = view["decisions"][0]
     assert decision["corrected_by"] == [view["timeline"][-4]["seq"]]
     assert decision["options"][0] == {
@@ -133,7 +122,15 @@ async def test_the_view_holds_the_after_action_structure(database: Database) -> 
         ("@bob:test", "done"),
         ("@carol:test", "overdue"),
     ]
-    assert view["steps"][0]["late"] and view["steps"][0]["delay_seconds"] == 40 * 60
+    steps = {step["step_id"]: step for step in view["steps"]}
+    assert len(steps) == 6  # every step of the playbook, not only those someone finished
+    assert steps["assess"]["late"] and steps["assess"]["delay_seconds"] == 40 * 60
+    assert steps["assess"]["event"] == "done" and steps["assess"]["seq"] is not None
+    # Never done (it waits for a decision): its deadline (T+6h) is still shown, and it is
+    # late by the time from then until the report (written at the close).
+    brief = steps["brief-board"]
+    assert brief["event"] == "blocked" and brief["actual_at"] is None and brief["late"]
+    assert brief["delay_seconds"] == 100 * 60
     assert view["summary"]["undisclosable"] == 1
     assert view["chain"]["head_hash"] == view["timeline"][-1]["hash"]
 
@@ -229,6 +226,8 @@ async def test_markdown_escapes_injection_and_keeps_the_structure(database: Data
         "Leerpunten",
         "Contact list was stale",
         "te laat 40m",
+        "| 1.4 brief-board | geblokkeerd | 2026-11-23 16:10:00 +0100 | - | te laat 1h40m |",
+        "| 1.6 monitor-recovery | wacht op besluit | 2026-11-24 10:10:00 +0100 | - |  |",
         LONG,
         view["chain"]["head_hash"],
     ):

@@ -1,4 +1,4 @@
-"""Incident-room commands: ``!role`` (roles and hand-over) and ``!close``."""
+"""Incident-room commands: ``!role`` (roles and hand-over), ``!sitrep`` and ``!close``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_words
 from bot.decisionlog.log import EntryKind
+from bot.i18n import format_time
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.situations.phases import Phase
@@ -42,6 +43,34 @@ async def role(context: CommandContext, arguments: str) -> None:
         lines.append(context.text("role.handed_over", previous=previous, user=user))
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation.id)
+
+
+async def sitrep(context: CommandContext, arguments: str) -> None:
+    """``[text]``: record a situation report; without text, show the latest one."""
+    text = arguments.strip()
+    services = context.services
+    situation = await services.situations.by_incident_room(context.room_id)
+    if text:
+        entry = await services.sitreps.record(situation, context.sender, text)
+        lines = [context.text("sitrep.recorded", seq=entry.seq, actor=context.sender)]
+    else:
+        latest = await services.sitreps.latest(situation.id)
+        if latest is None:
+            lines = [context.text("sitrep.none")]
+        else:
+            lines = [
+                context.text(
+                    "sitrep.latest",
+                    seq=latest.seq,
+                    time=format_time(latest.occurred_at, context.timezone),
+                    actor=latest.actor,
+                    text=latest.payload["text"],
+                )
+            ]
+    next_due = await services.sitreps.next_due(situation.id)
+    if next_due is not None:
+        lines.append(context.text("sitrep.next", time=format_time(next_due, context.timezone)))
+    await context.reply("\n".join(lines))
 
 
 async def close(context: CommandContext, arguments: str) -> None:
@@ -98,6 +127,16 @@ COMMANDS = [
             "nl": "rollen tonen, of iemand een rol geven in dit incident (coördinator draagt over)",
         },
         handler=role,
+    ),
+    Command(
+        name="sitrep",
+        alias="sitrap",
+        usage={"en": "[text]", "nl": "[tekst]"},
+        summary={
+            "en": "record a situation report, or show the latest one",
+            "nl": "een situatierapport vastleggen, of het laatste tonen",
+        },
+        handler=sitrep,
     ),
     Command(
         name="close",

@@ -41,6 +41,7 @@ class EntryKind(StrEnum):
     OWNER_SET = "owner_set"
     SITUATION_UPDATE = "situation_update"
     ESCALATION_PROPOSED = "escalation_proposed"
+    SITREP = "sitrep"
 
 
 class AppendOnlyError(RuntimeError):

@@ -142,7 +142,35 @@ MESSAGES: Catalogue = {
         "nl": "Rol {role} toegewezen aan {user}",
         "en": "Role {role} assigned to {user}",
     },
+    "log.sitrep": {"nl": "Situatierapport: {text}", "en": "Situation report: {text}"},
     # --- incident roles and closing ---------------------------------------------------------
+    "sitrep.recorded": {
+        "nl": "Situatierapport vastgelegd (regel {seq}) door {actor}.",
+        "en": "Situation report recorded (entry {seq}) by {actor}.",
+    },
+    "sitrep.latest": {
+        "nl": "Laatste situatierapport (regel {seq}, {time}, {actor}):\n{text}",
+        "en": "Latest situation report (entry {seq}, {time}, {actor}):\n{text}",
+    },
+    "sitrep.none": {
+        "nl": "Er is nog geen situatierapport; !sitrap <tekst> legt er een vast.",
+        "en": "There is no situation report yet; !sitrep <text> records one.",
+    },
+    "sitrep.next": {
+        "nl": "Het volgende wordt gevraagd om {time}.",
+        "en": "The next one will be asked for at {time}.",
+    },
+    "sitrep.reminder": {
+        "nl": "{who}: tijd voor een situatierapport. Vat samen hoe het ervoor staat met "
+        "!sitrap <tekst>. Vorige: {last}.",
+        "en": "{who}: time for a situation report. Summarise where things stand with "
+        "!sitrep <text>. Last one: {last}.",
+    },
+    "sitrep.nobody": {
+        "nl": "niemand is {scribe} of {coordinator} (!rol)",
+        "en": "nobody is {scribe} or {coordinator} (!role)",
+    },
+    "sitrep.none_yet": {"nl": "nog geen", "en": "none yet"},
     "role.assigned": {
         "nl": "{user} is nu {role} in dit incident (door {actor}).",
         "en": "{user} is now {role} in this incident (by {actor}).",
@@ -272,6 +300,26 @@ MESSAGES: Catalogue = {
         "(rollen toewijzen, overdragen, sluiten).",
         "en": "Only this incident's coordinator ({coordinator}) may do that "
         "(assign roles, hand over, close).",
+    },
+    "error.decision_role_refused": {
+        "nl": "Beslispunt {decision} is aan de {role} ({holders}) of de coördinator van dit "
+        "incident ({coordinator}); er is niets vastgelegd.",
+        "en": "Decision {decision} is for the {role} ({holders}) or this incident's "
+        "coordinator ({coordinator}); nothing was recorded.",
+    },
+    "error.decision_for_coordinator": {
+        "nl": "Beslispunt {decision} is aan de coördinator van dit incident ({coordinator}); "
+        "er is niets vastgelegd.",
+        "en": "Decision {decision} is for this incident's coordinator ({coordinator}); "
+        "nothing was recorded.",
+    },
+    "error.decision_role_vacant": {
+        "nl": "Beslispunt {decision} is aan de {role}, maar niemand heeft die rol: alleen de "
+        "coördinator ({coordinator}) mag nu besluiten (of een {role} aanwijzen met !rol). "
+        "Er is niets vastgelegd.",
+        "en": "Decision {decision} is for the {role}, but nobody holds that role: only the "
+        "coordinator ({coordinator}) may decide now (or appoint a {role} with !role). "
+        "Nothing was recorded.",
     },
     "error.unknown_run": {
         "nl": "Draaiboek {run} bestaat niet in deze crisisruimte. Draaiboeken: {runs}.",

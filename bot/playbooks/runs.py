@@ -49,6 +49,7 @@ from bot.playbooks.engine import (
 from bot.playbooks.schema import Playbook
 from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
+from bot.situations.roles import IncidentRoles
 from bot.storage.models import LogEntryRecord, PlaybookDefinitionRecord, PlaybookRunRecord
 
 STEP_REMINDER = "playbook.step_reminder"
@@ -106,8 +107,10 @@ class PlaybookRunService:
         timers: Timers,
         clock: Clock,
         policy: PlaybookPolicy,
+        roles: IncidentRoles,
     ) -> None:
         self.policy = policy
+        self._roles = roles
         self.clock = clock
         self._session = session
         self._log = log
@@ -173,32 +176,7 @@ class PlaybookRunService:
 
     async def runs(self, situation_id: int) -> list[Run]:
         """Every run of the situation, oldest first, with its state rebuilt from the log."""
-        records = list(
-            await self._session.scalars(
-                select(PlaybookRunRecord)
-                .where(PlaybookRunRecord.situation_id == situation_id)
-                .order_by(PlaybookRunRecord.id)
-            )
-        )
-        if not records:
-            return []
-        entries = await self._session.scalars(
-            select(LogEntryRecord)
-            .where(
-                LogEntryRecord.situation_id == situation_id,
-                LogEntryRecord.kind.in_([kind.value for kind in RUN_EVENT_KINDS]),
-            )
-            .order_by(LogEntryRecord.seq)
-        )
-        events: dict[int, list[RunEvent]] = {}
-        for entry in entries:
-            events.setdefault(int(entry.payload["run_id"]), []).append(_event_of(entry))
-        runs = []
-        for number, record in enumerate(records, start=1):
-            playbook = await self._definition(record)
-            state = RunState.replay(playbook, record.started_at, events.get(record.id, ()))
-            runs.append(Run(record, number, state))
-        return runs
+        return await load_runs(self._session, situation_id, self._catalog)
 
     async def pick(self, situation_id: int, number: int | None) -> Run:
         """Run ``number``; without a number the only run still under way (or the only run)."""
@@ -279,12 +257,16 @@ class PlaybookRunService:
         rationale: str,
     ) -> tuple[Run, LogEntryRecord, list[StepView]]:
         """Decide a decision point: recorded as a decision (with every option weighed) and as
-        the run's choice; returns the run, the decision entry and the steps it opened."""
+        the run's choice; returns the run, the decision entry and the steps it opened.
+
+        Only the holders of the point's deciding role, or the coordinator, may decide
+        (a DecisionRoleRefused error otherwise, and nothing is written)."""
         run = await self.pick(situation_id, run_number)
         now = self._clock.now()
         event = OptionChosen(decision_id, option_id, actor, now)
         after = run.state.apply(event)  # refuses before anything is written
         decision = run.playbook.get_decision(decision_id)
+        await self._roles.require_decider(situation_id, actor, decision.decided_by, decision.id)
         chosen = next(option for option in decision.options if option.id == option_id)
         entry = await self._decisions.decide(
             situation_id,
@@ -379,12 +361,48 @@ class PlaybookRunService:
                 timer_key(situation_id, run.record.id, "step", step_id, stage)
             )
 
-    async def _definition(self, record: PlaybookRunRecord) -> Playbook:
-        stored = await self._session.get(PlaybookDefinitionRecord, record.id)
-        if stored is None:
-            # Runs started before snapshots were kept follow the current file.
-            return self._catalog.get(record.playbook_id)
-        return Playbook.model_validate(stored.definition)
+
+async def load_runs(
+    session: AsyncSession, situation_id: int, catalog: PlaybookCatalog | None
+) -> list[Run]:
+    """Every run of the situation, oldest first, its state replayed from the log.
+
+    A run is replayed against the playbook snapshot taken when it started; runs from
+    before snapshots were kept follow the ``catalog``'s current file (and are left out
+    without a catalog, e.g. when a report is written outside the bot).
+    """
+    records = list(
+        await session.scalars(
+            select(PlaybookRunRecord)
+            .where(PlaybookRunRecord.situation_id == situation_id)
+            .order_by(PlaybookRunRecord.id)
+        )
+    )
+    if not records:
+        return []
+    entries = await session.scalars(
+        select(LogEntryRecord)
+        .where(
+            LogEntryRecord.situation_id == situation_id,
+            LogEntryRecord.kind.in_([kind.value for kind in RUN_EVENT_KINDS]),
+        )
+        .order_by(LogEntryRecord.seq)
+    )
+    events: dict[int, list[RunEvent]] = {}
+    for entry in entries:
+        events.setdefault(int(entry.payload["run_id"]), []).append(_event_of(entry))
+    runs = []
+    for number, record in enumerate(records, start=1):
+        stored = await session.get(PlaybookDefinitionRecord, record.id)
+        if stored is not None:
+            playbook = Playbook.model_validate(stored.definition)
+        elif catalog is not None:
+            playbook = catalog.get(record.playbook_id)
+        else:
+            continue
+        state = RunState.replay(playbook, record.started_at, events.get(record.id, ()))
+        runs.append(Run(record, number, state))
+    return runs
 
 
 def _sha256(definition: dict[str, Any]) -> str:

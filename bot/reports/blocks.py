@@ -143,12 +143,14 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
             [t("report.step"), t("report.event"), t("report.planned"), t("report.actual"), ""],
             [
                 [
-                    step["step_id"],
-                    step["event"],
+                    f"{step['run']}.{step['number']} {step['step_id']}",
+                    t(f"step.status.{step['event']}"),
                     at(step["planned_at"]),
-                    at(step["actual_at"]),
-                    (f"{t('report.late')} {took(step['delay_seconds'])}" if step["late"] else "")
-                    if step["planned_at"]
+                    at(step["actual_at"]) if step["actual_at"] else "-",
+                    f"{t('report.late')} {took(step['delay_seconds'])}"
+                    if step["late"]
+                    else t("report.on_time")
+                    if step["event"] == "done"
                     else "",
                 ]
                 for step in view["steps"]

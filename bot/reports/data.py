@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.decisionlog.log import ChainCheck, SituationLog, verify_chain
 from bot.errors import SituationNotFound
+from bot.playbooks.catalog import PlaybookCatalog
+from bot.playbooks.runs import Run, load_runs
 from bot.storage.models import AlertRecord, LogEntryRecord, PlaybookRunRecord, SituationRecord
 
 
@@ -22,14 +24,19 @@ class SituationReport:
     runs: list[PlaybookRunRecord]
     chain: ChainCheck
     first_signal_at: datetime | None = None  # the earliest alert of the situation
+    replayed_runs: tuple[Run, ...] = ()
+    """The playbook runs as the engine sees them: plan (deadlines) and what was done."""
 
 
 class ReportService:
     """Reads a situation's record for reporting."""
 
-    def __init__(self, session: AsyncSession, log: SituationLog) -> None:
+    def __init__(
+        self, session: AsyncSession, log: SituationLog, catalog: PlaybookCatalog | None = None
+    ) -> None:
         self._session = session
         self._log = log
+        self._catalog = catalog
 
     async def gather(self, situation_id: int) -> SituationReport:
         """Everything about the situation; raises SituationNotFound."""
@@ -53,6 +60,7 @@ class ReportService:
             runs=list(runs),
             chain=verify_chain(entries),
             first_signal_at=_aware(first_signal),
+            replayed_runs=tuple(await load_runs(self._session, situation_id, self._catalog)),
         )
 
 

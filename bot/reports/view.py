@@ -13,6 +13,7 @@ from typing import Any
 from bot import i18n
 from bot.decisionlog.log import EntryKind
 from bot.i18n import Language
+from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.reports.data import SituationReport
 from bot.reports.describe import describe_entry
 from bot.situations.phases import Phase
@@ -22,6 +23,8 @@ FORMAT_NAME = "weerbaar-situation-report"
 FORMAT_VERSION = 1
 # Entry kinds another area may log when a signal is acknowledged (the alerts helper).
 _ACKNOWLEDGED = frozenset({"alert_acknowledged", "acknowledged"})
+_SETTLING_KINDS = frozenset({EntryKind.STEP_DONE.value, EntryKind.STEP_SKIPPED.value})
+_UNSETTLED = frozenset({*OPEN_STEP_STATUSES, StepStatus.PENDING})
 
 
 def build_view(
@@ -84,7 +87,7 @@ def build_view(
             }
             for run in report.runs
         ],
-        "steps": _steps(entries),
+        "steps": _steps(report, generated_at),
         "actions": actions,
         "lessons": lessons,
         "timeline": [
@@ -244,30 +247,41 @@ def _metrics(report: SituationReport) -> dict[str, Any]:
     }
 
 
-def _steps(entries: list[LogEntryRecord]) -> list[dict[str, Any]]:
-    """Playbook steps as far as the log records them: planned deadline against actual time.
+def _steps(report: SituationReport, now: datetime) -> list[dict[str, Any]]:
+    """Every step of every playbook run, planned against actual, as the engine computes it.
 
-    Contract for the playbook engine: an entry whose payload has ``step_id`` (and
-    optionally ``due_at`` as ISO text) is a step event; its kind says what happened.
+    The deadline comes from the run's playbook snapshot, the actual time from the log entry
+    that settled the step. A step done after its deadline is late by the difference; one
+    still open (or waiting for its branch) past its deadline is late by the time so far.
+    Skipped and not-applicable steps are deviations the ``event`` column shows.
     """
-    steps = []
-    for entry in entries:
-        step_id = entry.payload.get("step_id")
-        if not isinstance(step_id, str):
-            continue
-        due = entry.payload.get("due_at")
-        late = due is not None and entry.occurred_at > datetime.fromisoformat(due)
-        steps.append(
-            {
-                "seq": entry.seq,
-                "step_id": step_id,
-                "event": entry.kind,
-                "planned_at": due,
-                "actual_at": _iso(entry.occurred_at),
-                "late": late,
-                "delay_seconds": _seconds(datetime.fromisoformat(due), entry.occurred_at)
-                if due
-                else None,
-            }
-        )
-    return steps
+    settled_by = {
+        (entry.payload.get("run_id"), entry.payload.get("step_id")): entry.seq
+        for entry in report.entries
+        if entry.kind in _SETTLING_KINDS
+    }
+    rows = []
+    for run in report.replayed_runs:
+        for view in run.state.steps():
+            finished = view.finished_at
+            delay: int | None = None
+            if view.status == StepStatus.DONE:
+                delay = _seconds(view.due, finished)
+            elif view.status in _UNSETTLED and now > view.due:
+                delay = _seconds(view.due, now)
+            rows.append(
+                {
+                    "run": run.number,
+                    "playbook_id": run.record.playbook_id,
+                    "number": view.number,
+                    "step_id": view.step.id,
+                    "owner": view.step.owner,
+                    "event": view.status.value,
+                    "seq": settled_by.get((run.record.id, view.step.id)),
+                    "planned_at": _iso(view.due),
+                    "actual_at": _iso(finished),
+                    "late": delay is not None and delay > 0,
+                    "delay_seconds": delay,
+                }
+            )
+    return rows

@@ -10,6 +10,8 @@ from bot.decisionlog.decisions import REVIEW_TIMER
 from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
+from bot.scheduling.sitreps import sitrep_due
+from bot.situations.sitreps import SITREP_TIMER
 from bot.situations.timers import checkin_due, checkin_overdue
 from bot.situations.watch import CHECKIN_TIMER, OVERDUE_TIMER
 
@@ -24,4 +26,5 @@ def timer_handlers() -> dict[str, TimerHandler]:
         DUE_TIMER: reminders.action_due,
         CHECKIN_TIMER: checkin_due,
         OVERDUE_TIMER: checkin_overdue,
+        SITREP_TIMER: sitrep_due,
     }

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.decisionlog.log import EntryKind, SituationLog
-from bot.errors import RoleChangeRefused, UnknownIncidentRole
+from bot.errors import (
+    DecisionForCoordinator,
+    DecisionRoleRefused,
+    DecisionRoleVacant,
+    RoleChangeRefused,
+    UnknownIncidentRole,
+)
 from bot.storage.models import LogEntryRecord
 
 COORDINATOR = "coordinator"
@@ -76,6 +82,27 @@ class IncidentRoles:
         if coordinators and actor not in coordinators:
             raise RoleChangeRefused(coordinator=coordinators[0])
         return coordinators
+
+    async def require_decider(
+        self, situation_id: int, actor: str, role: str, decision: str
+    ) -> None:
+        """Refuse unless ``actor`` may decide ``decision``, which belongs to ``role``.
+
+        The holders of ``role`` decide, and the coordinator always may. While nobody holds
+        either, anyone in the taskforce steers (as with ``require_coordinator``).
+        """
+        holders = await self.holders(situation_id)
+        deciders = holders.get(role, [])
+        coordinators = holders.get(COORDINATOR, [])
+        if actor in deciders or actor in coordinators or not (deciders or coordinators):
+            return
+        if role == COORDINATOR:
+            raise DecisionForCoordinator(decision=decision, coordinator=coordinators)
+        if not deciders:
+            raise DecisionRoleVacant(decision=decision, role=role, coordinator=coordinators)
+        raise DecisionRoleRefused(
+            decision=decision, role=role, holders=deciders, coordinator=coordinators
+        )
 
     async def assign(
         self,

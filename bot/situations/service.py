@@ -21,6 +21,7 @@ from bot.errors import (
 )
 from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES, TRANSITIONS, Phase, allowed_moves, timer_key_prefix
+from bot.situations.sitreps import SitrepService
 from bot.storage.models import AlertRecord, SituationRecord
 
 
@@ -69,10 +70,12 @@ class SituationService:
         timers: Timers,
         taskforce: Sequence[str],
         clock: Clock,
+        sitreps: SitrepService | None = None,
         *,
         phase_observers: Sequence[PhaseObserver] = (),
     ) -> None:
         self._session = session
+        self._sitreps = sitreps
         self._alerts = alerts
         self._log = log
         self._rooms = rooms
@@ -168,6 +171,8 @@ class SituationService:
             {"room_id": situation.incident_room_id, "invited": list(self._taskforce)},
         )
         await self._notifier.incident_room_opened(situation, alert)
+        if self._sitreps is not None:
+            await self._sitreps.start_cadence(situation.id)
         return situation
 
     async def get(self, situation_id: int) -> SituationRecord:

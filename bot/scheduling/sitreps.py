@@ -1,0 +1,39 @@
+"""Timer handler: ask the incident room for a situation report when one is due."""
+
+from __future__ import annotations
+
+from bot import i18n
+from bot.i18n import Language, format_time
+from bot.matrix.content import text_content
+from bot.services import Services
+from bot.situations.phases import QUIET_PHASES, Phase
+from bot.situations.roles import COORDINATOR
+from bot.situations.sitreps import SCRIBE, sitrep_owners
+from bot.storage.models import TimerRecord
+
+
+async def sitrep_due(services: Services, timer: TimerRecord) -> None:
+    """Mention the scribe (else the coordinator) for a sitrep; set the next reminder."""
+    situation = await services.situations.get(int(timer.payload["situation_id"]))
+    room = situation.incident_room_id
+    if room is None or Phase(situation.phase) in QUIET_PHASES:
+        return
+    fired_at = timer.fired_at
+    assert fired_at is not None  # the runner stamps it before calling the handler
+    mentioned = sitrep_owners(await services.roles.holders(situation.id))
+    last = await services.sitreps.latest(situation.id)
+    # A timer is not tied to a command, so it has no language of its own: say it in both.
+    parts = []
+    languages: tuple[Language, ...] = ("nl", "en")
+    for lang in languages:
+        who = ", ".join(mentioned) or i18n.text(
+            "sitrep.nobody", lang, scribe=SCRIBE, coordinator=COORDINATOR
+        )
+        since = (
+            i18n.text("sitrep.none_yet", lang)
+            if last is None
+            else format_time(last.occurred_at, services.playbook_runs.policy.timezone)
+        )
+        parts.append(i18n.text("sitrep.reminder", lang, who=who, last=since))
+    await services.outbox.post(room, text_content("\n".join(parts), mentions=mentioned))
+    await services.sitreps.reminded(situation.id, mentioned, fired_at)
