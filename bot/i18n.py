@@ -13,7 +13,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import alerts, core, crypto, decisionlog, playbooks, reports, suppliers
+from bot.messages import (
+    alerts,
+    core,
+    crypto,
+    decisionlog,
+    exercises,
+    playbooks,
+    reports,
+    suppliers,
+)
 from bot.messages.types import LANGUAGES, Language, merge_catalogues
 
 __all__ = ["LANGUAGES", "Language", "format_time", "html", "html_escape", "text", "text_in_both"]
@@ -26,6 +35,7 @@ CATALOGUE = merge_catalogues(
     crypto.MESSAGES,
     decisionlog.MESSAGES,
     reports.MESSAGES,
+    exercises.MESSAGES,
 )
 
 

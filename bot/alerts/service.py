@@ -97,6 +97,7 @@ class AlertService:
             count=1,
             last_seen_at=now,
             status=AlertStatus.OPEN.value,
+            exercise=incoming.exercise,
         )
         self._session.add(alert)
         await self._session.flush()
@@ -162,6 +163,7 @@ class AlertService:
             select(SituationRecord)
             .where(
                 func.lower(SituationRecord.supplier) == alert.supplier.lower(),
+                SituationRecord.is_exercise == alert.exercise,
                 SituationRecord.phase.not_in([phase.value for phase in QUIET_PHASES]),
             )
             .order_by(SituationRecord.opened_at.desc(), SituationRecord.id.desc())

@@ -77,6 +77,7 @@ class SituationService:
             phase=Phase.SIGNAL.value,
             opened_at=self._clock.now(),
             opened_by=actor,
+            is_exercise=alert.exercise,
         )
         self._session.add(situation)
         await self._session.flush()
