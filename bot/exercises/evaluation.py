@@ -1,7 +1,9 @@
 """Comparing what a scenario expected with what the participants actually did (pure).
 
 Times are compared in *scenario time*: at speed 60 one real second is one exercise minute,
-so an entry logged 30 real seconds after the start happened at ``T+30m``.
+so an entry logged 30 real seconds after the start happened at ``T+30m``. The exercise clock
+stands still while the runner waits for the bot to handle a command (a *pause*): accelerated
+600 times, half a second of homeserver latency would otherwise cost five exercise minutes.
 """
 
 from __future__ import annotations
@@ -67,9 +69,16 @@ class Assessment:
         }
 
 
-def scenario_offset(moment: datetime, started_at: datetime, speed: float) -> timedelta:
-    """Where a real moment falls in scenario time."""
-    return (moment - started_at) * speed
+Pause = tuple[datetime, datetime]
+"""A stretch of real time (start, end) during which the exercise clock stood still."""
+
+
+def scenario_offset(
+    moment: datetime, started_at: datetime, speed: float, pauses: Sequence[Pause] = ()
+) -> timedelta:
+    """Where a real moment falls in scenario time; a moment inside a pause is at its start."""
+    paused = sum((min(end, moment) - begin for begin, end in pauses if begin < moment), timedelta())
+    return (moment - started_at - paused) * speed
 
 
 def assess(
@@ -77,6 +86,7 @@ def assess(
     acts: Sequence[LoggedAct],
     started_at: datetime,
     speed: float,
+    pauses: Sequence[Pause] = (),
 ) -> list[Assessment]:
     """Every expectation with its outcome; the first matching act counts."""
     results: list[Assessment] = []
@@ -86,7 +96,7 @@ def assess(
         if act is None:
             results.append(Assessment(inject, Outcome.MISSING))
             continue
-        at = scenario_offset(act.occurred_at, started_at, speed)
+        at = scenario_offset(act.occurred_at, started_at, speed, pauses)
         chosen = None
         outcome = Outcome.ON_TIME if at <= inject.at else Outcome.LATE
         if inject.expect_decision is not None:

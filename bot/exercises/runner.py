@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.commands.registry import parse_invocation
 from bot.decisionlog.log import EntryKind
-from bot.exercises.evaluation import Assessment, LoggedAct, assess
+from bot.exercises.evaluation import Assessment, LoggedAct, Pause, assess
 from bot.exercises.scenario import Inject, Room, Scenario
 from bot.intake.client import send_alert
 from bot.matrix.client import MatrixClient
@@ -70,6 +70,7 @@ class ExerciseResult:
     started_at: datetime
     situation_id: int | None = None
     alert_ids: list[int] = field(default_factory=list)
+    pauses: list[Pause] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
 
 
@@ -94,7 +95,6 @@ class ExerciseRunner:
         self._speed = speed
         self._clients: dict[str, MatrixClient] = {}
         self._joined: set[tuple[str, str]] = set()
-        self._sent: list[str] = []
         # Alerts of each run get their own external ids, so a scenario can be played again
         # while an earlier run's alerts are still unresolved.
         self._run_token = secrets.token_hex(4)
@@ -106,11 +106,12 @@ class ExerciseRunner:
         log.info("exercise %s started at speed %s", self._scenario.id, self._speed)
         try:
             for inject in self._scenario.played():
-                delay = inject.at.total_seconds() / self._speed - (time.monotonic() - start)
+                paused = sum(((end - begin).total_seconds() for begin, end in result.pauses), 0.0)
+                elapsed = time.monotonic() - start - paused
+                delay = inject.at.total_seconds() / self._speed - elapsed
                 if delay > 0:
                     await asyncio.sleep(delay)
                 await self._play(inject, result)
-            await self._wait_until_handled()
         finally:
             for client in self._clients.values():
                 await client.close()
@@ -119,7 +120,7 @@ class ExerciseRunner:
         if result.situation_id is not None:
             acts = await self._acts(result.situation_id)
             result.assessments = assess(
-                self._scenario.expectations(), acts, result.started_at, self._speed
+                self._scenario.expectations(), acts, result.started_at, self._speed, result.pauses
             )
         log.info("exercise %s finished (situation %s)", self._scenario.id, result.situation_id)
         return result
@@ -136,14 +137,25 @@ class ExerciseRunner:
                 raise ExerciseError(f"intake refused the alert at T+{inject.at}: {status} {reply}")
             result.alert_ids.append(int(reply["id"]))
         elif inject.message is not None:
-            await self._say(
-                inject.message.who, inject.message.room, inject.message.text, result.alert_ids
-            )
+            await self._say(inject.message.who, inject.message.room, inject.message.text, result)
         elif inject.phase is not None:
             room, text = inject.phase.command()
-            await self._say(inject.phase.who, room, text, result.alert_ids)
+            await self._say(inject.phase.who, room, text, result)
 
-    async def _say(self, role: str, room: Room, text: str, alert_ids: list[int]) -> None:
+    async def _say(self, role: str, room: Room, text: str, result: ExerciseResult) -> None:
+        """Post as the role's player; the exercise clock stands still until the bot is done.
+
+        Commands change what later injects may do (an escalation opens the incident room),
+        so each is handled before the next inject; the pause keeps that wait, and joining
+        rooms, out of the participants' times.
+        """
+        paused_at = datetime.now(UTC)
+        try:
+            await self._post(role, room, text, result.alert_ids)
+        finally:
+            result.pauses.append((paused_at, datetime.now(UTC)))
+
+    async def _post(self, role: str, room: Room, text: str, alert_ids: list[int]) -> None:
         if ALERT_PLACEHOLDER in text:
             if not alert_ids:
                 raise ExerciseError(f"{text!r} refers to an alert before any was sent")
@@ -160,10 +172,7 @@ class ExerciseRunner:
             room_id, "m.room.message", {"msgtype": "m.text", "body": text}, secrets.token_hex(8)
         )
         if parse_invocation(text) is not None:
-            self._sent.append(event_id)
-        # Commands change what later injects may do (an escalation opens the incident room),
-        # so each one is handled before the next inject is played.
-        await self._wait_until_handled()
+            await self._wait_until_handled(event_id)
 
     async def _client(self, role: str) -> MatrixClient:
         account = _account(self._players, role)
@@ -197,21 +206,17 @@ class ExerciseRunner:
                 select(AlertRecord.situation_id).where(AlertRecord.id == alert_id)
             )
 
-    async def _wait_until_handled(self) -> None:
-        pending = list(self._sent)
-
-        async def all_handled() -> bool | None:
+    async def _wait_until_handled(self, event_id: str) -> None:
+        async def handled() -> str | None:
             async with self._target.database.transaction() as session:
-                handled = await session.scalars(
+                return await session.scalar(
                     select(HandledEventRecord.event_id).where(
-                        HandledEventRecord.event_id.in_(pending)
+                        HandledEventRecord.event_id == event_id
                     )
                 )
-                return len(set(handled)) == len(pending) or None
 
-        if pending and await self._poll(all_handled) is None:
-            log.warning("exercise: the bot did not handle %d command(s) in time", len(pending))
-        self._sent.clear()
+        if await self._poll(handled) is None:
+            log.warning("exercise: the bot did not handle command %s in time", event_id)
 
     async def _poll(self, probe: Callable[[], Awaitable[T | None]]) -> T | None:
         deadline = time.monotonic() + BOT_WAIT_SECONDS
