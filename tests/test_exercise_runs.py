@@ -29,9 +29,10 @@ from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, Situat
 from tests.matrix_user import MatrixUser
 
 ROOT = Path(__file__).resolve().parent.parent
-# At 600x an exercise hour takes six seconds; the scenarios leave every "on time" act at
-# least eight exercise minutes (0.8 s) before its deadline, so bot latency cannot flip it.
-SPEED = 600.0
+# At 1200x an exercise hour takes three seconds. The exercise clock stands still while the
+# bot handles a command, and every "on time" act is at least eight exercise minutes (0.4 s)
+# before its deadline, so scheduling jitter cannot flip an outcome.
+SPEED = 1200.0
 
 ON, LATE, MISSING = Outcome.ON_TIME, Outcome.LATE, Outcome.MISSING
 EXPECTED = {
