@@ -21,6 +21,7 @@ from bot.commands.access import AccessPolicy
 from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import Settings
+from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
 from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
@@ -93,6 +94,8 @@ class Weerbaar:
             ),
             presence=MatrixRoomPresence(self.client),
         )
+        self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
+        self.factory.exercises = self.exercises
         self.dispatcher = CommandDispatcher(
             build_registry(),
             self.factory,
@@ -273,6 +276,7 @@ class Weerbaar:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._leading
             self._leading = None
+        await self.exercises.stop()
         await self._stop_active_work()
         await self.leadership.release()
         if self._runner is not None:

@@ -23,6 +23,7 @@ from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
 from bot.decisionlog.log import SituationLog
 from bot.decisionlog.presence import RoomPresence, UnknownPresence
+from bot.exercises.starter import ExerciseStarter
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
@@ -60,6 +61,8 @@ class Services:
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
+    # Set by the running bot; None where exercises cannot be started (tools, tests).
+    exercises: ExerciseStarter | None = None
 
 
 class ServiceFactory:
@@ -91,6 +94,7 @@ class ServiceFactory:
         self._moderation = moderation
         self._playbook_policy = playbook_policy or PlaybookPolicy()
         self._presence = presence or UnknownPresence()
+        self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -138,4 +142,5 @@ class ServiceFactory:
                 reports=ReportService(session, log),
                 timers=timers,
                 suppliers=SupplierRegistry(session),
+                exercises=self.exercises,
             )

@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app import Weerbaar
+from bot.config import ExercisePlayerSettings, ExerciseSettings
 from bot.decisionlog.audit import verify_situations
 from bot.decisionlog.log import EntryKind
 from bot.exercises.cli import target_for
@@ -26,7 +28,8 @@ from bot.playbooks.loader import load_playbook_dir
 from bot.sandbox.world import SandboxWorld
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
-from tests.matrix_user import MatrixUser
+from tests.conftest import bot_settings
+from tests.matrix_user import MatrixUser, body_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # At 1200x an exercise hour takes three seconds. The exercise clock stands still while the
@@ -105,3 +108,42 @@ async def test_a_shipped_scenario_plays_through_the_bot(
     assert "EXERCISE — this report is about an exercise" in report
     assert "| late |" in report or EXPECTED[name].count(LATE) == 0
     assert "on time" in report
+
+
+async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(
+    world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    coordinator, others = world.members
+    exercise = ExerciseSettings(
+        scenarios_dir=ROOT / "playbooks" / "exercises",
+        players={
+            "coordinator": ExercisePlayerSettings(
+                user_id=coordinator.user_id, access_token=SecretStr(coordinator.access_token)
+            ),
+            "*": ExercisePlayerSettings(
+                user_id=others.user_id, access_token=SecretStr(others.access_token)
+            ),
+        },
+    )
+    settings = bot_settings(
+        world, tmp_path / "bot", exercise=exercise, coordinators=[coordinator.user_id]
+    )
+    instance = Weerbaar(settings)
+    await instance.start()
+    try:
+        await instance.sync.synced.wait()
+        room = world.coordination_room
+        unknown = await alice.command(room, "!exercise start no-such-drill")
+        assert "Unknown scenario" in body_of(unknown) and "forced-exit" in body_of(unknown)
+
+        reply = await alice.command(room, "!oefening start forced-exit --snelheid 1200")
+        assert body_of(reply).startswith(f"{EXERCISE_MARK} — Oefening")
+        finished = await alice.wait_for(
+            room, lambda event: "afgelopen" in body_of(event), timeout=60
+        )
+        assert "3 op tijd, 1 te laat, 1 ontbreekt" in body_of(finished)
+        async with instance.db.transaction() as session:
+            situation = await session.scalar(select(SituationRecord))
+        assert situation is not None and situation.is_exercise
+    finally:
+        await instance.stop()
