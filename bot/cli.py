@@ -73,13 +73,26 @@ def sandbox(
         Path | None, typer.Option(help="Keep the sandbox here (default: a temporary folder)")
     ] = None,
     playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Play this exercise (e.g. forced-exit) with scripted participants"),
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Exercise acceleration (with --scenario)")] = 60.0,
     verbose: bool = False,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
+    from bot.playbooks.loader import PlaybookError
     from bot.sandbox.run import run_sandbox
 
+    if speed <= 0:
+        typer.echo("weerbaar: --speed must be positive", err=True)
+        raise typer.Exit(2)
     _setup_logging(verbose)
-    asyncio.run(run_sandbox(directory, playbooks.resolve()))
+    try:
+        asyncio.run(run_sandbox(directory, playbooks.resolve(), scenario, speed))
+    except (LookupError, PlaybookError) as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @db_app.command("upgrade")

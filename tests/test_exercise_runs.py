@@ -137,7 +137,8 @@ async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(
         assert "Unknown scenario" in body_of(unknown) and "forced-exit" in body_of(unknown)
 
         reply = await alice.command(room, "!oefening start forced-exit --snelheid 1200")
-        assert body_of(reply).startswith(f"{EXERCISE_MARK} — Oefening")
+        assert body_of(reply).startswith(f"{EXERCISE_MARK} — Oefening: gedwongen exit")
+        assert "gestart door" in body_of(reply)
         finished = await alice.wait_for(
             room, lambda event: "afgelopen" in body_of(event), timeout=60
         )

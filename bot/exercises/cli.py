@@ -41,13 +41,13 @@ async def run_exercise(
     players: Mapping[str, PlayerAccount],
     speed: float,
     lang: Language,
+    intake_port: int | None = None,
 ) -> str:
     """Play ``scenario`` against the configured bot; returns the exercise report (Markdown)."""
     database = Database(settings.database_url)
     try:
-        result = await ExerciseRunner(
-            scenario, target_for(settings, database), players, speed
-        ).run()
+        target = target_for(settings, database, intake_port)
+        result = await ExerciseRunner(scenario, target, players, speed).run()
     finally:
         await database.dispose()
     return await exercise_report(settings, result, lang)

@@ -6,8 +6,8 @@ from bot.messages.types import Catalogue
 
 MESSAGES: Catalogue = {
     "exercise.report.title": {
-        "nl": "Oefening {scenario}: verwacht tegenover gedaan",
-        "en": "Exercise {scenario}: expected versus done",
+        "nl": "{scenario} — verwacht tegenover gedaan",
+        "en": "{scenario} — expected versus done",
     },
     "exercise.report.intro": {
         "nl": "Scenario {id} voor draaiboek {playbook}, gespeeld op snelheid {speed}x vanaf "
@@ -35,18 +35,18 @@ MESSAGES: Catalogue = {
         "en": "other choice ({chosen})",
     },
     "exercise.started": {
-        "nl": "Oefening {scenario} gestart door {actor} (snelheid {speed}x). De meldingen en "
-        "de crisisruimte zijn gemarkeerd als OEFENING.",
-        "en": "Exercise {scenario} started by {actor} (speed {speed}x). Its alerts and incident "
-        "room are marked EXERCISE.",
+        "nl": "{scenario}: gestart door {actor} (snelheid {speed}x). De meldingen en de "
+        "crisisruimte zijn gemarkeerd als OEFENING.",
+        "en": "{scenario}: started by {actor} (speed {speed}x). Its alerts and incident room "
+        "are marked EXERCISE.",
     },
     "exercise.finished": {
-        "nl": "Oefening {scenario} afgelopen: {summary} Verslag: !rapport in de crisisruimte.",
-        "en": "Exercise {scenario} finished: {summary} Report: !report in the incident room.",
+        "nl": "{scenario}: afgelopen. {summary} Verslag: !rapport in de crisisruimte.",
+        "en": "{scenario}: finished. {summary} Report: !report in the incident room.",
     },
     "exercise.failed": {
-        "nl": "Oefening {scenario} afgebroken: {reason}",
-        "en": "Exercise {scenario} stopped: {reason}",
+        "nl": "{scenario}: afgebroken. {reason}",
+        "en": "{scenario}: stopped. {reason}",
     },
     "exercise.unknown": {
         "nl": "Onbekend scenario: {reason}",
