@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.decisionlog.log import EntryKind, SituationLog
-from bot.exercises.evaluation import LoggedAct, Outcome, assess
+from bot.exercises.evaluation import LoggedAct, Outcome, assess, scenario_offset
 from bot.exercises.loader import check_scenario, validate_scenarios
 from bot.exercises.marking import EXERCISE_MARK, mark_content
 from bot.exercises.purge import purge_exercises
@@ -205,3 +205,16 @@ async def test_the_database_still_refuses_deleting_real_entries_and_relabelling(
                 text(f"UPDATE situations SET is_exercise = true WHERE id = {real}")
             )
     assert await _count(database, LogEntryRecord, real) == 3
+
+
+def test_the_exercise_clock_stands_still_during_pauses() -> None:
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def at(seconds: float) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    pauses = [(at(10), at(13)), (at(20), at(21))]
+    # Before any pause, inside the first (counts as its start), after both.
+    assert scenario_offset(at(5), start, 60, pauses) == timedelta(minutes=5)
+    assert scenario_offset(at(12), start, 60, pauses) == timedelta(minutes=10)
+    assert scenario_offset(at(30), start, 60, pauses) == timedelta(minutes=26)

@@ -93,6 +93,10 @@ class BotExercises:
             )
         except ExerciseError as exc:
             message = i18n.text("exercise.failed", lang, scenario=title, reason=str(exc))
+        except Exception as exc:
+            # A background task: without this nobody would learn that the exercise died.
+            log.exception("exercise %s failed", scenario.id)
+            message = i18n.text("exercise.failed", lang, scenario=title, reason=type(exc).__name__)
         async with self._factory.transaction() as services:
             await services.outbox.post(
                 self._settings.matrix.coordination_room, text_content(message), exercise=True

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import aiohttp
 from sqlalchemy import select
 
 from bot.commands.registry import parse_invocation
@@ -23,7 +24,8 @@ from bot.decisionlog.log import EntryKind
 from bot.exercises.evaluation import Assessment, LoggedAct, Pause, assess
 from bot.exercises.scenario import Inject, Room, Scenario
 from bot.intake.client import send_alert
-from bot.matrix.client import MatrixClient
+from bot.matrix.client import MatrixClient, MatrixError
+from bot.playbooks.durations import format_deadline
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, HandledEventRecord, LogEntryRecord, SituationRecord
 
@@ -126,6 +128,12 @@ class ExerciseRunner:
         return result
 
     async def _play(self, inject: Inject, result: ExerciseResult) -> None:
+        try:
+            await self._play_one(inject, result)
+        except (MatrixError, aiohttp.ClientError) as exc:
+            raise ExerciseError(f"{inject.kind} at {format_deadline(inject.at)}: {exc}") from exc
+
+    async def _play_one(self, inject: Inject, result: ExerciseResult) -> None:
         if inject.alert is not None:
             body = inject.alert.body()
             if "external_id" in body:
@@ -134,7 +142,7 @@ class ExerciseRunner:
                 self._target.intake_url, self._target.hmac_secret, body
             )
             if status >= 300 or not isinstance(reply, dict) or reply.get("id") is None:
-                raise ExerciseError(f"intake refused the alert at T+{inject.at}: {status} {reply}")
+                raise ExerciseError(f"the intake refused the alert: {status} {reply}")
             result.alert_ids.append(int(reply["id"]))
         elif inject.message is not None:
             await self._say(inject.message.who, inject.message.room, inject.message.text, result)
