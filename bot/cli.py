@@ -339,6 +339,6 @@ def exercise_purge(config: ConfigOption = None) -> None:
 
     purged = asyncio.run(purge(_settings(config)))
     typer.echo(
-        f"purged {purged.situations} exercise situation(s), {purged.log_entries} log "
-        f"entries, {purged.alerts} alert(s)"
+        f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
+        f"entries, {purged['alerts']} alert(s)"
     )

@@ -21,6 +21,7 @@ from bot.exercises.cli import target_for
 from bot.exercises.evaluation import Outcome
 from bot.exercises.loader import load_scenario
 from bot.exercises.marking import EXERCISE_MARK
+from bot.exercises.purge import purge_exercises
 from bot.exercises.report import exercise_report
 from bot.exercises.runner import ExerciseRunner, PlayerAccount
 from bot.matrix.outbox import MESSAGE_EVENT
@@ -108,6 +109,14 @@ async def test_a_shipped_scenario_plays_through_the_bot(
     assert "EXERCISE — this report is about an exercise" in report
     assert "| late |" in report or EXPECTED[name].count(LATE) == 0
     assert "on time" in report
+
+    # Afterwards the exercise can be purged completely (the bot is still running).
+    async with bot.db.transaction() as session:
+        purged = await purge_exercises(session)
+    assert purged["situations"] == 1 and purged["log_entries"] > 0
+    async with bot.db.transaction() as session:
+        for model in (SituationRecord, AlertRecord, LogEntryRecord):
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
 
 
 async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(

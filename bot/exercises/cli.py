@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from bot.config import Settings
-from bot.exercises.purge import Purged, purge_exercises
+from bot.exercises.purge import purge_exercises
 from bot.exercises.report import exercise_report
 from bot.exercises.runner import ExerciseRunner, ExerciseTarget, PlayerAccount
 from bot.exercises.scenario import Scenario
@@ -53,7 +54,7 @@ async def run_exercise(
     return await exercise_report(settings, result, lang)
 
 
-async def purge(settings: Settings) -> Purged:
+async def purge(settings: Settings) -> Counter[str]:
     """Delete all exercise data, in one transaction."""
     database = Database(settings.database_url)
     try:

@@ -6,59 +6,65 @@ situations be deleted (migration 0070), so a mistake here cannot remove a real r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, Table, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.situations.phases import timer_key_prefix
 from bot.storage.models import (
     AlertRecord,
-    IncidentSummaryRecord,
-    LogEntryRecord,
-    PendingDecisionRecord,
-    PlaybookDefinitionRecord,
-    PlaybookRunRecord,
+    Base,
+    HandledEventRecord,
+    OutboxRecord,
     SituationRecord,
     TimerRecord,
 )
 
 
-@dataclass(frozen=True)
-class Purged:
-    """How many rows went."""
+async def purge_exercises(session: AsyncSession) -> Counter[str]:
+    """Delete every exercise situation, its log, runs, timers and the exercise alerts.
 
-    situations: int
-    log_entries: int
-    alerts: int
-
-
-async def purge_exercises(session: AsyncSession) -> Purged:
-    """Delete every exercise situation, its log, runs, timers and the exercise alerts."""
+    Returns the number of deleted rows per table. Rows referring to a situation are found
+    through the foreign keys, so tables added later are covered without changes here.
+    """
     ids = list(await session.scalars(select(SituationRecord.id).where(SituationRecord.is_exercise)))
-    entries = 0
-    if ids:
-        runs = select(PlaybookRunRecord.id).where(PlaybookRunRecord.situation_id.in_(ids))
-        await session.execute(
-            delete(PlaybookDefinitionRecord).where(PlaybookDefinitionRecord.run_id.in_(runs))
-        )
-        await session.execute(
-            delete(PlaybookRunRecord).where(PlaybookRunRecord.situation_id.in_(ids))
-        )
-        await session.execute(
-            delete(TimerRecord).where(
-                or_(*(TimerRecord.key.startswith(timer_key_prefix(i)) for i in ids))
-            )
-        )
-        for model in (IncidentSummaryRecord, PendingDecisionRecord):
-            await session.execute(delete(model).where(model.situation_id.in_(ids)))
-        result = await session.execute(
-            delete(LogEntryRecord).where(LogEntryRecord.situation_id.in_(ids))
-        )
-        entries = int(getattr(result, "rowcount", 0) or 0)
-    alerts = await session.execute(
-        delete(AlertRecord).where(or_(AlertRecord.exercise, AlertRecord.situation_id.in_(ids)))
+    counts: Counter[str] = Counter()
+    rooms = select(SituationRecord.incident_room_id).where(SituationRecord.id.in_(ids))
+    notices = select(AlertRecord.notice_outbox_id).where(AlertRecord.exercise.is_(True))
+    # The messages: those of the incident rooms, the alert notices and their edits.
+    messages = or_(
+        OutboxRecord.room_id.in_(rooms),
+        OutboxRecord.id.in_(notices),
+        OutboxRecord.replaces_outbox_id.in_(notices),
+    )
+    await _delete(session, _table(OutboxRecord), messages, counts)
+    await _delete(
+        session, _table(HandledEventRecord), HandledEventRecord.room_id.in_(rooms), counts
     )
     if ids:
-        await session.execute(delete(SituationRecord).where(SituationRecord.id.in_(ids)))
-    return Purged(len(ids), entries, int(getattr(alerts, "rowcount", 0) or 0))
+        timers = [TimerRecord.key.startswith(timer_key_prefix(i), autoescape=True) for i in ids]
+        await _delete(session, _table(TimerRecord), or_(*timers), counts)
+    await _delete(session, _table(AlertRecord), AlertRecord.exercise.is_(True), counts)
+    if ids:
+        await _delete(session, _table(SituationRecord), SituationRecord.id.in_(ids), counts)
+    session.expunge_all()  # the ORM must not hold on to rows deleted behind its back
+    return counts
+
+
+async def _delete(
+    session: AsyncSession, table: Table, where: ColumnElement[bool], counts: Counter[str]
+) -> None:
+    """Delete ``table``'s rows matching ``where``, after every row referring to them."""
+    for child in Base.metadata.sorted_tables:
+        for key in child.foreign_keys:
+            if key.column.table is table:
+                referenced = select(key.column).where(where)
+                await _delete(session, child, key.parent.in_(referenced), counts)
+    result: Any = await session.execute(delete(table).where(where))
+    counts[table.name] += result.rowcount
+
+
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[model.__tablename__]
