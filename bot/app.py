@@ -22,6 +22,7 @@ from bot.commands.access import AccessPolicy
 from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
 from bot.config import LauweFaseSettings, Settings
+from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
 from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
@@ -98,6 +99,8 @@ class Weerbaar:
             watch_policy=watch_policy(settings.lauwe_fase),
             sitrep_interval=settings.incident.sitrep_interval(),
         )
+        self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
+        self.factory.exercises = self.exercises
         self.dispatcher = CommandDispatcher(
             build_registry(),
             self.factory,
@@ -279,6 +282,7 @@ class Weerbaar:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._leading
             self._leading = None
+        await self.exercises.stop()
         await self._stop_active_work()
         await self.leadership.release()
         if self._runner is not None:

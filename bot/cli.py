@@ -28,11 +28,13 @@ playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
 supplier_app = typer.Typer(help="Supplier registry.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only decision log.", no_args_is_help=True)
+exercise_app = typer.Typer(help="Exercises (oefeningen): scripted scenarios.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(alert_app, name="alert")
 app.add_typer(supplier_app, name="supplier")
+app.add_typer(exercise_app, name="exercise")
 
 ConfigOption = Annotated[
     Path | None,
@@ -80,14 +82,27 @@ def sandbox(
         Path | None, typer.Option(help="Keep the sandbox here (default: a temporary folder)")
     ] = None,
     playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Play this exercise (e.g. forced-exit) with scripted participants"),
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Exercise acceleration (with --scenario)")] = 60.0,
     verbose: bool = False,
     log_format: LogFormatOption = None,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
+    from bot.playbooks.loader import PlaybookError
     from bot.sandbox.run import run_sandbox
 
+    if speed <= 0:
+        typer.echo("weerbaar: --speed must be positive", err=True)
+        raise typer.Exit(2)
     configure_logging(log_format or "text", verbose=verbose)
-    asyncio.run(run_sandbox(directory, playbooks.resolve()))
+    try:
+        asyncio.run(run_sandbox(directory, playbooks.resolve(), scenario, speed))
+    except (LookupError, PlaybookError) as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @db_app.command("upgrade")
@@ -342,3 +357,88 @@ def supplier_import(
         typer.echo(f"{len(issues)} problem(s) found; the registry is unchanged", err=True)
         raise typer.Exit(1)
     typer.echo(f"imported {count} supplier(s)")
+
+
+@exercise_app.command("validate")
+def exercise_validate(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or directories")],
+    playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+) -> None:
+    """Validate scenarios against their playbooks; prints file:line: field: problem."""
+    from bot.exercises.loader import validate_scenarios
+    from bot.playbooks.loader import PlaybookError, load_playbook_dir
+
+    try:
+        known = load_playbook_dir(playbooks)
+    except PlaybookError as exc:
+        typer.echo(f"weerbaar: the playbooks are invalid:\n{exc}", err=True)
+        raise typer.Exit(1) from None
+    issues = validate_scenarios(paths, known)
+    for issue in issues:
+        typer.echo(str(issue), err=True)
+    if issues:
+        typer.echo(f"{len(issues)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo("all scenarios are valid")
+
+
+@exercise_app.command("run")
+def exercise_run(
+    scenario: Annotated[str, typer.Argument(help="Scenario name (file stem), id or path")],
+    speed: Annotated[float, typer.Option(help="Acceleration: 60 plays a minute per second")] = 1.0,
+    player: Annotated[
+        list[str] | None,
+        typer.Option(help="ROLE=@user:server=TOKEN, a player account (overrides config)"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here (Markdown)")
+    ] = None,
+    lang: Annotated[Language | None, typer.Option(help="nl or en (default: configured)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Play a scenario through the running bot, then write the exercise report."""
+    from bot.exercises.cli import configured_players, run_exercise
+    from bot.exercises.loader import find_scenario
+    from bot.exercises.runner import ExerciseError, PlayerAccount
+    from bot.playbooks.loader import PlaybookError, load_playbook_dir
+
+    settings = _settings(config)
+    configure_logging(settings.log_format or "text", secrets=secret_values(settings))
+    players = configured_players(settings)
+    for text in player or []:
+        role, _, rest = text.partition("=")
+        user_id, _, token = rest.partition("=")
+        if not role or not user_id or not token:
+            typer.echo(f"weerbaar: --player {text!r}: expected ROLE=@user:server=TOKEN", err=True)
+            raise typer.Exit(2)
+        players[role] = PlayerAccount(user_id, token)
+    if speed <= 0:
+        typer.echo("weerbaar: --speed must be positive", err=True)
+        raise typer.Exit(2)
+    try:
+        found = find_scenario(
+            scenario, settings.exercise.scenarios_dir, load_playbook_dir(settings.playbooks_dir)
+        )
+        report_text = asyncio.run(
+            run_exercise(settings, found, players, speed, lang or settings.language)
+        )
+    except (LookupError, PlaybookError, ExerciseError) as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if output is None:
+        typer.echo(report_text)
+    else:
+        output.write_text(report_text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@exercise_app.command("purge")
+def exercise_purge(config: ConfigOption = None) -> None:
+    """Delete every exercise situation with its log, runs, timers and alerts."""
+    from bot.exercises.cli import purge
+
+    purged = asyncio.run(purge(_settings(config)))
+    typer.echo(
+        f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
+        f"entries, {purged['alerts']} alert(s)"
+    )

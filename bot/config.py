@@ -252,6 +252,30 @@ class IncidentSettings(BaseModel):
         return timedelta(minutes=self.sitrep_interval_minutes) or None
 
 
+class ExercisePlayerSettings(BaseModel):
+    """A Matrix account that plays a role in exercises (a scripted participant)."""
+
+    model_config = {"extra": "forbid"}
+
+    user_id: str = Field(description="Full Matrix id of the player account")
+    access_token: SecretStr = Field(description="Access token of the player account")
+
+
+class ExerciseSettings(BaseModel):
+    """Exercises (oefeningen): where scenarios live and who plays the scripted roles."""
+
+    model_config = {"extra": "forbid"}
+
+    scenarios_dir: Path = Field(
+        default=Path("playbooks/exercises"), description="Directory of YAML exercise scenarios"
+    )
+    players: dict[str, ExercisePlayerSettings] = Field(
+        default_factory=dict,
+        description="Player accounts by role id ('*' plays every role without its own); "
+        "they must be taskforce members",
+    )
+
+
 MIN_PICKLE_KEY_LENGTH = 16
 
 
@@ -326,6 +350,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     playbook: PlaybookSettings = PlaybookSettings()
     incident: IncidentSettings = IncidentSettings()
+    exercise: ExerciseSettings = ExerciseSettings()
     # Validated even when absent, so a missing pickle key is reported by name.
     encryption: EncryptionSettings = Field(default={}, validate_default=True)
     lauwe_fase: LauweFaseSettings = LauweFaseSettings()

@@ -18,6 +18,7 @@ from bot.messages import (
     core,
     crypto,
     decisionlog,
+    exercises,
     playbooks,
     reports,
     suppliers,
@@ -36,6 +37,7 @@ CATALOGUE = merge_catalogues(
     decisionlog.MESSAGES,
     reports.MESSAGES,
     watch.MESSAGES,
+    exercises.MESSAGES,
 )
 
 

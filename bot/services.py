@@ -23,6 +23,7 @@ from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
 from bot.decisionlog.log import SituationLog
 from bot.decisionlog.presence import RoomPresence, UnknownPresence
+from bot.exercises.starter import ExerciseStarter
 from bot.matrix.outbox import Outbox
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
@@ -68,6 +69,8 @@ class Services:
     watch: WatchService
     polls: PollStates
     exports: Exports
+    # Set by the running bot; None where exercises cannot be started (tools, tests).
+    exercises: ExerciseStarter | None = None
 
 
 class ServiceFactory:
@@ -103,6 +106,7 @@ class ServiceFactory:
         self._presence = presence or UnknownPresence()
         self._watch_policy = watch_policy or WatchPolicy()
         self._sitrep_interval = sitrep_interval
+        self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
@@ -165,4 +169,5 @@ class ServiceFactory:
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
                 exports=Exports(session, self.clock),
+                exercises=self.exercises,
             )

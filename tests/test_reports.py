@@ -39,10 +39,10 @@ async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
     clock = FixedClock()
     factory = make_factory(database, clock=clock)
     async with factory.transaction() as services:
-        alert = await services.alerts.receive(ALERT)
+        # An exercise alert opens an exercise situation (is_exercise is fixed at creation).
+        alert = await services.alerts.receive(ALERT.model_copy(update={"exercise": True}))
         clock.advance(minutes=5)
         situation = await services.situations.escalate_alert(alert.id, "@alice:test")
-        situation.is_exercise = True
         clock.advance(minutes=5)
         await services.playbook_runs.start(situation.id, "example-supplier-outage", "@alice:test")
         clock.advance(minutes=10)

@@ -30,3 +30,6 @@ class IncomingAlert(BaseModel):
         default=None, max_length=500, description="The source's own id for this alert"
     )
     source: str = Field(default="generic", min_length=1, max_length=64, description="Origin")
+    exercise: bool = Field(
+        default=False, description="Part of an exercise (oefening): kept apart from real alerts"
+    )

@@ -109,6 +109,7 @@ class AlertService:
             count=1,
             last_seen_at=now,
             status=AlertStatus.OPEN.value,
+            exercise=incoming.exercise,
         )
         self._session.add(alert)
         await self._session.flush()
@@ -170,12 +171,15 @@ class AlertService:
             raise AlertNotFound(alert_id=alert_id)
         return alert
 
-    async def open_situation_of(self, supplier: str) -> SituationRecord | None:
-        """The supplier's newest situation that is not in evaluation or closed."""
+    async def open_situation_of(
+        self, supplier: str, exercise: bool = False
+    ) -> SituationRecord | None:
+        """The supplier's newest situation not in evaluation or closed (exercise or real)."""
         return await self._session.scalar(
             select(SituationRecord)
             .where(
                 func.lower(SituationRecord.supplier) == supplier.lower(),
+                SituationRecord.is_exercise == exercise,
                 SituationRecord.phase.not_in([phase.value for phase in QUIET_PHASES]),
             )
             .order_by(SituationRecord.opened_at.desc(), SituationRecord.id.desc())
@@ -188,7 +192,7 @@ class AlertService:
 
     async def _attach(self, alert: AlertRecord) -> SituationRecord | None:
         """Attach ``alert`` to its supplier's open situation, if there is one, and log it."""
-        situation = await self.open_situation_of(alert.supplier)
+        situation = await self.open_situation_of(alert.supplier, alert.exercise)
         if situation is None:
             return None
         alert.situation_id = situation.id

@@ -3,6 +3,7 @@
 from bot.commands import (
     alerts,
     decisions,
+    exercises,
     help,
     incident,
     journal,
@@ -29,5 +30,6 @@ def build_registry() -> Registry:
             *decisions.COMMANDS,
             *journal.COMMANDS,
             *reports.COMMANDS,
+            *exercises.COMMANDS,
         ]
     )

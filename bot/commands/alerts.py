@@ -40,7 +40,10 @@ async def acknowledge(context: CommandContext, arguments: str) -> None:
     if len(words) != 1:
         raise UsageError()
     alert = await context.services.alerts.acknowledge(parse_id(words[0]), context.sender)
-    await context.reply(context.text("alert.acknowledged", id=alert.id, actor=context.sender))
+    await context.reply(
+        context.text("alert.acknowledged", id=alert.id, actor=context.sender),
+        exercise=alert.exercise,
+    )
 
 
 COMMANDS = [

@@ -32,10 +32,14 @@ class CommandContext:
         """Catalogue HTML in the command's language, parameters escaped."""
         return i18n.html(key, self.lang, **params)
 
-    async def reply(self, plain: str, html: str | None = None) -> None:
-        """Answer in the command's room, as a reply to the command."""
+    async def reply(self, plain: str, html: str | None = None, *, exercise: bool = False) -> None:
+        """Answer in the command's room, as a reply to the command.
+
+        ``exercise`` marks an answer about an exercise outside its incident room (there
+        every message is marked anyway).
+        """
         await self.services.outbox.post(
-            self.room_id, text_content(plain, html, reply_to=self.event_id)
+            self.room_id, text_content(plain, html, reply_to=self.event_id), exercise=exercise
         )
 
     async def reply_file(self, filename: str, mimetype: str, data: bytes) -> None:

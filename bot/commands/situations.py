@@ -20,7 +20,8 @@ async def escalate(context: CommandContext, arguments: str) -> None:
             supplier=situation.supplier,
             title=situation.title,
             link=f"https://matrix.to/#/{situation.incident_room_id}",
-        )
+        ),
+        exercise=situation.is_exercise,
     )
     await refresh_summary(context.services, situation.id)
 

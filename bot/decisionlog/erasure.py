@@ -1,9 +1,10 @@
 """Removing whole situations' logs on purpose: the only way past the append-only guard.
 
-Migration 0040 makes the database refuse UPDATE and DELETE on log_entries. Retention (a
-closed situation past its period, exported) and exercise purges must still remove entire
-logs; they do it here, inside their own transaction, so the guard is lifted for exactly
-that transaction and stands again when it commits or rolls back.
+Migrations 0040 and 0070 make the database refuse UPDATE and DELETE on log_entries (only
+exercise entries may be deleted). Retention (a closed situation past its period, and
+exported) must still remove entire real logs; it does so here, inside its own
+transaction, so the guard is lifted for exactly that transaction and stands again when
+it commits or rolls back.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# Must match the guard created by migration 0040.
+# Must match the newest guard, created by migration 0070 (exercise entries may go).
 _SQLITE_DELETE_GUARD = (
     "CREATE TRIGGER log_entries_no_delete BEFORE DELETE ON log_entries "
+    "WHEN (SELECT is_exercise FROM situations WHERE id = OLD.situation_id) IS NOT 1 "
     "BEGIN SELECT RAISE(ABORT, 'log_entries is append-only: DELETE refused'); END"
 )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import i18n
+from bot.exercises.marking import mark_text
 from bot.i18n import Language, format_time
 from bot.matrix.content import edit_content, text_content
 from bot.matrix.outbox import Outbox
@@ -40,7 +41,9 @@ class MatrixNotifier:
 
     async def alert_received(self, alert: AlertRecord) -> int | None:
         """Post the alert with its id, severity, supplier, title, details and links."""
-        record = await self._outbox.post(self._room, self._alert_content(alert))
+        record = await self._outbox.post(
+            self._room, self._alert_content(alert), exercise=alert.exercise
+        )
         return record.id
 
     async def alert_changed(self, alert: AlertRecord) -> None:
@@ -51,6 +54,7 @@ class MatrixNotifier:
             self._room,
             edit_content(self._alert_content(alert)),
             replaces=alert.notice_outbox_id,
+            exercise=alert.exercise,
         )
 
     async def alerts_grouped(
@@ -79,7 +83,9 @@ class MatrixNotifier:
         )
         content = text_content("\n".join([summary, *lines, hint]), html)
         content[ALERT_IDS_FIELD] = [alert.id for alert in alerts]
-        await self._outbox.post(self._room, content)
+        await self._outbox.post(
+            self._room, content, exercise=any(alert.exercise for alert in alerts)
+        )
 
     def _alert_content(self, alert: AlertRecord) -> dict[str, Any]:
         lang = self._lang
@@ -149,6 +155,7 @@ class MatrixNotifier:
                 i18n.text("incident.opened", self._lang, **fields),
                 i18n.html("incident.opened.html", self._lang, room_name=room_name, **fields),
             ),
+            exercise=situation.is_exercise,
         )
 
     async def phase_changed(
@@ -167,7 +174,7 @@ class MatrixNotifier:
             reason=reason,
         )
         for room in filter(None, (self._room, situation.incident_room_id)):
-            await self._outbox.post(room, text_content(message))
+            await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
 
     async def checkin_requested(self, situation: SituationRecord, owner: str) -> None:
         """Ask the owner, by mention, for an update in the coordination room."""
@@ -234,10 +241,9 @@ class MatrixNotifier:
 
 
 def incident_room_name(situation: SituationRecord, lang: Language) -> str:
-    """The display name of a situation's incident room."""
-    return i18n.text(
-        "incident.room_name", lang, supplier=situation.supplier, title=situation.title
-    )[:255]
+    """The display name of a situation's incident room (marked for an exercise)."""
+    name = i18n.text("incident.room_name", lang, supplier=situation.supplier, title=situation.title)
+    return (mark_text(name) if situation.is_exercise else name)[:255]
 
 
 def window_text(seconds: int, lang: Language) -> str:

@@ -21,10 +21,11 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.exercises.marking import mark_content
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.metrics import Metrics
 from bot.storage.db import Database
-from bot.storage.models import OutboxRecord
+from bot.storage.models import OutboxRecord, SituationRecord
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +53,20 @@ class Outbox:
         attachment: bytes | None = None,
         event_type: str = MESSAGE_EVENT,
         replaces: int | None = None,
+        exercise: bool = False,
     ) -> OutboxRecord:
         """Queue ``content`` for ``room_id``; it is sent once the transaction commits.
+
+        Messages about an exercise (``exercise``, or any message in the incident room of an
+        exercise situation) are marked OEFENING/EXERCISE here, the one place all pass through.
 
         With ``replaces`` (an outbox id in the same room) ``content`` is an edit built by
         ``edit_content``; the sender points it at the delivered event of that row.
         A text message too large for the homeserver becomes a shortened message followed
         by the full text as a file, so nothing is ever dropped.
         """
+        if event_type == MESSAGE_EVENT and (exercise or await self._is_exercise_room(room_id)):
+            content = mark_content(content)
         if (
             event_type == MESSAGE_EVENT
             and attachment is None
@@ -84,6 +91,15 @@ class Outbox:
             event.listen(self._session.sync_session, "after_commit", self._wake, once=True)
             self._hooked = True
         return record
+
+    async def _is_exercise_room(self, room_id: str) -> bool:
+        return bool(
+            await self._session.scalar(
+                select(SituationRecord.is_exercise).where(
+                    SituationRecord.incident_room_id == room_id
+                )
+            )
+        )
 
     async def _post_as_file(self, room_id: str, content: dict[str, Any]) -> OutboxRecord:
         body = str(content.get("body", ""))

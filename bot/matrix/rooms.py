@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import i18n
+from bot.exercises.marking import mark_text
 from bot.i18n import Language
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.notices import incident_room_name
@@ -38,7 +39,7 @@ class MatrixIncidentRooms:
         )
         return await self._client.create_room(
             name=incident_room_name(situation, self._lang),
-            topic=topic,
+            topic=mark_text(topic) if situation.is_exercise else topic,
             invite=[user for user in invitees if user != self._client.user_id],
             encrypted=self._encrypted,
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.playbooks.locations import FieldPath, format_path
 from bot.playbooks.schema import SKIP_CONSISTENCY, Playbook
@@ -23,6 +24,8 @@ _MESSAGES = {
 }
 # Error types whose message already says everything; others get the offending value appended.
 _SELF_EXPLAINING = frozenset({"missing", "extra_forbidden", "value_error", "playbook_consistency"})
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -130,22 +133,41 @@ def _check_many(
 
 
 def _check_file(path: Path) -> _Checked:
+    document = check_document(path, Playbook)
+    if document.model is None:
+        return _Checked(None, document.issues, None)
+    return _Checked(document.model, [], document.parsed.lines.get(("id",)))
+
+
+@dataclass(frozen=True)
+class Document(Generic[ModelT]):
+    """A YAML file validated against a model: the model (None on any issue), issues, lines."""
+
+    model: ModelT | None
+    issues: list[PlaybookIssue]
+    parsed: ParsedYaml
+
+
+def check_document(path: Path, model: type[ModelT]) -> Document[ModelT]:
+    """Read ``path`` as YAML and validate it against ``model``, every issue with its line.
+
+    Shared by playbooks and exercise scenarios, so both report problems the same way.
+    """
     file = str(path)
     try:
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return _Checked(
-            None, [PlaybookIssue(file, None, "", f"cannot read: {exc.strerror or exc}")], None
-        )
+        issue = PlaybookIssue(file, None, "", f"cannot read: {exc.strerror or exc}")
+        return Document(None, [issue], ParsedYaml(None))
     if len(raw) > MAX_FILE_BYTES:
         message = f"file is larger than {MAX_FILE_BYTES // 1024} KiB; playbooks are much smaller"
-        return _Checked(None, [PlaybookIssue(file, None, "", message)], None)
+        return Document(None, [PlaybookIssue(file, None, "", message)], ParsedYaml(None))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text (byte {exc.start})"
-        return _Checked(None, [PlaybookIssue(file, None, "", message)], None)
+        return Document(None, [PlaybookIssue(file, None, "", message)], ParsedYaml(None))
 
     parsed = parse_yaml(text)
     issues = [
@@ -153,21 +175,22 @@ def _check_file(path: Path) -> _Checked:
         for problem in parsed.problems
     ]
     if parsed.data is None:
-        return _Checked(None, issues, None)
+        return Document(None, issues, parsed)
+    validated: ModelT | None
     try:
         # After a YAML problem the data is not what the author wrote (a value was dropped),
         # so cross-field checks could report phantom issues; they run once the YAML is clean.
-        playbook = Playbook.model_validate(
+        validated = model.model_validate(
             parsed.data, context={SKIP_CONSISTENCY: bool(parsed.problems)}
         )
     except ValidationError as exc:
         issues.extend(_validation_issues(file, exc, parsed))
-        playbook = None
+        validated = None
     if issues:
         # Line order is how an author works through the file.
         issues.sort(key=lambda issue: issue.line or 0)
-        return _Checked(None, issues, None)
-    return _Checked(playbook, [], parsed.lines.get(("id",)))
+        return Document(None, issues, parsed)
+    return Document(validated, [], parsed)
 
 
 def _validation_issues(file: str, exc: ValidationError, parsed: ParsedYaml) -> list[PlaybookIssue]:
@@ -190,7 +213,7 @@ def _validation_issues(file: str, exc: ValidationError, parsed: ParsedYaml) -> l
         value = error["input"]
         if error["type"] not in _SELF_EXPLAINING and isinstance(value, str | int | float | bool):
             message += f", got {value!r}"
-        issue = PlaybookIssue(file, _line_for(path, parsed.lines), format_path(path), message)
+        issue = PlaybookIssue(file, line_for(path, parsed.lines), format_path(path), message)
         if issue not in issues:
             issues.append(issue)
     return issues
@@ -218,7 +241,7 @@ def _data_path(loc: tuple[str | int, ...], data: object, missing: bool) -> Field
     return tuple(path)
 
 
-def _line_for(path: FieldPath, lines: dict[FieldPath, int]) -> int | None:
+def line_for(path: FieldPath, lines: dict[FieldPath, int]) -> int | None:
     """The line of the field, or of its nearest enclosing field (a missing key has none)."""
     for end in range(len(path), -1, -1):
         if path[:end] in lines:

@@ -13,17 +13,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.decisionlog.erasure import log_deletion_allowed
 from bot.decisionlog.log import EntryKind
 from bot.situations.phases import Phase, timer_key_prefix
+from bot.storage.cascade import delete_cascading, table_of
 from bot.storage.models import (
     AlertRecord,
-    Base,
     HandledEventRecord,
     LogEntryRecord,
     OutboxRecord,
@@ -140,35 +139,20 @@ async def _purge_one(session: AsyncSession, situation_id: int, counts: Counter[s
     ]
     if situation.incident_room_id is not None:
         messages.append(OutboxRecord.room_id == situation.incident_room_id)
-        await _delete(
+        await delete_cascading(
             session,
-            _table(HandledEventRecord),
+            table_of(HandledEventRecord),
             HandledEventRecord.room_id == situation.incident_room_id,
             counts,
         )
-    await _delete(session, _table(SituationRecord), SituationRecord.id == situation_id, counts)
-    await _delete(session, _table(OutboxRecord), or_(*messages), counts)
-    await _delete(
+    await delete_cascading(
+        session, table_of(SituationRecord), SituationRecord.id == situation_id, counts
+    )
+    await delete_cascading(session, table_of(OutboxRecord), or_(*messages), counts)
+    await delete_cascading(
         session,
-        _table(TimerRecord),
+        table_of(TimerRecord),
         TimerRecord.key.startswith(timer_key_prefix(situation_id), autoescape=True),
         counts,
     )
     session.expunge_all()  # the ORM must not hold on to rows deleted behind its back
-
-
-async def _delete(
-    session: AsyncSession, table: Table, where: ColumnElement[bool], counts: Counter[str]
-) -> None:
-    """Delete ``table``'s rows matching ``where``, after every row referring to them."""
-    for child in Base.metadata.sorted_tables:
-        for key in child.foreign_keys:
-            if key.column.table is table:
-                referenced = select(key.column).where(where)
-                await _delete(session, child, key.parent.in_(referenced), counts)
-    result: Any = await session.execute(delete(table).where(where))
-    counts[table.name] += result.rowcount
-
-
-def _table(model: type[Base]) -> Table:
-    return Base.metadata.tables[model.__tablename__]

@@ -93,6 +93,7 @@ class SituationService:
             phase=Phase.SIGNAL.value,
             opened_at=self._clock.now(),
             opened_by=actor,
+            is_exercise=alert.exercise,
         )
         self._session.add(situation)
         await self._session.flush()
@@ -141,7 +142,7 @@ class SituationService:
         alert = await self._alerts.get(alert_id)
         if alert.situation_id is not None:
             raise AlertAlreadyTracked(alert_id=alert.id, situation_id=alert.situation_id)
-        existing = await self._alerts.open_situation_of(alert.supplier)
+        existing = await self._alerts.open_situation_of(alert.supplier, alert.exercise)
         if existing is not None:
             raise SupplierHasOpenSituation(supplier=alert.supplier, situation_id=existing.id)
         return await self.open_for_alert(alert, actor)

@@ -86,6 +86,8 @@ class AlertRecord(Base):
     # The outbox row of the room notice, whose event id the edits (m.replace) point at.
     # No foreign key: delivered outbox rows may be pruned, the alert stays.
     notice_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    # Exercise alerts only ever join exercise situations (and real ones real situations).
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SituationRecord(Base):

@@ -1,0 +1,1 @@
+"""Exercises (oefeningen): scripted scenarios played through the real bot."""

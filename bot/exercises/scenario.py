@@ -1,0 +1,180 @@
+"""The exercise scenario format: a master scenario events list (MSEL) as YAML.
+
+A scenario names the playbook it rehearses and lists timed injects at offsets from the start
+of the exercise (``T+0m``, ``T+5m``). Each inject does exactly one thing:
+
+- ``alert``: generic alert fields, POSTed signed to the intake (marked as exercise);
+- ``message``: a role player (``who``, a role the runner maps to a scripted Matrix account)
+  posts ``text`` (a chat command or plain text) in the ``coordination`` or ``incident`` room;
+  ``{alert}`` in the text is replaced by the id of the latest alert of the exercise;
+- ``phase``: a role player moves the situation to ``crisis`` (escalates the latest alert) or
+  ``evaluation`` (closes it), through the same chat commands people use;
+- ``expect_decision`` / ``expect_step``: what the participants should have done by ``at``;
+  they are not played but compared with the log in the exercise report.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from bot.playbooks.schema import Deadline, Identifier, LocalizedText, Playbook, _Model
+
+Room = Literal["coordination", "incident"]
+
+
+class AlertInject(_Model):
+    """Fields of a generic alert (as ``POST /alerts`` takes them); validated by the intake."""
+
+    supplier: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=500)
+    severity: Literal["S1", "S2", "S3", "S4"] = "S3"
+    details: str = ""
+    external_id: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body for the intake, flagged as an exercise alert."""
+        return {**self.model_dump(exclude_none=True), "exercise": True}
+
+
+class MessageInject(_Model):
+    """A role player posts ``text`` in a room."""
+
+    who: Identifier
+    text: str = Field(min_length=1)
+    room: Room = "incident"
+
+
+class PhaseInject(_Model):
+    """A role player changes the phase with the chat command for it."""
+
+    who: Identifier = "coordinator"
+    to: Literal["crisis", "evaluation"]
+    reason: str = "exercise"
+
+    def command(self) -> tuple[Room, str]:
+        """The room and the command text that make this change."""
+        if self.to == "crisis":
+            return "coordination", "!escalate {alert}"
+        return "incident", f"!close {self.reason}"
+
+
+class ExpectDecision(_Model):
+    """The decision point ``decision`` should be decided, with ``option``, by ``at``."""
+
+    decision: Identifier
+    option: Identifier
+
+
+class ExpectStep(_Model):
+    """The step ``step`` should be done by ``at``."""
+
+    step: Identifier
+
+
+class Inject(_Model):
+    """One line of the events list: at ``at`` exactly one thing happens or is expected."""
+
+    at: Deadline
+    alert: AlertInject | None = None
+    message: MessageInject | None = None
+    phase: PhaseInject | None = None
+    expect_decision: ExpectDecision | None = None
+    expect_step: ExpectStep | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Inject:
+        kinds = [name for name in _KINDS if getattr(self, name) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an inject needs exactly one of {', '.join(_KINDS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which of the inject kinds this is."""
+        return next(name for name in _KINDS if getattr(self, name) is not None)
+
+    @property
+    def is_expectation(self) -> bool:
+        """Expectations are compared in the report, not played."""
+        return self.expect_decision is not None or self.expect_step is not None
+
+    @property
+    def player(self) -> str | None:
+        """The role that acts in this inject, if any."""
+        if self.message is not None:
+            return self.message.who
+        if self.phase is not None:
+            return self.phase.who
+        return None
+
+
+_KINDS = ("alert", "message", "phase", "expect_decision", "expect_step")
+
+
+class Scenario(_Model):
+    """An exercise for one playbook: what happens when, and what participants should do."""
+
+    id: Identifier
+    title: LocalizedText
+    playbook: Identifier
+    injects: tuple[Inject, ...] = Field(min_length=1)
+
+    def played(self) -> list[Inject]:
+        """The injects the runner plays, in time order (stable for equal offsets)."""
+        return sorted((i for i in self.injects if not i.is_expectation), key=lambda i: i.at)
+
+    def expectations(self) -> list[Inject]:
+        """The expected decisions and steps, in time order."""
+        return sorted((i for i in self.injects if i.is_expectation), key=lambda i: i.at)
+
+    def players(self) -> list[str]:
+        """Roles that act in the scenario, in order of first appearance."""
+        return list(dict.fromkeys(i.player for i in self.played() if i.player is not None))
+
+    def duration(self) -> timedelta:
+        """Offset of the last inject or deadline."""
+        return max(inject.at for inject in self.injects)
+
+
+def reference_problems(scenario: Scenario, playbook: Playbook) -> list[tuple[tuple[Any, ...], str]]:
+    """Ids in ``scenario`` the playbook does not have, as (field path, message)."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    steps = {step.id for step in playbook.steps}
+    decisions = {decision.id: decision for decision in playbook.decisions}
+    roles = {role.id for role in playbook.roles}
+    for index, inject in enumerate(scenario.injects):
+        player = inject.player
+        if player is not None and player not in roles:
+            field = "message" if inject.message is not None else "phase"
+            problems.append(
+                ((("injects", index, field, "who")), f"playbook has no role {player!r}")
+            )
+        if inject.expect_step is not None and inject.expect_step.step not in steps:
+            problems.append(
+                (
+                    ("injects", index, "expect_step", "step"),
+                    f"playbook {playbook.id!r} has no step {inject.expect_step.step!r}",
+                )
+            )
+        expected = inject.expect_decision
+        if expected is None:
+            continue
+        decision = decisions.get(expected.decision)
+        if decision is None:
+            problems.append(
+                (
+                    ("injects", index, "expect_decision", "decision"),
+                    f"playbook {playbook.id!r} has no decision point {expected.decision!r}",
+                )
+            )
+        elif expected.option not in {option.id for option in decision.options}:
+            problems.append(
+                (
+                    ("injects", index, "expect_decision", "option"),
+                    f"decision point {decision.id!r} has no option {expected.option!r}",
+                )
+            )
+    return problems

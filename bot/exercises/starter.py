@@ -1,0 +1,16 @@
+"""What a chat command needs to start an exercise (implemented by the running bot)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.exercises.scenario import Scenario
+from bot.i18n import Language
+
+
+class ExerciseStarter(Protocol):
+    """Starts playing a scenario in the background."""
+
+    def launch(self, name: str, speed: float, room_id: str, lang: Language) -> Scenario:
+        """Start the scenario ``name`` asked for in ``room_id``; DomainError when it cannot."""
+        ...
