@@ -6,6 +6,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -133,18 +134,27 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         yield db
         await db.dispose()
         return
+    async with fresh_postgres_database("weerbaar_test") as url:
+        db = Database(url)
+        try:
+            await upgrade(db)
+            yield db
+        finally:
+            await db.dispose()
+
+
+@asynccontextmanager
+async def fresh_postgres_database(prefix: str) -> AsyncIterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards; skips without one."""
     reason = await _postgres_available()
     if reason:
         pytest.skip(reason)
     admin_url = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
-    name = f"weerbaar_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
     try:
-        await upgrade(db)
-        yield db
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        await db.dispose()
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
@@ -20,7 +19,7 @@ from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from tests.bot_process import BotProcess, free_port, write_config
-from tests.conftest import POSTGRES_URL, _postgres_available, bot_settings
+from tests.conftest import bot_settings, fresh_postgres_database
 from tests.matrix_user import MatrixUser, body_of, replies_to
 
 NO_GROUPING = "[alerts]\ngroup_window_seconds = 0\n"
@@ -132,18 +131,8 @@ async def test_backlog_is_delivered_in_order_after_a_homeserver_outage(
 @pytest_asyncio.fixture(loop_scope="session")
 async def postgres_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database for two bot processes to share."""
-    reason = await _postgres_available()
-    if reason:
-        pytest.skip(reason)
-    admin_url = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
-    name = f"weerbaar_ha_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_postgres_database("weerbaar_ha") as url:
+        yield url
 
 
 async def test_passive_instance_takes_over_when_the_active_one_is_killed(

@@ -137,19 +137,8 @@ class SituationLog:
             disclosable=disclosable,
             corrects_seq=corrects_seq,
             prev_hash=prev_hash,
-            hash=entry_hash(
-                prev_hash=prev_hash,
-                situation_id=situation_id,
-                seq=seq,
-                kind=kind.value,
-                actor=actor,
-                occurred_at=occurred,
-                recorded_at=recorded_at,
-                payload=payload,
-                disclosable=disclosable,
-                corrects_seq=corrects_seq,
-            ),
         )
+        entry.hash = _recompute(entry, prev_hash)
         self._session.add(entry)
         await self._session.flush()
         return entry
