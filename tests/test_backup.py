@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord, TimerRecord
 from bot.suppliers.file import read_supplier_file
-from tests.conftest import REPO
+from tests.conftest import REPO, fresh_postgres_database
 from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
 from tests.test_storage import ALERT
 from tests.test_timers import FixedClock
@@ -102,20 +103,24 @@ async def fresh_same_backend(database: Database, tmp_path: Path) -> Database:
     return await new_postgres_database()
 
 
+@pytest_asyncio.fixture(autouse=True, loop_scope="session")
+async def _scratch_databases() -> AsyncIterator[AsyncExitStack]:
+    """Restore targets on PostgreSQL live until the test ends, then are dropped."""
+    async with AsyncExitStack() as stack:
+        _SCRATCH.append(stack)
+        try:
+            yield stack
+        finally:
+            _SCRATCH.remove(stack)
+
+
+_SCRATCH: list[AsyncExitStack] = []
+
+
 async def new_postgres_database() -> Database:
-    import uuid
-
-    import asyncpg
-
-    from tests.conftest import POSTGRES_URL
-
-    name = f"weerbaar_restore_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return Database(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    """An empty PostgreSQL database, dropped when the test ends."""
+    url = await _SCRATCH[-1].enter_async_context(fresh_postgres_database("weerbaar_restore"))
+    return Database(url)
 
 
 async def check_restored_database_works(db: Database, clock: FixedClock) -> None:
