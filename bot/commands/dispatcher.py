@@ -15,7 +15,7 @@ from bot.i18n import Language
 from bot.logs import request_context
 from bot.matrix.content import text_content
 from bot.metrics import Metrics
-from bot.services import ServiceFactory
+from bot.services import ServiceFactory, Services
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +77,7 @@ class CommandDispatcher:
                     outcome = "duplicate"
                 else:
                     lang = resolved[1] if resolved else self._default_language
-                    context = CommandContext(
-                        services=services,
-                        registry=self._registry,
-                        sender=message.sender,
-                        room_id=message.room_id,
-                        event_id=message.event_id,
-                        lang=lang,
-                        timezone=self._timezone,
-                    )
+                    context = self._context(services, message, lang)
                     outcome = await self._authorised_run(context, word, resolved, arguments)
         except Exception:
             log.exception("command %s (%s) failed", word, message.event_id)
@@ -94,6 +86,19 @@ class CommandDispatcher:
         self._metrics.commands.labels(command=label, outcome=outcome).inc()
         # The command's name only: its arguments are message text and stay out of the logs.
         log.info("command %s from %s in %s: %s", label, message.sender, message.room_id, outcome)
+
+    def _context(
+        self, services: Services, message: IncomingMessage, lang: Language
+    ) -> CommandContext:
+        return CommandContext(
+            services=services,
+            registry=self._registry,
+            sender=message.sender,
+            room_id=message.room_id,
+            event_id=message.event_id,
+            lang=lang,
+            timezone=self._timezone,
+        )
 
     async def _authorised_run(
         self,
@@ -144,18 +149,7 @@ class CommandDispatcher:
             async with self._factory.transaction() as services:
                 if not await services.handled_events.claim(message.event_id, message.room_id):
                     return
-                await handler(
-                    CommandContext(
-                        services=services,
-                        registry=self._registry,
-                        sender=message.sender,
-                        room_id=message.room_id,
-                        event_id=message.event_id,
-                        lang=self._default_language,
-                        timezone=self._timezone,
-                    ),
-                    message,
-                )
+                await handler(self._context(services, message, self._default_language), message)
         except Exception:
             log.exception("thread reply %s failed", message.event_id)
 

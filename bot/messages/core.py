@@ -53,10 +53,6 @@ MESSAGES: Catalogue = {
         "nl": "Draaiboek {title} (versie {version}) gestart door {actor}.",
         "en": "Playbook {title} (version {version}) started by {actor}.",
     },
-    "playbook.step": {
-        "nl": "Stap {number}/{total}: {title} (eigenaar: {owner}, deadline: {due})",
-        "en": "Step {number}/{total}: {title} (owner: {owner}, deadline: {due})",
-    },
     "decision.recorded": {
         "nl": "Besluit vastgelegd (logregel {seq}): {decision}. Waarom: {rationale}. "
         "Door {actor} om {time}.",
