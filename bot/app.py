@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -39,7 +38,7 @@ from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
 from bot.polling.poller import register_pollers
 from bot.scheduling.handlers import timer_handlers
-from bot.scheduling.runner import TimerRunner, start_scheduler
+from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
 from bot.situations.watch import WatchPolicy
 from bot.storage.db import Database
@@ -121,7 +120,7 @@ class Weerbaar:
         )
         self.metrics.sync_lag_seconds.set_function(self._sync_lag)
         self.timers = TimerRunner(self.factory, timer_handlers())
-        self._scheduler: AsyncIOScheduler | None = None
+        self._scheduler: JobScheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._leading: asyncio.Task[None] | None = None
         self.leadership: Leadership = leadership_for(self.db, settings.ha.retry_seconds)
@@ -247,7 +246,7 @@ class Weerbaar:
 
     async def _stop_active_work(self) -> None:
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+            await self._scheduler.stop()
             self._scheduler = None
         for task in self._tasks:
             task.cancel()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
@@ -70,13 +72,48 @@ class TimerRunner:
             return 1
 
 
-def start_scheduler(runner: TimerRunner, interval_seconds: float = 1.0) -> AsyncIOScheduler:
-    """An APScheduler that fires due timers every ``interval_seconds`` (never overlapping).
+class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler is untyped
+    """An AsyncIOScheduler that can stop without cutting a running job short.
+
+    APScheduler's shutdown cancels jobs in flight; a job cancelled inside a database
+    transaction is never awaited, so its connection can keep SQLite locked after the bot
+    stopped. ``stop()`` lets running jobs finish first.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(timezone="UTC")
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        self.add_listener(self._finished, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+    def _submitted(self, _event: object) -> None:
+        self._running += 1
+        self._idle.clear()
+
+    def _finished(self, _event: object) -> None:
+        self._running = max(0, self._running - 1)
+        if self._running == 0:
+            self._idle.set()
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Start no more jobs, wait (bounded) for running ones to finish, then shut down."""
+        self.pause()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("scheduler jobs still running after %.0f s; cancelling them", timeout)
+        self.shutdown(wait=False)
+
+
+def start_scheduler(runner: TimerRunner, interval_seconds: float = 1.0) -> JobScheduler:
+    """A scheduler that fires due timers every ``interval_seconds`` (never overlapping).
 
     Other periodic jobs (feed pollers) are added to the same scheduler. Call
     ``runner.fire_due()`` once before, so timers missed while the bot was down fire now.
     """
-    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler = JobScheduler()
     scheduler.add_job(
         runner.fire_due,
         "interval",
