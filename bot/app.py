@@ -41,6 +41,7 @@ from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
 from bot.situations.watch import WatchPolicy
+from bot.stopping import Stopped, StopSignal, wait_for_tasks
 from bot.storage.db import Database
 from bot.storage.migrate import is_current, upgrade
 from bot.storage.models import OutboxRecord
@@ -54,6 +55,10 @@ TASKFORCE_ROOM_REFRESH_SECONDS = 60
 
 # A long-poll returns at least every 30 s; three missed rounds mean the loop is stuck.
 SYNC_STALE_SECONDS = 90.0
+
+# How long a stop waits for the loops to finish their unit of work before naming the
+# one that held on and cancelling it.
+STOP_TIMEOUT_SECONDS = 10.0
 
 
 class StartupError(Exception):
@@ -123,6 +128,10 @@ class Weerbaar:
         self._scheduler: JobScheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._leading: asyncio.Task[None] | None = None
+        # Set once by stop(); each active period has a signal of its own as well, so
+        # stepping down after a lost lease stops the loops without stopping the bot.
+        self._stopping = StopSignal()
+        self._active_period: StopSignal | None = None
         self.leadership: Leadership = leadership_for(self.db, settings.ha.retry_seconds)
         self._runner: web.AppRunner | None = None
         self.intake_port: int | None = None
@@ -185,11 +194,22 @@ class Weerbaar:
         await self.db.dispose()
 
     async def _lead(self) -> None:
-        """Be active while holding the lease; step down and wait again when it is lost."""
-        while True:
-            await self.leadership.acquire()
-            log.info("this instance is active")
-            self.metrics.active.set(1)
+        """Be active while holding the lease; step down and wait again when it is lost.
+
+        Ends when the bot stops: the waits give way to the stop, the units of work started
+        (firing due timers, reading the taskforce room) run to their end.
+        """
+        with contextlib.suppress(Stopped):
+            while True:
+                await self._stopping.race(self.leadership.acquire())
+                await self._be_active()
+                log.warning("lost the lease; stepping down to passive")
+
+    async def _be_active(self) -> None:
+        log.info("this instance is active")
+        self.metrics.active.set(1)
+        period = self._active_period = StopSignal()
+        try:
             await self.timers.fire_due()  # those that came due while nobody was active
             self._scheduler = start_scheduler(self.timers)
             if self.settings.taskforce_room:
@@ -204,18 +224,16 @@ class Weerbaar:
                 )
             register_pollers(self._scheduler, self.factory, self.settings.pollers)
             self._tasks = [
-                asyncio.create_task(self.sender.run(), name="outbox"),
-                asyncio.create_task(self.sync.run(), name="sync"),
+                asyncio.create_task(self.sender.run(period), name="outbox"),
+                asyncio.create_task(self.sync.run(period), name="sync"),
             ]
-            try:
-                held = True
-                while held:
-                    await asyncio.sleep(self.settings.ha.check_seconds)
-                    held = await self.leadership.still_held()
-                log.warning("lost the lease; stepping down to passive")
-            finally:
-                await self._stop_active_work()
-                self.metrics.active.set(0)
+            held = True
+            while held:
+                await self._stopping.sleep(self.settings.ha.check_seconds)
+                held = await self.leadership.still_held()
+        finally:
+            await self._stop_active_work()
+            self.metrics.active.set(0)
 
     async def _prepare_encryption(self) -> None:
         """Upload the device keys, then make sure the device is cross-signed."""
@@ -245,14 +263,13 @@ class Weerbaar:
             log.warning("cross-signing the bot's device failed, continuing without: %s", exc)
 
     async def _stop_active_work(self) -> None:
+        """Stop the scheduler and the loops of the active period, each after its unit of work."""
         if self._scheduler is not None:
-            await self._scheduler.stop()
+            await self._scheduler.stop(STOP_TIMEOUT_SECONDS)
             self._scheduler = None
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._active_period is not None:
+            self._active_period.set()
+        await wait_for_tasks(self._tasks, STOP_TIMEOUT_SECONDS)
         self._tasks = []
 
     @property
@@ -275,11 +292,15 @@ class Weerbaar:
         self.intake_port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        """Stop loops and intake and close connections; never logs the device out."""
+        """Stop loops and intake and close connections; never logs the device out.
+
+        Cooperative: every loop finishes the transaction it is in and exits, so no
+        connection is cut mid-transaction (a cut aiosqlite connection can keep SQLite's
+        write lock after the process moved on); the engine is disposed last.
+        """
+        self._stopping.set()
         if self._leading is not None:
-            self._leading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._leading
+            await wait_for_tasks([self._leading], 2 * STOP_TIMEOUT_SECONDS)
             self._leading = None
         await self.exercises.stop()
         await self._stop_active_work()

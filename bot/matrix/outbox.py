@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.exercises.marking import mark_content
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.metrics import Metrics
+from bot.stopping import Stopped, StopSignal
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord, SituationRecord
 
@@ -178,20 +179,26 @@ class OutboxSender:
         """Tell the sender that new rows were committed."""
         self._wakeup.set()
 
-    async def run(self) -> None:
-        """Deliver forever; cancel the task to stop."""
-        while True:
-            self._wakeup.clear()
-            delay = await self.deliver_pending()
-            if delay is None:
-                # Poll as well as wait for a wake-up: another process may have queued rows.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-            else:
-                await asyncio.sleep(delay)
+    async def run(self, stop: StopSignal) -> None:
+        """Deliver until ``stop`` is set; a delivery already confirmed is recorded first."""
+        with contextlib.suppress(Stopped):
+            while True:
+                self._wakeup.clear()
+                delay = await self.deliver_pending(stop)
+                if delay is None:
+                    # Poll as well as wait for a wake-up: another process may have queued rows.
+                    with contextlib.suppress(TimeoutError):
+                        await stop.race(asyncio.wait_for(self._wakeup.wait(), self._poll_interval))
+                else:
+                    await stop.sleep(delay)
 
-    async def deliver_pending(self) -> float | None:
-        """Try every pending row once; returns a retry delay if a delivery failed."""
+    async def deliver_pending(self, stop: StopSignal | None = None) -> float | None:
+        """Try every pending row once; returns a retry delay if a delivery failed.
+
+        A stop abandons the request in flight (it is resent with the same transaction id
+        next time) and raises Stopped; rows already confirmed stay recorded.
+        """
+        stop = stop or StopSignal()
         async with self._db.transaction() as session:
             pending = list(
                 await session.scalars(
@@ -207,7 +214,7 @@ class OutboxSender:
             if record.room_id in blocked_rooms:
                 continue
             try:
-                event_id = await self._deliver(record)
+                event_id = await self._deliver(record, stop)
             except MatrixError as exc:
                 blocked_rooms.add(record.room_id)
                 await self._record_failure(record, exc)
@@ -220,13 +227,18 @@ class OutboxSender:
             self._metrics.outbox_backlog.set(len(pending) - delivered)
         return retry_delay
 
-    async def _deliver(self, record: OutboxRecord) -> str:
+    async def _deliver(self, record: OutboxRecord, stop: StopSignal) -> str:
+        # Only the network requests give way to a stop; the database read runs through.
         content = dict(record.content)
         if record.attachment is not None:
-            content = await self._client.attach(record.room_id, content, record.attachment)
+            content = await stop.race(
+                self._client.attach(record.room_id, content, record.attachment)
+            )
         if record.replaces_outbox_id is not None:
             content = await self._edit_target(record.replaces_outbox_id, content)
-        return await self._client.send(record.room_id, record.event_type, content, record.txn_id)
+        return await stop.race(
+            self._client.send(record.room_id, record.event_type, content, record.txn_id)
+        )
 
     async def _edit_target(self, original_id: int, edit: dict[str, Any]) -> dict[str, Any]:
         """The edit pointed at the original's event; rows of a room go out in order, so it

@@ -10,6 +10,7 @@ sync the loop does the key housekeeping that nio's own sync_forever would do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -22,6 +23,7 @@ from bot.commands.dispatcher import IncomingMessage
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.outbox import Backoff
 from bot.matrix.reactions import IncomingReaction
+from bot.stopping import Stopped, StopSignal
 from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
@@ -99,22 +101,26 @@ class SyncLoop:
         self.synced = asyncio.Event()
         self.last_success: float | None = None  # time.monotonic() of the last good sync
 
-    async def run(self) -> None:
-        """Sync forever; cancel the task to stop."""
+    async def run(self, stop: StopSignal) -> None:
+        """Sync until ``stop`` is set; a batch already received is handled to its end."""
+        with contextlib.suppress(Stopped):
+            await self._sync_until(stop)
+
+    async def _sync_until(self, stop: StopSignal) -> None:
         token = await self._state.get(SYNC_TOKEN_KEY)
         # Like nio's sync_forever, the first sync of a run does not wait for new events,
         # so `synced` soon means "caught up", also after a restart.
         timeout_ms = 0
         while True:
             try:
-                token = await self._sync_once(token, timeout_ms)
+                token = await self._sync_once(token, timeout_ms, stop)
             except MatrixError as exc:
-                await self._wait_after_failure(exc)
+                await self._wait_after_failure(exc, stop)
                 continue
             except Exception as exc:
                 # A database hiccup must not end the loop; the batch is simply re-read.
                 log.exception("sync batch failed")
-                await self._wait_after_failure(exc)
+                await self._wait_after_failure(exc, stop)
                 continue
             if self._failing:
                 self._failing = False
@@ -124,29 +130,29 @@ class SyncLoop:
             self.synced.set()
             timeout_ms = self._timeout_ms
 
-    async def _sync_once(self, token: str | None, timeout_ms: int) -> str:
+    async def _sync_once(self, token: str | None, timeout_ms: int, stop: StopSignal) -> str:
         if token is None:
-            response = await self._client.sync(
-                since=None, timeout_ms=0, sync_filter=first_sync_filter()
+            response = await stop.race(
+                self._client.sync(since=None, timeout_ms=0, sync_filter=first_sync_filter())
             )
         else:
-            response = await self._client.sync(
-                since=token, timeout_ms=timeout_ms, sync_filter=SYNC_FILTER
+            response = await stop.race(
+                self._client.sync(since=token, timeout_ms=timeout_ms, sync_filter=SYNC_FILTER)
             )
         await self._handle_invites(response)
         if token is not None:  # the first sync only establishes where "now" is
             await self._handle_timelines(response, token)
         await self._state.set(SYNC_TOKEN_KEY, response.next_batch)
         # After the token is stored: a failure here retries the keys, not the batch.
-        await self._client.exchange_keys()
+        await stop.race(self._client.exchange_keys())
         return str(response.next_batch)
 
-    async def _wait_after_failure(self, exc: Exception) -> None:
+    async def _wait_after_failure(self, exc: Exception, stop: StopSignal) -> None:
         if not self._failing:
             self._failing = True
             log.warning("sync failing, will retry: %s", exc)
         retry_after = exc.retry_after_ms if isinstance(exc, MatrixError) else None
-        await asyncio.sleep(self._backoff.next_delay(retry_after))
+        await stop.sleep(self._backoff.next_delay(retry_after))
 
     async def _handle_invites(self, response: nio.SyncResponse) -> None:
         for room_id, info in response.rooms.invite.items():

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import Pool, QueuePool
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -28,13 +34,66 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        """A session inside one transaction: committed on success, rolled back on error.
 
-    async def dispose(self) -> None:
-        """Close all pooled connections."""
+        Commit, rollback and close run to their end even when the task is cancelled: an
+        aiosqlite connection whose rollback was cut short goes back to the pool while its
+        thread still holds SQLite's write lock, and every later writer on the file waits
+        for it in vain. The cancellation is passed on once the connection is clean.
+        """
+        session = self._sessions()
+        try:
+            await session.begin()
+            yield session
+            await _to_the_end(session.commit())
+        except BaseException:
+            await _to_the_end(session.rollback())
+            raise
+        finally:
+            await _to_the_end(session.close())
+
+    async def dispose(self, timeout: float = 10.0) -> None:
+        """Close all pooled connections, once none is checked out (waiting up to ``timeout``).
+
+        Disposing closes only the connections in the pool; one still checked out would be
+        cut off later by garbage collection, mid-transaction, and on SQLite could keep the
+        write lock. Waiting for it to come back avoids that.
+        """
+        pool = self.engine.pool
+        returned = asyncio.Event()
+        # Pool events run on the event loop's thread (SQLAlchemy's greenlet bridge).
+        event.listen(pool, "checkin", lambda *_: returned.set())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while _checked_out(pool) > 0 and loop.time() < deadline:
+            returned.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(returned.wait(), deadline - loop.time())
+        if _checked_out(pool) > 0:
+            log.error(
+                "disposing the database with %d connection(s) still in use",
+                _checked_out(pool),
+            )
         await self.engine.dispose()
+
+
+async def _to_the_end(work: Awaitable[None]) -> None:
+    """Await ``work`` to completion even if cancelled meanwhile; then re-raise the cancel."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    task.result()
+
+
+def _checked_out(pool: Pool) -> int:
+    """Connections in use; pools that hand out no tracked connections count none."""
+    return pool.checkedout() if isinstance(pool, QueuePool) else 0
 
 
 def _serialise_sqlite_writers(sync_engine: Any) -> None:
