@@ -109,6 +109,9 @@ class IntakeSettings(BaseModel):
     port: int = Field(default=8470, ge=0, le=65535, description="Port (0 picks a free one)")
     hmac_secret: SecretStr = Field(description="Shared secret for the HMAC-SHA256 signature")
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="Largest accepted body")
+    read_timeout_seconds: float = Field(
+        default=10, gt=0, description="The whole body must arrive within this time, else 408"
+    )
     max_clock_skew_seconds: int = Field(
         default=300, gt=0, description="Signed requests older or newer than this are refused"
     )
