@@ -1,7 +1,7 @@
-"""An escalation re-run after a crash reuses the incident room the first attempt created.
+"""Incident rooms are created once per alert, also when an escalation runs again.
 
-The bot is killed (SIGKILL) right after the homeserver created the room and before the
-command's transaction commits; the restarted bot handles the command again.
+The end-to-end test kills the bot (SIGKILL) right after the homeserver created the room
+and before the command's transaction commits; the restarted bot handles the command again.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ import nio
 
 from bot.faults import INCIDENT_ROOM_CREATED, KILL_AT_ENV
 from bot.intake.client import send_alert
+from bot.matrix.client import MatrixClient
+from bot.matrix.rooms import MatrixIncidentRooms
 from bot.sandbox.world import SandboxWorld
+from bot.storage.models import AlertRecord, SituationRecord, new_room_key
 from tests.bot_process import BotProcess, free_port, write_config
 from tests.matrix_user import MatrixUser, body_of, replies_to
 
@@ -77,3 +80,38 @@ async def test_escalation_killed_after_the_room_was_created_opens_one_room(
     assert incident_rooms[0] in body_of(reply)
     assert isinstance(membership, nio.RoomGetStateEventResponse), membership
     assert membership.content["membership"] == "invite"
+
+
+def situation_record(situation_id: int, supplier: str, actor: str) -> SituationRecord:
+    return SituationRecord(
+        id=situation_id, supplier=supplier, title="down", opened_by=actor, is_exercise=False
+    )
+
+
+async def test_opening_again_for_the_same_alert_returns_the_room_created_before(
+    world: SandboxWorld, alice: MatrixUser
+) -> None:
+    client = MatrixClient(world.homeserver_url, world.bot.user_id, world.bot.device_id)
+    await client.authenticate(access_token=world.bot.access_token, password=None)
+    rooms = MatrixIncidentRooms(client, "en")
+    supplier = f"reuse-{uuid.uuid4().hex[:8]}"
+    alert = AlertRecord(id=7, room_key=new_room_key())
+    try:
+        first = await rooms.open_incident_room(
+            situation_record(1, supplier, alice.user_id), alert, [alice.user_id]
+        )
+        # the re-run after a crash: on PostgreSQL the situation may get another id
+        again = await rooms.open_incident_room(
+            situation_record(2, supplier, alice.user_id), alert, [alice.user_id]
+        )
+        other = await rooms.open_incident_room(
+            situation_record(3, supplier, alice.user_id),
+            AlertRecord(id=8, room_key=new_room_key()),
+            [alice.user_id],
+        )
+        topic = await client.state(first, "m.room.topic")
+    finally:
+        await client.close()
+    assert again == first
+    assert other != first
+    assert topic["topic"].startswith("Situation #2,")
