@@ -70,8 +70,8 @@ class MatrixIncidentRooms:
         """The room created for ``alert`` earlier, with this attempt's name and topic.
 
         Name and topic are set again because the situation may have another id this time
-        (PostgreSQL does not hand out a rolled-back id again); the homeserver ignores a
-        state event identical to the current one.
+        (PostgreSQL does not hand out a rolled-back id again); Synapse sends no new event
+        for state identical to the current one.
         """
         alias = f"#{incident_room_alias(alert)}:{self._client.server_name}"
         room_id = await self._client.resolve_alias(alias)
