@@ -126,21 +126,26 @@ async def _postgres_available() -> str | None:
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"], loop_scope="session")
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated, empty database: SQLite in a temp dir, or a fresh PostgreSQL database."""
+async def blank_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty database without any schema: SQLite in a temp dir, or a fresh PostgreSQL one."""
     if request.param == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-        await upgrade(db)
         yield db
         await db.dispose()
         return
     async with fresh_postgres_database("weerbaar_test") as url:
         db = Database(url)
         try:
-            await upgrade(db)
             yield db
         finally:
             await db.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def database(blank_database: Database) -> Database:
+    """A migrated, empty database (on SQLite and on PostgreSQL)."""
+    await upgrade(blank_database)
+    return blank_database
 
 
 @asynccontextmanager

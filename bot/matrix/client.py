@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
 NOT_FOUND = "M_NOT_FOUND"
+ROOM_IN_USE = "M_ROOM_IN_USE"
 ENCRYPTION_STATE = "m.room.encryption"
 MEGOLM = "m.megolm.v1.aes-sha2"
 # Raised by nio for local state problems (a room or session it does not know yet, a key
@@ -275,8 +276,14 @@ class MatrixClient:
         invite: Sequence[str],
         initial_state: Sequence[dict[str, Any]] = (),
         encrypted: bool = False,
+        alias: str | None = None,
     ) -> str:
-        """Create a private room, end-to-end encrypted if asked; returns its id."""
+        """Create a private room, end-to-end encrypted if asked; returns its id.
+
+        With ``alias`` (a localpart) the room gets that address on the bot's homeserver;
+        if the address is taken the homeserver creates nothing and this raises MatrixError
+        with errcode M_ROOM_IN_USE.
+        """
         state = list(initial_state)
         if encrypted:
             state.append(
@@ -290,9 +297,20 @@ class MatrixClient:
                 invite=list(invite),
                 preset=nio.RoomPreset.private_chat,
                 initial_state=state,
+                alias=alias,
             ),
         )
         return str(response.room_id)
+
+    async def resolve_alias(self, alias: str) -> str:
+        """The id of the room a full alias (``#localpart:server``) points at."""
+        response = await self._call("resolve alias", self.nio.room_resolve_alias(alias))
+        return str(response.room_id)
+
+    @property
+    def server_name(self) -> str:
+        """The bot's homeserver name: a user id is ``@localpart:server_name``."""
+        return self.user_id.split(":", 1)[1]
 
     async def join(self, room_id: str) -> None:
         """Join a room (a no-op when already joined)."""

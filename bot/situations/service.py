@@ -31,7 +31,11 @@ class IncidentRoomOpener(Protocol):
     async def open_incident_room(
         self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
     ) -> str:
-        """Create the room for ``situation`` (opened from ``alert``), invite ``invitees``."""
+        """Create the room for ``situation`` (opened from ``alert``), invite ``invitees``.
+
+        At most one room per alert: called again for the same alert (a re-run of an
+        escalation whose transaction never committed) it returns the room created before.
+        """
         ...
 
 
@@ -162,6 +166,8 @@ class SituationService:
             await self.change_phase(
                 situation.id, Phase.CRISIS, actor, f"escalated alert {alert.id}"
             )
+        # Runs inside the command's transaction, but the alert and its room key were
+        # committed earlier, so a re-run after a crash gets the same room back.
         situation.incident_room_id = await self._rooms.open_incident_room(
             situation, alert, self._taskforce
         )

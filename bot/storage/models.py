@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
+from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
@@ -57,6 +58,11 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
+def new_room_key() -> str:
+    """A fresh random key for the incident room of an alert (32 hex digits)."""
+    return uuid4().hex
+
+
 class AlertRecord(Base):
     """One incoming observation about a supplier."""
 
@@ -88,6 +94,10 @@ class AlertRecord(Base):
     notice_outbox_id: Mapped[int | None] = mapped_column(Integer)
     # Exercise alerts only ever join exercise situations (and real ones real situations).
     exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Random and fixed at creation, committed before anyone can escalate the alert: the
+    # incident room opened from it carries this key, so a re-run of the escalation after a
+    # crash finds that room instead of creating a second one (see bot/matrix/rooms.py).
+    room_key: Mapped[str] = mapped_column(String(32), default=new_room_key)
 
 
 class SituationRecord(Base):
