@@ -9,6 +9,7 @@ network, or for time to pass): a unit of work they started is finished first.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -55,6 +56,8 @@ class StopSignal:
         """Await ``awaitable`` unless a stop comes first; then it is cancelled and Stopped
         raised. Only for waits that are safe to abandon, such as a network request."""
         if self.is_set:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()  # never started: close it rather than leave it unawaited
             raise Stopped
         work = asyncio.ensure_future(awaitable)
         stop = asyncio.ensure_future(self._event.wait())
