@@ -9,6 +9,7 @@ network, or for time to pass): a unit of work they started is finished first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable
@@ -51,6 +52,13 @@ class StopSignal:
         except TimeoutError:
             return
         raise Stopped
+
+    async def wait(self, event: asyncio.Event, timeout: float) -> None:
+        """Wait until ``event`` is set or ``timeout`` passes; raises Stopped on a stop."""
+        if self.is_set:
+            raise Stopped
+        with contextlib.suppress(TimeoutError):
+            await self.race(asyncio.wait_for(event.wait(), timeout))
 
     async def race(self, awaitable: Awaitable[T]) -> T:
         """Await ``awaitable`` unless a stop comes first; then it is cancelled and Stopped

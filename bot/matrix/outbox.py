@@ -187,8 +187,7 @@ class OutboxSender:
                 delay = await self.deliver_pending(stop)
                 if delay is None:
                     # Poll as well as wait for a wake-up: another process may have queued rows.
-                    with contextlib.suppress(TimeoutError):
-                        await stop.race(asyncio.wait_for(self._wakeup.wait(), self._poll_interval))
+                    await stop.wait(self._wakeup, self._poll_interval)
                 else:
                     await stop.sleep(delay)
 
