@@ -55,6 +55,8 @@ class StopSignal:
         """Await ``awaitable`` unless a stop comes first; then it is cancelled and Stopped
         raised. Only for waits that are safe to abandon, such as a network request."""
         if self.is_set:
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()  # never started: close it so it is not reported unawaited
             raise Stopped
         work = asyncio.ensure_future(awaitable)
         stop = asyncio.ensure_future(self._event.wait())
