@@ -208,8 +208,15 @@ class MatrixClient:
         Other members' devices get the room key without being verified: see the
         device-trust policy in the README.
         """
-        if self.encrypted and (await self._known_room(room_id)).encrypted:
-            await self._query_changed_keys()
+        if self.encrypted:
+            room = await self._known_room(room_id)
+            if room.encrypted and not room.members_synced:
+                # room_send would fetch the members itself, but turns the homeserver's
+                # refusal (the bot is not in the room) into a local error that looks
+                # transient; fetched here, the refusal stays a 403.
+                await self._call("joined members", self.nio.joined_members(room_id))
+            if room.encrypted:
+                await self._query_changed_keys()
         response = await self._call(
             "send",
             self.nio.room_send(
