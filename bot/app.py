@@ -79,8 +79,15 @@ class Weerbaar:
             matrix.homeserver, matrix.user_id, matrix.device_id, crypto=crypto
         )
         self.metrics = Metrics()
-        self.sender = OutboxSender(self.db, self.client, self.clock, self.metrics)
         lang = settings.language
+        self.sender = OutboxSender(
+            self.db,
+            self.client,
+            self.clock,
+            self.metrics,
+            coordination_room=matrix.coordination_room,
+            lang=lang,
+        )
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
         encrypt_rooms = pickle_key is not None and settings.encryption.encrypt_incident_rooms
         rooms = MatrixIncidentRooms(self.client, lang, encrypted=encrypt_rooms)

@@ -29,12 +29,14 @@ alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
 supplier_app = typer.Typer(help="Supplier registry.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only decision log.", no_args_is_help=True)
 exercise_app = typer.Typer(help="Exercises (oefeningen): scripted scenarios.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages not (yet) delivered.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(alert_app, name="alert")
 app.add_typer(supplier_app, name="supplier")
 app.add_typer(exercise_app, name="exercise")
+app.add_typer(outbox_app, name="outbox")
 
 ConfigOption = Annotated[
     Path | None,
@@ -442,3 +444,46 @@ def exercise_purge(config: ConfigOption = None) -> None:
         f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
         f"entries, {purged['alerts']} alert(s)"
     )
+
+
+OutboxIdArgument = Annotated[int, typer.Argument(help="Outbox id, as `weerbaar outbox list` shows")]
+
+
+@outbox_app.command("list")
+def outbox_list(config: ConfigOption = None) -> None:
+    """List undelivered messages: dead ones (refused for good) and those still retried."""
+    from bot.storage.outbox_admin import undelivered
+
+    rows = asyncio.run(_with_database(_settings(config), undelivered))
+    if not rows:
+        typer.echo("every message is delivered")
+    for row in rows:
+        state = "dead" if row.dead_at is not None else "retrying"
+        typer.echo(
+            f"{row.id}\t{state}\t{row.room_id}\tqueued {row.created_at:%Y-%m-%d %H:%M:%S}Z"
+            f"\t{row.attempts} attempt(s)\t{row.last_error or ''}"
+        )
+
+
+@outbox_app.command("retry")
+def outbox_retry(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> None:
+    """Queue a dead message again; the bot tries it at its next poll."""
+    from bot.storage.outbox_admin import retry
+
+    if not asyncio.run(_with_database(_settings(config), lambda db: retry(db, outbox_id))):
+        typer.echo(f"weerbaar: no dead message {outbox_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"message {outbox_id} queued again")
+
+
+@outbox_app.command("drop")
+def outbox_drop(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> None:
+    """Delete a dead message for good."""
+    from bot.storage.outbox_admin import drop
+
+    counts = asyncio.run(_with_database(_settings(config), lambda db: drop(db, outbox_id)))
+    if counts is None:
+        typer.echo(f"weerbaar: no dead message {outbox_id}", err=True)
+        raise typer.Exit(1)
+    rows = ", ".join(f"{table}: {count}" for table, count in sorted(counts.items()) if count)
+    typer.echo(f"message {outbox_id} dropped ({rows})")

@@ -29,6 +29,7 @@ from bot.commands import build_registry
 from bot.config import Settings
 from bot.intake.client import send_alert
 from bot.matrix.client import ENCRYPTION_STATE, MEGOLM
+from bot.matrix.content import text_content
 from bot.matrix.crosssigning import KEY_FILE_NAME
 from bot.matrix.signing import decode_unpadded_base64, unpadded_base64
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
@@ -343,3 +344,25 @@ async def test_a_wrong_pickle_key_stops_the_start_with_a_clear_message(
         await start_bot(settings.model_copy(update={"encryption": wrong}))
     # the right key still opens it
     await stop_bot(await start_bot(settings))
+
+
+async def test_a_message_too_large_once_encrypted_is_attached_and_the_room_moves_on(
+    e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot: Weerbaar
+) -> None:
+    room = await encrypted_room_with_bot(carol, e2e_world)
+    # What `!log 48` gave after 48 notes of ~1,100 characters: under 60,000 bytes as
+    # plaintext, over Synapse's 64 KiB once Megolm-encrypted (M_TOO_LARGE).
+    body = "logboek\n" + "\n".join(f"{n}. " + "n" * 1_100 for n in range(48))
+    async with bot.factory.transaction() as services:
+        await services.outbox.post(room, text_content(body))
+        await services.outbox.post(room, text_content("daarna / after"))
+    preview = await carol.wait_for(room, lambda e: body_of(e).startswith("logboek"))
+    assert preview["event_id"] in carol.decrypted
+    assert body_of(preview).endswith("full text attached)")
+    document = await carol.wait_for(room, lambda e: e["content"].get("msgtype") == "m.file")
+    file = document["content"]["file"]
+    attached = decrypt_attachment(
+        await carol.download(file["url"]), file["key"]["k"], file["hashes"]["sha256"], file["iv"]
+    )
+    assert attached.decode() == body
+    await carol.wait_for(room, lambda e: body_of(e) == "daarna / after")

@@ -26,6 +26,7 @@ from nio.crypto.attachments import encrypt_attachment
 T = TypeVar("T")
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
+UNKNOWN_TOKEN = "M_UNKNOWN_TOKEN"
 NOT_FOUND = "M_NOT_FOUND"
 ROOM_IN_USE = "M_ROOM_IN_USE"
 ENCRYPTION_STATE = "m.room.encryption"
@@ -67,12 +68,17 @@ class MatrixError(Exception):
 
     @property
     def transient(self) -> bool:
-        """Whether trying again later may succeed (rate limit, outage, 5xx)."""
+        """Whether trying again later may succeed (no answer, rate limit, timeout, 5xx).
+
+        Any other 4xx (M_TOO_LARGE, M_FORBIDDEN, an unknown room) is the request's own
+        fault and fails again unchanged. A rejected access token is the exception: it is
+        the bot's fault, not the request's, so every request waits for it to be fixed.
+        """
         return (
             self.http_status is None
             or self.http_status >= 500
-            or self.http_status == 429
-            or self.errcode == LIMIT_EXCEEDED
+            or self.http_status in (408, 429)
+            or self.errcode in (LIMIT_EXCEEDED, UNKNOWN_TOKEN)
         )
 
 
@@ -202,8 +208,15 @@ class MatrixClient:
         Other members' devices get the room key without being verified: see the
         device-trust policy in the README.
         """
-        if self.encrypted and (await self._known_room(room_id)).encrypted:
-            await self._query_changed_keys()
+        if self.encrypted:
+            room = await self._known_room(room_id)
+            if room.encrypted and not room.members_synced:
+                # room_send would fetch the members itself, but turns the homeserver's
+                # refusal (the bot is not in the room) into a local error that looks
+                # transient; fetched here, the refusal stays a 403.
+                await self._call("joined members", self.nio.joined_members(room_id))
+            if room.encrypted:
+                await self._query_changed_keys()
         response = await self._call(
             "send",
             self.nio.room_send(
