@@ -7,30 +7,37 @@ the crypto store open; after a SIGKILL the passive one opens it and goes on decr
 
 from __future__ import annotations
 
+import logging
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 
+from bot.app import Weerbaar
 from bot.commands import build_registry
+from bot.config import HaSettings, StorageSettings
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from tests.bot_process import BotProcess, free_port, write_config
-from tests.conftest import fresh_postgres_database
+from tests.conftest import PLAYBOOKS, fresh_postgres_database
 from tests.encrypted_user import (
     EncryptedMatrixUser,
     assert_cross_signed,
     encrypted_room_with_bot,
     query_keys,
 )
-from tests.matrix_user import body_of
+from tests.matrix_user import body_of, wait_until
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def ha_world(synapse: ThrowawaySynapse) -> SandboxWorld:
     """A bot account of its own: its device's keys are published by this test only."""
-    return await create_world(synapse, ["erin-ha"], bot_localpart="weerbaar-ha")
+    tag = uuid.uuid4().hex[:6]
+    return await create_world(synapse, [f"erin-ha-{tag}"], bot_localpart=f"weerbaar-ha-{tag}")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -109,3 +116,42 @@ async def test_the_passive_instance_takes_over_the_crypto_store_and_stays_cross_
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_a_takeover_that_cannot_open_the_store_gives_the_lease_back(
+    ha_world: SandboxWorld, tmp_path: Path, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = ha_world.settings(
+        tmp_path / "shared-data",
+        PLAYBOOKS,
+        storage=StorageSettings(url=postgres_url),
+        ha=HaSettings(retry_seconds=0.2, check_seconds=0.2),
+    )
+    wrong_key = settings.encryption.model_copy(update={"pickle_key": SecretStr("x" * 32)})
+    first = Weerbaar(settings)
+    second = Weerbaar(settings.model_copy(update={"encryption": wrong_key}))
+    third = Weerbaar(settings)
+    await first.start()
+    try:
+        await second.start()  # passive: it does not open the store, so cannot see the key
+        await wait_until(lambda: first.active)
+        assert (await second.health())["role"] == "passive"
+
+        with caplog.at_level(logging.ERROR, logger="bot.app"):
+            await first.stop()
+            await wait_until(
+                lambda: any(
+                    "cannot become active" in record.getMessage()
+                    and "encryption.pickle_key" in record.getMessage()
+                    for record in caplog.records
+                )
+            )
+        assert not second.active
+        # it gave the lease back: an instance with the right key takes over
+        await third.start()
+        await wait_until(lambda: third.active)
+        assert not second.active
+    finally:
+        await first.stop()
+        await second.stop()
+        await third.stop()
