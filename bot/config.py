@@ -297,6 +297,11 @@ class EncryptionSettings(BaseModel):
     encrypt_incident_rooms: bool = Field(
         default=True, description="Create incident rooms with end-to-end encryption"
     )
+    store_dir: Path | None = Field(
+        default=None,
+        description="Directory of the crypto store; default crypto/ in the data directory "
+        "(two instances (HA) must use the same one, on storage both mount)",
+    )
 
     @field_validator("pickle_key")
     @classmethod
@@ -410,7 +415,7 @@ class Settings(BaseSettings):
     @property
     def crypto_store_dir(self) -> Path:
         """Directory of the end-to-end encryption store."""
-        return self.data_dir / "crypto"
+        return self.encryption.store_dir or self.data_dir / "crypto"
 
     @property
     def database_url(self) -> str:

@@ -51,6 +51,14 @@ def test_a_complete_file_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.crypto_store_dir == settings.data_dir / "crypto"
 
 
+def test_a_configured_crypto_store_directory_replaces_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEERBAAR_ENCRYPTION__STORE_DIR", "/mnt/shared/weerbaar-crypto")
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.crypto_store_dir == Path("/mnt/shared/weerbaar-crypto")
+
+
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEERBAAR_LANGUAGE", "en")
     monkeypatch.setenv("WEERBAAR_INTAKE__PORT", "9999")

@@ -94,27 +94,34 @@ class MatrixClient:
         *,
         crypto: CryptoStore | None = None,
     ) -> None:
+        self.user_id = user_id
+        self._homeserver = homeserver
+        self._device_id = device_id
+        self._request_timeout = request_timeout
+        self._crypto = crypto
+        self.nio = self._new_nio()
+        # Key upload, query and claim change the Olm machine's state; one at a time.
+        self._key_lock = asyncio.Lock()
+
+    def _new_nio(self) -> nio.AsyncClient:
+        crypto = self._crypto
         config = nio.AsyncClientConfig(
             max_limit_exceeded=0,
             max_timeouts=0,
-            request_timeout=request_timeout,
+            request_timeout=self._request_timeout,
             # The bot stores its own sync token, after the batch is handled.
             store_sync_tokens=False,
             encryption_enabled=crypto is not None,
             # Never nio's default key: that one is public.
             pickle_key=crypto.pickle_key if crypto is not None else "",
         )
-        self.nio = nio.AsyncClient(
-            homeserver,
-            user_id,
-            device_id=device_id,
+        return nio.AsyncClient(
+            self._homeserver,
+            self.user_id,
+            device_id=self._device_id,
             store_path=str(crypto.path) if crypto is not None else "",
             config=config,
         )
-        self.user_id = user_id
-        self._crypto = crypto
-        # Key upload, query and claim change the Olm machine's state; one at a time.
-        self._key_lock = asyncio.Lock()
 
     @property
     def encrypted(self) -> bool:
@@ -398,14 +405,18 @@ class MatrixClient:
         return response.status, answer if isinstance(answer, dict) else {}
 
     async def close(self) -> None:
-        """Close the HTTP session and the crypto store.
+        """Close the HTTP session and the crypto store; authenticate() may follow.
 
         Never logs out: that would delete the device and with it the keys other
-        members shared with it.
+        members shared with it. The nio client is replaced by a fresh one, so a later
+        authenticate (the next active period of an HA instance) loads the crypto store
+        from disk, where the other instance may have changed it meanwhile, instead of
+        going on with the state this one held in memory.
         """
         await self.nio.close()
         if self.nio.store is not None:
             self.nio.store.database.close()
+        self.nio = self._new_nio()
 
     async def _call(self, operation: str, request: Awaitable[Any]) -> Any:
         try:
