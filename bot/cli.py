@@ -42,6 +42,26 @@ ConfigOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"weerbaar {version('weerbaar')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Weerbaar: a Matrix bot for an ICT-continuity taskforce."""
+
+
 def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
