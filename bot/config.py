@@ -30,6 +30,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.config_sources import IndexedList, MergedSettingsSource
 from bot.i18n import Language
 
 CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
@@ -115,7 +116,7 @@ class IntakeSettings(BaseModel):
     max_clock_skew_seconds: int = Field(
         default=300, gt=0, description="Signed requests older or newer than this are refused"
     )
-    sources: list[AlertSourceSettings] = Field(
+    sources: IndexedList[AlertSourceSettings] = Field(
         default_factory=list, description="Monitoring systems with their own route and secret"
     )
 
@@ -357,11 +358,11 @@ class Settings(BaseSettings):
     # Validated even when absent, so a missing pickle key is reported by name.
     encryption: EncryptionSettings = Field(default={}, validate_default=True)
     lauwe_fase: LauweFaseSettings = LauweFaseSettings()
-    pollers: list[PollerSettings] = Field(
+    pollers: IndexedList[PollerSettings] = Field(
         default_factory=list, description="Feeds polled for alerts"
     )
     retention: RetentionSettings = RetentionSettings()
-    taskforce: list[str] = Field(
+    taskforce: IndexedList[str] = Field(
         min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
     )
     taskforce_room: str | None = Field(
@@ -369,10 +370,10 @@ class Settings(BaseSettings):
         description="Room id whose joined members also count as taskforce members "
         "(read every minute; the bot must be invited)",
     )
-    coordinators: list[str] = Field(
+    coordinators: IndexedList[str] = Field(
         default_factory=list, description="Matrix ids that may also run coordinator commands"
     )
-    observers: list[str] = Field(
+    observers: IndexedList[str] = Field(
         default_factory=list, description="Matrix ids that may only read (help, report, status)"
     )
     language: Language = Field(
@@ -439,7 +440,7 @@ class Settings(BaseSettings):
         config_file = os.environ.get(CONFIG_ENV_VAR)
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
-        return tuple(sources)
+        return (MergedSettingsSource(settings_cls, sources),)
 
 
 class ConfigError(Exception):
