@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, LocalSettings, Settings, load_settings_as
 from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
 from bot.storage.db import Database
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.retention.purge import PurgeOutcome
 
 T = TypeVar("T")
+S = TypeVar("S", bound=LocalSettings)
 
 app = typer.Typer(
     help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.", no_args_is_help=True
@@ -63,8 +64,18 @@ def main(
 
 
 def _settings(config: Path | None) -> Settings:
+    """All settings, for commands that talk to the homeserver or the intake."""
+    return _load(Settings, config)
+
+
+def _local_settings(config: Path | None) -> LocalSettings:
+    """Only storage, files and presentation: for commands that need no homeserver."""
+    return _load(LocalSettings, config)
+
+
+def _load(kind: type[S], config: Path | None) -> S:
     try:
-        return load_settings(config)
+        return load_settings_as(kind, config)
     except ConfigError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -130,7 +141,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database schema up to date."""
     from bot.storage.migrate import upgrade
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def _upgrade() -> None:
@@ -152,7 +163,7 @@ def backup(
     """Write a logical backup of the bot's database; restores on SQLite or PostgreSQL."""
     from bot.storage.backup import BackupError, write_backup
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     try:
         summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file)))
     except BackupError as exc:
@@ -172,7 +183,7 @@ def restore(
     """Restore a backup into an empty database (stop the bot first)."""
     from bot.storage.backup import BackupError, restore_backup
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file)))
@@ -198,7 +209,7 @@ def purge(
 
     from bot.retention.purge import purge_closed
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     days = settings.retention.closed_after_days
     if days is None:
         typer.echo("retention.closed_after_days is not set: nothing is purged")
@@ -226,7 +237,7 @@ def purge(
     )
 
 
-async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+async def _with_database(settings: LocalSettings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = Database(settings.database_url)
     try:
         return await work(db)
@@ -292,7 +303,7 @@ def report(
         supported = ", ".join(FORMATS)
         typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
-    settings = _settings(config)
+    settings = _local_settings(config)
     try:
         document = asyncio.run(write_report(settings, situation, fmt, lang or settings.language))
     except LookupError as exc:
@@ -318,7 +329,7 @@ def log_verify(
     from bot.decisionlog.log import ChainCheck
     from bot.errors import SituationNotFound
 
-    settings = _settings(config)
+    settings = _local_settings(config)
 
     async def _verify() -> list[tuple[int, ChainCheck]]:
         db = Database(settings.database_url)
@@ -369,7 +380,7 @@ def supplier_import(
     """Validate FILE and make it the supplier registry; prints file:line: field: problem."""
     from bot.suppliers.cli import import_suppliers
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     count, issues = asyncio.run(import_suppliers(settings, file))
     for issue in issues:
         typer.echo(str(issue), err=True)
