@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from bot.cli_errors import OneLineErrors
 from bot.config import ConfigError, LocalSettings, Settings, load_settings_as
 from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
@@ -22,7 +24,9 @@ T = TypeVar("T")
 S = TypeVar("S", bound=LocalSettings)
 
 app = typer.Typer(
-    help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.", no_args_is_help=True
+    cls=OneLineErrors,
+    help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
@@ -367,7 +371,7 @@ def alert_send(
     alert = {"supplier": supplier, "title": title, "severity": severity, "details": details}
     secret = intake.hmac_secret.get_secret_value().encode()
     status, reply = asyncio.run(send_alert(target, secret, alert))
-    typer.echo(f"{status} {reply}")
+    typer.echo(f"{status} {json.dumps(reply, ensure_ascii=False)}")
     if status >= 300:
         raise typer.Exit(1)
 
@@ -402,7 +406,8 @@ def exercise_validate(
     try:
         known = load_playbook_dir(playbooks)
     except PlaybookError as exc:
-        typer.echo(f"weerbaar: the playbooks are invalid:\n{exc}", err=True)
+        # One line per problem: the first on the same line as what failed.
+        typer.echo(f"weerbaar: the playbooks in {playbooks} are invalid: {exc}", err=True)
         raise typer.Exit(1) from None
     issues = validate_scenarios(paths, known)
     for issue in issues:

@@ -8,6 +8,7 @@ appear in reprs or logs.
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -479,6 +480,8 @@ def load_settings_as(kind: type[S], config_file: Path | None = None) -> S:
         return kind()  # values come from the config file and environment
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {os.environ[CONFIG_ENV_VAR]}: {exc}") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
