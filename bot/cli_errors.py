@@ -34,7 +34,7 @@ def describe_failure(exc: BaseException) -> str | None:
             "or matrix.homeserver)"
         )
     if isinstance(exc, aiohttp.ClientError | TimeoutError):
-        return f"HTTP request failed: {detail or type(exc).__name__}; check the URL and the service"
+        return f"HTTP request failed: {detail}; check the URL and the service"
     if isinstance(exc, MatrixError):
         return f"homeserver: {detail}; check matrix.homeserver and the bot's credentials"
     if isinstance(exc, sqlalchemy.exc.SQLAlchemyError) or _from_database_driver(exc):
