@@ -48,6 +48,7 @@ def test_every_offline_command_runs_with_only_storage_settings(tmp_path: Path) -
         (["report", "1", "-c", config], 1, "situation"),
         (["backup", backup, "-c", config], 0, "wrote"),
         (["purge", "--dry-run", "-c", config], 0, "nothing is purged"),
+        (["outbox", "list", "-c", config], 0, "every message is delivered"),
         (["restore", backup, "-c", str(storage_only(tmp_path, "restored"))], 0, "restored"),
         (["playbook", "validate", str(PLAYBOOKS)], 0, "all playbooks are valid"),
         (
