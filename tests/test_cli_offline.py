@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.cli_config import clear_weerbaar_environment, storage_only_config
 from tests.conftest import PLAYBOOKS, REPO
 
 runner = CliRunner()
@@ -16,16 +16,12 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("WEERBAAR_") or name == "CREDENTIALS_DIRECTORY":
-            monkeypatch.delenv(name)
+    clear_weerbaar_environment(monkeypatch)
 
 
 def storage_only(tmp_path: Path, name: str) -> Path:
     """A config file with nothing but ``[storage]``: no matrix, intake or pickle key."""
-    config = tmp_path / f"{name}.toml"
-    config.write_text(f'[storage]\nurl = "sqlite+aiosqlite:///{tmp_path / name}.db"\n')
-    return config
+    return storage_only_config(tmp_path / f"{name}.toml", tmp_path / f"{name}.db")
 
 
 def weerbaar(*args: str) -> tuple[int, str]:

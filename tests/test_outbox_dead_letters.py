@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from bot.stopping import StopSignal
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRecord
+from tests.cli_config import clear_weerbaar_environment, storage_only_config
 
 COORDINATION = "!coord:test"
 
@@ -199,22 +199,6 @@ async def test_a_message_is_shortened_below_what_an_encrypted_room_accepts(
     assert content_size({"body": body}) > MAX_CONTENT_BYTES
 
 
-CONFIG = """
-taskforce = ["@alice:example.org"]
-[matrix]
-homeserver = "http://127.0.0.1:1"
-user_id = "@weerbaar:example.org"
-access_token = "t"
-coordination_room = "!room:example.org"
-[intake]
-hmac_secret = "s"
-[storage]
-url = "sqlite+aiosqlite:///{path}"
-[encryption]
-enabled = false
-"""
-
-
 async def _one_dead_one_waiting(db_path: Path) -> tuple[int, int]:
     database = Database(f"sqlite+aiosqlite:///{db_path}")
     await upgrade(database)
@@ -245,13 +229,11 @@ async def _dead_ids(db_path: Path) -> list[int]:
 def test_weerbaar_outbox_list_retry_and_drop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in [name for name in os.environ if name.startswith("WEERBAAR_")]:
-        monkeypatch.delenv(name)
+    clear_weerbaar_environment(monkeypatch)
     db_path = tmp_path / "cli.db"
     # The command line runs its own event loop, so this test is synchronous.
     dead, waiting = asyncio.run(_one_dead_one_waiting(db_path))
-    config = tmp_path / "weerbaar.toml"
-    config.write_text(CONFIG.format(path=db_path))
+    config = storage_only_config(tmp_path / "weerbaar.toml", db_path)
     runner = CliRunner()
 
     result = runner.invoke(app, ["outbox", "list", "-c", str(config)])
