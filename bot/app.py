@@ -109,6 +109,7 @@ class Weerbaar:
             presence=MatrixRoomPresence(self.client),
             watch_policy=watch_policy(settings.lauwe_fase),
             sitrep_interval=settings.incident.sitrep_interval(),
+            access=self.access,
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
         self.factory.exercises = self.exercises

@@ -31,7 +31,7 @@ from bot.polling.state import PollNotifier, PollStates
 from bot.reports.data import ReportService
 from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
-from bot.situations.roles import IncidentRoles, IncidentRoomModeration
+from bot.situations.roles import IncidentRoles, IncidentRoomModeration, ListedTaskforce, Taskforce
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
@@ -92,6 +92,7 @@ class ServiceFactory:
         presence: RoomPresence | None = None,
         watch_policy: WatchPolicy | None = None,
         sitrep_interval: timedelta | None = None,
+        access: Taskforce | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -106,6 +107,7 @@ class ServiceFactory:
         self._presence = presence or UnknownPresence()
         self._watch_policy = watch_policy or WatchPolicy()
         self._sitrep_interval = sitrep_interval
+        self._access = access or ListedTaskforce(self._taskforce)
         self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
@@ -125,7 +127,7 @@ class ServiceFactory:
                 session, notifier, log, grouper, self.clock, attach_observer=watch
             )
             decisions = DecisionService(log, timers, self.clock)
-            roles = IncidentRoles(session, log, self._moderation)
+            roles = IncidentRoles(session, log, self._moderation, self._presence, self._access)
             sitreps = SitrepService(log, timers, self.clock, self._sitrep_interval)
             yield Services(
                 session=session,
