@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
+from bot.decisionlog.integrity import ChainGuard, ChainNotifier
 from bot.decisionlog.log import SituationLog
 from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.exercises.starter import ExerciseStarter
@@ -40,7 +41,9 @@ from bot.storage.handled import HandledEvents
 from bot.suppliers.registry import SupplierRegistry
 
 
-class Notifier(AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, Protocol):
+class Notifier(
+    AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, ChainNotifier, Protocol
+):
     """Everything the domain announces."""
 
 
@@ -55,6 +58,7 @@ class Services:
     alerts: AlertService
     situations: SituationService
     log: SituationLog
+    chains: ChainGuard
     decisions: DecisionService
     actions: ActionService
     decision_drafts: DecisionDrafts
@@ -148,6 +152,7 @@ class ServiceFactory:
                     phase_observers=[watch],
                 ),
                 log=log,
+                chains=ChainGuard(session, log, notifier),
                 decisions=decisions,
                 actions=ActionService(log, timers, self.clock),
                 decision_drafts=DecisionDrafts(session, self.clock),

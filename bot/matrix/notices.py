@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot import i18n
+from bot.decisionlog.integrity import chain_broken_text
+from bot.decisionlog.log import ChainCheck
 from bot.exercises.marking import mark_text
 from bot.i18n import Language, format_time
 from bot.matrix.content import edit_content, text_content
@@ -174,6 +176,15 @@ class MatrixNotifier:
             reason=reason,
         )
         for room in filter(None, (self._room, situation.incident_room_id)):
+            await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
+
+    async def chain_broken(
+        self, situation: SituationRecord, check: ChainCheck, *, incident_room: bool
+    ) -> None:
+        """Warn the coordination room (and the incident room if asked) of a broken chain."""
+        message = chain_broken_text(situation.id, check, self._lang)
+        rooms = (self._room, situation.incident_room_id if incident_room else None)
+        for room in filter(None, rooms):
             await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
 
     async def checkin_requested(self, situation: SituationRecord, owner: str) -> None:
