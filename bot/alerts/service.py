@@ -38,9 +38,15 @@ class AlertNotifier(Protocol):
         ...
 
     async def alerts_grouped(
-        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
-    ) -> None:
-        """Announce ``alerts`` for ``supplier`` that arrived within one window, in one post."""
+        self,
+        supplier: str,
+        alerts: Sequence[AlertRecord],
+        window_seconds: int,
+        replaces: int | None = None,
+    ) -> int | None:
+        """Announce ``alerts`` for ``supplier`` that arrived within one window, in one post,
+        each with its current state; with ``replaces`` (the summary's reference) edit that
+        post instead. Returns a reference to the summary."""
         ...
 
 
@@ -93,7 +99,7 @@ class AlertService:
                 existing.count += 1
                 existing.last_seen_at = now
                 if existing.situation_id is None and (situation := await self._attach(existing)):
-                    await self._notifier.alert_changed(existing)
+                    await self._show_change(existing)
                     await self._attached(existing, situation)
                 return existing
         alert = AlertRecord(
@@ -130,7 +136,9 @@ class AlertService:
             )
         )
         window = int(self._grouper.window.total_seconds())
-        await self._notifier.alerts_grouped(supplier, alerts, window)
+        summary = await self._notifier.alerts_grouped(supplier, alerts, window)
+        for alert in alerts:
+            alert.summary_outbox_id = summary
         await self._grouper.open_window(supplier)
 
     async def acknowledge(self, alert_id: int, actor: str) -> AlertRecord:
@@ -143,7 +151,7 @@ class AlertService:
         alert.status = AlertStatus.ACKNOWLEDGED.value
         alert.acknowledged_by = actor
         alert.acknowledged_at = self._clock.now()
-        await self._notifier.alert_changed(alert)
+        await self._show_change(alert)
         return alert
 
     async def resolve(self, alert_id: int, actor: str) -> AlertRecord:
@@ -155,7 +163,7 @@ class AlertService:
         alert.resolved_by = actor
         alert.resolved_at = self._clock.now()
         alert.dedup_key = None
-        await self._notifier.alert_changed(alert)
+        await self._show_change(alert)
         return alert
 
     async def find_unresolved(self, source: str, external_id: str) -> AlertRecord | None:
@@ -185,6 +193,22 @@ class AlertService:
             .order_by(SituationRecord.opened_at.desc(), SituationRecord.id.desc())
             .limit(1)
         )
+
+    async def _show_change(self, alert: AlertRecord) -> None:
+        """Edit what announced ``alert``: its own notice, or the summary that covered it."""
+        await self._notifier.alert_changed(alert)
+        summary = alert.summary_outbox_id
+        if summary is None:
+            return
+        covered = list(
+            await self._session.scalars(
+                select(AlertRecord)
+                .where(AlertRecord.summary_outbox_id == summary)
+                .order_by(AlertRecord.id)
+            )
+        )
+        window = int(self._grouper.window.total_seconds())
+        await self._notifier.alerts_grouped(covered[0].supplier, covered, window, summary)
 
     async def _attached(self, alert: AlertRecord, situation: SituationRecord) -> None:
         if self._attach_observer is not None:
