@@ -37,6 +37,7 @@ from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
 from bot.polling.poller import register_pollers
+from bot.scheduling.chains import arm_chain_check
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
@@ -109,6 +110,7 @@ class Weerbaar:
             presence=MatrixRoomPresence(self.client),
             watch_policy=watch_policy(settings.lauwe_fase),
             sitrep_interval=settings.incident.sitrep_interval(),
+            access=self.access,
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
         self.factory.exercises = self.exercises
@@ -236,6 +238,8 @@ class Weerbaar:
             log.info("this instance is active")
             self.metrics.active.set(1)
             period = self._active_period = StopSignal()
+            async with self.factory.transaction() as services:
+                await arm_chain_check(services)
             await self.timers.fire_due()  # those that came due while nobody was active
             self._scheduler = start_scheduler(self.timers)
             if self.settings.taskforce_room:

@@ -148,6 +148,12 @@ class RoleChangeRefused(DomainError):
     key = "error.role_change_refused"
 
 
+class RoleHolderUnknown(DomainError):
+    """A role was given to someone neither in the incident room nor in the taskforce."""
+
+    key = "error.role_holder_unknown"
+
+
 class DecisionRoleRefused(DomainError):
     """The sender does not hold the role that decides a decision point (nor coordinates)."""
 

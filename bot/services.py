@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
+from bot.decisionlog.integrity import ChainGuard, ChainNotifier
 from bot.decisionlog.log import SituationLog
 from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.exercises.starter import ExerciseStarter
@@ -31,7 +32,7 @@ from bot.polling.state import PollNotifier, PollStates
 from bot.reports.data import ReportService
 from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
-from bot.situations.roles import IncidentRoles, IncidentRoomModeration
+from bot.situations.roles import IncidentRoles, IncidentRoomModeration, ListedTaskforce, Taskforce
 from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
 from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
@@ -40,7 +41,9 @@ from bot.storage.handled import HandledEvents
 from bot.suppliers.registry import SupplierRegistry
 
 
-class Notifier(AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, Protocol):
+class Notifier(
+    AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, ChainNotifier, Protocol
+):
     """Everything the domain announces."""
 
 
@@ -55,6 +58,7 @@ class Services:
     alerts: AlertService
     situations: SituationService
     log: SituationLog
+    chains: ChainGuard
     decisions: DecisionService
     actions: ActionService
     decision_drafts: DecisionDrafts
@@ -92,6 +96,7 @@ class ServiceFactory:
         presence: RoomPresence | None = None,
         watch_policy: WatchPolicy | None = None,
         sitrep_interval: timedelta | None = None,
+        access: Taskforce | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -106,6 +111,7 @@ class ServiceFactory:
         self._presence = presence or UnknownPresence()
         self._watch_policy = watch_policy or WatchPolicy()
         self._sitrep_interval = sitrep_interval
+        self._access = access or ListedTaskforce(self._taskforce)
         self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
@@ -125,7 +131,7 @@ class ServiceFactory:
                 session, notifier, log, grouper, self.clock, attach_observer=watch
             )
             decisions = DecisionService(log, timers, self.clock)
-            roles = IncidentRoles(session, log, self._moderation)
+            roles = IncidentRoles(session, log, self._moderation, self._presence, self._access)
             sitreps = SitrepService(log, timers, self.clock, self._sitrep_interval)
             yield Services(
                 session=session,
@@ -146,6 +152,7 @@ class ServiceFactory:
                     phase_observers=[watch],
                 ),
                 log=log,
+                chains=ChainGuard(session, log, notifier),
                 decisions=decisions,
                 actions=ActionService(log, timers, self.clock),
                 decision_drafts=DecisionDrafts(session, self.clock),

@@ -51,6 +51,16 @@ async def stranger_account(synapse: ThrowawaySynapse, world: SandboxWorld) -> Re
     return mallory
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def carol_account(synapse: ThrowawaySynapse, world: SandboxWorld) -> RegisteredUser:
+    """carol: in the coordination room; a test that wants her in the taskforce configures her."""
+    from bot.sandbox.world import invite_and_join
+
+    carol = await synapse.register("carol")
+    await invite_and_join(synapse.url, world.members[0], carol, world.coordination_room)
+    return carol
+
+
 def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Settings:
     """Settings of a bot in ``world`` with its own database and crypto store in ``data_dir``.
 
@@ -111,6 +121,14 @@ async def mallory(
 ) -> AsyncIterator[MatrixUser]:
     """A room member outside the taskforce."""
     user = await _user(world, stranger_account)
+    yield user
+    await user.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def carol(world: SandboxWorld, carol_account: RegisteredUser) -> AsyncIterator[MatrixUser]:
+    """carol as a scripted user, with a sync position of 'now'."""
+    user = await _user(world, carol_account)
     yield user
     await user.close()
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import nio
-from sqlalchemy import select
+import logging
+from pathlib import Path
 
+import nio
+import pytest
+from sqlalchemy import select, update
+
+from bot.alerts.grouping import GROUP_TIMER
+from bot.alerts.model import IncomingAlert
 from bot.app import Weerbaar
-from bot.matrix.notices import ALERT_ID_FIELD
+from bot.config import AlertSettings
+from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD
 from bot.matrix.reactions import plain_key
 from bot.sandbox.world import SandboxWorld
-from bot.storage.models import AlertRecord
+from bot.storage.models import AlertRecord, TimerRecord
+from tests.conftest import bot_settings
 from tests.matrix_user import MatrixUser, body_of, wait_until
 from tests.test_intake_formats import edit_of, notice_of
 
@@ -98,3 +106,58 @@ async def test_a_reaction_from_outside_the_taskforce_does_nothing(
 def test_reaction_keys_ignore_variation_selectors_and_skin_tones() -> None:
     assert plain_key("👍🏿") == plain_key("👍️") == "👍"
     assert plain_key("✅️") == "✅"
+
+
+async def test_reactions_on_a_summary_and_ack_by_supplier_act_on_all_its_alerts(
+    world: SandboxWorld,
+    alice: MatrixUser,
+    bob: MatrixUser,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.alerts.service")
+    settings = bot_settings(
+        world, tmp_path / "bot", alerts=AlertSettings(group_window_seconds=3600)
+    )
+    bot = Weerbaar(settings)
+    await bot.start()
+    try:
+        await bot.sync.synced.wait()
+        room = world.coordination_room
+        async with bot.factory.transaction() as services:
+            alerts = [
+                await services.alerts.receive(IncomingAlert(supplier="Initech", title=title))
+                for title in ("portal", "api", "mail", "sso")
+            ]
+        first, held = alerts[0].id, [alert.id for alert in alerts[1:]]
+        async with bot.db.transaction() as session:  # the window ends now
+            await session.execute(
+                update(TimerRecord)
+                .where(TimerRecord.kind == GROUP_TIMER)
+                .values(due_at=bot.clock.now())
+            )
+        await bot.timers.fire_due()
+        summary = await alice.wait_for(room, lambda e: e["content"].get(ALERT_IDS_FIELD) == held)
+
+        await react(alice, room, summary["event_id"], "👍")
+        edit = await alice.wait_for(room, edit_of(summary["event_id"], "Bevestigd door"))
+        assert (
+            edit["content"]["m.new_content"]["body"].count("Bevestigd door " + alice.user_id) == 3
+        )
+        assert {(await stored(bot, i)).status for i in held} == {"acknowledged"}
+        assert f"bulk acknowledge by {alice.user_id}: 3 alerts" in caplog.text
+
+        await react(bob, room, summary["event_id"], "✅")
+        edit = await alice.wait_for(room, edit_of(summary["event_id"], "Opgelost door"))
+        assert edit["content"]["m.new_content"]["body"].count("Opgelost door " + bob.user_id) == 3
+        assert f"bulk resolve by {bob.user_id}: 3 alerts" in caplog.text
+        assert (await stored(bot, first)).status == "open"  # not in the summary
+
+        reply = body_of(await bob.command(room, "!ack initech"))
+        assert reply == f"Open alerts of Initech acknowledged by {bob.user_id}: #{first} (1)."
+        assert (await stored(bot, first)).acknowledged_by == bob.user_id
+        assert f"bulk acknowledge by {bob.user_id}: 1 alerts" in caplog.text
+        again = body_of(await bob.command(room, "!bevestig Initech"))
+        assert again == f"Open meldingen van Initech bevestigd door {bob.user_id}: — (0)."
+    finally:
+        await bot.stop()

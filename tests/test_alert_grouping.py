@@ -78,3 +78,37 @@ async def test_a_storm_is_posted_as_one_alert_and_one_summary_per_window(
     assert await runner.fire_due() == 1
     calm = await receive(factory, "Acme", "calm")
     assert (await posts(database))[-1].get(ALERT_ID_FIELD) == calm
+
+
+async def test_a_held_back_alert_shows_its_state_and_the_summary_follows_changes(
+    database: Database,
+) -> None:
+    clock = FixedClock()
+    factory = grouping_factory(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    await receive(factory, "Acme", "first")
+    held = await receive(factory, "Acme", "second")
+    still_open = await receive(factory, "Acme", "third")
+    clock.advance(seconds=57)
+    async with factory.transaction() as services:  # the source resolves it in the window
+        await services.alerts.resolve(held, "alertmanager")
+    clock.advance(seconds=3)
+    assert await runner.fire_due() == 1
+
+    summary = (await posts(database))[-1]
+    lines = str(summary["body"]).splitlines()
+    assert lines[0] == "2 new alerts for Acme in the last minute"
+    assert lines[1].startswith(f"#{held} [S3] second — ✅ Resolved by alertmanager at ")
+    assert lines[2] == f"#{still_open} [S3] third"
+
+    async with factory.transaction() as services:
+        await services.alerts.acknowledge(still_open, "@alice:test")
+    edit = (await posts(database))[-1]
+    new = edit["m.new_content"]
+    assert isinstance(new, dict) and new[ALERT_IDS_FIELD] == [held, still_open]
+    edited = str(new["body"]).splitlines()
+    assert edited[1] == lines[1]
+    assert edited[2].startswith(f"#{still_open} [S3] third — ✔ Acknowledged by @alice:test at ")
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)))
+    assert rows[-1].replaces_outbox_id == rows[-2].id  # the edit points at the summary

@@ -19,6 +19,7 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord
 from tests.cli_config import clear_weerbaar_environment, storage_only_config
+from tests.tampering import tamper
 from tests.test_storage import SteppingClock, _situation
 
 
@@ -30,18 +31,6 @@ async def _log_with_entries(database: Database, count: int = 5) -> int:
         for number in range(1, count + 1):
             await log.append(situation_id, EntryKind.NOTE, "@alice:test", {"text": f"n{number}"})
     return situation_id
-
-
-async def _tamper(database: Database, *statements: str) -> None:
-    """What an attacker with database rights does: switch the guard off, then edit rows."""
-    async with database.engine.begin() as connection:
-        if database.is_sqlite:
-            await connection.execute(text("DROP TRIGGER IF EXISTS log_entries_no_update"))
-            await connection.execute(text("DROP TRIGGER IF EXISTS log_entries_no_delete"))
-        else:
-            await connection.execute(text("ALTER TABLE log_entries DISABLE TRIGGER USER"))
-        for statement in statements:
-            await connection.execute(text(statement))
 
 
 async def _check(database: Database, situation_id: int) -> tuple[int | None, ChainProblem | None]:
@@ -57,7 +46,7 @@ async def test_an_untouched_log_verifies(database: Database) -> None:
 
 async def test_an_edited_entry_is_found(database: Database) -> None:
     situation_id = await _log_with_entries(database)
-    await _tamper(
+    await tamper(
         database,
         'UPDATE log_entries SET payload = \'{"text": "rewritten"}\' '
         f"WHERE situation_id = {situation_id} AND seq = 3",
@@ -67,14 +56,14 @@ async def test_an_edited_entry_is_found(database: Database) -> None:
 
 async def test_a_flipped_disclosure_flag_or_changed_actor_is_found(database: Database) -> None:
     situation_id = await _log_with_entries(database)
-    await _tamper(
+    await tamper(
         database,
         f"UPDATE log_entries SET disclosable = false WHERE situation_id = {situation_id} "
         "AND seq = 4",
     )
     assert await _check(database, situation_id) == (4, ChainProblem.ALTERED)
     other = await _log_with_entries(database)
-    await _tamper(
+    await tamper(
         database,
         f"UPDATE log_entries SET actor = '@mallory:test' WHERE situation_id = {other} AND seq = 2",
     )
@@ -83,7 +72,7 @@ async def test_a_flipped_disclosure_flag_or_changed_actor_is_found(database: Dat
 
 async def test_a_deleted_entry_is_found(database: Database) -> None:
     situation_id = await _log_with_entries(database)
-    await _tamper(
+    await tamper(
         database, f"DELETE FROM log_entries WHERE situation_id = {situation_id} AND seq = 2"
     )
     assert await _check(database, situation_id) == (2, ChainProblem.MISSING)
@@ -92,7 +81,7 @@ async def test_a_deleted_entry_is_found(database: Database) -> None:
 async def test_reordered_entries_are_found(database: Database) -> None:
     situation_id = await _log_with_entries(database)
     where = f"WHERE situation_id = {situation_id}"
-    await _tamper(
+    await tamper(
         database,
         f"UPDATE log_entries SET seq = -1 {where} AND seq = 2",
         f"UPDATE log_entries SET seq = 2 {where} AND seq = 3",
@@ -103,7 +92,7 @@ async def test_reordered_entries_are_found(database: Database) -> None:
 
 async def test_a_relinked_entry_is_found(database: Database) -> None:
     situation_id = await _log_with_entries(database)
-    await _tamper(
+    await tamper(
         database,
         f"UPDATE log_entries SET prev_hash = '{'f' * 64}' "
         f"WHERE situation_id = {situation_id} AND seq = 5",
@@ -197,7 +186,7 @@ async def _two_logs_one_broken(db_path: Path) -> tuple[int, int]:
     await upgrade(database)
     intact = await _log_with_entries(database, 2)
     broken = await _log_with_entries(database, 4)
-    await _tamper(database, f"DELETE FROM log_entries WHERE situation_id = {broken} AND seq = 3")
+    await tamper(database, f"DELETE FROM log_entries WHERE situation_id = {broken} AND seq = 3")
     await database.dispose()
     return intact, broken
 

@@ -38,7 +38,7 @@ def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
         clock,
         rooms=FakeRooms(),
         notifier_for=base._notifier_for,
-        taskforce=[ALICE, BOB],
+        taskforce=[ALICE, BOB, CAROL],
         playbooks=base._playbooks,
         on_outbox_commit=lambda: None,
         playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -20,6 +22,7 @@ from bot.alerts.model import IncomingAlert, Severity
 from bot.decisionlog.decisions import option
 from bot.decisionlog.log import EntryKind
 from bot.reports.formats import FORMATS, find_format
+from bot.reports.metrics import METRIC_ROWS
 from bot.reports.view import build_view
 from bot.situations.phases import Phase
 from bot.storage.db import Database
@@ -29,6 +32,7 @@ from tests.test_timers import FixedClock
 SCHEMA = Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json"
 HOSTILE = '<script>alert("x")</script> **bold** | [link](javascript:alert(1)) `code` # h'
 LONG = "x" * 3000
+METRIC_MOMENTS = [moment for _, moment, _ in METRIC_ROWS]
 ALERT = IncomingAlert(
     supplier="Acme <b>Cloud</b>", title=HOSTILE, severity=Severity.S1, source="test"
 )
@@ -277,3 +281,50 @@ async def test_odt_is_an_opendocument_whose_text_reads_back(database: Database) 
 def test_every_format_is_known_by_name() -> None:
     assert set(FORMATS) == {"md", "html", "json", "csv", "pdf", "odt"}
     assert find_format("Markdown") is FORMATS["md"] and find_format("docx") is None
+
+
+def _markdown_metrics(text: str) -> list[list[str]]:
+    section = text.split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("| ").split(" | ") for line in section.splitlines() if line.startswith("|")]
+    return rows[2:]  # below the header and the |---| line
+
+
+def _html_metrics(text: str) -> list[list[str]]:
+    section = text.split("<h2>Metrics</h2>", 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", section)
+    return [[html.unescape(cell) for cell in row] for row in cells]
+
+
+def _odt_metrics(data: bytes) -> list[list[str]]:
+    namespace = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ElementTree.fromstring(archive.read("content.xml"))
+    for table in root.iter(f"{namespace}table"):
+        rows = [
+            ["".join(cell.itertext()) for cell in row.iter(f"{namespace}table-cell")]
+            for row in table.iter(f"{namespace}table-row")
+        ]
+        if rows and rows[0][0] == "Moment" and len(rows[0]) == 3:
+            return rows[1:]
+    raise AssertionError("no metrics table in the ODT")
+
+
+async def test_every_format_shows_the_same_metric_rows(database: Database) -> None:
+    view = await rich_view(database)
+    rows = _markdown_metrics(render(view, "md").decode())
+    labels = ["First signal", "Acknowledged", "Escalated", "First decision", "Closed"]
+    assert [row[0] for row in rows] == labels
+    assert rows[0][2] == "0m"  # the first signal is where the clock starts
+    assert _html_metrics(render(view, "html").decode()) == rows
+    assert _odt_metrics(render(view, "odt")) == rows
+    reader = pypdf.PdfReader(io.BytesIO(render(view, "pdf")))
+    flat = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    metrics_section = flat.split("Metrics", 1)[1]
+    for row in rows:
+        assert " ".join(row) in metrics_section, row
+    # JSON holds every moment the table shows; CSV holds the log rows the report counts.
+    metrics = json.loads(render(view, "json"))["metrics"]
+    assert [metrics[key] for key in METRIC_MOMENTS] == [view["metrics"][k] for k in METRIC_MOMENTS]
+    assert None not in [metrics[key] for key in METRIC_MOMENTS]
+    csv_rows = list(csv.DictReader(io.StringIO(render(view, "csv").decode())))
+    assert [int(row["seq"]) for row in csv_rows] == [e["seq"] for e in view["timeline"]]

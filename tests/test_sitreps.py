@@ -26,7 +26,7 @@ def sitrep_factory(database: Database, clock: FixedClock, minutes: int | None) -
         clock,
         rooms=FakeRooms(),
         notifier_for=base._notifier_for,
-        taskforce=[ALICE, BOB],
+        taskforce=[ALICE, BOB, CAROL],
         playbooks=base._playbooks,
         on_outbox_commit=lambda: None,
         sitrep_interval=None if minutes is None else timedelta(minutes=minutes),

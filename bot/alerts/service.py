@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
@@ -16,6 +17,9 @@ from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import AlertAlreadyAcknowledged, AlertAlreadyResolved, AlertNotFound
 from bot.situations.phases import QUIET_PHASES
 from bot.storage.models import AlertRecord, SituationRecord
+from bot.suppliers.names import normalise
+
+log = logging.getLogger(__name__)
 
 
 class AlertStatus(StrEnum):
@@ -38,9 +42,15 @@ class AlertNotifier(Protocol):
         ...
 
     async def alerts_grouped(
-        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
-    ) -> None:
-        """Announce ``alerts`` for ``supplier`` that arrived within one window, in one post."""
+        self,
+        supplier: str,
+        alerts: Sequence[AlertRecord],
+        window_seconds: int,
+        replaces: int | None = None,
+    ) -> int | None:
+        """Announce ``alerts`` for ``supplier`` that arrived within one window, in one post,
+        each with its current state; with ``replaces`` (the summary's reference) edit that
+        post instead. Returns a reference to the summary."""
         ...
 
 
@@ -93,7 +103,7 @@ class AlertService:
                 existing.count += 1
                 existing.last_seen_at = now
                 if existing.situation_id is None and (situation := await self._attach(existing)):
-                    await self._notifier.alert_changed(existing)
+                    await self._show_changes([existing])
                     await self._attached(existing, situation)
                 return existing
         alert = AlertRecord(
@@ -130,7 +140,9 @@ class AlertService:
             )
         )
         window = int(self._grouper.window.total_seconds())
-        await self._notifier.alerts_grouped(supplier, alerts, window)
+        summary = await self._notifier.alerts_grouped(supplier, alerts, window)
+        for alert in alerts:
+            alert.summary_outbox_id = summary
         await self._grouper.open_window(supplier)
 
     async def acknowledge(self, alert_id: int, actor: str) -> AlertRecord:
@@ -140,10 +152,8 @@ class AlertService:
             raise AlertAlreadyResolved(alert_id=alert.id, actor=alert.resolved_by)
         if alert.status == AlertStatus.ACKNOWLEDGED:
             raise AlertAlreadyAcknowledged(alert_id=alert.id, actor=alert.acknowledged_by)
-        alert.status = AlertStatus.ACKNOWLEDGED.value
-        alert.acknowledged_by = actor
-        alert.acknowledged_at = self._clock.now()
-        await self._notifier.alert_changed(alert)
+        self._mark_acknowledged(alert, actor)
+        await self._show_changes([alert])
         return alert
 
     async def resolve(self, alert_id: int, actor: str) -> AlertRecord:
@@ -151,12 +161,64 @@ class AlertService:
         alert = await self.get(alert_id)
         if alert.status == AlertStatus.RESOLVED:
             raise AlertAlreadyResolved(alert_id=alert.id, actor=alert.resolved_by)
+        self._mark_resolved(alert, actor)
+        await self._show_changes([alert])
+        return alert
+
+    async def acknowledge_all(self, alerts: Sequence[AlertRecord], actor: str) -> list[AlertRecord]:
+        """Acknowledge the open ones among ``alerts`` at once; returns those it changed.
+
+        Each announcement (notice or summary) is edited once, and the bulk action is logged
+        with who and how many.
+        """
+        changed = [alert for alert in alerts if alert.status == AlertStatus.OPEN]
+        for alert in changed:
+            self._mark_acknowledged(alert, actor)
+        await self._show_changes(changed)
+        log.info("bulk acknowledge by %s: %d alerts %s", actor, len(changed), _ids(changed))
+        return changed
+
+    async def resolve_all(self, alerts: Sequence[AlertRecord], actor: str) -> list[AlertRecord]:
+        """Resolve the unresolved ones among ``alerts`` at once; returns those it changed
+        (edited and logged like ``acknowledge_all``)."""
+        changed = [alert for alert in alerts if alert.status != AlertStatus.RESOLVED]
+        for alert in changed:
+            self._mark_resolved(alert, actor)
+        await self._show_changes(changed)
+        log.info("bulk resolve by %s: %d alerts %s", actor, len(changed), _ids(changed))
+        return changed
+
+    async def open_of_supplier(self, supplier: str) -> list[AlertRecord]:
+        """The supplier's open (not acknowledged, not resolved) alerts, oldest first."""
+        alerts = await self._session.scalars(
+            select(AlertRecord)
+            .where(AlertRecord.status == AlertStatus.OPEN.value)
+            .order_by(AlertRecord.id)
+        )
+        # Names are compared normalised (case, white space), which SQL cannot do portably.
+        wanted = normalise(supplier)
+        return [alert for alert in alerts if normalise(alert.supplier) == wanted]
+
+    async def of_summary(self, summary: int) -> list[AlertRecord]:
+        """The alerts a grouped summary (its outbox row) announced, in order."""
+        return list(
+            await self._session.scalars(
+                select(AlertRecord)
+                .where(AlertRecord.summary_outbox_id == summary)
+                .order_by(AlertRecord.id)
+            )
+        )
+
+    def _mark_acknowledged(self, alert: AlertRecord, actor: str) -> None:
+        alert.status = AlertStatus.ACKNOWLEDGED.value
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = self._clock.now()
+
+    def _mark_resolved(self, alert: AlertRecord, actor: str) -> None:
         alert.status = AlertStatus.RESOLVED.value
         alert.resolved_by = actor
         alert.resolved_at = self._clock.now()
         alert.dedup_key = None
-        await self._notifier.alert_changed(alert)
-        return alert
 
     async def find_unresolved(self, source: str, external_id: str) -> AlertRecord | None:
         """The unresolved alert a source knows as ``external_id``, if any."""
@@ -186,6 +248,17 @@ class AlertService:
             .limit(1)
         )
 
+    async def _show_changes(self, alerts: Sequence[AlertRecord]) -> None:
+        """Edit what announced ``alerts``: their own notices, and once each summary that
+        covered some of them."""
+        for alert in alerts:
+            await self._notifier.alert_changed(alert)
+        window = int(self._grouper.window.total_seconds())
+        for summary in dict.fromkeys(a.summary_outbox_id for a in alerts):
+            if summary is not None:
+                covered = await self.of_summary(summary)
+                await self._notifier.alerts_grouped(covered[0].supplier, covered, window, summary)
+
     async def _attached(self, alert: AlertRecord, situation: SituationRecord) -> None:
         if self._attach_observer is not None:
             await self._attach_observer.alert_attached(alert, situation)
@@ -208,3 +281,7 @@ class AlertService:
             },
         )
         return situation
+
+
+def _ids(alerts: Sequence[AlertRecord]) -> list[int]:
+    return [alert.id for alert in alerts]

@@ -42,6 +42,14 @@ class AccessPolicy:
             return Role.MEMBER
         return role
 
+    def in_taskforce(self, user_id: str) -> bool:
+        """Whether ``user_id`` is in the taskforce (configured, or in its room)."""
+        return self.role_of(user_id) is not None
+
+    def is_coordinator(self, user_id: str) -> bool:
+        """Whether ``user_id`` is a configured taskforce coordinator."""
+        return self.role_of(user_id) is Role.COORDINATOR
+
     def everyone(self) -> list[str]:
         """Every configured user, in a stable order."""
         return sorted(self._roles)

@@ -1,4 +1,4 @@
-"""``!alert`` files a manual alert, ``!ack`` acknowledges one."""
+"""``!alert`` files a manual alert, ``!ack`` acknowledges one (or all of a supplier's)."""
 
 from __future__ import annotations
 
@@ -35,14 +35,36 @@ async def file_alert(context: CommandContext, arguments: str) -> None:
 
 
 async def acknowledge(context: CommandContext, arguments: str) -> None:
-    """Acknowledge the alert ``<id>``: the sender is on it."""
+    """Acknowledge the alert ``<id>``, or every open alert of ``<supplier>``."""
     words = split_words(arguments)
-    if len(words) != 1:
+    if not words:
         raise UsageError()
+    if len(words) > 1 or not words[0].removeprefix("#").isdigit():
+        await acknowledge_supplier(context, " ".join(words))
+        return
     alert = await context.services.alerts.acknowledge(parse_id(words[0]), context.sender)
     await context.reply(
         context.text("alert.acknowledged", id=alert.id, actor=context.sender),
         exercise=alert.exercise,
+    )
+
+
+async def acknowledge_supplier(context: CommandContext, supplier: str) -> None:
+    """Acknowledge every open alert of ``supplier`` at once."""
+    services = context.services
+    found = await services.suppliers.find(supplier)
+    name = found.name if found is not None else supplier
+    alerts = await services.alerts.open_of_supplier(name)
+    changed = await services.alerts.acknowledge_all(alerts, context.sender)
+    await context.reply(
+        context.text(
+            "alert.acknowledged_supplier",
+            count=len(changed),
+            supplier=changed[0].supplier if changed else name,  # as the alerts spell it
+            ids=", ".join(f"#{alert.id}" for alert in changed) or "—",
+            actor=context.sender,
+        ),
+        exercise=any(alert.exercise for alert in changed),
     )
 
 
@@ -60,10 +82,10 @@ COMMANDS = [
     Command(
         name="ack",
         alias="bevestig",
-        usage={"en": "<alert-id>", "nl": "<melding-id>"},
+        usage={"en": "<alert-id>|<supplier>", "nl": "<melding-id>|<leverancier>"},
         summary={
-            "en": "acknowledge an alert (you are on it)",
-            "nl": "een melding bevestigen (je pakt hem op)",
+            "en": "acknowledge an alert, or all open alerts of a supplier (you are on it)",
+            "nl": "een melding bevestigen, of alle open meldingen van een leverancier",
         },
         handler=acknowledge,
     ),

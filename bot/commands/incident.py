@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.commands.context import CommandContext
+from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, UsageError, split_words
 from bot.decisionlog.log import EntryKind
 from bot.i18n import format_time
@@ -81,8 +82,12 @@ async def close(context: CommandContext, arguments: str) -> None:
     services = context.services
     situation = await services.situations.by_incident_room(context.room_id)
     await services.roles.require_coordinator(situation.id, context.sender)
+    warning = await chain_warning(context, situation)
     await services.situations.change_phase(situation.id, Phase.EVALUATION, context.sender, reason)
-    lines = [context.text("close.done", id=situation.id, actor=context.sender, reason=reason)]
+    lines = [
+        *warning,
+        context.text("close.done", id=situation.id, actor=context.sender, reason=reason),
+    ]
     for run in await services.playbook_runs.runs(situation.id):
         views = run.state.steps()
         counts = {status: sum(v.status == status for v in views) for status in StepStatus}

@@ -7,6 +7,7 @@ import re
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.flags import split_flags
+from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, UsageError, parse_id
 from bot.decisionlog.log import EntryKind
 from bot.errors import InvalidMoment
@@ -106,11 +107,12 @@ async def show_log(context: CommandContext, arguments: str) -> None:
             raise UsageError(f"1..{MAX_LOG_LINES}")
     services = context.services
     situation = await services.situations.by_incident_room(context.room_id)
+    warning = await chain_warning(context, situation)
     entries = await services.log.latest(situation.id, count)
     if not entries:
         await context.reply(context.text("log.empty"))
         return
-    lines = [context.text("log.latest", count=len(entries), id=situation.id)]
+    lines = [*warning, context.text("log.latest", count=len(entries), id=situation.id)]
     for entry in entries:
         what = describe_entry(entry, context.lang, context.timezone)
         if not entry.disclosable:

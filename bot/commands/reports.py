@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
+from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, UsageError
 from bot.reports.formats import FORMATS, find_format
 from bot.reports.view import build_view
@@ -16,18 +17,21 @@ async def report(context: CommandContext, arguments: str) -> None:
         raise UsageError()
     services = context.services
     situation = await services.situations.by_incident_room(context.room_id)
+    warning = await chain_warning(context, situation)
     gathered = await services.reports.gather(situation.id)
     view = build_view(gathered, context.lang, context.timezone, services.clock.now())
     document = fmt.render(view, context.lang, context.timezone)
     await services.exports.record(situation.id, context.sender, fmt.name)
-    await context.reply(
+    # A broken chain has no head to vouch for: the warning replaces it.
+    caption = warning or [
         context.text(
             "report.caption",
             id=situation.id,
             entries=gathered.chain.entries,
             head=gathered.chain.head_hash,
         )
-    )
+    ]
+    await context.reply("\n".join(caption))
     await context.reply_file(
         f"situation-{situation.id}-report.{fmt.extension}", fmt.mimetype, document
     )

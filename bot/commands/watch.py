@@ -1,8 +1,9 @@
 """Keeping watch: ``!track``, ``!phase``, ``!owner``, ``!update`` and ``!status``.
 
-Every member may move a phase, crisis and closed included: ``!escalate`` (which also
-enters crisis) is a member command too, and the bot's role is to record who moved it and
-why, not to gate it. Steering commands for coordinators can be narrowed later per phase.
+Every member may move a phase, crisis and closed included, while the situation has no
+incident coordinator: the bot records who moved it and why. Once an incident has a
+coordinator, ``!phase`` and ``!owner`` are theirs (or a taskforce coordinator's), wherever
+they are typed, the same rule as ``!role`` and ``!close`` in the incident room.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ async def phase(context: CommandContext, arguments: str) -> None:
         names = ", ".join(context.text(f"phase.{p.value}") for p in Phase)
         raise UsageError(context.text("situation.unknown_phase", word=words[1], phases=names))
     services = context.services
+    await services.roles.require_coordinator(situation_id, context.sender)
     situation = await services.situations.change_phase(
         situation_id, target, context.sender, words[2]
     )
@@ -87,7 +89,9 @@ async def owner(context: CommandContext, arguments: str) -> None:
     words = split_words(arguments)
     if len(words) != 2 or not (words[1].startswith("@") and ":" in words[1]):
         raise UsageError()
-    situation = await context.services.watch.set_owner(parse_id(words[0]), words[1], context.sender)
+    situation_id = parse_id(words[0])
+    await context.services.roles.require_coordinator(situation_id, context.sender)
+    situation = await context.services.watch.set_owner(situation_id, words[1], context.sender)
     await context.reply(context.text("situation.owner_set", owner=words[1], id=situation.id))
 
 

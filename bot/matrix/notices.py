@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot import i18n
+from bot.decisionlog.integrity import chain_broken_text
+from bot.decisionlog.log import ChainCheck
 from bot.exercises.marking import mark_text
 from bot.i18n import Language, format_time
 from bot.matrix.content import edit_content, text_content
@@ -58,9 +60,14 @@ class MatrixNotifier:
         )
 
     async def alerts_grouped(
-        self, supplier: str, alerts: Sequence[AlertRecord], window_seconds: int
-    ) -> None:
-        """One summary line for a storm, then the alerts it covers (the first few)."""
+        self,
+        supplier: str,
+        alerts: Sequence[AlertRecord],
+        window_seconds: int,
+        replaces: int | None = None,
+    ) -> int | None:
+        """One summary line for a storm, then the alerts it covers (the first few) with
+        their current state; with ``replaces``, an edit of that summary."""
         lang = self._lang
         summary = i18n.text(
             "alert.group.summary",
@@ -69,8 +76,16 @@ class MatrixNotifier:
             supplier=supplier,
             window=window_text(window_seconds, lang),
         )
+        # A held-back alert may be acknowledged or resolved before the summary is posted.
         lines = [
-            i18n.text("alert.group.line", lang, id=a.id, severity=a.severity, title=a.title)
+            " — ".join(
+                [
+                    i18n.text(
+                        "alert.group.line", lang, id=a.id, severity=a.severity, title=a.title
+                    ),
+                    *self._alert_state(a),
+                ]
+            )
             for a in alerts[:GROUP_LINES]
         ]
         if len(alerts) > GROUP_LINES:
@@ -83,9 +98,11 @@ class MatrixNotifier:
         )
         content = text_content("\n".join([summary, *lines, hint]), html)
         content[ALERT_IDS_FIELD] = [alert.id for alert in alerts]
-        await self._outbox.post(
-            self._room, content, exercise=any(alert.exercise for alert in alerts)
-        )
+        exercise = any(alert.exercise for alert in alerts)
+        if replaces is not None:
+            content = edit_content(content)
+        record = await self._outbox.post(self._room, content, replaces=replaces, exercise=exercise)
+        return record.id
 
     def _alert_content(self, alert: AlertRecord) -> dict[str, Any]:
         lang = self._lang
@@ -174,6 +191,15 @@ class MatrixNotifier:
             reason=reason,
         )
         for room in filter(None, (self._room, situation.incident_room_id)):
+            await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
+
+    async def chain_broken(
+        self, situation: SituationRecord, check: ChainCheck, *, incident_room: bool
+    ) -> None:
+        """Warn the coordination room (and the incident room if asked) of a broken chain."""
+        message = chain_broken_text(situation.id, check, self._lang)
+        rooms = (self._room, situation.incident_room_id if incident_room else None)
+        for room in filter(None, rooms):
             await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
 
     async def checkin_requested(self, situation: SituationRecord, owner: str) -> None:

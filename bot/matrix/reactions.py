@@ -1,4 +1,5 @@
-"""Reactions on alert notices: 👍 acknowledges the alert, ✅ resolves it.
+"""Reactions on alert notices: 👍 acknowledges the alert, ✅ resolves it; on a grouped
+summary they act on every alert it covers.
 
 The reacted-to event is matched to an alert through the outbox row its notice was sent
 from, so no event has to be fetched from the homeserver. Each reaction is handled once
@@ -50,6 +51,16 @@ async def alert_of_notice(services: Services, event_id: str) -> AlertRecord | No
     )
 
 
+async def summary_of_event(services: Services, event_id: str) -> int | None:
+    """The outbox row of the grouped summary delivered as ``event_id``, if it is one."""
+    return await services.session.scalar(
+        select(OutboxRecord.id)
+        .join(AlertRecord, AlertRecord.summary_outbox_id == OutboxRecord.id)
+        .where(OutboxRecord.event_id == event_id)
+        .limit(1)
+    )
+
+
 class ReactionHandler:
     """Turns 👍 and ✅ on alert notices into acknowledge and resolve."""
 
@@ -72,6 +83,7 @@ class ReactionHandler:
                     return
                 alert = await alert_of_notice(services, reaction.reacts_to)
                 if alert is None:
+                    await self._on_summary(services, reaction, key)
                     return
                 try:
                     async with services.session.begin_nested():
@@ -84,3 +96,14 @@ class ReactionHandler:
                     log.info("reaction %s on alert %d: %s", key, alert.id, exc)
         except Exception:
             log.exception("reaction %s failed", reaction.event_id)
+
+    async def _on_summary(self, services: Services, reaction: IncomingReaction, key: str) -> None:
+        """👍 or ✅ on a grouped summary: acknowledge or resolve every alert it covers."""
+        summary = await summary_of_event(services, reaction.reacts_to)
+        if summary is None:
+            return
+        alerts = await services.alerts.of_summary(summary)
+        if key == ACKNOWLEDGE:
+            await services.alerts.acknowledge_all(alerts, reaction.sender)
+        else:
+            await services.alerts.resolve_all(alerts, reaction.sender)

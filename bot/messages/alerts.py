@@ -21,6 +21,10 @@ MESSAGES: Catalogue = {
         "nl": "Melding #{id} bevestigd door {actor}.",
         "en": "Alert #{id} acknowledged by {actor}.",
     },
+    "alert.acknowledged_supplier": {
+        "nl": "Open meldingen van {supplier} bevestigd door {actor}: {ids} ({count}).",
+        "en": "Open alerts of {supplier} acknowledged by {actor}: {ids} ({count}).",
+    },
     "alert.state.repeated": {
         "nl": "{count} keer ontvangen, laatst om {time}",
         "en": "Received {count} times, last at {time}",

@@ -5,6 +5,17 @@ from __future__ import annotations
 from bot.messages.types import Catalogue
 
 MESSAGES: Catalogue = {
+    "chain.broken": {
+        "nl": "⚠️ Besluitenlog van situatie #{id}: KETEN GEBROKEN bij regel {seq} ({problem}). "
+        "De log is buiten de bot om gewijzigd; regels vanaf {seq} zijn niet te vertrouwen. "
+        "Controleer met: weerbaar log verify {id}",
+        "en": "⚠️ Decision log of situation #{id}: CHAIN BROKEN at entry {seq} ({problem}). "
+        "The log was changed outside the bot; entries from {seq} on cannot be trusted. "
+        "Check with: weerbaar log verify {id}",
+    },
+    "chain.problem.missing": {"nl": "regel ontbreekt", "en": "entry missing"},
+    "chain.problem.altered": {"nl": "inhoud gewijzigd", "en": "content altered"},
+    "chain.problem.unlinked": {"nl": "koppeling verbroken", "en": "link broken"},
     "log.action": {
         "nl": "Actie voor {owner}: {action} (deadline: {due_at})",
         "en": "Action for {owner}: {action} (due: {due_at})",

@@ -297,9 +297,14 @@ MESSAGES: Catalogue = {
     },
     "error.role_change_refused": {
         "nl": "Alleen de coördinator van dit incident ({coordinator}) mag dat "
-        "(rollen toewijzen, overdragen, sluiten).",
+        "(rollen toewijzen, overdragen, fase wijzigen, sluiten).",
         "en": "Only this incident's coordinator ({coordinator}) may do that "
-        "(assign roles, hand over, close).",
+        "(assign roles, hand over, change the phase, close).",
+    },
+    "error.role_holder_unknown": {
+        "nl": "{user} is geen lid van deze crisisruimte of de taskforce; er is niets toegewezen.",
+        "en": "{user} is not a member of this incident room or the taskforce; nothing was "
+        "assigned.",
     },
     "error.decision_role_refused": {
         "nl": "Beslispunt {decision} is aan de {role} ({holders}) of de coördinator van dit "

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot import i18n
 from bot.i18n import Language
+from bot.reports.metrics import metric_table
 from bot.reports.templating import duration, when
 
 
@@ -98,15 +99,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
     yield Heading(t("report.metrics"), 2)
     yield _table(
         [t("report.metric"), t("report.time"), t("report.after_signal")],
-        [
-            [t(f"report.metric.{name}"), at(metrics[moment]), took(metrics[seconds])]
-            for name, moment, seconds in (
-                ("acknowledged", "acknowledged_at", "to_acknowledgement_seconds"),
-                ("escalated", "escalated_at", "to_escalation_seconds"),
-                ("first_decision", "first_decision_at", "to_first_decision_seconds"),
-                ("closed", "closed_at", "to_close_seconds"),
-            )
-        ],
+        metric_table(metrics, t, at, took),
         [2, 3, 2],
     )
     yield Heading(t("report.phases"), 2)

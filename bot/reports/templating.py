@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from bot import i18n
 from bot.i18n import Language, format_time
 from bot.playbooks.durations import format_duration
+from bot.reports.metrics import metric_table
 
 
 def when(value: str | None, timezone: str, unknown: str) -> str:
@@ -117,9 +118,14 @@ def environment(lang: Language, timezone: str, *, autoescape: bool) -> Environme
         auto_reload=False,  # the templates ship with the code: no stat() per render
     )
     unknown = i18n.text("report.unknown", lang)
-    env.filters["when"] = _when_in(ZoneInfo(timezone), timezone, unknown)
-    env.filters["duration"] = partial(duration, unknown=unknown)
-    env.globals["t"] = _labels(lang)
+    at = _when_in(ZoneInfo(timezone), timezone, unknown)
+    took = partial(duration, unknown=unknown)
+    t = _labels(lang)
+    env.filters["when"] = at
+    env.filters["duration"] = took
+    env.globals["t"] = t
+    # The metrics table comes from its one definition, like in the page formats.
+    env.globals["metric_table"] = partial(metric_table, t=t, at=at, took=took)
     # Only the Markdown output needs these; with autoescape they are never used.
     env.filters["md"] = escape_markdown
     env.filters["code"] = escape_code

@@ -8,6 +8,7 @@ from bot.decisionlog import reminders
 from bot.decisionlog.actions import DUE_TIMER
 from bot.decisionlog.decisions import REVIEW_TIMER
 from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
+from bot.scheduling.chains import CHAIN_CHECK_TIMER, chain_check_due
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
 from bot.scheduling.sitreps import sitrep_due
@@ -27,4 +28,5 @@ def timer_handlers() -> dict[str, TimerHandler]:
         CHECKIN_TIMER: checkin_due,
         OVERDUE_TIMER: checkin_overdue,
         SITREP_TIMER: sitrep_due,
+        CHAIN_CHECK_TIMER: chain_check_due,
     }

@@ -3,7 +3,10 @@
 Like playbook runs, the roles are derived from the situation's log (``role_assigned``
 entries), so who held which role when is part of the audit trail. An incident has at most
 one coordinator: appointing another hands over. Once there is a coordinator, only they
-change roles; before that anyone in the taskforce may appoint the first one.
+(or a coordinator configured for the whole taskforce, who can always take over) change
+roles, phases and the owner; before that anyone in the taskforce may appoint the first one.
+A role goes only to someone in the incident room or the taskforce, so a typo cannot hand
+the incident to nobody and lock everyone out.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.presence import RoomPresence
 from bot.errors import (
     DecisionForCoordinator,
     DecisionRoleRefused,
     DecisionRoleVacant,
     RoleChangeRefused,
+    RoleHolderUnknown,
     UnknownIncidentRole,
 )
 from bot.storage.models import LogEntryRecord
@@ -43,6 +48,34 @@ class IncidentRoomModeration(Protocol):
         ...
 
 
+class Taskforce(Protocol):
+    """Who belongs to the taskforce, and who coordinates it (from the configuration)."""
+
+    def in_taskforce(self, user_id: str) -> bool:
+        """Whether ``user_id`` is in the taskforce (any role)."""
+        ...
+
+    def is_coordinator(self, user_id: str) -> bool:
+        """Whether ``user_id`` is configured as a taskforce coordinator."""
+        ...
+
+
+class ListedTaskforce:
+    """A taskforce known only as a list of members, none configured as coordinator
+    (adapters without the bot's access policy: tools and storage tests)."""
+
+    def __init__(self, members: Iterable[str]) -> None:
+        self._members = frozenset(members)
+
+    def in_taskforce(self, user_id: str) -> bool:
+        """Whether ``user_id`` is listed."""
+        return user_id in self._members
+
+    def is_coordinator(self, user_id: str) -> bool:
+        """Nobody: no coordinators are configured here."""
+        return False
+
+
 class IncidentRoles:
     """Who holds which role in an incident."""
 
@@ -51,10 +84,14 @@ class IncidentRoles:
         session: AsyncSession,
         log: SituationLog,
         moderation: IncidentRoomModeration | None,
+        presence: RoomPresence,
+        taskforce: Taskforce,
     ) -> None:
         self._session = session
         self._log = log
         self._moderation = moderation
+        self._presence = presence
+        self._taskforce = taskforce
 
     async def holders(self, situation_id: int) -> Holders:
         """Users by role, in the order they were appointed."""
@@ -77,9 +114,10 @@ class IncidentRoles:
 
     async def require_coordinator(self, situation_id: int, actor: str) -> list[str]:
         """The incident's coordinator(s); RoleChangeRefused if there is one and it is not
-        ``actor``. Without a coordinator anyone in the taskforce steers."""
+        ``actor``. Without a coordinator anyone in the taskforce steers; a configured
+        taskforce coordinator always may, so an incident can never be locked."""
         coordinators = (await self.holders(situation_id)).get(COORDINATOR, [])
-        if coordinators and actor not in coordinators:
+        if coordinators and actor not in coordinators and not self._taskforce.is_coordinator(actor):
             raise RoleChangeRefused(coordinator=coordinators[0])
         return coordinators
 
@@ -89,12 +127,18 @@ class IncidentRoles:
         """Refuse unless ``actor`` may decide ``decision``, which belongs to ``role``.
 
         The holders of ``role`` decide, and the coordinator always may. While nobody holds
-        either, anyone in the taskforce steers (as with ``require_coordinator``).
+        either, anyone in the taskforce steers (as with ``require_coordinator``), and a
+        configured taskforce coordinator always may.
         """
         holders = await self.holders(situation_id)
         deciders = holders.get(role, [])
         coordinators = holders.get(COORDINATOR, [])
-        if actor in deciders or actor in coordinators or not (deciders or coordinators):
+        if (
+            actor in deciders
+            or actor in coordinators
+            or not (deciders or coordinators)
+            or self._taskforce.is_coordinator(actor)
+        ):
             return
         if role == COORDINATOR:
             raise DecisionForCoordinator(decision=decision, coordinator=coordinators)
@@ -116,11 +160,16 @@ class IncidentRoles:
         """Give ``user`` the ``role``; returns who held it before if it was handed over.
 
         ``extra_roles`` are roles declared by the playbooks running in the incident.
+        ``user`` must be in the taskforce or in the incident room ``room_id``.
         """
         known = list(dict.fromkeys([*INCIDENT_ROLES, *extra_roles]))
         if role not in known:
             raise UnknownIncidentRole(role=role, available=known)
         coordinators = await self.require_coordinator(situation_id, actor)
+        if not self._taskforce.in_taskforce(user) and (
+            room_id is None or user not in await self._presence.present(room_id)
+        ):
+            raise RoleHolderUnknown(user=user)
         previous = coordinators if role == COORDINATOR else []
         await self._log.append(
             situation_id,

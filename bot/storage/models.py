@@ -92,6 +92,9 @@ class AlertRecord(Base):
     # The outbox row of the room notice, whose event id the edits (m.replace) point at.
     # No foreign key: delivered outbox rows may be pruned, the alert stays.
     notice_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    # For an alert held back by grouping: the outbox row of the summary that announced it,
+    # edited whenever one of its alerts changes (same pruning note as above).
+    summary_outbox_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Exercise alerts only ever join exercise situations (and real ones real situations).
     exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Random and fixed at creation, committed before anyone can escalate the alert: the

@@ -1,0 +1,93 @@
+"""A broken hash chain is said out loud: first in every reply that reads the log, and once
+in the coordination room per break (also found by the daily check), against real Synapse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from bot.app import Weerbaar
+from bot.intake.client import send_alert
+from bot.sandbox.world import SandboxWorld
+from bot.scheduling.chains import CHAIN_CHECK_KEY
+from bot.storage.models import OutboxRecord, SituationRecord, TimerRecord
+from tests.conftest import bot_settings
+from tests.matrix_user import MatrixUser, body_of
+from tests.tampering import tamper
+
+BROKEN_EN = "CHAIN BROKEN at entry 2"
+BROKEN_NL = "KETEN GEBROKEN bij regel 2"
+
+
+async def chain_notices(bot: Weerbaar, room: str) -> list[str]:
+    """Bodies of the broken-chain notices queued for ``room`` (sent or not; not replies)."""
+    async with bot.db.transaction() as session:
+        rows = await session.scalars(select(OutboxRecord).where(OutboxRecord.room_id == room))
+        bodies = [
+            str(row.content.get("body", "")) for row in rows if "m.relates_to" not in row.content
+        ]
+    return [body for body in bodies if BROKEN_EN in body or BROKEN_NL in body]
+
+
+async def test_a_tampered_log_is_said_first_and_announced_once(
+    world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    bot = Weerbaar(bot_settings(world, tmp_path / "bot", language="en"))
+    await bot.start()
+    try:
+        await bot.sync.synced.wait()
+        coordination = world.coordination_room
+        status, answer = await send_alert(
+            f"http://127.0.0.1:{bot.intake_port}/alerts",
+            world.hmac_secret.encode(),
+            {"supplier": "Chain BV", "title": "ledger down"},
+        )
+        assert status == 202, answer
+        await alice.command(coordination, f"!escalate {answer['id']}")
+        async with bot.db.transaction() as session:
+            situation = await session.scalar(select(SituationRecord))
+        assert situation is not None and situation.incident_room_id is not None
+        room, number = situation.incident_room_id, situation.id
+        await alice.join(room)
+        await alice.command(room, "!note supplier called back")
+        intact = body_of(await alice.command(room, "!report"))
+        assert intact.startswith(f"Decision log of situation #{number}, ")
+
+        # Someone edits a row behind the bot's back (the ORM refuses; raw SQL does not).
+        await tamper(
+            bot.db,
+            "UPDATE log_entries SET actor = '@someone:else' "
+            f"WHERE situation_id = {number} AND seq = 2",
+        )
+        log = body_of(await alice.command(room, "!log"))
+        assert log.startswith(
+            f"⚠️ Decision log of situation #{number}: {BROKEN_EN} (content altered)"
+        )
+        report = body_of(await alice.command(room, "!report"))
+        assert report.startswith(f"⚠️ Decision log of situation #{number}: {BROKEN_EN}")
+        assert "chain head" not in report  # no head is vouched for on a broken chain
+
+        # The daily check finds the same break: it is not announced again.
+        async with bot.db.transaction() as session:
+            await session.execute(
+                update(TimerRecord)
+                .where(TimerRecord.key == CHAIN_CHECK_KEY)
+                .values(due_at=bot.clock.now())
+            )
+        assert await bot.timers.fire_due() >= 1
+        notice = await alice.wait_for(
+            coordination, lambda e: BROKEN_EN in e["content"].get("body", "")
+        )
+        assert f"situation #{number}" in notice["content"]["body"]
+        assert len(await chain_notices(bot, coordination)) == 1
+        # The incident room heard it in the replies, not in a separate notice.
+        assert await chain_notices(bot, room) == []
+        async with bot.db.transaction() as session:
+            timer = await session.scalar(
+                select(TimerRecord).where(TimerRecord.key == CHAIN_CHECK_KEY)
+            )
+        assert timer is not None and timer.fired_at is None  # re-armed for tomorrow
+        assert timer.due_at > bot.clock.now()
+    finally:
+        await bot.stop()
