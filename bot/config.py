@@ -367,6 +367,13 @@ class RetentionSettings(BaseModel):
         description="Closed situations are purged this many days after they were closed, "
         "if exported since; unset keeps them forever (archive records)",
     )
+    exercise_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Exercise situations are purged this many days after they were opened, "
+        "if their report was exported (or with --force REASON); unset keeps them until "
+        "weerbaar exercise purge",
+    )
 
 
 class LocalSettings(BaseSettings):
