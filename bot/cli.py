@@ -208,39 +208,80 @@ def purge(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only list what would be purged")
     ] = False,
+    force: Annotated[
+        str | None,
+        typer.Option(
+            "--force",
+            metavar="REASON",
+            help="Purge exercises whose report was never exported anyway; REASON is logged",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Delete closed situations past retention.closed_after_days, only if exported since."""
+    """Delete closed situations past retention.closed_after_days and exercises past
+    retention.exercise_after_days, only if exported since (exercises: or --force REASON)."""
     from datetime import UTC, datetime, timedelta
 
+    from bot.retention.exercises import purge_old_exercises
     from bot.retention.purge import purge_closed
 
     settings = _local_settings(config)
-    days = settings.retention.closed_after_days
-    if days is None:
-        typer.echo("retention.closed_after_days is not set: nothing is purged")
+    closed_days = settings.retention.closed_after_days
+    exercise_days = settings.retention.exercise_after_days
+    if force is not None and not force.strip():
+        typer.echo("weerbaar: --force needs a reason, e.g. --force 'kept on paper'", err=True)
+        raise typer.Exit(2)
+    if closed_days is None and exercise_days is None:
+        typer.echo(
+            "retention.closed_after_days and retention.exercise_after_days are not set: "
+            "nothing is purged"
+        )
         return
 
-    async def _purge(db: Database) -> PurgeOutcome:
-        async with db.transaction() as session:
-            now = datetime.now(UTC)
-            return await purge_closed(session, now, timedelta(days=days), dry_run=dry_run)
+    async def _purge(db: Database) -> list[tuple[str, PurgeOutcome]]:
+        # Each policy is its own all-or-none transaction: a refusal of one keeps the other.
+        now = datetime.now(UTC)
+        outcomes = []
+        if closed_days is not None:
+            async with db.transaction() as session:
+                period = timedelta(days=closed_days)
+                closed = await purge_closed(session, now, period, dry_run=dry_run)
+            outcomes.append(("situation", closed))
+        if exercise_days is not None:
+            async with db.transaction() as session:
+                exercises = await purge_old_exercises(
+                    session, now, timedelta(days=exercise_days), dry_run=dry_run, force_reason=force
+                )
+            outcomes.append(("exercise situation", exercises))
+        return outcomes
 
-    outcome = asyncio.run(_with_database(settings, _purge))
-    if outcome.unexported:
+    refused = False
+    for noun, outcome in asyncio.run(_with_database(settings, _purge)):
+        refused |= _print_purge(noun, outcome, dry_run)
+    if refused:
+        raise typer.Exit(1)
+
+
+def _print_purge(noun: str, outcome: PurgeOutcome, dry_run: bool) -> bool:
+    """Print what a purge did, would do or why it refused; True when it refused."""
+    if outcome.refused:
+        forcible = " or pass --force REASON" if noun.startswith("exercise") else ""
         typer.echo(
-            "weerbaar: nothing purged: export these first (`weerbaar report ID -o FILE`):", err=True
+            f"weerbaar: no {noun} purged: export these first "
+            f"(`weerbaar report ID -o FILE`){forcible}:",
+            err=True,
         )
         for candidate in outcome.unexported:
             typer.echo(f"  {candidate.describe()}", err=True)
-        raise typer.Exit(1)
+        return True
     verb = "would purge" if dry_run else "purged"
     for candidate in outcome.candidates:
         typer.echo(f"{verb} {candidate.describe()}")
+    if outcome.unexported:
+        typer.echo(f"{verb} unexported {noun}(s) anyway, forced: {outcome.forced_reason}")
     rows = ", ".join(f"{table} {count}" for table, count in sorted(outcome.deleted_rows.items()))
-    typer.echo(
-        f"{verb} {len(outcome.candidates)} situation(s)" + (f"; rows: {rows}" if rows else "")
-    )
+    typer.echo(f"{verb} {len(outcome.candidates)} {noun}(s)" + (f"; rows: {rows}" if rows else ""))
+    return False
 
 
 async def _with_database(settings: LocalSettings, work: Callable[[Database], Awaitable[T]]) -> T:

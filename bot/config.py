@@ -74,6 +74,14 @@ class MatrixSettings(BaseModel):
         return self
 
 
+# Alertmanager sends a group's alerts in one webhook call, at most ``max_alerts`` of them
+# (the README has receivers set it to this, and the format model refuses more).
+ALERTMANAGER_MAX_ALERTS = 1000
+# A realistic Alertmanager alert is about 450 bytes of JSON; 2 KiB leaves room for long
+# annotations and many labels, so a full group is never refused for its size alone.
+ALERTMANAGER_BYTES_PER_ALERT = 2 * 1024
+
+
 class AlertSourceSettings(BaseModel):
     """One monitoring system that posts alerts to its own intake route."""
 
@@ -101,6 +109,20 @@ class AlertSourceSettings(BaseModel):
     require_known_supplier: bool = Field(
         default=False, description="Refuse (422) alerts for suppliers not in the registry"
     )
+    max_body_bytes: int | None = Field(
+        default=None,
+        gt=0,
+        description="Largest accepted body; default: intake.max_body_bytes, and for "
+        "alertmanager at least 1,000 alerts x 2 KiB (2048000)",
+    )
+
+    def body_limit(self, intake_limit: int) -> int:
+        """The largest body this source may send, given ``intake.max_body_bytes``."""
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        if self.kind == "alertmanager":
+            return max(intake_limit, ALERTMANAGER_MAX_ALERTS * ALERTMANAGER_BYTES_PER_ALERT)
+        return intake_limit
 
 
 class IntakeSettings(BaseModel):
@@ -344,6 +366,13 @@ class RetentionSettings(BaseModel):
         ge=0,
         description="Closed situations are purged this many days after they were closed, "
         "if exported since; unset keeps them forever (archive records)",
+    )
+    exercise_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Exercise situations are purged this many days after they were opened, "
+        "if their report was exported (or with --force REASON); unset keeps them until "
+        "weerbaar exercise purge",
     )
 
 

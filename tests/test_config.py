@@ -8,8 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.config import ConfigError, load_settings
+from bot.config import ALERTMANAGER_MAX_ALERTS, AlertSourceSettings, ConfigError, load_settings
 
 GOOD = """
 taskforce = ["@alice:example.org"]
@@ -173,6 +174,7 @@ def test_a_source_secret_in_the_environment_as_json_completes_the_file(
     (source,) = settings.intake.sources
     assert (source.name, source.kind, source.auth) == ("prometheus", "alertmanager", "bearer")
     assert source.secret.get_secret_value() == "bearer-from-the-environment"
+    assert source.body_limit(settings.intake.max_body_bytes) == 2_048_000
 
 
 def test_a_source_secret_in_the_environment_by_index_completes_the_file(
@@ -222,3 +224,28 @@ def test_a_source_secret_comes_from_a_file_named_like_the_indexed_variable(
     monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
     settings = load_settings(write(tmp_path, GOOD + readme_source_example()))
     assert settings.intake.sources[0].secret.get_secret_value() == "bearer-from-a-file"
+
+
+def test_the_readme_alertmanager_receiver_sends_at_most_what_the_intake_takes() -> None:
+    blocks = re.findall(r"(?ms)^```yaml\n(.*?)```", README.read_text())
+    (receiver,) = [
+        hook
+        for block in blocks
+        if "webhook_configs" in block
+        for each in (yaml.safe_load(block).get("receivers") or [])
+        for hook in each.get("webhook_configs", [])
+    ]
+    name = re.search(r'(?m)^name = "(.*)"', readme_source_example())
+    assert name and receiver["url"].endswith(f"/alerts/alertmanager/{name.group(1)}")
+    assert receiver["max_alerts"] == ALERTMANAGER_MAX_ALERTS
+    sources = [
+        AlertSourceSettings(name="am", kind=kind, auth="bearer", secret="s")
+        for kind in ("alertmanager", "generic")
+    ]
+    alertmanager, generic = (source.body_limit(256 * 1024) for source in sources)
+    # room for every alert of a full group at 2 KiB each; other kinds keep the intake's limit
+    assert (alertmanager, generic) == (ALERTMANAGER_MAX_ALERTS * 2048, 256 * 1024)
+    tight = AlertSourceSettings(
+        name="am", kind="alertmanager", auth="bearer", secret="s", max_body_bytes=10
+    )
+    assert tight.body_limit(256 * 1024) == 10

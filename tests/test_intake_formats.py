@@ -12,7 +12,7 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from bot.app import Weerbaar
-from bot.config import AlertSourceSettings, IntakeSettings
+from bot.config import ALERTMANAGER_MAX_ALERTS, AlertSourceSettings, IntakeSettings
 from bot.intake.client import signed_headers
 from bot.intake.openapi import render
 from bot.intake.server import OPENAPI_FILE
@@ -36,6 +36,9 @@ SOURCES = [
         auth="bearer",
         secret=AM_TOKEN,
         require_known_supplier=True,
+    ),
+    AlertSourceSettings(
+        name="tight", kind="alertmanager", auth="bearer", secret=AM_TOKEN, max_body_bytes=100_000
     ),
 ]
 
@@ -271,7 +274,9 @@ async def test_refusals_are_4xx_json_and_store_nothing(source_bot: Weerbaar) -> 
             "invalid_alert",
         ),
         ("/alerts/alertmanager/strict", good, bearer(), 422, "unknown_supplier"),
-        ("/alerts/alertmanager/prom", b"x" * 300_000, bearer(), 413, "too_large"),
+        # alertmanager's default limit is 1,000 alerts x 2 KiB, the others' intake.max_body_bytes
+        ("/alerts/alertmanager/prom", b"x" * 2_048_001, bearer(), 413, "too_large"),
+        ("/alerts/pagerduty/pd", b"x" * 300_000, {}, 413, "too_large"),
         (
             "/alerts/pagerduty/pd",
             trigger_without_payload,
@@ -294,6 +299,30 @@ async def test_refusals_are_4xx_json_and_store_nothing(source_bot: Weerbaar) -> 
     async with source_bot.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(AlertRecord)) == 0
         assert await session.scalar(select(func.count()).select_from(OutboxRecord)) == 0
+
+
+async def test_a_full_alertmanager_group_is_accepted_and_one_over_the_limit_refused_whole(
+    source_bot: Weerbaar,
+) -> None:
+    alerts = []
+    for number in range(ALERTMANAGER_MAX_ALERTS):
+        alert = am_alert("firing", "Acme", f"{number:016x}")
+        alert["labels"]["instance"] = f"payroll-{number:04d}.acme.example.org:443"
+        alerts.append(alert)
+    body = json.dumps(alertmanager_payload("firing", *alerts)).encode()
+    # As large as a real group of Alertmanager's maximum size: well over the 256 KiB default.
+    assert 420_000 < len(body) < 460_000
+
+    status, reply = await post(source_bot, "/alerts/alertmanager/tight", body, bearer())
+    assert (status, reply["error"]) == (413, "too_large"), reply
+    async with source_bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(AlertRecord)) == 0
+
+    status, reply = await post(source_bot, "/alerts/alertmanager/prom", body, bearer())
+    assert status == 202, reply
+    assert [outcome["status"] for outcome in reply["alerts"]] == ["accepted"] * len(alerts)
+    async with source_bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(AlertRecord)) == len(alerts)
 
 
 async def test_a_known_supplier_is_accepted_by_a_strict_source_under_its_registry_name(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.retention.exercises import purge_old_exercises
 from bot.retention.purge import purge_closed
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
@@ -34,10 +37,11 @@ from tests.test_timers import FixedClock
 RETENTION = timedelta(days=30)
 
 
-async def open_situation(factory: ServiceFactory, supplier: str) -> int:
+async def open_situation(factory: ServiceFactory, supplier: str, exercise: bool = False) -> int:
     """An escalated situation with a playbook run, a decision and a handled command."""
     async with factory.transaction() as services:
-        alert = await services.alerts.receive(ALERT.model_copy(update={"supplier": supplier}))
+        incoming = ALERT.model_copy(update={"supplier": supplier, "exercise": exercise})
+        alert = await services.alerts.receive(incoming)
         situation = await services.situations.escalate_alert(alert.id, ALICE)
         await services.playbook_runs.start(situation.id, PLAYBOOK, ALICE)
         await services.decisions.decide(situation.id, ALICE, "Fallback", "Outage")
@@ -186,3 +190,114 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert done.exit_code == 0 and "purged 1 situation(s)" in done.output
     again = await asyncio.to_thread(invoke, "purge")
     assert "purged 0 situation(s)" in again.output
+
+
+async def world_of_exercises(
+    database: Database,
+) -> tuple[FixedClock, ServiceFactory, dict[str, int]]:
+    """Exercises old_exported, old_unexported, recent; a real situation as old, never closed."""
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    ids = {"Real": await open_situation(factory, "Real")}
+    for name in ("Exported", "Unexported"):
+        ids[name] = await open_situation(factory, name, exercise=True)
+    await export(factory, ids["Exported"])  # as `weerbaar exercise run` does with its report
+    clock.advance(days=40)
+    ids["Recent"] = await open_situation(factory, "Recent", exercise=True)
+    return clock, factory, ids
+
+
+async def remaining(database: Database) -> list[str]:
+    async with database.transaction() as session:
+        return list(await session.scalars(select(SituationRecord.supplier).order_by("id")))
+
+
+async def test_exercise_purge_refuses_while_an_old_exercise_report_was_never_exported(
+    database: Database,
+) -> None:
+    clock, _, ids = await world_of_exercises(database)
+    before = await snapshot(database)
+    async with database.transaction() as session:
+        outcome = await purge_old_exercises(session, clock.now(), RETENTION)
+    assert [c.situation_id for c in outcome.candidates] == [ids["Exported"], ids["Unexported"]]
+    (refused,) = outcome.unexported
+    assert outcome.refused and refused.situation_id == ids["Unexported"]
+    assert refused.describe().startswith(f"exercise situation {ids['Unexported']} (Unexported")
+    assert "not exported since it was opened" in refused.describe()
+    assert outcome.deleted_rows == {}
+    assert await snapshot(database) == before
+
+
+async def test_exercise_purge_deletes_old_exported_exercises_only(database: Database) -> None:
+    clock, factory, ids = await world_of_exercises(database)
+    await export(factory, ids["Unexported"])
+    async with database.transaction() as session:
+        outcome = await purge_old_exercises(session, clock.now(), RETENTION)
+    assert not outcome.refused and outcome.deleted_rows["situations"] == 2
+    assert outcome.deleted_rows["log_entries"] > 0 and outcome.deleted_rows["alerts"] == 2
+    assert await remaining(database) == ["Real", "Recent"]
+    gone = [ids["Exported"], ids["Unexported"]]
+    assert await count(database, AlertRecord, AlertRecord.situation_id.in_(gone)) == 0
+    assert await count(database, AlertRecord, AlertRecord.supplier == "Recent") == 1
+    async with factory.transaction() as services:
+        for situation_id in (ids["Real"], ids["Recent"]):
+            assert (await services.log.verify(situation_id)).intact
+
+
+async def test_a_forced_exercise_purge_logs_its_reason(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, _, ids = await world_of_exercises(database)
+    reason = "evaluation done on paper, see minutes 2026-11"
+    async with database.transaction() as session:
+        dry = await purge_old_exercises(
+            session, clock.now(), RETENTION, dry_run=True, force_reason=reason
+        )
+    assert not dry.refused and dry.deleted_rows == {}
+    assert await remaining(database) == ["Real", "Exported", "Unexported", "Recent"]
+    with caplog.at_level(logging.WARNING, logger="bot.retention.exercises"):
+        async with database.transaction() as session:
+            outcome = await purge_old_exercises(
+                session, clock.now(), RETENTION, force_reason=reason
+            )
+    assert outcome.deleted_rows["situations"] == 2
+    assert await remaining(database) == ["Real", "Recent"]
+    (record,) = caplog.records
+    assert str(ids["Unexported"]) in record.getMessage() and reason in record.getMessage()
+
+
+async def test_the_command_line_purges_old_exercises(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = Database(f"sqlite+aiosqlite:///{data_dir / 'weerbaar.db'}")
+    await upgrade(db)
+    clock = FixedClock()
+    # The command line uses the real clock: the exercises ran ten years ago.
+    clock.moment -= timedelta(days=3650)
+    factory = factory_for(db, clock)
+    drill = await open_situation(factory, "Drill", exercise=True)
+    other = await open_situation(factory, "Other", exercise=True)
+    await db.dispose()
+    config = tmp_path / "weerbaar.toml"
+    config.write_text(CONFIG.format(data_dir=data_dir) + "[retention]\nexercise_after_days = 30\n")
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(app, [*args, "-c", str(config)])
+
+    refused = await asyncio.to_thread(invoke, "purge")
+    assert refused.exit_code == 1, refused.output
+    assert "no exercise situation purged" in refused.output and "--force REASON" in refused.output
+    assert f"exercise situation {drill} (Drill: Outage)" in refused.output
+    no_reason = await asyncio.to_thread(invoke, "purge", "--force", " ")
+    assert no_reason.exit_code == 2 and "--force needs a reason" in no_reason.output
+    report = await asyncio.to_thread(invoke, "report", str(drill), "-o", str(tmp_path / "r.md"))
+    assert report.exit_code == 0, report.output
+    still = await asyncio.to_thread(invoke, "purge", "--dry-run")
+    assert still.exit_code == 1 and f"exercise situation {other} (Other" in still.output
+    forced = await asyncio.to_thread(invoke, "purge", "--force", "drill of 2016, no report kept")
+    assert forced.exit_code == 0, forced.output
+    assert "forced: drill of 2016, no report kept" in forced.output
+    assert "purged 2 exercise situation(s)" in forced.output
+    again = await asyncio.to_thread(invoke, "purge")
+    assert again.exit_code == 0 and "purged 0 exercise situation(s)" in again.output

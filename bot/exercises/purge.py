@@ -7,8 +7,9 @@ situations be deleted (migration 0070), so a mistake here cannot remove a real r
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.situations.phases import timer_key_prefix
@@ -22,16 +23,26 @@ from bot.storage.models import (
 )
 
 
-async def purge_exercises(session: AsyncSession) -> Counter[str]:
-    """Delete every exercise situation, its log, runs, timers and the exercise alerts.
+async def purge_exercises(
+    session: AsyncSession, situation_ids: Sequence[int] | None = None
+) -> Counter[str]:
+    """Delete exercise situations with their log, runs, timers and exercise alerts.
 
+    Every exercise (and every exercise alert, also one that joined no situation) when
+    ``situation_ids`` is None; else only those of ``situation_ids`` that are exercises.
     Returns the number of deleted rows per table. Rows referring to a situation are found
     through the foreign keys, so tables added later are covered without changes here.
     """
-    ids = list(await session.scalars(select(SituationRecord.id).where(SituationRecord.is_exercise)))
+    # Only exercises are ever chosen, whatever ids the caller passes.
+    chosen: ColumnElement[bool] = SituationRecord.is_exercise.is_(True)
+    alerts: ColumnElement[bool] = AlertRecord.exercise.is_(True)
+    if situation_ids is not None:
+        chosen = and_(chosen, SituationRecord.id.in_(situation_ids))
+        alerts = and_(alerts, AlertRecord.situation_id.in_(situation_ids))
+    ids = list(await session.scalars(select(SituationRecord.id).where(chosen)))
     counts: Counter[str] = Counter()
     rooms = select(SituationRecord.incident_room_id).where(SituationRecord.id.in_(ids))
-    notices = select(AlertRecord.notice_outbox_id).where(AlertRecord.exercise.is_(True))
+    notices = select(AlertRecord.notice_outbox_id).where(alerts)
     # The messages: those of the incident rooms, the alert notices and their edits.
     messages = or_(
         OutboxRecord.room_id.in_(rooms),
@@ -45,7 +56,7 @@ async def purge_exercises(session: AsyncSession) -> Counter[str]:
     if ids:
         timers = [TimerRecord.key.startswith(timer_key_prefix(i), autoescape=True) for i in ids]
         await delete_cascading(session, table_of(TimerRecord), or_(*timers), counts)
-    await delete_cascading(session, table_of(AlertRecord), AlertRecord.exercise.is_(True), counts)
+    await delete_cascading(session, table_of(AlertRecord), alerts, counts)
     if ids:
         await delete_cascading(
             session, table_of(SituationRecord), SituationRecord.id.in_(ids), counts

@@ -31,7 +31,7 @@ _REFUSALS = {
     "404": "No source of this kind and name is configured (unknown_source)",
     "408": "The body did not arrive within intake.read_timeout_seconds (timeout)",
     "409": "The same signed request was already accepted (replayed)",
-    "413": "Body larger than intake.max_body_bytes (too_large)",
+    "413": "Body larger than the source's max_body_bytes (too_large)",
     "422": "Body does not fit the schema (invalid_alert) or names a supplier not in the "
     "registry when the source requires one (unknown_supplier)",
 }

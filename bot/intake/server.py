@@ -223,7 +223,7 @@ class IntakeApp:
         to_actions: Callable[[Model], list[IntakeAction]],
     ) -> list[Outcome]:
         """Read, authenticate, validate and map the request, then apply it in one transaction."""
-        body = await self._read_body(request)
+        body = await self._read_body(request, source)
         receipt = self._authenticate(request, body, source)
         parsed = self._parse(body, model)
         try:
@@ -284,14 +284,14 @@ class IntakeApp:
         log.info("intake refused %s %s: %s", request.path, request.remote, refusal)
         return refusal.response
 
-    async def _read_body(self, request: web.Request) -> bytes:
-        """The whole body, chunked or not, within the size cap and the read timeout.
+    async def _read_body(self, request: web.Request, source: AlertSourceSettings) -> bytes:
+        """The whole body, chunked or not, within the source's size cap and the read timeout.
 
         ``content.read(n)`` answers with what has arrived so far, so the body is read to
         its end; bytes are counted as they arrive, so an oversized body is refused as soon
         as it passes the cap, whatever its announced length.
         """
-        limit = self._settings.max_body_bytes
+        limit = source.body_limit(self._settings.max_body_bytes)
         if request.content_length is not None and request.content_length > limit:
             raise _unread_body(413, "too_large", f"body exceeds {limit} bytes")
         body = bytearray()

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.storage.models import SituationExportRecord
+
+
+async def last_export_since(
+    session: AsyncSession, situation_id: int, since: datetime
+) -> datetime | None:
+    """When ``situation_id`` was last exported at or after ``since``; None if it was not."""
+    return await session.scalar(
+        select(func.max(SituationExportRecord.exported_at)).where(
+            SituationExportRecord.situation_id == situation_id,
+            SituationExportRecord.exported_at >= since,
+        )
+    )
 
 
 class Exports:

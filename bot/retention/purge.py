@@ -14,11 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.decisionlog.erasure import log_deletion_allowed
 from bot.decisionlog.log import EntryKind
+from bot.retention.exports import last_export_since
 from bot.situations.phases import Phase, timer_key_prefix
 from bot.storage.cascade import delete_cascading, table_of
 from bot.storage.models import (
@@ -26,7 +27,6 @@ from bot.storage.models import (
     HandledEventRecord,
     LogEntryRecord,
     OutboxRecord,
-    SituationExportRecord,
     SituationRecord,
     TimerRecord,
 )
@@ -34,22 +34,28 @@ from bot.storage.models import (
 
 @dataclass(frozen=True)
 class Candidate:
-    """A closed situation past its retention period."""
+    """A situation past its retention period: a closed one, or an exercise.
+
+    A closed situation's period runs from when it was closed, an exercise's from when it
+    was opened; ``since`` is that moment, and only an export after it counts.
+    """
 
     situation_id: int
     supplier: str
     title: str
-    closed_at: datetime
+    since: datetime
     exported_at: datetime | None
+    exercise: bool = False
 
     def describe(self) -> str:
-        """One line for people: id, supplier, title, when closed (and exported)."""
+        """One line for people: id, supplier, title, when closed or opened (and exported)."""
+        noun, event = ("exercise situation", "opened") if self.exercise else ("situation", "closed")
         line = (
-            f"situation {self.situation_id} ({self.supplier}: {self.title}), "
-            f"closed {self.closed_at:%Y-%m-%d}"
+            f"{noun} {self.situation_id} ({self.supplier}: {self.title}), "
+            f"{event} {self.since:%Y-%m-%d}"
         )
         if self.exported_at is None:
-            return f"{line}: not exported since it was closed"
+            return f"{line}: not exported since it was {event}"
         return f"{line}, exported {self.exported_at:%Y-%m-%d}"
 
 
@@ -59,11 +65,18 @@ class PurgeOutcome:
 
     candidates: list[Candidate]
     deleted_rows: Counter[str] = field(default_factory=Counter)
+    # Why unexported candidates go anyway (only exercises can be forced).
+    forced_reason: str | None = None
 
     @property
     def unexported(self) -> list[Candidate]:
-        """Candidates without an export after closing: they block the purge."""
+        """Candidates without an export after closing (or opening, for an exercise)."""
         return [c for c in self.candidates if c.exported_at is None]
+
+    @property
+    def refused(self) -> bool:
+        """Unexported candidates block the purge unless it was forced."""
+        return bool(self.unexported) and self.forced_reason is None
 
 
 async def purge_closed(
@@ -96,12 +109,7 @@ async def _candidates(session: AsyncSession, closed_before: datetime) -> list[Ca
         closed_at = await _closed_at(session, situation.id)
         if closed_at is None or closed_at > closed_before:
             continue
-        exported_at = await session.scalar(
-            select(func.max(SituationExportRecord.exported_at)).where(
-                SituationExportRecord.situation_id == situation.id,
-                SituationExportRecord.exported_at >= closed_at,
-            )
-        )
+        exported_at = await last_export_since(session, situation.id, closed_at)
         found.append(
             Candidate(situation.id, situation.supplier, situation.title, closed_at, exported_at)
         )

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.alerts.model import IncomingAlert
-from bot.config import AlertSourceSettings
+from bot.config import ALERTMANAGER_MAX_ALERTS, AlertSourceSettings
 from bot.intake.formats.common import (
     IntakeAction,
     Receive,
@@ -61,7 +61,7 @@ class AlertmanagerWebhook(BaseModel):
     commonLabels: dict[str, str] = Field(default_factory=dict)
     commonAnnotations: dict[str, str] = Field(default_factory=dict)
     externalURL: str = ""
-    alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=1000)
+    alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=ALERTMANAGER_MAX_ALERTS)
 
 
 def to_actions(webhook: AlertmanagerWebhook, source: AlertSourceSettings) -> list[IntakeAction]:
