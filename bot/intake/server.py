@@ -1,7 +1,8 @@
 """The aiohttp application of the intake: alert webhooks, ``GET /openapi.json``, ``/healthz``.
 
 A request is answered 202 only after its alerts, their announcements and its receipt are
-committed in one transaction: nothing acknowledged can be lost. Every refusal is a 4xx
+committed, together with those of the requests that arrived with it (group commit, see
+``bot.intake.batching``): nothing acknowledged can be lost. Every refusal is a 4xx
 with a JSON body ``{"error": ..., "detail": ...}`` and changes nothing.
 """
 
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.alerts.model import IncomingAlert
 from bot.config import AlertSourceSettings, IntakeSettings
 from bot.intake.actions import Outcome, apply
+from bot.intake.batching import GroupCommit
 from bot.intake.formats import alertmanager, pagerduty
 from bot.intake.formats.common import IntakeAction, MappingError, Receive
 from bot.intake.receipts import record_receipt
@@ -99,11 +101,13 @@ class IntakeApp:
             (source.kind, source.name): source for source in settings.sources
         }
         self._openapi = OPENAPI_FILE.read_bytes()
+        self._batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
 
     def build(self) -> web.Application:
         """The aiohttp application."""
         # No client_max_size: it only guards request.read(), and _read_body streams instead.
         app = web.Application(middlewares=[tag_request, self._count])
+        app.on_cleanup.append(self._stop_batches)
         app.router.add_post("/alerts", self.post_alert)
         app.router.add_post("/alerts/generic/{source}", self.post_generic)
         app.router.add_post("/alerts/alertmanager/{source}", self.post_alertmanager)
@@ -112,6 +116,10 @@ class IntakeApp:
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
         return app
+
+    async def _stop_batches(self, _app: web.Application) -> None:
+        # On cleanup, after shutdown has let the running handlers get their answers.
+        await self._batches.close()
 
     @web.middleware
     async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -222,7 +230,10 @@ class IntakeApp:
         model: type[Model],
         to_actions: Callable[[Model], list[IntakeAction]],
     ) -> list[Outcome]:
-        """Read, authenticate, validate and map the request, then apply it in one transaction."""
+        """Read, authenticate, validate and map the request, then apply it in a batch.
+
+        The answer waits for the commit of the batch transaction (see ``GroupCommit``).
+        """
         body = await self._read_body(request)
         receipt = self._authenticate(request, body, source)
         parsed = self._parse(body, model)
@@ -231,20 +242,24 @@ class IntakeApp:
         except MappingError as exc:
             detail = [{"field": exc.field, "problem": exc.problem}]
             raise _Refused(422, "invalid_alert", detail) from None
-        # A repeat racing its first copy trips a unique key; the second attempt then sees
-        # the first one's commit (the receipt as a replay, the alert as a repeat).
+
+        async def work(services: Services) -> list[Outcome]:
+            if receipt is not None and not await record_receipt(
+                services.session,
+                receipt,
+                self._factory.clock.now(),
+                timedelta(seconds=2 * self._settings.max_clock_skew_seconds),
+            ):
+                raise _Refused(409, "replayed", "this signed request was already accepted")
+            known = await self._known_suppliers(services, source, actions)
+            return [await apply(services, action, source.name) for action in known]
+
+        # A repeat racing its first copy (in another process) trips a unique key; the
+        # second attempt then sees the first one's commit (the receipt as a replay, the
+        # alert as a repeat).
         for attempt in range(2):
             try:
-                async with self._factory.transaction() as services:
-                    if receipt is not None and not await record_receipt(
-                        services.session,
-                        receipt,
-                        self._factory.clock.now(),
-                        timedelta(seconds=2 * self._settings.max_clock_skew_seconds),
-                    ):
-                        raise _Refused(409, "replayed", "this signed request was already accepted")
-                    actions = await self._known_suppliers(services, source, actions)
-                    outcomes = [await apply(services, action, source.name) for action in actions]
+                outcomes = await self._batches.submit(work)
             except IntegrityError:
                 if attempt == 1:
                     raise _Refused(
