@@ -56,6 +56,11 @@ class GroupCommit(Generic[T]):
     meanwhile, and when that is less than ``max_size`` waits at most ``max_wait``
     seconds for more. Under load a batch therefore forms while the last one commits,
     and a lone request waits only ``max_wait``.
+
+    One batch at a time, also on PostgreSQL: concurrent batches each touch many
+    suppliers' grouping timers, in different orders, and deadlock (tried: 4 workers);
+    they would also race on read-modify-write updates (an alert's count, a window's
+    alert ids), which one batch at a time rules out within the process.
     """
 
     def __init__(
