@@ -1,0 +1,308 @@
+"""Group commit of intake work against one transaction per request, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from bot.alerts.model import IncomingAlert
+from bot.clock import SystemClock
+from bot.intake.actions import Outcome, apply
+from bot.intake.batching import GroupCommit, apply_alone
+from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
+from bot.intake.receipts import record_receipt
+from bot.matrix.notices import MatrixNotifier
+from bot.playbooks.catalog import DirectoryCatalog
+from bot.services import ServiceFactory, Services
+from bot.storage.db import Database
+from bot.storage.models import (
+    AlertRecord,
+    OutboxRecord,
+    SituationRecord,
+    TimerRecord,
+    WebhookReceiptRecord,
+)
+from tests.conftest import PLAYBOOKS
+
+Work = Callable[[Services], Awaitable[list[Outcome]]]
+
+
+class Replayed(Exception):
+    """The request's signature was used before (the HTTP layer answers 409)."""
+
+
+class Broken(Exception):
+    """A request that fails after it has written."""
+
+
+class NoRooms:
+    """Intake work never opens an incident room here: no situation is open."""
+
+    async def open_incident_room(
+        self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
+    ) -> str:
+        raise AssertionError("no incident rooms in these tests")
+
+
+def make_factory(database: Database) -> ServiceFactory:
+    return ServiceFactory(
+        database,
+        SystemClock(),
+        rooms=NoRooms(),
+        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
+        taskforce=["@alice:test"],
+        playbooks=DirectoryCatalog(PLAYBOOKS),
+        on_outbox_commit=lambda: None,
+        alert_group_window=timedelta(minutes=1),
+    )
+
+
+@dataclass(frozen=True)
+class Request:
+    """An intake request as the HTTP layer applies it: its receipt, then its action."""
+
+    kind: str  # receive | acknowledge | resolve
+    key: str | None
+    supplier: int
+    signature: int
+    breaks: bool
+
+    def work(self, run: str) -> Work:
+        """The request's work; ``run`` keeps sources and signatures apart per run."""
+
+        async def work(services: Services) -> list[Outcome]:
+            digest = f"{run}-{self.signature}"
+            if not await record_receipt(
+                services.session, digest, services.clock.now(), timedelta(days=1)
+            ):
+                raise Replayed
+            outcome = await apply(services, self.action(run), run)
+            if self.breaks:
+                raise Broken
+            return [outcome]
+
+        return work
+
+    def action(self, source: str) -> IntakeAction:
+        if self.kind == "receive" or self.key is None:
+            alert = {
+                # Per run: grouping windows (one per supplier) must not be shared.
+                "supplier": f"{source} supplier {self.supplier}",
+                "title": "Down",
+                "severity": "S3",
+                "external_id": self.key,
+                "source": source,
+            }
+            return Receive(IncomingAlert.model_validate(alert))
+        if self.kind == "acknowledge":
+            return Acknowledge(self.key)
+        return Resolve(self.key)
+
+
+REQUESTS = st.builds(
+    Request,
+    kind=st.sampled_from(["receive", "receive", "acknowledge", "resolve"]),
+    key=st.sampled_from([None, "k1", "k2", "k3"]),
+    supplier=st.integers(0, 2),
+    signature=st.integers(0, 12),
+    breaks=st.integers(0, 7).map(lambda n: n == 0),
+)
+
+Result = tuple[str, int | None, str]  # exception name or "ok", alert rank, status
+
+
+async def snapshot(database: Database, run: str) -> tuple[list[tuple[object, ...]], int, int, int]:
+    """The run's alerts (ids as creation ranks) and how many receipts, posts and timers exist."""
+    async with database.transaction() as session:
+        alerts = (
+            await session.execute(
+                select(
+                    AlertRecord.external_id,
+                    AlertRecord.supplier,
+                    AlertRecord.count,
+                    AlertRecord.status,
+                    AlertRecord.notice_outbox_id.is_not(None),
+                )
+                .where(AlertRecord.source == run)
+                .order_by(AlertRecord.id)
+            )
+        ).all()
+        receipts = await session.scalar(
+            select(func.count())
+            .select_from(WebhookReceiptRecord)
+            .where(WebhookReceiptRecord.signature.startswith(f"{run}-"))
+        )
+        posts = await session.scalar(select(func.count()).select_from(OutboxRecord))
+        timers = await session.scalar(select(func.count()).select_from(TimerRecord))
+    rows = [(key, supplier.removeprefix(run), *rest) for key, supplier, *rest in alerts]
+    return rows, int(receipts or 0), int(posts or 0), int(timers or 0)
+
+
+async def ranks(database: Database, run: str) -> dict[int, int]:
+    async with database.transaction() as session:
+        ids = await session.scalars(
+            select(AlertRecord.id).where(AlertRecord.source == run).order_by(AlertRecord.id)
+        )
+        return {alert_id: rank for rank, alert_id in enumerate(ids)}
+
+
+def results(
+    outcomes: Sequence[list[Outcome] | BaseException], rank: dict[int, int]
+) -> list[Result]:
+    """Outcomes with alert ids replaced by creation ranks, comparable across runs."""
+    described: list[Result] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            described.append((type(outcome).__name__, None, ""))
+        else:
+            [only] = outcome
+            alert = None if only.alert_id is None else rank[only.alert_id]
+            described.append(("ok", alert, only.status))
+    return described
+
+
+async def one_by_one(
+    factory: ServiceFactory, work: Sequence[Work]
+) -> list[list[Outcome] | BaseException]:
+    """The reference: each request in a transaction of its own, in order."""
+    outcomes: list[list[Outcome] | BaseException] = []
+    for item in work:
+        try:
+            outcomes.append(await apply_alone(factory, item))
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+async def batched(
+    factory: ServiceFactory, work: Sequence[Work], max_size: int, pauses: set[int]
+) -> list[list[Outcome] | BaseException]:
+    """All requests submitted concurrently in order; the loop gets a turn before each
+    index in ``pauses``, so batches are cut at arbitrary places."""
+    batches: GroupCommit[list[Outcome]] = GroupCommit(factory, max_size=max_size, max_wait=0)
+    tasks = []
+    for index, item in enumerate(work):
+        if index in pauses:
+            await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(batches.submit(item)))
+    try:
+        return list(await asyncio.gather(*tasks, return_exceptions=True))
+    finally:
+        await batches.close()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    requests=st.lists(REQUESTS, min_size=1, max_size=14),
+    max_size=st.integers(1, 16),
+    pauses=st.sets(st.integers(0, 14)),
+)
+async def test_batches_give_the_rows_and_outcomes_of_one_transaction_per_request(
+    database: Database, requests: list[Request], max_size: int, pauses: set[int]
+) -> None:
+    factory = make_factory(database)
+    alone_run, batch_run = f"a{uuid.uuid4().hex[:8]}", f"b{uuid.uuid4().hex[:8]}"
+
+    _, _, posts_before, timers_before = await snapshot(database, alone_run)
+    expected = await one_by_one(factory, [request.work(alone_run) for request in requests])
+    alone_rows, alone_receipts, posts_between, timers_between = await snapshot(database, alone_run)
+
+    got = await batched(factory, [r.work(batch_run) for r in requests], max_size, pauses)
+    batch_rows, batch_receipts, posts_after, timers_after = await snapshot(database, batch_run)
+
+    assert results(got, await ranks(database, batch_run)) == results(
+        expected, await ranks(database, alone_run)
+    )
+    assert batch_rows == alone_rows
+    assert batch_receipts == alone_receipts
+    assert posts_after - posts_between == posts_between - posts_before
+    assert timers_after - timers_between == timers_between - timers_before
+
+
+async def test_a_failing_request_in_a_batch_fails_only_itself(database: Database) -> None:
+    factory = make_factory(database)
+    run = f"r{uuid.uuid4().hex[:8]}"
+    seen: list[Services] = []
+
+    def watched(work: Work) -> Work:
+        async def run_it(services: Services) -> list[Outcome]:
+            seen.append(services)
+            return await work(services)
+
+        return run_it
+
+    first = Request("receive", "k1", 0, signature=1, breaks=False)
+    replay = Request("receive", "k2", 0, signature=1, breaks=False)  # same signature
+    broken = Request("receive", "k3", 0, signature=2, breaks=True)
+    repeat = Request("receive", "k1", 0, signature=3, breaks=False)
+    batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
+    try:
+        got = await asyncio.gather(
+            *(batches.submit(watched(r.work(run))) for r in (first, replay, broken, repeat)),
+            return_exceptions=True,
+        )
+    finally:
+        await batches.close()
+
+    assert len(seen) == 4 and len({id(services) for services in seen}) == 1  # one batch
+    assert isinstance(got[1], Replayed) and isinstance(got[2], Broken)
+    assert [o.status for o in got[0]] == ["accepted"]  # type: ignore[union-attr]
+    assert [o.status for o in got[3]] == ["updated"]  # type: ignore[union-attr]
+    rows, receipts, _, _ = await snapshot(database, run)
+    # k2 and k3 were rolled back alone; k1 counted both of its requests.
+    assert [row[:3] for row in rows] == [("k1", " supplier 0", 2)]
+    assert receipts == 2
+
+
+async def test_when_the_batch_commit_fails_each_request_gets_its_own_outcome(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    factory = make_factory(database)
+    run = f"f{uuid.uuid4().hex[:8]}"
+    sabotaged: list[bool] = []
+
+    async def sabotage(services: Services) -> list[Outcome]:
+        # The first time, break the batch's connection: everything after fails, and the
+        # commit with it. Run again alone, this request is harmless.
+        if not sabotaged:
+            sabotaged.append(True)
+            connection = await services.session.connection()
+            await connection.invalidate()
+        return []
+
+    first = Request("receive", "k1", 0, signature=1, breaks=False)
+    replay = Request("receive", "k2", 0, signature=1, breaks=False)
+    repeat = Request("receive", "k1", 0, signature=3, breaks=False)
+    batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
+    try:
+        got = await asyncio.gather(
+            batches.submit(first.work(run)),
+            batches.submit(sabotage),
+            batches.submit(replay.work(run)),
+            batches.submit(repeat.work(run)),
+            return_exceptions=True,
+        )
+    finally:
+        await batches.close()
+
+    assert sabotaged == [True]
+    assert "group commit of 4 requests failed" in caplog.text
+    assert [o.status for o in got[0]] == ["accepted"]  # type: ignore[union-attr]
+    assert got[1] == []
+    assert isinstance(got[2], Replayed)
+    assert [o.status for o in got[3]] == ["updated"]  # type: ignore[union-attr]
+    rows, receipts, _, _ = await snapshot(database, run)
+    assert [row[:3] for row in rows] == [("k1", " supplier 0", 2)]
+    assert receipts == 2
