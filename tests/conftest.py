@@ -74,9 +74,9 @@ def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Se
 
 
 @asynccontextmanager
-async def running_bot(world: SandboxWorld, data_dir: Path) -> AsyncIterator[Weerbaar]:
-    """A bot of ``world`` on ``data_dir``, synced and ready for commands; stopped after."""
-    instance = Weerbaar(bot_settings(world, data_dir))
+async def running_bot(settings: Settings) -> AsyncIterator[Weerbaar]:
+    """A bot with ``settings`` (see bot_settings), synced and ready; stopped after."""
+    instance = Weerbaar(settings)
     await instance.start()
     try:
         await instance.sync.synced.wait()
@@ -88,7 +88,7 @@ async def running_bot(world: SandboxWorld, data_dir: Path) -> AsyncIterator[Weer
 @pytest_asyncio.fixture(loop_scope="session")
 async def bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
     """A running bot with a fresh SQLite database, synced and ready for commands."""
-    async with running_bot(world, tmp_path / "bot") as instance:
+    async with running_bot(bot_settings(world, tmp_path / "bot")) as instance:
         yield instance
 
 
@@ -108,7 +108,7 @@ async def limited_world(synapse: ThrowawaySynapse) -> SandboxWorld:
 @pytest_asyncio.fixture(loop_scope="session")
 async def limited_bot(limited_world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
     """The running bot of ``limited_world``."""
-    async with running_bot(limited_world, tmp_path / "limited-bot") as instance:
+    async with running_bot(bot_settings(limited_world, tmp_path / "limited-bot")) as instance:
         yield instance
 
 

@@ -3,6 +3,8 @@
 A production bot account has this limit unless an operator lifts it. These tests use
 ``limited_bot``, whose account keeps it, while every other test's bot is exempt.
 What the bot did is read from the homeserver: its timeline and its access log.
+The limit counts per user, not per room, so the test that one failing room does not
+hold back the others fails that room's sends through a proxy instead.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from pathlib import Path
 
 from bot.app import Weerbaar
 from bot.sandbox.synapse import DEFAULT_MESSAGE_LIMIT, ThrowawaySynapse
-from bot.sandbox.world import SandboxWorld
-from tests.matrix_user import MatrixUser, body_of, replies_to
+from bot.sandbox.world import SandboxWorld, create_room_as
+from tests.conftest import bot_settings, running_bot
+from tests.fault_proxy import FaultProxy
+from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
 
 # Far beyond the burst: most replies have to wait for the limit to refill.
 BURST = 25
@@ -92,3 +96,55 @@ async def test_the_outbox_waits_as_long_as_the_homeserver_tells_it(
     # sooner would show as repeated 429s for one transaction.
     assert {txn: statuses for txn, statuses in refused.items() if statuses != [429, 200]} == {}
     assert all(statuses[-1] == 200 for statuses in attempts.values())
+
+
+# Enough failures that the failing room's backoff (0.5 s doubling) is seconds long,
+# far longer than the bot needs to answer a command in another room.
+FAILURES_BEFORE_COMMAND = 5
+
+
+async def test_a_room_whose_sends_fail_does_not_hold_back_other_rooms(
+    world: SandboxWorld, alice: MatrixUser, synapse: ThrowawaySynapse, tmp_path: Path
+) -> None:
+    proxy = FaultProxy(synapse.url)
+    await proxy.start()
+    settings = bot_settings(world, tmp_path / "bot")
+    settings = settings.model_copy(
+        update={"matrix": settings.matrix.model_copy(update={"homeserver": proxy.url})}
+    )
+    try:
+        async with running_bot(settings):
+            failing = await create_room_as(
+                synapse.url, world.members[0], "Storing", [world.bot.user_id]
+            )
+            await alice.wait_for(
+                failing,
+                lambda e: (
+                    e.get("state_key") == world.bot.user_id
+                    and e["content"].get("membership") == "join"
+                ),
+            )
+            proxy.failing_rooms.add(failing)
+            await alice.send(failing, "!help")
+            await wait_until(
+                lambda: len(proxy.attempts_in(failing)) >= FAILURES_BEFORE_COMMAND, timeout=60
+            )
+            # Right after a failed try, so the room's next try is a full backoff away.
+            tried = len(proxy.attempts_in(failing))
+            await wait_until(lambda: len(proxy.attempts_in(failing)) > tried, timeout=60)
+            start = len(proxy.sends)
+
+            await alice.command(world.coordination_room, "!help")
+
+            later = proxy.sends[start:]
+            delivered = next(
+                index
+                for index, attempt in enumerate(later)
+                if attempt.room_id == world.coordination_room and attempt.status == 200
+            )
+            # The other room's reply went out without waiting for the failing room's
+            # next try: the failing room's backoff is its own.
+            assert [a for a in later[:delivered] if a.room_id == failing] == []
+            assert all(attempt.status == 503 for attempt in proxy.attempts_in(failing))
+    finally:
+        await proxy.close()
