@@ -23,7 +23,7 @@ from bot.commands.dispatcher import CommandDispatcher
 from bot.config import LauweFaseSettings, Settings
 from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
-from bot.leadership import AnotherInstanceRunning, Leadership, SqliteFileLock, leadership_for
+from bot.leadership import AnotherInstanceRunning, Leadership, leadership_for
 from bot.matrix.client import CryptoStore, CryptoStoreError, MatrixClient, MatrixError
 from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningError, KeyFile
 from bot.matrix.members import MatrixRoomPresence
@@ -79,8 +79,15 @@ class Weerbaar:
             matrix.homeserver, matrix.user_id, matrix.device_id, crypto=crypto
         )
         self.metrics = Metrics()
-        self.sender = OutboxSender(self.db, self.client, self.clock, self.metrics)
         lang = settings.language
+        self.sender = OutboxSender(
+            self.db,
+            self.client,
+            self.clock,
+            self.metrics,
+            coordination_room=matrix.coordination_room,
+            lang=lang,
+        )
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
         encrypt_rooms = pickle_key is not None and settings.encryption.encrypt_incident_rooms
         rooms = MatrixIncidentRooms(self.client, lang, encrypted=encrypt_rooms)
@@ -145,18 +152,20 @@ class Weerbaar:
         )
 
     async def start(self) -> None:
-        """Prepare storage, log in, start the intake, and become active when allowed.
+        """Prepare storage, start the intake, and become active when allowed.
 
         The intake runs on every instance (alerts are safe in the shared database); the
-        sync loop, outbox sender and timers run only on the active one. On any start-up
-        failure everything taken so far (lock, connections) is given back.
+        Matrix login with the crypto store, the sync loop, outbox sender and timers only
+        on the active one. An instance that is active at once logs in here, so a wrong
+        token or pickle key stops the start; on any start-up failure everything taken so
+        far (lock, connections) is given back.
         """
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             await self._prepare_database()
-            if isinstance(self.leadership, SqliteFileLock):
-                await self.leadership.acquire()
-            await self._connect()
+            connected = await self.leadership.try_acquire()
+            if connected:
+                await self._connect()
         except AnotherInstanceRunning as exc:
             await self._abandon_start()
             raise StartupError(str(exc)) from None
@@ -164,7 +173,7 @@ class Weerbaar:
             await self._abandon_start()
             raise
         await self._start_intake()
-        self._leading = asyncio.create_task(self._lead(), name="leadership")
+        self._leading = asyncio.create_task(self._lead(connected), name="leadership")
         log.info(
             "weerbaar started as %s, intake on %s:%s",
             self.settings.matrix.user_id,
@@ -173,7 +182,11 @@ class Weerbaar:
         )
 
     async def _connect(self) -> None:
-        """Log in, publish and cross-sign the device keys, join the configured rooms."""
+        """Log in, publish and cross-sign the device keys, join the configured rooms.
+
+        Opens the crypto store: only while holding the lease, so that of two instances
+        sharing it only one ever has it open.
+        """
         matrix = self.settings.matrix
         try:
             await self.client.authenticate(
@@ -193,23 +206,36 @@ class Weerbaar:
         await self.leadership.release()
         await self.db.dispose()
 
-    async def _lead(self) -> None:
+    async def _lead(self, connected: bool) -> None:
         """Be active while holding the lease; step down and wait again when it is lost.
 
-        Ends when the bot stops: the waits give way to the stop, the units of work started
-        (firing due timers, reading the taskforce room) run to their end.
+        ``connected``: start() took the lease and logged in already. Ends when the bot
+        stops: the waits give way to the stop, the units of work started (firing due
+        timers, reading the taskforce room) run to their end.
         """
         with contextlib.suppress(Stopped):
             while True:
-                await self._stopping.race(self.leadership.acquire())
-                await self._be_active()
-                log.warning("lost the lease; stepping down to passive")
+                if not connected:
+                    await self._stopping.race(self.leadership.acquire())
+                try:
+                    await self._be_active(connected)
+                    log.warning("lost the lease; stepping down to passive")
+                except StartupError as exc:
+                    # Give the other instance its chance; alone, this one tries again.
+                    log.error("cannot become active, giving the lease back: %s", exc)
+                    await self.leadership.release()
+                    await self._stopping.sleep(self.settings.ha.retry_seconds)
+                connected = False
 
-    async def _be_active(self) -> None:
-        log.info("this instance is active")
-        self.metrics.active.set(1)
-        period = self._active_period = StopSignal()
+    async def _be_active(self, connected: bool) -> None:
+        """One active period: log in (unless ``connected``), run the loops while the lease
+        holds, then stop them and close the crypto store."""
         try:
+            if not connected:
+                await self._connect()
+            log.info("this instance is active")
+            self.metrics.active.set(1)
+            period = self._active_period = StopSignal()
             await self.timers.fire_due()  # those that came due while nobody was active
             self._scheduler = start_scheduler(self.timers)
             if self.settings.taskforce_room:
@@ -233,6 +259,9 @@ class Weerbaar:
                 held = await self.leadership.still_held()
         finally:
             await self._stop_active_work()
+            # Closed before the lease can be given back (by stop() or _lead), so the
+            # next active instance opens a store nobody else has open.
+            await self.client.close()
             self.metrics.active.set(0)
 
     async def _prepare_encryption(self) -> None:
@@ -304,11 +333,11 @@ class Weerbaar:
             self._leading = None
         await self.exercises.stop()
         await self._stop_active_work()
+        await self.client.close()  # the crypto store before the lease: see _be_active
         await self.leadership.release()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.client.close()
         await self.db.dispose()
 
     async def run_until_signalled(self) -> None:

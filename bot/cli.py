@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.cli_errors import OneLineErrors
+from bot.config import ConfigError, LocalSettings, Settings, load_settings_as
 from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
 from bot.storage.db import Database
@@ -19,9 +21,12 @@ if TYPE_CHECKING:
     from bot.retention.purge import PurgeOutcome
 
 T = TypeVar("T")
+S = TypeVar("S", bound=LocalSettings)
 
 app = typer.Typer(
-    help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.", no_args_is_help=True
+    cls=OneLineErrors,
+    help="Weerbaar: a Matrix bot for an ICT-continuity taskforce.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Playbook tools.", no_args_is_help=True)
@@ -29,12 +34,14 @@ alert_app = typer.Typer(help="Alert tools.", no_args_is_help=True)
 supplier_app = typer.Typer(help="Supplier registry.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only decision log.", no_args_is_help=True)
 exercise_app = typer.Typer(help="Exercises (oefeningen): scripted scenarios.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Messages not (yet) delivered.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(alert_app, name="alert")
 app.add_typer(supplier_app, name="supplier")
 app.add_typer(exercise_app, name="exercise")
+app.add_typer(outbox_app, name="outbox")
 
 ConfigOption = Annotated[
     Path | None,
@@ -42,9 +49,39 @@ ConfigOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"weerbaar {version('weerbaar')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Weerbaar: a Matrix bot for an ICT-continuity taskforce."""
+
+
 def _settings(config: Path | None) -> Settings:
+    """All settings, for commands that talk to the homeserver or the intake."""
+    return _load(Settings, config)
+
+
+def _local_settings(config: Path | None) -> LocalSettings:
+    """Only storage, files and presentation: for commands that need no homeserver."""
+    return _load(LocalSettings, config)
+
+
+def _load(kind: type[S], config: Path | None) -> S:
     try:
-        return load_settings(config)
+        return load_settings_as(kind, config)
     except ConfigError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -110,7 +147,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Bring the database schema up to date."""
     from bot.storage.migrate import upgrade
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def _upgrade() -> None:
@@ -132,7 +169,7 @@ def backup(
     """Write a logical backup of the bot's database; restores on SQLite or PostgreSQL."""
     from bot.storage.backup import BackupError, write_backup
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     try:
         summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file)))
     except BackupError as exc:
@@ -152,7 +189,7 @@ def restore(
     """Restore a backup into an empty database (stop the bot first)."""
     from bot.storage.backup import BackupError, restore_backup
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file)))
@@ -178,7 +215,7 @@ def purge(
 
     from bot.retention.purge import purge_closed
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     days = settings.retention.closed_after_days
     if days is None:
         typer.echo("retention.closed_after_days is not set: nothing is purged")
@@ -206,7 +243,7 @@ def purge(
     )
 
 
-async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+async def _with_database(settings: LocalSettings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = Database(settings.database_url)
     try:
         return await work(db)
@@ -272,7 +309,7 @@ def report(
         supported = ", ".join(FORMATS)
         typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
-    settings = _settings(config)
+    settings = _local_settings(config)
     try:
         document = asyncio.run(write_report(settings, situation, fmt, lang or settings.language))
     except LookupError as exc:
@@ -298,7 +335,7 @@ def log_verify(
     from bot.decisionlog.log import ChainCheck
     from bot.errors import SituationNotFound
 
-    settings = _settings(config)
+    settings = _local_settings(config)
 
     async def _verify() -> list[tuple[int, ChainCheck]]:
         db = Database(settings.database_url)
@@ -336,7 +373,7 @@ def alert_send(
     alert = {"supplier": supplier, "title": title, "severity": severity, "details": details}
     secret = intake.hmac_secret.get_secret_value().encode()
     status, reply = asyncio.run(send_alert(target, secret, alert))
-    typer.echo(f"{status} {reply}")
+    typer.echo(f"{status} {json.dumps(reply, ensure_ascii=False)}")
     if status >= 300:
         raise typer.Exit(1)
 
@@ -349,7 +386,7 @@ def supplier_import(
     """Validate FILE and make it the supplier registry; prints file:line: field: problem."""
     from bot.suppliers.cli import import_suppliers
 
-    settings = _settings(config)
+    settings = _local_settings(config)
     count, issues = asyncio.run(import_suppliers(settings, file))
     for issue in issues:
         typer.echo(str(issue), err=True)
@@ -371,7 +408,8 @@ def exercise_validate(
     try:
         known = load_playbook_dir(playbooks)
     except PlaybookError as exc:
-        typer.echo(f"weerbaar: the playbooks are invalid:\n{exc}", err=True)
+        # One line per problem: the first on the same line as what failed.
+        typer.echo(f"weerbaar: the playbooks in {playbooks} are invalid: {exc}", err=True)
         raise typer.Exit(1) from None
     issues = validate_scenarios(paths, known)
     for issue in issues:
@@ -442,3 +480,46 @@ def exercise_purge(config: ConfigOption = None) -> None:
         f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
         f"entries, {purged['alerts']} alert(s)"
     )
+
+
+OutboxIdArgument = Annotated[int, typer.Argument(help="Outbox id, as `weerbaar outbox list` shows")]
+
+
+@outbox_app.command("list")
+def outbox_list(config: ConfigOption = None) -> None:
+    """List undelivered messages: dead ones (refused for good) and those still retried."""
+    from bot.storage.outbox_admin import undelivered
+
+    rows = asyncio.run(_with_database(_local_settings(config), undelivered))
+    if not rows:
+        typer.echo("every message is delivered")
+    for row in rows:
+        state = "dead" if row.dead_at is not None else "retrying"
+        typer.echo(
+            f"{row.id}\t{state}\t{row.room_id}\tqueued {row.created_at:%Y-%m-%d %H:%M:%S}Z"
+            f"\t{row.attempts} attempt(s)\t{row.last_error or ''}"
+        )
+
+
+@outbox_app.command("retry")
+def outbox_retry(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> None:
+    """Queue a dead message again; the bot tries it at its next poll."""
+    from bot.storage.outbox_admin import retry
+
+    if not asyncio.run(_with_database(_local_settings(config), lambda db: retry(db, outbox_id))):
+        typer.echo(f"weerbaar: no dead message {outbox_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"message {outbox_id} queued again")
+
+
+@outbox_app.command("drop")
+def outbox_drop(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> None:
+    """Delete a dead message for good."""
+    from bot.storage.outbox_admin import drop
+
+    counts = asyncio.run(_with_database(_local_settings(config), lambda db: drop(db, outbox_id)))
+    if counts is None:
+        typer.echo(f"weerbaar: no dead message {outbox_id}", err=True)
+        raise typer.Exit(1)
+    rows = ", ".join(f"{table}: {count}" for table, count in sorted(counts.items()) if count)
+    typer.echo(f"message {outbox_id} dropped ({rows})")

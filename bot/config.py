@@ -8,9 +8,10 @@ appear in reprs or logs.
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -30,9 +31,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.config_sources import IndexedList, MergedSettingsSource
 from bot.i18n import Language
 
 CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
+S = TypeVar("S", bound="LocalSettings")
 # Directories of secret files named like the environment variables, one value per file
 # (e.g. ``weerbaar_matrix__access_token``): Docker/Compose secrets in /run/secrets, and
 # systemd's LoadCredential= directory, which systemd names in $CREDENTIALS_DIRECTORY.
@@ -115,7 +118,7 @@ class IntakeSettings(BaseModel):
     max_clock_skew_seconds: int = Field(
         default=300, gt=0, description="Signed requests older or newer than this are refused"
     )
-    sources: list[AlertSourceSettings] = Field(
+    sources: IndexedList[AlertSourceSettings] = Field(
         default_factory=list, description="Monitoring systems with their own route and secret"
     )
 
@@ -297,6 +300,11 @@ class EncryptionSettings(BaseModel):
     encrypt_incident_rooms: bool = Field(
         default=True, description="Create incident rooms with end-to-end encryption"
     )
+    store_dir: Path | None = Field(
+        default=None,
+        description="Directory of the crypto store; default crypto/ in the data directory "
+        "(two instances (HA) must use the same one, on storage both mount)",
+    )
 
     @field_validator("pickle_key")
     @classmethod
@@ -339,42 +347,20 @@ class RetentionSettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
-    """All settings of one Weerbaar instance."""
+class LocalSettings(BaseSettings):
+    """What commands that only touch the database and files need (no homeserver, no intake).
+
+    Other sections in the config file or environment are ignored here, so an operator can
+    run ``weerbaar log verify`` or ``weerbaar backup`` with only ``[storage]`` configured.
+    """
 
     model_config = SettingsConfigDict(
-        env_prefix="WEERBAAR_", env_nested_delimiter="__", extra="forbid"
+        env_prefix="WEERBAAR_", env_nested_delimiter="__", extra="ignore"
     )
 
-    matrix: MatrixSettings
-    intake: IntakeSettings
     storage: StorageSettings = StorageSettings()
-    ha: HaSettings = HaSettings()
-    alerts: AlertSettings = AlertSettings()
-    playbook: PlaybookSettings = PlaybookSettings()
-    incident: IncidentSettings = IncidentSettings()
     exercise: ExerciseSettings = ExerciseSettings()
-    # Validated even when absent, so a missing pickle key is reported by name.
-    encryption: EncryptionSettings = Field(default={}, validate_default=True)
-    lauwe_fase: LauweFaseSettings = LauweFaseSettings()
-    pollers: list[PollerSettings] = Field(
-        default_factory=list, description="Feeds polled for alerts"
-    )
     retention: RetentionSettings = RetentionSettings()
-    taskforce: list[str] = Field(
-        min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
-    )
-    taskforce_room: str | None = Field(
-        default=None,
-        description="Room id whose joined members also count as taskforce members "
-        "(read every minute; the bot must be invited)",
-    )
-    coordinators: list[str] = Field(
-        default_factory=list, description="Matrix ids that may also run coordinator commands"
-    )
-    observers: list[str] = Field(
-        default_factory=list, description="Matrix ids that may only read (help, report, status)"
-    )
     language: Language = Field(
         default="nl", description="Language of messages not tied to a command"
     )
@@ -389,15 +375,6 @@ class Settings(BaseSettings):
         "text: for people (default of `weerbaar sandbox`)",
     )
 
-    @field_validator("pollers")
-    @classmethod
-    def _unique_poller_names(cls, value: list[PollerSettings]) -> list[PollerSettings]:
-        names = [poller.name for poller in value]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"poller names must be unique: {', '.join(duplicates)}")
-        return value
-
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -406,11 +383,6 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-    @property
-    def crypto_store_dir(self) -> Path:
-        """Directory of the end-to-end encryption store."""
-        return self.data_dir / "crypto"
 
     @property
     def database_url(self) -> str:
@@ -439,7 +411,54 @@ class Settings(BaseSettings):
         config_file = os.environ.get(CONFIG_ENV_VAR)
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
-        return tuple(sources)
+        return (MergedSettingsSource(settings_cls, sources),)
+
+
+class Settings(LocalSettings):
+    """All settings of one Weerbaar instance."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    matrix: MatrixSettings
+    intake: IntakeSettings
+    ha: HaSettings = HaSettings()
+    alerts: AlertSettings = AlertSettings()
+    playbook: PlaybookSettings = PlaybookSettings()
+    incident: IncidentSettings = IncidentSettings()
+    # Validated even when absent, so a missing pickle key is reported by name.
+    encryption: EncryptionSettings = Field(default={}, validate_default=True)
+    lauwe_fase: LauweFaseSettings = LauweFaseSettings()
+    pollers: IndexedList[PollerSettings] = Field(
+        default_factory=list, description="Feeds polled for alerts"
+    )
+    taskforce: IndexedList[str] = Field(
+        min_length=1, description="Matrix ids of the taskforce members allowed to run commands"
+    )
+    taskforce_room: str | None = Field(
+        default=None,
+        description="Room id whose joined members also count as taskforce members "
+        "(read every minute; the bot must be invited)",
+    )
+    coordinators: IndexedList[str] = Field(
+        default_factory=list, description="Matrix ids that may also run coordinator commands"
+    )
+    observers: IndexedList[str] = Field(
+        default_factory=list, description="Matrix ids that may only read (help, report, status)"
+    )
+
+    @field_validator("pollers")
+    @classmethod
+    def _unique_poller_names(cls, value: list[PollerSettings]) -> list[PollerSettings]:
+        names = [poller.name for poller in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"poller names must be unique: {', '.join(duplicates)}")
+        return value
+
+    @property
+    def crypto_store_dir(self) -> Path:
+        """Directory of the end-to-end encryption store."""
+        return self.encryption.store_dir or self.data_dir / "crypto"
 
 
 class ConfigError(Exception):
@@ -451,6 +470,11 @@ def load_settings(config_file: Path | None = None) -> Settings:
 
     Raises ConfigError with one line per problem, each naming the setting.
     """
+    return load_settings_as(Settings, config_file)
+
+
+def load_settings_as(kind: type[S], config_file: Path | None = None) -> S:
+    """``load_settings`` for ``kind``: Settings, or LocalSettings for offline commands."""
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"config file not found: {config_file}")
@@ -458,9 +482,11 @@ def load_settings(config_file: Path | None = None) -> Settings:
     elif (env_file := os.environ.get(CONFIG_ENV_VAR)) and not Path(env_file).is_file():
         raise ConfigError(f"config file not found: {env_file} (from {CONFIG_ENV_VAR})")
     try:
-        return Settings()  # values come from the config file and environment
+        return kind()  # values come from the config file and environment
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {os.environ[CONFIG_ENV_VAR]}: {exc}") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:

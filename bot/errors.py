@@ -196,3 +196,9 @@ class AlertAlreadyTracked(DomainError):
 
 class SupplierHasOpenSituation(DomainError):
     key = "error.supplier_has_open_situation"
+
+
+class NoExercisePlayers(DomainError):
+    """No exercise can start: no player accounts (or no running bot to play against)."""
+
+    key = "exercise.no_players"

@@ -19,6 +19,7 @@ from bot.messages import (
     crypto,
     decisionlog,
     exercises,
+    outbox,
     playbooks,
     reports,
     suppliers,
@@ -38,6 +39,7 @@ CATALOGUE = merge_catalogues(
     reports.MESSAGES,
     watch.MESSAGES,
     exercises.MESSAGES,
+    outbox.MESSAGES,
 )
 
 

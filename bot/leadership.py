@@ -35,6 +35,10 @@ class AnotherInstanceRunning(Exception):
 class Leadership(Protocol):
     """Decides whether this instance is the active one."""
 
+    async def try_acquire(self) -> bool:
+        """One attempt, without waiting: whether this instance is now active."""
+        ...
+
     async def acquire(self) -> None:
         """Return once this instance is active (may wait for the other to die)."""
         ...
@@ -56,16 +60,19 @@ class PostgresLease:
         self._retry_seconds = retry_seconds
         self._connection: AsyncConnection | None = None
 
+    async def try_acquire(self) -> bool:
+        """Try the lock once; a held lock means another instance is active."""
+        try:
+            return await self._try_lock()
+        except Exception as exc:  # database unreachable: the next try may succeed
+            log.warning("cannot reach the database to take the lease: %s", exc)
+            await self._drop_connection()
+            return False
+
     async def acquire(self) -> None:
-        """Try the lock until it is ours; a held lock means another instance is active."""
+        """Try the lock until it is ours."""
         waiting_logged = False
-        while True:
-            try:
-                if await self._try_lock():
-                    return
-            except Exception as exc:  # database unreachable: keep trying, it may come back
-                log.warning("cannot reach the database to take the lease: %s", exc)
-                await self._drop_connection()
+        while not await self.try_acquire():
             if not waiting_logged:
                 log.info("another instance is active; waiting as passive instance")
                 waiting_logged = True
@@ -123,6 +130,11 @@ class SqliteFileLock:
     def __init__(self, database_file: Path) -> None:
         self.path = database_file.with_name(database_file.name + ".lock")
         self._fd: int | None = None
+
+    async def try_acquire(self) -> bool:
+        """Take the lock (True) or raise AnotherInstanceRunning: no passive role on SQLite."""
+        await self.acquire()
+        return True
 
     async def acquire(self) -> None:
         """Take the lock or raise AnotherInstanceRunning at once (no waiting on SQLite)."""

@@ -30,6 +30,11 @@ class Metrics:
             "Messages stored but not yet confirmed by the homeserver",
             registry=self.registry,
         )
+        self.outbox_dead = Gauge(
+            "weerbaar_outbox_dead",
+            "Messages the homeserver refused for good, set aside (weerbaar outbox list)",
+            registry=self.registry,
+        )
         self.outbox_delivery_seconds = Histogram(
             "weerbaar_outbox_delivery_seconds",
             "Time from storing a message to the homeserver confirming it",

@@ -9,6 +9,8 @@ network, or for time to pass): a unit of work they started is finished first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -51,10 +53,19 @@ class StopSignal:
             return
         raise Stopped
 
+    async def wait(self, event: asyncio.Event, timeout: float) -> None:
+        """Wait until ``event`` is set or ``timeout`` passes; raises Stopped on a stop."""
+        if self.is_set:
+            raise Stopped
+        with contextlib.suppress(TimeoutError):
+            await self.race(asyncio.wait_for(event.wait(), timeout))
+
     async def race(self, awaitable: Awaitable[T]) -> T:
         """Await ``awaitable`` unless a stop comes first; then it is cancelled and Stopped
         raised. Only for waits that are safe to abandon, such as a network request."""
         if self.is_set:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()  # never started: close it rather than leave it unawaited
             raise Stopped
         work = asyncio.ensure_future(awaitable)
         stop = asyncio.ensure_future(self._event.wait())

@@ -6,10 +6,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import nio
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import verify_signed_json
 
 from bot.matrix.client import ENCRYPTION_STATE, MEGOLM
+from bot.matrix.signing import decode_unpadded_base64
 from bot.sandbox.synapse import RegisteredUser
+from bot.sandbox.world import SandboxWorld
 from tests.matrix_user import DEFAULT_WAIT, MatrixUser
 
 PICKLE_KEY = "test-user-pickle-key-0123456789"
@@ -109,3 +114,49 @@ class EncryptedMatrixUser(MatrixUser):
 async def _ok(request: Any) -> None:
     response = await request
     assert not isinstance(response, nio.ErrorResponse), response
+
+
+async def query_keys(world: SandboxWorld, asking: RegisteredUser, user_id: str) -> dict[str, Any]:
+    """The homeserver's answer to /keys/query for ``user_id``, as another user sees it."""
+    url = f"{world.homeserver_url}/_matrix/client/v3/keys/query"
+    headers = {"Authorization": f"Bearer {asking.access_token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json={"device_keys": {user_id: []}}, headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
+        answer: dict[str, Any] = await response.json()
+        return answer
+
+
+def verify_key(key: dict[str, Any]) -> Any:
+    ((key_id, public),) = key["keys"].items()
+    return decode_verify_key_bytes(key_id, decode_unpadded_base64(public))
+
+
+def assert_cross_signed(answer: dict[str, Any], user_id: str, device_id: str) -> str:
+    """Checks master -> self-signing -> device with Ed25519; returns the master key."""
+    master = answer["master_keys"][user_id]
+    self_signing = answer["self_signing_keys"][user_id]
+    device = answer["device_keys"][user_id][device_id]
+    assert master["usage"] == ["master"] and self_signing["usage"] == ["self_signing"]
+    verify_signed_json(self_signing, user_id, verify_key(master))
+    verify_signed_json(device, user_id, verify_key(self_signing))
+    return str(next(iter(master["keys"].values())))
+
+
+def joined(user_id: str) -> Any:
+    def predicate(event: dict[str, Any]) -> bool:
+        return bool(
+            event.get("type") == "m.room.member"
+            and event.get("state_key") == user_id
+            and event["content"].get("membership") == "join"
+        )
+
+    return predicate
+
+
+async def encrypted_room_with_bot(carol: EncryptedMatrixUser, world: SandboxWorld) -> str:
+    room = await carol.create_encrypted_room([world.bot.user_id])
+    await carol.wait_for(room, joined(world.bot.user_id))
+    return room

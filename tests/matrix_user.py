@@ -125,11 +125,11 @@ class MatrixUser:
         """Wait until ``count`` replies to ``event_id`` are seen and return them."""
         await self.wait_for(
             room_id,
-            lambda _event: len(self._replies(room_id, event_id)) >= count,
+            lambda _event: len(self.replies_seen(room_id, event_id)) >= count,
         )
-        return self._replies(room_id, event_id)
+        return self.replies_seen(room_id, event_id)
 
-    def _replies(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
+    def replies_seen(self, room_id: str, event_id: str) -> list[dict[str, Any]]:
         return [event for event in self.seen.get(room_id, []) if replies_to(event_id)(event)]
 
 

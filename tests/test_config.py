@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,6 +51,14 @@ def test_a_complete_file_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.storage.auto_upgrade
     assert settings.encryption.enabled and settings.encryption.encrypt_incident_rooms
     assert settings.crypto_store_dir == settings.data_dir / "crypto"
+
+
+def test_a_configured_crypto_store_directory_replaces_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEERBAAR_ENCRYPTION__STORE_DIR", "/mnt/shared/weerbaar-crypto")
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.crypto_store_dir == Path("/mnt/shared/weerbaar-crypto")
 
 
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,3 +136,89 @@ def test_the_sitrep_cadence_defaults_to_two_hours_and_zero_turns_it_off(
     monkeypatch.setenv("WEERBAAR_INCIDENT__SITREP_INTERVAL_MINUTES", "-5")
     with pytest.raises(ConfigError, match=r"incident\.sitrep_interval_minutes"):
         load_settings(write(tmp_path, GOOD))
+
+
+# --- Lists from the environment -------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_source_example() -> str:
+    """The README's ``[[intake.sources]]`` example, whose secret comes from the environment."""
+    blocks = re.findall(r"(?ms)^```toml\n(.*?)```", README.read_text())
+    (block,) = [str(block) for block in blocks if "WEERBAAR_INTAKE__SOURCES=" in block]
+    return block
+
+
+def readme_source_variable(secret: str) -> tuple[str, str]:
+    """The README's ``WEERBAAR_INTAKE__SOURCES='[...]'`` with its placeholders filled in."""
+    match = re.search(r"(WEERBAAR_INTAKE__SOURCES)='(.*?)'", readme_source_example())
+    assert match
+    name = re.search(r'(?m)^name = "(.*)"', readme_source_example())
+    assert name
+    value = (
+        match.group(2)
+        .replace('"name": ...', json.dumps({"name": name.group(1)})[1:-1])
+        .replace('"secret": ...', json.dumps({"secret": secret})[1:-1])
+    )
+    return match.group(1), value
+
+
+def test_a_source_secret_in_the_environment_as_json_completes_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, value = readme_source_variable("bearer-from-the-environment")
+    monkeypatch.setenv(name, value)
+    settings = load_settings(write(tmp_path, GOOD + readme_source_example()))
+    (source,) = settings.intake.sources
+    assert (source.name, source.kind, source.auth) == ("prometheus", "alertmanager", "bearer")
+    assert source.secret.get_secret_value() == "bearer-from-the-environment"
+
+
+def test_a_source_secret_in_the_environment_by_index_completes_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEERBAAR_INTAKE__SOURCES__0__SECRET", "bearer-by-index")
+    settings = load_settings(write(tmp_path, GOOD + readme_source_example()))
+    (source,) = settings.intake.sources
+    assert (source.name, source.kind) == ("prometheus", "alertmanager")
+    assert source.secret.get_secret_value() == "bearer-by-index"
+
+
+def test_sources_come_whole_from_the_environment_as_json_or_by_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, GOOD + readme_source_example())
+    extra = {"name": "pd", "kind": "pagerduty", "auth": "bearer", "secret": "pd-secret"}
+    monkeypatch.setenv(
+        "WEERBAAR_INTAKE__SOURCES", json.dumps([{"name": "prometheus", "secret": "s"}, extra])
+    )
+    assert [s.name for s in load_settings(config).intake.sources] == ["prometheus", "pd"]
+
+    monkeypatch.delenv("WEERBAAR_INTAKE__SOURCES")
+    for index, kind in [(1, "generic"), (0, "pagerduty")]:
+        for field, value in [
+            ("name", f"s{index}"),
+            ("kind", kind),
+            ("auth", "hmac"),
+            ("secret", "x"),
+        ]:
+            monkeypatch.setenv(f"WEERBAAR_INTAKE__SOURCES__{index}__{field.upper()}", value)
+    monkeypatch.setenv("WEERBAAR_TASKFORCE__0", "@carol:example.org")
+    settings = load_settings(write(tmp_path, GOOD))
+    assert [(s.name, s.kind) for s in settings.intake.sources] == [
+        ("s0", "pagerduty"),
+        ("s1", "generic"),
+    ]
+    assert settings.taskforce == ["@carol:example.org"]
+
+
+def test_a_source_secret_comes_from_a_file_named_like_the_indexed_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "weerbaar_intake__sources__0__secret").write_text("bearer-from-a-file\n")
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
+    settings = load_settings(write(tmp_path, GOOD + readme_source_example()))
+    assert settings.intake.sources[0].secret.get_secret_value() == "bearer-from-a-file"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord
+from tests.cli_config import clear_weerbaar_environment, storage_only_config
 from tests.test_storage import SteppingClock, _situation
 
 
@@ -192,22 +192,6 @@ async def test_verify_all_situations_and_unknown_one(database: Database) -> None
         await verify_situations(database, 999)
 
 
-CONFIG = """
-taskforce = ["@alice:example.org"]
-[matrix]
-homeserver = "http://127.0.0.1:1"
-user_id = "@weerbaar:example.org"
-access_token = "t"
-coordination_room = "!room:example.org"
-[intake]
-hmac_secret = "s"
-[storage]
-url = "sqlite+aiosqlite:///{path}"
-[encryption]
-enabled = false
-"""
-
-
 async def _two_logs_one_broken(db_path: Path) -> tuple[int, int]:
     database = Database(f"sqlite+aiosqlite:///{db_path}")
     await upgrade(database)
@@ -221,13 +205,11 @@ async def _two_logs_one_broken(db_path: Path) -> tuple[int, int]:
 def test_weerbaar_log_verify_names_the_broken_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in [name for name in os.environ if name.startswith("WEERBAAR_")]:
-        monkeypatch.delenv(name)
+    clear_weerbaar_environment(monkeypatch)
     db_path = tmp_path / "cli.db"
     # The command line runs its own event loop, so this test is synchronous.
     intact, broken = asyncio.run(_two_logs_one_broken(db_path))
-    config = tmp_path / "weerbaar.toml"
-    config.write_text(CONFIG.format(path=db_path))
+    config = storage_only_config(tmp_path / "weerbaar.toml", db_path)
     runner = CliRunner()
 
     result = runner.invoke(app, ["log", "verify", "-c", str(config)])

@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import BaseModel
 
 from bot.config import IntakeSettings, Settings, load_settings
+from tests.deploy_files import DEPLOY, REPO, compose, dockerfile_instructions
 
-REPO = Path(__file__).resolve().parent.parent
-DEPLOY = REPO / "deploy"
 EXAMPLE = DEPLOY / "weerbaar.example.toml"
 
 
@@ -111,18 +109,6 @@ def test_settings_come_from_secret_files_named_like_the_environment_variables(
 # --- The container image ------------------------------------------------------------------
 
 
-def dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
-    joined = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
-    instructions = []
-    for line in joined.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            instructions.append((keyword.upper(), rest.strip()))
-    return instructions
-
-
 def test_the_image_installs_the_package_like_the_readme_and_runs_unprivileged() -> None:
     instructions = dockerfile_instructions()
     assert instructions[0] == ("FROM", "python:3.11-slim")
@@ -175,11 +161,6 @@ def test_the_package_ships_every_data_file_of_bot() -> None:
 
 
 # --- Compose ------------------------------------------------------------------------------
-
-
-def compose() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
-    return data
 
 
 def test_compose_starts_synapse_postgres_and_the_bot_in_order() -> None:

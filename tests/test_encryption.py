@@ -14,14 +14,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import nio
 import pytest
 import pytest_asyncio
 from nio.crypto.attachments import decrypt_attachment
 from pydantic import SecretStr
-from signedjson.key import decode_verify_key_bytes
-from signedjson.sign import verify_signed_json
 from sqlalchemy import func, select
 
 from bot.app import StartupError, Weerbaar
@@ -29,13 +26,19 @@ from bot.commands import build_registry
 from bot.config import Settings
 from bot.intake.client import send_alert
 from bot.matrix.client import ENCRYPTION_STATE, MEGOLM
+from bot.matrix.content import text_content
 from bot.matrix.crosssigning import KEY_FILE_NAME
-from bot.matrix.signing import decode_unpadded_base64, unpadded_base64
-from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
+from bot.matrix.signing import unpadded_base64
+from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from bot.storage.models import OutboxRecord, SituationRecord
 from tests.conftest import PLAYBOOKS
-from tests.encrypted_user import EncryptedMatrixUser
+from tests.encrypted_user import (
+    EncryptedMatrixUser,
+    assert_cross_signed,
+    encrypted_room_with_bot,
+    query_keys,
+)
 from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
 
 
@@ -99,52 +102,6 @@ async def bot(e2e_world: SandboxWorld, bot_dir: Path) -> AsyncIterator[Weerbaar]
     instance = await start_bot(e2e_world.settings(bot_dir, PLAYBOOKS))
     yield instance
     await stop_bot(instance)
-
-
-def joined(user_id: str) -> Any:
-    def predicate(event: dict[str, Any]) -> bool:
-        return bool(
-            event.get("type") == "m.room.member"
-            and event.get("state_key") == user_id
-            and event["content"].get("membership") == "join"
-        )
-
-    return predicate
-
-
-async def encrypted_room_with_bot(carol: EncryptedMatrixUser, world: SandboxWorld) -> str:
-    room = await carol.create_encrypted_room([world.bot.user_id])
-    await carol.wait_for(room, joined(world.bot.user_id))
-    return room
-
-
-async def query_keys(world: SandboxWorld, asking: RegisteredUser, user_id: str) -> dict[str, Any]:
-    """The homeserver's answer to /keys/query for ``user_id``, as another user sees it."""
-    url = f"{world.homeserver_url}/_matrix/client/v3/keys/query"
-    headers = {"Authorization": f"Bearer {asking.access_token}"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, json={"device_keys": {user_id: []}}, headers=headers) as response,
-    ):
-        assert response.status == 200, await response.text()
-        answer: dict[str, Any] = await response.json()
-        return answer
-
-
-def verify_key(key: dict[str, Any]) -> Any:
-    ((key_id, public),) = key["keys"].items()
-    return decode_verify_key_bytes(key_id, decode_unpadded_base64(public))
-
-
-def assert_cross_signed(answer: dict[str, Any], user_id: str, device_id: str) -> str:
-    """Checks master -> self-signing -> device with Ed25519; returns the master key."""
-    master = answer["master_keys"][user_id]
-    self_signing = answer["self_signing_keys"][user_id]
-    device = answer["device_keys"][user_id][device_id]
-    assert master["usage"] == ["master"] and self_signing["usage"] == ["self_signing"]
-    verify_signed_json(self_signing, user_id, verify_key(master))
-    verify_signed_json(device, user_id, verify_key(self_signing))
-    return str(next(iter(master["keys"].values())))
 
 
 async def test_commands_in_an_encrypted_room_get_encrypted_replies_also_after_a_restart(
@@ -343,3 +300,25 @@ async def test_a_wrong_pickle_key_stops_the_start_with_a_clear_message(
         await start_bot(settings.model_copy(update={"encryption": wrong}))
     # the right key still opens it
     await stop_bot(await start_bot(settings))
+
+
+async def test_a_message_too_large_once_encrypted_is_attached_and_the_room_moves_on(
+    e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot: Weerbaar
+) -> None:
+    room = await encrypted_room_with_bot(carol, e2e_world)
+    # What `!log 48` gave after 48 notes of ~1,100 characters: under 60,000 bytes as
+    # plaintext, over Synapse's 64 KiB once Megolm-encrypted (M_TOO_LARGE).
+    body = "logboek\n" + "\n".join(f"{n}. " + "n" * 1_100 for n in range(48))
+    async with bot.factory.transaction() as services:
+        await services.outbox.post(room, text_content(body))
+        await services.outbox.post(room, text_content("daarna / after"))
+    preview = await carol.wait_for(room, lambda e: body_of(e).startswith("logboek"))
+    assert preview["event_id"] in carol.decrypted
+    assert body_of(preview).endswith("full text attached)")
+    document = await carol.wait_for(room, lambda e: e["content"].get("msgtype") == "m.file")
+    file = document["content"]["file"]
+    attached = decrypt_attachment(
+        await carol.download(file["url"]), file["key"]["k"], file["hashes"]["sha256"], file["iv"]
+    )
+    assert attached.decode() == body
+    await carol.wait_for(room, lambda e: body_of(e) == "daarna / after")

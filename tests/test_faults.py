@@ -143,7 +143,7 @@ async def test_passive_instance_takes_over_when_the_active_one_is_killed(
     first_port, second_port = free_port(), free_port()
     # One device for both: the homeserver de-duplicates transaction ids per device, which
     # is what makes a message the dead instance sent but did not mark appear only once.
-    # (Encrypted HA would need one crypto store on shared storage; not covered here.)
+    # Plain rooms here; encrypted HA is tests/test_ha_encryption.py.
     plain = {"WEERBAAR_ENCRYPTION__ENABLED": "false"}
     first = BotProcess(
         write_config(world, tmp_path / "a", first_port, shared, own_device=False),

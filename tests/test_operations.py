@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import aiohttp
+from sqlalchemy import select
 
 from bot.app import Weerbaar
+from bot.matrix.content import text_content
 from bot.sandbox.world import SandboxWorld
-from tests.matrix_user import MatrixUser, body_of
+from bot.storage.models import OutboxRecord
+from tests.matrix_user import MatrixUser, body_of, wait_until
 
 
 def base(bot: Weerbaar) -> str:
@@ -68,3 +71,30 @@ async def test_a_message_over_the_event_size_limit_arrives_as_preview_and_file(
         lambda e: e["content"].get("msgtype") == "m.file" and body_of(e) == "message.txt",
     )
     assert (await alice.download(attached["content"]["url"])).decode() == huge
+
+
+async def test_a_refused_message_is_set_aside_and_reported_once_and_later_ones_flow(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    server = world.bot.user_id.split(":", 1)[1]
+    nowhere = f"!not-joined-{world.coordination_room[1:7]}:{server}"  # M_FORBIDDEN
+    after = "na-de-weigering-" + world.coordination_room[-6:]
+    async with bot.factory.transaction() as services:
+        await services.outbox.post(nowhere, text_content("lost"))
+        await services.outbox.post(world.coordination_room, text_content(after))
+    report = await alice.wait_for(world.coordination_room, lambda e: nowhere in body_of(e))
+    assert "M_FORBIDDEN" in body_of(report)
+    await alice.wait_for(world.coordination_room, lambda e: body_of(e) == after)
+
+    async def settled() -> bool:
+        async with bot.db.transaction() as session:
+            rows = list(await session.scalars(select(OutboxRecord)))
+        return all(row.sent_at is not None or row.dead_at is not None for row in rows)
+
+    await wait_until(settled)
+    async with bot.db.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord)))
+    (dead,) = [row for row in rows if row.room_id == nowhere]
+    assert dead.dead_at is not None and dead.sent_at is None
+    reports = [row for row in rows if nowhere in str(row.content.get("body"))]
+    assert len(reports) == 1 and reports[0].sent_at is not None

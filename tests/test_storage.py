@@ -215,10 +215,11 @@ async def test_outbox_delivers_in_room_order_and_retries_with_the_same_txn_id(
     sender = OutboxSender(database, client, clock)  # type: ignore[arg-type]
 
     delay = await sender.deliver_pending()
-    assert delay == pytest.approx(0.001)  # the server's retry_after_ms is honoured
+    assert delay is not None and delay <= 0.001  # the server's retry_after_ms is honoured
     # room b is not held up by room a; nothing of room a jumps the failed message
     assert [c["body"] for _, _, c in client.sent] == ["b0", "b1", "b2"]
 
+    await asyncio.sleep(delay)  # room a is due again
     assert await sender.deliver_pending() is None
     assert [c["body"] for room, _, c in client.sent if room == "!a:test"] == ["a0", "a1", "a2"]
     failed_txn = client.attempts[0]

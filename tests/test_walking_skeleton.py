@@ -247,6 +247,8 @@ async def test_an_observer_may_read_but_not_act(
         alert_id = await post_alert(observer_bot, world, ALERT)
         refused = body_of(await alice.command(room, f"!escalate {alert_id}"))
         assert refused == "Refused: !escalate needs the role member."
+        refused = body_of(await alice.command(room, "!exercise start supplier-outage"))
+        assert refused == "Refused: !exercise needs the role coordinator."
         async with observer_bot.db.transaction() as session:
             assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_option, split_words
-from bot.exercises.launcher import NoExercisePlayers
+from bot.errors import NoExercisePlayers
 
 DEFAULT_SPEED = 1.0
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot import i18n
 from bot.config import Settings
-from bot.errors import DomainError
+from bot.errors import DomainError, NoExercisePlayers
 from bot.exercises.cli import configured_players, target_for
 from bot.exercises.loader import find_scenario
 from bot.exercises.report import summary_text
@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 
 class UnknownScenario(DomainError):
     key = "exercise.unknown"
-
-
-class NoExercisePlayers(DomainError):
-    key = "exercise.no_players"
 
 
 class NotCoordinationRoom(DomainError):

@@ -26,6 +26,7 @@ from nio.crypto.attachments import encrypt_attachment
 T = TypeVar("T")
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
+UNKNOWN_TOKEN = "M_UNKNOWN_TOKEN"
 NOT_FOUND = "M_NOT_FOUND"
 ROOM_IN_USE = "M_ROOM_IN_USE"
 ENCRYPTION_STATE = "m.room.encryption"
@@ -67,12 +68,17 @@ class MatrixError(Exception):
 
     @property
     def transient(self) -> bool:
-        """Whether trying again later may succeed (rate limit, outage, 5xx)."""
+        """Whether trying again later may succeed (no answer, rate limit, timeout, 5xx).
+
+        Any other 4xx (M_TOO_LARGE, M_FORBIDDEN, an unknown room) is the request's own
+        fault and fails again unchanged. A rejected access token is the exception: it is
+        the bot's fault, not the request's, so every request waits for it to be fixed.
+        """
         return (
             self.http_status is None
             or self.http_status >= 500
-            or self.http_status == 429
-            or self.errcode == LIMIT_EXCEEDED
+            or self.http_status in (408, 429)
+            or self.errcode in (LIMIT_EXCEEDED, UNKNOWN_TOKEN)
         )
 
 
@@ -88,27 +94,34 @@ class MatrixClient:
         *,
         crypto: CryptoStore | None = None,
     ) -> None:
+        self.user_id = user_id
+        self._homeserver = homeserver
+        self._device_id = device_id
+        self._request_timeout = request_timeout
+        self._crypto = crypto
+        self.nio = self._new_nio()
+        # Key upload, query and claim change the Olm machine's state; one at a time.
+        self._key_lock = asyncio.Lock()
+
+    def _new_nio(self) -> nio.AsyncClient:
+        crypto = self._crypto
         config = nio.AsyncClientConfig(
             max_limit_exceeded=0,
             max_timeouts=0,
-            request_timeout=request_timeout,
+            request_timeout=self._request_timeout,
             # The bot stores its own sync token, after the batch is handled.
             store_sync_tokens=False,
             encryption_enabled=crypto is not None,
             # Never nio's default key: that one is public.
             pickle_key=crypto.pickle_key if crypto is not None else "",
         )
-        self.nio = nio.AsyncClient(
-            homeserver,
-            user_id,
-            device_id=device_id,
+        return nio.AsyncClient(
+            self._homeserver,
+            self.user_id,
+            device_id=self._device_id,
             store_path=str(crypto.path) if crypto is not None else "",
             config=config,
         )
-        self.user_id = user_id
-        self._crypto = crypto
-        # Key upload, query and claim change the Olm machine's state; one at a time.
-        self._key_lock = asyncio.Lock()
 
     @property
     def encrypted(self) -> bool:
@@ -202,8 +215,15 @@ class MatrixClient:
         Other members' devices get the room key without being verified: see the
         device-trust policy in the README.
         """
-        if self.encrypted and (await self._known_room(room_id)).encrypted:
-            await self._query_changed_keys()
+        if self.encrypted:
+            room = await self._known_room(room_id)
+            if room.encrypted and not room.members_synced:
+                # room_send would fetch the members itself, but turns the homeserver's
+                # refusal (the bot is not in the room) into a local error that looks
+                # transient; fetched here, the refusal stays a 403.
+                await self._call("joined members", self.nio.joined_members(room_id))
+            if room.encrypted:
+                await self._query_changed_keys()
         response = await self._call(
             "send",
             self.nio.room_send(
@@ -385,14 +405,18 @@ class MatrixClient:
         return response.status, answer if isinstance(answer, dict) else {}
 
     async def close(self) -> None:
-        """Close the HTTP session and the crypto store.
+        """Close the HTTP session and the crypto store; authenticate() may follow.
 
         Never logs out: that would delete the device and with it the keys other
-        members shared with it.
+        members shared with it. The nio client is replaced by a fresh one, so a later
+        authenticate (the next active period of an HA instance) loads the crypto store
+        from disk, where the other instance may have changed it meanwhile, instead of
+        going on with the state this one held in memory.
         """
         await self.nio.close()
         if self.nio.store is not None:
             self.nio.store.database.close()
+        self.nio = self._new_nio()
 
     async def _call(self, operation: str, request: Awaitable[Any]) -> Any:
         try:

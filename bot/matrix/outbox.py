@@ -3,7 +3,10 @@
 Each row carries a transaction id; the homeserver de-duplicates ``PUT .../send/{txnId}``
 per device, so a crash between sending and marking the row sent re-sends with the same
 id after a restart and the room still shows the message once. Rows of one room are
-delivered strictly in order: a failing row holds back the rows behind it.
+delivered strictly in order: a row that fails for a passing reason (no answer, rate
+limit, 5xx) holds back the rows behind it while its room backs off, without holding
+back other rooms. A row the homeserver refuses for good (too large, forbidden) is set
+aside as dead, reported once, and the rows behind it move on.
 """
 
 from __future__ import annotations
@@ -14,15 +17,21 @@ import json
 import logging
 import random
 import uuid
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import i18n
 from bot.clock import Clock
 from bot.exercises.marking import mark_content
+from bot.i18n import Language
 from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.content import text_content
 from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
 from bot.storage.db import Database
@@ -31,9 +40,15 @@ from bot.storage.models import OutboxRecord, SituationRecord
 log = logging.getLogger(__name__)
 
 MESSAGE_EVENT = "m.room.message"
-# Synapse refuses events over 64 KiB, envelope (ids, hashes, signatures) included.
-MAX_CONTENT_BYTES = 60_000
-PREVIEW_CHARACTERS = 4_000
+# Synapse refuses events over 64 KiB (65,536 bytes), envelope included. In an encrypted
+# room the content travels as Megolm ciphertext in base64: 4/3 of the ASCII JSON of
+# {type, room_id, content} plus ~100 bytes of framing, and the event around it (keys,
+# ids, hashes, signatures) takes up to ~2 KiB. 4/3 * (46,000 + 1,000) + 2,048 < 65,536,
+# so this one limit holds in every room, encrypted or not.
+MAX_CONTENT_BYTES = 46_000
+# A character may take 12 bytes in escaped JSON (a surrogate pair), so the preview of
+# any text stays far below the limit.
+PREVIEW_CHARACTERS = 3_000
 ATTACHED_MARKER = "\n… (volledige tekst als bijlage / full text attached)"
 
 
@@ -130,8 +145,12 @@ class Outbox:
 
 
 def content_size(content: dict[str, Any]) -> int:
-    """Bytes of the content as the homeserver will count them (compact UTF-8 JSON)."""
-    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    """Bytes of the content as compact JSON with non-ASCII escaped.
+
+    That is how nio serialises the plaintext it encrypts, and never smaller than the
+    UTF-8 JSON the homeserver counts in an unencrypted room.
+    """
+    return len(json.dumps(content, separators=(",", ":")))
 
 
 class Backoff:
@@ -155,6 +174,16 @@ class Backoff:
         self.failures = 0
 
 
+@dataclass
+class _RoomState:
+    """Why and since when a room's deliveries fail, and when its next try is due."""
+
+    failing_since: datetime
+    reason: str
+    backoff: Backoff = field(default_factory=Backoff)
+    due: float = 0.0  # event-loop time
+
+
 class OutboxSender:
     """Delivers queued messages in order, retrying until the homeserver confirms them."""
 
@@ -165,15 +194,20 @@ class OutboxSender:
         clock: Clock,
         metrics: Metrics | None = None,
         poll_interval: float = 5.0,
+        *,
+        coordination_room: str | None = None,
+        lang: Language = "nl",
     ) -> None:
         self._db = db
         self._metrics = metrics
         self._client = client
         self._clock = clock
         self._poll_interval = poll_interval
+        self._coordination_room = coordination_room
+        self._lang = lang
         self._wakeup = asyncio.Event()
-        self._backoff = Backoff()
-        self._failing = False
+        # Only rooms whose delivery is failing have an entry.
+        self._rooms: dict[str, _RoomState] = {}
 
     def wake(self) -> None:
         """Tell the sender that new rows were committed."""
@@ -185,15 +219,15 @@ class OutboxSender:
             while True:
                 self._wakeup.clear()
                 delay = await self.deliver_pending(stop)
-                if delay is None:
-                    # Poll as well as wait for a wake-up: another process may have queued rows.
-                    with contextlib.suppress(TimeoutError):
-                        await stop.race(asyncio.wait_for(self._wakeup.wait(), self._poll_interval))
-                else:
-                    await stop.sleep(delay)
+                # A wake-up ends the wait at once, even while a room backs off: rows of
+                # other rooms go out now, the backing-off room stays skipped until due.
+                # Polling as well: another process may have queued rows.
+                timeout = self._poll_interval if delay is None else min(delay, self._poll_interval)
+                await stop.wait(self._wakeup, timeout)
 
     async def deliver_pending(self, stop: StopSignal | None = None) -> float | None:
-        """Try every pending row once; returns a retry delay if a delivery failed.
+        """Try every pending row of every room not backing off; returns the seconds until
+        the next backing-off room is due, or None if none is.
 
         A stop abandons the request in flight (it is resent with the same transaction id
         next time) and raises Stopped; rows already confirmed stay recorded.
@@ -203,29 +237,32 @@ class OutboxSender:
             pending = list(
                 await session.scalars(
                     select(OutboxRecord)
-                    .where(OutboxRecord.sent_at.is_(None))
+                    .where(OutboxRecord.sent_at.is_(None), OutboxRecord.dead_at.is_(None))
                     .order_by(OutboxRecord.id)
                 )
             )
-        blocked_rooms: set[str] = set()
-        retry_delay: float | None = None
-        delivered = 0
+        waiting = Counter(record.room_id for record in pending)
+        now = asyncio.get_running_loop().time()
+        held_rooms = {room for room, state in self._rooms.items() if state.due > now}
+        settled = 0
         for record in pending:
-            if record.room_id in blocked_rooms:
+            if record.room_id in held_rooms:
                 continue
             try:
                 event_id = await self._deliver(record, stop)
             except MatrixError as exc:
-                blocked_rooms.add(record.room_id)
-                await self._record_failure(record, exc)
-                delay = self._backoff.next_delay(exc.retry_after_ms)
-                retry_delay = delay if retry_delay is None else min(retry_delay, delay)
+                if exc.transient:
+                    held_rooms.add(record.room_id)
+                    await self._record_failure(record, exc)
+                else:
+                    await self._set_aside(record, exc)
+                    settled += 1
                 continue
-            await self._record_success(record, event_id)
-            delivered += 1
-        if self._metrics is not None:
-            self._metrics.outbox_backlog.set(len(pending) - delivered)
-        return retry_delay
+            await self._record_success(record, event_id, waiting[record.room_id])
+            settled += 1
+        await self._update_gauges(len(pending) - settled)
+        dues = [state.due for state in self._rooms.values()]
+        return max(0.0, min(dues) - asyncio.get_running_loop().time()) if dues else None
 
     async def _deliver(self, record: OutboxRecord, stop: StopSignal) -> str:
         # Only the network requests give way to a stop; the database read runs through.
@@ -242,7 +279,8 @@ class OutboxSender:
 
     async def _edit_target(self, original_id: int, edit: dict[str, Any]) -> dict[str, Any]:
         """The edit pointed at the original's event; rows of a room go out in order, so it
-        was delivered unless it is gone, and then the new content goes out as a message."""
+        was delivered unless it is gone or dead, and then the new content goes out as a
+        message."""
         async with self._db.transaction() as session:
             event_id = await session.scalar(
                 select(OutboxRecord.event_id).where(OutboxRecord.id == original_id)
@@ -251,7 +289,7 @@ class OutboxSender:
             return dict(edit["m.new_content"])
         return {**edit, "m.relates_to": {"rel_type": "m.replace", "event_id": event_id}}
 
-    async def _record_success(self, record: OutboxRecord, event_id: str) -> None:
+    async def _record_success(self, record: OutboxRecord, event_id: str, waited: int) -> None:
         sent_at = self._clock.now()
         if self._metrics is not None:
             latency = (sent_at - record.created_at).total_seconds()
@@ -263,10 +301,15 @@ class OutboxSender:
                 stored.event_id = event_id
                 stored.attempts += 1
                 stored.attachment = None  # delivered: the bytes live in the media repository
-        self._backoff.reset()
-        if self._failing:
-            self._failing = False
-            log.info("outbox delivery recovered")
+        state = self._rooms.pop(record.room_id, None)
+        if state is not None:
+            failed_for = (sent_at - state.failing_since).total_seconds()
+            log.info(
+                "outbox delivery to %s recovered after %.0f s; %d message(s) waited",
+                record.room_id,
+                failed_for,
+                waited,
+            )
 
     async def _record_failure(self, record: OutboxRecord, exc: MatrixError) -> None:
         async with self._db.transaction() as session:
@@ -274,7 +317,47 @@ class OutboxSender:
             if stored is not None:
                 stored.attempts += 1
                 stored.last_error = str(exc)
-        if not self._failing:
+        state = self._rooms.get(record.room_id)
+        if state is None:
             # Log the change of state once, not every retry.
-            self._failing = True
-            log.warning("outbox delivery failing, will retry: %s", exc)
+            state = self._rooms[record.room_id] = _RoomState(self._clock.now(), str(exc))
+            log.warning("outbox delivery to %s failing, will retry: %s", record.room_id, exc)
+        delay = state.backoff.next_delay(exc.retry_after_ms)
+        state.due = asyncio.get_running_loop().time() + delay
+
+    async def _set_aside(self, record: OutboxRecord, exc: MatrixError) -> None:
+        """Mark the row dead and, in the same transaction, queue its report, so it is
+        reported exactly once; a dead row in the coordination room itself is only logged."""
+        report = self._coordination_room is not None and record.room_id != self._coordination_room
+        async with self._db.transaction() as session:
+            stored = await session.get(OutboxRecord, record.id)
+            if stored is None:
+                return
+            stored.attempts += 1
+            stored.last_error = str(exc)
+            stored.dead_at = self._clock.now()
+            if report and self._coordination_room is not None:
+                notice = i18n.text_in_both(
+                    "outbox.dead", self._lang, id=record.id, room=record.room_id, error=str(exc)
+                )
+                await Outbox(session, self._clock, self.wake).post(
+                    self._coordination_room, text_content(notice)
+                )
+        log.error(
+            "outbox message %d to %s set aside as dead (see `weerbaar outbox list`): %s",
+            record.id,
+            record.room_id,
+            exc,
+        )
+
+    async def _update_gauges(self, backlog: int) -> None:
+        if self._metrics is None:
+            return
+        self._metrics.outbox_backlog.set(backlog)
+        async with self._db.transaction() as session:
+            dead = await session.scalar(
+                select(func.count())
+                .select_from(OutboxRecord)
+                .where(OutboxRecord.dead_at.is_not(None))
+            )
+        self._metrics.outbox_dead.set(dead or 0)

@@ -98,6 +98,10 @@ class SyncLoop:
         self._timeout_ms = timeout_ms
         self._backoff = Backoff()
         self._failing = False
+        # Invites whose join or decline failed transiently, retried with every batch; a
+        # failure on one room never holds back the batch (and with it every other room).
+        self._pending_invites: dict[str, str | None] = {}
+        self._retrying_invites: set[str] = set()  # logged once, not on every retry
         self.synced = asyncio.Event()
         self.last_success: float | None = None  # time.monotonic() of the last good sync
 
@@ -156,7 +160,7 @@ class SyncLoop:
 
     async def _handle_invites(self, response: nio.SyncResponse) -> None:
         for room_id, info in response.rooms.invite.items():
-            inviter = next(
+            self._pending_invites[room_id] = next(
                 (
                     event.sender
                     for event in info.invite_state
@@ -166,7 +170,20 @@ class SyncLoop:
                 ),
                 None,
             )
-            await self._on_invite(room_id, inviter)
+        for room_id, inviter in list(self._pending_invites.items()):
+            try:
+                await self._on_invite(room_id, inviter)
+            except MatrixError as exc:
+                if exc.transient:
+                    if room_id not in self._retrying_invites:
+                        self._retrying_invites.add(room_id)
+                        log.warning(
+                            "answering the invitation to %s failed, will retry: %s", room_id, exc
+                        )
+                    continue
+                log.warning("answering the invitation to %s failed for good: %s", room_id, exc)
+            del self._pending_invites[room_id]
+            self._retrying_invites.discard(room_id)
 
     async def _handle_timelines(self, response: nio.SyncResponse, since: str) -> None:
         for room_id, info in response.rooms.join.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.clock import SystemClock
-from bot.config import Settings
+from bot.config import LocalSettings
 from bot.decisionlog.log import SituationLog
 from bot.errors import SituationNotFound
 from bot.i18n import Language
@@ -15,7 +15,7 @@ from bot.storage.db import Database
 
 
 async def write_report(
-    settings: Settings, situation_id: int, fmt: ReportFormat, lang: Language
+    settings: LocalSettings, situation_id: int, fmt: ReportFormat, lang: Language
 ) -> bytes:
     """The report of ``situation_id`` in ``fmt``; LookupError when it does not exist."""
     db = Database(settings.database_url)

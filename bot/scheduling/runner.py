@@ -6,7 +6,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
@@ -81,21 +87,39 @@ class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler is un
     """
 
     def __init__(self) -> None:
-        super().__init__(timezone="UTC")
+        # APScheduler warns on every skipped overlapping run (48 lines in a 10,000-alert
+        # storm); its logger is replaced by one that drops those, and _skipped says once
+        # when a job starts overrunning and once when it caught up.
+        super().__init__(timezone="UTC", logger=_quiet_scheduler_logger())
         self._running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._skipped: dict[str, int] = {}
         self.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
         self.add_listener(self._finished, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self.add_listener(self._overran, EVENT_JOB_MAX_INSTANCES)
 
     def _submitted(self, _event: object) -> None:
         self._running += 1
         self._idle.clear()
 
-    def _finished(self, _event: object) -> None:
+    def _finished(self, event: JobEvent) -> None:
         self._running = max(0, self._running - 1)
         if self._running == 0:
             self._idle.set()
+        skipped = self._skipped.pop(event.job_id, 0)
+        if skipped:
+            log.info("job %s caught up; %d overlapping runs were skipped", event.job_id, skipped)
+
+    def _overran(self, event: JobEvent) -> None:
+        skipped = self._skipped.get(event.job_id, 0)
+        if not skipped:
+            log.warning(
+                "job %s is still running when due again; overlapping runs are skipped "
+                "until it finishes",
+                event.job_id,
+            )
+        self._skipped[event.job_id] = skipped + 1
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Start no more jobs, wait (bounded) for running ones to finish, then shut down."""
@@ -105,6 +129,20 @@ class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler is un
         except TimeoutError:
             log.warning("scheduler jobs still running after %.0f s; cancelling them", timeout)
         self.shutdown(wait=False)
+
+
+class _DropSkippedRuns(logging.Filter):
+    """Drops APScheduler's per-run "skipped: maximum number of running instances" line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in str(record.msg)
+
+
+def _quiet_scheduler_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.scheduling.apscheduler")
+    if not logger.filters:
+        logger.addFilter(_DropSkippedRuns())
+    return logger
 
 
 def start_scheduler(runner: TimerRunner, interval_seconds: float = 1.0) -> JobScheduler:

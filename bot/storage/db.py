@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,7 +23,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        connect_args: dict[str, Any] = {"timeout": 30} if self.is_sqlite else {}
+        connect_args: dict[str, Any] = (
+            {"timeout": 30, "factory": _RollbackOnClose} if self.is_sqlite else {}
+        )
         # A file database cannot go away under us; pinging it would cost a round trip
         # through aiosqlite's thread on every checkout.
         self.engine = create_async_engine(
@@ -94,6 +97,26 @@ async def _to_the_end(work: Awaitable[None]) -> None:
 def _checked_out(pool: Pool) -> int:
     """Connections in use; pools that hand out no tracked connections count none."""
     return pool.checkedout() if isinstance(pool, QueuePool) else 0
+
+
+class _RollbackOnClose(sqlite3.Connection):
+    """A SQLite connection that rolls back its open transaction when closed.
+
+    Invariant: closing a connection releases SQLite's write lock. Plain ``close()`` does
+    not guarantee that: a cancelled task makes SQLAlchemy invalidate its connection, which
+    closes it mid-transaction while the cancelled task's frames still hold its cursor.
+    With a statement still unfinalized, SQLite turns the close into a "zombie" connection
+    that keeps the transaction, and so the write lock, until that cursor is garbage.
+    ROLLBACK ends the transaction whatever statements are still pending.
+    """
+
+    def close(self) -> None:
+        """Roll back any open transaction, then close."""
+        try:
+            if self.in_transaction:
+                self.rollback()
+        finally:
+            super().close()
 
 
 def _serialise_sqlite_writers(sync_engine: Any) -> None:

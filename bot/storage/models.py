@@ -168,6 +168,9 @@ class OutboxRecord(Base):
     event_id: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the homeserver refused the row for good: the sender skips it from then on
+    # (so it no longer holds back its room) until `weerbaar outbox retry` clears it.
+    dead_at: Mapped[datetime | None] = mapped_column(index=True)
     # An edit (m.replace) of the message queued as this outbox row; the sender fills in
     # that message's event id, known only once it was delivered (rows go out in order).
     replaces_outbox_id: Mapped[int | None] = mapped_column(Integer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import LocalSettings
 from bot.playbooks.loader import PlaybookIssue
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
@@ -12,7 +12,7 @@ from bot.suppliers.file import read_supplier_file
 from bot.suppliers.registry import SupplierRegistry
 
 
-async def import_suppliers(settings: Settings, path: Path) -> tuple[int, list[PlaybookIssue]]:
+async def import_suppliers(settings: LocalSettings, path: Path) -> tuple[int, list[PlaybookIssue]]:
     """Import ``path``: (number of suppliers, no issues) or (0, every issue, nothing changed)."""
     registry_file, issues = read_supplier_file(path)
     if registry_file is None:
