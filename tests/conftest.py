@@ -83,14 +83,43 @@ def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Se
     return settings.model_copy(update=update)
 
 
+@asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[Weerbaar]:
+    """A bot with ``settings`` (see bot_settings), synced and ready; stopped after."""
+    instance = Weerbaar(settings)
+    await instance.start()
+    try:
+        await instance.sync.synced.wait()
+        yield instance
+    finally:
+        await instance.stop()
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
     """A running bot with a fresh SQLite database, synced and ready for commands."""
-    instance = Weerbaar(bot_settings(world, tmp_path / "bot"))
-    await instance.start()
-    await instance.sync.synced.wait()
-    yield instance
-    await instance.stop()
+    async with running_bot(bot_settings(world, tmp_path / "bot")) as instance:
+        yield instance
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def limited_world(synapse: ThrowawaySynapse) -> SandboxWorld:
+    """A world whose bot keeps Synapse's default message rate limit (0.2/s, burst 10).
+
+    Fresh accounts for every test: the limit counts per user, so no test inherits a
+    burst another one spent. Its one taskforce member, like every test user, is exempt.
+    """
+    suffix = uuid.uuid4().hex[:8]
+    return await create_world(
+        synapse, [f"carol-{suffix}"], bot_localpart=f"weerbaar-{suffix}", rate_limited_bot=True
+    )
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def limited_bot(limited_world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
+    """The running bot of ``limited_world``."""
+    async with running_bot(bot_settings(limited_world, tmp_path / "limited-bot")) as instance:
+        yield instance
 
 
 async def _user(world: SandboxWorld, account: RegisteredUser) -> MatrixUser:
@@ -111,6 +140,14 @@ async def alice(world: SandboxWorld) -> AsyncIterator[MatrixUser]:
 async def bob(world: SandboxWorld) -> AsyncIterator[MatrixUser]:
     """Taskforce member bob, with a sync position of 'now'."""
     user = await _user(world, world.members[1])
+    yield user
+    await user.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def carol(limited_world: SandboxWorld) -> AsyncIterator[MatrixUser]:
+    """The taskforce member of ``limited_world``."""
+    user = await _user(limited_world, limited_world.members[0])
     yield user
     await user.close()
 

@@ -12,9 +12,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
-from nio import AsyncClient, AsyncClientConfig, RoomCreateResponse, RoomSendResponse
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    RoomCreateResponse,
+    RoomSendError,
+    RoomSendResponse,
+)
 
 from bot.sandbox.synapse import (
+    DEFAULT_MESSAGE_LIMIT,
     RegisteredUser,
     RegistrationError,
     SynapseNotInstalledError,
@@ -78,7 +85,8 @@ async def test_registering_a_taken_localpart_fails_with_errcode(
 
 
 async def test_message_burst_is_not_rate_limited(synapse: ThrowawaySynapse) -> None:
-    # Not an admin: the point is that ordinary users are not throttled either.
+    # Not an admin: Synapse keeps its default message limit, and register() exempts
+    # ordinary users from it through the admin API.
     user = await synapse.register("burst")
     # Surface the first 429 as an error instead of letting nio sleep and retry.
     client = AsyncClient(synapse.url, config=AsyncClientConfig(max_limit_exceeded=0))
@@ -93,6 +101,38 @@ async def test_message_burst_is_not_rate_limited(synapse: ThrowawaySynapse) -> N
             assert isinstance(sent, RoomSendResponse), f"message {i}: {sent}"
     finally:
         await client.close()
+
+
+async def test_a_rate_limited_user_keeps_synapses_default_message_limit(
+    synapse: ThrowawaySynapse,
+) -> None:
+    user = await synapse.register("limited", rate_limited=True)
+    client = AsyncClient(synapse.url, config=AsyncClientConfig(max_limit_exceeded=0))
+    client.restore_login(user.user_id, user.device_id, user.access_token)
+    burst = int(DEFAULT_MESSAGE_LIMIT["burst_count"])
+    try:
+        created = await client.room_create(name="limited")
+        assert isinstance(created, RoomCreateResponse), created
+        accepted = 0
+        refusal = None
+        # The limit refills at 0.2/s, so a slow machine may get a message or two more
+        # through; the bound only keeps the loop finite.
+        while refusal is None and accepted < 2 * burst:
+            sent = await client.room_send(
+                created.room_id, "m.room.message", {"msgtype": "m.text", "body": "x"}
+            )
+            if isinstance(sent, RoomSendResponse):
+                accepted += 1
+            else:
+                refusal = sent
+    finally:
+        await client.close()
+
+    # The room creation counted as one message of the burst.
+    assert accepted >= burst - 1
+    assert isinstance(refusal, RoomSendError), refusal
+    assert refusal.status_code == "M_LIMIT_EXCEEDED"
+    assert refusal.retry_after_ms is not None and refusal.retry_after_ms > 0
 
 
 async def test_stop_frees_port_and_ends_process_group_then_restart(

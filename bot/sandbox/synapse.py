@@ -31,6 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 import aiohttp
 
@@ -43,10 +44,15 @@ _HTTP_TIMEOUT_SECONDS: Final = 10.0
 # Picking a free port and binding it later is racy; retry on a collision.
 _PORT_ATTEMPTS: Final = 3
 
-# Every client-facing rate limit, raised far beyond anything a test does: with
-# Synapse's defaults a burst stalls after ~10 messages, room creation after 10
-# rooms, and the 6th login to one account is refused.
+# Every client-facing rate limit but rc_message, raised far beyond anything a test
+# does: with Synapse's defaults room creation stalls after 10 rooms and the 6th login
+# to one account is refused.
 _UNLIMITED: Final[dict[str, float]] = {"per_second": 100_000.0, "burst_count": 1_000_000}
+# rc_message stays at Synapse's default, as on a production homeserver; register()
+# lifts it per user (as an operator does for the bot) unless asked not to.
+DEFAULT_MESSAGE_LIMIT: Final[dict[str, float]] = {"per_second": 0.2, "burst_count": 10}
+_NO_MESSAGE_LIMIT: Final[dict[str, int]] = {"messages_per_second": 0, "burst_count": 0}
+_ADMIN_LOCALPART: Final = "throwaway-admin"
 
 
 class SynapseNotInstalledError(RuntimeError):
@@ -88,8 +94,10 @@ class RegisteredUser:
 class ThrowawaySynapse:
     """A private Synapse on 127.0.0.1 with its database, keys and logs in ``base_dir``.
 
-    Registration is closed except through the admin shared secret, federation is
-    off, and rate limits are effectively disabled. ``stop()`` followed by
+    Registration is closed except through the admin shared secret and federation is
+    off. Rate limits are effectively disabled, except the message limit: it has
+    Synapse's default (``DEFAULT_MESSAGE_LIMIT``) and every registered user is exempted
+    from it unless registered with ``rate_limited=True``. ``stop()`` followed by
     ``start()`` restarts on the same database and, when still free, the same port.
     """
 
@@ -105,6 +113,9 @@ class ThrowawaySynapse:
         self._shared_secret = secrets.token_urlsafe(32)
         self._port: int | None = None
         self._process: asyncio.subprocess.Process | None = None
+        # Registered on the first exemption; kept over restarts (same database).
+        self._admin: RegisteredUser | None = None
+        self._admin_lock = asyncio.Lock()
 
     @property
     def url(self) -> str:
@@ -198,13 +209,52 @@ class ThrowawaySynapse:
         _signal_group(pgid, signal.SIGKILL)
 
     async def register(
-        self, localpart: str, password: str | None = None, admin: bool = False
+        self,
+        localpart: str,
+        password: str | None = None,
+        admin: bool = False,
+        rate_limited: bool = False,
     ) -> RegisteredUser:
         """Create a user through the admin shared-secret API and log it in.
 
-        Raises RegistrationError (carrying Synapse's errcode, e.g. M_USER_IN_USE)
-        when Synapse refuses.
+        The user is exempt from the message rate limit unless ``rate_limited``: then it
+        keeps Synapse's default, like a bot account nobody exempted. Raises
+        RegistrationError (carrying Synapse's errcode, e.g. M_USER_IN_USE) when
+        Synapse refuses.
         """
+        user = await self._register(localpart, password, admin)
+        if not rate_limited:
+            await self.lift_message_limit(user.user_id)
+        return user
+
+    async def lift_message_limit(self, user_id: str) -> None:
+        """Exempt ``user_id`` from the message rate limit, as an operator would.
+
+        Uses Synapse's admin API ``override_ratelimit`` with an admin account of its
+        own, registered on first use.
+        """
+        admin = await self._admin_account()
+        endpoint = f"{self.url}/_synapse/admin/v1/users/{quote(user_id)}/override_ratelimit"
+        headers = {"Authorization": f"Bearer {admin.access_token}"}
+        timeout = aiohttp.ClientTimeout(total=_HTTP_TIMEOUT_SECONDS)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(endpoint, json=_NO_MESSAGE_LIMIT, headers=headers) as resp,
+        ):
+            if resp.status != 200:
+                raise RuntimeError(
+                    f"lifting the rate limit of {user_id} failed: "
+                    f"HTTP {resp.status}: {await resp.text()}"
+                )
+
+    async def _admin_account(self) -> RegisteredUser:
+        # The lock keeps concurrent registrations from registering the admin twice.
+        async with self._admin_lock:
+            if self._admin is None:
+                self._admin = await self._register(_ADMIN_LOCALPART, None, admin=True)
+            return self._admin
+
+    async def _register(self, localpart: str, password: str | None, admin: bool) -> RegisteredUser:
         if self._process is None:
             raise RuntimeError("Synapse is not running; call start() first")
         if password is None:
@@ -345,7 +395,7 @@ def _rate_limit_config() -> dict[str, Any]:
     # are ignored by older versions.
     u = _UNLIMITED
     return {
-        "rc_message": u,
+        "rc_message": DEFAULT_MESSAGE_LIMIT,
         "rc_registration": u,
         "rc_registration_token_validity": u,
         "rc_login": {"address": u, "account": u, "failed_attempts": u},

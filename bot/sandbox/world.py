@@ -96,9 +96,14 @@ async def create_world(
     member_localparts: Sequence[str],
     password: str | None = None,
     bot_localpart: str = BOT_LOCALPART,
+    rate_limited_bot: bool = False,
 ) -> SandboxWorld:
-    """Register the bot and the members; the first member creates the coordination room."""
-    bot = await synapse.register(bot_localpart)
+    """Register the bot and the members; the first member creates the coordination room.
+
+    Every account is exempt from the message rate limit, as an operator does for the
+    bot (see README), except the bot with ``rate_limited_bot``: it keeps Synapse's default.
+    """
+    bot = await synapse.register(bot_localpart, rate_limited=rate_limited_bot)
     members = [await synapse.register(name, password) for name in member_localparts]
     room = await create_room_as(synapse.url, members[0], "Taskforce coördinatie", [bot.user_id])
     for member in members[1:]:
