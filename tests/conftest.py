@@ -145,7 +145,7 @@ async def bob(world: SandboxWorld) -> AsyncIterator[MatrixUser]:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def carol(limited_world: SandboxWorld) -> AsyncIterator[MatrixUser]:
+async def limited_member(limited_world: SandboxWorld) -> AsyncIterator[MatrixUser]:
     """The taskforce member of ``limited_world``."""
     user = await _user(limited_world, limited_world.members[0])
     yield user
