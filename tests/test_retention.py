@@ -38,7 +38,7 @@ async def open_situation(factory: ServiceFactory, supplier: str) -> int:
     """An escalated situation with a playbook run, a decision and a handled command."""
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT.model_copy(update={"supplier": supplier}))
-        situation = await services.situations.escalate_alert(alert.id, ALICE)
+        situation, _ = await services.situations.escalate_alert(alert.id, ALICE)
         await services.playbook_runs.start(situation.id, PLAYBOOK, ALICE)
         await services.decisions.decide(situation.id, ALICE, "Fallback", "Outage")
         assert situation.incident_room_id is not None

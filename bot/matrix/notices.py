@@ -12,6 +12,7 @@ from bot.i18n import Language, format_time
 from bot.matrix.content import edit_content, text_content
 from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
+from bot.situations.service import CommandOrigin
 from bot.situations.watch import Proposal
 from bot.storage.models import AlertRecord, SituationRecord
 
@@ -139,24 +140,34 @@ class MatrixNotifier:
             )
         return lines
 
-    async def incident_room_opened(self, situation: SituationRecord, alert: AlertRecord) -> None:
-        """Link the new incident room from the coordination room."""
+    async def incident_room_opened(
+        self, situation: SituationRecord, alert: AlertRecord, origin: CommandOrigin | None
+    ) -> bool:
+        """Link the new incident room from the coordination room, once.
+
+        A command typed in the coordination room gets this announcement as its reply,
+        in the command's language, instead of a second message saying the same.
+        """
         assert situation.incident_room_id is not None  # set before this is called
+        answers = origin is not None and origin.room_id == self._room
+        lang = origin.lang if origin is not None and answers else self._lang
         fields = {
             "id": situation.id,
             "supplier": situation.supplier,
             "title": situation.title,
             "link": matrix_to(situation.incident_room_id),
         }
-        room_name = incident_room_name(situation, self._lang)
+        room_name = incident_room_name(situation, lang)
         await self._outbox.post(
             self._room,
             text_content(
-                i18n.text("incident.opened", self._lang, **fields),
-                i18n.html("incident.opened.html", self._lang, room_name=room_name, **fields),
+                i18n.text("incident.opened", lang, **fields),
+                i18n.html("incident.opened.html", lang, room_name=room_name, **fields),
+                reply_to=origin.event_id if origin is not None and answers else None,
             ),
             exercise=situation.is_exercise,
         )
+        return answers
 
     async def phase_changed(
         self, situation: SituationRecord, previous: Phase, actor: str, reason: str

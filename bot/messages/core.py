@@ -30,14 +30,15 @@ MESSAGES: Catalogue = {
         "Start a playbook with !playbook start <name>.",
     },
     "incident.opened": {
-        "nl": "Crisisruimte geopend voor situatie #{id} ({supplier}: {title}): {link}",
-        "en": "Incident room opened for situation #{id} ({supplier}: {title}): {link}",
+        "nl": "Crisisruimte geopend voor situatie #{id} ({supplier}: {title}), fase crisis: {link}",
+        "en": "Incident room opened for situation #{id} ({supplier}: {title}), phase crisis: "
+        "{link}",
     },
     "incident.opened.html": {
         "nl": "<p>Crisisruimte geopend voor situatie #{id} (<strong>{supplier}</strong>: "
-        '{title}): <a href="{link}">{room_name}</a></p>',
+        '{title}), fase crisis: <a href="{link}">{room_name}</a></p>',
         "en": "<p>Incident room opened for situation #{id} (<strong>{supplier}</strong>: "
-        '{title}): <a href="{link}">{room_name}</a></p>',
+        '{title}), phase crisis: <a href="{link}">{room_name}</a></p>',
     },
     "situation.phase_changed": {
         "nl": "Situatie #{id} ({supplier}): fase {previous} → {current}, door {actor}. "
