@@ -3,12 +3,17 @@
 Commands answer in the language of the name the user typed (``!besluit`` in Dutch,
 ``!decide`` in English); messages not tied to a command use the configured language.
 Placeholders use ``str.format`` syntax; ``html`` escapes every parameter first.
-The texts live in ``bot/messages``, one module per area, merged here.
+A number placeholder picks a plural with ``{count:besluit|besluiten}`` (singular for 1),
+and a ``Term`` parameter (a phase, role or state code) is shown translated, so codes such
+as ``de_escalation`` never reach a reader. The texts live in ``bot/messages``, one module
+per area, merged here.
 """
 
 from __future__ import annotations
 
 import html as html_lib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +32,16 @@ from bot.messages import (
 )
 from bot.messages.types import LANGUAGES, Language, merge_catalogues
 
-__all__ = ["LANGUAGES", "Language", "format_time", "html", "html_escape", "text", "text_in_both"]
+__all__ = [
+    "LANGUAGES",
+    "Language",
+    "Term",
+    "format_time",
+    "html",
+    "html_escape",
+    "text",
+    "text_in_both",
+]
 
 CATALOGUE = merge_catalogues(
     core.MESSAGES,
@@ -43,9 +57,33 @@ CATALOGUE = merge_catalogues(
 )
 
 
+@dataclass(frozen=True)
+class Term:
+    """A code shown to people by its name in the catalogue (``{kind}.{code}``)."""
+
+    kind: str
+    code: str
+
+    def name(self, lang: Language) -> str:
+        """The term's name in ``lang``."""
+        return CATALOGUE[f"{self.kind}.{self.code}"][lang]
+
+
+class _Count(int):
+    """A number that formats ``{n:one|many}`` as the word for its quantity."""
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec:
+            singular, plural = spec.split("|", 1)
+            return singular if self == 1 else plural
+        return int.__format__(self, spec)
+
+
 def text(key: str, lang: Language, **params: Any) -> str:
     """The message ``key`` in ``lang`` with ``params`` filled in; lists become "a, b"."""
-    return CATALOGUE[key][lang].format(**{name: _flat(value) for name, value in params.items()})
+    return CATALOGUE[key][lang].format(
+        **{name: _shown(value, lang, str) for name, value in params.items()}
+    )
 
 
 def text_in_both(key: str, first: Language, **params: Any) -> str:
@@ -56,14 +94,20 @@ def text_in_both(key: str, first: Language, **params: Any) -> str:
 
 def html(key: str, lang: Language, **params: Any) -> str:
     """The HTML message ``key`` in ``lang``, with every parameter HTML-escaped."""
-    escaped = {name: html_escape(_flat(value)) for name, value in params.items()}
+    escaped = {name: _shown(value, lang, html_escape) for name, value in params.items()}
     return CATALOGUE[key][lang].format(**escaped)
 
 
-def _flat(value: Any) -> str:
+def _shown(value: Any, lang: Language, render: Callable[[Any], str]) -> Any:
+    # Numbers stay numbers (digits need no escaping) so a message can pick its plural.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _Count(value)
+    if isinstance(value, Term):
+        return render(value.name(lang))
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value) or "-"
-    return str(value)
+        items = [item.name(lang) if isinstance(item, Term) else str(item) for item in value]
+        return render(", ".join(items) or "-")
+    return render(str(value))
 
 
 def format_time(moment: datetime, timezone: str) -> str:

@@ -93,12 +93,12 @@ MESSAGES: Catalogue = {
     "report.room": {"nl": "Crisisruimte", "en": "Incident room"},
     "report.chain": {"nl": "Ketenkop (SHA-256)", "en": "Chain head (SHA-256)"},
     "report.chain_intact": {
-        "nl": "{entries} regels, keten intact",
-        "en": "{entries} entries, chain intact",
+        "nl": "{entries} {entries:regel|regels}, keten intact",
+        "en": "{entries} {entries:entry|entries}, chain intact",
     },
     "report.chain_broken": {
-        "nl": "{entries} regels, KETEN GEBROKEN bij regel {seq}",
-        "en": "{entries} entries, CHAIN BROKEN at entry {seq}",
+        "nl": "{entries} {entries:regel|regels}, KETEN GEBROKEN bij regel {seq}",
+        "en": "{entries} {entries:entry|entries}, CHAIN BROKEN at entry {seq}",
     },
     "report.decisions": {"nl": "Besluiten", "en": "Decisions"},
     "report.rationale": {"nl": "Waarom", "en": "Rationale"},
@@ -113,8 +113,9 @@ MESSAGES: Catalogue = {
     "report.who": {"nl": "Wie", "en": "Who"},
     "report.what": {"nl": "Wat", "en": "What"},
     "report.caption": {
-        "nl": "Besluitenlog van situatie #{id}, {entries} regels, ketenkop {head}.",
-        "en": "Decision log of situation #{id}, {entries} entries, chain head {head}.",
+        "nl": "Besluitenlog van situatie #{id}, {entries} {entries:regel|regels}, ketenkop {head}.",
+        "en": "Decision log of situation #{id}, {entries} {entries:entry|entries}, "
+        "chain head {head}.",
     },
     "help.title": {"nl": "Opdrachten van Weerbaar:", "en": "Weerbaar commands:"},
     "help.alias": {"nl": "ook", "en": "also"},

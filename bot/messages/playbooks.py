@@ -242,8 +242,9 @@ MESSAGES: Catalogue = {
         "en": "Step {step} depends on fact {fact}; record it first with !fact {fact} <value>.",
     },
     "error.unknown_checklist_item": {
-        "nl": "Stap {step} heeft geen punt {item} (de checklist heeft {count} punten).",
-        "en": "Step {step} has no item {item} (its checklist has {count} items).",
+        "nl": "Stap {step} heeft geen punt {item} "
+        "(de checklist heeft {count} {count:punt|punten}).",
+        "en": "Step {step} has no item {item} (its checklist has {count} {count:item|items}).",
     },
     "error.checklist_item_already_checked": {
         "nl": "Punt {item} van stap {step} is al afgevinkt.",

@@ -20,7 +20,7 @@ from bot.errors import (
     SituationNotFound,
     SupplierHasOpenSituation,
 )
-from bot.i18n import Language
+from bot.i18n import Language, Term
 from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES, TRANSITIONS, Phase, allowed_moves, timer_key_prefix
 from bot.situations.sitreps import SitrepService
@@ -141,9 +141,9 @@ class SituationService:
         if to not in TRANSITIONS[current]:
             raise InvalidTransition(
                 situation_id=situation_id,
-                current=current.value,
-                to=to.value,
-                allowed=[phase.value for phase in allowed_moves(current)],
+                current=Term("phase", current.value),
+                to=Term("phase", to.value),
+                allowed=[Term("phase", phase.value) for phase in allowed_moves(current)],
             )
         situation.phase = to.value
         await self._log.append(
