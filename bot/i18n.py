@@ -14,7 +14,7 @@ from __future__ import annotations
 import html as html_lib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ __all__ = [
     "Language",
     "Term",
     "format_time",
+    "format_timestamp",
     "html",
     "html_escape",
     "text",
@@ -110,9 +111,56 @@ def _shown(value: Any, lang: Language, render: Callable[[Any], str]) -> Any:
     return render(str(value))
 
 
-def format_time(moment: datetime, timezone: str) -> str:
-    """A timestamp in the taskforce's time zone, to the second, with its UTC offset."""
+def format_timestamp(moment: datetime, timezone: str) -> str:
+    """A document timestamp (reports, exports): to the second, with its UTC offset."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+_RELATIVE_WITHIN = timedelta(days=7)
+
+
+def format_time(
+    moment: datetime,
+    timezone: str,
+    lang: Language,
+    now: datetime | None = None,
+    *,
+    relative: bool = False,
+) -> str:
+    """A moment as people read it in chat: ``di 5 dec 19:46`` / ``Tue 5 Dec 19:46``.
+
+    In the taskforce's time zone, to the minute. Knowing ``now``, the date is left out
+    for today (``19:46``) and ``relative`` adds how far off it is (``over 2 u``); the
+    year is shown only when it is not the current one.
+    """
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    local_now = now.astimezone(zone) if now is not None else None
+    if local_now is not None and local.date() == local_now.date():
+        shown = clock
+    else:
+        weekday = CATALOGUE["time.weekdays"][lang].split()[local.weekday()]
+        month = CATALOGUE["time.months"][lang].split()[local.month - 1]
+        year = "" if local_now is not None and local.year == local_now.year else f" {local.year}"
+        shown = f"{weekday} {local.day} {month}{year} {clock}"
+    # Far-off moments read better as a date alone ("over 26324 dagen" helps nobody).
+    if relative and now is not None and abs(moment - now) < _RELATIVE_WITHIN:
+        shown += f" ({_relative(moment - now, lang)})"
+    return shown
+
+
+def _relative(delta: timedelta, lang: Language) -> str:
+    """``over 2 u`` / ``in 2 h``, ``5 min geleden`` / ``5 min ago``: rounded to one unit."""
+    minutes = round(abs(delta.total_seconds()) / 60)
+    if minutes < 60:
+        amount = text("time.minutes", lang, count=minutes)
+    elif minutes < 48 * 60:
+        amount = text("time.hours", lang, count=round(minutes / 60))
+    else:
+        amount = text("time.days", lang, count=round(minutes / (24 * 60)))
+    key = "time.future" if delta >= timedelta(0) else "time.past"
+    return text(key, lang, amount=amount)
 
 
 def html_escape(value: Any) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.i18n import Term, html, text
+from bot.i18n import Language, Term, format_time, html, text
 from bot.reports.describe import describe_entry
 from bot.storage.models import LogEntryRecord
 
@@ -48,3 +48,49 @@ def test_a_logged_phase_change_reads_without_codes() -> None:
     )
     assert describe_entry(entry, "nl", "Europe/Amsterdam") == "Fase naar afschaling: stable"
     assert describe_entry(entry, "en", "Europe/Amsterdam") == "Phase to de-escalation: stable"
+
+
+NOW = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)  # 18:00 in Amsterdam, a Saturday
+
+
+def test_times_are_local_to_the_minute_in_one_format() -> None:
+    later_today = datetime(2026, 12, 5, 18, 46, 36, 325540, tzinfo=UTC)
+    assert format_time(later_today, "Europe/Amsterdam", "nl", NOW) == "19:46"
+    tuesday = datetime(2026, 12, 8, 18, 46, tzinfo=UTC)
+    assert format_time(tuesday, "Europe/Amsterdam", "nl", NOW) == "di 8 dec 19:46"
+    assert format_time(tuesday, "Europe/Amsterdam", "en", NOW) == "Tue 8 Dec 19:46"
+    # without a "now" (a message read later) the date is always there; other years say so
+    assert format_time(later_today, "Europe/Amsterdam", "en") == "Sat 5 Dec 2026 19:46"
+    summer = datetime(2027, 7, 1, 7, 30, tzinfo=UTC)
+    assert format_time(summer, "Europe/Amsterdam", "nl", NOW) == "do 1 jul 2027 09:30"
+
+
+def test_relative_times_say_how_far_off_a_moment_is() -> None:
+    def shown(delta: timedelta, lang: Language) -> str:
+        return format_time(NOW + delta, "Europe/Amsterdam", lang, NOW, relative=True)
+
+    assert shown(timedelta(hours=2), "nl") == "20:00 (over 2 u)"
+    assert shown(timedelta(hours=2), "en") == "20:00 (in 2 h)"
+    assert shown(timedelta(minutes=-5), "nl") == "17:55 (5 min geleden)"
+    assert shown(timedelta(days=3), "en") == "Tue 8 Dec 18:00 (in 3 days)"
+    assert shown(timedelta(days=1), "nl") == "zo 6 dec 18:00 (over 24 u)"
+    # far off, a date says more than "over 26324 dagen"
+    assert shown(timedelta(days=30), "nl") == "ma 4 jan 2027 18:00"
+
+
+def test_a_logged_planned_deadline_reads_as_a_local_time() -> None:
+    entry = LogEntryRecord(
+        situation_id=1,
+        seq=5,
+        kind="step_done",
+        actor="@alice:test",
+        occurred_at=NOW,
+        recorded_at=NOW,
+        payload={
+            "step_number": 1,
+            "step_id": "assess",
+            "planned_due": "2026-12-05T18:46:36.325540+00:00",
+        },
+    )
+    said = describe_entry(entry, "en", "Europe/Amsterdam")
+    assert said == "Step 1 (assess) done; planned Sat 5 Dec 2026 19:46"

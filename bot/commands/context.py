@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot import i18n
@@ -27,6 +28,12 @@ class CommandContext:
     def text(self, key: str, **params: Any) -> str:
         """Catalogue text in the command's language."""
         return i18n.text(key, self.lang, **params)
+
+    def time(self, moment: datetime, *, relative: bool = False) -> str:
+        """``moment`` as people read it, in the command's language and the taskforce's zone."""
+        return i18n.format_time(
+            moment, self.timezone, self.lang, self.services.clock.now(), relative=relative
+        )
 
     def html(self, key: str, **params: Any) -> str:
         """Catalogue HTML in the command's language, parameters escaped."""

@@ -13,7 +13,7 @@ from bot.commands.registry import Command
 from bot.decisionlog.decisions import option
 from bot.decisionlog.drafts import REQUIRED_FIELDS
 from bot.errors import InvalidMoment
-from bot.i18n import Language, format_time
+from bot.i18n import Language
 from bot.matrix.content import in_thread, text_content
 from bot.moments import parse_moment
 
@@ -152,7 +152,7 @@ async def _record(
             decision=payload["decision"],
             rationale=payload["rationale"],
             actor=context.sender,
-            time=format_time(entry.occurred_at, context.timezone),
+            time=context.time(entry.occurred_at),
         ),
         context.text(
             "decision.details",
@@ -162,9 +162,7 @@ async def _record(
         ),
     ]
     if review_at is not None:
-        lines.append(
-            context.text("decision.review_set", time=format_time(review_at, context.timezone))
-        )
+        lines.append(context.text("decision.review_set", time=context.time(review_at)))
     await reply("\n".join(lines))
 
 

@@ -10,7 +10,6 @@ from bot.commands.flags import split_flags
 from bot.commands.registry import Command, UsageError, parse_id
 from bot.decisionlog.log import EntryKind
 from bot.errors import InvalidMoment
-from bot.i18n import format_time
 from bot.moments import parse_moment
 from bot.reports.describe import describe_entry
 
@@ -39,7 +38,7 @@ async def action(context: CommandContext, arguments: str) -> None:
     services = context.services
     situation = await services.situations.by_incident_room(context.room_id)
     entry = await services.actions.assign(situation.id, context.sender, owner, text, due_at)
-    due = format_time(due_at, context.timezone) if due_at else context.text("action.no_deadline")
+    due = context.time(due_at, relative=True) if due_at else context.text("action.no_deadline")
     await context.reply(
         context.text("action.recorded", seq=entry.seq, owner=owner, action=text, due=due)
     )
@@ -119,7 +118,7 @@ async def show_log(context: CommandContext, arguments: str) -> None:
             context.text(
                 "log.line",
                 seq=entry.seq,
-                time=format_time(entry.occurred_at, context.timezone),
+                time=context.time(entry.occurred_at),
                 actor=entry.actor,
                 what=what,
             )

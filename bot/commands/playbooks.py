@@ -13,7 +13,6 @@ from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_option, split_words
 from bot.commands.run_views import agenda, full_run, owner_text
-from bot.i18n import format_time
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
 
@@ -115,7 +114,7 @@ async def step(context: CommandContext, arguments: str) -> None:
                 number=view.number,
                 title=view.step.title.get(context.lang),
                 actor=context.sender,
-                time=format_time(view.finished_at, context.timezone),
+                time=context.time(view.finished_at),
             )
         ]
         unchecked = [str(i + 1) for i in range(len(view.step.checklist)) if i not in view.checked]

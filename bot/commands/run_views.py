@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.commands.context import CommandContext
-from bot.i18n import format_time
 from bot.playbooks.engine import OPEN_STEP_STATUSES, DecisionView, StepDone, StepSkipped, StepView
 from bot.playbooks.runs import Run
 from bot.situations.roles import Holders
@@ -24,7 +23,7 @@ def run_header(context: CommandContext, run: Run) -> str:
         number=run.number,
         title=run.playbook.title.get(context.lang),
         version=run.playbook.version,
-        started=format_time(run.state.started_at, context.timezone),
+        started=context.time(run.state.started_at),
     )
 
 
@@ -33,7 +32,7 @@ def step_line(context: CommandContext, view: StepView, holders: Holders, now: da
     extra = ""
     settled = view.settled_by
     if isinstance(settled, StepDone):
-        time = format_time(settled.at, context.timezone)
+        time = context.time(settled.at)
         extra = context.text("run.done_at", time=time, actor=settled.actor)
     elif isinstance(settled, StepSkipped):
         extra = context.text("run.skipped_because", actor=settled.actor, reason=settled.reason)
@@ -47,7 +46,7 @@ def step_line(context: CommandContext, view: StepView, holders: Holders, now: da
         status=context.text(f"step.status.{view.status.value}"),
         title=view.step.title.get(context.lang),
         owner=owner_text(view.step.owner, holders),
-        due=format_time(view.due, context.timezone),
+        due=context.time(view.due, relative=True),
         extra=extra,
     )
 
@@ -73,7 +72,7 @@ def decision_lines(
     due = (
         ""
         if view.due is None
-        else context.text("run.decision_due", due=format_time(view.due, context.timezone))
+        else context.text("run.decision_due", due=context.time(view.due, relative=True))
     )
     lines = [
         context.text(

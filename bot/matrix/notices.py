@@ -122,19 +122,19 @@ class MatrixNotifier:
         lang, zone = self._lang, self._timezone
         lines = []
         if alert.count > 1 and alert.last_seen_at is not None:
-            last = format_time(alert.last_seen_at, zone)
+            last = format_time(alert.last_seen_at, zone, lang)
             lines.append(i18n.text("alert.state.repeated", lang, count=alert.count, time=last))
         if alert.situation_id is not None:
             lines.append(i18n.text("alert.state.situation", lang, id=alert.situation_id))
         if alert.acknowledged_at is not None:
-            moment = format_time(alert.acknowledged_at, zone)
+            moment = format_time(alert.acknowledged_at, zone, lang)
             lines.append(
                 i18n.text(
                     "alert.state.acknowledged", lang, actor=alert.acknowledged_by, time=moment
                 )
             )
         if alert.resolved_at is not None:
-            moment = format_time(alert.resolved_at, zone)
+            moment = format_time(alert.resolved_at, zone, lang)
             lines.append(
                 i18n.text("alert.state.resolved", lang, actor=alert.resolved_by, time=moment)
             )
@@ -206,7 +206,7 @@ class MatrixNotifier:
             "watch.overdue",
             id=situation.id,
             supplier=situation.supplier,
-            asked=format_time(asked_at, self._timezone),
+            asked=format_time(asked_at, self._timezone, self._lang),
         )
 
     async def escalation_proposed(self, situation: SituationRecord, proposal: Proposal) -> None:
@@ -235,7 +235,7 @@ class MatrixNotifier:
 
     async def feed_recovered(self, source: str, failing_since: datetime) -> None:
         """Say that a failing feed works again."""
-        since = format_time(failing_since, self._timezone)
+        since = format_time(failing_since, self._timezone, self._lang)
         message = i18n.text("poll.recovered", self._lang, source=source, since=since)
         await self._outbox.post(self._room, text_content(message))
 

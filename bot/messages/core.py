@@ -117,6 +117,16 @@ MESSAGES: Catalogue = {
         "en": "Decision log of situation #{id}, {entries} {entries:entry|entries}, "
         "chain head {head}.",
     },
+    "time.weekdays": {"nl": "ma di wo do vr za zo", "en": "Mon Tue Wed Thu Fri Sat Sun"},
+    "time.months": {
+        "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+        "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    },
+    "time.minutes": {"nl": "{count} min", "en": "{count} min"},
+    "time.hours": {"nl": "{count} u", "en": "{count} h"},
+    "time.days": {"nl": "{count} {count:dag|dagen}", "en": "{count} {count:day|days}"},
+    "time.future": {"nl": "over {amount}", "en": "in {amount}"},
+    "time.past": {"nl": "{amount} geleden", "en": "{amount} ago"},
     "help.title": {"nl": "Opdrachten van Weerbaar:", "en": "Weerbaar commands:"},
     "help.alias": {"nl": "ook", "en": "also"},
     "usage": {"nl": "Gebruik: {usage}", "en": "Usage: {usage}"},
