@@ -12,7 +12,7 @@ import re
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_option, split_words
-from bot.commands.run_views import agenda, full_run, owner_text
+from bot.commands.run_views import due_now, full_run, owner_text
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
 
@@ -48,7 +48,7 @@ async def playbook(context: CommandContext, arguments: str) -> None:
             version=run.playbook.version,
             actor=context.sender,
         ),
-        *agenda(context, run, holders, run.state.started_at)[1:],
+        *due_now(context, run, holders, run.state.started_at)[1:],
     ]
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)
@@ -89,7 +89,7 @@ async def next_due(context: CommandContext, arguments: str) -> None:
     now = services.playbook_runs.clock.now()
     lines = [context.text("run.next_header")]
     for run in runs:
-        lines.extend(agenda(context, run, holders, now))
+        lines.extend(due_now(context, run, holders, now))
     await context.reply("\n".join(lines))
 
 
@@ -138,7 +138,7 @@ async def step(context: CommandContext, arguments: str) -> None:
     else:
         raise UsageError()
     holders = await services.roles.holders(situation_id)
-    lines.extend(agenda(context, run, holders, services.playbook_runs.clock.now()))
+    lines.extend(due_now(context, run, holders, services.playbook_runs.clock.now()))
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)
 
@@ -223,7 +223,7 @@ async def fact(context: CommandContext, arguments: str) -> None:
     holders = await services.roles.holders(situation_id)
     lines = [
         context.text("run.fact_set", id=fact_id, value=parsed, actor=context.sender),
-        *agenda(context, run, holders, services.playbook_runs.clock.now()),
+        *due_now(context, run, holders, services.playbook_runs.clock.now()),
     ]
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)

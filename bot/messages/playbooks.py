@@ -92,6 +92,16 @@ MESSAGES: Catalogue = {
         "nl": "Feit {id} = {value} vastgelegd door {actor}.",
         "en": "Fact {id} = {value} recorded by {actor}.",
     },
+    "run.options": {
+        "nl": "   Opties: {options} → !kies {id} <optie> --waarom <reden>",
+        "en": "   Options: {options} → !choose {id} <option> --why <rationale>",
+    },
+    "run.waiting": {
+        "nl": "Nog {count} {count:stap wacht|stappen wachten} (geblokkeerd, later of niet "
+        "gestart); alle stappen: !stappen",
+        "en": "{count} more {count:step is|steps are} waiting (blocked, later or not "
+        "started); all steps: !steps",
+    },
     "run.next_header": {"nl": "Nu aan de beurt:", "en": "Due now:"},
     # --- reminders --------------------------------------------------------------------------
     "reminder.step": {
