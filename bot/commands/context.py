@@ -8,8 +8,10 @@ from typing import Any
 
 from bot import i18n
 from bot.commands.registry import Registry
+from bot.errors import InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import file_content, text_content
+from bot.moments import PastMoment, parse_moment
 from bot.services import Services
 
 
@@ -34,6 +36,19 @@ class CommandContext:
         return i18n.format_time(
             moment, self.timezone, self.lang, self.services.clock.now(), relative=relative
         )
+
+    def moment(self, text: str) -> datetime:
+        """The future moment typed as ``text`` (in the taskforce's zone), in UTC.
+
+        Raises MomentInThePast for a readable moment that has passed (saying it as people
+        read times), InvalidMoment for text that names no moment.
+        """
+        try:
+            return parse_moment(text, self.services.clock.now(), self.timezone)
+        except PastMoment as past:
+            raise MomentInThePast(moment=self.time(past.moment)) from None
+        except ValueError:
+            raise InvalidMoment(text=text) from None
 
     def html(self, key: str, **params: Any) -> str:
         """Catalogue HTML in the command's language, parameters escaped."""

@@ -9,8 +9,6 @@ from bot.commands.context import CommandContext
 from bot.commands.flags import split_flags
 from bot.commands.registry import Command, UsageError, parse_id
 from bot.decisionlog.log import EntryKind
-from bot.errors import InvalidMoment
-from bot.moments import parse_moment
 from bot.reports.describe import describe_entry
 
 _CONFIDENTIAL = {"--confidential": "confidential", "--vertrouwelijk": "confidential"}
@@ -29,10 +27,7 @@ async def action(context: CommandContext, arguments: str) -> None:
     due_at = None
     if deadline := _DEADLINE.search(" " + text):
         text = (" " + text)[: deadline.start()].strip()
-        try:
-            due_at = parse_moment(deadline.group(1), context.services.clock.now(), context.timezone)
-        except ValueError:
-            raise InvalidMoment(text=deadline.group(1)) from None
+        due_at = context.moment(deadline.group(1))
     if not text:
         raise UsageError()
     services = context.services

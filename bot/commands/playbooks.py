@@ -13,10 +13,12 @@ from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_option, split_words
 from bot.commands.run_views import due_now, full_run, owner_text
+from bot.errors import PlaybookAlreadyRunning
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
 
 _RUN_PREFIX = re.compile(r"(\d+)\.(.+)")
+_AGAIN = frozenset({"--again", "--opnieuw"})
 
 
 def split_run(reference: str) -> tuple[int | None, str]:
@@ -33,12 +35,22 @@ async def _situation_id(context: CommandContext) -> int:
 
 
 async def playbook(context: CommandContext, arguments: str) -> None:
-    """Start the named playbook in this room's situation and show what is due."""
+    """Start the named playbook in this room's situation and show what is due.
+
+    A playbook with an unfinished run here is refused unless ``--again`` says a second
+    run is meant (two runs of one playbook double every reminder).
+    """
     words = split_words(arguments)
+    again = [word for word in words if word in _AGAIN]
+    words = [word for word in words if word not in _AGAIN]
     if len(words) != 2 or words[0] != "start":
         raise UsageError()
     services = context.services
     situation_id = await _situation_id(context)
+    if not again:
+        for running in await services.playbook_runs.runs(situation_id):
+            if running.playbook.id == words[1] and not running.state.complete:
+                raise PlaybookAlreadyRunning(playbook=words[1], number=running.number)
     run = await services.playbook_runs.start(situation_id, words[1], context.sender)
     holders = await services.roles.holders(situation_id)
     lines = [
@@ -233,7 +245,7 @@ COMMANDS = [
     Command(
         name="playbook",
         alias="draaiboek",
-        usage={"en": "start <playbook-id>", "nl": "start <draaiboek-id>"},
+        usage={"en": "start <playbook-id> [--again]", "nl": "start <draaiboek-id> [--opnieuw]"},
         summary={
             "en": "start a playbook in this incident room and show what is due",
             "nl": "een draaiboek starten in deze crisisruimte en tonen wat nu moet",

@@ -224,8 +224,8 @@ MESSAGES: Catalogue = {
         "en": "That does not fit the playbook.",
     },
     "error.unknown_step": {
-        "nl": "Stap '{step}' bestaat niet (nummers 1 t/m {count} of de id van een stap).",
-        "en": "There is no step '{step}' (numbers 1 to {count} or a step id).",
+        "nl": "Stap '{step}' bestaat niet. Stappen: 1 t/m {count}, of een id: {available}.",
+        "en": "There is no step '{step}'. Steps: 1 to {count}, or an id: {available}.",
     },
     "error.step_already_done": {
         "nl": "Stap {step} is al klaar.",
@@ -263,6 +263,12 @@ MESSAGES: Catalogue = {
     "error.unknown_decision": {
         "nl": "Beslispunt '{decision}' bestaat niet. Beslispunten: {available}.",
         "en": "There is no decision '{decision}'. Decisions: {available}.",
+    },
+    "error.playbook_already_running": {
+        "nl": "Draaiboek {playbook} loopt hier al (draaiboek {number}); zie !stappen {number}. "
+        "Bewust een tweede keer starten: !draaiboek start {playbook} --opnieuw",
+        "en": "Playbook {playbook} already runs here (playbook {number}); see !steps {number}. "
+        "To start a second run on purpose: !playbook start {playbook} --again",
     },
     "error.unknown_option": {
         "nl": "Beslispunt {decision} heeft geen optie '{option}'. Opties: {available}.",
