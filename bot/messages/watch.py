@@ -83,8 +83,7 @@ MESSAGES: Catalogue = {
     },
     "watch.rule.alert_count": {
         "nl": "{count} {count:melding|meldingen} voor deze leverancier in de afgelopen {hours} uur",
-        "en": "{count} {count:alert|alerts} for this supplier in the last {hours} "
-        "{hours:hour|hours}",
+        "en": "{count} {count:alert|alerts} for this supplier in the last {hours} hours",
     },
     "watch.rule.vital_process": {
         "nl": "vitale processen hangen af van deze leverancier: {processes}",
