@@ -121,7 +121,7 @@ async def main() -> None:
             alert = await services.alerts.receive(
                 IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S2, source="b")
             )
-            situation = await services.situations.escalate_alert(alert.id, USER)
+            situation, _ = await services.situations.escalate_alert(alert.id, USER)
             room = situation.incident_room_id
         assert room is not None
         dispatcher = CommandDispatcher(build_registry(), factory, AccessPolicy([USER]), "en", "UTC")

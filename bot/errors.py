@@ -104,6 +104,10 @@ class UnknownOption(RunRefused):
     key = "error.unknown_option"
 
 
+class PlaybookAlreadyRunning(RunRefused):
+    key = "error.playbook_already_running"
+
+
 class DecisionAlreadyTaken(RunRefused):
     key = "error.decision_already_taken"
 

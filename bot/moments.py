@@ -18,6 +18,15 @@ _DATE_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ t]" + _CLOCK)
 _TOMORROW = re.compile(r"(?:tomorrow|morgen) " + _CLOCK)
 _RELATIVE = re.compile(r"(?:in|over) (.+)")
 
+
+class PastMoment(ValueError):
+    """The text names a moment, but one that has passed (``moment``, in UTC)."""
+
+    def __init__(self, text: str, moment: datetime) -> None:
+        super().__init__(f"{text!r} is in the past")
+        self.moment = moment
+
+
 FORMATS_HELP = "'17:00', 'tomorrow 09:00', '2026-11-24 09:00' or 'in 2h' (in 30m, in 1h30m, in 2d)"
 
 
@@ -58,7 +67,7 @@ def parse_moment(text: str, now: datetime, timezone: str) -> datetime:
     else:
         raise ValueError(f"cannot read the time {text!r}; use {FORMATS_HELP}")
     if moment <= local_now:
-        raise ValueError(f"{text!r} is in the past")
+        raise PastMoment(text, moment.astimezone(UTC))
     return moment.astimezone(UTC)
 
 

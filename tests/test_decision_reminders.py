@@ -35,7 +35,7 @@ async def test_reminders_fire_when_due_and_stop_when_done_or_closed(database: Da
     runner = TimerRunner(factory, timer_handlers())
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
-        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
         room = situation.incident_room_id
         assert room is not None
         decision = await services.decisions.decide(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import InvalidTransition
+from bot.i18n import Term, text
 from bot.situations.phases import TRANSITIONS, Phase, allowed_moves, timer_key_prefix
 from bot.storage.db import Database
 from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord
@@ -53,7 +54,13 @@ async def test_each_move_is_allowed_exactly_when_the_table_says(database: Databa
                     await services.situations.change_phase(
                         situation_id, target, "@alice:test", "because"
                     )
-            assert refused.value.params["allowed"] == [p.value for p in allowed_moves(current)]
+            assert refused.value.params["allowed"] == [
+                Term("phase", p.value) for p in allowed_moves(current)
+            ]
+            # shown by name in both languages: no code such as de_escalation leaks
+            for lang in ("nl", "en"):
+                said = text(refused.value.key, lang, **refused.value.params)
+                assert all(phase.value not in said for phase in Phase if "_" in phase.value)
             async with database.transaction() as session:
                 unchanged = await session.get(SituationRecord, situation_id)
                 assert unchanged is not None and unchanged.phase == current.value
@@ -92,3 +99,19 @@ async def test_a_move_is_logged_announced_and_quiet_phases_stop_timers(
         {"from": "crisis", "to": "evaluation", "reason": "supplier back"},
     )
     assert sorted(rooms) == sorted([COORDINATION, "!incident:test"])
+
+
+def test_a_refused_move_names_the_phases_in_dutch() -> None:
+    refused = InvalidTransition(
+        situation_id=3,
+        current=Term("phase", "de_escalation"),
+        to=Term("phase", "de_escalation"),
+        allowed=[Term("phase", "crisis"), Term("phase", "evaluation")],
+    )
+    assert text(refused.key, "nl", **refused.params) == (
+        "Situatie #3 kan niet van afschaling naar afschaling. Mogelijk: crisis, evaluatie."
+    )
+    assert text(refused.key, "en", **refused.params) == (
+        "Situation #3 cannot move from de-escalation to de-escalation. "
+        "Possible: crisis, evaluation."
+    )

@@ -48,7 +48,7 @@ def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
 async def open_incident(factory: ServiceFactory) -> int:
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
-        situation = await services.situations.escalate_alert(alert.id, ALICE)
+        situation, _ = await services.situations.escalate_alert(alert.id, ALICE)
         return situation.id
 
 

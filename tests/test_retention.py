@@ -42,7 +42,7 @@ async def open_situation(factory: ServiceFactory, supplier: str, exercise: bool 
     async with factory.transaction() as services:
         incoming = ALERT.model_copy(update={"supplier": supplier, "exercise": exercise})
         alert = await services.alerts.receive(incoming)
-        situation = await services.situations.escalate_alert(alert.id, ALICE)
+        situation, _ = await services.situations.escalate_alert(alert.id, ALICE)
         await services.playbook_runs.start(situation.id, PLAYBOOK, ALICE)
         await services.decisions.decide(situation.id, ALICE, "Fallback", "Outage")
         assert situation.incident_room_id is not None

@@ -99,7 +99,7 @@ async def test_escalation_opens_one_situation_and_logs_it(database: Database) ->
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
     async with factory.transaction() as services:
-        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
     assert situation.phase == "crisis"
     assert situation.incident_room_id == f"!incident-{situation.id}:test"
     assert rooms.opened == [(situation.id, ("@alice:test", "@bob:test"))]
@@ -120,7 +120,7 @@ async def test_playbook_start_and_decision_are_logged(database: Database) -> Non
     factory = make_factory(database)
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
-        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
         started = await services.playbook_runs.start(
             situation.id, "example-supplier-outage", "@alice:test"
         )

@@ -17,7 +17,7 @@ from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
 from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of
+from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
 
 ALERT = {
     "supplier": "Acme Cloud",
@@ -85,11 +85,8 @@ async def test_escalation_playbook_decision_and_report(
     room_name = (await alice.room_state(room, "m.room.name"))["name"]
     assert room_name == f"Crisis Acme Cloud: {ALERT['title']}"
     assert f"#{alert_id}" in (await alice.room_state(room, "m.room.topic"))["topic"]
-    # the announcement for everyone, in the configured language (Dutch), links the room
-    link = await alice.wait_for(
-        coordination, lambda e: body_of(e).startswith("Crisisruimte geopend")
-    )
-    assert f'href="https://matrix.to/#/{room}"' in link["content"]["formatted_body"]
+    # typed in the coordination room, the reply is the one announcement: it links the room
+    assert f'href="https://matrix.to/#/{room}"' in reply["content"]["formatted_body"]
 
     started = await alice.command(room, "!draaiboek start example-supplier-outage")
     text = body_of(started)
@@ -128,6 +125,49 @@ async def test_escalation_playbook_decision_and_report(
         "playbook_started",
         "decision",
     ]
+
+
+def notice_of(alert_id: int) -> Callable[[dict[str, Any]], bool]:
+    """Matches the coordination-room notice of ``alert_id``."""
+    return lambda event: event["content"].get(ALERT_ID_FIELD) == alert_id
+
+
+async def bot_messages_after(
+    bot: Weerbaar, user: MatrixUser, room_id: str, event_id: str
+) -> list[dict[str, Any]]:
+    """The bot's messages in ``room_id`` after ``event_id``, once its outbox is empty."""
+
+    async def outbox_empty() -> bool:
+        async with bot.db.transaction() as session:
+            unsent = await session.scalar(
+                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
+            )
+        return unsent == 0
+
+    await wait_until(outbox_empty)
+    await user.sync(0)
+    timeline = user.seen[room_id]
+    start = next(i for i, event in enumerate(timeline) if event.get("event_id") == event_id)
+    return [e for e in timeline[start + 1 :] if e["sender"] == bot.settings.matrix.user_id]
+
+
+async def test_one_escalation_posts_one_message_in_the_language_of_the_command(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    coordination = world.coordination_room
+    for command, opened in (
+        ("!escaleer", "Crisisruimte geopend"),
+        ("!escalate", "Incident room opened"),
+    ):
+        alert_id = await post_alert(bot, world, {**ALERT, "supplier": f"Supplier {command}"})
+        await alice.wait_for(coordination, notice_of(alert_id))
+        event_id = await alice.send(coordination, f"{command} {alert_id}")
+        await alice.wait_for(coordination, replies_to(event_id))
+        messages = await bot_messages_after(bot, alice, coordination, event_id)
+        # one message: the announcement, answering the command, saying the phase too
+        assert len(messages) == 1, [body_of(m) for m in messages]
+        assert replies_to(event_id)(messages[0])
+        assert body_of(messages[0]).startswith(opened) and "crisis" in body_of(messages[0])
 
 
 async def test_help_lists_every_command_in_both_languages(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot import i18n
 from bot.commands.registry import Registry
+from bot.errors import InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import file_content, text_content
+from bot.moments import PastMoment, parse_moment
 from bot.services import Services
 
 
@@ -27,6 +30,25 @@ class CommandContext:
     def text(self, key: str, **params: Any) -> str:
         """Catalogue text in the command's language."""
         return i18n.text(key, self.lang, **params)
+
+    def time(self, moment: datetime, *, relative: bool = False) -> str:
+        """``moment`` as people read it, in the command's language and the taskforce's zone."""
+        return i18n.format_time(
+            moment, self.timezone, self.lang, self.services.clock.now(), relative=relative
+        )
+
+    def moment(self, text: str) -> datetime:
+        """The future moment typed as ``text`` (in the taskforce's zone), in UTC.
+
+        Raises MomentInThePast for a readable moment that has passed (saying it as people
+        read times), InvalidMoment for text that names no moment.
+        """
+        try:
+            return parse_moment(text, self.services.clock.now(), self.timezone)
+        except PastMoment as past:
+            raise MomentInThePast(moment=self.time(past.moment)) from None
+        except ValueError:
+            raise InvalidMoment(text=text) from None
 
     def html(self, key: str, **params: Any) -> str:
         """Catalogue HTML in the command's language, parameters escaped."""

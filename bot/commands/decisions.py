@@ -12,10 +12,9 @@ from bot.commands.flags import split_flags
 from bot.commands.registry import Command
 from bot.decisionlog.decisions import option
 from bot.decisionlog.drafts import REQUIRED_FIELDS
-from bot.errors import InvalidMoment
-from bot.i18n import Language, format_time
+from bot.errors import InvalidMoment, MomentInThePast
+from bot.i18n import Language
 from bot.matrix.content import in_thread, text_content
-from bot.moments import parse_moment
 
 if TYPE_CHECKING:
     from bot.commands.dispatcher import IncomingMessage
@@ -86,7 +85,7 @@ async def continue_guided(context: CommandContext, message: IncomingMessage) -> 
     elif field == "review":
         try:
             value = _moment(context, answer)
-        except InvalidMoment as exc:
+        except (InvalidMoment, MomentInThePast) as exc:
             await reply(context.text(exc.key, **exc.params))
             await _ask(context, root, field)
             return
@@ -99,12 +98,8 @@ async def continue_guided(context: CommandContext, message: IncomingMessage) -> 
 
 
 def _moment(context: CommandContext, text: str) -> str:
-    """The review moment as ISO text (drafts are stored as JSON); InvalidMoment if unreadable."""
-    try:
-        moment = parse_moment(text, context.services.clock.now(), context.timezone)
-    except ValueError:
-        raise InvalidMoment(text=text) from None
-    return moment.isoformat()
+    """The review moment as ISO text (drafts are stored as JSON)."""
+    return context.moment(text).isoformat()
 
 
 async def _ask(context: CommandContext, root: str, field: str) -> None:
@@ -152,7 +147,7 @@ async def _record(
             decision=payload["decision"],
             rationale=payload["rationale"],
             actor=context.sender,
-            time=format_time(entry.occurred_at, context.timezone),
+            time=context.time(entry.occurred_at),
         ),
         context.text(
             "decision.details",
@@ -162,9 +157,7 @@ async def _record(
         ),
     ]
     if review_at is not None:
-        lines.append(
-            context.text("decision.review_set", time=format_time(review_at, context.timezone))
-        )
+        lines.append(context.text("decision.review_set", time=context.time(review_at)))
     await reply("\n".join(lines))
 
 

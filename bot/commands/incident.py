@@ -10,7 +10,6 @@ from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, UsageError, split_words
 from bot.decisionlog.log import EntryKind
-from bot.i18n import format_time
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.situations.phases import Phase
@@ -63,14 +62,14 @@ async def sitrep(context: CommandContext, arguments: str) -> None:
                 context.text(
                     "sitrep.latest",
                     seq=latest.seq,
-                    time=format_time(latest.occurred_at, context.timezone),
+                    time=context.time(latest.occurred_at),
                     actor=latest.actor,
                     text=latest.payload["text"],
                 )
             ]
     next_due = await services.sitreps.next_due(situation.id)
     if next_due is not None:
-        lines.append(context.text("sitrep.next", time=format_time(next_due, context.timezone)))
+        lines.append(context.text("sitrep.next", time=context.time(next_due, relative=True)))
     await context.reply("\n".join(lines))
 
 

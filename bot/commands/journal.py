@@ -10,9 +10,6 @@ from bot.commands.flags import split_flags
 from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, UsageError, parse_id
 from bot.decisionlog.log import EntryKind
-from bot.errors import InvalidMoment
-from bot.i18n import format_time
-from bot.moments import parse_moment
 from bot.reports.describe import describe_entry
 
 _CONFIDENTIAL = {"--confidential": "confidential", "--vertrouwelijk": "confidential"}
@@ -31,16 +28,13 @@ async def action(context: CommandContext, arguments: str) -> None:
     due_at = None
     if deadline := _DEADLINE.search(" " + text):
         text = (" " + text)[: deadline.start()].strip()
-        try:
-            due_at = parse_moment(deadline.group(1), context.services.clock.now(), context.timezone)
-        except ValueError:
-            raise InvalidMoment(text=deadline.group(1)) from None
+        due_at = context.moment(deadline.group(1))
     if not text:
         raise UsageError()
     services = context.services
     situation = await services.situations.by_incident_room(context.room_id)
     entry = await services.actions.assign(situation.id, context.sender, owner, text, due_at)
-    due = format_time(due_at, context.timezone) if due_at else context.text("action.no_deadline")
+    due = context.time(due_at, relative=True) if due_at else context.text("action.no_deadline")
     await context.reply(
         context.text("action.recorded", seq=entry.seq, owner=owner, action=text, due=due)
     )
@@ -121,7 +115,7 @@ async def show_log(context: CommandContext, arguments: str) -> None:
             context.text(
                 "log.line",
                 seq=entry.seq,
-                time=format_time(entry.occurred_at, context.timezone),
+                time=context.time(entry.occurred_at),
                 actor=entry.actor,
                 what=what,
             )

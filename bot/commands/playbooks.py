@@ -12,12 +12,13 @@ import re
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, split_option, split_words
-from bot.commands.run_views import agenda, full_run, owner_text
-from bot.i18n import format_time
+from bot.commands.run_views import due_now, full_run, owner_text
+from bot.errors import PlaybookAlreadyRunning
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
 
 _RUN_PREFIX = re.compile(r"(\d+)\.(.+)")
+_AGAIN = frozenset({"--again", "--opnieuw"})
 
 
 def split_run(reference: str) -> tuple[int | None, str]:
@@ -34,12 +35,22 @@ async def _situation_id(context: CommandContext) -> int:
 
 
 async def playbook(context: CommandContext, arguments: str) -> None:
-    """Start the named playbook in this room's situation and show what is due."""
+    """Start the named playbook in this room's situation and show what is due.
+
+    A playbook with an unfinished run here is refused unless ``--again`` says a second
+    run is meant (two runs of one playbook double every reminder).
+    """
     words = split_words(arguments)
+    again = [word for word in words if word in _AGAIN]
+    words = [word for word in words if word not in _AGAIN]
     if len(words) != 2 or words[0] != "start":
         raise UsageError()
     services = context.services
     situation_id = await _situation_id(context)
+    if not again:
+        for running in await services.playbook_runs.runs(situation_id):
+            if running.playbook.id == words[1] and not running.state.complete:
+                raise PlaybookAlreadyRunning(playbook=words[1], number=running.number)
     run = await services.playbook_runs.start(situation_id, words[1], context.sender)
     holders = await services.roles.holders(situation_id)
     lines = [
@@ -49,7 +60,7 @@ async def playbook(context: CommandContext, arguments: str) -> None:
             version=run.playbook.version,
             actor=context.sender,
         ),
-        *agenda(context, run, holders, run.state.started_at)[1:],
+        *due_now(context, run, holders, run.state.started_at)[1:],
     ]
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)
@@ -90,7 +101,7 @@ async def next_due(context: CommandContext, arguments: str) -> None:
     now = services.playbook_runs.clock.now()
     lines = [context.text("run.next_header")]
     for run in runs:
-        lines.extend(agenda(context, run, holders, now))
+        lines.extend(due_now(context, run, holders, now))
     await context.reply("\n".join(lines))
 
 
@@ -115,7 +126,7 @@ async def step(context: CommandContext, arguments: str) -> None:
                 number=view.number,
                 title=view.step.title.get(context.lang),
                 actor=context.sender,
-                time=format_time(view.finished_at, context.timezone),
+                time=context.time(view.finished_at),
             )
         ]
         unchecked = [str(i + 1) for i in range(len(view.step.checklist)) if i not in view.checked]
@@ -139,7 +150,7 @@ async def step(context: CommandContext, arguments: str) -> None:
     else:
         raise UsageError()
     holders = await services.roles.holders(situation_id)
-    lines.extend(agenda(context, run, holders, services.playbook_runs.clock.now()))
+    lines.extend(due_now(context, run, holders, services.playbook_runs.clock.now()))
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)
 
@@ -224,7 +235,7 @@ async def fact(context: CommandContext, arguments: str) -> None:
     holders = await services.roles.holders(situation_id)
     lines = [
         context.text("run.fact_set", id=fact_id, value=parsed, actor=context.sender),
-        *agenda(context, run, holders, services.playbook_runs.clock.now()),
+        *due_now(context, run, holders, services.playbook_runs.clock.now()),
     ]
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)
@@ -234,7 +245,7 @@ COMMANDS = [
     Command(
         name="playbook",
         alias="draaiboek",
-        usage={"en": "start <playbook-id>", "nl": "start <draaiboek-id>"},
+        usage={"en": "start <playbook-id> [--again]", "nl": "start <draaiboek-id> [--opnieuw]"},
         summary={
             "en": "start a playbook in this incident room and show what is due",
             "nl": "een draaiboek starten in deze crisisruimte en tonen wat nu moet",

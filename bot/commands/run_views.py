@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.commands.context import CommandContext
-from bot.i18n import format_time
-from bot.playbooks.engine import OPEN_STEP_STATUSES, DecisionView, StepDone, StepSkipped, StepView
+from bot.playbooks.engine import (
+    OPEN_STEP_STATUSES,
+    DecisionStatus,
+    DecisionView,
+    StepDone,
+    StepSkipped,
+    StepStatus,
+    StepView,
+)
 from bot.playbooks.runs import Run
 from bot.situations.roles import Holders
+
+# "Due now" leaves out steps due later than this, and lists at most this many steps, so
+# an answer after a change stays readable on a phone (about 15 lines).
+DUE_HORIZON = timedelta(days=3)
+DUE_STEPS = 6
+# Steps that still have to happen: counted as waiting when "due now" does not list them.
+UNSETTLED_STEP_STATUSES = frozenset({StepStatus.PENDING, StepStatus.BLOCKED, StepStatus.ACTIVE})
 
 
 def owner_text(role: str, holders: Holders) -> str:
@@ -24,7 +38,7 @@ def run_header(context: CommandContext, run: Run) -> str:
         number=run.number,
         title=run.playbook.title.get(context.lang),
         version=run.playbook.version,
-        started=format_time(run.state.started_at, context.timezone),
+        started=context.time(run.state.started_at),
     )
 
 
@@ -33,7 +47,7 @@ def step_line(context: CommandContext, view: StepView, holders: Holders, now: da
     extra = ""
     settled = view.settled_by
     if isinstance(settled, StepDone):
-        time = format_time(settled.at, context.timezone)
+        time = context.time(settled.at)
         extra = context.text("run.done_at", time=time, actor=settled.actor)
     elif isinstance(settled, StepSkipped):
         extra = context.text("run.skipped_because", actor=settled.actor, reason=settled.reason)
@@ -47,7 +61,7 @@ def step_line(context: CommandContext, view: StepView, holders: Holders, now: da
         status=context.text(f"step.status.{view.status.value}"),
         title=view.step.title.get(context.lang),
         owner=owner_text(view.step.owner, holders),
-        due=format_time(view.due, context.timezone),
+        due=context.time(view.due, relative=True),
         extra=extra,
     )
 
@@ -66,14 +80,18 @@ def checklist_lines(context: CommandContext, view: StepView) -> list[str]:
 
 
 def decision_lines(
-    context: CommandContext, view: DecisionView, holders: Holders, with_options: bool
+    context: CommandContext, view: DecisionView, holders: Holders, full_options: bool
 ) -> list[str]:
-    """A decision point with its status, who decides, and its options or the choice."""
+    """A decision point with its status, who decides, and its options or the choice.
+
+    ``full_options`` gives each option a line with its consequences (``!steps``);
+    otherwise one line names the options and how to choose.
+    """
     decision = view.decision
     due = (
         ""
         if view.due is None
-        else context.text("run.decision_due", due=format_time(view.due, context.timezone))
+        else context.text("run.decision_due", due=context.time(view.due, relative=True))
     )
     lines = [
         context.text(
@@ -89,7 +107,15 @@ def decision_lines(
         lines.append(
             context.text("run.chosen", option=view.chosen.option_id, actor=view.chosen.actor)
         )
-    elif with_options:
+    elif not full_options:
+        lines.append(
+            context.text(
+                "run.options",
+                id=decision.id,
+                options=[option.id for option in decision.options],
+            )
+        )
+    elif view.status == DecisionStatus.OPEN:
         lines.extend(
             context.text(
                 "run.option_line",
@@ -110,25 +136,36 @@ def full_run(context: CommandContext, run: Run, holders: Holders, now: datetime)
         if view.status in OPEN_STEP_STATUSES:
             lines.extend(checklist_lines(context, view))
     for point in run.state.decisions():
-        lines.extend(decision_lines(context, point, holders, with_options=False))
+        lines.extend(decision_lines(context, point, holders, full_options=True))
     if run.state.complete:
         lines.append(context.text("run.complete"))
     return lines
 
 
-def agenda(context: CommandContext, run: Run, holders: Holders, now: datetime) -> list[str]:
-    """What is due now in a run and who owns it (``!next``)."""
-    due = run.state.agenda()
-    if not (due.steps or due.decisions):
-        return [context.text("run.nothing_due", number=run.number)]
-    lines = [run_header(context, run)]
-    for view in due.steps:
-        lines.append(step_line(context, view, holders, now))
-        lines.extend(checklist_lines(context, view))
-    for point in due.decisions:
-        lines.extend(decision_lines(context, point, holders, with_options=True))
+def due_now(context: CommandContext, run: Run, holders: Holders, now: datetime) -> list[str]:
+    """What can be done now in a run, kept short for a phone; the whole list is ``!steps``.
+
+    Only active steps due within ``DUE_HORIZON`` are listed (at most ``DUE_STEPS``, without
+    checklists), then open decisions and the facts blocked steps need; one line counts the
+    steps that wait (blocked, not started, due later or beyond the cut).
+    """
+    agenda = run.state.agenda()
+    actionable = [
+        view
+        for view in agenda.steps
+        if view.status == StepStatus.ACTIVE and view.due <= now + DUE_HORIZON
+    ][:DUE_STEPS]
+    unsettled = [view for view in run.state.steps() if view.status in UNSETTLED_STEP_STATUSES]
+    waiting = len(unsettled) - len(actionable)
+    if not (actionable or agenda.decisions or agenda.facts):
+        lines = [context.text("run.nothing_due", number=run.number)]
+    else:
+        lines = [run_header(context, run)]
+    lines.extend(step_line(context, view, holders, now) for view in actionable)
+    for point in agenda.decisions:
+        lines.extend(decision_lines(context, point, holders, full_options=False))
     facts = {fact.id: fact for fact in run.playbook.facts}
-    for fact_id in due.facts:
+    for fact_id in agenda.facts:
         fact = facts[fact_id]
         expected = context.text("run.yes_no")
         if fact.type == "string":
@@ -141,4 +178,6 @@ def agenda(context: CommandContext, run: Run, holders: Holders, now: datetime) -
                 expected=expected,
             )
         )
+    if waiting:
+        lines.append(context.text("run.waiting", count=waiting))
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, parse_id, split_words
 from bot.matrix.summary import refresh_summary
+from bot.situations.service import CommandOrigin
 
 
 async def escalate(context: CommandContext, arguments: str) -> None:
@@ -12,7 +13,13 @@ async def escalate(context: CommandContext, arguments: str) -> None:
     words = split_words(arguments)
     if len(words) != 1:
         raise UsageError()
-    situation = await context.services.situations.escalate_alert(parse_id(words[0]), context.sender)
+    origin = CommandOrigin(context.room_id, context.event_id, context.lang)
+    situation, answered = await context.services.situations.escalate_alert(
+        parse_id(words[0]), context.sender, origin
+    )
+    await refresh_summary(context.services, situation.id)
+    if answered:
+        return  # typed in the coordination room: the announcement is the reply
     await context.reply(
         context.text(
             "incident.opened",
@@ -23,7 +30,6 @@ async def escalate(context: CommandContext, arguments: str) -> None:
         ),
         exercise=situation.is_exercise,
     )
-    await refresh_summary(context.services, situation.id)
 
 
 COMMANDS = [

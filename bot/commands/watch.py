@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.commands.access import Role
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, UsageError, parse_id, split_words
-from bot.i18n import format_time, html_escape
+from bot.i18n import html_escape
 from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key
 
@@ -108,7 +108,7 @@ async def update(context: CommandContext, arguments: str) -> None:
     if checkin is not None:
         lines.append(
             context.text(
-                "situation.update_next_checkin", time=format_time(checkin.due_at, context.timezone)
+                "situation.update_next_checkin", time=context.time(checkin.due_at, relative=True)
             )
         )
     await context.reply(" ".join(lines))
@@ -134,7 +134,7 @@ async def status(context: CommandContext, arguments: str) -> None:
     if not pictures:
         await context.reply(context.text("status.empty"))
         return
-    text, zone = context.text, context.timezone
+    text = context.text
     none = text("status.none")
     lines = [text("status.title", count=len(pictures))]
     html = [f"<p><strong>{context.html('status.title', count=len(pictures))}</strong></p>"]
@@ -150,7 +150,7 @@ async def status(context: CommandContext, arguments: str) -> None:
             last = (
                 text(
                     "status.update",
-                    time=format_time(picture.last_update_at, zone),
+                    time=context.time(picture.last_update_at),
                     actor=picture.last_update_by,
                 )
                 if picture.last_update_at is not None
@@ -163,9 +163,7 @@ async def status(context: CommandContext, arguments: str) -> None:
                 "age": format_age(picture.age, context),
                 "owner": picture.owner,
                 "update": last,
-                "checkin": (
-                    format_time(picture.next_checkin, zone) if picture.next_checkin else none
-                ),
+                "checkin": (context.time(picture.next_checkin) if picture.next_checkin else none),
             }
             lines.append("- " + text("status.line", **fields))
             items.append(f"<li>{context.html('status.line', **fields)}</li>")

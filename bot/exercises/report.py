@@ -44,7 +44,7 @@ def evaluation_markdown(result: ExerciseResult, lang: Language, timezone: str) -
             id=scenario.id,
             playbook=scenario.playbook,
             speed=f"{result.speed:g}",
-            started=i18n.format_time(result.started_at, timezone),
+            started=i18n.format_timestamp(result.started_at, timezone),
         ),
         "",
     ]

@@ -14,6 +14,7 @@ from bot.i18n import Language, format_time
 from bot.matrix.content import edit_content, text_content
 from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
+from bot.situations.service import CommandOrigin
 from bot.situations.watch import Proposal
 from bot.storage.models import AlertRecord, SituationRecord
 
@@ -138,42 +139,52 @@ class MatrixNotifier:
         lang, zone = self._lang, self._timezone
         lines = []
         if alert.count > 1 and alert.last_seen_at is not None:
-            last = format_time(alert.last_seen_at, zone)
+            last = format_time(alert.last_seen_at, zone, lang)
             lines.append(i18n.text("alert.state.repeated", lang, count=alert.count, time=last))
         if alert.situation_id is not None:
             lines.append(i18n.text("alert.state.situation", lang, id=alert.situation_id))
         if alert.acknowledged_at is not None:
-            moment = format_time(alert.acknowledged_at, zone)
+            moment = format_time(alert.acknowledged_at, zone, lang)
             lines.append(
                 i18n.text(
                     "alert.state.acknowledged", lang, actor=alert.acknowledged_by, time=moment
                 )
             )
         if alert.resolved_at is not None:
-            moment = format_time(alert.resolved_at, zone)
+            moment = format_time(alert.resolved_at, zone, lang)
             lines.append(
                 i18n.text("alert.state.resolved", lang, actor=alert.resolved_by, time=moment)
             )
         return lines
 
-    async def incident_room_opened(self, situation: SituationRecord, alert: AlertRecord) -> None:
-        """Link the new incident room from the coordination room."""
+    async def incident_room_opened(
+        self, situation: SituationRecord, alert: AlertRecord, origin: CommandOrigin | None
+    ) -> bool:
+        """Link the new incident room from the coordination room, once.
+
+        A command typed in the coordination room gets this announcement as its reply,
+        in the command's language, instead of a second message saying the same.
+        """
         assert situation.incident_room_id is not None  # set before this is called
+        answers = origin is not None and origin.room_id == self._room
+        lang = origin.lang if origin is not None and answers else self._lang
         fields = {
             "id": situation.id,
             "supplier": situation.supplier,
             "title": situation.title,
             "link": matrix_to(situation.incident_room_id),
         }
-        room_name = incident_room_name(situation, self._lang)
+        room_name = incident_room_name(situation, lang)
         await self._outbox.post(
             self._room,
             text_content(
-                i18n.text("incident.opened", self._lang, **fields),
-                i18n.html("incident.opened.html", self._lang, room_name=room_name, **fields),
+                i18n.text("incident.opened", lang, **fields),
+                i18n.html("incident.opened.html", lang, room_name=room_name, **fields),
+                reply_to=origin.event_id if origin is not None and answers else None,
             ),
             exercise=situation.is_exercise,
         )
+        return answers
 
     async def phase_changed(
         self, situation: SituationRecord, previous: Phase, actor: str, reason: str
@@ -221,7 +232,7 @@ class MatrixNotifier:
             "watch.overdue",
             id=situation.id,
             supplier=situation.supplier,
-            asked=format_time(asked_at, self._timezone),
+            asked=format_time(asked_at, self._timezone, self._lang),
         )
 
     async def escalation_proposed(self, situation: SituationRecord, proposal: Proposal) -> None:
@@ -250,7 +261,7 @@ class MatrixNotifier:
 
     async def feed_recovered(self, source: str, failing_since: datetime) -> None:
         """Say that a failing feed works again."""
-        since = format_time(failing_since, self._timezone)
+        since = format_time(failing_since, self._timezone, self._lang)
         message = i18n.text("poll.recovered", self._lang, source=source, since=since)
         await self._outbox.post(self._room, text_content(message))
 

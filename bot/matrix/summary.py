@@ -84,7 +84,7 @@ async def summary_text(services: Services, situation_id: int) -> str:
                 title=run.playbook.title.get(lang),
                 steps=[
                     f"{view.number}. {view.step.title.get(lang)} ({view.step.owner}, "
-                    f"{format_time(view.due, timezone)})"
+                    f"{format_time(view.due, timezone, lang)})"
                     for view in agenda.steps
                 ],
             )

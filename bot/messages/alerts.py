@@ -27,7 +27,7 @@ MESSAGES: Catalogue = {
     },
     "alert.state.repeated": {
         "nl": "{count} keer ontvangen, laatst om {time}",
-        "en": "Received {count} times, last at {time}",
+        "en": "Received {count} {count:time|times}, last at {time}",
     },
     "alert.state.situation": {
         "nl": "Hoort bij situatie #{id}",

@@ -30,14 +30,15 @@ MESSAGES: Catalogue = {
         "Start a playbook with !playbook start <name>.",
     },
     "incident.opened": {
-        "nl": "Crisisruimte geopend voor situatie #{id} ({supplier}: {title}): {link}",
-        "en": "Incident room opened for situation #{id} ({supplier}: {title}): {link}",
+        "nl": "Crisisruimte geopend voor situatie #{id} ({supplier}: {title}), fase crisis: {link}",
+        "en": "Incident room opened for situation #{id} ({supplier}: {title}), phase crisis: "
+        "{link}",
     },
     "incident.opened.html": {
         "nl": "<p>Crisisruimte geopend voor situatie #{id} (<strong>{supplier}</strong>: "
-        '{title}): <a href="{link}">{room_name}</a></p>',
+        '{title}), fase crisis: <a href="{link}">{room_name}</a></p>',
         "en": "<p>Incident room opened for situation #{id} (<strong>{supplier}</strong>: "
-        '{title}): <a href="{link}">{room_name}</a></p>',
+        '{title}), phase crisis: <a href="{link}">{room_name}</a></p>',
     },
     "situation.phase_changed": {
         "nl": "Situatie #{id} ({supplier}): fase {previous} → {current}, door {actor}. "
@@ -92,12 +93,12 @@ MESSAGES: Catalogue = {
     "report.room": {"nl": "Crisisruimte", "en": "Incident room"},
     "report.chain": {"nl": "Ketenkop (SHA-256)", "en": "Chain head (SHA-256)"},
     "report.chain_intact": {
-        "nl": "{entries} regels, keten intact",
-        "en": "{entries} entries, chain intact",
+        "nl": "{entries} {entries:regel|regels}, keten intact",
+        "en": "{entries} {entries:entry|entries}, chain intact",
     },
     "report.chain_broken": {
-        "nl": "{entries} regels, KETEN GEBROKEN bij regel {seq}",
-        "en": "{entries} entries, CHAIN BROKEN at entry {seq}",
+        "nl": "{entries} {entries:regel|regels}, KETEN GEBROKEN bij regel {seq}",
+        "en": "{entries} {entries:entry|entries}, CHAIN BROKEN at entry {seq}",
     },
     "report.decisions": {"nl": "Besluiten", "en": "Decisions"},
     "report.rationale": {"nl": "Waarom", "en": "Rationale"},
@@ -112,9 +113,20 @@ MESSAGES: Catalogue = {
     "report.who": {"nl": "Wie", "en": "Who"},
     "report.what": {"nl": "Wat", "en": "What"},
     "report.caption": {
-        "nl": "Besluitenlog van situatie #{id}, {entries} regels, ketenkop {head}.",
-        "en": "Decision log of situation #{id}, {entries} entries, chain head {head}.",
+        "nl": "Besluitenlog van situatie #{id}, {entries} {entries:regel|regels}, ketenkop {head}.",
+        "en": "Decision log of situation #{id}, {entries} {entries:entry|entries}, "
+        "chain head {head}.",
     },
+    "time.weekdays": {"nl": "ma di wo do vr za zo", "en": "Mon Tue Wed Thu Fri Sat Sun"},
+    "time.months": {
+        "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+        "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    },
+    "time.minutes": {"nl": "{count} min", "en": "{count} min"},
+    "time.hours": {"nl": "{count} u", "en": "{count} h"},
+    "time.days": {"nl": "{count} {count:dag|dagen}", "en": "{count} {count:day|days}"},
+    "time.future": {"nl": "over {amount}", "en": "in {amount}"},
+    "time.past": {"nl": "{amount} geleden", "en": "{amount} ago"},
     "help.title": {"nl": "Opdrachten van Weerbaar:", "en": "Weerbaar commands:"},
     "help.alias": {"nl": "ook", "en": "also"},
     "usage": {"nl": "Gebruik: {usage}", "en": "Usage: {usage}"},

@@ -65,8 +65,8 @@ MESSAGES: Catalogue = {
         "en": "Correction of log entry {corrects} recorded (log entry {seq}).",
     },
     "log.latest": {
-        "nl": "Laatste {count} logregels van situatie #{id}:",
-        "en": "Latest {count} log entries of situation #{id}:",
+        "nl": "Laatste {count} {count:logregel|logregels} van situatie #{id}:",
+        "en": "Latest {count} log {count:entry|entries} of situation #{id}:",
     },
     "log.line": {"nl": "{seq}. {time} {actor}: {what}", "en": "{seq}. {time} {actor}: {what}"},
     "log.empty": {"nl": "Het log is nog leeg.", "en": "The log is still empty."},

@@ -92,6 +92,16 @@ MESSAGES: Catalogue = {
         "nl": "Feit {id} = {value} vastgelegd door {actor}.",
         "en": "Fact {id} = {value} recorded by {actor}.",
     },
+    "run.options": {
+        "nl": "   Opties: {options} → !kies {id} <optie> --waarom <reden>",
+        "en": "   Options: {options} → !choose {id} <option> --why <rationale>",
+    },
+    "run.waiting": {
+        "nl": "Nog {count} {count:stap wacht|stappen wachten} (geblokkeerd, later of niet "
+        "gestart); alle stappen: !stappen",
+        "en": "{count} more {count:step is|steps are} waiting (blocked, later or not "
+        "started); all steps: !steps",
+    },
     "run.next_header": {"nl": "Nu aan de beurt:", "en": "Due now:"},
     # --- reminders --------------------------------------------------------------------------
     "reminder.step": {
@@ -214,8 +224,8 @@ MESSAGES: Catalogue = {
         "en": "That does not fit the playbook.",
     },
     "error.unknown_step": {
-        "nl": "Stap '{step}' bestaat niet (nummers 1 t/m {count} of de id van een stap).",
-        "en": "There is no step '{step}' (numbers 1 to {count} or a step id).",
+        "nl": "Stap '{step}' bestaat niet. Stappen: 1 t/m {count}, of een id: {available}.",
+        "en": "There is no step '{step}'. Steps: 1 to {count}, or an id: {available}.",
     },
     "error.step_already_done": {
         "nl": "Stap {step} is al klaar.",
@@ -242,8 +252,9 @@ MESSAGES: Catalogue = {
         "en": "Step {step} depends on fact {fact}; record it first with !fact {fact} <value>.",
     },
     "error.unknown_checklist_item": {
-        "nl": "Stap {step} heeft geen punt {item} (de checklist heeft {count} punten).",
-        "en": "Step {step} has no item {item} (its checklist has {count} items).",
+        "nl": "Stap {step} heeft geen punt {item} "
+        "(de checklist heeft {count} {count:punt|punten}).",
+        "en": "Step {step} has no item {item} (its checklist has {count} {count:item|items}).",
     },
     "error.checklist_item_already_checked": {
         "nl": "Punt {item} van stap {step} is al afgevinkt.",
@@ -252,6 +263,12 @@ MESSAGES: Catalogue = {
     "error.unknown_decision": {
         "nl": "Beslispunt '{decision}' bestaat niet. Beslispunten: {available}.",
         "en": "There is no decision '{decision}'. Decisions: {available}.",
+    },
+    "error.playbook_already_running": {
+        "nl": "Draaiboek {playbook} loopt hier al (draaiboek {number}); zie !stappen {number}. "
+        "Bewust een tweede keer starten: !draaiboek start {playbook} --opnieuw",
+        "en": "Playbook {playbook} already runs here (playbook {number}); see !steps {number}. "
+        "To start a second run on purpose: !playbook start {playbook} --again",
     },
     "error.unknown_option": {
         "nl": "Beslispunt {decision} heeft geen optie '{option}'. Opties: {available}.",

@@ -11,12 +11,14 @@ MESSAGES: Catalogue = {
     },
     "report.summary": {"nl": "Samenvatting", "en": "Summary"},
     "report.summary_text": {
-        "nl": "{entries} logregels: {decisions} besluiten, {actions} acties ({open} niet "
-        "afgerond), {lessons} leerpunten, {corrections} correcties, {undisclosable} niet "
-        "openbaar.",
-        "en": "{entries} log entries: {decisions} decisions, {actions} actions ({open} not "
-        "done), {lessons} lessons, {corrections} corrections, {undisclosable} not "
-        "disclosable.",
+        "nl": "{entries} {entries:logregel|logregels}: {decisions} {decisions:besluit|besluiten}, "
+        "{actions} {actions:actie|acties} ({open} niet afgerond), {lessons} "
+        "{lessons:leerpunt|leerpunten}, {corrections} {corrections:correctie|correcties}, "
+        "{undisclosable} niet openbaar.",
+        "en": "{entries} log {entries:entry|entries}: {decisions} "
+        "{decisions:decision|decisions}, {actions} {actions:action|actions} ({open} not "
+        "done), {lessons} {lessons:lesson|lessons}, {corrections} "
+        "{corrections:correction|corrections}, {undisclosable} not disclosable.",
     },
     "report.metrics": {"nl": "Doorlooptijden", "en": "Metrics"},
     "report.metric": {"nl": "Moment", "en": "Moment"},

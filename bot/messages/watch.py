@@ -32,8 +32,8 @@ MESSAGES: Catalogue = {
         "en": "Next check-in: {time}.",
     },
     "status.title": {
-        "nl": "Situatiebeeld: {count} open situatie(s)",
-        "en": "Situational picture: {count} open situation(s)",
+        "nl": "Situatiebeeld: {count} open {count:situatie|situaties}",
+        "en": "Situational picture: {count} open {count:situation|situations}",
     },
     "status.empty": {
         "nl": "Situatiebeeld: geen open situaties.",
@@ -82,8 +82,8 @@ MESSAGES: Catalogue = {
         "en": "alert #{alert_id} has severity {severity} ({title})",
     },
     "watch.rule.alert_count": {
-        "nl": "{count} meldingen voor deze leverancier in de afgelopen {hours} uur",
-        "en": "{count} alerts for this supplier in the last {hours} hours",
+        "nl": "{count} {count:melding|meldingen} voor deze leverancier in de afgelopen {hours} uur",
+        "en": "{count} {count:alert|alerts} for this supplier in the last {hours} hours",
     },
     "watch.rule.vital_process": {
         "nl": "vitale processen hangen af van deze leverancier: {processes}",

@@ -358,7 +358,11 @@ class RunState:
                 return self.playbook.steps[number - 1]
         elif reference in self._numbers:
             return self.playbook.get_step(reference)
-        raise UnknownStep(step=reference, count=len(self.playbook.steps))
+        raise UnknownStep(
+            step=reference,
+            count=len(self.playbook.steps),
+            available=[step.id for step in self.playbook.steps],
+        )
 
     def step(self, step_id: str) -> StepView:
         """The view of one step (by id)."""
@@ -433,7 +437,11 @@ class RunState:
         try:
             return self.playbook.get_step(step_id)
         except KeyError:
-            raise UnknownStep(step=step_id, count=len(self.playbook.steps)) from None
+            raise UnknownStep(
+                step=step_id,
+                count=len(self.playbook.steps),
+                available=[step.id for step in self.playbook.steps],
+            ) from None
 
     def _decision(self, decision_id: str) -> DecisionPoint:
         try:

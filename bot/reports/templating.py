@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bot import i18n
-from bot.i18n import Language, format_time
+from bot.i18n import Language, format_timestamp
 from bot.playbooks.durations import format_duration
 from bot.reports.metrics import metric_table
 
@@ -21,13 +21,13 @@ def when(value: str | None, timezone: str, unknown: str) -> str:
     """An ISO moment from the view in the taskforce's time zone."""
     if value is None:
         return unknown
-    return format_time(datetime.fromisoformat(value), timezone)
+    return format_timestamp(datetime.fromisoformat(value), timezone)
 
 
 def _when_in(zone: ZoneInfo, timezone: str, unknown: str) -> Callable[[str | None], str]:
     """``when`` for one time zone, as fast as a report with thousands of moments needs.
 
-    The same text as ``format_time`` (``%Y-%m-%d %H:%M:%S %z``), cut from ``isoformat``
+    The same text as ``format_timestamp`` (``%Y-%m-%d %H:%M:%S %z``), cut from ``isoformat``
     (much cheaper than ``strftime``) with the zone looked up once; offsets with seconds
     (historic local mean time) take the general path.
     """

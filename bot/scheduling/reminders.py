@@ -88,7 +88,7 @@ async def _remind(services: Services, timer: TimerRecord, subject: str, escalati
         who=who,
         run=run.number,
         owner=owner,
-        due=format_time(due, policy.timezone),
+        due=format_time(due, policy.timezone, lang, services.clock.now(), relative=True),
         **params,
     )
     await services.outbox.post(room, text_content(body, mentions=mentioned))

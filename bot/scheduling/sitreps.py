@@ -32,7 +32,12 @@ async def sitrep_due(services: Services, timer: TimerRecord) -> None:
         since = (
             i18n.text("sitrep.none_yet", lang)
             if last is None
-            else format_time(last.occurred_at, services.playbook_runs.policy.timezone)
+            else format_time(
+                last.occurred_at,
+                services.playbook_runs.policy.timezone,
+                lang,
+                services.clock.now(),
+            )
         )
         parts.append(i18n.text("sitrep.reminder", lang, who=who, last=since))
     await services.outbox.post(room, text_content("\n".join(parts), mentions=mentioned))

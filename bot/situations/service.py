@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from bot.errors import (
     SituationNotFound,
     SupplierHasOpenSituation,
 )
+from bot.i18n import Language, Term
 from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES, TRANSITIONS, Phase, allowed_moves, timer_key_prefix
 from bot.situations.sitreps import SitrepService
@@ -39,11 +41,26 @@ class IncidentRoomOpener(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CommandOrigin:
+    """Where a command was typed, so an announcement there can double as its reply."""
+
+    room_id: str
+    event_id: str
+    lang: Language
+
+
 class SituationNotifier(Protocol):
     """Tells the taskforce about changes to situations, within the same transaction."""
 
-    async def incident_room_opened(self, situation: SituationRecord, alert: AlertRecord) -> None:
-        """Announce that ``situation`` now has an incident room."""
+    async def incident_room_opened(
+        self, situation: SituationRecord, alert: AlertRecord, origin: CommandOrigin | None
+    ) -> bool:
+        """Announce that ``situation`` now has an incident room (and is in crisis).
+
+        Returns True when the announcement also answered the command at ``origin``
+        (typed in the room the announcement goes to), so no separate reply is needed.
+        """
         ...
 
     async def phase_changed(
@@ -111,21 +128,22 @@ class SituationService:
         return situation
 
     async def change_phase(
-        self, situation_id: int, to: Phase, actor: str, reason: str
+        self, situation_id: int, to: Phase, actor: str, reason: str, *, announce: bool = True
     ) -> SituationRecord:
         """Move the situation to ``to`` if allowed; records who, when and why.
 
         Raises InvalidTransition naming the allowed moves. Entering evaluation or closed
-        cancels the situation's timers.
+        cancels the situation's timers. ``announce=False`` leaves the announcement to the
+        caller (an escalation says the new phase in its own single message).
         """
         situation = await self.get(situation_id)
         current = Phase(situation.phase)
         if to not in TRANSITIONS[current]:
             raise InvalidTransition(
                 situation_id=situation_id,
-                current=current.value,
-                to=to.value,
-                allowed=[phase.value for phase in allowed_moves(current)],
+                current=Term("phase", current.value),
+                to=Term("phase", to.value),
+                allowed=[Term("phase", phase.value) for phase in allowed_moves(current)],
             )
         situation.phase = to.value
         await self._log.append(
@@ -136,7 +154,8 @@ class SituationService:
         )
         if to in QUIET_PHASES:
             await self._timers.cancel_prefix(timer_key_prefix(situation.id))
-        await self._notifier.phase_changed(situation, current, actor, reason)
+        if announce:
+            await self._notifier.phase_changed(situation, current, actor, reason)
         for observer in self._phase_observers:
             await observer.phase_changed(situation, current, actor)
         return situation
@@ -151,8 +170,14 @@ class SituationService:
             raise SupplierHasOpenSituation(supplier=alert.supplier, situation_id=existing.id)
         return await self.open_for_alert(alert, actor)
 
-    async def escalate_alert(self, alert_id: int, actor: str) -> SituationRecord:
-        """Move the alert's situation (a new one if it has none) to crisis with an incident room."""
+    async def escalate_alert(
+        self, alert_id: int, actor: str, origin: CommandOrigin | None = None
+    ) -> tuple[SituationRecord, bool]:
+        """Move the alert's situation (a new one if it has none) to crisis with an incident room.
+
+        One announcement covers both the phase change and the room. Returns the situation
+        and whether that announcement already answered the command typed at ``origin``.
+        """
         alert = await self._alerts.get(alert_id)
         if alert.situation_id is None:
             situation = await self.open_for_alert(alert, actor)
@@ -164,7 +189,7 @@ class SituationService:
                 )
         if situation.phase != Phase.CRISIS.value:
             await self.change_phase(
-                situation.id, Phase.CRISIS, actor, f"escalated alert {alert.id}"
+                situation.id, Phase.CRISIS, actor, f"escalated alert {alert.id}", announce=False
             )
         # Runs inside the command's transaction, but the alert and its room key were
         # committed earlier, so a re-run after a crash gets the same room back.
@@ -177,10 +202,10 @@ class SituationService:
             actor,
             {"room_id": situation.incident_room_id, "invited": list(self._taskforce)},
         )
-        await self._notifier.incident_room_opened(situation, alert)
+        answered = await self._notifier.incident_room_opened(situation, alert, origin)
         if self._sitreps is not None:
             await self._sitreps.start_cadence(situation.id)
-        return situation
+        return situation, answered
 
     async def get(self, situation_id: int) -> SituationRecord:
         """The situation with ``situation_id``; raises SituationNotFound."""
