@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
+from bot.alerts.grouping import group_key
 from bot.alerts.model import IncomingAlert, Severity
 from bot.errors import AlertAlreadyAcknowledged, AlertAlreadyResolved
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.matrix.outbox import OutboxSender
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from bot.storage.models import AlertRecord, OutboxRecord
+from bot.storage.models import AlertRecord, OutboxRecord, TimerRecord
 from tests.test_storage import FlakyClient, SteppingClock, make_factory
 
 
@@ -151,3 +155,33 @@ async def test_an_edit_queued_before_the_notice_was_sent_still_points_at_it(
     assert edit["m.relates_to"]["event_id"] == "$event1"
     assert "Resolved by prom" in edit["m.new_content"]["body"]
     assert "!ack" not in edit["m.new_content"]["body"]  # nothing left to do
+
+
+CONCURRENT = 12
+
+
+async def test_concurrent_transactions_lose_no_repeat_and_no_grouped_alert(
+    database: Database,
+) -> None:
+    # On PostgreSQL intake requests run in parallel transactions; counts and a window's
+    # list of alerts are read, changed and written back, so they must be locked.
+    factory = make_factory(database)
+    factory._alert_group_window = timedelta(minutes=5)
+    async with factory.transaction() as services:
+        first = await services.alerts.receive(incoming())  # posted, and opens the window
+
+    async def receive(alert: IncomingAlert) -> int:
+        async with factory.transaction() as services:
+            return (await services.alerts.receive(alert)).id
+
+    await asyncio.gather(*(receive(incoming()) for _ in range(CONCURRENT)))
+    grouped = await asyncio.gather(
+        *(receive(incoming(external_id=f"grouped-{n}")) for n in range(CONCURRENT))
+    )
+    async with database.transaction() as session:
+        stored = await session.get(AlertRecord, first.id)
+        window = await session.scalar(
+            select(TimerRecord).where(TimerRecord.key == group_key(first.supplier))
+        )
+    assert stored is not None and stored.count == CONCURRENT + 1
+    assert window is not None and sorted(window.payload["alert_ids"]) == sorted(grouped)

@@ -37,7 +37,9 @@ class AlertGrouper:
         if self.window <= timedelta(0):
             return True
         key = group_key(alert.supplier)
-        pending = await self._timers.pending(key)
+        # Locked: concurrent intake transactions (PostgreSQL) each append to the list of
+        # the window's alerts; unlocked, one would overwrite the other's append.
+        pending = await self._timers.pending(key, lock=True)
         if pending is None:
             await self.open_window(alert.supplier)
             return True

@@ -96,8 +96,10 @@ class AlertService:
         now = self._clock.now()
         key = dedup_key(incoming.source, incoming.external_id)
         if key is not None:
+            # Locked: on PostgreSQL concurrent repeats run in parallel transactions, and a
+            # read-then-write count without the lock loses increments.
             existing = await self._session.scalar(
-                select(AlertRecord).where(AlertRecord.dedup_key == key)
+                select(AlertRecord).where(AlertRecord.dedup_key == key).with_for_update()
             )
             if existing is not None:
                 existing.count += 1

@@ -50,11 +50,11 @@ class Timers:
         """Cancel every pending timer whose key starts with ``prefix``; returns how many."""
         return await self._cancel_where(TimerRecord.key.startswith(prefix, autoescape=True))
 
-    async def pending(self, key: str) -> TimerRecord | None:
-        """The pending timer with ``key``, if any."""
-        return await self._session.scalar(
-            select(TimerRecord).where(TimerRecord.key == key, *_PENDING)
-        )
+    async def pending(self, key: str, *, lock: bool = False) -> TimerRecord | None:
+        """The pending timer with ``key``, if any; with ``lock`` its row is locked until
+        the transaction ends (for a payload that is read, changed and written back)."""
+        query = select(TimerRecord).where(TimerRecord.key == key, *_PENDING)
+        return await self._session.scalar(query.with_for_update() if lock else query)
 
     async def _cancel_where(self, condition: Any) -> int:
         result = await self._session.execute(
