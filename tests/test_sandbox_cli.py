@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -187,13 +188,21 @@ def test_keep_leaves_the_temporary_directory(tmp_path: Path) -> None:
         assert (directory / "sandbox.json").is_file()
         assert f"Kept {directory}" in sandbox.text()
     finally:
-        subprocess.run(["rm", "-rf", str(directory)], check=True)
+        shutil.rmtree(directory)
 
 
 def test_wheel_ships_the_playbooks(tmp_path: Path) -> None:
+    # A clean copy: pip builds in the source tree, whose build/ may hold stale files.
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPOSITORY,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "data"),
+    )
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), "."],
-        cwd=REPOSITORY,
+        cwd=source,
         capture_output=True,
         text=True,
         timeout=600,
