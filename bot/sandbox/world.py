@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
+from bot.config import (
+    EncryptionSettings,
+    IntakeSettings,
+    MatrixSettings,
+    Settings,
+    StorageSettings,
+)
 from bot.matrix.client import MatrixClient
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 
@@ -31,8 +37,19 @@ class SandboxWorld:
     pickle_key: str
 
     def settings(self, data_dir: Path, playbooks_dir: Path, **overrides: Any) -> Settings:
-        """Bot settings for this world; ``overrides`` replace top-level settings."""
-        return Settings(**{**self.values(data_dir, playbooks_dir), **overrides})
+        """Bot settings for this world; ``overrides`` replace top-level settings.
+
+        Sections are passed as models, which replace (not merge with) whatever a config
+        file in ``$WEERBAAR_CONFIG`` holds: a test's bot never picks up another's database.
+        """
+        values = self.values(data_dir, playbooks_dir)
+        sections = {
+            "matrix": MatrixSettings(**values["matrix"]),
+            "intake": IntakeSettings(**values["intake"]),
+            "encryption": EncryptionSettings(**values["encryption"]),
+            "storage": StorageSettings(),
+        }
+        return Settings(**{**values, **sections, **overrides})
 
     def values(self, data_dir: Path, playbooks_dir: Path) -> dict[str, Any]:
         """The settings of ``settings()`` as plain values, to merge other settings over."""
