@@ -116,9 +116,21 @@ def run(
 @app.command()
 def sandbox(
     directory: Annotated[
-        Path | None, typer.Option(help="Keep the sandbox here (default: a temporary folder)")
+        Path | None,
+        typer.Option(help="Keep the sandbox here; a second start reuses its accounts"),
     ] = None,
-    playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML settings merged over the generated ones (and WEERBAAR_*)"
+        ),
+    ] = None,
+    keep: Annotated[
+        bool, typer.Option(help="Keep the temporary folder (with its secrets) after Ctrl-C")
+    ] = False,
+    playbooks: Annotated[
+        Path | None, typer.Option(help="Playbook directory (default: the shipped playbooks)")
+    ] = None,
     scenario: Annotated[
         str | None,
         typer.Option(help="Play this exercise (e.g. forced-exit) with scripted participants"),
@@ -129,14 +141,28 @@ def sandbox(
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
     from bot.playbooks.loader import PlaybookError
+    from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR
     from bot.sandbox.run import run_sandbox
+    from bot.sandbox.synapse import RegistrationError
 
     if speed <= 0:
         typer.echo("weerbaar: --speed must be positive", err=True)
         raise typer.Exit(2)
     configure_logging(log_format or "text", verbose=verbose)
+    playbooks_dir = (playbooks or SHIPPED_PLAYBOOKS_DIR).resolve()
     try:
-        asyncio.run(run_sandbox(directory, playbooks.resolve(), scenario, speed))
+        asyncio.run(run_sandbox(directory, playbooks_dir, scenario, speed, config, keep))
+    except ConfigError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except RegistrationError as exc:
+        # A homeserver whose accounts were made by an older sandbox without sandbox.json.
+        typer.echo(
+            f"weerbaar: the homeserver in {directory} refused account {exc}; "
+            "start with an empty --directory",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     except (LookupError, PlaybookError) as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -40,6 +43,10 @@ S = TypeVar("S", bound="LocalSettings")
 # (e.g. ``weerbaar_matrix__access_token``): Docker/Compose secrets in /run/secrets, and
 # systemd's LoadCredential= directory, which systemd names in $CREDENTIALS_DIRECTORY.
 SECRETS_DIR_ENV_VARS = ("WEERBAAR_SECRETS_DIR", "CREDENTIALS_DIRECTORY")
+# Values below the config file, set only while ``load_settings_as`` builds settings (the
+# sandbox's generated settings); a context variable because pydantic-settings builds its
+# sources in a classmethod that takes no arguments of ours.
+_DEFAULTS: ContextVar[Mapping[str, Any] | None] = ContextVar("settings_defaults", default=None)
 
 
 class MatrixSettings(BaseModel):
@@ -440,6 +447,8 @@ class LocalSettings(BaseSettings):
         config_file = os.environ.get(CONFIG_ENV_VAR)
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        if defaults := _DEFAULTS.get():
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=dict(defaults)))
         return (MergedSettingsSource(settings_cls, sources),)
 
 
@@ -502,20 +511,29 @@ def load_settings(config_file: Path | None = None) -> Settings:
     return load_settings_as(Settings, config_file)
 
 
-def load_settings_as(kind: type[S], config_file: Path | None = None) -> S:
-    """``load_settings`` for ``kind``: Settings, or LocalSettings for offline commands."""
+def load_settings_as(
+    kind: type[S], config_file: Path | None = None, defaults: Mapping[str, Any] | None = None
+) -> S:
+    """``load_settings`` for ``kind``: Settings, or LocalSettings for offline commands.
+
+    ``defaults`` lie below the config file and the environment, merged with them like
+    they merge with each other (lists of named entries by name).
+    """
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"config file not found: {config_file}")
         os.environ[CONFIG_ENV_VAR] = str(config_file)
     elif (env_file := os.environ.get(CONFIG_ENV_VAR)) and not Path(env_file).is_file():
         raise ConfigError(f"config file not found: {env_file} (from {CONFIG_ENV_VAR})")
+    token = _DEFAULTS.set(defaults)
     try:
         return kind()  # values come from the config file and environment
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {os.environ[CONFIG_ENV_VAR]}: {exc}") from None
+    finally:
+        _DEFAULTS.reset(token)
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ALERTMANAGER_MAX_ALERTS, AlertSourceSettings, ConfigError, load_settings
+from bot.config import (
+    ALERTMANAGER_MAX_ALERTS,
+    AlertSourceSettings,
+    ConfigError,
+    Settings,
+    load_settings,
+    load_settings_as,
+)
 
 GOOD = """
 taskforce = ["@alice:example.org"]
@@ -68,6 +75,43 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     settings = load_settings(write(tmp_path, GOOD))
     assert settings.language == "en"
     assert settings.intake.port == 9999
+
+
+def test_defaults_lie_under_the_file_and_the_environment_and_merge_with_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What `weerbaar sandbox` does with its generated settings and the user's --config.
+    source = {"kind": "generic", "auth": "hmac", "secret": "default-secret-0123"}
+    defaults = {
+        "language": "en",
+        "timezone": "UTC",
+        "intake": {"port": 0, "sources": [{"name": "generated", **source}]},
+    }
+    config = write(
+        tmp_path,
+        GOOD.replace(
+            'hmac_secret = "hmac-very-secret"',
+            'hmac_secret = "hmac-very-secret"\nport = 8000\n'
+            '[[intake.sources]]\nname = "from-file"\nkind = "generic"\n'
+            'auth = "hmac"\nsecret = "file-secret-0123"',
+        ),
+    )
+    monkeypatch.setenv("WEERBAAR_TIMEZONE", "Europe/Brussels")
+    monkeypatch.setenv("WEERBAAR_INTAKE__SOURCES", '[{"name": "generated", "secret": "env-0123"}]')
+
+    settings = load_settings_as(Settings, config, defaults)
+
+    assert settings.language == "en"  # only the defaults set it
+    assert settings.intake.port == 8000  # the file wins over the defaults
+    assert settings.timezone == "Europe/Brussels"  # the environment wins over both
+    sources = {s.name: (s.kind, s.secret.get_secret_value()) for s in settings.intake.sources}
+    assert sources == {
+        "generated": ("generic", "env-0123"),
+        "from-file": ("generic", "file-secret-0123"),
+    }
+    # The defaults apply to that one load only.
+    monkeypatch.delenv("WEERBAAR_INTAKE__SOURCES")
+    assert load_settings(config).language == "nl"
 
 
 def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:

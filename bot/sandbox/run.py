@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
+import shlex
+import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path
-
-from pydantic import SecretStr
+from typing import Any
 
 from bot.app import Weerbaar
-from bot.config import ExercisePlayerSettings, ExerciseSettings, Settings
+from bot.config import LocalSettings, Settings, load_settings_as
 from bot.exercises.cli import configured_players, run_exercise
 from bot.exercises.loader import find_scenario
 from bot.exercises.scenario import Scenario
 from bot.playbooks.loader import load_playbook_dir
+from bot.sandbox.accounts import STATE_FILE, open_world, write_private
 from bot.sandbox.synapse import ThrowawaySynapse
-from bot.sandbox.world import create_world
+from bot.sandbox.world import SandboxWorld
 
 TASKFORCE_LOCALPART = "taskforce"
 # Scripted participants of ``--scenario``: one plays the coordinator, one every other role.
@@ -29,70 +31,123 @@ async def run_sandbox(
     playbooks_dir: Path,
     scenario: str | None = None,
     speed: float = 60.0,
+    config: Path | None = None,
+    keep: bool = False,
 ) -> None:
     """Run until Ctrl-C, printing how to log in; everything stops cleanly afterwards.
 
-    ``playbooks_dir`` must be absolute: the bot reads it while the sandbox runs. With
-    ``scenario`` (a name in ``playbooks_dir/exercises``) scripted participants play it at
+    ``playbooks_dir`` must be absolute: the bot reads it while the sandbox runs. The
+    settings of ``config`` and the ``WEERBAAR_*`` environment lie over the generated ones.
+    With ``scenario`` (a name in the scenarios directory) scripted participants play it at
     ``speed`` while the newcomer watches; the exercise report is written next to the config.
+    A temporary directory (no ``directory``) is removed afterwards unless ``keep``.
     """
-    # A wrong scenario name fails here, before anything is started.
+    generated: dict[str, Any] = {
+        "playbooks_dir": playbooks_dir,
+        "exercise": {"scenarios_dir": playbooks_dir / "exercises"},
+    }
+    # A bad config file or scenario name fails here, before anything is started.
+    local = load_settings_as(LocalSettings, config, generated)
     drill = (
         None
         if scenario is None
-        else find_scenario(scenario, playbooks_dir / "exercises", load_playbook_dir(playbooks_dir))
+        else find_scenario(
+            scenario, local.exercise.scenarios_dir, load_playbook_dir(local.playbooks_dir)
+        )
     )
-    base = directory or Path(tempfile.mkdtemp(prefix="weerbaar-sandbox-"))
-    base.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(12)
+    temporary = directory is None
+    base = Path(tempfile.mkdtemp(prefix="weerbaar-sandbox-")) if directory is None else directory
+    base = base.resolve()
+    try:
+        await _run(base, generated, config, drill, speed)
+    finally:
+        if temporary and not keep:
+            shutil.rmtree(base, ignore_errors=True)
+            print(f"Removed {base} with its passwords, tokens and pickle key.", flush=True)
+        else:
+            print(
+                f"Kept {base}; its passwords, tokens and pickle key are in "
+                f"{base / STATE_FILE} and {base / 'weerbaar.toml'}.",
+                flush=True,
+            )
+
+
+async def _run(
+    base: Path,
+    generated: dict[str, Any],
+    config: Path | None,
+    drill: Scenario | None,
+    speed: float,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # Starting Synapse creates ``base`` too.
     async with ThrowawaySynapse(base / "synapse") as synapse:
         localparts = [TASKFORCE_LOCALPART, *(PLAYER_LOCALPARTS.values() if drill else ())]
-        world = await create_world(synapse, localparts, password)
-        data_dir = base / "bot"
+        world, reused = await open_world(synapse, base / STATE_FILE, localparts)
         players = dict(zip(PLAYER_LOCALPARTS, world.members[1:], strict=False))
-        exercise = ExerciseSettings(
-            scenarios_dir=playbooks_dir / "exercises",
-            players={
-                role: ExercisePlayerSettings(
-                    user_id=account.user_id, access_token=SecretStr(account.access_token)
-                )
-                for role, account in players.items()
+        generated = {
+            **world.values(base / "bot", generated["playbooks_dir"]),
+            "exercise": {
+                **generated["exercise"],
+                "players": {
+                    role: {"user_id": account.user_id, "access_token": account.access_token}
+                    for role, account in players.items()
+                },
             },
-        )
-        settings = world.settings(data_dir, playbooks_dir, exercise=exercise)
+        }
+        settings = load_settings_as(Settings, config, generated)
         bot = Weerbaar(settings)
         await bot.start()
         try:
             assert bot.intake_port is not None
             config_file = base / "weerbaar.toml"
-            config_file.write_text(world.config_toml(data_dir, playbooks_dir, bot.intake_port))
-            print(
-                "\n".join(
-                    [
-                        "",
-                        "Weerbaar sandbox is running. Log in with any Matrix client:",
-                        f"  homeserver: {synapse.url}",
-                        f"  user:       {world.members[0].user_id}",
-                        f"  password:   {password}",
-                        f"  room:       {world.coordination_room} (coordination room)",
-                        "Send an alert from another terminal:",
-                        f"  weerbaar alert send -c {config_file} --supplier Acme --title 'Outage'",
-                        "Then type !hulp or !help in the room. Ctrl-C stops everything.",
-                        "",
-                    ]
-                ),
-                flush=True,
+            write_private(
+                config_file,
+                world.config_toml(settings.data_dir, settings.playbooks_dir, bot.intake_port),
             )
+            print(_instructions(base, world, synapse.url, config_file, reused), flush=True)
             if drill is not None:
                 report = base / "exercise-report.md"
                 await _play(settings, bot.intake_port, drill, speed, report, stop)
             await stop.wait()
         finally:
             await bot.stop()
+
+
+def _instructions(
+    base: Path, world: SandboxWorld, homeserver: str, config_file: Path, reused: bool
+) -> str:
+    """How to log in and send an alert; the commands work pasted into a fresh shell."""
+    weerbaar = _weerbaar_command()
+    return "\n".join(
+        [
+            "",
+            f"Weerbaar sandbox is running in {base}"
+            + (" (accounts of the previous start reused)." if reused else "."),
+            "Log in with any Matrix client:",
+            f"  homeserver: {homeserver}",
+            f"  user:       {world.members[0].user_id}",
+            f"  password:   {world.members[0].password}",
+            f"  room:       {world.coordination_room} (coordination room)",
+            "Send an alert from another terminal:",
+            f"  {weerbaar} alert send -c {shlex.quote(str(config_file))}"
+            " --supplier Acme --title Outage",
+            "Then type !hulp or !help in the room. Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+def _weerbaar_command() -> str:
+    """This installation's ``weerbaar`` by absolute path: a fresh shell has no venv active."""
+    # Not resolved: a venv's python is a symlink out of the venv, its scripts are not.
+    script = Path(sys.executable).absolute().parent / "weerbaar"
+    if script.is_file():
+        return shlex.quote(str(script))
+    return f"{shlex.quote(str(Path(sys.executable).absolute()))} -m bot"
 
 
 async def _play(

@@ -71,10 +71,10 @@ class SynapseStartError(RuntimeError):
 
 
 class RegistrationError(RuntimeError):
-    """Synapse refused a shared-secret registration."""
+    """Synapse refused a shared-secret registration or a password login."""
 
     def __init__(self, localpart: str, status: int, errcode: str, error: str) -> None:
-        super().__init__(f"registering {localpart!r} failed: HTTP {status} {errcode}: {error}")
+        super().__init__(f"{localpart!r}: HTTP {status} {errcode}: {error}")
         self.localpart = localpart
         self.status = status
         self.errcode = errcode
@@ -279,6 +279,38 @@ class ThrowawaySynapse:
                 body = await _json_body(resp)
                 if resp.status != 200:
                     raise _registration_error(localpart, resp.status, body)
+        return RegisteredUser(
+            user_id=_str_field(body, "user_id"),
+            password=password,
+            access_token=_str_field(body, "access_token"),
+            device_id=_str_field(body, "device_id"),
+        )
+
+    async def login(
+        self, localpart: str, password: str, device_id: str | None = None
+    ) -> RegisteredUser:
+        """Log an existing user in with its password, on ``device_id`` when given.
+
+        Keeping the device keeps an end-to-end encryption store made for it usable.
+        Raises RegistrationError (carrying Synapse's errcode) when Synapse refuses.
+        """
+        if self._process is None:
+            raise RuntimeError("Synapse is not running; call start() first")
+        payload: dict[str, Any] = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": localpart},
+            "password": password,
+        }
+        if device_id is not None:
+            payload["device_id"] = device_id
+        timeout = aiohttp.ClientTimeout(total=_HTTP_TIMEOUT_SECONDS)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(f"{self.url}/_matrix/client/v3/login", json=payload) as resp,
+        ):
+            body = await _json_body(resp)
+            if resp.status != 200:
+                raise _registration_error(localpart, resp.status, body)
         return RegisteredUser(
             user_id=_str_field(body, "user_id"),
             password=password,

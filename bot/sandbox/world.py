@@ -37,26 +37,38 @@ class SandboxWorld:
     pickle_key: str
 
     def settings(self, data_dir: Path, playbooks_dir: Path, **overrides: Any) -> Settings:
-        """Bot settings for this world; ``overrides`` replace top-level settings."""
-        values: dict[str, Any] = {
-            "matrix": MatrixSettings(
-                homeserver=self.homeserver_url,
-                user_id=self.bot.user_id,
-                access_token=self.bot.access_token,
-                # For the password prompt when the bot sets up cross-signing.
-                password=self.bot.password,
-                device_id=self.bot.device_id,
-                coordination_room=self.coordination_room,
-            ),
-            "intake": IntakeSettings(host="127.0.0.1", port=0, hmac_secret=self.hmac_secret),
+        """Bot settings for this world; ``overrides`` replace top-level settings.
+
+        Sections are passed as models, which replace (not merge with) whatever a config
+        file in ``$WEERBAAR_CONFIG`` holds: a test's bot never picks up another's database.
+        """
+        values = self.values(data_dir, playbooks_dir)
+        sections = {
+            "matrix": MatrixSettings(**values["matrix"]),
+            "intake": IntakeSettings(**values["intake"]),
+            "encryption": EncryptionSettings(**values["encryption"]),
             "storage": StorageSettings(),
-            "encryption": EncryptionSettings(pickle_key=self.pickle_key),
+        }
+        return Settings(**{**values, **sections, **overrides})
+
+    def values(self, data_dir: Path, playbooks_dir: Path) -> dict[str, Any]:
+        """The settings of ``settings()`` as plain values, to merge other settings over."""
+        return {
+            "matrix": {
+                "homeserver": self.homeserver_url,
+                "user_id": self.bot.user_id,
+                "access_token": self.bot.access_token,
+                # For the password prompt when the bot sets up cross-signing.
+                "password": self.bot.password,
+                "device_id": self.bot.device_id,
+                "coordination_room": self.coordination_room,
+            },
+            "intake": {"host": "127.0.0.1", "port": 0, "hmac_secret": self.hmac_secret},
+            "encryption": {"pickle_key": self.pickle_key},
             "taskforce": [member.user_id for member in self.members],
             "data_dir": data_dir,
             "playbooks_dir": playbooks_dir,
         }
-        values.update(overrides)
-        return Settings(**values)
 
     def config_toml(self, data_dir: Path, playbooks_dir: Path, intake_port: int) -> str:
         """The same settings as a config file, for ``weerbaar -c``."""
