@@ -106,6 +106,21 @@ async def test_a_silent_source_is_announced_once_and_its_return_once(database: D
         assert len((await session.scalars(select(AlertRecord))).all()) == 2
 
 
+async def test_a_busy_source_is_noted_at_most_once_a_second(database: Database) -> None:
+    clock = FixedClock()
+    factory = factory_for(database, clock)
+    first = clock.now()
+    await contact(factory, "prom")
+    clock.advance(seconds=0.5)
+    await contact(factory, "prom")
+    async with factory.transaction() as services:
+        assert (await services.heartbeats.overview())[0].last_contact_at == first
+    clock.advance(seconds=0.5)
+    await contact(factory, "prom")
+    async with factory.transaction() as services:
+        assert (await services.heartbeats.overview())[0].last_contact_at == clock.now()
+
+
 async def test_a_source_never_heard_from_is_silent_after_its_interval(
     database: Database,
 ) -> None:

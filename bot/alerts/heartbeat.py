@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SOURCE = "heartbeat"
 # The default intake source (POST /alerts, signed with the intake's own secret).
 DEFAULT_SOURCE = "generic"
+# Last contact is kept to this precision (see Heartbeats.contact).
+CONTACT_PRECISION = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,14 @@ class Heartbeats:
         """``source`` was heard from now; a silent one is announced back, its alert resolved."""
         now = self._clock.now()
         record = await self._record(source, now)
-        record.last_contact_at = now
         silent_since = record.silent_since
         if silent_since is None:
+            # Every request of a busy source writing this row would queue its transaction
+            # behind the others' (a row lock on PostgreSQL); a second is precise enough.
+            if record.last_contact_at is None or now - record.last_contact_at >= CONTACT_PRECISION:
+                record.last_contact_at = now
             return
+        record.last_contact_at = now
         if record.silent_alert_id is not None:
             alert = await self._alerts.get(record.silent_alert_id)
             if alert.status != AlertStatus.RESOLVED:
