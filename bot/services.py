@@ -121,7 +121,7 @@ class ServiceFactory:
         self._watch_policy = watch_policy or WatchPolicy()
         self._sitrep_interval = sitrep_interval
         self._access = access or ListedTaskforce(self._taskforce)
-        self.heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
+        self._heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
         self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
@@ -185,7 +185,9 @@ class ServiceFactory:
                 suppliers=suppliers,
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
-                heartbeats=Heartbeats(session, alerts, notifier, self.clock, self.heartbeat_policy),
+                heartbeats=Heartbeats(
+                    session, alerts, notifier, self.clock, self._heartbeat_policy
+                ),
                 exports=Exports(session, self.clock),
                 exercises=self.exercises,
             )
