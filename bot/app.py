@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.alerts.heartbeat import heartbeat_policy
 from bot.alerts.model import Severity
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
@@ -39,6 +40,7 @@ from bot.playbooks.runs import PlaybookPolicy
 from bot.polling.poller import register_pollers
 from bot.scheduling.chains import arm_chain_check
 from bot.scheduling.handlers import timer_handlers
+from bot.scheduling.heartbeats import HeartbeatCheck, register_heartbeat_check
 from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
 from bot.situations.watch import WatchPolicy
@@ -111,6 +113,7 @@ class Weerbaar:
             watch_policy=watch_policy(settings.lauwe_fase),
             sitrep_interval=settings.incident.sitrep_interval(),
             access=self.access,
+            heartbeat_policy=heartbeat_policy(settings),
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
         self.factory.exercises = self.exercises
@@ -253,6 +256,11 @@ class Weerbaar:
                     coalesce=True,
                 )
             register_pollers(self._scheduler, self.factory, self.settings.pollers)
+            register_heartbeat_check(
+                self._scheduler,
+                HeartbeatCheck(self.factory, self.metrics),
+                self.settings.intake.heartbeat_check_seconds,
+            )
             self._tasks = [
                 asyncio.create_task(self.sender.run(period), name="outbox"),
                 asyncio.create_task(self.sync.run(period), name="sync"),

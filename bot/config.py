@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
+    PlainSerializer,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -36,6 +38,7 @@ from pydantic_settings import (
 
 from bot.config_sources import IndexedList, MergedSettingsSource
 from bot.i18n import Language
+from bot.playbooks.durations import format_duration, parse_duration
 
 CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
 S = TypeVar("S", bound="LocalSettings")
@@ -47,6 +50,27 @@ SECRETS_DIR_ENV_VARS = ("WEERBAAR_SECRETS_DIR", "CREDENTIALS_DIRECTORY")
 # sandbox's generated settings); a context variable because pydantic-settings builds its
 # sources in a classmethod that takes no arguments of ours.
 _DEFAULTS: ContextVar[Mapping[str, Any] | None] = ContextVar("settings_defaults", default=None)
+
+
+def _duration_or_none(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    duration = parse_duration(value)
+    if duration <= timedelta(0):
+        raise ValueError("must be longer than 0m (leave it out to never expect contact)")
+    return duration
+
+
+# How often a source must be heard from, written like playbook durations (``15m``, ``1h``).
+ExpectEvery = Annotated[
+    timedelta | None,
+    BeforeValidator(_duration_or_none),
+    PlainSerializer(lambda v: None if v is None else format_duration(v)),
+    Field(
+        description="Post a notice when nothing (alert, resolve, heartbeat) arrived for this "
+        "long, e.g. '15m' (none: never)",
+    ),
+]
 
 
 class MatrixSettings(BaseModel):
@@ -122,6 +146,7 @@ class AlertSourceSettings(BaseModel):
         description="Largest accepted body; default: intake.max_body_bytes, and for "
         "alertmanager at least 1,000 alerts x 2 KiB (2048000)",
     )
+    expect_every: ExpectEvery = None
 
     def body_limit(self, intake_limit: int) -> int:
         """The largest body this source may send, given ``intake.max_body_bytes``."""
@@ -149,6 +174,10 @@ class IntakeSettings(BaseModel):
     )
     sources: IndexedList[AlertSourceSettings] = Field(
         default_factory=list, description="Monitoring systems with their own route and secret"
+    )
+    expect_every: ExpectEvery = None  # of the default source ``generic`` (POST /alerts)
+    heartbeat_check_seconds: float = Field(
+        default=60, gt=0, description="How often the bot looks for sources that fell silent"
     )
 
     @field_validator("sources")
@@ -224,6 +253,7 @@ class PollerSettings(BaseModel):
     max_advisories: int = Field(
         default=20, gt=0, description="CSAF: advisories fetched per poll (the rest next poll)"
     )
+    expect_every: ExpectEvery = None  # counts successful polls
 
     @model_validator(mode="after")
     def _supplier_where_needed(self) -> PollerSettings:

@@ -46,6 +46,12 @@ class Metrics:
             "Seconds since the last successful sync with the homeserver",
             registry=self.registry,
         )
+        self.source_last_contact_age = Gauge(
+            "weerbaar_source_last_contact_age_seconds",
+            "Seconds since an intake source or poller was last heard from (at the last check)",
+            ["source"],
+            registry=self.registry,
+        )
         self.active = Gauge(
             "weerbaar_active",
             "1 when this instance is the active one (holds the lease), else 0",

@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.grouping import AlertGrouper
+from bot.alerts.heartbeat import HeartbeatPolicy, Heartbeats, SourceNotifier
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.clock import Clock
 from bot.decisionlog.actions import ActionService
@@ -42,7 +43,13 @@ from bot.suppliers.registry import SupplierRegistry
 
 
 class Notifier(
-    AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, ChainNotifier, Protocol
+    AlertNotifier,
+    SituationNotifier,
+    WatchNotifier,
+    PollNotifier,
+    ChainNotifier,
+    SourceNotifier,
+    Protocol,
 ):
     """Everything the domain announces."""
 
@@ -72,6 +79,7 @@ class Services:
     suppliers: SupplierRegistry
     watch: WatchService
     polls: PollStates
+    heartbeats: Heartbeats
     exports: Exports
     # Set by the running bot; None where exercises cannot be started (tools, tests).
     exercises: ExerciseStarter | None = None
@@ -97,6 +105,7 @@ class ServiceFactory:
         watch_policy: WatchPolicy | None = None,
         sitrep_interval: timedelta | None = None,
         access: Taskforce | None = None,
+        heartbeat_policy: HeartbeatPolicy | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -112,6 +121,7 @@ class ServiceFactory:
         self._watch_policy = watch_policy or WatchPolicy()
         self._sitrep_interval = sitrep_interval
         self._access = access or ListedTaskforce(self._taskforce)
+        self._heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
         self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
@@ -175,6 +185,9 @@ class ServiceFactory:
                 suppliers=suppliers,
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
+                heartbeats=Heartbeats(
+                    session, alerts, notifier, self.clock, self._heartbeat_policy
+                ),
                 exports=Exports(session, self.clock),
                 exercises=self.exercises,
             )

@@ -17,13 +17,13 @@ from bot.polling.poller import FeedPoller, register_pollers
 from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
 from bot.storage.db import Database
-from bot.storage.models import AlertRecord, OutboxRecord
+from bot.storage.models import AlertRecord, OutboxRecord, SourceContactRecord
 from bot.suppliers.file import SupplierEntry
+from tests.clocks import FixedClock
 from tests.conftest import bot_settings
 from tests.feed_server import FeedServer
 from tests.matrix_user import MatrixUser, body_of
 from tests.test_storage import make_factory
-from tests.test_timers import FixedClock
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -302,6 +302,10 @@ async def test_misbehaving_feeds_are_reported_once_until_they_recover(
     assert len(latest) == len(pollers) + 1
     assert latest[-1].startswith("Feed malformed works again (failing since Mon 23 Nov 2026 ")
     assert await alerts(database) == []
+    # Only a good poll is contact (heartbeat): the failing feeds were never heard from.
+    async with database.transaction() as session:
+        contacts = list(await session.scalars(select(SourceContactRecord)))
+    assert [(c.source, c.last_contact_at) for c in contacts] == [("malformed", FixedClock().now())]
 
 
 def test_one_scheduler_job_per_configured_poller(tmp_path: Path) -> None:

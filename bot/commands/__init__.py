@@ -10,6 +10,7 @@ from bot.commands import (
     playbooks,
     reports,
     situations,
+    sources,
     suppliers,
     watch,
 )
@@ -23,6 +24,7 @@ def build_registry() -> Registry:
             *help.COMMANDS,
             *alerts.COMMANDS,
             *suppliers.COMMANDS,
+            *sources.COMMANDS,
             *situations.COMMANDS,
             *watch.COMMANDS,
             *playbooks.COMMANDS,

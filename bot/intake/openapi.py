@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from bot.alerts.model import IncomingAlert
 from bot.intake.formats.alertmanager import AlertmanagerWebhook
+from bot.intake.formats.heartbeat import Heartbeat
 from bot.intake.formats.pagerduty import PagerDutyEvent
 from bot.intake.server import OPENAPI_FILE
 
@@ -88,6 +89,7 @@ def build_document() -> dict[str, Any]:
     generic = _schema(IncomingAlert, schemas)
     alertmanager = _schema(AlertmanagerWebhook, schemas)
     pagerduty = _schema(PagerDutyEvent, schemas)
+    heartbeat = _schema(Heartbeat, schemas)
     schemas["Error"] = {
         "type": "object",
         "properties": {"error": {"type": "string"}, "detail": {}},
@@ -109,6 +111,10 @@ def build_document() -> dict[str, Any]:
             "dedup_key": {"type": "string"},
             "alert": {"$ref": _REF.format(model="Outcome")},
         },
+    }
+    schemas["HeartbeatAnswer"] = {
+        "type": "object",
+        "properties": {"status": {"const": "accepted"}, "source": {"type": "string"}},
     }
     return {
         "openapi": "3.1.0",
@@ -143,6 +149,13 @@ def build_document() -> dict[str, Any]:
                 "PagerDuty Events API v2 event: trigger, acknowledge or resolve",
                 pagerduty,
                 "PagerDutyAnswer",
+                named=True,
+            ),
+            "/heartbeat/{source}": _post(
+                "A sign of life from a source with nothing to report (any JSON object, "
+                "e.g. {}); 'generic' is the default source of POST /alerts",
+                heartbeat,
+                "HeartbeatAnswer",
                 named=True,
             ),
             "/openapi.json": {

@@ -1,4 +1,5 @@
-"""The aiohttp application of the intake: alert webhooks, ``GET /openapi.json``, ``/healthz``.
+"""The aiohttp application of the intake: alert webhooks, heartbeats, ``/openapi.json``,
+``/healthz`` and ``/metrics``.
 
 A request is answered 202 only after its alerts, their announcements and its receipt are
 committed, together with those of the requests that arrived with it (group commit, see
@@ -31,6 +32,7 @@ from bot.intake.actions import Outcome, apply
 from bot.intake.batching import GroupCommit, apply_alone
 from bot.intake.formats import alertmanager, pagerduty
 from bot.intake.formats.common import IntakeAction, MappingError, Receive
+from bot.intake.formats.heartbeat import Heartbeat
 from bot.intake.receipts import record_receipt
 from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from bot.logs import request_context
@@ -100,6 +102,11 @@ class IntakeApp:
         self._sources: dict[tuple[str, str], AlertSourceSettings] = {
             (source.kind, source.name): source for source in settings.sources
         }
+        # POST /heartbeat/<source>: any source by name (names are unique across kinds).
+        self._by_name = {
+            self._default_source.name: self._default_source,
+            **{source.name: source for source in settings.sources},
+        }
         self._openapi = OPENAPI_FILE.read_bytes()
         # Group commit pays off where the commit is the bottleneck: SQLite serialises
         # writers anyway (BEGIN IMMEDIATE), so one shared commit only removes waiting.
@@ -119,6 +126,7 @@ class IntakeApp:
         app.router.add_post("/alerts/generic/{source}", self.post_generic)
         app.router.add_post("/alerts/alertmanager/{source}", self.post_alertmanager)
         app.router.add_post("/alerts/pagerduty/{source}", self.post_pagerduty)
+        app.router.add_post("/heartbeat/{source}", self.post_heartbeat)
         app.router.add_get("/openapi.json", self.openapi)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
@@ -209,6 +217,18 @@ class IntakeApp:
             status=202,
         )
 
+    async def post_heartbeat(self, request: web.Request) -> web.Response:
+        """A source says it is alive without reporting anything; signed like its alerts."""
+        name = request.match_info["source"]
+        try:
+            source = self._by_name.get(name)
+            if source is None:
+                raise _Refused(404, "unknown_source", f"no source named {name!r} is configured")
+            await self._intake(request, source, Heartbeat, lambda _beat: [])
+        except _Refused as refusal:
+            return self._refusal(request, refusal)
+        return web.json_response({"status": "accepted", "source": name}, status=202)
+
     async def openapi(self, _request: web.Request) -> web.Response:
         """The OpenAPI document of this intake (the file kept in the repository)."""
         return web.Response(body=self._openapi, content_type="application/json")
@@ -260,7 +280,9 @@ class IntakeApp:
             ):
                 raise _Refused(409, "replayed", "this signed request was already accepted")
             known = await self._known_suppliers(services, source, actions)
-            return [await apply(services, action, source.name) for action in known]
+            outcomes = [await apply(services, action, source.name) for action in known]
+            await services.heartbeats.contact(source.name)
+            return outcomes
 
         # A repeat racing its first copy (in another process) trips a unique key; the
         # second attempt then sees the first one's commit (the receipt as a replay, the

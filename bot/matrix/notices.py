@@ -265,6 +265,12 @@ class MatrixNotifier:
         message = i18n.text("poll.recovered", self._lang, source=source, since=since)
         await self._outbox.post(self._room, text_content(message))
 
+    async def source_back(self, source: str, silent_since: datetime, now: datetime) -> None:
+        """Say once that a source that fell silent was heard from again."""
+        since = format_time(silent_since, self._timezone, self._lang, now)
+        message = i18n.text("heartbeat.back", self._lang, source=source, since=since)
+        await self._outbox.post(self._room, text_content(message))
+
     async def _mention(self, user_id: str, key: str, **params: Any) -> None:
         # The plain body names the user (clients highlight it), the HTML links a pill,
         # and m.mentions makes the notification explicit (intentional mentions).

@@ -119,6 +119,7 @@ class FeedPoller:
             if alert is not None:
                 await services.alerts.resolve(alert.id, name)
         await services.polls.succeeded(name, collected.changes.state)
+        await services.heartbeats.contact(name)
 
 
 async def _suppliers_named(services: Services, names: Sequence[str]) -> list[tuple[str, str]]:

@@ -391,3 +391,20 @@ class SituationExportRecord(Base):
     exported_at: Mapped[datetime]
     exported_by: Mapped[str] = mapped_column(String(255))
     format: Mapped[str] = mapped_column(String(16))
+
+
+class SourceContactRecord(Base):
+    """When an intake source or poller was last heard from, and whether it fell silent.
+
+    ``watched_since`` is when the bot started expecting the source, so one that never
+    spoke is still found silent; ``silent_since`` is set (with the id of the bot's own
+    "silent" alert) when silence was announced, and cleared by the next contact.
+    """
+
+    __tablename__ = "source_contacts"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    watched_since: Mapped[datetime]
+    last_contact_at: Mapped[datetime | None]
+    silent_since: Mapped[datetime | None]
+    silent_alert_id: Mapped[int | None] = mapped_column(Integer)

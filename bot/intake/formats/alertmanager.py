@@ -64,10 +64,20 @@ class AlertmanagerWebhook(BaseModel):
     alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=ALERTMANAGER_MAX_ALERTS)
 
 
+# Alertmanager's always-firing alert proving the pipeline works (kube-prometheus and
+# most setups ship it): the request counts as contact, the alert itself is not stored.
+WATCHDOG_ALERTNAME = "Watchdog"
+
+
 def to_actions(webhook: AlertmanagerWebhook, source: AlertSourceSettings) -> list[IntakeAction]:
-    """A Receive per firing alert and a Resolve per resolved one, in payload order."""
+    """A Receive per firing alert and a Resolve per resolved one, in payload order.
+
+    The ``Watchdog`` alert maps to nothing: it is a heartbeat, not a problem.
+    """
     actions: list[IntakeAction] = []
     for index, alert in enumerate(webhook.alerts):
+        if {**webhook.commonLabels, **alert.labels}.get("alertname") == WATCHDOG_ALERTNAME:
+            continue
         if alert.status == "resolved":
             actions.append(Resolve(alert.external_id()))
             continue

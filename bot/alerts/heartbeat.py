@@ -1,0 +1,186 @@
+"""Sources that fall silent: last contact per intake source and poller, silence and return.
+
+A monitoring pipeline that dies looks exactly like a quiet supplier, so every contact
+(an alert, a resolve, an explicit heartbeat, a good poll) is noted, and a source that
+declared ``expect_every`` and stays quiet longer gets one "silent" alert of the bot's
+own; its next contact resolves that alert and is announced once as a return.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import i18n
+from bot.alerts.model import IncomingAlert, Severity
+from bot.alerts.service import AlertService, AlertStatus
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Language
+from bot.playbooks.durations import format_duration
+from bot.storage.models import SourceContactRecord
+
+log = logging.getLogger(__name__)
+
+# The source of the bot's own "silent" alerts; the supplier is the silent source.
+HEARTBEAT_SOURCE = "heartbeat"
+# The default intake source (POST /alerts, signed with the intake's own secret).
+DEFAULT_SOURCE = "generic"
+# Last contact is kept to this precision (see Heartbeats.contact).
+CONTACT_PRECISION = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A configured source or poller, and how often it must be heard from (None: never)."""
+
+    source: str
+    kind: str
+    every: timedelta | None
+
+
+@dataclass(frozen=True)
+class HeartbeatPolicy:
+    """The configured sources and the language and time zone of the silence alerts."""
+
+    expectations: tuple[Expectation, ...] = ()
+    language: Language = "nl"
+    timezone: str = "UTC"
+
+
+def heartbeat_policy(settings: Settings) -> HeartbeatPolicy:
+    """Every intake source (the default one first) and poller, from the settings."""
+    intake = settings.intake
+    expectations = [
+        Expectation(DEFAULT_SOURCE, "generic", intake.expect_every),
+        *(Expectation(s.name, s.kind, s.expect_every) for s in intake.sources),
+        *(Expectation(p.name, f"poller {p.kind}", p.expect_every) for p in settings.pollers),
+    ]
+    # A configured source named like the default one replaces it.
+    unique = {expectation.source: expectation for expectation in expectations}
+    return HeartbeatPolicy(tuple(unique.values()), settings.language, settings.timezone)
+
+
+class SourceNotifier(Protocol):
+    """Tells the taskforce that a silent source was heard from again."""
+
+    async def source_back(self, source: str, silent_since: datetime, now: datetime) -> None:
+        """``source`` spoke again (at ``now``) after being silent since ``silent_since``."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """One source as ``!sources`` and ``/metrics`` show it."""
+
+    expectation: Expectation
+    last_contact_at: datetime | None
+    silent_since: datetime | None
+
+
+class Heartbeats:
+    """Notes contacts and finds silent sources, within one transaction."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        alerts: AlertService,
+        notifier: SourceNotifier,
+        clock: Clock,
+        policy: HeartbeatPolicy,
+    ) -> None:
+        self._session = session
+        self._alerts = alerts
+        self._notifier = notifier
+        self._clock = clock
+        self.policy = policy
+
+    async def contact(self, source: str) -> None:
+        """``source`` was heard from now; a silent one is announced back, its alert resolved."""
+        now = self._clock.now()
+        record = await self._record(source, now)
+        silent_since = record.silent_since
+        if silent_since is None:
+            # Every request of a busy source writing this row would queue its transaction
+            # behind the others' (a row lock on PostgreSQL); a second is precise enough.
+            if record.last_contact_at is None or now - record.last_contact_at >= CONTACT_PRECISION:
+                record.last_contact_at = now
+            return
+        record.last_contact_at = now
+        if record.silent_alert_id is not None:
+            alert = await self._alerts.get(record.silent_alert_id)
+            if alert.status != AlertStatus.RESOLVED:
+                await self._alerts.resolve(alert.id, source)
+        record.silent_since, record.silent_alert_id = None, None
+        log.info("source %s is back (silent since %s)", source, silent_since)
+        await self._notifier.source_back(source, silent_since, now)
+
+    async def check(self) -> list[str]:
+        """Announce every expected source quiet for longer than it may be; returns their names.
+
+        A source already announced is not announced again until it has been back, so a
+        check that runs often posts one alert per silence.
+        """
+        now = self._clock.now()
+        newly_silent = []
+        for expectation in self.policy.expectations:
+            if expectation.every is None:
+                continue
+            record = await self._record(expectation.source, now)
+            heard = record.last_contact_at or record.watched_since
+            if record.silent_since is not None or now - heard < expectation.every:
+                continue
+            record.silent_since = heard
+            alert = await self._alerts.receive(self._silence_alert(expectation, heard, now))
+            record.silent_alert_id = alert.id
+            log.warning("source %s silent since %s", expectation.source, heard)
+            newly_silent.append(expectation.source)
+        return newly_silent
+
+    async def overview(self) -> list[SourceView]:
+        """Every configured source with its last contact and silence, in configuration order."""
+        records = {
+            record.source: record
+            for record in await self._session.scalars(select(SourceContactRecord))
+        }
+        views = []
+        for expectation in self.policy.expectations:
+            record = records.get(expectation.source)
+            views.append(
+                SourceView(
+                    expectation,
+                    record.last_contact_at if record is not None else None,
+                    record.silent_since if record is not None else None,
+                )
+            )
+        return views
+
+    def _silence_alert(
+        self, expectation: Expectation, heard: datetime, now: datetime
+    ) -> IncomingAlert:
+        lang, zone = self.policy.language, self.policy.timezone
+        since = i18n.format_time(heard, zone, lang, now)
+        assert expectation.every is not None  # only expected sources fall silent
+        every = format_duration(expectation.every)
+        return IncomingAlert(
+            supplier=expectation.source,
+            title=i18n.text("heartbeat.silent", lang, source=expectation.source, since=since),
+            severity=Severity.S2,
+            details=i18n.text("heartbeat.silent_details", lang, every=every),
+            external_id=f"silent:{expectation.source}",
+            source=HEARTBEAT_SOURCE,
+        )
+
+    async def _record(self, source: str, now: datetime) -> SourceContactRecord:
+        record = await self._session.get(SourceContactRecord, source)
+        if record is None:
+            record = SourceContactRecord(source=source, watched_since=now)
+            self._session.add(record)
+            # Flushed so a second contact in the same transaction (a batch) finds it.
+            await self._session.flush()
+        return record
