@@ -27,6 +27,7 @@ from bot.messages import (
     outbox,
     playbooks,
     reports,
+    snooze,
     suppliers,
     watch,
 )
@@ -55,6 +56,7 @@ CATALOGUE = merge_catalogues(
     watch.MESSAGES,
     exercises.MESSAGES,
     outbox.MESSAGES,
+    snooze.MESSAGES,
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.grouping import AlertGrouper
 from bot.alerts.service import AlertNotifier, AlertService
+from bot.alerts.snooze import ActiveSnoozes, SnoozeNotifier, SnoozeService
 from bot.clock import Clock
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
@@ -42,7 +43,13 @@ from bot.suppliers.registry import SupplierRegistry
 
 
 class Notifier(
-    AlertNotifier, SituationNotifier, WatchNotifier, PollNotifier, ChainNotifier, Protocol
+    AlertNotifier,
+    SnoozeNotifier,
+    SituationNotifier,
+    WatchNotifier,
+    PollNotifier,
+    ChainNotifier,
+    Protocol,
 ):
     """Everything the domain announces."""
 
@@ -56,6 +63,7 @@ class Services:
     outbox: Outbox
     handled_events: HandledEvents
     alerts: AlertService
+    snoozes: SnoozeService
     situations: SituationService
     log: SituationLog
     chains: ChainGuard
@@ -127,8 +135,9 @@ class ServiceFactory:
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
+            active_snoozes = ActiveSnoozes(session, self.clock)
             alerts = AlertService(
-                session, notifier, log, grouper, self.clock, attach_observer=watch
+                session, notifier, log, grouper, self.clock, active_snoozes, attach_observer=watch
             )
             decisions = DecisionService(log, timers, self.clock)
             roles = IncidentRoles(session, log, self._moderation, self._presence, self._access)
@@ -139,6 +148,9 @@ class ServiceFactory:
                 outbox=outbox,
                 handled_events=HandledEvents(session, self.clock),
                 alerts=alerts,
+                snoozes=SnoozeService(
+                    session, alerts, active_snoozes, timers, log, notifier, self.clock
+                ),
                 situations=SituationService(
                     session,
                     alerts,

@@ -15,8 +15,8 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from tests.conftest import PLAYBOOKS
-from tests.test_storage import COORDINATION, FakeRooms
-from tests.test_timers import FixedClock
+from tests.fakes import FakeRooms, FixedClock
+from tests.test_storage import COORDINATION
 
 
 def grouping_factory(database: Database, clock: FixedClock) -> ServiceFactory:

@@ -20,10 +20,10 @@ from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
 from bot.suppliers.file import SupplierEntry
 from tests.conftest import bot_settings
+from tests.fakes import FixedClock
 from tests.feed_server import FeedServer
 from tests.matrix_user import MatrixUser, body_of
 from tests.test_storage import make_factory
-from tests.test_timers import FixedClock
 
 
 @pytest_asyncio.fixture(loop_scope="session")

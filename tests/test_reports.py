@@ -26,8 +26,8 @@ from bot.reports.metrics import METRIC_ROWS
 from bot.reports.view import build_view
 from bot.situations.phases import Phase
 from bot.storage.db import Database
+from tests.fakes import FixedClock
 from tests.test_storage import make_factory
-from tests.test_timers import FixedClock
 
 SCHEMA = Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json"
 HOSTILE = '<script>alert("x")</script> **bold** | [link](javascript:alert(1)) `code` # h'

@@ -29,10 +29,10 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
+from tests.fakes import FixedClock
 from tests.test_backup import CONFIG, snapshot
 from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
 from tests.test_storage import ALERT
-from tests.test_timers import FixedClock
 
 RETENTION = timedelta(days=30)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -10,20 +10,8 @@ from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory, Services
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord, TimerRecord
+from tests.fakes import FixedClock
 from tests.test_storage import make_factory
-
-
-class FixedClock:
-    """A clock that only moves when the test says so."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 async def remind(services: Services, timer: TimerRecord) -> None:

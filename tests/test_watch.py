@@ -22,8 +22,8 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.suppliers.file import DependencyEntry, ServiceEntry, SupplierEntry
 from tests.conftest import PLAYBOOKS
-from tests.test_storage import COORDINATION, FakeRooms
-from tests.test_timers import FixedClock
+from tests.fakes import FakeRooms, FixedClock
+from tests.test_storage import COORDINATION
 
 ALICE, BOB = "@alice:test", "@bob:test"
 QUIET_RULES = WatchPolicy(

@@ -17,8 +17,8 @@ from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key
 from bot.storage.models import OutboxRecord, TimerRecord
 from tests.conftest import bot_settings
+from tests.fakes import FixedClock
 from tests.matrix_user import MatrixUser, body_of
-from tests.test_timers import FixedClock
 
 
 def number_after(prefix: str, text: str) -> int:

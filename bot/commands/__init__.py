@@ -10,6 +10,7 @@ from bot.commands import (
     playbooks,
     reports,
     situations,
+    snooze,
     suppliers,
     watch,
 )
@@ -22,6 +23,7 @@ def build_registry() -> Registry:
         [
             *help.COMMANDS,
             *alerts.COMMANDS,
+            *snooze.COMMANDS,
             *suppliers.COMMANDS,
             *situations.COMMANDS,
             *watch.COMMANDS,

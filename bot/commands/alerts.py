@@ -52,8 +52,7 @@ async def acknowledge(context: CommandContext, arguments: str) -> None:
 async def acknowledge_supplier(context: CommandContext, supplier: str) -> None:
     """Acknowledge every open alert of ``supplier`` at once."""
     services = context.services
-    found = await services.suppliers.find(supplier)
-    name = found.name if found is not None else supplier
+    name = await services.suppliers.canonical(supplier)
     alerts = await services.alerts.open_of_supplier(name)
     changed = await services.alerts.acknowledge_all(alerts, context.sender)
     await context.reply(
