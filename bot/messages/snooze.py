@@ -9,6 +9,12 @@ MESSAGES: Catalogue = {
         "nl": "🔕 Tijdens sluimer binnengekomen (S1 wordt altijd geplaatst)",
         "en": "🔕 Arrived during snooze (S1 alerts are always posted)",
     },
+    "alert.filed_held": {
+        "nl": "Melding #{id} over {supplier} vastgelegd; {supplier} sluimert, dus ze komt in de "
+        "samenvatting als de sluimer voorbij is.",
+        "en": "Alert #{id} about {supplier} filed; {supplier} is snoozed, so it will be in the "
+        "summary when the snooze ends.",
+    },
     "snooze.started": {
         "nl": "Meldingen van {target} sluimeren tot {until} (sluimer #{id}): ze worden "
         "bewaard en geteld maar niet geplaatst, behalve S1. Reden: {reason}",
