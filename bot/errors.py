@@ -47,6 +47,16 @@ class AlertAlreadyResolved(DomainError):
     key = "error.alert_already_resolved"
 
 
+class SnoozeNeedsSourceId(DomainError):
+    """An alert without the source's own id: its repeats cannot be recognised."""
+
+    key = "error.snooze_needs_source_id"
+
+
+class NotSnoozed(DomainError):
+    key = "error.not_snoozed"
+
+
 class UnknownSupplier(DomainError):
     key = "error.unknown_supplier"
 

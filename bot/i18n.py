@@ -27,6 +27,7 @@ from bot.messages import (
     outbox,
     playbooks,
     reports,
+    snooze,
     sources,
     suppliers,
     watch,
@@ -57,6 +58,7 @@ CATALOGUE = merge_catalogues(
     exercises.MESSAGES,
     outbox.MESSAGES,
     sources.MESSAGES,
+    snooze.MESSAGES,
 )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alerts.grouping import AlertGrouper
 from bot.alerts.heartbeat import HeartbeatPolicy, Heartbeats, SourceNotifier
 from bot.alerts.service import AlertNotifier, AlertService
+from bot.alerts.snooze import ActiveSnoozes, SnoozeNotifier, SnoozeService
 from bot.clock import Clock
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
@@ -44,6 +45,7 @@ from bot.suppliers.registry import SupplierRegistry
 
 class Notifier(
     AlertNotifier,
+    SnoozeNotifier,
     SituationNotifier,
     WatchNotifier,
     PollNotifier,
@@ -63,6 +65,7 @@ class Services:
     outbox: Outbox
     handled_events: HandledEvents
     alerts: AlertService
+    snoozes: SnoozeService
     situations: SituationService
     log: SituationLog
     chains: ChainGuard
@@ -137,8 +140,9 @@ class ServiceFactory:
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
+            active_snoozes = ActiveSnoozes(session, self.clock)
             alerts = AlertService(
-                session, notifier, log, grouper, self.clock, attach_observer=watch
+                session, notifier, log, grouper, self.clock, active_snoozes, attach_observer=watch
             )
             decisions = DecisionService(log, timers, self.clock)
             roles = IncidentRoles(session, log, self._moderation, self._presence, self._access)
@@ -149,6 +153,9 @@ class ServiceFactory:
                 outbox=outbox,
                 handled_events=HandledEvents(session, self.clock),
                 alerts=alerts,
+                snoozes=SnoozeService(
+                    session, alerts, active_snoozes, timers, log, notifier, self.clock
+                ),
                 situations=SituationService(
                     session,
                     alerts,

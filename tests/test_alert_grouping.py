@@ -14,9 +14,9 @@ from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
-from tests.clocks import FixedClock
 from tests.conftest import PLAYBOOKS
-from tests.test_storage import COORDINATION, FakeRooms
+from tests.fakes import FakeRooms, FixedClock
+from tests.test_storage import COORDINATION
 
 
 def grouping_factory(database: Database, clock: FixedClock) -> ServiceFactory:

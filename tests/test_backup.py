@@ -26,8 +26,8 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord, TimerRecord
 from bot.suppliers.file import read_supplier_file
-from tests.clocks import FixedClock
 from tests.conftest import REPO, fresh_postgres_database
+from tests.fakes import FixedClock
 from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
 from tests.test_storage import ALERT
 

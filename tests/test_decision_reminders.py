@@ -15,7 +15,7 @@ from bot.scheduling.runner import TimerRunner
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
-from tests.clocks import FixedClock
+from tests.fakes import FixedClock
 from tests.test_storage import make_factory
 
 ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")

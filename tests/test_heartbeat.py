@@ -24,8 +24,8 @@ from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
-from tests.clocks import FixedClock
 from tests.conftest import PLAYBOOKS
+from tests.fakes import FixedClock
 
 ROOM = "!coordination:test"
 POLICY = HeartbeatPolicy(

@@ -11,8 +11,8 @@ from bot.app import Weerbaar
 from bot.config import AlertSourceSettings
 from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
-from tests.clocks import FixedClock
 from tests.conftest import bot_settings
+from tests.fakes import FixedClock
 from tests.matrix_user import MatrixUser, body_of, wait_until
 
 SECRET = "prom-secret"

@@ -24,8 +24,8 @@ from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import LogEntryRecord, OutboxRecord, TimerRecord
-from tests.clocks import FixedClock
-from tests.test_storage import ALERT, COORDINATION, FakeRooms, make_factory
+from tests.fakes import FakeRooms, FixedClock
+from tests.test_storage import ALERT, COORDINATION, make_factory
 
 PLAYBOOK = "example-supplier-outage"
 ALICE, BOB, CAROL = "@alice:test", "@bob:test", "@carol:test"

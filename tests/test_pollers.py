@@ -19,8 +19,8 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord, SourceContactRecord
 from bot.suppliers.file import SupplierEntry
-from tests.clocks import FixedClock
 from tests.conftest import bot_settings
+from tests.fakes import FixedClock
 from tests.feed_server import FeedServer
 from tests.matrix_user import MatrixUser, body_of
 from tests.test_storage import make_factory

@@ -26,7 +26,7 @@ from bot.reports.metrics import METRIC_ROWS
 from bot.reports.view import build_view
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from tests.clocks import FixedClock
+from tests.fakes import FixedClock
 from tests.test_storage import make_factory
 
 SCHEMA = Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json"

@@ -29,7 +29,7 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
-from tests.clocks import FixedClock
+from tests.fakes import FixedClock
 from tests.test_backup import CONFIG, snapshot
 from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
 from tests.test_storage import ALERT

@@ -14,9 +14,9 @@ from bot.situations.phases import Phase
 from bot.situations.sitreps import sitrep_timer_key
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
-from tests.clocks import FixedClock
+from tests.fakes import FakeRooms, FixedClock
 from tests.test_playbook_runs import ALICE, BOB, CAROL, kinds, open_incident
-from tests.test_storage import COORDINATION, FakeRooms, make_factory
+from tests.test_storage import COORDINATION, make_factory
 
 
 def sitrep_factory(database: Database, clock: FixedClock, minutes: int | None) -> ServiceFactory:

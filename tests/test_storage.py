@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from bot.storage.models import (
     SituationRecord,
 )
 from tests.conftest import PLAYBOOKS
+from tests.fakes import FakeRooms
 
 COORDINATION = "!coordination:test"
 
@@ -39,19 +39,6 @@ class SteppingClock:
     def now(self) -> datetime:
         self.moment += timedelta(seconds=1)
         return self.moment
-
-
-class FakeRooms:
-    """Stands in for the homeserver when opening incident rooms."""
-
-    def __init__(self) -> None:
-        self.opened: list[tuple[int, Sequence[str]]] = []
-
-    async def open_incident_room(
-        self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
-    ) -> str:
-        self.opened.append((situation.id, invitees))
-        return f"!incident-{situation.id}:test"
 
 
 def make_factory(

@@ -10,7 +10,7 @@ from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory, Services
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord, TimerRecord
-from tests.clocks import FixedClock
+from tests.fakes import FixedClock
 from tests.test_storage import make_factory
 
 

@@ -21,9 +21,9 @@ from bot.situations.watch import WatchPolicy, checkin_key, overdue_key
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.suppliers.file import DependencyEntry, ServiceEntry, SupplierEntry
-from tests.clocks import FixedClock
 from tests.conftest import PLAYBOOKS
-from tests.test_storage import COORDINATION, FakeRooms
+from tests.fakes import FakeRooms, FixedClock
+from tests.test_storage import COORDINATION
 
 ALICE, BOB = "@alice:test", "@bob:test"
 QUIET_RULES = WatchPolicy(

@@ -16,8 +16,8 @@ from bot.sandbox.world import SandboxWorld
 from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key
 from bot.storage.models import OutboxRecord, TimerRecord
-from tests.clocks import FixedClock
 from tests.conftest import bot_settings
+from tests.fakes import FixedClock
 from tests.matrix_user import MatrixUser, body_of
 
 

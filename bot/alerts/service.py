@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.grouping import AlertGrouper
-from bot.alerts.model import IncomingAlert
+from bot.alerts.model import IncomingAlert, Severity
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import AlertAlreadyAcknowledged, AlertAlreadyResolved, AlertNotFound
 from bot.situations.phases import QUIET_PHASES
-from bot.storage.models import AlertRecord, SituationRecord
+from bot.storage.models import AlertRecord, SituationRecord, SnoozeRecord
 from bot.suppliers.names import normalise
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,14 @@ class AlertNotifier(Protocol):
         ...
 
 
+class SnoozeCheck(Protocol):
+    """Says whether an alert arrives during a snooze (see bot/alerts/snooze.py)."""
+
+    async def covering(self, alert: AlertRecord) -> SnoozeRecord | None:
+        """The active snooze that holds ``alert`` back, if any."""
+        ...
+
+
 class AttachObserver(Protocol):
     """Reacts to an alert joining a situation, after its notice (e.g. proposes escalation)."""
 
@@ -77,10 +85,12 @@ class AlertService:
         log: SituationLog,
         grouper: AlertGrouper,
         clock: Clock,
+        snoozes: SnoozeCheck,
         *,
         attach_observer: AttachObserver | None = None,
     ) -> None:
         self._session = session
+        self._snoozes = snoozes
         self._notifier = notifier
         self._log = log
         self._grouper = grouper
@@ -88,7 +98,8 @@ class AlertService:
         self._attach_observer = attach_observer
 
     async def receive(self, incoming: IncomingAlert) -> AlertRecord:
-        """Persist ``incoming`` and queue its announcement; returns the stored alert.
+        """Persist ``incoming`` and queue its announcement (unless a snooze holds it back);
+        returns the stored alert.
 
         A repeat of an unresolved alert (same source and external id) only raises its
         count and last-seen time: ``count > 1`` on the result tells the caller so.
@@ -126,7 +137,14 @@ class AlertService:
         self._session.add(alert)
         await self._session.flush()
         situation = await self._attach(alert)
-        if await self._grouper.admit(alert):
+        snooze = await self._snoozes.covering(alert)
+        if snooze is not None:
+            # Held back for the snooze's summary; S1 is too severe to wait and is posted
+            # on its own at once (the notice shows it arrived during the snooze).
+            alert.snooze_id = snooze.id
+            if alert.severity == Severity.S1:
+                alert.notice_outbox_id = await self._notifier.alert_received(alert)
+        elif await self._grouper.admit(alert):
             alert.notice_outbox_id = await self._notifier.alert_received(alert)
         if situation is not None:
             await self._attached(alert, situation)

@@ -10,6 +10,7 @@ from bot.commands import (
     playbooks,
     reports,
     situations,
+    snooze,
     sources,
     suppliers,
     watch,
@@ -23,6 +24,7 @@ def build_registry() -> Registry:
         [
             *help.COMMANDS,
             *alerts.COMMANDS,
+            *snooze.COMMANDS,
             *suppliers.COMMANDS,
             *sources.COMMANDS,
             *situations.COMMANDS,

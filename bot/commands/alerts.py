@@ -31,7 +31,10 @@ async def file_alert(context: CommandContext, arguments: str) -> None:
     if found is not None:
         incoming = incoming.model_copy(update={"supplier": found.name})
     alert = await services.alerts.receive(incoming)
-    await context.reply(context.text("alert.filed", id=alert.id, supplier=alert.supplier))
+    # A snooze holds a manual alert back like any other (S1 aside); say so, not "posted".
+    held = alert.snooze_id is not None and alert.notice_outbox_id is None
+    key = "alert.filed_held" if held else "alert.filed"
+    await context.reply(context.text(key, id=alert.id, supplier=alert.supplier))
 
 
 async def acknowledge(context: CommandContext, arguments: str) -> None:
@@ -52,8 +55,7 @@ async def acknowledge(context: CommandContext, arguments: str) -> None:
 async def acknowledge_supplier(context: CommandContext, supplier: str) -> None:
     """Acknowledge every open alert of ``supplier`` at once."""
     services = context.services
-    found = await services.suppliers.find(supplier)
-    name = found.name if found is not None else supplier
+    name = await services.suppliers.canonical(supplier)
     alerts = await services.alerts.open_of_supplier(name)
     changed = await services.alerts.acknowledge_all(alerts, context.sender)
     await context.reply(

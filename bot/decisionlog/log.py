@@ -42,6 +42,8 @@ class EntryKind(StrEnum):
     SITUATION_UPDATE = "situation_update"
     ESCALATION_PROPOSED = "escalation_proposed"
     SITREP = "sitrep"
+    SNOOZED = "snoozed"
+    SNOOZE_ENDED = "snooze_ended"
 
 
 class AppendOnlyError(RuntimeError):

@@ -16,7 +16,7 @@ from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
 from bot.situations.service import CommandOrigin
 from bot.situations.watch import Proposal
-from bot.storage.models import AlertRecord, SituationRecord
+from bot.storage.models import AlertRecord, SituationRecord, SnoozeRecord
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
 ALERT_ID_FIELD = "nl.weerbaar.alert_id"
@@ -24,6 +24,8 @@ ALERT_ID_FIELD = "nl.weerbaar.alert_id"
 ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
 # A summary names this many alerts, then says how many more there are.
 GROUP_LINES = 10
+# A snooze's closing summary names this many alerts: it says what arrived, not all of it.
+SNOOZE_LINES = 3
 
 
 def matrix_to(room_id: str) -> str:
@@ -105,6 +107,37 @@ class MatrixNotifier:
         record = await self._outbox.post(self._room, content, replaces=replaces, exercise=exercise)
         return record.id
 
+    async def snooze_ended(self, snooze: SnoozeRecord, alerts: Sequence[AlertRecord]) -> None:
+        """One post: the snooze is over, how many alerts per severity arrived meanwhile,
+        and the first few of them."""
+        lang = self._lang
+        key = "snooze.ended" if snooze.ended_by is None else "snooze.ended_by"
+        headline = i18n.text(
+            key, lang, target=snooze.target, actor=snooze.ended_by, count=len(alerts)
+        )
+        lines = []
+        if alerts:
+            counts: dict[str, int] = {}
+            for alert in sorted(alerts, key=lambda a: a.severity):
+                counts[alert.severity] = counts.get(alert.severity, 0) + 1
+            per_severity = ", ".join(f"{severity}: {n}" for severity, n in counts.items())
+            lines.append(i18n.text("snooze.per_severity", lang, counts=per_severity))
+            lines += [
+                i18n.text("alert.group.line", lang, id=a.id, severity=a.severity, title=a.title)
+                for a in alerts[:SNOOZE_LINES]
+            ]
+            if len(alerts) > SNOOZE_LINES:
+                lines.append(i18n.text("alert.group.more", lang, count=len(alerts) - SNOOZE_LINES))
+        html = f"<p>🔔 <strong>{i18n.html_escape(headline)}</strong></p>"
+        if lines:
+            html += "<ul>" + "".join(f"<li>{i18n.html_escape(line)}</li>" for line in lines)
+            html += "</ul>"
+        content = text_content("\n".join([headline, *lines]), html)
+        content[ALERT_IDS_FIELD] = [alert.id for alert in alerts]
+        await self._outbox.post(
+            self._room, content, exercise=any(alert.exercise for alert in alerts)
+        )
+
     def _alert_content(self, alert: AlertRecord) -> dict[str, Any]:
         lang = self._lang
         fields = {
@@ -115,6 +148,10 @@ class MatrixNotifier:
         }
         plain_lines = [i18n.text("alert.notice", lang, **fields)]
         html_parts = [i18n.html("alert.notice.html", lang, **fields)]
+        if alert.snooze_id is not None:
+            marker = i18n.text("alert.during_snooze", lang)
+            plain_lines.append(marker)
+            html_parts.append(f"<p><strong>{i18n.html_escape(marker)}</strong></p>")
         if alert.details:
             plain_lines.append(alert.details)
             html_parts.append(f"<blockquote>{i18n.html_escape(alert.details)}</blockquote>")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.alerts.grouping import GROUP_TIMER
-from bot.alerts.timers import post_group_summary
+from bot.alerts.snooze import SNOOZE_END_TIMER
+from bot.alerts.timers import end_snooze, post_group_summary
 from bot.decisionlog import reminders
 from bot.decisionlog.actions import DUE_TIMER
 from bot.decisionlog.decisions import REVIEW_TIMER
@@ -21,6 +22,7 @@ def timer_handlers() -> dict[str, TimerHandler]:
     """Handlers by timer kind (check-ins, reminders, escalation proposals)."""
     return {
         GROUP_TIMER: post_group_summary,
+        SNOOZE_END_TIMER: end_snooze,
         **REMINDER_HANDLERS,
         SUMMARY_REFRESH: summary_refresh,
         REVIEW_TIMER: reminders.review_due,

@@ -101,6 +101,35 @@ class AlertRecord(Base):
     # incident room opened from it carries this key, so a re-run of the escalation after a
     # crash finds that room instead of creating a second one (see bot/matrix/rooms.py).
     room_key: Mapped[str] = mapped_column(String(32), default=new_room_key)
+    # The snooze that was active when the alert arrived: held back from the room (or, for
+    # S1, posted marked) and counted in that snooze's closing summary.
+    snooze_id: Mapped[int | None] = mapped_column(ForeignKey("snoozes.id"), index=True)
+
+
+class SnoozeRecord(Base):
+    """A pause in posting a supplier's alerts (or one alert's repeats) to the room.
+
+    Active while ``ended_at`` is NULL and ``until`` lies ahead; a durable timer ends it
+    at ``until`` unless someone ends it earlier.
+    """
+
+    __tablename__ = "snoozes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "supplier" or "alert"; ``target`` is how it is shown (supplier name or alert id).
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(200))
+    # What incoming alerts are matched on: the normalised supplier name, or the snoozed
+    # alert's de-duplication identity (source and the source's own id).
+    match_key: Mapped[str] = mapped_column(String(600), index=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    until: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # Who ended it early; NULL when it ran out at ``until``.
+    ended_by: Mapped[str | None] = mapped_column(String(255))
 
 
 class SituationRecord(Base):

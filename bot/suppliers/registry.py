@@ -60,6 +60,11 @@ class SupplierRegistry:
                 return supplier
         return None
 
+    async def canonical(self, name: str) -> str:
+        """The registry's name for ``name`` (a name or alias); ``name`` itself if unknown."""
+        found = await self.find(name)
+        return found.name if found is not None else name
+
     async def replace_all(self, entries: Sequence[SupplierEntry]) -> int:
         """Make the registry exactly ``entries`` (the file is the source of truth)."""
         for model in (

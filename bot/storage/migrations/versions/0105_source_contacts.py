@@ -1,7 +1,7 @@
 """source contacts: when each intake source and poller was last heard from (heartbeat)
 
 Revision ID: 0105
-Revises: 0095
+Revises: 0100
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0105"
-down_revision: str | None = "0095"
+down_revision: str | None = "0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
