@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from bot.app import Weerbaar
-from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
 from bot.scheduling.chains import CHAIN_CHECK_KEY
-from bot.storage.models import OutboxRecord, SituationRecord, TimerRecord
+from bot.storage.models import OutboxRecord, TimerRecord
 from tests.conftest import bot_settings
+from tests.incidents import escalate_new_alert
 from tests.matrix_user import MatrixUser, body_of
 from tests.tampering import tamper
 
@@ -38,17 +38,7 @@ async def test_a_tampered_log_is_said_first_and_announced_once(
     try:
         await bot.sync.synced.wait()
         coordination = world.coordination_room
-        status, answer = await send_alert(
-            f"http://127.0.0.1:{bot.intake_port}/alerts",
-            world.hmac_secret.encode(),
-            {"supplier": "Chain BV", "title": "ledger down"},
-        )
-        assert status == 202, answer
-        await alice.command(coordination, f"!escalate {answer['id']}")
-        async with bot.db.transaction() as session:
-            situation = await session.scalar(select(SituationRecord))
-        assert situation is not None and situation.incident_room_id is not None
-        room, number = situation.incident_room_id, situation.id
+        room, number = await escalate_new_alert(bot, world, alice, "Chain BV", "ledger down")
         await alice.join(room)
         await alice.command(room, "!note supplier called back")
         intact = body_of(await alice.command(room, "!report"))

@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.app import Weerbaar
-from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
 from tests.conftest import bot_settings
+from tests.incidents import escalate_new_alert
 from tests.matrix_user import MatrixUser, body_of
 
 ONLY_COORDINATOR = "Only this incident's coordinator"
@@ -49,17 +49,7 @@ async def test_a_typo_cannot_lock_an_incident_and_coordinators_steer_everywhere(
     try:
         await bot.sync.synced.wait()
         coordination = world.coordination_room
-        status, answer = await send_alert(
-            f"http://127.0.0.1:{bot.intake_port}/alerts",
-            world.hmac_secret.encode(),
-            {"supplier": "Steer BV", "title": "portal down"},
-        )
-        assert status == 202, answer
-        await carol.command(coordination, f"!escalate {answer['id']}")
-        async with bot.db.transaction() as session:
-            situation = await session.scalar(select(SituationRecord))
-        assert situation is not None and situation.incident_room_id is not None
-        room, number = situation.incident_room_id, situation.id
+        room, number = await escalate_new_alert(bot, world, carol, "Steer BV", "portal down")
         for member in (alice, bob, carol):
             await member.join(room)
 

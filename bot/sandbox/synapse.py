@@ -279,12 +279,7 @@ class ThrowawaySynapse:
                 body = await _json_body(resp)
                 if resp.status != 200:
                     raise _registration_error(localpart, resp.status, body)
-        return RegisteredUser(
-            user_id=_str_field(body, "user_id"),
-            password=password,
-            access_token=_str_field(body, "access_token"),
-            device_id=_str_field(body, "device_id"),
-        )
+        return _logged_in(body, password)
 
     async def login(
         self, localpart: str, password: str, device_id: str | None = None
@@ -311,12 +306,7 @@ class ThrowawaySynapse:
             body = await _json_body(resp)
             if resp.status != 200:
                 raise _registration_error(localpart, resp.status, body)
-        return RegisteredUser(
-            user_id=_str_field(body, "user_id"),
-            password=password,
-            access_token=_str_field(body, "access_token"),
-            device_id=_str_field(body, "device_id"),
-        )
+        return _logged_in(body, password)
 
     async def _spawn(self) -> None:
         env = dict(os.environ)
@@ -568,6 +558,16 @@ def _registration_error(localpart: str, status: int, body: dict[str, Any]) -> Re
         status,
         str(body.get("errcode", "M_UNKNOWN")),
         str(body.get("error", "no error message")),
+    )
+
+
+def _logged_in(body: dict[str, Any], password: str) -> RegisteredUser:
+    """The user a registration or login answer describes."""
+    return RegisteredUser(
+        user_id=_str_field(body, "user_id"),
+        password=password,
+        access_token=_str_field(body, "access_token"),
+        device_id=_str_field(body, "device_id"),
     )
 
 
