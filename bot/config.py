@@ -183,10 +183,7 @@ class IntakeSettings(BaseModel):
     @field_validator("sources")
     @classmethod
     def _unique_source_names(cls, value: list[AlertSourceSettings]) -> list[AlertSourceSettings]:
-        names = [source.name for source in value]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"source names must be unique: {', '.join(duplicates)}")
+        _refuse_duplicate_names("source", [source.name for source in value])
         return value
 
 
@@ -517,16 +514,19 @@ class Settings(LocalSettings):
     @field_validator("pollers")
     @classmethod
     def _unique_poller_names(cls, value: list[PollerSettings]) -> list[PollerSettings]:
-        names = [poller.name for poller in value]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"poller names must be unique: {', '.join(duplicates)}")
+        _refuse_duplicate_names("poller", [poller.name for poller in value])
         return value
 
     @property
     def crypto_store_dir(self) -> Path:
         """Directory of the end-to-end encryption store."""
         return self.encryption.store_dir or self.data_dir / "crypto"
+
+
+def _refuse_duplicate_names(kind: str, names: list[str]) -> None:
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{kind} names must be unique: {', '.join(duplicates)}")
 
 
 class ConfigError(Exception):

@@ -10,6 +10,7 @@ from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
 from tests.conftest import bot_settings
+from tests.incidents import escalate_new_alert
 from tests.matrix_user import MatrixUser, body_of
 from tests.test_walking_skeleton import ALERT, post_alert
 
@@ -135,12 +136,7 @@ async def test_playbook_walk_through_survives_a_restart(
 async def test_answers_after_a_change_show_what_changed_and_what_is_due_now(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
-    await alice.command(world.coordination_room, f"!escalate {alert_id}")
-    async with bot.db.transaction() as session:
-        situation = await session.scalar(select(SituationRecord))
-    assert situation is not None and situation.incident_room_id is not None
-    room = situation.incident_room_id
+    room, _ = await escalate_new_alert(bot, world, alice, "Acme Cloud", "outage")
     await alice.join(room)
 
     # A 20-step playbook: each answer after a change fits on a phone screen.
@@ -161,12 +157,7 @@ async def test_answers_after_a_change_show_what_changed_and_what_is_due_now(
 async def test_a_second_start_unknown_references_and_past_moments_say_what_works(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
-    await alice.command(world.coordination_room, f"!escalate {alert_id}")
-    async with bot.db.transaction() as session:
-        situation = await session.scalar(select(SituationRecord))
-    assert situation is not None and situation.incident_room_id is not None
-    room = situation.incident_room_id
+    room, _ = await escalate_new_alert(bot, world, alice, "Acme Cloud", "outage")
     await alice.join(room)
     await alice.command(room, "!playbook start example-supplier-outage")
 
