@@ -12,7 +12,6 @@ import asyncio
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ from bot.playbooks.loader import validate_paths
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import AlertRecord, SituationRecord
 
 STEPS = 50
 PLAYBOOKS = 100
@@ -81,13 +79,6 @@ def playbook(ident: str, steps: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class Rooms:
-    async def open_incident_room(
-        self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
-    ) -> str:
-        return f"!incident-{situation.id}:bench"
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -111,7 +102,6 @@ async def main() -> None:
         factory = ServiceFactory(
             db,
             SystemClock(),
-            rooms=Rooms(),
             notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:bench", "en"),
             taskforce=[USER],
             playbooks=DirectoryCatalog(directory),
@@ -121,7 +111,7 @@ async def main() -> None:
             alert = await services.alerts.receive(
                 IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S2, source="b")
             )
-            situation, _ = await services.situations.escalate_alert(alert.id, USER)
+            situation = await services.situations.escalate_alert(alert.id, USER)
             room = situation.incident_room_id
         assert room is not None
         dispatcher = CommandDispatcher(build_registry(), factory, AccessPolicy([USER]), "en", "UTC")

@@ -11,7 +11,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -31,20 +31,10 @@ from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import AlertRecord, SituationRecord
 
 SECRET = "bench-secret"
 ROOM = "!coordination:bench"
 REPO = Path(__file__).resolve().parent.parent
-
-
-class NoRooms:
-    """The benchmarks never escalate."""
-
-    async def open_incident_room(
-        self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
-    ) -> str:
-        raise AssertionError("no incident rooms in a benchmark")
 
 
 @asynccontextmanager
@@ -83,7 +73,6 @@ def bench_factory(db: Database, group_window_seconds: int = 60) -> ServiceFactor
     return ServiceFactory(
         db,
         SystemClock(),
-        rooms=NoRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, ROOM, "en"),
         taskforce=["@bench:local"],
         playbooks=DirectoryCatalog(REPO / "playbooks"),

@@ -31,6 +31,7 @@ from bot.matrix.members import MatrixRoomPresence
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
 from bot.matrix.reactions import ReactionHandler
+from bot.matrix.room_performers import room_operations
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
 from bot.matrix.undecryptable import UndecryptableNotices
@@ -83,27 +84,18 @@ class Weerbaar:
         )
         self.metrics = Metrics()
         lang = settings.language
-        self.sender = OutboxSender(
-            self.db,
-            self.client,
-            self.clock,
-            self.metrics,
-            coordination_room=matrix.coordination_room,
-            lang=lang,
-        )
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
         encrypt_rooms = pickle_key is not None and settings.encryption.encrypt_incident_rooms
         rooms = MatrixIncidentRooms(self.client, lang, encrypted=encrypt_rooms)
         self.factory = ServiceFactory(
             self.db,
             self.clock,
-            rooms=rooms,
             notifier_for=self._notifier_for,
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
-            on_outbox_commit=self.sender.wake,
+            # The sender needs the factory to perform room operations, so it comes after.
+            on_outbox_commit=lambda: self.sender.wake(),
             alert_group_window=timedelta(seconds=settings.alerts.group_window_seconds),
-            moderation=rooms,
             playbook_policy=PlaybookPolicy(
                 escalate_after=timedelta(minutes=settings.playbook.escalate_after_minutes),
                 language=lang,
@@ -114,6 +106,15 @@ class Weerbaar:
             sitrep_interval=settings.incident.sitrep_interval(),
             access=self.access,
             heartbeat_policy=heartbeat_policy(settings),
+        )
+        self.sender = OutboxSender(
+            self.db,
+            self.client,
+            self.clock,
+            self.metrics,
+            coordination_room=matrix.coordination_room,
+            lang=lang,
+            operations=room_operations(self.factory, rooms),
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
         self.factory.exercises = self.exercises

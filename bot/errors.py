@@ -27,6 +27,10 @@ class AlreadyEscalated(DomainError):
     key = "error.already_escalated"
 
 
+class IncidentRoomBeingOpened(DomainError):
+    key = "error.incident_room_being_opened"
+
+
 class NotAnIncidentRoom(DomainError):
     key = "error.not_an_incident_room"
 

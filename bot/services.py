@@ -28,14 +28,15 @@ from bot.decisionlog.log import SituationLog
 from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.exercises.starter import ExerciseStarter
 from bot.matrix.outbox import Outbox
+from bot.matrix.room_operations import QueuedRoomOperations
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.polling.state import PollNotifier, PollStates
 from bot.reports.data import ReportService
 from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
-from bot.situations.roles import IncidentRoles, IncidentRoomModeration, ListedTaskforce, Taskforce
-from bot.situations.service import IncidentRoomOpener, SituationNotifier, SituationService
+from bot.situations.roles import IncidentRoles, ListedTaskforce, Taskforce
+from bot.situations.service import SituationNotifier, SituationService
 from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
@@ -76,7 +77,6 @@ class Services:
     playbook_runs: PlaybookRunService
     roles: IncidentRoles
     sitreps: SitrepService
-    moderation: IncidentRoomModeration | None
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
@@ -96,13 +96,11 @@ class ServiceFactory:
         db: Database,
         clock: Clock,
         *,
-        rooms: IncidentRoomOpener,
         notifier_for: Callable[[Outbox], Notifier],
         taskforce: Sequence[str],
         playbooks: PlaybookCatalog,
         on_outbox_commit: Callable[[], None],
         alert_group_window: timedelta = timedelta(0),
-        moderation: IncidentRoomModeration | None = None,
         playbook_policy: PlaybookPolicy | None = None,
         presence: RoomPresence | None = None,
         watch_policy: WatchPolicy | None = None,
@@ -112,13 +110,11 @@ class ServiceFactory:
     ) -> None:
         self.db = db
         self.clock = clock
-        self._rooms = rooms
         self._notifier_for = notifier_for
         self._taskforce = tuple(taskforce)
         self._playbooks = playbooks
         self._on_outbox_commit = on_outbox_commit
         self._alert_group_window = alert_group_window
-        self._moderation = moderation
         self._playbook_policy = playbook_policy or PlaybookPolicy()
         self._presence = presence or UnknownPresence()
         self._watch_policy = watch_policy or WatchPolicy()
@@ -145,7 +141,9 @@ class ServiceFactory:
                 session, notifier, log, grouper, self.clock, active_snoozes, attach_observer=watch
             )
             decisions = DecisionService(log, timers, self.clock)
-            roles = IncidentRoles(session, log, self._moderation, self._presence, self._access)
+            # Homeserver changes are queued with the transaction, performed after commit.
+            room_operations = QueuedRoomOperations(outbox)
+            roles = IncidentRoles(session, log, room_operations, self._presence, self._access)
             sitreps = SitrepService(log, timers, self.clock, self._sitrep_interval)
             yield Services(
                 session=session,
@@ -160,7 +158,7 @@ class ServiceFactory:
                     session,
                     alerts,
                     log,
-                    self._rooms,
+                    room_operations,
                     notifier,
                     timers,
                     self._taskforce,
@@ -186,7 +184,6 @@ class ServiceFactory:
                 ),
                 roles=roles,
                 sitreps=sitreps,
-                moderation=self._moderation,
                 reports=ReportService(session, log, self._playbooks),
                 timers=timers,
                 suppliers=suppliers,

@@ -15,7 +15,7 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from tests.conftest import PLAYBOOKS
-from tests.fakes import FakeRooms, FixedClock
+from tests.fakes import FixedClock
 from tests.test_storage import COORDINATION
 
 
@@ -23,7 +23,6 @@ def grouping_factory(database: Database, clock: FixedClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
-        rooms=FakeRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),

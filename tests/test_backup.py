@@ -148,7 +148,7 @@ async def check_restored_database_works(db: Database, clock: FixedClock) -> None
 
 async def open_incident_in(services: Any, supplier: str) -> int:
     alert = await services.alerts.receive(ALERT.model_copy(update={"supplier": supplier}))
-    situation, _ = await services.situations.escalate_alert(alert.id, ALICE)
+    situation = await services.situations.escalate_alert(alert.id, ALICE)
     return int(situation.id)
 
 

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from bot.alerts.model import IncomingAlert, Severity
 from bot.decisionlog.decisions import option
 from bot.errors import IncompleteDecision, MomentInThePast
+from bot.matrix.outbox import MESSAGE_EVENT
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
-from tests.fakes import FixedClock
+from tests.fakes import FixedClock, escalate_with_room
 from tests.test_storage import make_factory
 
 ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
@@ -24,7 +25,9 @@ ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, sou
 async def _posted(database: Database, room: str) -> list[str]:
     async with database.transaction() as session:
         rows = await session.scalars(
-            select(OutboxRecord).where(OutboxRecord.room_id == room).order_by(OutboxRecord.id)
+            select(OutboxRecord)
+            .where(OutboxRecord.room_id == room, OutboxRecord.event_type == MESSAGE_EVENT)
+            .order_by(OutboxRecord.id)
         )
         return [row.content["body"] for row in rows]
 
@@ -35,9 +38,10 @@ async def test_reminders_fire_when_due_and_stop_when_done_or_closed(database: Da
     runner = TimerRunner(factory, timer_handlers())
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
-        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
-        room = situation.incident_room_id
-        assert room is not None
+    situation = await escalate_with_room(factory, alert.id, "@alice:test")
+    room = situation.incident_room_id
+    assert room is not None
+    async with factory.transaction() as services:
         decision = await services.decisions.decide(
             situation.id,
             "@alice:test",

@@ -38,16 +38,10 @@ POLICY = HeartbeatPolicy(
 )
 
 
-class NoRooms:
-    async def open_incident_room(self, *_args: object) -> str:
-        raise AssertionError("no incident rooms here")
-
-
 def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
-        rooms=NoRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, ROOM, "en", "Europe/Amsterdam"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),

@@ -26,7 +26,6 @@ from bot.storage.db import Database
 from bot.storage.models import (
     AlertRecord,
     OutboxRecord,
-    SituationRecord,
     TimerRecord,
     WebhookReceiptRecord,
 )
@@ -43,20 +42,10 @@ class Broken(Exception):
     """A request that fails after it has written."""
 
 
-class NoRooms:
-    """Intake work never opens an incident room here: no situation is open."""
-
-    async def open_incident_room(
-        self, situation: SituationRecord, alert: AlertRecord, invitees: Sequence[str]
-    ) -> str:
-        raise AssertionError("no incident rooms in these tests")
-
-
 def make_factory(database: Database) -> ServiceFactory:
     return ServiceFactory(
         database,
         SystemClock(),
-        rooms=NoRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),

@@ -16,6 +16,7 @@ from bot.errors import (
     StepAlreadyDone,
     StepWaitsForDecision,
 )
+from bot.matrix.outbox import MESSAGE_EVENT
 from bot.playbooks.engine import DecisionStatus, StepStatus
 from bot.playbooks.runs import PlaybookPolicy
 from bot.scheduling.handlers import timer_handlers
@@ -24,7 +25,7 @@ from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import LogEntryRecord, OutboxRecord, TimerRecord
-from tests.fakes import FakeRooms, FixedClock
+from tests.fakes import FixedClock, escalate_with_room
 from tests.test_storage import ALERT, COORDINATION, make_factory
 
 PLAYBOOK = "example-supplier-outage"
@@ -32,11 +33,10 @@ ALICE, BOB, CAROL = "@alice:test", "@bob:test", "@carol:test"
 
 
 def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
-    base = make_factory(database, FakeRooms(), clock)
+    base = make_factory(database, clock)
     return ServiceFactory(
         database,
         clock,
-        rooms=FakeRooms(),
         notifier_for=base._notifier_for,
         taskforce=[ALICE, BOB, CAROL],
         playbooks=base._playbooks,
@@ -48,8 +48,7 @@ def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
 async def open_incident(factory: ServiceFactory) -> int:
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
-        situation, _ = await services.situations.escalate_alert(alert.id, ALICE)
-        return situation.id
+    return (await escalate_with_room(factory, alert.id, ALICE)).id
 
 
 async def kinds(database: Database, situation_id: int) -> list[str]:
@@ -68,6 +67,7 @@ async def incident_messages(database: Database) -> list[str]:
         rows = await session.scalars(
             select(OutboxRecord)
             .where(OutboxRecord.room_id != COORDINATION)
+            .where(OutboxRecord.event_type == MESSAGE_EVENT)
             .order_by(OutboxRecord.id)
         )
         return [row.content["body"] for row in rows]
@@ -150,7 +150,8 @@ async def test_overdue_step_reminds_once_then_escalates_once(database: Database)
     async with factory.transaction() as services:
         await services.playbook_runs.complete_step(situation_id, None, "1", CAROL, "")
     assert await runner.fire_due() == 1
-    messages = await incident_messages(database)
+    summary, *messages = await incident_messages(database)
+    assert summary.startswith("📌 Situation #1")  # posted when the room was opened
     assert len(messages) == 4, messages
     assert messages[0].startswith(f"⏰ {CAROL}: step 1 (Establish the situational picture)")
     assert "⚠️ @carol:test: step 1" in messages[1]  # escalation to the coordinator
@@ -158,9 +159,14 @@ async def test_overdue_step_reminds_once_then_escalates_once(database: Database)
     assert messages[3].startswith(f"⚠️ {CAROL}: step 2")
     async with database.transaction() as session:
         reminders = list(
-            await session.scalars(select(OutboxRecord).where(OutboxRecord.room_id != COORDINATION))
+            await session.scalars(
+                select(OutboxRecord)
+                .where(OutboxRecord.room_id != COORDINATION)
+                .where(OutboxRecord.content["body"].as_string().startswith("⏰"))
+                .order_by(OutboxRecord.id)
+            )
         )
-    assert reminders[2].content["m.mentions"] == {"user_ids": [BOB]}
+    assert reminders[1].content["m.mentions"] == {"user_ids": [BOB]}
     assert (await kinds(database, situation_id)).count("reminder_sent") == 4
 
 

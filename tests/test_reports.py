@@ -46,7 +46,7 @@ async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
         # An exercise alert opens an exercise situation (is_exercise is fixed at creation).
         alert = await services.alerts.receive(ALERT.model_copy(update={"exercise": True}))
         clock.advance(minutes=5)
-        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
         clock.advance(minutes=5)
         await services.playbook_runs.start(situation.id, "example-supplier-outage", "@alice:test")
         clock.advance(minutes=10)

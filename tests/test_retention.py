@@ -29,7 +29,7 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
-from tests.fakes import FixedClock
+from tests.fakes import FixedClock, escalate_with_room
 from tests.test_backup import CONFIG, snapshot
 from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
 from tests.test_storage import ALERT
@@ -42,7 +42,8 @@ async def open_situation(factory: ServiceFactory, supplier: str, exercise: bool 
     async with factory.transaction() as services:
         incoming = ALERT.model_copy(update={"supplier": supplier, "exercise": exercise})
         alert = await services.alerts.receive(incoming)
-        situation, _ = await services.situations.escalate_alert(alert.id, ALICE)
+    situation = await escalate_with_room(factory, alert.id, ALICE)
+    async with factory.transaction() as services:
         await services.playbook_runs.start(situation.id, PLAYBOOK, ALICE)
         await services.decisions.decide(situation.id, ALICE, "Fallback", "Outage")
         assert situation.incident_room_id is not None

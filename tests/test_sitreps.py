@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.matrix.outbox import MESSAGE_EVENT
 from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
@@ -14,17 +15,16 @@ from bot.situations.phases import Phase
 from bot.situations.sitreps import sitrep_timer_key
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
-from tests.fakes import FakeRooms, FixedClock
+from tests.fakes import FixedClock
 from tests.test_playbook_runs import ALICE, BOB, CAROL, kinds, open_incident
 from tests.test_storage import COORDINATION, make_factory
 
 
 def sitrep_factory(database: Database, clock: FixedClock, minutes: int | None) -> ServiceFactory:
-    base = make_factory(database, FakeRooms(), clock)
+    base = make_factory(database, clock)
     return ServiceFactory(
         database,
         clock,
-        rooms=FakeRooms(),
         notifier_for=base._notifier_for,
         taskforce=[ALICE, BOB, CAROL],
         playbooks=base._playbooks,
@@ -39,6 +39,7 @@ async def requests(database: Database) -> list[dict[str, Any]]:
         rows = await session.scalars(
             select(OutboxRecord)
             .where(OutboxRecord.room_id != COORDINATION)
+            .where(OutboxRecord.event_type == MESSAGE_EVENT)
             .order_by(OutboxRecord.id)
         )
         return [row.content for row in rows if "situation report" in row.content["body"]]

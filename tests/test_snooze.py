@@ -22,7 +22,7 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
 from tests.conftest import PLAYBOOKS
-from tests.fakes import FakeRooms, FixedClock
+from tests.fakes import FixedClock
 
 ROOM = "!coordination:test"
 ALICE = "@alice:test"
@@ -32,7 +32,6 @@ def snooze_factory(database: Database, clock: FixedClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
-        rooms=FakeRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, ROOM, "en"),
         taskforce=[ALICE],
         playbooks=DirectoryCatalog(PLAYBOOKS),

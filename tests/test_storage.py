@@ -12,10 +12,22 @@ from sqlalchemy import func, select
 from bot.alerts.model import IncomingAlert, Severity
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
-from bot.errors import AlreadyEscalated, NotAnIncidentRoom, UnknownPlaybook
+from bot.errors import (
+    AlreadyEscalated,
+    IncidentRoomBeingOpened,
+    NotAnIncidentRoom,
+    UnknownPlaybook,
+)
 from bot.matrix.client import MatrixError
 from bot.matrix.notices import ALERT_ID_FIELD, MatrixNotifier
-from bot.matrix.outbox import MAX_CONTENT_BYTES, Outbox, OutboxSender, content_size
+from bot.matrix.outbox import (
+    MAX_CONTENT_BYTES,
+    OPERATION_PREFIX,
+    Outbox,
+    OutboxSender,
+    content_size,
+)
+from bot.matrix.room_performers import IncidentRoomOpening
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
@@ -25,7 +37,7 @@ from bot.storage.models import (
     SituationRecord,
 )
 from tests.conftest import PLAYBOOKS
-from tests.fakes import FakeRooms
+from tests.fakes import FakeRooms, open_requested_rooms
 
 COORDINATION = "!coordination:test"
 
@@ -41,13 +53,10 @@ class SteppingClock:
         return self.moment
 
 
-def make_factory(
-    db: Database, rooms: FakeRooms | None = None, clock: Clock | None = None
-) -> ServiceFactory:
+def make_factory(db: Database, clock: Clock | None = None) -> ServiceFactory:
     return ServiceFactory(
         db,
         clock or SteppingClock(),
-        rooms=rooms or FakeRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
         taskforce=["@alice:test", "@bob:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
@@ -82,15 +91,20 @@ async def test_alert_is_stored_and_announced_in_one_transaction(database: Databa
 
 async def test_escalation_opens_one_situation_and_logs_it(database: Database) -> None:
     rooms = FakeRooms()
-    factory = make_factory(database, rooms)
+    factory = make_factory(database)
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
     async with factory.transaction() as services:
-        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
     assert situation.phase == "crisis"
-    assert situation.incident_room_id == f"!incident-{situation.id}:test"
-    assert rooms.opened == [(situation.id, ("@alice:test", "@bob:test"))]
+    # The room is asked for with the escalation and opened only after it committed.
+    assert situation.incident_room_id is None and rooms.opened == []
+    with pytest.raises(IncidentRoomBeingOpened):
+        async with factory.transaction() as services:
+            await services.situations.escalate_alert(alert.id, "@bob:test")
 
+    assert await open_requested_rooms(factory, rooms) == [f"!incident-{situation.id}:test"]
+    assert rooms.opened == [(situation.id, ("@alice:test", "@bob:test"))]
     with pytest.raises(AlreadyEscalated):
         async with factory.transaction() as services:
             await services.situations.escalate_alert(alert.id, "@bob:test")
@@ -103,11 +117,39 @@ async def test_escalation_opens_one_situation_and_logs_it(database: Database) ->
     assert kinds == ["situation_opened", "phase_changed", "incident_room_opened"]
 
 
+async def test_a_room_request_performed_twice_is_recorded_and_announced_once(
+    database: Database,
+) -> None:
+    """A crash after opening the room but before the request was marked done re-runs it."""
+    factory = make_factory(database)
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+    async with database.transaction() as session:
+        request = await session.scalar(
+            select(OutboxRecord).where(OutboxRecord.event_type.startswith(OPERATION_PREFIX))
+        )
+    assert request is not None
+    opening = IncidentRoomOpening(factory, FakeRooms())
+    await opening(request.room_id, dict(request.content))
+    await opening(request.room_id, dict(request.content))
+    async with factory.transaction() as services:
+        kinds = [entry.kind for entry in await services.log.entries(situation.id)]
+        announcements = await services.session.scalar(
+            select(func.count())
+            .select_from(OutboxRecord)
+            .where(OutboxRecord.room_id == COORDINATION)
+            .where(OutboxRecord.content["body"].as_string().contains("!incident-"))
+        )
+    assert kinds.count("incident_room_opened") == 1
+    assert announcements == 1
+
+
 async def test_playbook_start_and_decision_are_logged(database: Database) -> None:
     factory = make_factory(database)
     async with factory.transaction() as services:
         alert = await services.alerts.receive(ALERT)
-        situation, _ = await services.situations.escalate_alert(alert.id, "@alice:test")
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
         started = await services.playbook_runs.start(
             situation.id, "example-supplier-outage", "@alice:test"
         )
@@ -126,7 +168,7 @@ async def test_playbook_start_and_decision_are_logged(database: Database) -> Non
     async with factory.transaction() as services:
         report = await services.reports.gather(situation.id)
     assert report.chain.intact
-    assert report.chain.entries == 5
+    assert report.chain.entries == 4  # opened, phase, playbook, decision: no room yet
     assert report.chain.head_hash == decision.hash
     assert [run.playbook_id for run in report.runs] == ["example-supplier-outage"]
 

@@ -22,7 +22,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.suppliers.file import DependencyEntry, ServiceEntry, SupplierEntry
 from tests.conftest import PLAYBOOKS
-from tests.fakes import FakeRooms, FixedClock
+from tests.fakes import FixedClock
 from tests.test_storage import COORDINATION
 
 ALICE, BOB = "@alice:test", "@bob:test"
@@ -41,7 +41,6 @@ def watch_factory(
     return ServiceFactory(
         database,
         clock,
-        rooms=FakeRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
         taskforce=[ALICE, BOB],
         playbooks=DirectoryCatalog(PLAYBOOKS),

@@ -23,6 +23,7 @@ from bot.i18n import Language
 from bot.matrix.content import text_content
 from bot.playbooks.loader import PlaybookError, load_playbook_dir
 from bot.services import ServiceFactory
+from bot.storage.db import detached_context
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,10 @@ class BotExercises:
             runner = ExerciseRunner(scenario, target, players, speed)
         except ExerciseError as exc:
             raise UnknownScenario(reason=str(exc)) from None
-        task = asyncio.create_task(self._play(runner, scenario, lang), name="exercise")
+        # Started by a command, inside its transaction; the exercise is work of its own.
+        task = asyncio.create_task(
+            self._play(runner, scenario, lang), name="exercise", context=detached_context()
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return scenario

@@ -11,8 +11,10 @@ Megolm sessions in ``CryptoStore.path``, encrypted with the configured pickle ke
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import json
+import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,11 @@ import vodozemac
 from aiohttp import ClientError
 from nio.crypto.attachments import encrypt_attachment
 
+from bot.storage.db import transaction_open
+
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
 UNKNOWN_TOKEN = "M_UNKNOWN_TOKEN"
@@ -48,6 +54,22 @@ class CryptoStore:
     pickle_key: str
 
 
+class CallInsideTransaction(RuntimeError):
+    """The homeserver was called inside a database transaction: a bug, never retried.
+
+    The transaction would hold its locks (on SQLite: the whole database) for as long as
+    the homeserver takes, and a crash in between would leave the call's effect without
+    its record. Homeserver changes are queued in the outbox instead.
+    """
+
+
+def _outside_transaction(operation: str, request: Awaitable[Any] | None = None) -> None:
+    if transaction_open():
+        if inspect.iscoroutine(request):
+            request.close()  # never started: close it rather than leave it unawaited
+        raise CallInsideTransaction(f"homeserver call {operation!r} inside a database transaction")
+
+
 class MatrixError(Exception):
     """A failed call to the homeserver."""
 
@@ -59,21 +81,26 @@ class MatrixError(Exception):
         errcode: str | None = None,
         http_status: int | None = None,
         retry_after_ms: int | None = None,
+        final: bool = False,
     ) -> None:
         super().__init__(f"{operation} failed: {errcode or http_status or 'no answer'}: {message}")
         self.operation = operation
         self.errcode = errcode
         self.http_status = http_status
         self.retry_after_ms = retry_after_ms
+        self.final = final
 
     @property
     def transient(self) -> bool:
         """Whether trying again later may succeed (no answer, rate limit, timeout, 5xx).
 
         Any other 4xx (M_TOO_LARGE, M_FORBIDDEN, an unknown room) is the request's own
-        fault and fails again unchanged. A rejected access token is the exception: it is
-        the bot's fault, not the request's, so every request waits for it to be fixed.
+        fault and fails again unchanged. A rejected access token is the exception while the
+        client could log in again (it did, so the next try carries the new token); it is
+        ``final`` once logging in again failed or was not possible (no password).
         """
+        if self.final:
+            return False
         return (
             self.http_status is None
             or self.http_status >= 500
@@ -102,6 +129,9 @@ class MatrixClient:
         self.nio = self._new_nio()
         # Key upload, query and claim change the Olm machine's state; one at a time.
         self._key_lock = asyncio.Lock()
+        # Kept to log in again (same device) when the homeserver rejects the access token.
+        self._password: str | None = None
+        self._login_lock = asyncio.Lock()
 
     def _new_nio(self) -> nio.AsyncClient:
         crypto = self._crypto
@@ -141,6 +171,7 @@ class MatrixClient:
         """
         if self._crypto is not None:
             self._crypto.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._password = password or None
         try:
             await self._authenticate(access_token, password)
         except (vodozemac.PickleException, vodozemac.LibolmPickleException) as exc:
@@ -153,7 +184,16 @@ class MatrixClient:
     async def _authenticate(self, access_token: str | None, password: str | None) -> None:
         if access_token:
             self.nio.access_token = access_token
-            whoami = await self._call("whoami", self.nio.whoami())
+            try:
+                whoami = await self._call("whoami", self.nio.whoami())
+            except MatrixError as exc:
+                if exc.errcode != UNKNOWN_TOKEN or not password:
+                    raise
+                # The configured token was revoked (or replaced by a re-login before a
+                # restart): the password still names the same device.
+                log.warning("the configured access token was rejected; logging in again")
+                await self._call("login", self._login(password))
+                return
             if whoami.user_id != self.user_id:
                 raise MatrixError(
                     "whoami", f"access token belongs to {whoami.user_id}, not {self.user_id}"
@@ -166,7 +206,39 @@ class MatrixClient:
         if not password:
             raise MatrixError("login", "neither access token nor password configured")
         # nio loads the crypto store once the login response names the device.
-        await self._call("login", self.nio.login(password=password, device_name="Weerbaar"))
+        await self._call("login", self._login(password))
+
+    async def _login(self, password: str) -> Any:
+        """Log in as the configured device (nio sends its fixed device id), keeping its keys."""
+        return await self.nio.login(password=password, device_name="Weerbaar")
+
+    async def _log_in_again(self, operation: str, rejected_token: str) -> None:
+        """After the homeserver rejected ``rejected_token``: log in again with the password.
+
+        Returns when the client holds a new token (the failed request may be tried
+        again); raises a final MatrixError when that is not possible, so callers stop
+        retrying. Concurrent failures log in once: the others find the token replaced.
+        """
+        async with self._login_lock:
+            if self.nio.access_token != rejected_token:
+                return  # another request logged in again meanwhile
+            if self._password is None:
+                log.error("the homeserver rejected the access token; no password to log in again")
+                raise MatrixError(
+                    operation,
+                    "access token rejected and no password configured to log in again",
+                    errcode=UNKNOWN_TOKEN,
+                    http_status=401,
+                    final=True,
+                )
+            try:
+                await self._call("login", self._login(self._password))
+            except MatrixError as exc:
+                log.error("the homeserver rejected the access token; logging in again failed")
+                raise MatrixError(
+                    operation, f"access token rejected; {exc}", errcode=exc.errcode, final=True
+                ) from exc
+            log.warning("the homeserver rejected the access token; logged in again")
 
     async def exchange_keys(self) -> None:
         """What nio's sync_forever does between syncs for end-to-end encryption.
@@ -278,6 +350,7 @@ class MatrixClient:
 
     async def upload(self, data: bytes, content_type: str, filename: str) -> str:
         """Upload a file to the media repository; returns its mxc:// URI."""
+        _outside_transaction("upload")
         upload = self.nio.upload(
             io.BytesIO(data), content_type=content_type, filename=filename, filesize=len(data)
         )
@@ -355,6 +428,27 @@ class MatrixClient:
             "put state", self.nio.room_put_state(room_id, event_type, content, state_key)
         )
 
+    async def load_members(self, room_id: str) -> None:
+        """Fetch the member list of ``room_id`` once; from then on nio keeps it current
+        from the membership events the sync delivers."""
+        room = self.nio.rooms.get(room_id)
+        if room is None or not room.members_synced:
+            await self._call("joined members", self.nio.joined_members(room_id))
+
+    def known_members(self, room_id: str) -> list[str] | None:
+        """The joined members of ``room_id`` as last synced, None when not loaded (no call
+        to the homeserver: safe inside a transaction)."""
+        room = self.nio.rooms.get(room_id)
+        if room is None or not room.members_synced:
+            return None
+        return [user for user, member in room.users.items() if not member.invited]
+
+    def forget_members(self, room_id: str) -> None:
+        """Have the next ``load_members`` fetch the list again (the sync skipped events)."""
+        room = self.nio.rooms.get(room_id)
+        if room is not None:
+            room.members_synced = False
+
     async def joined_members(self, room_id: str) -> list[str]:
         """The Matrix ids of everyone joined to ``room_id``."""
         response = await self._call("joined members", self.nio.joined_members(room_id))
@@ -392,6 +486,7 @@ class MatrixClient:
         Only a missing answer raises; the caller judges the status (a 401 may be the
         start of user-interactive authentication rather than a failure).
         """
+        _outside_transaction(operation)
         headers = {
             "Authorization": f"Bearer {self.nio.access_token}",
             "Content-Type": "application/json",
@@ -419,10 +514,18 @@ class MatrixClient:
         self.nio = self._new_nio()
 
     async def _call(self, operation: str, request: Awaitable[Any]) -> Any:
+        _outside_transaction(operation, request)
+        token = self.nio.access_token
         try:
             response = await request
         except (ClientError, TimeoutError, *_NIO_LOCAL_ERRORS) as exc:
             raise MatrixError(operation, str(exc) or type(exc).__name__) from exc
+        if (
+            isinstance(response, nio.ErrorResponse)
+            and response.status_code == UNKNOWN_TOKEN
+            and operation not in ("login", "whoami")
+        ):
+            await self._log_in_again(operation, token)
         self._raise_for_error(operation, response)
         return response
 

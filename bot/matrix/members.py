@@ -1,10 +1,15 @@
-"""Who is in a room, asked of the homeserver when a decision is recorded."""
+"""Who is in a room: recorded with every decision taken there, checked when giving roles.
+
+Asked inside a command's transaction, so it is answered from the member lists the sync
+loop keeps (``MatrixClient.load_members`` before it hands a room's events on), never by
+calling the homeserver.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.client import MatrixClient
 
 log = logging.getLogger(__name__)
 
@@ -16,14 +21,13 @@ class MatrixRoomPresence:
         self._client = client
 
     async def present(self, room_id: str) -> list[str]:
-        """Joined members of ``room_id``; empty (and a warning) if the homeserver fails.
+        """Joined members of ``room_id``; empty (and a warning) when not known.
 
-        A decision is recorded even when the member list cannot be fetched: losing the
-        decision would be worse than an empty list of those present.
+        A decision is recorded even when the member list is unknown: losing the decision
+        would be worse than an empty list of those present.
         """
-        try:
-            members = await self._client.joined_members(room_id)
-        except MatrixError as exc:
-            log.warning("cannot list the members of %s: %s", room_id, exc)
+        members = self._client.known_members(room_id)
+        if members is None:
+            log.warning("the members of %s are not known (not loaded since start)", room_id)
             return []
         return sorted(member for member in members if member != self._client.user_id)

@@ -196,15 +196,20 @@ class MatrixNotifier:
 
     async def incident_room_opened(
         self, situation: SituationRecord, alert: AlertRecord, origin: CommandOrigin | None
-    ) -> bool:
-        """Link the new incident room from the coordination room, once.
-
-        A command typed in the coordination room gets this announcement as its reply,
-        in the command's language, instead of a second message saying the same.
-        """
-        assert situation.incident_room_id is not None  # set before this is called
+    ) -> None:
+        """Link the new incident room from the coordination room, once, and answer the
+        command at ``origin``: one message when it was typed in the coordination room (in
+        the command's language), else a reply in the room where it was typed."""
         answers = origin is not None and origin.room_id == self._room
-        lang = origin.lang if origin is not None and answers else self._lang
+        await self._post_room_opened(situation, self._room, origin if answers else None)
+        if origin is not None and not answers:
+            await self._post_room_opened(situation, origin.room_id, origin)
+
+    async def _post_room_opened(
+        self, situation: SituationRecord, room: str, origin: CommandOrigin | None
+    ) -> None:
+        assert situation.incident_room_id is not None  # set before this is called
+        lang = origin.lang if origin is not None else self._lang
         fields = {
             "id": situation.id,
             "supplier": situation.supplier,
@@ -213,15 +218,14 @@ class MatrixNotifier:
         }
         room_name = incident_room_name(situation, lang)
         await self._outbox.post(
-            self._room,
+            room,
             text_content(
                 i18n.text("incident.opened", lang, **fields),
                 i18n.html("incident.opened.html", lang, room_name=room_name, **fields),
-                reply_to=origin.event_id if origin is not None and answers else None,
+                reply_to=origin.event_id if origin is not None else None,
             ),
             exercise=situation.is_exercise,
         )
-        return answers
 
     async def phase_changed(
         self, situation: SituationRecord, previous: Phase, actor: str, reason: str

@@ -7,6 +7,13 @@ delivered strictly in order: a row that fails for a passing reason (no answer, r
 limit, 5xx) holds back the rows behind it while its room backs off, without holding
 back other rooms. A row the homeserver refuses for good (too large, forbidden) is set
 aside as dead, reported once, and the rows behind it move on.
+
+Besides messages the outbox carries *room operations* (creating an incident room,
+pinning, power levels): changes on the homeserver that a command or timer decides
+inside its transaction but that must not be made inside it. They are queued like
+messages, in the same transaction as the decision, and the sender performs them in
+room order with the same retries, so no transaction is ever open across a homeserver
+call and a crash leaves either the decision with its queued operation or neither.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import logging
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,6 +57,16 @@ MAX_CONTENT_BYTES = 46_000
 # any text stays far below the limit.
 PREVIEW_CHARACTERS = 3_000
 ATTACHED_MARKER = "\n… (volledige tekst als bijlage / full text attached)"
+# The event type of a queued room operation is this prefix and the operation's name.
+OPERATION_PREFIX = "weerbaar.operation."
+
+RoomOperation = Callable[[str, dict[str, Any]], Awaitable[str | None]]
+"""Performs one queued operation in a room: (room id, payload) -> event id, if any.
+
+A payload's ``outbox_id`` is replaced by ``event_id``, the event that row was delivered
+as, before the operation sees it. Operations may be performed more than once (a crash
+between performing and recording), so each must be idempotent.
+"""
 
 
 class Outbox:
@@ -107,6 +124,15 @@ class Outbox:
             event.listen(self._session.sync_session, "after_commit", self._wake, once=True)
             self._hooked = True
         return record
+
+    async def operate(self, room_id: str, operation: str, payload: dict[str, Any]) -> OutboxRecord:
+        """Queue the room operation ``operation`` for ``room_id``, performed after commit.
+
+        It goes out in order with the room's messages: an operation queued after a message
+        is performed after that message was delivered (so a payload may name it by
+        ``outbox_id``).
+        """
+        return await self.post(room_id, payload, event_type=OPERATION_PREFIX + operation)
 
     async def _is_exercise_room(self, room_id: str) -> bool:
         return bool(
@@ -197,8 +223,10 @@ class OutboxSender:
         *,
         coordination_room: str | None = None,
         lang: Language = "nl",
+        operations: Mapping[str, RoomOperation] | None = None,
     ) -> None:
         self._db = db
+        self._operations = dict(operations or {})
         self._metrics = metrics
         self._client = client
         self._clock = clock
@@ -264,9 +292,11 @@ class OutboxSender:
         dues = [state.due for state in self._rooms.values()]
         return max(0.0, min(dues) - asyncio.get_running_loop().time()) if dues else None
 
-    async def _deliver(self, record: OutboxRecord, stop: StopSignal) -> str:
+    async def _deliver(self, record: OutboxRecord, stop: StopSignal) -> str | None:
         # Only the network requests give way to a stop; the database read runs through.
         content = dict(record.content)
+        if record.event_type.startswith(OPERATION_PREFIX):
+            return await self._perform(record, content, stop)
         if record.attachment is not None:
             content = await stop.race(
                 self._client.attach(record.room_id, content, record.attachment)
@@ -277,19 +307,49 @@ class OutboxSender:
             self._client.send(record.room_id, record.event_type, content, record.txn_id)
         )
 
-    async def _edit_target(self, original_id: int, edit: dict[str, Any]) -> dict[str, Any]:
-        """The edit pointed at the original's event; rows of a room go out in order, so it
-        was delivered unless it is gone or dead, and then the new content goes out as a
-        message."""
+    async def _perform(
+        self, record: OutboxRecord, payload: dict[str, Any], stop: StopSignal
+    ) -> str | None:
+        name = record.event_type.removeprefix(OPERATION_PREFIX)
+        operation = self._operations.get(name)
+        if operation is None:
+            # Queued by a version that knew it, or a typo: retrying cannot help.
+            raise MatrixError(name, "unknown room operation", http_status=400)
+        if "outbox_id" in payload:
+            event_id = await self._event_id_of(int(payload.pop("outbox_id")))
+            if event_id is None:
+                return None  # the message it concerns was set aside: nothing to act on
+            payload["event_id"] = event_id
+        try:
+            return await stop.race(operation(record.room_id, payload))
+        except (MatrixError, Stopped):
+            raise
+        except Exception as exc:
+            # An operation also records its outcome (in its own transaction): a database
+            # failure there may pass, so it is retried like a network failure, not lost.
+            log.exception("room operation %s (outbox %d) failed", name, record.id)
+            raise MatrixError(name, repr(exc)) from exc
+
+    async def _event_id_of(self, outbox_id: int) -> str | None:
+        """The event row ``outbox_id`` was delivered as; rows of a room go out in order,
+        so it was delivered unless it is gone or dead."""
         async with self._db.transaction() as session:
-            event_id = await session.scalar(
-                select(OutboxRecord.event_id).where(OutboxRecord.id == original_id)
+            event_id: str | None = await session.scalar(
+                select(OutboxRecord.event_id).where(OutboxRecord.id == outbox_id)
             )
+        return event_id
+
+    async def _edit_target(self, original_id: int, edit: dict[str, Any]) -> dict[str, Any]:
+        """The edit pointed at the original's event; if that is gone or dead, the new
+        content goes out as a message."""
+        event_id = await self._event_id_of(original_id)
         if event_id is None:
             return dict(edit["m.new_content"])
         return {**edit, "m.relates_to": {"rel_type": "m.replace", "event_id": event_id}}
 
-    async def _record_success(self, record: OutboxRecord, event_id: str, waited: int) -> None:
+    async def _record_success(
+        self, record: OutboxRecord, event_id: str | None, waited: int
+    ) -> None:
         sent_at = self._clock.now()
         if self._metrics is not None:
             latency = (sent_at - record.created_at).total_seconds()

@@ -188,8 +188,12 @@ class SyncLoop:
     async def _handle_timelines(self, response: nio.SyncResponse, since: str) -> None:
         for room_id, info in response.rooms.join.items():
             events = list(info.timeline.events)
+            if info.timeline.limited:
+                # Membership changes in the gap never reach nio's member list.
+                self._client.forget_members(room_id)
             if info.timeline.limited and info.timeline.prev_batch and not self._joins_in(events):
                 events = await self._fetch_gap(room_id, info.timeline.prev_batch, since) + events
+            await self._load_members(room_id)
             for original in self._after_own_join(events):
                 event = self._decrypted(room_id, original)
                 if getattr(event, "sender", None) == self._client.user_id:
@@ -221,6 +225,15 @@ class SyncLoop:
                             key=event.key,
                         )
                     )
+
+    async def _load_members(self, room_id: str) -> None:
+        """Make the room's members known before its commands run (they are asked inside
+        a transaction, where the homeserver is not called); a failure leaves them unknown
+        rather than holding back the batch."""
+        try:
+            await self._client.load_members(room_id)
+        except MatrixError as exc:
+            log.warning("cannot load the members of %s: %s", room_id, exc)
 
     def _decrypted(self, room_id: str, event: Any) -> Any:
         """A still encrypted event decrypted now if possible, any other event unchanged.

@@ -166,6 +166,12 @@ MESSAGES: Catalogue = {
         "en": "Alert #{alert_id} was already escalated to situation #{situation_id} "
         "(room {room_id}).",
     },
+    "error.incident_room_being_opened": {
+        "nl": "Melding #{alert_id} is al geëscaleerd naar situatie #{situation_id}; "
+        "de crisisruimte wordt nog geopend.",
+        "en": "Alert #{alert_id} was already escalated to situation #{situation_id}; "
+        "its incident room is still being opened.",
+    },
     "error.not_an_incident_room": {
         "nl": "Deze opdracht werkt alleen in een crisisruimte.",
         "en": "This command only works in an incident room.",

@@ -37,14 +37,14 @@ Holders = dict[str, list[str]]
 
 
 class IncidentRoomModeration(Protocol):
-    """Gives the incident coordinator the power to moderate the incident room."""
+    """Gives the incident coordinator the power to moderate the incident room.
+
+    Implemented by queueing the change with the transaction (``bot.matrix.room_operations``):
+    the homeserver is asked after commit, never inside it.
+    """
 
     async def set_moderator(self, room_id: str, user_id: str, previous: Sequence[str]) -> None:
         """Make ``user_id`` a moderator of ``room_id`` instead of ``previous``."""
-        ...
-
-    async def pin(self, room_id: str, event_id: str) -> None:
-        """Pin ``event_id`` in ``room_id`` (the bot's summary message)."""
         ...
 
 
@@ -83,7 +83,7 @@ class IncidentRoles:
         self,
         session: AsyncSession,
         log: SituationLog,
-        moderation: IncidentRoomModeration | None,
+        moderation: IncidentRoomModeration,
         presence: RoomPresence,
         taskforce: Taskforce,
     ) -> None:
@@ -177,7 +177,7 @@ class IncidentRoles:
             actor,
             {"user": user, "role": role, "replaces": previous},
         )
-        if role == COORDINATOR and room_id is not None and self._moderation is not None:
+        if role == COORDINATOR and room_id is not None:
             await self._moderation.set_moderator(room_id, user, previous)
         return previous
 

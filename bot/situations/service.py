@@ -15,6 +15,7 @@ from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import (
     AlertAlreadyTracked,
     AlreadyEscalated,
+    IncidentRoomBeingOpened,
     InvalidTransition,
     NotAnIncidentRoom,
     SituationNotFound,
@@ -50,16 +51,40 @@ class CommandOrigin:
     lang: Language
 
 
+class IncidentRoomRequests(Protocol):
+    """Asks for an incident room to be opened once the asking transaction has committed.
+
+    Opening it is a homeserver call, and no transaction stays open across one: the
+    request is stored with the escalation, and whoever performs it calls
+    ``SituationService.attach_incident_room`` with the room it opened.
+    """
+
+    async def request_incident_room(
+        self, situation_id: int, alert_id: int, actor: str, origin: CommandOrigin | None
+    ) -> None:
+        """Queue opening the room of ``situation_id`` (escalated from ``alert_id``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RoomRequest:
+    """What opening a requested incident room needs: for whom, from which alert, whom to invite."""
+
+    situation: SituationRecord
+    alert: AlertRecord
+    invitees: tuple[str, ...]
+
+
 class SituationNotifier(Protocol):
     """Tells the taskforce about changes to situations, within the same transaction."""
 
     async def incident_room_opened(
         self, situation: SituationRecord, alert: AlertRecord, origin: CommandOrigin | None
-    ) -> bool:
+    ) -> None:
         """Announce that ``situation`` now has an incident room (and is in crisis).
 
-        Returns True when the announcement also answered the command at ``origin``
-        (typed in the room the announcement goes to), so no separate reply is needed.
+        The announcement answers the command typed at ``origin``: as a reply when typed in
+        the room the announcement goes to, else with a reply of its own there.
         """
         ...
 
@@ -86,7 +111,7 @@ class SituationService:
         session: AsyncSession,
         alerts: AlertService,
         log: SituationLog,
-        rooms: IncidentRoomOpener,
+        room_requests: IncidentRoomRequests,
         notifier: SituationNotifier,
         timers: Timers,
         taskforce: Sequence[str],
@@ -99,7 +124,7 @@ class SituationService:
         self._sitreps = sitreps
         self._alerts = alerts
         self._log = log
-        self._rooms = rooms
+        self._room_requests = room_requests
         self._notifier = notifier
         self._timers = timers
         self._taskforce = taskforce
@@ -172,11 +197,12 @@ class SituationService:
 
     async def escalate_alert(
         self, alert_id: int, actor: str, origin: CommandOrigin | None = None
-    ) -> tuple[SituationRecord, bool]:
-        """Move the alert's situation (a new one if it has none) to crisis with an incident room.
+    ) -> SituationRecord:
+        """Move the alert's situation (a new one if it has none) to crisis, and ask for its
+        incident room.
 
-        One announcement covers both the phase change and the room. Returns the situation
-        and whether that announcement already answered the command typed at ``origin``.
+        The room is opened after this transaction commits; one announcement, made then,
+        covers both the phase change and the room and answers the command at ``origin``.
         """
         alert = await self._alerts.get(alert_id)
         if alert.situation_id is None:
@@ -187,25 +213,56 @@ class SituationService:
                 raise AlreadyEscalated(
                     alert_id=alert_id, situation_id=situation.id, room_id=situation.incident_room_id
                 )
+            if situation.incident_room_requested_at is not None:
+                raise IncidentRoomBeingOpened(alert_id=alert_id, situation_id=situation.id)
         if situation.phase != Phase.CRISIS.value:
             await self.change_phase(
                 situation.id, Phase.CRISIS, actor, f"escalated alert {alert.id}", announce=False
             )
-        # Runs inside the command's transaction, but the alert and its room key were
-        # committed earlier, so a re-run after a crash gets the same room back.
-        situation.incident_room_id = await self._rooms.open_incident_room(
-            situation, alert, self._taskforce
-        )
+        situation.incident_room_requested_at = self._clock.now()
+        await self._room_requests.request_incident_room(situation.id, alert.id, actor, origin)
+        return situation
+
+    async def room_request(self, situation_id: int, alert_id: int) -> RoomRequest | None:
+        """What opening the requested room of ``situation_id`` needs; None once it is open."""
+        situation = await self.get(situation_id)
+        if situation.incident_room_id is not None:
+            return None
+        return RoomRequest(situation, await self._alerts.get(alert_id), tuple(self._taskforce))
+
+    async def attach_incident_room(
+        self,
+        situation_id: int,
+        alert_id: int,
+        room_id: str,
+        actor: str,
+        origin: CommandOrigin | None,
+    ) -> SituationRecord | None:
+        """Record the room opened for ``situation_id`` and announce it; None (and nothing
+        done) if a room was recorded already.
+
+        The situation is read for update, so of two performers of one request (a re-run
+        after a crash, or two instances) exactly one records and announces the room; the
+        homeserver gave both the same room, as its address comes from the alert.
+        """
+        situation = await self._session.get(SituationRecord, situation_id, with_for_update=True)
+        if situation is None:
+            raise SituationNotFound(situation_id=situation_id)
+        if situation.incident_room_id is not None:
+            return None
+        situation.incident_room_id = room_id
         await self._log.append(
             situation.id,
             EntryKind.INCIDENT_ROOM_OPENED,
             actor,
-            {"room_id": situation.incident_room_id, "invited": list(self._taskforce)},
+            {"room_id": room_id, "invited": list(self._taskforce)},
         )
-        answered = await self._notifier.incident_room_opened(situation, alert, origin)
+        await self._notifier.incident_room_opened(
+            situation, await self._alerts.get(alert_id), origin
+        )
         if self._sitreps is not None:
             await self._sitreps.start_cadence(situation.id)
-        return situation, answered
+        return situation
 
     async def get(self, situation_id: int) -> SituationRecord:
         """The situation with ``situation_id``; raises SituationNotFound."""

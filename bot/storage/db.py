@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from contextvars import Context, ContextVar, copy_context
 from typing import Any
 
 from sqlalchemy import event
@@ -15,6 +16,34 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import Pool, QueuePool
 
 log = logging.getLogger(__name__)
+
+
+class _Open:
+    """Marks the task (and the tasks it starts) as being inside a transaction until closed.
+
+    A task started inside a transaction inherits the marker, but sees it closed once the
+    transaction ends, so a long-running task is not taken to be inside it for ever.
+    """
+
+    def __init__(self) -> None:
+        self.open = True
+
+
+_TRANSACTION: ContextVar[_Open | None] = ContextVar("weerbaar_transaction", default=None)
+
+
+def transaction_open() -> bool:
+    """Whether the running code is inside a ``Database.transaction()`` block."""
+    marker = _TRANSACTION.get()
+    return marker is not None and marker.open
+
+
+def detached_context() -> Context:
+    """The current context outside any transaction: for a task started inside one that
+    does its own work (and homeserver calls) while that transaction is still open."""
+    context = copy_context()
+    context.run(_TRANSACTION.set, None)
+    return context
 
 
 class Database:
@@ -45,6 +74,8 @@ class Database:
         for it in vain. The cancellation is passed on once the connection is clean.
         """
         session = self._sessions()
+        marker = _Open()
+        token = _TRANSACTION.set(marker)
         try:
             await session.begin()
             yield session
@@ -53,6 +84,8 @@ class Database:
             await _to_the_end(session.rollback())
             raise
         finally:
+            marker.open = False
+            _TRANSACTION.reset(token)
             await _to_the_end(session.close())
 
     async def dispose(self, timeout: float = 10.0) -> None:

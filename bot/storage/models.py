@@ -144,6 +144,9 @@ class SituationRecord(Base):
     opened_at: Mapped[datetime]
     opened_by: Mapped[str] = mapped_column(String(255))
     incident_room_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # When an escalation asked for the incident room; the room is created after that
+    # transaction commits, and ``incident_room_id`` is set once it exists.
+    incident_room_requested_at: Mapped[datetime | None]
     # An exercise (oefening) is reported as such on every page; set when it is opened.
     is_exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

@@ -1,0 +1,73 @@
+"""How the outbox sender performs the room operations commands queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import Language
+from bot.matrix.outbox import RoomOperation
+from bot.matrix.room_operations import OPEN_INCIDENT_ROOM, PIN, SET_MODERATOR
+from bot.matrix.rooms import MatrixIncidentRooms
+from bot.matrix.summary import refresh_summary
+from bot.services import ServiceFactory
+from bot.situations.service import CommandOrigin, IncidentRoomOpener
+
+
+class IncidentRoomOpening:
+    """Performs a queued room request: opens the room, then records and announces it.
+
+    Reads what it needs in one transaction, calls the homeserver outside any, and records
+    the result in a second one. A crash in between re-runs the whole: the homeserver hands
+    back the same room (its address comes from the alert) and the second transaction finds
+    the room recorded and does nothing, so the room is announced exactly once.
+    """
+
+    def __init__(self, factory: ServiceFactory, opener: IncidentRoomOpener) -> None:
+        self._factory = factory
+        self._opener = opener
+
+    async def __call__(self, _queue: str, payload: dict[str, Any]) -> str | None:
+        """Open the room asked for in ``payload``; returns None (no event of its own)."""
+        situation_id, alert_id = int(payload["situation_id"]), int(payload["alert_id"])
+        async with self._factory.transaction() as services:
+            request = await services.situations.room_request(situation_id, alert_id)
+        if request is None:
+            return None  # opened by an earlier run whose completion was not recorded
+        room_id = await self._opener.open_incident_room(
+            request.situation, request.alert, request.invitees
+        )
+        origin = _origin(payload.get("origin"))
+        async with self._factory.transaction() as services:
+            opened = await services.situations.attach_incident_room(
+                situation_id, alert_id, room_id, str(payload["actor"]), origin
+            )
+            if opened is not None:
+                await refresh_summary(services, situation_id)
+        return None
+
+
+def _origin(data: dict[str, Any] | None) -> CommandOrigin | None:
+    if data is None:
+        return None
+    lang: Language = "en" if data["lang"] == "en" else "nl"
+    return CommandOrigin(str(data["room_id"]), str(data["event_id"]), lang)
+
+
+def room_operations(
+    factory: ServiceFactory, rooms: MatrixIncidentRooms
+) -> dict[str, RoomOperation]:
+    """The sender's table: each queued operation's name and what performs it."""
+
+    async def pin(room_id: str, payload: dict[str, Any]) -> str | None:
+        await rooms.pin(room_id, str(payload["event_id"]))
+        return None
+
+    async def set_moderator(room_id: str, payload: dict[str, Any]) -> str | None:
+        await rooms.set_moderator(room_id, str(payload["user_id"]), list(payload["previous"]))
+        return None
+
+    return {
+        OPEN_INCIDENT_ROOM: IncidentRoomOpening(factory, rooms),
+        PIN: pin,
+        SET_MODERATOR: set_moderator,
+    }

@@ -1,0 +1,69 @@
+"""A rejected access token is replaced by logging in again (issue 14: M_UNKNOWN_TOKEN)."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from bot.app import Weerbaar
+from bot.matrix.client import MatrixClient, MatrixError
+from bot.sandbox.synapse import ThrowawaySynapse
+from bot.sandbox.world import SandboxWorld
+from tests.matrix_user import MatrixUser, body_of
+
+
+async def _whoami_status(homeserver: str, token: str) -> int:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            f"{homeserver}/_matrix/client/v3/account/whoami",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
+        return response.status
+
+
+async def test_the_bot_logs_in_again_when_its_token_is_revoked_and_answers(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    rejected = bot.client.nio.access_token
+    # An administrator ends the bot's session (Synapse can revoke a token only this way).
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{world.homeserver_url}/_matrix/client/v3/logout",
+            headers={"Authorization": f"Bearer {rejected}"},
+            json={},
+        ) as response,
+    ):
+        assert response.status == 200
+    assert await _whoami_status(world.homeserver_url, rejected) == 401
+
+    reply = await alice.command(world.coordination_room, "!help")
+    assert "!escalate" in body_of(reply)
+    renewed = bot.client.nio.access_token
+    assert renewed != rejected
+    assert await _whoami_status(world.homeserver_url, renewed) == 200
+
+
+async def test_without_a_password_a_rejected_token_is_final(
+    synapse: ThrowawaySynapse, world: SandboxWorld
+) -> None:
+    """Retrying cannot help then: the outbox sets messages aside instead of waiting for ever."""
+    account = await synapse.register("relogin-no-password")
+    client = MatrixClient(world.homeserver_url, account.user_id, account.device_id)
+    await client.authenticate(access_token=account.access_token, password=None)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{world.homeserver_url}/_matrix/client/v3/logout",
+            headers={"Authorization": f"Bearer {account.access_token}"},
+            json={},
+        ) as response,
+    ):
+        assert response.status == 200
+    with pytest.raises(MatrixError) as rejected:
+        await client.joined_members(world.coordination_room)
+    assert rejected.value.errcode == "M_UNKNOWN_TOKEN"
+    assert not rejected.value.transient
+    await client.close()
