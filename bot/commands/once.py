@@ -50,7 +50,7 @@ async def run_once(
     role = access.role_of(event.sender)
     allowed = role is not None and role >= needs
     if not allowed and refuse is None:
-        log.warning("ignored %s from %s: not allowed", event.event_id, event.sender)
+        log.info("ignored %s from %s: not allowed", event.event_id, event.sender)
         return "refused"
     try:
         async with factory.transaction() as services:
