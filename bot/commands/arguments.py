@@ -241,11 +241,10 @@ def _next_word(context: CommandContext, label: str, text: str) -> tuple[str, str
         if end == -1:
             raise _usage(context, label, "usage.unbalanced_quote")
         return text[1:end].strip(), text[end + 1 :].strip()
-    word, _, rest = text.partition(" ")
-    if "\n" in word:  # a line break separates words too
-        word, _, more = word.partition("\n")
-        rest = f"{more} {rest}"
-    return word, rest.strip()
+    words = text.split(None, 1)
+    if not words:
+        return "", ""
+    return words[0], words[1].strip() if len(words) > 1 else ""
 
 
 # A moment at the end is its last two words ("tomorrow 09:00") or its last one ("17:00").
