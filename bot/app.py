@@ -126,6 +126,7 @@ class Weerbaar:
             settings.timezone,
             self.metrics,
             thread_replies=continue_guided,
+            coordination_room=settings.matrix.coordination_room,
         )
         self.reactions = ReactionHandler(self.factory, self.access)
         self.sync = SyncLoop(

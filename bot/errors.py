@@ -35,6 +35,10 @@ class NotAnIncidentRoom(DomainError):
     key = "error.not_an_incident_room"
 
 
+class NotCoordinationRoom(DomainError):
+    key = "error.not_coordination_room"
+
+
 class UnknownPlaybook(DomainError):
     key = "error.unknown_playbook"
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.messages import (
     alerts,
+    commands,
     core,
     crypto,
     decisionlog,
@@ -48,6 +49,7 @@ __all__ = [
 
 CATALOGUE = merge_catalogues(
     core.MESSAGES,
+    commands.MESSAGES,
     alerts.MESSAGES,
     suppliers.MESSAGES,
     playbooks.MESSAGES,

@@ -155,5 +155,10 @@ async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(
         async with instance.db.transaction() as session:
             situation = await session.scalar(select(SituationRecord))
         assert situation is not None and situation.is_exercise
+        # The scope is declared: anywhere else the dispatcher refuses before anything starts.
+        assert situation.incident_room_id is not None
+        await alice.join(situation.incident_room_id)
+        elsewhere = await alice.command(situation.incident_room_id, "!oefening start forced-exit")
+        assert "!oefening typ je in de coördinatieruimte." in body_of(elsewhere)
     finally:
         await instance.stop()

@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.commands.flags import split_flags
-from bot.commands.registry import UsageError
 from bot.moments import parse_moment
 
 AMSTERDAM = "Europe/Amsterdam"
@@ -54,23 +52,3 @@ def test_refused_forms_say_why(typed: str, problem: str) -> None:
 
 def test_a_different_time_zone() -> None:
     assert parse_moment("17:00", NOW, "UTC") == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
-
-
-FLAGS = {"--why": "why", "--waarom": "why", "--options": "options"}
-
-
-def test_flags_split_free_text() -> None:
-    head, values, switches = split_flags(
-        'Fail over --waarom no ETA  --options "wait: too slow; fail over" --secret',
-        FLAGS,
-        {"--secret": "secret"},
-    )
-    assert head == "Fail over"
-    assert values == {"why": "no ETA", "options": "wait: too slow; fail over"}
-    assert switches == {"secret"}
-
-
-@pytest.mark.parametrize("typed", ["x --why a --waarom b", "x --why", "x --why --options y"])
-def test_flags_given_twice_or_empty_are_usage_errors(typed: str) -> None:
-    with pytest.raises(UsageError):
-        split_flags(typed, FLAGS)

@@ -9,11 +9,7 @@ from bot.commands.access import AccessPolicy, Role
 from bot.commands.registry import (
     Command,
     Registry,
-    UsageError,
-    parse_id,
     parse_invocation,
-    split_option,
-    split_words,
 )
 
 
@@ -32,8 +28,8 @@ def test_every_command_resolves_by_name_and_dutch_alias() -> None:
 
 
 def test_a_name_cannot_be_registered_twice() -> None:
-    one = Command("x", "y", {"en": "", "nl": ""}, {"en": "", "nl": ""}, _noop)
-    two = Command("y", "z", {"en": "", "nl": ""}, {"en": "", "nl": ""}, _noop)
+    one = Command("x", "y", {"en": "", "nl": ""}, _noop)
+    two = Command("y", "z", {"en": "", "nl": ""}, _noop)
     with pytest.raises(ValueError, match="'y' registered twice"):
         Registry([one, two])
 
@@ -62,21 +58,6 @@ def test_help_has_one_line_per_command_with_its_alias() -> None:
 )
 def test_parse_invocation(body: str, expected: tuple[str, str] | None) -> None:
     assert parse_invocation(body) == expected
-
-
-def test_option_split_and_ids() -> None:
-    assert split_option("Go to fallback --why down 6h", "--why", "--waarom") == (
-        "Go to fallback",
-        "down 6h",
-    )
-    assert split_option("Ga over --waarom  storing", "--why", "--waarom") == ("Ga over", "storing")
-    assert split_option("no rationale", "--why") == ("no rationale", None)
-    assert parse_id("#12") == 12
-    assert split_words('start "my playbook"') == ["start", "my playbook"]
-    with pytest.raises(UsageError):
-        parse_id("twelve")
-    with pytest.raises(UsageError):
-        split_words('start "unbalanced')
 
 
 def test_roles_are_ordered_and_the_highest_configured_wins() -> None:

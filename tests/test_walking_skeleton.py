@@ -203,8 +203,9 @@ async def test_bad_commands_get_usage_and_change_nothing(
     room = world.coordination_room
     assert "Unknown command !frobnicate" in body_of(await alice.command(room, "!frobnicate"))
     assert body_of(await alice.command(room, "!escalate")).startswith("Usage: !escalate <alert-id>")
-    assert body_of(await alice.command(room, "!escaleer abc")).startswith(
-        "Gebruik: !escaleer <melding-id>"
+    # The usage, then which argument did not fit and why, in the command's language.
+    assert body_of(await alice.command(room, "!escaleer abc")) == (
+        "Gebruik: !escaleer <melding-id>\n<melding-id>: geen nummer: abc"
     )
     assert "does not exist" in body_of(await alice.command(room, "!escalate 999"))
     assert "only works in an incident room" in body_of(
@@ -230,6 +231,13 @@ async def test_unknown_playbook_lists_the_available_ones(
     reply = body_of(await alice.command(room, "!playbook start no-such-playbook"))
     assert "Unknown playbook 'no-such-playbook'" in reply
     assert "example-supplier-outage" in reply
+    # A subcommand is named in the command's language; its own usage says what is missing.
+    assert body_of(await alice.command(room, "!stap af 3")) == (
+        "Gebruik: !stap klaar <n> [notitie] | overslaan <n> <reden>\nkies klaar|overslaan"
+    )
+    assert body_of(await alice.command(room, "!step skip 3")) == (
+        "Usage: !step skip <n> <reason>\n<reason>: missing"
+    )
     async with bot.db.transaction() as session:
         kinds = list(await session.scalars(select(LogEntryRecord.kind)))
     assert "playbook_started" not in kinds

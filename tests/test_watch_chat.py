@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.app import Weerbaar
 from bot.commands import build_registry
 from bot.commands.access import Role
-from bot.commands.watch import parse_phase
+from bot.commands.arguments import parse_phase
 from bot.sandbox.world import SandboxWorld
 from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key

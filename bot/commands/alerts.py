@@ -5,18 +5,17 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from bot.alerts.model import IncomingAlert
+from bot.commands.arguments import ALERT_OR_SUPPLIER, TEXT, WORD, Arg, Bilingual, Spec, UsageError
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError, parse_id, split_words
+from bot.commands.registry import Command
 
 MANUAL_SOURCE = "chat"
+# An alert (by id) or a supplier (by name): what !ack, !snooze and !unsnooze act on.
+TARGET: Bilingual = {"en": "<alert-id>|<supplier>", "nl": "<melding-id>|<leverancier>"}
 
 
-async def file_alert(context: CommandContext, arguments: str) -> None:
+async def file_alert(context: CommandContext, supplier: str, text: str) -> None:
     """File ``<supplier> <text>`` as an alert from the chat; it is announced like any other."""
-    words = split_words(arguments)
-    if len(words) < 2:
-        raise UsageError()
-    supplier, text = words[0], " ".join(words[1:])
     try:
         incoming = IncomingAlert(
             supplier=supplier,
@@ -37,15 +36,12 @@ async def file_alert(context: CommandContext, arguments: str) -> None:
     await context.reply(context.text(key, id=alert.id, supplier=alert.supplier))
 
 
-async def acknowledge(context: CommandContext, arguments: str) -> None:
+async def acknowledge(context: CommandContext, target: int | str) -> None:
     """Acknowledge the alert ``<id>``, or every open alert of ``<supplier>``."""
-    words = split_words(arguments)
-    if not words:
-        raise UsageError()
-    if len(words) > 1 or not words[0].removeprefix("#").isdigit():
-        await acknowledge_supplier(context, " ".join(words))
+    if isinstance(target, str):
+        await acknowledge_supplier(context, target)
         return
-    alert = await context.services.alerts.acknowledge(parse_id(words[0]), context.sender)
+    alert = await context.services.alerts.acknowledge(target, context.sender)
     await context.reply(
         context.text("alert.acknowledged", id=alert.id, actor=context.sender),
         exercise=alert.exercise,
@@ -74,7 +70,13 @@ COMMANDS = [
     Command(
         name="alert",
         alias="melding",
-        usage={"en": "<supplier> <text>", "nl": "<leverancier> <tekst>"},
+        spec=Spec(
+            (
+                Arg("supplier", WORD, {"en": "<supplier>", "nl": "<leverancier>"}),
+                Arg("text", TEXT, {"en": "<text>", "nl": "<tekst>"}),
+            )
+        ),
+        readme="file an alert by hand (quote a supplier name with spaces)",
         summary={
             "en": "file an alert about a supplier by hand",
             "nl": "zelf een melding over een leverancier doen",
@@ -84,7 +86,8 @@ COMMANDS = [
     Command(
         name="ack",
         alias="bevestig",
-        usage={"en": "<alert-id>|<supplier>", "nl": "<melding-id>|<leverancier>"},
+        spec=Spec((Arg("target", ALERT_OR_SUPPLIER, TARGET),)),
+        readme="acknowledge an alert, or every open alert of a supplier: you are on it",
         summary={
             "en": "acknowledge an alert, or all open alerts of a supplier (you are on it)",
             "nl": "een melding bevestigen, of alle open meldingen van een leverancier",

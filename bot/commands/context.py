@@ -13,6 +13,7 @@ from bot.i18n import Language
 from bot.matrix.content import file_content, text_content
 from bot.moments import PastMoment, parse_moment
 from bot.services import Services
+from bot.storage.models import SituationRecord
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,14 @@ class CommandContext:
     event_id: str
     lang: Language
     timezone: str
+    # Set by the dispatcher for a command scoped to an incident room: that room's situation.
+    situation: SituationRecord | None = None
+
+    @property
+    def incident(self) -> SituationRecord:
+        """This incident room's situation; only for commands scoped to an incident room."""
+        assert self.situation is not None, "command not scoped to an incident room"
+        return self.situation
 
     def text(self, key: str, **params: Any) -> str:
         """Catalogue text in the command's language."""

@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.commands.arguments import MOMENT, TEXT, Arg, Flag, Spec
 from bot.commands.context import CommandContext
-from bot.commands.flags import split_flags
-from bot.commands.registry import Command
+from bot.commands.journal import CONFIDENTIAL
+from bot.commands.registry import Command, Scope
 from bot.decisionlog.decisions import option
 from bot.decisionlog.drafts import REQUIRED_FIELDS
 from bot.errors import InvalidMoment, MomentInThePast
@@ -21,30 +22,31 @@ if TYPE_CHECKING:
 
 Reply = Callable[[str], Awaitable[None]]
 
-_VALUED = {
-    "--why": "rationale",
-    "--waarom": "rationale",
-    "--options": "options",
-    "--opties": "options",
-    "--info": "information",
-    "--review": "review",
-    "--herzien": "review",
-}
-_CONFIDENTIAL = {"--confidential": "confidential", "--vertrouwelijk": "confidential"}
 _SKIP = "-"
 _CANCEL = frozenset({"stop", "cancel", "annuleer"})
 
 
-async def decide(context: CommandContext, arguments: str) -> None:
+async def decide(
+    context: CommandContext,
+    decision: str | None,
+    rationale: str | None,
+    options: str | None,
+    information: str | None,
+    review: datetime | None,
+    confidential: bool,
+) -> None:
     """Record the decision when decision and rationale are given; otherwise ask in a thread."""
-    decision, values, switches = split_flags(arguments, _VALUED, _CONFIDENTIAL)
-    fields: dict[str, Any] = {"confidential": "confidential" in switches}
-    if decision:
-        fields["decision"] = decision
-    fields.update(values)
-    if "review" in fields:
-        fields["review"] = _moment(context, fields["review"])
-    situation = await context.services.situations.by_incident_room(context.room_id)
+    given = {
+        "decision": decision,
+        "rationale": rationale,
+        "options": options,
+        "information": information,
+        # Drafts are stored as JSON: the moment as ISO text.
+        "review": review.isoformat() if review else None,
+    }
+    fields: dict[str, Any] = {"confidential": confidential}
+    fields.update({name: value for name, value in given.items() if value is not None})
+    situation = context.incident
     if fields.keys() >= REQUIRED_FIELDS:
         await _record(context, situation.id, fields, reply=context.reply)
         return
@@ -165,15 +167,48 @@ COMMANDS = [
     Command(
         name="decide",
         alias="besluit",
-        usage={
-            "en": '<decision> --why <rationale> [--options "a: why not; b"] [--info <text>] '
-            "[--review <time>] [--confidential] (without --why: guided, in a thread)",
-            "nl": '<besluit> --waarom <reden> [--opties "a: waarom niet; b"] [--info <tekst>] '
-            "[--herzien <tijd>] [--vertrouwelijk] (zonder --waarom: stap voor stap, in een thread)",
-        },
+        spec=Spec(
+            (Arg("decision", TEXT, {"en": "<decision>", "nl": "<besluit>"}, asked=True),),
+            (
+                Flag(
+                    "rationale",
+                    {"en": "--why", "nl": "--waarom"},
+                    TEXT,
+                    {"en": "<rationale>", "nl": "<reden>"},
+                    asked=True,
+                ),
+                Flag(
+                    "options",
+                    {"en": "--options", "nl": "--opties"},
+                    TEXT,
+                    {"en": '"a: why not; b"', "nl": '"a: waarom niet; b"'},
+                ),
+                Flag(
+                    "information",
+                    {"en": "--info", "nl": "--info"},
+                    TEXT,
+                    {"en": "<text>", "nl": "<tekst>"},
+                ),
+                Flag(
+                    "review",
+                    {"en": "--review", "nl": "--herzien"},
+                    MOMENT,
+                    {"en": "<time>", "nl": "<tijd>"},
+                ),
+                CONFIDENTIAL,
+            ),
+        ),
+        scope=Scope.INCIDENT_ROOM,
+        readme="in an incident room: record a decision with rationale, options weighed (and why "
+        "not), information available, who decided and who was present, and a review moment "
+        "(the bot reminds the room then). Without `--why` the bot asks for the missing fields "
+        "one by one in a thread (answer in the thread; `-` skips an optional field, `stop` "
+        "cancels); the draft survives a restart",
         summary={
-            "en": "record a decision with rationale, options, information and review moment",
-            "nl": "een besluit vastleggen met reden, opties, informatie en herzieningsmoment",
+            "en": "record a decision with rationale, options, information and review moment "
+            "(without --why: guided, in a thread)",
+            "nl": "een besluit vastleggen met reden, opties, informatie en herzieningsmoment "
+            "(zonder --waarom: stap voor stap, in een thread)",
         },
         handler=decide,
     )

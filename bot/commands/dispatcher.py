@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import i18n
-from bot.commands.access import AccessPolicy
+from bot.commands.access import AccessPolicy, Role
+from bot.commands.arguments import UsageError
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, Registry, UsageError, parse_invocation
-from bot.errors import DomainError
+from bot.commands.once import Event, run_once
+from bot.commands.registry import Command, Registry, Scope, parse_invocation
+from bot.errors import DomainError, NotCoordinationRoom
 from bot.i18n import Language
 from bot.logs import request_context
 from bot.matrix.content import text_content
@@ -46,6 +48,7 @@ class CommandDispatcher:
         timezone: str,
         metrics: Metrics,
         thread_replies: ThreadReplyHandler | None = None,
+        coordination_room: str | None = None,
     ) -> None:
         self._registry = registry
         self._thread_replies = thread_replies
@@ -54,6 +57,7 @@ class CommandDispatcher:
         self._default_language = default_language
         self._timezone = timezone
         self._metrics = metrics
+        self._coordination_room = coordination_room
 
     async def handle(self, message: IncomingMessage) -> None:
         """Handle ``message`` if it is a command and was not handled before."""
@@ -69,20 +73,40 @@ class CommandDispatcher:
     async def _handle(self, message: IncomingMessage, word: str, arguments: str) -> None:
         resolved = self._registry.resolve(word)
         label = resolved[0].name if resolved else "unknown"
-        try:
-            async with self._factory.transaction() as services:
-                # Claimed in the same transaction as the command's effects and reply, so a
-                # crash either leaves all of them or none: the command runs exactly once.
-                if not await services.handled_events.claim(message.event_id, message.room_id):
-                    outcome = "duplicate"
-                else:
-                    lang = resolved[1] if resolved else self._default_language
-                    context = self._context(services, message, lang)
-                    outcome = await self._authorised_run(context, word, resolved, arguments)
-        except Exception:
-            log.exception("command %s (%s) failed", word, message.event_id)
-            await self._report_failure(message, word, resolved)
-            outcome = "error"
+        lang = resolved[1] if resolved else self._default_language
+        # An unknown word is answered to every taskforce member, observers included.
+        needs = resolved[0].role if resolved else Role.OBSERVER
+
+        async def act(services: Services) -> None:
+            context = self._context(services, message, lang)
+            if resolved is None:
+                # The language cannot be told from an unknown word: answer in both.
+                await context.reply(
+                    i18n.text_in_both("error.unknown_command", lang, command="!" + word)
+                )
+                return
+            await self._run(resolved[0], context, arguments)
+
+        async def refuse(services: Services, role: Role | None) -> None:
+            await self._refuse(self._context(services, message, lang), word, resolved, role)
+
+        async def answer_error(services: Services, exc: DomainError | UsageError) -> None:
+            context = self._context(services, message, lang)
+            if isinstance(exc, DomainError):
+                await context.reply(context.text(exc.key, **exc.params))
+                return
+            assert resolved is not None  # only a known command reads arguments
+            usage = context.text("usage", usage=exc.usage or resolved[0].usage_line(lang))
+            await context.reply(f"{usage}\n{exc}" if str(exc) else usage)
+
+        event = Event(message.event_id, message.room_id, message.sender)
+        outcome = await run_once(
+            self._factory, self._access, event, needs, act, refuse=refuse, on_error=answer_error
+        )
+        if outcome == "ok" and resolved is None:
+            outcome = "unknown"
+        if outcome == "error":
+            await self._report_failure(message, word, lang)
         self._metrics.commands.labels(command=label, outcome=outcome).inc()
         # The command's name only: its arguments are message text and stay out of the logs.
         log.info("command %s from %s in %s: %s", label, message.sender, message.room_id, outcome)
@@ -100,78 +124,76 @@ class CommandDispatcher:
             timezone=self._timezone,
         )
 
-    async def _authorised_run(
+    async def _refuse(
         self,
         context: CommandContext,
         word: str,
         resolved: tuple[Command, Language] | None,
-        arguments: str,
-    ) -> str:
-        role = self._access.role_of(context.sender)
-        if role is None:
+        role: Role | None,
+    ) -> None:
+        if role is None or resolved is None:
             log.warning(
                 "refused command %s from non-member %s in %s", word, context.sender, context.room_id
             )
             await context.reply(context.text("error.not_authorised", sender=context.sender))
-            return "refused"
-        if resolved is None:
-            # The language cannot be told from an unknown word: answer in both.
-            await context.reply(
-                i18n.text_in_both("error.unknown_command", context.lang, command="!" + word)
-            )
-            return "unknown"
+            return
         command = resolved[0]
-        if role < command.role:
-            log.warning(
-                "refused command %s from %s (%s, needs %s)",
-                word,
-                context.sender,
-                role.name.lower(),
-                command.role.name.lower(),
+        log.warning(
+            "refused command %s from %s (%s, needs %s)",
+            word,
+            context.sender,
+            role.name.lower(),
+            command.role.name.lower(),
+        )
+        await context.reply(
+            context.text(
+                "error.role_required",
+                command=command.invocation(context.lang),
+                role=context.text(f"role.{command.role.name.lower()}"),
             )
-            await context.reply(
-                context.text(
-                    "error.role_required",
-                    command=command.invocation(context.lang),
-                    role=context.text(f"role.{command.role.name.lower()}"),
-                )
-            )
-            return "refused"
-        return await self._run(command, context, arguments)
+        )
+
+    async def _run(self, command: Command, context: CommandContext, arguments: str) -> None:
+        """Pick the subcommand, parse the arguments, check the scope, run the handler."""
+        child, arguments = command.pick(context, arguments)
+        leaf = child or command
+        assert leaf.handler is not None  # a parent with subcommands always picks one
+        try:
+            values = leaf.spec.parse(context, arguments)
+        except UsageError as exc:
+            if child is None:
+                raise
+            # The usage shown is the subcommand's own, not every subcommand's.
+            raise UsageError(str(exc), usage=command.usage_line(context.lang, child)) from None
+        # A malformed command gets its usage wherever it is typed, before the room is checked.
+        context = await self._in_scope(command, context)
+        await leaf.handler(context, **values)
+
+    async def _in_scope(self, command: Command, context: CommandContext) -> CommandContext:
+        """``context`` for a command typed in a room its scope allows; DomainError if not."""
+        scope = command.scope
+        if scope is Scope.INCIDENT_ROOM:
+            situation = await context.services.situations.by_incident_room(context.room_id)
+            return replace(context, situation=situation)
+        if scope is Scope.COORDINATION_ROOM and context.room_id != self._coordination_room:
+            raise NotCoordinationRoom(command=command.invocation(context.lang))
+        return context
 
     async def _handle_thread_reply(
         self, message: IncomingMessage, handler: ThreadReplyHandler
     ) -> None:
-        """A plain message in a thread (e.g. the answer to a guided question), exactly once."""
-        if self._access.role_of(message.sender) is None:
-            return  # only the taskforce can answer; others are not refused out loud here
-        try:
-            async with self._factory.transaction() as services:
-                if not await services.handled_events.claim(message.event_id, message.room_id):
-                    return
-                await handler(self._context(services, message, self._default_language), message)
-        except Exception:
-            log.exception("thread reply %s failed", message.event_id)
+        """A plain message in a thread (e.g. the answer to a guided question), exactly once.
 
-    async def _run(self, command: Command, context: CommandContext, arguments: str) -> str:
-        session = context.services.session
-        try:
-            # A savepoint: a refused command leaves nothing behind but its reply.
-            async with session.begin_nested():
-                await command.handler(context, arguments)
-        except UsageError as exc:
-            usage = context.text("usage", usage=command.usage_line(context.lang))
-            await context.reply(f"{usage}\n{exc}" if str(exc) else usage)
-            return "usage"
-        except DomainError as exc:
-            await context.reply(context.text(exc.key, **exc.params))
-            return "refused"
-        return "ok"
+        Only the taskforce can answer; others are not refused out loud here.
+        """
 
-    async def _report_failure(
-        self, message: IncomingMessage, word: str, resolved: tuple[Command, Language] | None
-    ) -> None:
-        lang = resolved[1] if resolved else self._default_language
+        async def act(services: Services) -> None:
+            await handler(self._context(services, message, self._default_language), message)
+
+        event = Event(message.event_id, message.room_id, message.sender)
+        await run_once(self._factory, self._access, event, Role.OBSERVER, act)
+
+    async def _report_failure(self, message: IncomingMessage, word: str, lang: Language) -> None:
         reply = i18n.text("error.internal", lang, command="!" + word, ref=message.event_id)
         async with self._factory.transaction() as services:
             if await services.handled_events.claim(message.event_id, message.room_id):

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 from bot.commands.access import Role
+from bot.commands.arguments import WORD, Arg, Flag, Spec, factor
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError, split_option, split_words
+from bot.commands.registry import Command, Scope
 from bot.errors import NoExercisePlayers
 
 DEFAULT_SPEED = 1.0
+MAX_SPEED = 10_000
 
 
-async def exercise(context: CommandContext, arguments: str) -> None:
+async def start(context: CommandContext, scenario_name: str, speed: float | None) -> None:
     """Start the scenario in the background; its alerts and room are marked OEFENING."""
-    before, speed_text = split_option(arguments, "--speed", "--snelheid")
-    words = split_words(before)
-    if len(words) != 2 or words[0] not in ("start", "begin"):
-        raise UsageError()
-    try:
-        speed = DEFAULT_SPEED if speed_text is None else float(speed_text)
-    except ValueError:
-        raise UsageError() from None
-    if not 0 < speed <= 10_000:
-        raise UsageError()
+    speed = speed or DEFAULT_SPEED
     starter = context.services.exercises
     if starter is None:
         raise NoExercisePlayers()  # not inside a running bot
-    scenario = starter.launch(words[1], speed, context.room_id, context.lang)
+    scenario = starter.launch(scenario_name, speed, context.room_id, context.lang)
     await context.reply(
         context.text(
             "exercise.started",
@@ -41,15 +34,38 @@ COMMANDS = [
     Command(
         name="exercise",
         alias="oefening",
-        usage={
-            "en": "start <scenario> [--speed <factor>]",
-            "nl": "start <scenario> [--snelheid <factor>]",
-        },
         summary={
             "en": "play an exercise scenario through the bot (marked EXERCISE)",
             "nl": "een oefenscenario door de bot laten spelen (gemarkeerd OEFENING)",
         },
-        handler=exercise,
         role=Role.COORDINATOR,
+        scope=Scope.COORDINATION_ROOM,
+        children=(
+            Command(
+                name="start",
+                alias="start",
+                summary={
+                    "en": "coordinators, in the coordination room: play an exercise scenario "
+                    "through the bot",
+                    "nl": "coördinatoren, in de coördinatieruimte: een oefenscenario door de "
+                    "bot laten spelen",
+                },
+                handler=start,
+                spec=Spec(
+                    (Arg("scenario_name", WORD, {"en": "<scenario>", "nl": "<scenario>"}),),
+                    (
+                        Flag(
+                            "speed",
+                            {"en": "--speed", "nl": "--snelheid"},
+                            factor(0, MAX_SPEED),
+                            {"en": "<factor>", "nl": "<factor>"},
+                        ),
+                    ),
+                ),
+                readme="coordinators, in the coordination room: play an exercise scenario "
+                "through the bot with the configured player accounts; the bot posts the "
+                "expected-versus-done summary when it ends",
+            ),
+        ),
     )
 ]

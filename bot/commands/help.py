@@ -7,7 +7,7 @@ from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 
 
-async def show_help(context: CommandContext, _arguments: str) -> None:
+async def show_help(context: CommandContext) -> None:
     """Reply with the list of commands in the asker's language."""
     plain, html = context.registry.help(context.lang)
     await context.reply(plain, html)
@@ -17,7 +17,6 @@ COMMANDS = [
     Command(
         name="help",
         alias="hulp",
-        usage={"en": "", "nl": ""},
         summary={"en": "list all commands", "nl": "alle opdrachten tonen"},
         handler=show_help,
         role=Role.OBSERVER,

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.commands.arguments import TEXT, USER, WORD, Arg, Spec
 from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
-from bot.commands.registry import Command, UsageError, split_words
+from bot.commands.registry import Command, Scope
 from bot.decisionlog.log import EntryKind
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
@@ -17,19 +18,15 @@ from bot.situations.roles import COORDINATOR
 from bot.storage.models import LogEntryRecord
 
 
-async def role(context: CommandContext, arguments: str) -> None:
+async def role(context: CommandContext, user: str | None, name: str | None) -> None:
     """``@user <role>``: give someone a role; a new coordinator takes over coordination."""
-    words = split_words(arguments)
     services = context.services
-    situation = await services.situations.by_incident_room(context.room_id)
-    if not words:
+    situation = context.incident
+    if user is None or name is None:  # all or none: none given
         holders = await services.roles.holders(situation.id)
         roles = [f"{name}: {', '.join(users)}" for name, users in holders.items()]
         await context.reply(context.text("role.list", roles=roles))
         return
-    if len(words) != 2 or not words[0].startswith("@") or ":" not in words[0]:
-        raise UsageError()
-    user, name = words
     extra = [
         declared.id
         for run in await services.playbook_runs.runs(situation.id)
@@ -45,11 +42,10 @@ async def role(context: CommandContext, arguments: str) -> None:
     await refresh_summary(services, situation.id)
 
 
-async def sitrep(context: CommandContext, arguments: str) -> None:
+async def sitrep(context: CommandContext, text: str | None) -> None:
     """``[text]``: record a situation report; without text, show the latest one."""
-    text = arguments.strip()
     services = context.services
-    situation = await services.situations.by_incident_room(context.room_id)
+    situation = context.incident
     if text:
         entry = await services.sitreps.record(situation, context.sender, text)
         lines = [context.text("sitrep.recorded", seq=entry.seq, actor=context.sender)]
@@ -73,13 +69,10 @@ async def sitrep(context: CommandContext, arguments: str) -> None:
     await context.reply("\n".join(lines))
 
 
-async def close(context: CommandContext, arguments: str) -> None:
+async def close(context: CommandContext, reason: str) -> None:
     """``<reason>``: move the situation to evaluation (stops its timers), post a summary."""
-    reason = arguments.strip()
-    if not reason:
-        raise UsageError()
     services = context.services
-    situation = await services.situations.by_incident_room(context.room_id)
+    situation = context.incident
     await services.roles.require_coordinator(situation.id, context.sender)
     warning = await chain_warning(context, situation)
     await services.situations.change_phase(situation.id, Phase.EVALUATION, context.sender, reason)
@@ -122,10 +115,27 @@ COMMANDS = [
     Command(
         name="role",
         alias="rol",
-        usage={
-            "en": "[@user coordinator|scribe|comms|liaison]",
-            "nl": "[@gebruiker coordinator|scribe|comms|liaison]",
-        },
+        spec=Spec(
+            (
+                Arg("user", USER, {"en": "@user", "nl": "@gebruiker"}),
+                Arg(
+                    "name",
+                    WORD,
+                    {
+                        "en": "coordinator|scribe|comms|liaison",
+                        "nl": "coordinator|scribe|comms|liaison",
+                    },
+                ),
+            ),
+            all_or_none=True,
+        ),
+        scope=Scope.INCIDENT_ROOM,
+        readme="show roles, or give someone an incident role (coordinator, scribe, comms, "
+        "liaison, or a role of a running playbook); a new coordinator takes over and becomes "
+        "moderator; a role goes only to a member of the incident room or the taskforce; once "
+        "there is a coordinator only they (or a configured taskforce coordinator, who can "
+        "always take over) assign roles, change the phase or owner (`!phase`, `!owner`, also "
+        "from the coordination room) and `!close`",
         summary={
             "en": "show roles, or give someone a role in this incident (coordinator hands over)",
             "nl": "rollen tonen, of iemand een rol geven in dit incident (coördinator draagt over)",
@@ -135,7 +145,11 @@ COMMANDS = [
     Command(
         name="sitrep",
         alias="sitrap",
-        usage={"en": "[text]", "nl": "[tekst]"},
+        spec=Spec((Arg("text", TEXT, {"en": "text", "nl": "tekst"}, optional=True),)),
+        scope=Scope.INCIDENT_ROOM,
+        readme="in an incident room: with text, record a situation report in the log (the next "
+        "request for one moves to an interval later); without, show the last one and when the "
+        "next is due",
         summary={
             "en": "record a situation report, or show the latest one",
             "nl": "een situatierapport vastleggen, of het laatste tonen",
@@ -145,7 +159,10 @@ COMMANDS = [
     Command(
         name="close",
         alias="sluit",
-        usage={"en": "<reason>", "nl": "<reden>"},
+        spec=Spec((Arg("reason", TEXT, {"en": "<reason>", "nl": "<reden>"}),)),
+        scope=Scope.INCIDENT_ROOM,
+        readme="move the situation to evaluation (stops its timers) and post a summary: per "
+        "playbook steps done/late/skipped/not applicable/open, decisions",
         summary={
             "en": "close the incident: to evaluation, timers stop, summary posted",
             "nl": "het incident sluiten: naar evaluatie, timers stoppen, samenvatting",

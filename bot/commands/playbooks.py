@@ -7,51 +7,34 @@ playbooks running, the run's number goes in front: ``2.3`` is step 3 of playbook
 
 from __future__ import annotations
 
-import re
-
 from bot.commands.access import Role
+from bot.commands.arguments import STEP, TEXT, WORD, Arg, Flag, Spec, StepRef, count
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError, split_option, split_words
+from bot.commands.registry import Command, Scope
 from bot.commands.run_views import due_now, full_run, owner_text
 from bot.errors import PlaybookAlreadyRunning
 from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
+from bot.playbooks.runs import Run
 
-_RUN_PREFIX = re.compile(r"(\d+)\.(.+)")
-_AGAIN = frozenset({"--again", "--opnieuw"})
-
-
-def split_run(reference: str) -> tuple[int | None, str]:
-    """``2.3`` -> (2, "3"); ``3`` -> (None, "3")."""
-    match = _RUN_PREFIX.fullmatch(reference)
-    if match is None:
-        return None, reference
-    return int(match.group(1)), match.group(2)
+# Large enough for any run or checklist; a bigger number is a typing error.
+MAX_NUMBER = 999
+_STEP = Arg("reference", STEP, {"en": "<n>", "nl": "<n>"})
 
 
-async def _situation_id(context: CommandContext) -> int:
-    situation = await context.services.situations.by_incident_room(context.room_id)
-    return situation.id
-
-
-async def playbook(context: CommandContext, arguments: str) -> None:
+async def start(context: CommandContext, playbook_id: str, again: bool) -> None:
     """Start the named playbook in this room's situation and show what is due.
 
     A playbook with an unfinished run here is refused unless ``--again`` says a second
     run is meant (two runs of one playbook double every reminder).
     """
-    words = split_words(arguments)
-    again = [word for word in words if word in _AGAIN]
-    words = [word for word in words if word not in _AGAIN]
-    if len(words) != 2 or words[0] != "start":
-        raise UsageError()
     services = context.services
-    situation_id = await _situation_id(context)
+    situation_id = context.incident.id
     if not again:
         for running in await services.playbook_runs.runs(situation_id):
-            if running.playbook.id == words[1] and not running.state.complete:
-                raise PlaybookAlreadyRunning(playbook=words[1], number=running.number)
-    run = await services.playbook_runs.start(situation_id, words[1], context.sender)
+            if running.playbook.id == playbook_id and not running.state.complete:
+                raise PlaybookAlreadyRunning(playbook=playbook_id, number=running.number)
+    run = await services.playbook_runs.start(situation_id, playbook_id, context.sender)
     holders = await services.roles.holders(situation_id)
     lines = [
         context.text(
@@ -66,16 +49,13 @@ async def playbook(context: CommandContext, arguments: str) -> None:
     await refresh_summary(services, situation_id)
 
 
-async def steps(context: CommandContext, arguments: str) -> None:
+async def steps(context: CommandContext, run_number: int | None) -> None:
     """Every step of every run (or of run ``<n>``) with status, owner and deadline."""
-    words = split_words(arguments)
-    if len(words) > 1 or (words and not words[0].isdigit()):
-        raise UsageError()
     services = context.services
-    situation_id = await _situation_id(context)
+    situation_id = context.incident.id
     runs = await services.playbook_runs.runs(situation_id)
-    if words:
-        runs = [await services.playbook_runs.pick(situation_id, int(words[0]))]
+    if run_number is not None:
+        runs = [await services.playbook_runs.pick(situation_id, run_number)]
     if not runs:
         await context.reply(context.text("run.none"))
         return
@@ -87,12 +67,10 @@ async def steps(context: CommandContext, arguments: str) -> None:
     await context.reply("\n".join(lines))
 
 
-async def next_due(context: CommandContext, arguments: str) -> None:
+async def next_due(context: CommandContext) -> None:
     """What is due now in each run under way, and who owns it."""
-    if arguments.strip():
-        raise UsageError()
     services = context.services
-    situation_id = await _situation_id(context)
+    situation_id = context.incident.id
     runs = await services.playbook_runs.runs(situation_id)
     if not runs:
         await context.reply(context.text("run.none"))
@@ -105,67 +83,65 @@ async def next_due(context: CommandContext, arguments: str) -> None:
     await context.reply("\n".join(lines))
 
 
-async def step(context: CommandContext, arguments: str) -> None:
-    """``done <n> [note]`` or ``skip <n> <reason>``."""
-    action, _, rest = arguments.strip().partition(" ")
-    reference, _, text = rest.strip().partition(" ")
-    text = text.strip()
-    if not reference:
-        raise UsageError()
-    run_number, step_ref = split_run(reference)
+async def step_done(context: CommandContext, reference: StepRef, note: str | None) -> None:
+    """``done <n> [note]``: mark a step done; unticked checklist items are named."""
     services = context.services
-    situation_id = await _situation_id(context)
-    if action in ("done", "klaar"):
-        run, view = await services.playbook_runs.complete_step(
-            situation_id, run_number, step_ref, context.sender, text
+    situation_id = context.incident.id
+    run, view = await services.playbook_runs.complete_step(
+        situation_id, reference.run, reference.ref, context.sender, note or ""
+    )
+    assert view.finished_at is not None
+    lines = [
+        context.text(
+            "run.step_done",
+            number=view.number,
+            title=view.step.title.get(context.lang),
+            actor=context.sender,
+            time=context.time(view.finished_at),
         )
-        assert view.finished_at is not None
-        lines = [
-            context.text(
-                "run.step_done",
-                number=view.number,
-                title=view.step.title.get(context.lang),
-                actor=context.sender,
-                time=context.time(view.finished_at),
-            )
-        ]
-        unchecked = [str(i + 1) for i in range(len(view.step.checklist)) if i not in view.checked]
-        if unchecked:
-            lines.append(context.text("run.unchecked", items=unchecked))
-    elif action in ("skip", "overslaan"):
-        if not text:
-            raise UsageError()
-        run, view = await services.playbook_runs.skip_step(
-            situation_id, run_number, step_ref, context.sender, text
+    ]
+    unchecked = [str(i + 1) for i in range(len(view.step.checklist)) if i not in view.checked]
+    if unchecked:
+        lines.append(context.text("run.unchecked", items=unchecked))
+    await _after_step(context, situation_id, run, lines)
+
+
+async def step_skip(context: CommandContext, reference: StepRef, reason: str) -> None:
+    """``skip <n> <reason>``: skip a step on purpose, logged as a deviation."""
+    services = context.services
+    situation_id = context.incident.id
+    run, view = await services.playbook_runs.skip_step(
+        situation_id, reference.run, reference.ref, context.sender, reason
+    )
+    lines = [
+        context.text(
+            "run.step_skipped",
+            number=view.number,
+            title=view.step.title.get(context.lang),
+            actor=context.sender,
+            reason=reason,
         )
-        lines = [
-            context.text(
-                "run.step_skipped",
-                number=view.number,
-                title=view.step.title.get(context.lang),
-                actor=context.sender,
-                reason=text,
-            )
-        ]
-    else:
-        raise UsageError()
+    ]
+    await _after_step(context, situation_id, run, lines)
+
+
+async def _after_step(
+    context: CommandContext, situation_id: int, run: Run, lines: list[str]
+) -> None:
+    """Answer a settled step with ``lines`` and what is due now; refresh the summary."""
+    services = context.services
     holders = await services.roles.holders(situation_id)
     lines.extend(due_now(context, run, holders, services.playbook_runs.clock.now()))
     await context.reply("\n".join(lines))
     await refresh_summary(services, situation_id)
 
 
-async def check(context: CommandContext, arguments: str) -> None:
+async def check(context: CommandContext, reference: StepRef, item: int) -> None:
     """Tick checklist item ``<item>`` of step ``<n>``."""
-    words = split_words(arguments)
-    if len(words) != 2 or not words[1].isdigit():
-        raise UsageError()
-    run_number, step_ref = split_run(words[0])
-    item = int(words[1])
     services = context.services
-    situation_id = await _situation_id(context)
+    situation_id = context.incident.id
     _run, view = await services.playbook_runs.check_item(
-        situation_id, run_number, step_ref, item, context.sender
+        situation_id, reference.run, reference.ref, item, context.sender
     )
     await context.reply(
         context.text(
@@ -180,20 +156,17 @@ async def check(context: CommandContext, arguments: str) -> None:
     await refresh_summary(services, situation_id)
 
 
-async def choose(context: CommandContext, arguments: str) -> None:
+async def choose(
+    context: CommandContext, decision_ref: StepRef, option_id: str, rationale: str
+) -> None:
     """Decide ``<decision> <option> --why <rationale>``: logs the decision, opens the branch."""
-    before, rationale = split_option(arguments, "--why", "--waarom")
-    words = split_words(before)
-    if len(words) != 2 or not rationale:
-        raise UsageError()
-    run_number, decision_id = split_run(words[0])
     services = context.services
-    situation_id = await _situation_id(context)
+    situation_id = context.incident.id
     run, entry, opened = await services.playbook_runs.choose(
-        situation_id, run_number, decision_id, words[1], context.sender, rationale
+        situation_id, decision_ref.run, decision_ref.ref, option_id, context.sender, rationale
     )
-    decision = run.playbook.get_decision(decision_id)
-    option = next(option for option in decision.options if option.id == words[1])
+    decision = run.playbook.get_decision(decision_ref.ref)
+    option = next(option for option in decision.options if option.id == option_id)
     lines = [
         context.text(
             "run.option_chosen",
@@ -219,15 +192,12 @@ async def choose(context: CommandContext, arguments: str) -> None:
     await refresh_summary(services, situation_id)
 
 
-async def fact(context: CommandContext, arguments: str) -> None:
+async def fact(context: CommandContext, fact_ref: StepRef, value: str) -> None:
     """Record ``<fact> <value>`` that conditions of steps depend on."""
-    reference, _, value = arguments.strip().partition(" ")
-    if not reference or not value.strip():
-        raise UsageError()
-    run_number, fact_id = split_run(reference)
+    fact_id = fact_ref.ref
     services = context.services
-    situation_id = await _situation_id(context)
-    run = await services.playbook_runs.pick(situation_id, run_number)
+    situation_id = context.incident.id
+    run = await services.playbook_runs.pick(situation_id, fact_ref.run)
     parsed = parse_fact_value(run.playbook, fact_id, value)
     run = await services.playbook_runs.set_fact(
         situation_id, run.number, fact_id, parsed, context.sender
@@ -245,79 +215,157 @@ COMMANDS = [
     Command(
         name="playbook",
         alias="draaiboek",
-        usage={"en": "start <playbook-id> [--again]", "nl": "start <draaiboek-id> [--opnieuw]"},
         summary={
             "en": "start a playbook in this incident room and show what is due",
             "nl": "een draaiboek starten in deze crisisruimte en tonen wat nu moet",
         },
-        handler=playbook,
+        scope=Scope.INCIDENT_ROOM,
+        children=(
+            Command(
+                name="start",
+                alias="start",
+                summary={
+                    "en": "start a playbook in this incident room and show what is due",
+                    "nl": "een draaiboek starten in deze crisisruimte en tonen wat nu moet",
+                },
+                handler=start,
+                spec=Spec(
+                    (Arg("playbook_id", WORD, {"en": "<playbook-id>", "nl": "<draaiboek-id>"}),),
+                    (Flag("again", {"en": "--again", "nl": "--opnieuw"}),),
+                ),
+                readme="in an incident room: start a playbook and show what is due now; a "
+                "playbook that already runs there is refused unless `--again` asks for a "
+                "second run",
+            ),
+        ),
     ),
     Command(
         name="steps",
         alias="stappen",
-        usage={"en": "[playbook-number]", "nl": "[draaiboeknummer]"},
+        spec=Spec(
+            (
+                Arg(
+                    "run_number",
+                    count(1, MAX_NUMBER),
+                    {"en": "playbook-number", "nl": "draaiboeknummer"},
+                    optional=True,
+                ),
+            )
+        ),
         summary={
             "en": "all steps with status, owner and deadline",
             "nl": "alle stappen met status, eigenaar en deadline",
         },
         handler=steps,
         role=Role.OBSERVER,
+        scope=Scope.INCIDENT_ROOM,
+        readme="every step of every running playbook (or of playbook n): status, owner (and "
+        "who holds that role), deadline, checklist, decisions",
     ),
     Command(
         name="next",
         alias="volgende",
-        usage={"en": "", "nl": ""},
         summary={
             "en": "what is due now and who owns it",
             "nl": "wat nu moet en wie eigenaar is",
         },
         handler=next_due,
         role=Role.OBSERVER,
+        scope=Scope.INCIDENT_ROOM,
+        readme="what is due now in each playbook (active steps due within three days, at most "
+        "six, without checklists) and who owns it; open decisions with their option ids; facts "
+        "the bot needs; how many more steps wait. `!step done`/`skip` and `!fact` answer with "
+        "the same short view",
     ),
     Command(
         name="step",
         alias="stap",
-        usage={
-            "en": "done <n> [note] | skip <n> <reason>",
-            "nl": "klaar <n> [notitie] | overslaan <n> <reden>",
-        },
         summary={
             "en": "mark a step done, or skip it with a reason",
             "nl": "een stap afronden, of overslaan met een reden",
         },
-        handler=step,
+        scope=Scope.INCIDENT_ROOM,
+        children=(
+            Command(
+                name="done",
+                alias="klaar",
+                summary={"en": "mark a step done", "nl": "een stap afronden"},
+                handler=step_done,
+                spec=Spec(
+                    (_STEP, Arg("note", TEXT, {"en": "note", "nl": "notitie"}, optional=True))
+                ),
+                readme="mark step n done (number or step id; `2.3` = step 3 of playbook 2 when "
+                "several run)",
+            ),
+            Command(
+                name="skip",
+                alias="overslaan",
+                summary={
+                    "en": "skip a step on purpose, with a reason",
+                    "nl": "een stap bewust overslaan, met een reden",
+                },
+                handler=step_skip,
+                spec=Spec((_STEP, Arg("reason", TEXT, {"en": "<reason>", "nl": "<reden>"}))),
+                readme="skip a step on purpose; the reason is logged as a deviation",
+            ),
+        ),
     ),
     Command(
         name="check",
         alias="vink",
-        usage={"en": "<n> <item>", "nl": "<n> <punt>"},
+        spec=Spec((_STEP, Arg("item", count(1, MAX_NUMBER), {"en": "<item>", "nl": "<punt>"}))),
         summary={
             "en": "check an item of a step's checklist",
             "nl": "een punt van de checklist van een stap afvinken",
         },
         handler=check,
+        scope=Scope.INCIDENT_ROOM,
+        readme="tick checklist item of step n",
     ),
     Command(
         name="choose",
         alias="kies",
-        usage={
-            "en": "<decision> <option> --why <rationale>",
-            "nl": "<beslispunt> <optie> --waarom <reden>",
-        },
+        spec=Spec(
+            (
+                Arg("decision_ref", STEP, {"en": "<decision>", "nl": "<beslispunt>"}),
+                Arg("option_id", WORD, {"en": "<option>", "nl": "<optie>"}),
+            ),
+            (
+                Flag(
+                    "rationale",
+                    {"en": "--why", "nl": "--waarom"},
+                    TEXT,
+                    {"en": "<rationale>", "nl": "<reden>"},
+                    required=True,
+                ),
+            ),
+        ),
         summary={
             "en": "decide a playbook decision point; opens the branch of the option",
             "nl": "een beslispunt van het draaiboek besluiten; opent de vervolgstappen",
         },
         handler=choose,
+        scope=Scope.INCIDENT_ROOM,
+        readme="decide a playbook decision point: recorded as a decision with every option, "
+        "opens the option's branch steps; only whoever holds the point's deciding role, or the "
+        "incident coordinator, may decide (anyone while neither is appointed)",
     ),
     Command(
         name="fact",
         alias="feit",
-        usage={"en": "<fact> <value>", "nl": "<feit> <waarde>"},
+        spec=Spec(
+            (
+                Arg("fact_ref", STEP, {"en": "<fact>", "nl": "<feit>"}),
+                Arg("value", TEXT, {"en": "<value>", "nl": "<waarde>"}),
+            )
+        ),
         summary={
             "en": "record a fact that decides whether steps apply",
             "nl": "een feit vastleggen dat bepaalt of stappen van toepassing zijn",
         },
         handler=fact,
+        scope=Scope.INCIDENT_ROOM,
+        readme="record a fact a step's condition needs (`ja`/`nee`, `yes`/`no`, or one of the "
+        "choices)",
     ),
 ]

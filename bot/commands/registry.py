@@ -1,15 +1,16 @@
-"""The command registry: names, Dutch aliases, usage, help, and parsing helpers."""
+"""The command registry: names, Dutch aliases, argument specs, scope, and help."""
 
 from __future__ import annotations
 
 import html
-import shlex
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from bot import i18n
 from bot.commands.access import Role
+from bot.commands.arguments import Spec, UsageError
 from bot.i18n import Language
 
 if TYPE_CHECKING:
@@ -17,32 +18,76 @@ if TYPE_CHECKING:
 
 PREFIX = "!"
 
-Handler = Callable[["CommandContext", str], Awaitable[None]]
+# Called as ``handler(context, **spec.parse(...))``: the parameters match the spec's names.
+Handler = Callable[..., Awaitable[None]]
 
 
-class UsageError(Exception):
-    """The arguments do not fit the command; the dispatcher replies with its usage."""
+class Scope(Enum):
+    """Where a command may be typed; the dispatcher checks it before the handler runs."""
+
+    ANYWHERE = "anywhere"
+    COORDINATION_ROOM = "coordination_room"
+    INCIDENT_ROOM = "incident_room"  # the handler finds the situation in context.situation
 
 
 @dataclass(frozen=True)
 class Command:
-    """One chat command with an English name and a Dutch alias."""
+    """One chat command with an English name and a Dutch alias.
+
+    A command either has a ``handler`` with a ``spec`` of its arguments, or ``children``:
+    subcommands (``!step done``) whose first word picks one. Role and scope are the
+    parent's: they are checked before the subcommand is read. ``readme`` is the longer
+    English description in the README's command table (the summary when empty).
+    """
 
     name: str
     alias: str
-    usage: dict[Language, str]
     summary: dict[Language, str]
-    handler: Handler
+    handler: Handler | None = None
+    spec: Spec = field(default_factory=Spec)
     role: Role = Role.MEMBER
+    scope: Scope = Scope.ANYWHERE
+    children: tuple[Command, ...] = ()
+    readme: str = ""
+
+    def word(self, lang: Language) -> str:
+        """The name typed in ``lang``."""
+        return self.alias if lang == "nl" else self.name
 
     def invocation(self, lang: Language) -> str:
         """How the command is typed in ``lang``, e.g. ``!besluit``."""
-        return PREFIX + (self.alias if lang == "nl" else self.name)
+        return PREFIX + self.word(lang)
 
-    def usage_line(self, lang: Language) -> str:
-        """The full usage in ``lang``, e.g. ``!besluit <tekst> --waarom <reden>``."""
-        arguments = self.usage[lang]
+    def usage_line(self, lang: Language, child: Command | None = None) -> str:
+        """The full usage in ``lang``, e.g. ``!besluit <tekst> --waarom <reden>``.
+
+        With ``child``, that subcommand's usage only; without, all of them joined by ``|``.
+        """
+        if child is not None:
+            arguments = child.typed(lang)
+        elif self.children:
+            arguments = " | ".join(each.typed(lang) for each in self.children)
+        else:
+            arguments = self.spec.usage(lang)
         return f"{self.invocation(lang)} {arguments}".rstrip()
+
+    def typed(self, lang: Language) -> str:
+        """A subcommand as typed after its parent, e.g. ``klaar <n> [notitie]``."""
+        return f"{self.word(lang)} {self.spec.usage(lang)}".rstrip()
+
+    def pick(self, context: CommandContext, arguments: str) -> tuple[Command | None, str]:
+        """The subcommand named by the first word of ``arguments`` and the words after it.
+
+        UsageError when the command has subcommands and none is named.
+        """
+        if not self.children:
+            return None, arguments
+        first, _, rest = arguments.strip().partition(" ")
+        for child in self.children:
+            if first.lower() in (child.name, child.alias):
+                return child, rest
+        choices = "|".join(child.word(context.lang) for child in self.children)
+        raise UsageError(context.text("usage.subcommand", choices=choices))
 
 
 class Registry:
@@ -86,28 +131,3 @@ def parse_invocation(body: str) -> tuple[str, str] | None:
         return None
     word, _, rest = body[1:].partition(" ")
     return word.strip(), rest.strip()
-
-
-def split_words(arguments: str) -> list[str]:
-    """Arguments split like a shell would (quotes group words); UsageError when unbalanced."""
-    try:
-        return shlex.split(arguments)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def split_option(arguments: str, *names: str) -> tuple[str, str | None]:
-    """Split free text at the first of ``names`` (e.g. ``--why``): (before, after or None)."""
-    words = arguments.split(" ")
-    for index, word in enumerate(words):
-        if word in names:
-            return " ".join(words[:index]).strip(), " ".join(words[index + 1 :]).strip()
-    return arguments.strip(), None
-
-
-def parse_id(word: str) -> int:
-    """A numeric id as typed by people: ``12`` or ``#12``; UsageError otherwise."""
-    digits = word.removeprefix("#")
-    if not digits.isdigit():
-        raise UsageError(f"not an id: {word}")
-    return int(digits)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from bot.commands.access import Role
+from bot.commands.arguments import Arg, Spec, choice
 from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
-from bot.commands.registry import Command, UsageError
-from bot.reports.formats import FORMATS, find_format
+from bot.commands.registry import Command, Scope
+from bot.reports.formats import FORMATS, ReportFormat, find_format
 from bot.reports.view import build_view
 
 
-async def report(context: CommandContext, arguments: str) -> None:
+async def report(context: CommandContext, fmt: ReportFormat | None) -> None:
     """Upload this room's report as a file (Markdown unless another format is named)."""
-    fmt = find_format(arguments or "md")
-    if fmt is None:
-        raise UsageError()
+    fmt = fmt or DEFAULT_FORMAT
     services = context.services
-    situation = await services.situations.by_incident_room(context.room_id)
+    situation = context.incident
     warning = await chain_warning(context, situation)
     gathered = await services.reports.gather(situation.id)
     view = build_view(gathered, context.lang, context.timezone, services.clock.now())
@@ -38,12 +37,21 @@ async def report(context: CommandContext, arguments: str) -> None:
 
 
 _FORMATS = "|".join(FORMATS)
+DEFAULT_FORMAT = FORMATS["md"]
+_FORMAT = Arg(
+    "fmt",
+    choice(FORMATS, find_format),
+    {"en": _FORMATS, "nl": _FORMATS},
+    optional=True,
+)
 
 COMMANDS = [
     Command(
         name="report",
         alias="rapport",
-        usage={"en": f"[{_FORMATS}]", "nl": f"[{_FORMATS}]"},
+        spec=Spec((_FORMAT,)),
+        scope=Scope.INCIDENT_ROOM,
+        readme="in an incident room: upload the after-action report (default Markdown)",
         summary={
             "en": "upload the after-action report of this incident as a file",
             "nl": "het evaluatieverslag van deze crisis als bestand plaatsen",

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from bot.commands.arguments import ID, Arg, Bilingual, Spec
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError, parse_id, split_words
+from bot.commands.registry import Command
 from bot.situations.service import CommandOrigin
 
+ALERT_ID: Bilingual = {"en": "<alert-id>", "nl": "<melding-id>"}
 
-async def escalate(context: CommandContext, arguments: str) -> None:
-    """Escalate the alert named in ``arguments``.
+
+async def escalate(context: CommandContext, alert: int) -> None:
+    """Escalate the alert ``alert``.
 
     No reply here: the incident room is opened once this command's transaction has
     committed, and the announcement of the open room answers the command.
     """
-    words = split_words(arguments)
-    if len(words) != 1:
-        raise UsageError()
     origin = CommandOrigin(context.room_id, context.event_id, context.lang)
-    await context.services.situations.escalate_alert(parse_id(words[0]), context.sender, origin)
+    await context.services.situations.escalate_alert(alert, context.sender, origin)
 
 
 COMMANDS = [
     Command(
         name="escalate",
         alias="escaleer",
-        usage={"en": "<alert-id>", "nl": "<melding-id>"},
+        spec=Spec((Arg("alert", ID, ALERT_ID),)),
+        readme="open an incident room for an alert, invite the taskforce, link it from the "
+        "coordination room (one announcement there; typed in the coordination room, it is "
+        "the reply, in the command's language)",
         summary={
             "en": "open an incident room for an alert and invite the taskforce",
             "nl": "crisisruimte openen voor een melding en de taskforce uitnodigen",

@@ -5,29 +5,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.commands.alerts import TARGET
+from bot.commands.arguments import ALERT_OR_SUPPLIER, MOMENT_AT_END, TEXT, Arg, Flag, Spec
 from bot.commands.context import CommandContext
-from bot.commands.flags import split_flags
-from bot.commands.registry import Command, UsageError, parse_id, split_words
-from bot.errors import InvalidMoment
+from bot.commands.registry import Command
 
-_WHY = {"--why": "reason", "--waarom": "reason"}
-# The moment is the last one or two words ("17:00", "in 2h", "tomorrow 09:00").
-_MOMENT_WORDS = (2, 1)
+WHY = Flag(
+    "reason",
+    {"en": "--why", "nl": "--waarom"},
+    TEXT,
+    {"en": "<reason>", "nl": "<reden>"},
+    required=True,
+)
 
 
-async def snooze(context: CommandContext, arguments: str) -> None:
+async def snooze(
+    context: CommandContext,
+    target: int | str | None,
+    until: datetime | None,
+    reason: str | None,
+) -> None:
     """``<alert-id|supplier> <until> --why <reason>``, or without arguments list snoozes."""
-    if not arguments.strip():
+    if target is None or until is None or reason is None:  # all or none: none given
         await list_snoozes(context)
         return
-    head, values, _ = split_flags(arguments, _WHY)
-    reason = values.get("reason")
-    if reason is None:
-        raise UsageError("a reason (--why) is required")
-    target, until = _target_and_moment(context, split_words(head))
     services = context.services
-    if (alert_id := _alert_id(target)) is not None:
-        record = await services.snoozes.snooze_alert(alert_id, until, context.sender, reason)
+    if isinstance(target, int):
+        record = await services.snoozes.snooze_alert(target, until, context.sender, reason)
     else:
         name = await services.suppliers.canonical(target)
         record = await services.snoozes.snooze_supplier(name, until, context.sender, reason)
@@ -63,50 +67,34 @@ async def list_snoozes(context: CommandContext) -> None:
     await context.reply("\n".join(lines))
 
 
-async def unsnooze(context: CommandContext, arguments: str) -> None:
+async def unsnooze(context: CommandContext, target: int | str) -> None:
     """End the snooze of ``<alert-id|supplier>`` now; its summary is posted."""
-    target = " ".join(split_words(arguments))
-    if not target:
-        raise UsageError()
     snoozes = context.services.snoozes
-    if (alert_id := _alert_id(target)) is not None:
-        record, _ = await snoozes.unsnooze_alert(alert_id, context.sender)
+    if isinstance(target, int):
+        record, _ = await snoozes.unsnooze_alert(target, context.sender)
     else:
         name = await context.services.suppliers.canonical(target)
         record, _ = await snoozes.unsnooze_supplier(name, context.sender)
     await context.reply(context.text("snooze.unsnoozed", target=record.target))
 
 
-def _target_and_moment(context: CommandContext, words: list[str]) -> tuple[str, datetime]:
-    """Split ``<target> <until>``: the longest tail that reads as a moment is the moment."""
-    invalid: InvalidMoment | None = None
-    for count in _MOMENT_WORDS:
-        if len(words) <= count:
-            continue
-        try:
-            until = context.moment(" ".join(words[-count:]))
-        except InvalidMoment as exc:
-            invalid = invalid or exc
-            continue
-        return " ".join(words[:-count]), until
-    if invalid is None:
-        raise UsageError("a target and a moment are required")
-    raise invalid
-
-
-def _alert_id(target: str) -> int | None:
-    """The alert id when ``target`` is one (``12`` or ``#12``), else None (a supplier)."""
-    return parse_id(target) if target.removeprefix("#").isdigit() else None
-
-
 COMMANDS = [
     Command(
         name="snooze",
         alias="sluimer",
-        usage={
-            "en": "[<alert-id>|<supplier> <until> --why <reason>]",
-            "nl": "[<melding-id>|<leverancier> <tot> --waarom <reden>]",
-        },
+        spec=Spec(
+            (
+                Arg("target", ALERT_OR_SUPPLIER, TARGET),
+                Arg("until", MOMENT_AT_END, {"en": "<until>", "nl": "<tot>"}),
+            ),
+            (WHY,),
+            all_or_none=True,
+        ),
+        readme="stop posting a supplier's new alerts (or the repeats of one alert with a source "
+        "id) until a moment (`17:00`, `tomorrow 09:00`, `in 2h`); they are still stored and "
+        'counted, S1 alerts still post (marked "during snooze"), and when the snooze ends one '
+        "summary (count per severity, the first three) is posted. Logged with who and why (also "
+        "in the supplier's open situation log). Without arguments: list the active snoozes",
         summary={
             "en": "stop posting a supplier's alerts until a moment (S1 still posts); "
             "without arguments: list snoozes",
@@ -118,7 +106,8 @@ COMMANDS = [
     Command(
         name="unsnooze",
         alias="wek",
-        usage={"en": "<alert-id>|<supplier>", "nl": "<melding-id>|<leverancier>"},
+        spec=Spec((Arg("target", ALERT_OR_SUPPLIER, TARGET),)),
+        readme="end a snooze early and post its summary",
         summary={
             "en": "end a snooze now and post what arrived meanwhile",
             "nl": "een sluimer nu beëindigen en tonen wat er binnenkwam",

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from bot.alerts.heartbeat import SourceView
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError
+from bot.commands.registry import Command
 from bot.playbooks.durations import format_duration
 
 
-async def sources(context: CommandContext, arguments: str) -> None:
+async def sources(context: CommandContext) -> None:
     """List the configured sources with last contact, state and expected interval."""
-    if arguments.strip():
-        raise UsageError()
     views = await context.services.heartbeats.overview()
     if not views:
         await context.reply(context.text("sources.none"))
@@ -53,7 +51,8 @@ COMMANDS = [
     Command(
         name="sources",
         alias="bronnen",
-        usage={"en": "", "nl": ""},
+        readme="every alert source and poller: last contact, silent or not, expected interval "
+        "(see [Sources that fall silent](#sources-that-fall-silent))",
         summary={
             "en": "list the alert sources and pollers: last contact, silent or not",
             "nl": "de meldingsbronnen en pollers tonen: laatste contact, stil of niet",

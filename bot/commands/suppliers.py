@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.commands.access import Role
+from bot.commands.arguments import TEXT, Arg, Spec
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError
+from bot.commands.registry import Command
 from bot.errors import UnknownSupplier
 from bot.suppliers.file import Criticality
 from bot.suppliers.registry import SupplierView
@@ -13,11 +14,8 @@ from bot.suppliers.registry import SupplierView
 TOP_SUPPLIERS = 10
 
 
-async def show_supplier(context: CommandContext, arguments: str) -> None:
+async def show_supplier(context: CommandContext, name: str) -> None:
     """Reply with the supplier's contract, services, dependent processes and fallbacks."""
-    name = arguments.strip().strip('"')
-    if not name:
-        raise UsageError()
     registry = context.services.suppliers
     supplier = await registry.find(name)
     if supplier is None:
@@ -65,7 +63,7 @@ def _weight(view: SupplierView) -> tuple[int, ...]:
     return tuple(view.count(level.value) for level in Criticality)
 
 
-async def concentration(context: CommandContext, _arguments: str) -> None:
+async def concentration(context: CommandContext) -> None:
     """Which suppliers the most vital processes hang on, and which fallbacks are untested."""
     views = await context.services.suppliers.all_views()
     text = context.text
@@ -101,7 +99,9 @@ COMMANDS = [
     Command(
         name="supplier",
         alias="leverancier",
-        usage={"en": "<name>", "nl": "<naam>"},
+        spec=Spec((Arg("name", TEXT, {"en": "<name>", "nl": "<naam>"}),)),
+        readme="a supplier from the registry: contract end, services, dependent processes with "
+        "criticality, fallback options and when they were tested",
         summary={
             "en": "show a supplier: contract, services, who depends on them, fallback options",
             "nl": "een leverancier tonen: contract, diensten, afhankelijken, terugvalopties",
@@ -112,7 +112,8 @@ COMMANDS = [
     Command(
         name="concentration",
         alias="concentratie",
-        usage={"en": "", "nl": ""},
+        readme="which suppliers the most vital processes hang on, and every untested fallback "
+        "option",
         summary={
             "en": "which suppliers the most vital processes hang on; untested fallbacks",
             "nl": "van welke leveranciers de meeste vitale processen afhangen; ongeteste "

@@ -11,40 +11,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.commands.access import Role
+from bot.commands.arguments import ID, PHASE, TEXT, USER, Arg, Bilingual, Spec
 from bot.commands.context import CommandContext
-from bot.commands.registry import Command, UsageError, parse_id, split_words
+from bot.commands.registry import Command
+from bot.commands.situations import ALERT_ID
 from bot.i18n import html_escape
 from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key
 
-# The words people type for a phase, in both languages; spaces and hyphens count as "_".
-PHASE_WORDS: dict[str, Phase] = {
-    "signal": Phase.SIGNAL,
-    "signaal": Phase.SIGNAL,
-    "lauwe_fase": Phase.LAUWE_FASE,
-    "lauwe": Phase.LAUWE_FASE,
-    "warm_up": Phase.LAUWE_FASE,
-    "crisis": Phase.CRISIS,
-    "de_escalation": Phase.DE_ESCALATION,
-    "afschaling": Phase.DE_ESCALATION,
-    "evaluation": Phase.EVALUATION,
-    "evaluatie": Phase.EVALUATION,
-    "closed": Phase.CLOSED,
-    "gesloten": Phase.CLOSED,
-}
+SITUATION: Bilingual = {"en": "<situation>", "nl": "<situatie>"}
 
 
-def parse_phase(word: str) -> Phase | None:
-    """The phase typed as ``word`` (English code or Dutch word), or None."""
-    return PHASE_WORDS.get(word.strip().lower().replace("-", "_").replace(" ", "_"))
-
-
-async def track(context: CommandContext, arguments: str) -> None:
+async def track(context: CommandContext, alert_id: int) -> None:
     """Open a situation in the signal phase for an alert, to keep watch over it."""
-    words = split_words(arguments)
-    if len(words) != 1:
-        raise UsageError()
-    alert_id = parse_id(words[0])
     situation = await context.services.situations.track_alert(alert_id, context.sender)
     await context.reply(
         context.text(
@@ -57,22 +36,11 @@ async def track(context: CommandContext, arguments: str) -> None:
     )
 
 
-async def phase(context: CommandContext, arguments: str) -> None:
+async def phase(context: CommandContext, situation_id: int, target: Phase, reason: str) -> None:
     """Move ``<situation> <phase> <reason>``; the reason is required and logged."""
-    # Not shell-split: a reason may hold apostrophes ("supplier's CEO resigned").
-    words = arguments.split(maxsplit=2)
-    if len(words) != 3:
-        raise UsageError()
-    situation_id = parse_id(words[0])
-    target = parse_phase(words[1])
-    if target is None:
-        names = ", ".join(context.text(f"phase.{p.value}") for p in Phase)
-        raise UsageError(context.text("situation.unknown_phase", word=words[1], phases=names))
     services = context.services
     await services.roles.require_coordinator(situation_id, context.sender)
-    situation = await services.situations.change_phase(
-        situation_id, target, context.sender, words[2]
-    )
+    situation = await services.situations.change_phase(situation_id, target, context.sender, reason)
     entries = await services.log.entries(situation.id)
     await context.reply(
         context.text(
@@ -84,25 +52,17 @@ async def phase(context: CommandContext, arguments: str) -> None:
     )
 
 
-async def owner(context: CommandContext, arguments: str) -> None:
+async def owner(context: CommandContext, situation_id: int, user: str) -> None:
     """Make ``<user>`` the owner of ``<situation>``: the one the check-ins ask."""
-    words = split_words(arguments)
-    if len(words) != 2 or not (words[1].startswith("@") and ":" in words[1]):
-        raise UsageError()
-    situation_id = parse_id(words[0])
     await context.services.roles.require_coordinator(situation_id, context.sender)
-    situation = await context.services.watch.set_owner(situation_id, words[1], context.sender)
-    await context.reply(context.text("situation.owner_set", owner=words[1], id=situation.id))
+    situation = await context.services.watch.set_owner(situation_id, user, context.sender)
+    await context.reply(context.text("situation.owner_set", owner=user, id=situation.id))
 
 
-async def update(context: CommandContext, arguments: str) -> None:
+async def update(context: CommandContext, situation_id: int, text: str) -> None:
     """Record ``<situation> <text>`` as a situation update; it answers the check-in."""
-    words = arguments.split(maxsplit=1)
-    if len(words) != 2:
-        raise UsageError()
     services = context.services
-    situation_id = parse_id(words[0])
-    entry = await services.watch.record_update(situation_id, words[1], context.sender)
+    entry = await services.watch.record_update(situation_id, text, context.sender)
     lines = [context.text("situation.update_recorded", id=situation_id, seq=entry.seq)]
     checkin = await services.timers.pending(checkin_key(situation_id))
     if checkin is not None:
@@ -125,10 +85,8 @@ def format_age(age: timedelta, context: CommandContext) -> str:
     return context.text("duration.minutes", minutes=minutes)
 
 
-async def status(context: CommandContext, arguments: str) -> None:
+async def status(context: CommandContext) -> None:
     """The situational picture: open situations by phase, age, owner, update, check-in."""
-    if arguments:
-        raise UsageError()
     services = context.services
     pictures = await services.watch.picture()
     if not pictures:
@@ -176,7 +134,8 @@ COMMANDS = [
     Command(
         name="track",
         alias="volg",
-        usage={"en": "<alert-id>", "nl": "<melding-id>"},
+        spec=Spec((Arg("alert_id", ID, ALERT_ID),)),
+        readme="open a situation (phase signal) for an alert, to keep watch over it",
         summary={
             "en": "open a situation (phase signal) for an alert to keep watch over it",
             "nl": "een situatie (fase signaal) openen voor een melding om die te volgen",
@@ -186,7 +145,15 @@ COMMANDS = [
     Command(
         name="phase",
         alias="fase",
-        usage={"en": "<situation> <phase> <reason>", "nl": "<situatie> <fase> <reden>"},
+        spec=Spec(
+            (
+                Arg("situation_id", ID, SITUATION),
+                Arg("target", PHASE, {"en": "<phase>", "nl": "<fase>"}),
+                Arg("reason", TEXT, {"en": "<reason>", "nl": "<reden>"}),
+            )
+        ),
+        readme="move a situation to another phase; the reason is logged with who and when "
+        "(see [The lauwe fase](#the-lauwe-fase))",
         summary={
             "en": "move a situation to another phase (signal, lauwe_fase, crisis, "
             "de_escalation, evaluation, closed), with the reason",
@@ -198,7 +165,13 @@ COMMANDS = [
     Command(
         name="owner",
         alias="eigenaar",
-        usage={"en": "<situation> <@user:server>", "nl": "<situatie> <@gebruiker:server>"},
+        spec=Spec(
+            (
+                Arg("situation_id", ID, SITUATION),
+                Arg("user", USER, {"en": "<@user:server>", "nl": "<@gebruiker:server>"}),
+            )
+        ),
+        readme="make someone the owner of a situation: the check-ins ask them",
         summary={
             "en": "make someone the owner of a situation (they get the check-ins)",
             "nl": "iemand eigenaar van een situatie maken (die krijgt de check-ins)",
@@ -208,7 +181,13 @@ COMMANDS = [
     Command(
         name="update",
         alias="bijwerken",
-        usage={"en": "<situation> <text>", "nl": "<situatie> <tekst>"},
+        spec=Spec(
+            (
+                Arg("situation_id", ID, SITUATION),
+                Arg("text", TEXT, {"en": "<text>", "nl": "<tekst>"}),
+            )
+        ),
+        readme="record a situation update in the log; answers the check-in and moves the next one",
         summary={
             "en": "record a situation update (answers the check-in)",
             "nl": "een update over een situatie vastleggen (beantwoordt de check-in)",
@@ -218,7 +197,8 @@ COMMANDS = [
     Command(
         name="status",
         alias="beeld",
-        usage={"en": "", "nl": ""},
+        readme="the situational picture: open situations by phase with age, owner, last update "
+        "and next check-in (observers too)",
         summary={
             "en": "the situational picture: open situations by phase, age, owner, last "
             "update and next check-in",

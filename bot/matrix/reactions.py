@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.commands.access import AccessPolicy, Role
+from bot.commands.arguments import UsageError
+from bot.commands.once import Event, run_once
 from bot.errors import DomainError
 from bot.services import ServiceFactory, Services
 from bot.storage.models import AlertRecord, OutboxRecord
@@ -73,29 +75,22 @@ class ReactionHandler:
         key = plain_key(reaction.key)
         if key not in (ACKNOWLEDGE, RESOLVE):
             return
-        role = self._access.role_of(reaction.sender)
-        if role is None or role < Role.MEMBER:
-            log.warning("ignored %s reaction by %s: not a member", key, reaction.sender)
-            return
-        try:
-            async with self._factory.transaction() as services:
-                if not await services.handled_events.claim(reaction.event_id, reaction.room_id):
-                    return
-                alert = await alert_of_notice(services, reaction.reacts_to)
-                if alert is None:
-                    await self._on_summary(services, reaction, key)
-                    return
-                try:
-                    async with services.session.begin_nested():
-                        if key == ACKNOWLEDGE:
-                            await services.alerts.acknowledge(alert.id, reaction.sender)
-                        else:
-                            await services.alerts.resolve(alert.id, reaction.sender)
-                except DomainError as exc:
-                    # Already acknowledged or resolved: the notice already says so.
-                    log.info("reaction %s on alert %d: %s", key, alert.id, exc)
-        except Exception:
-            log.exception("reaction %s failed", reaction.event_id)
+
+        async def act(services: Services) -> None:
+            alert = await alert_of_notice(services, reaction.reacts_to)
+            if alert is None:
+                await self._on_summary(services, reaction, key)
+            elif key == ACKNOWLEDGE:
+                await services.alerts.acknowledge(alert.id, reaction.sender)
+            else:
+                await services.alerts.resolve(alert.id, reaction.sender)
+
+        async def unchanged(_services: Services, exc: DomainError | UsageError) -> None:
+            # Already acknowledged or resolved: the notice already says so.
+            log.info("reaction %s on %s: %s", key, reaction.reacts_to, exc)
+
+        event = Event(reaction.event_id, reaction.room_id, reaction.sender)
+        await run_once(self._factory, self._access, event, Role.MEMBER, act, on_error=unchanged)
 
     async def _on_summary(self, services: Services, reaction: IncomingReaction, key: str) -> None:
         """👍 or ✅ on a grouped summary: acknowledge or resolve every alert it covers."""

@@ -52,10 +52,6 @@ MESSAGES: Catalogue = {
         "nl": "Onbekend scenario: {reason}",
         "en": "Unknown scenario: {reason}",
     },
-    "exercise.not_coordination_room": {
-        "nl": "Een oefening start je in de coördinatieruimte.",
-        "en": "Start an exercise in the coordination room.",
-    },
     "exercise.no_players": {
         "nl": "Geen spelers ingesteld voor oefeningen (exercise.players in de configuratie).",
         "en": "No exercise players configured (exercise.players in the configuration).",

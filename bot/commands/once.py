@@ -1,0 +1,74 @@
+"""Handling one Matrix event exactly once: authorise, claim, run in a savepoint, answer.
+
+Commands, thread replies and reactions all go through ``run_once``, so each of them is
+claimed in the same transaction as its effects: a crash leaves all of them or none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.commands.access import AccessPolicy, Role
+from bot.commands.arguments import UsageError
+from bot.errors import DomainError
+from bot.services import ServiceFactory, Services
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Services], Awaitable[None]]
+Refusal = Callable[[Services, Role | None], Awaitable[None]]
+ErrorReply = Callable[[Services, DomainError | UsageError], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Who sent which event where."""
+
+    event_id: str
+    room_id: str
+    sender: str
+
+
+async def run_once(
+    factory: ServiceFactory,
+    access: AccessPolicy,
+    event: Event,
+    needs: Role,
+    action: Action,
+    *,
+    refuse: Refusal | None = None,
+    on_error: ErrorReply | None = None,
+) -> str:
+    """Run ``action`` for ``event`` once, if its sender holds ``needs``; the outcome.
+
+    Without ``refuse`` an unauthorised event is ignored (and not claimed); with it, the
+    refusal is claimed and answered once. A DomainError or UsageError undoes the action's
+    savepoint and goes to ``on_error``. Outcomes: ok, duplicate, refused, usage, error.
+    """
+    role = access.role_of(event.sender)
+    allowed = role is not None and role >= needs
+    if not allowed and refuse is None:
+        log.info("ignored %s from %s: not allowed", event.event_id, event.sender)
+        return "refused"
+    try:
+        async with factory.transaction() as services:
+            if not await services.handled_events.claim(event.event_id, event.room_id):
+                return "duplicate"
+            if not allowed:
+                assert refuse is not None
+                await refuse(services, role)
+                return "refused"
+            try:
+                # A savepoint: a refused action leaves nothing behind but its answer.
+                async with services.session.begin_nested():
+                    await action(services)
+            except (DomainError, UsageError) as exc:
+                if on_error is not None:
+                    await on_error(services, exc)
+                return "usage" if isinstance(exc, UsageError) else "refused"
+    except Exception:
+        log.exception("event %s failed", event.event_id)
+        return "error"
+    return "ok"
