@@ -1,7 +1,10 @@
-"""The shell commands of a Markdown file: every line of its ``sh`` code blocks, as written.
+"""The shell commands of a Markdown file, as written: its ``sh`` blocks and inline commands.
 
-A command is one line, or several when a line ends in a backslash or a quote is still
-open (the ``curl -d '{...}'`` bodies span lines). Whole-line comments are dropped.
+In a code block a command is one line, or several when a line ends in a backslash or a
+quote is still open (the ``curl -d '{...}'`` bodies span lines); whole-line comments are
+dropped. In the prose, an inline code span is a command when its first word is a
+program an operator runs (``weerbaar purge``, ``docker compose up -d``). Tables are the
+command reference (synopses such as ``weerbaar backup FILE [-c FILE]``), not commands.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from pathlib import Path
 
 FENCE = re.compile(r"^(?P<indent> *)```(?P<language>\S*)\s*$")
 SHELL_LANGUAGES = frozenset({"sh", "bash", "shell", "console"})
+PROGRAMS = frozenset(
+    {"weerbaar", "docker", "python", "python3", "pip", "curl", "journalctl", "systemctl"}
+)
+INLINE_CODE = re.compile(r"`([^`]+)`")
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,10 @@ class Command:
         is a command the tables do not know yet.
         """
         return " ".join(self.text.replace("\\\n", " ").split())
+
+
+def _is_fence(line: str) -> bool:
+    return FENCE.match(line) is not None
 
 
 def shell_blocks(path: Path) -> list[tuple[int, str]]:
@@ -83,4 +94,31 @@ def shell_commands(path: Path, root: Path) -> list[Command]:
                 commands.append(Command(document, first, text))
                 pending = []
         assert not pending, f"{document}:{first}: unfinished command {pending}"
+    return commands
+
+
+def _prose(path: Path) -> str:
+    """``path`` with code blocks and table rows blanked, keeping the line numbers."""
+    lines = path.read_text().splitlines()
+    inside = False
+    for number, line in enumerate(lines):
+        fence = _is_fence(line)
+        if inside or fence or line.lstrip().startswith("|"):
+            lines[number] = ""
+        if fence:
+            inside = not inside
+    return "\n".join(lines)
+
+
+def inline_commands(path: Path, root: Path) -> list[Command]:
+    """Every inline code span of the prose of ``path`` that runs a program, in order."""
+    document = str(path.relative_to(root))
+    prose = _prose(path)
+    commands: list[Command] = []
+    for span in INLINE_CODE.finditer(prose):
+        words = span[1].split()
+        if len(words) > 1 and Path(words[0]).name in PROGRAMS:
+            line = prose.count("\n", 0, span.start()) + 1
+            # A code span wrapped over lines is one line when rendered (and pasted).
+            commands.append(Command(document, line, re.sub(r"\s*\n\s*", " ", span[1])))
     return commands

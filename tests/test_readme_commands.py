@@ -29,7 +29,7 @@ from tests.bot_process import free_port
 from tests.conftest import fresh_postgres_database
 from tests.deploy_files import DEPLOY, REPO
 from tests.first_run import bot_environment, fill_in_config
-from tests.markdown_commands import Command, shell_commands
+from tests.markdown_commands import Command, inline_commands, shell_commands
 from tests.matrix_user import MatrixUser, body_of
 
 DOCUMENTS = (REPO / "README.md", DEPLOY / "README.md")
@@ -39,6 +39,7 @@ VENV_BIN = Path(sys.executable).absolute().parent
 FIRST_RUN = "test_the_deploy_first_run_step_by_step"
 ACCOUNT = "test_the_production_account_commands_work_on_synapse"
 BACKUP = "test_backup_and_restore_as_written"
+OFFLINE = "test_the_commands_named_in_the_prose_run_on_a_database"
 
 # deploy/README.md's container steps that the first-run walk-through does in-process.
 START_DATABASE = "docker compose up -d postgres synapse"
@@ -88,6 +89,16 @@ RUN: dict[str, str] = {
     '"preset": "private_chat", "invite": ["@weerbaar:example.org"]}\'': FIRST_RUN,
     "cp weerbaar.example.toml weerbaar.toml": FIRST_RUN,
     'docker compose exec bot weerbaar alert send --supplier Acme --title "Test alert"': FIRST_RUN,
+    "docker compose exec bot weerbaar backup /var/lib/weerbaar/backup.jsonl.gz": FIRST_RUN,
+    # Commands named in README.md's prose.
+    "weerbaar --version": OFFLINE,
+    "weerbaar db upgrade": OFFLINE,
+    "weerbaar supplier import examples/suppliers.yaml -c DIR/weerbaar.toml": OFFLINE,
+    "weerbaar playbook validate playbooks/": OFFLINE,
+    "weerbaar outbox list": OFFLINE,
+    "weerbaar log verify": OFFLINE,
+    "weerbaar purge": OFFLINE,
+    "weerbaar exercise purge": OFFLINE,
 }
 
 NO_ENGINE = "needs a container engine (the docker client here has none)"
@@ -95,6 +106,7 @@ IMAGE_TEST = (
     "tests/test_first_run.py::test_the_image_builds_and_reports_its_version_and_health "
     "where an engine runs; tests/test_deploy.py checks the compose file"
 )
+BENCHMARK = "a benchmark: speed is measured in bench/, not asserted in tests"
 ROOT = "needs root and writes to the system (/opt, /etc, user accounts)"
 
 # Commands that cannot run here: why, and what covers them instead.
@@ -148,12 +160,81 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         NO_ENGINE,
         "tests/test_logs.py (the JSON log lines)",
     ),
+    "docker compose up -d": (NO_ENGINE, IMAGE_TEST),
+    "docker compose cp bot:/var/lib/weerbaar/backup.jsonl.gz .": (
+        NO_ENGINE,
+        f"{FIRST_RUN} finds the backup in the volume's directory",
+    ),
+    "docker build -f deploy/Dockerfile -t weerbaar .": (NO_ENGINE, IMAGE_TEST),
+    # Named in README.md's prose.
+    "/full/path/to/.venv/bin/weerbaar alert send -c <sandbox>/weerbaar.toml --supplier Acme "
+    "--title Outage": (
+        "the sandbox prints it with its own path and directory",
+        "tests/test_sandbox_cli.py::test_printed_command_works_in_a_fresh_shell",
+    ),
+    "weerbaar run": (
+        "runs until stopped",
+        f"{FIRST_RUN} (the bot as the image runs it); tests/bot_process.py runs "
+        "`python -m bot run` for the crash and HA tests",
+    ),
+    "weerbaar sandbox": (
+        "runs until Ctrl-C",
+        "tests/test_sandbox_cli.py::test_temporary_directory_is_removed_and_shipped_playbooks_"
+        "are_used",
+    ),
+    "weerbaar outbox retry ID": (
+        "needs a message Synapse refused for good",
+        "tests/test_outbox_dead_letters.py",
+    ),
+    "weerbaar outbox drop ID": (
+        "needs a message Synapse refused for good",
+        "tests/test_outbox_dead_letters.py",
+    ),
+    "weerbaar report": (
+        "names the verb; a situation id is needed (see the command table)",
+        "tests/test_retention.py and tests/test_cli_offline.py run it",
+    ),
+    "weerbaar exercise run": (
+        "names the verb; needs a running bot and players",
+        "tests/test_exercise_runs.py",
+    ),
+    "python -m bot.intake.openapi": (
+        "rewrites bot/intake/openapi.json in the source tree",
+        "tests/test_intake_formats.py::test_the_served_openapi_document_is_the_file_and_lists_"
+        "every_route (the file is what it writes)",
+    ),
+    "journalctl -u weerbaar -o cat | jq 'select(.request_id == \"$abc...\")'": (
+        "needs the systemd journal",
+        "tests/test_logs.py (request_id in every JSON line)",
+    ),
+    "pip install .": (
+        "installs from PyPI",
+        "tests/test_sandbox_cli.py::test_wheel_ships_the_playbooks builds the package",
+    ),
+    **{
+        benchmark: (BENCHMARK, "run by hand; .ci/run lints bench/")
+        for benchmark in [
+            ".venv/bin/python bench/transport.py [N]",
+            "python -m bench.p1_webhook_latency [--requests N] [--concurrency 200]",
+            "python -m bench.p4_storm [--alerts 10000] [--seconds 60]",
+            "python bench/transport.py [N]",
+            "python bench/bench_playbooks.py",
+            "python bench/report_export.py",
+        ]
+    },
 }
 
 
 def documented() -> list[Command]:
-    """Every shell command of the two READMEs, in document order."""
-    return [command for path in DOCUMENTS for command in shell_commands(path, REPO)]
+    """Every command of the two READMEs, code blocks and prose, in document order."""
+    return [
+        command
+        for path in DOCUMENTS
+        for command in sorted(
+            shell_commands(path, REPO) + inline_commands(path, REPO),
+            key=lambda command: command.line,
+        )
+    ]
 
 
 def commands_of(test: str) -> list[Command]:
@@ -204,13 +285,18 @@ class Placeholders:
 
 
 def shell_environment(**extra: str) -> dict[str, str]:
-    """An operator's shell: this venv's commands first, no WEERBAAR_* of the test run."""
+    """An operator's shell: this venv's commands first, no WEERBAAR_* of the test run.
+
+    The commands import ``bot`` from this checkout, also where the venv's editable
+    install points at another one.
+    """
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith("WEERBAAR_") and name != "CREDENTIALS_DIRECTORY"
     }
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
@@ -278,6 +364,7 @@ async def test_the_deploy_first_run_step_by_step(
             '"user": "weerbaar"': f'"user": "{bot_name}"',
             "<the bot password>": bot_password,
             "@weerbaar:example.org": bot_id,
+            "/var/lib/weerbaar": str(deploy_dir / "weerbaar-data"),
         }
     )
     bot_env = bot_environment(deploy_dir, synapse.url, port)
@@ -327,6 +414,8 @@ async def test_the_deploy_first_run_step_by_step(
                     assert alice is not None, "the bot runs before an alert is sent"
                     assert "accepted" in out
                     await alice.wait_for(room_id, lambda event: "Test alert" in body_of(event))
+                if "weerbaar backup" in command.key:
+                    assert (deploy_dir / "weerbaar-data/backup.jsonl.gz").is_file()
     placeholders.assert_all_used()
     assert (deploy_dir / "weerbaar-data/crypto").is_dir()
 
@@ -370,10 +459,10 @@ async def test_the_production_account_commands_work_on_synapse(
 async def test_backup_and_restore_as_written(tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     backups.mkdir()
-    today = await run_stdout(["date", "+%F"])
+    today = await run_stdout(["date", "+%F"], shell_environment())
     placeholders = Placeholders({"/var/backups": str(backups), "2026-11-23": today.strip()})
     live = shell_environment(WEERBAAR_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path}/live.db")
-    await run_stdout(["weerbaar", "db", "upgrade"], env=live)
+    await run_stdout(["weerbaar", "db", "upgrade"], live)
     empty = shell_environment(WEERBAAR_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path}/new.db")
     backup, restore = commands_of(BACKUP)
     await run_as_written(backup, placeholders, tmp_path, live)
@@ -382,14 +471,41 @@ async def test_backup_and_restore_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "new.db").is_file(), out
 
 
-async def run_stdout(argv: list[str], env: dict[str, str] | None = None) -> str:
+async def run_stdout(argv: list[str], env: dict[str, str]) -> str:
     """Set-up outside the documents: run ``argv`` and return its output; it must succeed."""
     process = await asyncio.create_subprocess_exec(
-        *argv,
-        env=env or shell_environment(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return out.decode()
+
+
+async def test_the_commands_named_in_the_prose_run_on_a_database(tmp_path: Path) -> None:
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    (sandbox / "weerbaar.toml").write_text(
+        f'[storage]\nurl = "sqlite+aiosqlite:///{sandbox}/weerbaar.db"\n'
+    )
+    placeholders = Placeholders({"DIR/": f"{sandbox}/"})
+    # Only storage is configured: these commands need no homeserver, intake or pickle key.
+    env = shell_environment(
+        WEERBAAR_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path}/weerbaar.db",
+        WEERBAAR_DATA_DIR=str(tmp_path / "data"),
+    )
+    commands = {command.key: command for command in commands_of(OFFLINE)}
+    # The database is created first, as an operator does before the commands that read it.
+    order = ["weerbaar db upgrade", *[key for key in commands if key != "weerbaar db upgrade"]]
+    outputs = {}
+    for key in order:
+        # From the repository root, where examples/ and playbooks/ are.
+        outputs[key] = await run_as_written(commands[key], placeholders, REPO, env)
+    placeholders.assert_all_used()
+    assert outputs["weerbaar --version"].startswith("weerbaar ")
+    assert (
+        "imported 2 supplier(s)"
+        in outputs["weerbaar supplier import examples/suppliers.yaml -c DIR/weerbaar.toml"]
+    )
+    assert "all playbooks are valid" in outputs["weerbaar playbook validate playbooks/"]
+    assert "nothing is purged" in outputs["weerbaar purge"]
+    assert "purged 0 exercise situation(s)" in outputs["weerbaar exercise purge"]
