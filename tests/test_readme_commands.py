@@ -174,8 +174,8 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
     ),
     "weerbaar run": (
         "runs until stopped",
-        f"{FIRST_RUN} (the bot as the image runs it); tests/bot_process.py runs "
-        "`python -m bot run` for the crash and HA tests",
+        "tests/bot_process.py starts the same command as `python -m bot run -c FILE` for "
+        "tests/test_faults.py and tests/test_ha_encryption.py",
     ),
     "weerbaar sandbox": (
         "runs until Ctrl-C",
