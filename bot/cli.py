@@ -542,7 +542,7 @@ def exercise_purge(config: ConfigOption = None) -> None:
     """Delete every exercise situation with its log, runs, timers and alerts."""
     from bot.exercises.cli import purge
 
-    purged = asyncio.run(purge(_settings(config)))
+    purged = asyncio.run(purge(_local_settings(config)))
     typer.echo(
         f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
         f"entries, {purged['alerts']} alert(s)"

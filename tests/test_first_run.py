@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
 import shutil
 import subprocess
 import uuid
@@ -22,8 +20,9 @@ import pytest
 from bot.app import Weerbaar
 from bot.config import load_settings
 from bot.sandbox.world import SandboxWorld
-from tests.conftest import PLAYBOOKS, fresh_postgres_database
-from tests.deploy_files import DEPLOY, REPO, compose, dockerfile_instructions, first_run_step
+from tests.conftest import fresh_postgres_database
+from tests.deploy_files import REPO, compose, dockerfile_instructions, first_run_step
+from tests.first_run import bot_environment, fill_in_config
 
 BOT = compose()["services"]["bot"]
 
@@ -44,27 +43,6 @@ def test_the_first_run_creates_every_secret_the_bot_is_given(tmp_path: Path) -> 
     assert len(pickle_key) >= 32
 
 
-def image_environment() -> dict[str, str]:
-    """The Dockerfile's ENV settings followed by the compose file's bot environment."""
-    env: dict[str, str] = {}
-    for keyword, args in dockerfile_instructions():
-        if keyword == "ENV":
-            for pair in shlex.split(args):
-                name, _, value = pair.partition("=")
-                env[name] = value
-    env.update({name: str(value) for name, value in BOT["environment"].items()})
-    return env
-
-
-def container_paths(deploy_dir: Path) -> dict[str, Path]:
-    """Where each path the bot sees in its container lives in this test."""
-    paths = {"/run/secrets": deploy_dir / "secrets", "/etc/weerbaar/playbooks": PLAYBOOKS}
-    for volume in BOT["volumes"]:
-        source, target = volume.split(":")[:2]
-        paths[target] = deploy_dir / source  # a bind mount, or a named volume's directory
-    return paths
-
-
 async def bot_token(world: SandboxWorld, device_id: str) -> str:
     """Step 5: log in as the bot with a fixed device id and keep the access token."""
     body = {
@@ -83,20 +61,6 @@ async def bot_token(world: SandboxWorld, device_id: str) -> str:
         return token
 
 
-def fill_in_config(world: SandboxWorld, deploy_dir: Path) -> None:
-    """Step 7: copy the example and set the taskforce, the bot's id and the room."""
-    text = (DEPLOY / "weerbaar.example.toml").read_text()
-    members = ", ".join(f'"{member.user_id}"' for member in world.members)
-    for name, value in [
-        ("taskforce", f"[{members}]"),
-        ("user_id", f'"{world.bot.user_id}"'),
-        ("coordination_room", f'"{world.coordination_room}"'),
-    ]:
-        text, count = re.subn(rf"(?m)^{name} = .*$", f"{name} = {value}", text)
-        assert count == 1, name
-    (deploy_dir / "weerbaar.toml").write_text(text)
-
-
 async def test_the_compose_secrets_and_environment_start_the_bot(
     world: SandboxWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,21 +69,14 @@ async def test_the_compose_secrets_and_environment_start_the_bot(
     # bot published for the fixed device WEERBAAR.
     device_id = f"WEERBAAR{uuid.uuid4().hex[:8].upper()}"
     (secrets / "weerbaar_matrix__access_token").write_text(await bot_token(world, device_id))
-    fill_in_config(world, tmp_path)
-    paths = container_paths(tmp_path)
+    fill_in_config(
+        tmp_path,
+        [member.user_id for member in world.members],
+        world.bot.user_id,
+        world.coordination_room,
+    )
     (tmp_path / "weerbaar-data").mkdir()
-
-    env = {}
-    for name, value in image_environment().items():
-        for container_path, here in paths.items():
-            value = value.replace(container_path, str(here))
-        env[name] = value
-    # The compose services' names resolve only inside the compose network, and tests
-    # listen on the loopback interface only.
-    assert env["WEERBAAR_MATRIX__HOMESERVER"] == "http://synapse:8008"
-    env["WEERBAAR_MATRIX__HOMESERVER"] = world.homeserver_url
-    env["WEERBAAR_INTAKE__HOST"] = "127.0.0.1"
-    env["WEERBAAR_INTAKE__PORT"] = "0"
+    env = bot_environment(tmp_path, world.homeserver_url, 0)
     for name in list(os.environ):
         if name.startswith("WEERBAAR_") or name == "CREDENTIALS_DIRECTORY":
             monkeypatch.delenv(name)

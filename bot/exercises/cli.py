@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from bot.config import Settings
+from bot.config import LocalSettings, Settings
 from bot.exercises.purge import purge_exercises
 from bot.exercises.report import exercise_report
 from bot.exercises.runner import ExerciseRunner, ExerciseTarget, PlayerAccount
@@ -54,8 +54,8 @@ async def run_exercise(
     return await exercise_report(settings, result, lang)
 
 
-async def purge(settings: Settings) -> Counter[str]:
-    """Delete all exercise data, in one transaction."""
+async def purge(settings: LocalSettings) -> Counter[str]:
+    """Delete all exercise data, in one transaction; needs only the storage settings."""
     database = Database(settings.database_url)
     try:
         async with database.transaction() as session:
