@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 import uuid
 from contextlib import AsyncExitStack
@@ -40,6 +41,7 @@ FIRST_RUN = "test_the_deploy_first_run_step_by_step"
 ACCOUNT = "test_the_production_account_commands_work_on_synapse"
 BACKUP = "test_backup_and_restore_as_written"
 OFFLINE = "test_the_commands_named_in_the_prose_run_on_a_database"
+TABLE = "test_the_command_table_command_prints_the_readme_table"
 
 # deploy/README.md's container steps that the first-run walk-through does in-process.
 START_DATABASE = "docker compose up -d postgres synapse"
@@ -92,6 +94,7 @@ RUN: dict[str, str] = {
     "docker compose exec bot weerbaar backup /var/lib/weerbaar/backup.jsonl.gz": FIRST_RUN,
     # Commands named in README.md's prose.
     "weerbaar --version": OFFLINE,
+    "python -m bot.commands.table": TABLE,
     "weerbaar db upgrade": OFFLINE,
     "weerbaar supplier import examples/suppliers.yaml -c DIR/weerbaar.toml": OFFLINE,
     "weerbaar playbook validate playbooks/": OFFLINE,
@@ -509,3 +512,13 @@ async def test_the_commands_named_in_the_prose_run_on_a_database(tmp_path: Path)
     assert "all playbooks are valid" in outputs["weerbaar playbook validate playbooks/"]
     assert "nothing is purged" in outputs["weerbaar purge"]
     assert "purged 0 exercise situation(s)" in outputs["weerbaar exercise purge"]
+
+
+def test_the_command_table_command_prints_the_readme_table() -> None:
+    """The README names the command that writes its chat-command table: run as written
+    (with this venv's python), it prints exactly the table the README holds."""
+    command = "python -m bot.commands.table".replace("python", str(VENV_BIN / "python"), 1)
+    printed = subprocess.run(
+        command.split(), capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    assert printed.strip() and printed.strip() in (REPO / "README.md").read_text()
