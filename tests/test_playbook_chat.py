@@ -11,8 +11,13 @@ from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
 from tests.conftest import bot_settings
 from tests.incidents import escalate_new_alert
-from tests.matrix_user import MatrixUser, body_of
+from tests.matrix_user import EventPredicate, MatrixUser, body_of
 from tests.test_walking_skeleton import ALERT, post_alert
+
+
+def phase_notice(phase: str) -> EventPredicate:
+    """Matches the bot's notice of a phase change to ``phase`` (Dutch, the default)."""
+    return lambda event: f"→ {phase}" in event.get("content", {}).get("body", "")
 
 
 async def started_bot(world: SandboxWorld, data_dir: Path) -> Weerbaar:
@@ -106,6 +111,11 @@ async def test_playbook_walk_through_survives_a_restart(
         assert edit["content"]["m.relates_to"]["rel_type"] == "m.replace"
         pinned = await alice.room_state(room, "m.room.pinned_events")
         assert pinned["pinned"] == [summary_id]
+        # One message per thing: the coordination room hears of the phase change, the
+        # incident room only through the reply to !close (posted before the summary edit).
+        notice = await alice.wait_for(world.coordination_room, phase_notice("evaluatie"))
+        assert "crisis over" in body_of(notice)
+        assert not [event for event in alice.seen[room] if phase_notice("evaluatie")(event)]
         assert "coordinator: " + alice.user_id in edit["content"]["m.new_content"]["body"]
         async with bot.db.transaction() as session:
             situation = await session.get(SituationRecord, situation.id)

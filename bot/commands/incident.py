@@ -75,7 +75,9 @@ async def close(context: CommandContext, reason: str) -> None:
     situation = context.incident
     await services.roles.require_coordinator(situation.id, context.sender)
     warning = await chain_warning(context, situation)
-    await services.situations.change_phase(situation.id, Phase.EVALUATION, context.sender, reason)
+    await services.situations.change_phase(
+        situation.id, Phase.EVALUATION, context.sender, reason, answered_in=context.room_id
+    )
     lines = [
         *warning,
         context.text("close.done", id=situation.id, actor=context.sender, reason=reason),

@@ -228,9 +228,15 @@ class MatrixNotifier:
         )
 
     async def phase_changed(
-        self, situation: SituationRecord, previous: Phase, actor: str, reason: str
+        self,
+        situation: SituationRecord,
+        previous: Phase,
+        actor: str,
+        reason: str,
+        answered_in: str | None = None,
     ) -> None:
-        """Tell the coordination room, and the incident room if there is one."""
+        """Tell the coordination room, and the incident room if there is one, except the
+        room ``answered_in`` where the command's reply already says it."""
         lang = self._lang
         message = i18n.text(
             "situation.phase_changed",
@@ -243,7 +249,8 @@ class MatrixNotifier:
             reason=reason,
         )
         for room in filter(None, (self._room, situation.incident_room_id)):
-            await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
+            if room != answered_in:
+                await self._outbox.post(room, text_content(message), exercise=situation.is_exercise)
 
     async def chain_broken(
         self, situation: SituationRecord, check: ChainCheck, *, incident_room: bool

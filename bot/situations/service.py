@@ -89,9 +89,15 @@ class SituationNotifier(Protocol):
         ...
 
     async def phase_changed(
-        self, situation: SituationRecord, previous: Phase, actor: str, reason: str
+        self,
+        situation: SituationRecord,
+        previous: Phase,
+        actor: str,
+        reason: str,
+        answered_in: str | None = None,
     ) -> None:
-        """Announce that ``situation`` moved from ``previous`` to its current phase."""
+        """Announce that ``situation`` moved from ``previous`` to its current phase, except
+        in ``answered_in``: the room where the command's own reply says so."""
         ...
 
 
@@ -153,13 +159,21 @@ class SituationService:
         return situation
 
     async def change_phase(
-        self, situation_id: int, to: Phase, actor: str, reason: str, *, announce: bool = True
+        self,
+        situation_id: int,
+        to: Phase,
+        actor: str,
+        reason: str,
+        *,
+        announce: bool = True,
+        answered_in: str | None = None,
     ) -> SituationRecord:
         """Move the situation to ``to`` if allowed; records who, when and why.
 
         Raises InvalidTransition naming the allowed moves. Entering evaluation or closed
         cancels the situation's timers. ``announce=False`` leaves the announcement to the
-        caller (an escalation says the new phase in its own single message).
+        caller (an escalation says the new phase in its own single message); a command
+        whose reply says it passes its room as ``answered_in``, which gets no second notice.
         """
         situation = await self.get(situation_id)
         current = Phase(situation.phase)
@@ -180,7 +194,7 @@ class SituationService:
         if to in QUIET_PHASES:
             await self._timers.cancel_prefix(timer_key_prefix(situation.id))
         if announce:
-            await self._notifier.phase_changed(situation, current, actor, reason)
+            await self._notifier.phase_changed(situation, current, actor, reason, answered_in)
         for observer in self._phase_observers:
             await observer.phase_changed(situation, current, actor)
         return situation
