@@ -281,9 +281,10 @@ class IntakeApp:
             await services.heartbeats.contact(source.name)
             return outcomes
 
-        # A repeat racing its first copy (in another process) trips a unique key; the
-        # second attempt then sees the first one's commit (the receipt as a replay, the
-        # alert as a repeat).
+        # A repeat racing its first copy (in another process) trips the alerts' unique
+        # de-duplication key; the second attempt then sees the first one's commit (the
+        # alert as a repeat). A replayed receipt needs no second attempt: its insert
+        # waits for the first copy's commit and then inserts nothing.
         for attempt in range(2):
             try:
                 outcomes = await (
