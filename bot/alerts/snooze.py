@@ -56,16 +56,29 @@ class ActiveSnoozes:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._session = session
         self._clock = clock
+        # The snoozes not ended, soonest ending first, read once per transaction: a batch
+        # of intake requests asks for every alert. A snooze ended meanwhile shows it on
+        # the record itself; ``forget`` is called when one is started or moved.
+        self._unended: list[SnoozeRecord] | None = None
 
     async def covering(self, alert: AlertRecord) -> SnoozeRecord | None:
         """The active snooze that holds ``alert`` back, if any (the supplier's first)."""
         # Supplier keys and alert identities never clash: a normalised name has no \x1f
         # (str.split treats it as white space), every identity does.
-        keys = [normalise(alert.supplier)]
+        keys = {normalise(alert.supplier)}
         if (key := dedup_key(alert.source, alert.external_id)) is not None:
-            keys.append(key)
-        found = await self.all(SnoozeRecord.match_key.in_(keys))
-        return found[0] if found else None
+            keys.add(key)
+        if self._unended is None:
+            self._unended = await self._not_ended()
+        now = self._clock.now()
+        for snooze in self._unended:
+            if snooze.ended_at is None and snooze.until > now and snooze.match_key in keys:
+                return snooze
+        return None
+
+    def forget(self) -> None:
+        """Read the snoozes again next time: one was started or its end moved."""
+        self._unended = None
 
     async def of_target(self, kind: SnoozeKind, match_key: str) -> SnoozeRecord | None:
         """The active snooze of one target, if any (there is at most one)."""
@@ -76,13 +89,12 @@ class ActiveSnoozes:
 
     async def all(self, *conditions: ColumnElement[bool]) -> list[SnoozeRecord]:
         """Active snoozes (meeting ``conditions``), soonest ending first."""
+        return await self._not_ended(SnoozeRecord.until > self._clock.now(), *conditions)
+
+    async def _not_ended(self, *conditions: ColumnElement[bool]) -> list[SnoozeRecord]:
         rows = await self._session.scalars(
             select(SnoozeRecord)
-            .where(
-                SnoozeRecord.ended_at.is_(None),
-                SnoozeRecord.until > self._clock.now(),
-                *conditions,
-            )
+            .where(SnoozeRecord.ended_at.is_(None), *conditions)
             .order_by(SnoozeRecord.until, SnoozeRecord.id)
         )
         return list(rows)
@@ -184,6 +196,7 @@ class SnoozeService:
             self._session.add(snooze)
         snooze.until, snooze.created_by, snooze.reason = until, actor, reason
         await self._session.flush()
+        self._active.forget()
         await self._timers.schedule(
             SNOOZE_END_TIMER, until, {"snooze_id": snooze.id}, key=snooze_timer_key(snooze.id)
         )

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from bot.services import ServiceFactory, Services
+from bot.storage.retry import retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,18 @@ class _Unit(Generic[T]):
 
 
 async def apply_alone(factory: ServiceFactory, work: Work[T]) -> T:
-    """Run ``work`` in a transaction of its own: the unbatched path, and the fallback."""
-    async with factory.transaction() as services:
-        return await work(services)
+    """Run ``work`` in a transaction of its own: the unbatched path, and the fallback.
+
+    A transaction the database aborted for another one's sake (a deadlock, a
+    serialization failure, SQLite's busy timeout) is run again from the start; it
+    committed nothing, so running ``work`` again cannot apply it twice.
+    """
+
+    async def once() -> T:
+        async with factory.transaction() as services:
+            return await work(services)
+
+    return await retry_transient(once)
 
 
 class GroupCommit(Generic[T]):

@@ -5,24 +5,36 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import WebhookReceiptRecord
 
 
 async def record_receipt(
-    session: AsyncSession, digest: str, now: datetime, keep_for: timedelta
+    session: AsyncSession,
+    digest: str,
+    now: datetime,
+    keep_for: timedelta,
+    *,
+    purge: bool = True,
 ) -> bool:
     """Record ``digest``; False when it was seen before (a replay).
 
-    Receipts older than ``keep_for`` are dropped: by then the timestamp check refuses
-    the request anyway.
+    With ``purge``, receipts older than ``keep_for`` are dropped first: by then the
+    timestamp check refuses the request anyway, so purging only now and then (as the
+    intake does, to save a statement per request) keeps some a little longer, harmlessly.
     """
-    await session.execute(
-        delete(WebhookReceiptRecord).where(WebhookReceiptRecord.received_at < now - keep_for)
+    if purge:
+        await session.execute(
+            delete(WebhookReceiptRecord).where(WebhookReceiptRecord.received_at < now - keep_for)
+        )
+    # One statement instead of a look-up and an insert. A concurrent first use of the
+    # same signature (PostgreSQL) makes this wait for its commit and then insert nothing.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(WebhookReceiptRecord)
+        .values(signature=digest, received_at=now)
+        .on_conflict_do_nothing(index_elements=["signature"])
     )
-    if await session.get(WebhookReceiptRecord, digest) is not None:
-        return False
-    session.add(WebhookReceiptRecord(signature=digest, received_at=now))
-    await session.flush()
-    return True
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +60,7 @@ def _unread_body(status: int, error: str, detail: str) -> _Refused:
 
 
 REQUEST_ID_HEADER = "X-Request-Id"
+RECEIPT_PURGE_EVERY = timedelta(seconds=10)
 # A request id from a reverse proxy (nginx: proxy_set_header X-Request-Id $request_id) is
 # kept so proxy and bot logs match; anything else is replaced by a fresh one.
 _PROXY_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -108,6 +109,7 @@ class IntakeApp:
             **{source.name: source for source in settings.sources},
         }
         self._openapi = OPENAPI_FILE.read_bytes()
+        self._next_receipt_purge: datetime | None = None
         # Group commit pays off where the commit is the bottleneck: SQLite serialises
         # writers anyway (BEGIN IMMEDIATE), so one shared commit only removes waiting.
         # On PostgreSQL requests run in parallel on pooled connections; one batch at a
@@ -272,21 +274,17 @@ class IntakeApp:
             raise _Refused(422, "invalid_alert", detail) from None
 
         async def work(services: Services) -> list[Outcome]:
-            if receipt is not None and not await record_receipt(
-                services.session,
-                receipt,
-                self._factory.clock.now(),
-                timedelta(seconds=2 * self._settings.max_clock_skew_seconds),
-            ):
+            if receipt is not None and not await self._first_use(services, receipt):
                 raise _Refused(409, "replayed", "this signed request was already accepted")
             known = await self._known_suppliers(services, source, actions)
             outcomes = [await apply(services, action, source.name) for action in known]
             await services.heartbeats.contact(source.name)
             return outcomes
 
-        # A repeat racing its first copy (in another process) trips a unique key; the
-        # second attempt then sees the first one's commit (the receipt as a replay, the
-        # alert as a repeat).
+        # A repeat racing its first copy (in another process) trips the alerts' unique
+        # de-duplication key; the second attempt then sees the first one's commit (the
+        # alert as a repeat). A replayed receipt needs no second attempt: its insert
+        # waits for the first copy's commit and then inserts nothing.
         for attempt in range(2):
             try:
                 outcomes = await (
@@ -303,6 +301,17 @@ class IntakeApp:
             log.info("intake %s/%s: %s", source.kind, source.name, [o.status for o in outcomes])
             return outcomes
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _first_use(self, services: Services, receipt: str) -> bool:
+        """Record the request's signature; False when it was used before (a replay)."""
+        now = self._factory.clock.now()
+        # Expired receipts are purged now and then, not by every request: one statement
+        # less per request, and a receipt kept a little longer refuses nothing more.
+        purge = self._next_receipt_purge is None or now >= self._next_receipt_purge
+        if purge:
+            self._next_receipt_purge = now + RECEIPT_PURGE_EVERY
+        keep_for = timedelta(seconds=2 * self._settings.max_clock_skew_seconds)
+        return await record_receipt(services.session, receipt, now, keep_for, purge=purge)
 
     @staticmethod
     async def _known_suppliers(

@@ -49,16 +49,23 @@ class SupplierRegistry:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Names (normalised, with aliases) to suppliers, read once per transaction: a
+        # batch of intake requests looks up a supplier per alert. Only replace_all
+        # changes the registry, and it forgets this.
+        self._by_name: dict[str, SupplierRecord] | None = None
 
     async def find(self, name: str) -> SupplierRecord | None:
         """The supplier called ``name`` or known by it as an alias."""
-        wanted = normalise(name)
-        # The registry is small (tens to hundreds of suppliers); matching aliases in Python
-        # keeps the lookup the same on SQLite and PostgreSQL.
-        for supplier in await self._session.scalars(select(SupplierRecord)):
-            if wanted in {normalise(supplier.name), *map(normalise, supplier.aliases)}:
-                return supplier
-        return None
+        if self._by_name is None:
+            # The registry is small (tens to hundreds of suppliers); matching aliases in
+            # Python keeps the lookup the same on SQLite and PostgreSQL. The first
+            # supplier with a name wins, as when the list was searched in order.
+            by_name: dict[str, SupplierRecord] = {}
+            for supplier in await self._session.scalars(select(SupplierRecord)):
+                for known in (supplier.name, *supplier.aliases):
+                    by_name.setdefault(normalise(known), supplier)
+            self._by_name = by_name
+        return self._by_name.get(normalise(name))
 
     async def canonical(self, name: str) -> str:
         """The registry's name for ``name`` (a name or alias); ``name`` itself if unknown."""
@@ -67,6 +74,7 @@ class SupplierRegistry:
 
     async def replace_all(self, entries: Sequence[SupplierEntry]) -> int:
         """Make the registry exactly ``entries`` (the file is the source of truth)."""
+        self._by_name = None
         for model in (
             DependencyRecord,
             FallbackOptionRecord,
