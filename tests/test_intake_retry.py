@@ -24,7 +24,6 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import AlertRecord
 from tests.conftest import PLAYBOOKS, fresh_postgres_database
-from tests.fakes import FakeRooms
 
 TOKEN = "am-token"
 
@@ -47,7 +46,6 @@ def intake(db: Database) -> IntakeApp:
     factory = ServiceFactory(
         db,
         SystemClock(),
-        rooms=FakeRooms(),
         notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
@@ -120,7 +118,7 @@ async def test_a_deadlocked_request_is_run_again_and_both_are_stored_once(
             second = asyncio.create_task(post(["y", "x"]))
             await waiting_for_locks(watcher, 2)
             await tx.commit()
-            assert await asyncio.gather(first, second) == [202, 202]
+            assert list(await asyncio.gather(first, second)) == [202, 202]
         async with db.transaction() as session:
             alerts = list(await session.scalars(select(AlertRecord).order_by(AlertRecord.id)))
         assert [(a.external_id, a.count) for a in alerts] == [("x", 3), ("y", 3)]
