@@ -189,3 +189,11 @@ def test_hostile_scenarios_get_issues_not_tracebacks(text: bytes) -> None:
 @given(text=hostile_documents(TARGETS["supplier registry"][0]))
 def test_hostile_supplier_registries_get_issues_not_tracebacks(text: bytes) -> None:
     _check("supplier registry", text)
+
+
+def test_a_key_with_a_line_break_is_quoted_in_the_issue() -> None:
+    # Found by the long run: the raw "\r" split the issue line in two.
+    path, issues = _issues("supplier registry", b'"\\r": null\n')
+    lines = [str(issue) for issue in issues]
+    assert f"{path}:1: '\\r': unknown field" in lines
+    assert all("\r" not in line and "\n" not in line for line in lines), lines
