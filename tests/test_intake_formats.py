@@ -258,6 +258,7 @@ async def test_refusals_are_4xx_json_and_store_nothing(source_bot: Weerbaar) -> 
         ),
         ("/alerts/alertmanager/nope", good, bearer(), 404, "unknown_source"),
         ("/alerts/pagerduty/prom", good, bearer(), 404, "unknown_source"),
+        ("/alerts/generic/nope", good, bearer(), 404, "unknown_source"),
         ("/alerts/alertmanager/prom", b"{", bearer(), 400, "malformed_json"),
         (
             "/alerts/alertmanager/prom",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import (
     AlreadyEscalated,
@@ -19,7 +18,7 @@ from bot.errors import (
     UnknownPlaybook,
 )
 from bot.matrix.client import MatrixError
-from bot.matrix.notices import ALERT_ID_FIELD, MatrixNotifier
+from bot.matrix.notices import ALERT_ID_FIELD
 from bot.matrix.outbox import (
     MAX_CONTENT_BYTES,
     OPERATION_PREFIX,
@@ -28,41 +27,18 @@ from bot.matrix.outbox import (
     content_size,
 )
 from bot.matrix.room_performers import IncidentRoomOpening
-from bot.playbooks.catalog import DirectoryCatalog
-from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import (
     AlertRecord,
     OutboxRecord,
     SituationRecord,
 )
-from tests.conftest import PLAYBOOKS
+
+# Re-exported: the storage-level test modules import the factory from here.
+from tests.factories import COORDINATION as COORDINATION
+from tests.factories import SteppingClock as SteppingClock
+from tests.factories import make_factory as make_factory
 from tests.fakes import FakeRooms, open_requested_rooms
-
-COORDINATION = "!coordination:test"
-
-
-class SteppingClock:
-    """A clock that advances one second per reading, so ordering is visible."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        self.moment += timedelta(seconds=1)
-        return self.moment
-
-
-def make_factory(db: Database, clock: Clock | None = None) -> ServiceFactory:
-    return ServiceFactory(
-        db,
-        clock or SteppingClock(),
-        notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
-        taskforce=["@alice:test", "@bob:test"],
-        playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
-    )
-
 
 ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
 

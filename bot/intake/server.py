@@ -161,7 +161,10 @@ class IntakeApp:
 
     async def post_generic(self, request: web.Request) -> web.Response:
         """One alert in the generic format from a configured source."""
-        source = self._source(request, "generic")
+        try:
+            source = self._source(request, "generic")
+        except _Refused as refusal:
+            return self._refusal(request, refusal)
 
         def actions(incoming: IncomingAlert) -> list[IntakeAction]:
             return [Receive(incoming.model_copy(update={"source": source.name}))]

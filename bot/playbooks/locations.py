@@ -13,5 +13,12 @@ def format_path(path: FieldPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else part
+            name = part if _plain(part) else repr(part)
+            text += f".{name}" if text else name
     return text
+
+
+def _plain(key: str) -> bool:
+    # A key from a hostile file may hold a line break or a bidi override: quoted and
+    # escaped, the issue stays one honest line of ``file:line: field: problem``.
+    return bool(key) and key.isprintable() and key.strip() == key
