@@ -126,7 +126,7 @@ async def _suppliers_named(services: Services, names: Sequence[str]) -> list[tup
     """Registry suppliers among ``names`` (vendor or product): (supplier, name used)."""
     found: dict[str, tuple[str, str]] = {}
     for name in names:
-        supplier = await services.suppliers.find(name)
+        supplier = await services.suppliers.in_catalogue(name)
         if supplier is not None:
             found.setdefault(normalise(supplier.name), (supplier.name, name))
     return list(found.values())
