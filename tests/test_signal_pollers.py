@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -274,3 +276,14 @@ async def test_a_kev_entry_reaches_the_coordination_room(
         assert "nl.weerbaar.alert_id" in notice["content"]
     finally:
         await bot.stop()
+
+
+def test_the_readme_signal_poller_examples_are_valid() -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    blocks = re.findall(r"(?ms)^```toml\n(.*?)```", readme.read_text())
+    (example,) = [block for block in blocks if 'kind = "cisa_kev"' in block]
+    pollers = [PollerSettings(**each) for each in tomllib.loads(example)["pollers"]]
+    assert [(p.kind, p.interval_seconds, p.contact) for p in pollers] == [
+        ("cisa_kev", 3600, "soc@example.org"),
+        ("bodacc", 3600, "soc@example.org"),
+    ]

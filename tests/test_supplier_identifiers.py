@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.storage.db import Database
@@ -111,3 +112,14 @@ def test_an_identifier_used_by_two_suppliers_is_refused(tmp_path: Path) -> None:
     assert [str(issue) for issue in issues] == [
         f"{path}:1: the kvk 12345678 is used by two suppliers"
     ]
+
+
+def test_the_readme_registry_example_is_valid(tmp_path: Path) -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    blocks = re.findall(r"(?ms)^```yaml\n(.*?)```", readme.read_text())
+    (example,) = [block for block in blocks if "identifiers:" in block]
+    path = tmp_path / "suppliers.yaml"
+    path.write_text(example)
+    registry, issues = read_supplier_file(path)
+    assert issues == [] and registry is not None
+    assert registry.suppliers[0].identifiers.lei == "5493001KJTIIGC8Y1R12"
