@@ -223,9 +223,10 @@ class LauweFaseSettings(BaseModel):
     )
 
 
-# Shortest interval each source's etiquette allows: the KEV catalogue and BODACC change a
-# few times a day at most, so polling them more often only costs the publisher.
-INTERVAL_FLOOR_SECONDS = {"cisa_kev": 3600.0, "bodacc": 3600.0}
+# Shortest interval each source's etiquette allows: the KEV catalogue, BODACC and GLEIF
+# change a few times a day at most, so polling them more often only costs the publisher;
+# an 8-K is news within the hour.
+INTERVAL_FLOOR_SECONDS = {"cisa_kev": 3600.0, "bodacc": 3600.0, "gleif": 3600.0, "sec_edgar": 600.0}
 
 
 class PollerSettings(BaseModel):
@@ -236,10 +237,11 @@ class PollerSettings(BaseModel):
     name: str = Field(
         pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Poller name; its alerts' source"
     )
-    kind: Literal["statuspage", "rss", "csaf", "cisa_kev", "bodacc"] = Field(
+    kind: Literal["statuspage", "rss", "csaf", "cisa_kev", "bodacc", "sec_edgar", "gleif"] = Field(
         description="statuspage: Atlassian /api/v2/summary.json; rss: RSS or Atom; "
         "csaf: a CSAF 2.0 provider-metadata.json; cisa_kev: the CISA Known Exploited "
-        "Vulnerabilities JSON catalogue; bodacc: the BODACC annonces-commerciales records API"
+        "Vulnerabilities JSON catalogue; bodacc: the BODACC annonces-commerciales records API; "
+        "sec_edgar: the EDGAR submissions directory; gleif: the GLEIF API v1"
     )
     url: str = Field(pattern=r"^https?://", description="What to fetch")
     supplier: str | None = Field(
@@ -271,6 +273,9 @@ class PollerSettings(BaseModel):
     def _supplier_where_needed(self) -> PollerSettings:
         if self.kind in ("statuspage", "rss") and not self.supplier:
             raise ValueError(f"a {self.kind} poller needs a supplier")
+        # SEC's fair-access policy refuses requests whose User-Agent names no contact.
+        if self.kind == "sec_edgar" and not self.contact:
+            raise ValueError("a sec_edgar poller needs a contact (SEC asks for one)")
         return self
 
     @model_validator(mode="after")

@@ -15,6 +15,19 @@ opendatasoft Explore API v2.1 ``/api/explore/v2.1/catalog/datasets/{id}/records`
 ``results``, one flat object per notice. ``jugement`` and ``listepersonnes`` are JSON
 serialised as text; ``registre`` lists the RCS number spaced and compact. Companies and
 SIRENs below are invented (with valid Luhn check digits).
+
+SEC EDGAR: ``https://data.sec.gov/submissions/CIK##########.json`` as described in "EDGAR
+Application Programming Interfaces" (https://www.sec.gov/search-filings/edgar-application-programming-interfaces):
+cik, name, tickers, filings.recent as parallel arrays (accessionNumber, filingDate,
+reportDate, acceptanceDateTime, form, items "2.02,9.01", primaryDocument, ...), newest
+first, and filings.files for older pages. Items as in the Form 8-K General Instructions.
+
+GLEIF: ``https://api.gleif.org/api/v1/lei-records?filter[lei]=...`` as in the GLEIF API
+documentation (https://documenter.getpostman.com/view/7679680/SVYrrxuU, "LEI Records"):
+JSON:API ``data`` of ``lei-records`` whose attributes follow the LEI-CDF 3.1 format
+(entity.legalName.name, entity.status ACTIVE/INACTIVE, entity.expiration.reason,
+registration.status ISSUED/LAPSED/MERGED/RETIRED/...). The LEI is a published one
+(Bloomberg Finance L.P.); the names and statuses are changed for the tests.
 """
 
 from __future__ import annotations
@@ -127,3 +140,102 @@ def bodacc_notice(
 def bodacc_page(*records: dict[str, Any]) -> bytes:
     """A records page of the Explore API v2.1."""
     return json.dumps({"total_count": len(records), "results": list(records)}).encode()
+
+
+def edgar_submissions(cik: str, name: str, *filings: tuple[str, str, str, str]) -> bytes:
+    """A submissions document; ``filings`` are (accession, date, form, items), newest first."""
+    columns: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "accessionNumber",
+            "filingDate",
+            "reportDate",
+            "acceptanceDateTime",
+            "act",
+            "form",
+            "fileNumber",
+            "filmNumber",
+            "items",
+            "size",
+            "isXBRL",
+            "isInlineXBRL",
+            "primaryDocument",
+            "primaryDocDescription",
+        )
+    }
+    for accession, filed, form, items in filings:
+        for key, value in (
+            ("accessionNumber", accession),
+            ("filingDate", filed),
+            ("reportDate", filed),
+            ("acceptanceDateTime", f"{filed}T16:05:12.000Z"),
+            ("act", "34"),
+            ("form", form),
+            ("fileNumber", "001-36743"),
+            ("filmNumber", "24912345"),
+            ("items", items),
+            ("size", 345678),
+            ("isXBRL", 1),
+            ("isInlineXBRL", 1),
+            ("primaryDocument", f"{form.lower().replace('-', '')}-{filed}.htm"),
+            ("primaryDocDescription", form),
+        ):
+            columns[key].append(value)
+    return json.dumps(
+        {
+            "cik": str(int(cik)),
+            "entityType": "operating",
+            "sic": "7372",
+            "sicDescription": "Services-Prepackaged Software",
+            "name": name,
+            "tickers": ["ACME"],
+            "exchanges": ["Nasdaq"],
+            "fiscalYearEnd": "1231",
+            "filings": {"recent": columns, "files": []},
+        }
+    ).encode()
+
+
+def gleif_record(
+    lei: str, name: str, entity: str, registration: str, **expiry: Any
+) -> dict[str, Any]:
+    """One ``lei-records`` resource."""
+    return {
+        "type": "lei-records",
+        "id": lei,
+        "attributes": {
+            "lei": lei,
+            "entity": {
+                "legalName": {"name": name, "language": "en"},
+                "otherNames": [],
+                "jurisdiction": "US-DE",
+                "category": "GENERAL",
+                "legalForm": {"id": "T91T", "other": None},
+                "status": entity,
+                "expiration": {"date": None, "reason": None, **expiry},
+                "successorEntity": {"lei": None, "name": None},
+            },
+            "registration": {
+                "initialRegistrationDate": "2012-06-06T15:53:00Z",
+                "lastUpdateDate": "2026-11-01T09:00:00Z",
+                "status": registration,
+                "nextRenewalDate": "2027-06-06T00:00:00Z",
+                "managingLou": "EVK05KS7XY1DEII3R011",
+                "corroborationLevel": "FULLY_CORROBORATED",
+            },
+            "bic": None,
+        },
+        "relationships": {},
+        "links": {"self": f"https://api.gleif.org/api/v1/lei-records/{lei}"},
+    }
+
+
+def gleif_page(*records: dict[str, Any]) -> bytes:
+    """A JSON:API answer of the lei-records endpoint."""
+    return json.dumps(
+        {
+            "meta": {"goldenCopy": {"publishDate": "2026-11-23T08:00:00Z"}},
+            "links": {},
+            "data": list(records),
+        }
+    ).encode()

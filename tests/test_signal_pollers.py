@@ -27,7 +27,16 @@ from tests.conftest import bot_settings
 from tests.fakes import FixedClock
 from tests.feed_server import FeedServer
 from tests.matrix_user import MatrixUser, body_of
-from tests.signal_feeds import CITRIX_BLEED, bodacc_notice, bodacc_page, kev_catalogue, kev_entry
+from tests.signal_feeds import (
+    CITRIX_BLEED,
+    bodacc_notice,
+    bodacc_page,
+    edgar_submissions,
+    gleif_page,
+    gleif_record,
+    kev_catalogue,
+    kev_entry,
+)
 from tests.test_storage import make_factory
 
 HOURLY = 3600
@@ -61,8 +70,14 @@ SUPPLIERS = [
         name="Citrix",
         identifiers=Identifiers(vulnerability_names=["NetScaler ADC and NetScaler Gateway"]),
     ),
-    SupplierEntry(name="Acme Cloud", aliases=["Acme"], identifiers=Identifiers(siren="812345676")),
-    SupplierEntry(name="Globex", identifiers=Identifiers(siren="823456785")),
+    SupplierEntry(
+        name="Acme Cloud",
+        aliases=["Acme"],
+        identifiers=Identifiers(siren="812345676", cik="1234567"),
+    ),
+    SupplierEntry(
+        name="Globex", identifiers=Identifiers(siren="823456785", lei="5493001KJTIIGC8Y1R12")
+    ),
 ]
 
 
@@ -188,6 +203,101 @@ async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
     assert found[1].links == ["https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:X"]
 
 
+async def test_sec_8k_filings_with_watched_items_become_alerts(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    settings = {
+        "name": "edgar",
+        "kind": "sec_edgar",
+        "url": feeds.url("/submissions/"),
+        "contact": "Weerbaar SOC soc@example.org",
+    }
+    path = "/submissions/CIK0001234567.json"
+    old = ("0001234567-26-000001", "2026-10-01", "8-K", "1.03,9.01")
+    feeds.bodies[path] = edgar_submissions("1234567", "ACME CLOUD INC", old)
+    await poller(factory, **settings).poll()
+    assert await alerts(database) == []  # a CIK seen for the first time is only remembered
+    agent = feeds.headers[path]["User-Agent"]
+    assert agent == "Weerbaar feed poller (Weerbaar SOC soc@example.org)"
+
+    feeds.bodies[path] = edgar_submissions(
+        "1234567",
+        "ACME CLOUD INC",
+        ("0001234567-26-000006", "2026-11-20", "8-K", "2.06,4.02,9.01"),
+        ("0001234567-26-000005", "2026-11-19", "10-Q", ""),
+        ("0001234567-26-000004", "2026-11-18", "8-K", "2.02,9.01"),  # results: not watched
+        ("0001234567-26-000003", "2026-11-17", "8-K", "5.02"),
+        ("0001234567-26-000002", "2026-11-16", "8-K", "1.03"),
+        old,
+    )
+    await poller(factory, **settings).poll()
+    await poller(factory, **settings).poll()  # a restart: nothing again
+    found = await alerts(database)
+    assert [(a.supplier, a.severity, a.title) for a in found] == [
+        ("Acme Cloud", "S1", "SEC 8-K: Item 1.03 Bankruptcy or receivership"),
+        (
+            "Acme Cloud",
+            "S3",
+            "SEC 8-K: Item 5.02 Departure or appointment of directors or officers",
+        ),
+        (
+            "Acme Cloud",
+            "S2",
+            "SEC 8-K: Item 2.06 Material impairments; "
+            "Item 4.02 Non-reliance on previously issued financial statements",
+        ),
+    ]
+    assert found[0].links == [
+        "https://www.sec.gov/Archives/edgar/data/1234567/000123456726000002/8k-2026-11-16.htm"
+    ]
+    assert "accession 0001234567-26-000002" in found[0].details
+
+
+async def test_gleif_record_changes_become_alerts(database: Database, feeds: FeedServer) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    lei = "5493001KJTIIGC8Y1R12"
+    gleif = poller(factory, name="gleif", kind="gleif", url=feeds.url("/api/v1"))
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex Corporation", "ACTIVE", "ISSUED"),
+        gleif_record("529900T8BM49AURSDO55", "Not ours AG", "ACTIVE", "ISSUED"),
+    )
+    await gleif.poll()
+    assert await alerts(database) == []  # the first poll only remembers
+    assert feeds.queries["/api/v1/lei-records"]["filter[lei]"] == lei
+
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex Holdings Corporation", "ACTIVE", "ISSUED")
+    )
+    await gleif.poll()
+    await gleif.poll()
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(
+            lei, "Globex Holdings Corporation", "INACTIVE", "RETIRED", reason="CORPORATE_ACTION"
+        )
+    )
+    await gleif.poll()
+    await gleif.poll()
+    found = await alerts(database)
+    assert [(a.supplier, a.severity, a.title) for a in found] == [
+        (
+            "Globex",
+            "S3",
+            "LEI record changed: legal name Globex Corporation → Globex Holdings Corporation",
+        ),
+        (
+            "Globex",
+            "S2",
+            "LEI record changed: entity status ACTIVE → INACTIVE; "
+            "registration status ISSUED → RETIRED",
+        ),
+    ]
+    assert "Expiry reason: CORPORATE_ACTION." in found[1].details
+    assert found[1].links == [f"https://search.gleif.org/#/record/{lei}"]
+
+
 async def test_misbehaving_signal_feeds_are_reported_once(
     database: Database, feeds: FeedServer
 ) -> None:
@@ -196,6 +306,8 @@ async def test_misbehaving_signal_feeds_are_reported_once(
     feeds.bodies["/kev-bad.json"] = kev_catalogue({"cveID": "not a CVE", "product": "x"})
     feeds.bodies["/bodacc-bad"] = b'{"results": "none"}'
     feeds.bodies["/bodacc-big"] = b" " * 5000
+    feeds.bodies["/edgar-bad/CIK0001234567.json"] = edgar_submissions("1234567", "A")[:-30]
+    feeds.bodies["/gleif-bad/lei-records"] = b'{"data": [{"attributes": {}}]}'
     feeds.bodies["/kev-down.json"] = b"oops"
     feeds.status["/kev-down.json"] = 503
     common = {"timeout_seconds": 0.5, "max_bytes": 4096}
@@ -208,6 +320,15 @@ async def test_misbehaving_signal_feeds_are_reported_once(
         poller(
             factory, name="kev-down", kind="cisa_kev", url=feeds.url("/kev-down.json"), **common
         ),
+        poller(
+            factory,
+            name="edgar-bad",
+            kind="sec_edgar",
+            url=feeds.url("/edgar-bad"),
+            contact="soc@example.org",
+            **common,
+        ),
+        poller(factory, name="gleif-bad", kind="gleif", url=feeds.url("/gleif-bad"), **common),
     ]
     for _ in range(3):
         for each in pollers:
@@ -219,6 +340,8 @@ async def test_misbehaving_signal_feeds_are_reported_once(
         "bodacc-big": "larger than 4096 bytes",
         "bodacc-end": "larger than 4096 bytes",
         "kev-down": "HTTP 503",
+        "edgar-bad": "not an EDGAR submissions document",
+        "gleif-bad": "not GLEIF LEI records",
     }
     reports = await bodies(database)
     assert len(reports) == len(expected)
@@ -232,6 +355,8 @@ def test_signal_pollers_keep_to_the_interval_floor() -> None:
         PollerSettings(name="k", kind="cisa_kev", url="https://x.test/k.json", interval_seconds=60)
     with pytest.raises(ValidationError, match="contact"):
         PollerSettings(name="b", kind="bodacc", url="https://x.test/r", contact="a\r\nX-Evil: 1")
+    with pytest.raises(ValidationError, match="a sec_edgar poller needs a contact"):
+        PollerSettings(name="s", kind="sec_edgar", url="https://data.sec.gov/submissions/")
     assert PollerSettings(name="b", kind="bodacc", url="https://x.test/r").interval_seconds == 3600
 
 

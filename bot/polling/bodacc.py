@@ -21,10 +21,10 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.polling.fetch import FeedError
+from bot.polling.documents import read_json
 
 PAGE = 100  # the API's largest page
 DETAIL_URL = "https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:{id}"
@@ -83,10 +83,7 @@ def records_url(base: str, sirens: list[str], since: date, offset: int) -> str:
 
 def parse_page(body: bytes) -> list[Notice]:
     """The notices of one page of records; FeedError when it is not one."""
-    try:
-        page = _Page.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as exc:
-        raise FeedError(f"not a BODACC records page: {str(exc).splitlines()[0][:200]}") from None
+    page = read_json(body, _Page, "a BODACC records page")
     return [_notice(record) for record in page.results]
 
 

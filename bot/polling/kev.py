@@ -10,14 +10,13 @@ poll only remembers. New entries whose vendor or product matches a registry supp
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.polling.fetch import FeedError
+from bot.polling.documents import read_json
 
 
 class _Entry(BaseModel):
@@ -79,11 +78,7 @@ class KevEntry:
 
 def parse_catalogue(body: bytes) -> list[KevEntry]:
     """The catalogue's entries; FeedError when it is not the catalogue."""
-    try:
-        catalogue = _Catalogue.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as exc:
-        first = str(exc).splitlines()[0][:200]
-        raise FeedError(f"not the CISA KEV catalogue: {first}") from None
+    catalogue = read_json(body, _Catalogue, "the CISA KEV catalogue")
     return [KevEntry(entry) for entry in catalogue.vulnerabilities]
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.alerts.model import IncomingAlert, Severity
 from bot.config import PollerSettings
-from bot.polling import bodacc, csaf, kev
+from bot.polling import bodacc, csaf, edgar, gleif, kev
 from bot.polling.feeds import feed_changes, parse_feed
 from bot.polling.fetch import FeedError, Fetched, Validators, fetch, user_agent
 from bot.polling.statuspage import Changes, parse_summary, summary_changes
@@ -97,6 +97,10 @@ class FeedPoller:
                 return await self._collect_kev(state)
             if settings.kind == "bodacc":
                 return await self._collect_bodacc(state)
+            if settings.kind == "sec_edgar":
+                return await self._collect_edgar(state)
+            if settings.kind == "gleif":
+                return await self._collect_gleif(state)
             body = await self._get(settings.url)
             supplier = settings.supplier or ""
             if settings.kind == "statuspage":
@@ -145,8 +149,7 @@ class FeedPoller:
         return Collected(Changes(state=after), new)
 
     async def _collect_bodacc(self, state: dict[str, Any]) -> Collected:
-        async with self._factory.transaction() as services:
-            sirens = await services.suppliers.with_identifier("siren")
+        sirens = await self._identified("siren")
         if not sirens:  # nothing to ask about; the watermark waits for the first SIREN
             return Collected(Changes(state=state))
         today = self._factory.clock.now().date()
@@ -161,6 +164,32 @@ class FeedPoller:
         found, after = bodacc.new_notices(notices, state, sirens, today)
         alerts = [
             bodacc.notice_alert(notice, supplier, self.settings.name) for notice, supplier in found
+        ]
+        return Collected(Changes(alerts=alerts, state=after))
+
+    async def _identified(self, kind: str) -> dict[str, str]:
+        async with self._factory.transaction() as services:
+            return await services.suppliers.with_identifier(kind)
+
+    async def _collect_edgar(self, state: dict[str, Any]) -> Collected:
+        # Asked one CIK after the other: SEC's fair-access policy allows 10 requests/s.
+        alerts, after = [], {}
+        for cik, supplier in sorted((await self._identified("cik")).items()):
+            body = await self._get(edgar.submissions_url(self.settings.url, cik))
+            found, after[cik] = edgar.new_filings(edgar.parse_filings(body, cik), state, cik)
+            alerts += [edgar.filing_alert(f, supplier, cik, self.settings.name) for f in found]
+        return Collected(Changes(alerts=alerts, state=after))
+
+    async def _collect_gleif(self, state: dict[str, Any]) -> Collected:
+        leis = await self._identified("lei")
+        if not leis:
+            return Collected(Changes(state=state))
+        body = await self._get(gleif.records_url(self.settings.url, sorted(leis)))
+        records = [record for record in gleif.parse_records(body) if record.lei in leis]
+        changed, after = gleif.changed_records(records, state)
+        alerts = [
+            gleif.record_alert(record, before, leis[record.lei], self.settings.name)
+            for record, before in changed
         ]
         return Collected(Changes(alerts=alerts, state=after))
 
