@@ -411,4 +411,6 @@ def test_the_readme_signal_poller_examples_are_valid() -> None:
     assert [(p.kind, p.interval_seconds, p.contact) for p in pollers] == [
         ("cisa_kev", 3600, "soc@example.org"),
         ("bodacc", 3600, "soc@example.org"),
+        ("sec_edgar", 600, "Taskforce Weerbaar soc@example.org"),
+        ("gleif", 3600, "soc@example.org"),
     ]
