@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -145,7 +145,7 @@ class FeedPoller:
             return Collected(Changes(state=state))
         entries = kev.parse_catalogue(fetched.body)
         new = kev.new_entries(entries, state)
-        after = {**kev.remembered(entries, state), "http": vars(fetched.validators)}
+        after = {**kev.remembered(entries, state), "http": asdict(fetched.validators)}
         return Collected(Changes(state=after), new)
 
     async def _collect_bodacc(self, state: dict[str, Any]) -> Collected:
