@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.app import Weerbaar
 from bot.config import PollerSettings
+from bot.polling.bodacc import notice_severity
 from bot.polling.poller import FeedPoller
 from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
@@ -414,3 +415,14 @@ def test_the_readme_signal_poller_examples_are_valid() -> None:
         ("sec_edgar", 600, "Taskforce Weerbaar soc@example.org"),
         ("gleif", 3600, "soc@example.org"),
     ]
+
+
+def test_bodacc_rulings_by_severity() -> None:
+    rulings = {
+        "Jugement de conversion en liquidation judiciaire": "S1",
+        "Jugement d'ouverture d'une procédure de sauvegarde accélérée": "S2",
+        "Jugement arrêtant le plan de redressement": "S2",
+        "Jugement de clôture pour extinction du passif": "S3",
+        "Jugement arrêtant le plan de cession": "S3",
+    }
+    assert {ruling: notice_severity(ruling).value for ruling in rulings} == rulings
