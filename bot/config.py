@@ -223,23 +223,37 @@ class LauweFaseSettings(BaseModel):
     )
 
 
+# Shortest interval each source's etiquette allows: the KEV catalogue, BODACC and GLEIF
+# change a few times a day at most, so polling them more often only costs the publisher;
+# an 8-K is news within the hour.
+INTERVAL_FLOOR_SECONDS = {"cisa_kev": 3600.0, "bodacc": 3600.0, "gleif": 3600.0, "sec_edgar": 600.0}
+
+
 class PollerSettings(BaseModel):
-    """A feed the bot polls for alerts: a status page, an RSS/Atom feed or CSAF advisories."""
+    """A feed the bot polls for alerts: status pages, RSS/Atom, advisories and notices."""
 
     model_config = {"extra": "forbid"}
 
     name: str = Field(
         pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Poller name; its alerts' source"
     )
-    kind: Literal["statuspage", "rss", "csaf"] = Field(
+    kind: Literal["statuspage", "rss", "csaf", "cisa_kev", "bodacc", "sec_edgar", "gleif"] = Field(
         description="statuspage: Atlassian /api/v2/summary.json; rss: RSS or Atom; "
-        "csaf: a CSAF 2.0 provider-metadata.json"
+        "csaf: a CSAF 2.0 provider-metadata.json; cisa_kev: the CISA Known Exploited "
+        "Vulnerabilities JSON catalogue; bodacc: the BODACC annonces-commerciales records API; "
+        "sec_edgar: the EDGAR submissions directory; gleif: the GLEIF API v1"
     )
     url: str = Field(pattern=r"^https?://", description="What to fetch")
     supplier: str | None = Field(
         default=None,
         max_length=200,
-        description="Supplier of every alert (statuspage, rss); csaf matches the registry",
+        description="Supplier of every alert (statuspage, rss); the other kinds match the registry",
+    )
+    contact: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^[^\r\n()]+$",
+        description="Contact (e-mail or URL) added to the User-Agent, as publishers ask",
     )
     interval_seconds: float = Field(default=300, ge=1, description="Time between polls")
     timeout_seconds: float = Field(default=10, gt=0, description="Longest wait for one fetch")
@@ -250,13 +264,29 @@ class PollerSettings(BaseModel):
     max_advisories: int = Field(
         default=20, gt=0, description="CSAF: advisories fetched per poll (the rest next poll)"
     )
+    max_pages: int = Field(
+        default=10, gt=0, le=100, description="BODACC: pages of 100 notices fetched per poll"
+    )
     expect_every: ExpectEvery = None  # counts successful polls
 
     @model_validator(mode="after")
     def _supplier_where_needed(self) -> PollerSettings:
-        if self.kind != "csaf" and not self.supplier:
+        if self.kind in ("statuspage", "rss") and not self.supplier:
             raise ValueError(f"a {self.kind} poller needs a supplier")
+        # SEC's fair-access policy refuses requests whose User-Agent names no contact.
+        if self.kind == "sec_edgar" and not self.contact:
+            raise ValueError("a sec_edgar poller needs a contact (SEC asks for one)")
         return self
+
+    @model_validator(mode="after")
+    def _interval_floor(self) -> PollerSettings:
+        floor = INTERVAL_FLOOR_SECONDS.get(self.kind)
+        if floor is None or self.interval_seconds >= floor:
+            return self
+        if "interval_seconds" not in self.model_fields_set:
+            self.interval_seconds = floor  # the general default is too often for this source
+            return self
+        raise ValueError(f"a {self.kind} poller polls at most every {floor:g} s")
 
 
 class StorageSettings(BaseModel):

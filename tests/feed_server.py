@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -18,6 +19,10 @@ class FeedServer:
         self.bodies: dict[str, bytes] = {}
         self.status: dict[str, int] = {}
         self.hits: dict[str, int] = {}
+        # Per path: the last request's query string and headers, and 304 answers given.
+        self.queries: dict[str, dict[str, str]] = {}
+        self.headers: dict[str, dict[str, str]] = {}
+        self.not_modified: dict[str, int] = {}
         self._release = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -47,9 +52,18 @@ class FeedServer:
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         self.hits[path] = self.hits.get(path, 0) + 1
+        self.queries[path] = dict(request.query)
+        self.headers[path] = dict(request.headers)
         if path not in self.bodies:
             return web.Response(status=404)
-        return web.Response(body=self.bodies[path], status=self.status.get(path, 200))
+        # A strong ETag of the body, honoured like a real server (RFC 9110 If-None-Match).
+        etag = '"' + hashlib.sha256(self.bodies[path]).hexdigest()[:16] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            self.not_modified[path] = self.not_modified.get(path, 0) + 1
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(
+            body=self.bodies[path], status=self.status.get(path, 200), headers={"ETag": etag}
+        )
 
     async def _slow(self, request: web.Request) -> web.StreamResponse:
         """Sends the headers and one byte, then nothing until the server closes."""

@@ -1,1 +1,1 @@
-"""Feed pollers: Atlassian Statuspage, RSS/Atom and CSAF 2.0 advisories become alerts."""
+"""Feed pollers: status pages, RSS/Atom, CSAF advisories and early signals become alerts."""

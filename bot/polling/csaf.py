@@ -52,6 +52,24 @@ class Advisory:
     url: str
     cves: tuple[str, ...]
 
+    def alert(self, supplier: str, matched: str, source: str) -> IncomingAlert:
+        """The alert for ``supplier``, which the advisory names as ``matched``."""
+        details = f"CSAF advisory {self.tracking_id} names {matched}."
+        if self.cves:
+            details += " " + ", ".join(self.cves[:20])
+        links = [self.url] if self.url.startswith(("https://", "http://")) else []
+        return IncomingAlert.model_validate(
+            {
+                "supplier": supplier,
+                "title": f"{self.tracking_id}: {self.title}"[:500],
+                "severity": self.severity,
+                "details": details,
+                "links": links,
+                "external_id": f"{self.tracking_id}:{supplier}"[:500],
+                "source": source,
+            }
+        )
+
 
 def _json(body: bytes, what: str) -> Any:
     try:
@@ -137,25 +155,6 @@ def parse_advisory(body: bytes, url: str) -> Advisory:
         names=names,
         url=url,
         cves=cves,
-    )
-
-
-def advisory_alert(advisory: Advisory, supplier: str, matched: str, source: str) -> IncomingAlert:
-    """The alert for ``supplier``, which the advisory names as ``matched``."""
-    details = f"CSAF advisory {advisory.tracking_id} names {matched}."
-    if advisory.cves:
-        details += " " + ", ".join(advisory.cves[:20])
-    links = [advisory.url] if advisory.url.startswith(("https://", "http://")) else []
-    return IncomingAlert.model_validate(
-        {
-            "supplier": supplier,
-            "title": f"{advisory.tracking_id}: {advisory.title}"[:500],
-            "severity": advisory.severity,
-            "details": details,
-            "links": links,
-            "external_id": f"{advisory.tracking_id}:{supplier}"[:500],
-            "source": source,
-        }
     )
 
 

@@ -1,6 +1,8 @@
-"""Fetching a feed from outside with a time limit and a size cap."""
+"""Fetching a feed from outside with a time limit, a size cap and conditional requests."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -11,18 +13,62 @@ class FeedError(Exception):
     """The feed could not be read or understood; the message says why in one line."""
 
 
-async def fetch(url: str, *, timeout: float, max_bytes: int) -> bytes:
-    """The body of ``url``; FeedError when slow, too large, not 200 or unreachable.
+@dataclass(frozen=True)
+class Validators:
+    """What the server said identifies its last answer (ETag, Last-Modified)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers these validators allow."""
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A body, or None when the server answered 304 Not Modified; the new validators."""
+
+    body: bytes | None
+    validators: Validators
+
+
+def user_agent(contact: str | None) -> str:
+    """The User-Agent: sources such as SEC EDGAR ask for a contact in it."""
+    return f"{USER_AGENT} ({contact})" if contact else USER_AGENT
+
+
+async def fetch(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    agent: str = USER_AGENT,
+    validators: Validators | None = None,
+) -> Fetched:
+    """The body of ``url``; FeedError when slow, too large, not 200/304 or unreachable.
 
     The cap is checked against Content-Length and again while reading, so a server that
-    lies about the length or streams forever cannot exhaust memory.
+    lies about the length or streams forever cannot exhaust memory. With ``validators``
+    the request is conditional, and 304 comes back as a Fetched without a body.
     """
     limits = aiohttp.ClientTimeout(total=timeout)
+    headers = {"User-Agent": agent, **(validators.headers() if validators else {})}
     try:
         async with (
-            aiohttp.ClientSession(timeout=limits, headers={"User-Agent": USER_AGENT}) as http,
+            aiohttp.ClientSession(timeout=limits, headers=headers) as http,
             http.get(url, allow_redirects=True, max_redirects=3) as response,
         ):
+            answered = Validators(
+                response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
+            if response.status == 304 and validators is not None:
+                return Fetched(None, validators)
             if response.status != 200:
                 raise FeedError(f"HTTP {response.status}")
             if response.content_length is not None and response.content_length > max_bytes:
@@ -32,7 +78,7 @@ async def fetch(url: str, *, timeout: float, max_bytes: int) -> bytes:
                 body += chunk
                 if len(body) > max_bytes:
                     raise FeedError(f"larger than {max_bytes} bytes")
-            return bytes(body)
+            return Fetched(bytes(body), answered)
     except TimeoutError:
         raise FeedError(f"no answer within {timeout:g} s") from None
     except aiohttp.ClientError as exc:

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 from apscheduler.schedulers.base import BaseScheduler
 from pydantic import ValidationError
 
-from bot.alerts.model import Severity
+from bot.alerts.model import IncomingAlert, Severity
 from bot.config import PollerSettings
-from bot.polling import csaf
+from bot.polling import bodacc, csaf, edgar, gleif, kev
 from bot.polling.feeds import feed_changes, parse_feed
-from bot.polling.fetch import FeedError, fetch
+from bot.polling.fetch import FeedError, Fetched, Validators, fetch, user_agent
 from bot.polling.statuspage import Changes, parse_summary, summary_changes
 from bot.services import ServiceFactory, Services
 from bot.suppliers.names import normalise
@@ -28,12 +28,25 @@ from bot.suppliers.names import normalise
 log = logging.getLogger(__name__)
 
 
+class Matchable(Protocol):
+    """An advisory or catalogue entry that names vendors and products, not a supplier."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The vendor and product names it concerns."""
+        ...
+
+    def alert(self, supplier: str, matched: str, source: str) -> IncomingAlert:
+        """The alert for ``supplier``, named in it as ``matched``."""
+        ...
+
+
 @dataclass
 class Collected:
-    """What a poll found: ready alerts and resolutions, and advisories still to match."""
+    """What a poll found: ready alerts and resolutions, and items still to match."""
 
     changes: Changes
-    advisories: list[csaf.Advisory] = field(default_factory=list)
+    to_match: Sequence[Matchable] = field(default_factory=list)
 
 
 class FeedPoller:
@@ -61,14 +74,33 @@ class FeedPoller:
             log.exception("poller %s failed", name)
 
     async def _get(self, url: str) -> bytes:
+        fetched = await self._fetch(url, None)
+        assert fetched.body is not None  # only a conditional request can be answered 304
+        return fetched.body
+
+    async def _fetch(self, url: str, validators: Validators | None) -> Fetched:
         settings = self.settings
-        return await fetch(url, timeout=settings.timeout_seconds, max_bytes=settings.max_bytes)
+        return await fetch(
+            url,
+            timeout=settings.timeout_seconds,
+            max_bytes=settings.max_bytes,
+            agent=user_agent(settings.contact),
+            validators=validators,
+        )
 
     async def _collect(self, state: dict[str, Any]) -> Collected:
         settings = self.settings
         try:
             if settings.kind == "csaf":
                 return await self._collect_csaf(state)
+            if settings.kind == "cisa_kev":
+                return await self._collect_kev(state)
+            if settings.kind == "bodacc":
+                return await self._collect_bodacc(state)
+            if settings.kind == "sec_edgar":
+                return await self._collect_edgar(state)
+            if settings.kind == "gleif":
+                return await self._collect_gleif(state)
             body = await self._get(settings.url)
             supplier = settings.supplier or ""
             if settings.kind == "statuspage":
@@ -105,15 +137,69 @@ class FeedPoller:
         watermark = batch[-1].changed.isoformat() if batch else since
         return Collected(Changes(state={"since": watermark}), advisories)
 
+    async def _collect_kev(self, state: dict[str, Any]) -> Collected:
+        # The catalogue is over a megabyte and changes a few times a week: ask conditionally.
+        validators = Validators(**state.get("http", {}))
+        fetched = await self._fetch(self.settings.url, validators)
+        if fetched.body is None:
+            return Collected(Changes(state=state))
+        entries = kev.parse_catalogue(fetched.body)
+        new = kev.new_entries(entries, state)
+        after = {**kev.remembered(entries, state), "http": asdict(fetched.validators)}
+        return Collected(Changes(state=after), new)
+
+    async def _collect_bodacc(self, state: dict[str, Any]) -> Collected:
+        sirens = await self._identified("siren")
+        if not sirens:  # nothing to ask about; the watermark waits for the first SIREN
+            return Collected(Changes(state=state))
+        today = self._factory.clock.now().date()
+        since = date.fromisoformat(state["since"]) if "since" in state else today
+        notices: list[bodacc.Notice] = []
+        for page in range(self.settings.max_pages):
+            url = bodacc.records_url(self.settings.url, sorted(sirens), since, page * bodacc.PAGE)
+            batch = bodacc.parse_page(await self._get(url))
+            notices += batch
+            if len(batch) < bodacc.PAGE:
+                break
+        found, after = bodacc.new_notices(notices, state, sirens, today)
+        alerts = [
+            bodacc.notice_alert(notice, supplier, self.settings.name) for notice, supplier in found
+        ]
+        return Collected(Changes(alerts=alerts, state=after))
+
+    async def _identified(self, kind: str) -> dict[str, str]:
+        async with self._factory.transaction() as services:
+            return await services.suppliers.with_identifier(kind)
+
+    async def _collect_edgar(self, state: dict[str, Any]) -> Collected:
+        # Asked one CIK after the other: SEC's fair-access policy allows 10 requests/s.
+        alerts, after = [], {}
+        for cik, supplier in sorted((await self._identified("cik")).items()):
+            body = await self._get(edgar.submissions_url(self.settings.url, cik))
+            found, after[cik] = edgar.new_filings(edgar.parse_filings(body, cik), state, cik)
+            alerts += [edgar.filing_alert(f, supplier, cik, self.settings.name) for f in found]
+        return Collected(Changes(alerts=alerts, state=after))
+
+    async def _collect_gleif(self, state: dict[str, Any]) -> Collected:
+        leis = await self._identified("lei")
+        if not leis:
+            return Collected(Changes(state=state))
+        body = await self._get(gleif.records_url(self.settings.url, sorted(leis)))
+        records = [record for record in gleif.parse_records(body) if record.lei in leis]
+        changed, after = gleif.changed_records(records, state)
+        alerts = [
+            gleif.record_alert(record, before, leis[record.lei], self.settings.name)
+            for record, before in changed
+        ]
+        return Collected(Changes(alerts=alerts, state=after))
+
     async def _store(self, services: Services, collected: Collected) -> None:
         name = self.settings.name
         for incoming in collected.changes.alerts:
             await services.alerts.receive(incoming)
-        for advisory in collected.advisories:
-            for supplier, matched in await _suppliers_named(services, advisory.names):
-                await services.alerts.receive(
-                    csaf.advisory_alert(advisory, supplier, matched, name)
-                )
+        for item in collected.to_match:
+            for supplier, matched in await _suppliers_named(services, item.names):
+                await services.alerts.receive(item.alert(supplier, matched, name))
         for external_id in collected.changes.resolved:
             alert = await services.alerts.find_unresolved(name, external_id)
             if alert is not None:
@@ -126,7 +212,7 @@ async def _suppliers_named(services: Services, names: Sequence[str]) -> list[tup
     """Registry suppliers among ``names`` (vendor or product): (supplier, name used)."""
     found: dict[str, tuple[str, str]] = {}
     for name in names:
-        supplier = await services.suppliers.find(name)
+        supplier = await services.suppliers.in_catalogue(name)
         if supplier is not None:
             found.setdefault(normalise(supplier.name), (supplier.name, name))
     return list(found.values())

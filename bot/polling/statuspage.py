@@ -8,14 +8,13 @@ that says the same thing every minute posts nothing new.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.polling.fetch import FeedError
+from bot.polling.documents import read_json
 
 OPERATIONAL = "operational"
 COMPONENT_SEVERITY = {
@@ -75,10 +74,7 @@ class Changes:
 
 def parse_summary(body: bytes) -> Summary:
     """The summary document; FeedError when it is not one."""
-    try:
-        return Summary.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as exc:
-        raise FeedError(f"not a Statuspage summary: {str(exc).splitlines()[0][:200]}") from None
+    return read_json(body, Summary, "a Statuspage summary")
 
 
 def summary_changes(summary: Summary, state: dict[str, Any], source: str, supplier: str) -> Changes:

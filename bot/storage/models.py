@@ -274,6 +274,9 @@ class SupplierRecord(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     contract_end: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Company numbers and vulnerability-catalogue names (bot.suppliers.identifiers), as
+    # validated on import; pollers match notices and catalogue entries against them.
+    identifiers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class SupplierServiceRecord(Base):

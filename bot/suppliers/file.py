@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bot.playbooks.loader import PlaybookIssue, _validation_issues
 from bot.playbooks.locations import format_path
 from bot.playbooks.yamlsafe import parse_yaml
+from bot.suppliers.identifiers import Identifiers
 from bot.suppliers.names import normalise
 
 # A registry of a few hundred suppliers is well under this.
@@ -64,6 +65,7 @@ class SupplierEntry(_Strict):
     aliases: list[str] = Field(default_factory=list)
     contract_end: date | None = None
     notes: str = ""
+    identifiers: Identifiers = Field(default_factory=Identifiers)
     services: list[ServiceEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -87,6 +89,15 @@ class SupplierFile(_Strict):
                 if normalise(name) in seen:
                     raise ValueError(f"the name {name!r} is used by two suppliers")
                 seen.add(normalise(name))
+        numbers: set[tuple[str, str]] = set()
+        for supplier in self.suppliers:
+            for kind in ("siren", "cik", "lei", "kvk"):
+                value = getattr(supplier.identifiers, kind)
+                if value is None:
+                    continue
+                if (kind, value) in numbers:
+                    raise ValueError(f"the {kind} {value} is used by two suppliers")
+                numbers.add((kind, value))
         return self
 
 

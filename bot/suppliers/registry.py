@@ -67,6 +67,27 @@ class SupplierRegistry:
             self._by_name = by_name
         return self._by_name.get(normalise(name))
 
+    async def in_catalogue(self, name: str) -> SupplierRecord | None:
+        """The supplier a vulnerability catalogue or advisory means by vendor/product ``name``.
+
+        Its name, an alias or one of its registered vulnerability names.
+        """
+        wanted = normalise(name)
+        for supplier in await self._session.scalars(select(SupplierRecord)):
+            names = supplier.identifiers.get("vulnerability_names", [])
+            if wanted in {normalise(n) for n in (supplier.name, *supplier.aliases, *names)}:
+                return supplier
+        return None
+
+    async def with_identifier(self, kind: str) -> dict[str, str]:
+        """Every registered identifier of ``kind`` ("siren", "cik", "lei", "kvk"): supplier name."""
+        found: dict[str, str] = {}
+        for supplier in await self._session.scalars(select(SupplierRecord)):
+            value = supplier.identifiers.get(kind)
+            if isinstance(value, str):
+                found[value] = supplier.name
+        return found
+
     async def canonical(self, name: str) -> str:
         """The registry's name for ``name`` (a name or alias); ``name`` itself if unknown."""
         found = await self.find(name)
@@ -88,6 +109,7 @@ class SupplierRegistry:
                 aliases=list(entry.aliases),
                 contract_end=entry.contract_end,
                 notes=entry.notes,
+                identifiers=entry.identifiers.model_dump(exclude_none=True),
             )
             self._session.add(supplier)
             await self._session.flush()

@@ -1,0 +1,428 @@
+"""Early signals: the CISA KEV catalogue and BODACC notices, from a local server."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from bot.app import Weerbaar
+from bot.config import PollerSettings
+from bot.polling.bodacc import notice_severity
+from bot.polling.poller import FeedPoller
+from bot.sandbox.world import SandboxWorld
+from bot.services import ServiceFactory
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import AlertRecord, OutboxRecord, PollStateRecord
+from bot.suppliers.file import SupplierEntry
+from bot.suppliers.identifiers import Identifiers
+from tests.conftest import bot_settings
+from tests.fakes import FixedClock
+from tests.feed_server import FeedServer
+from tests.matrix_user import MatrixUser, body_of
+from tests.signal_feeds import (
+    CITRIX_BLEED,
+    bodacc_notice,
+    bodacc_page,
+    edgar_submissions,
+    gleif_page,
+    gleif_record,
+    kev_catalogue,
+    kev_entry,
+)
+from tests.test_storage import make_factory
+
+HOURLY = 3600
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def feeds() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    yield server
+    await server.close()
+
+
+def poller(factory: ServiceFactory, **settings: Any) -> FeedPoller:
+    return FeedPoller(factory, PollerSettings(interval_seconds=HOURLY, **settings))
+
+
+async def alerts(database: Database) -> list[AlertRecord]:
+    async with database.transaction() as session:
+        return list(await session.scalars(select(AlertRecord).order_by(AlertRecord.id)))
+
+
+async def bodies(database: Database) -> list[str]:
+    async with database.transaction() as session:
+        rows = await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id))
+        return [str(row.content["body"]) for row in rows]
+
+
+SUPPLIERS = [
+    SupplierEntry(
+        name="Citrix",
+        identifiers=Identifiers(vulnerability_names=["NetScaler ADC and NetScaler Gateway"]),
+    ),
+    SupplierEntry(
+        name="Acme Cloud",
+        aliases=["Acme"],
+        identifiers=Identifiers(siren="812345676", cik="1234567"),
+    ),
+    SupplierEntry(
+        name="Globex", identifiers=Identifiers(siren="823456785", lei="5493001KJTIIGC8Y1R12")
+    ),
+]
+
+
+async def registry(factory: ServiceFactory) -> None:
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all(SUPPLIERS)
+
+
+async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    settings = {"name": "kev", "kind": "cisa_kev", "url": feeds.url("/kev.json")}
+    kev = poller(factory, contact="soc@example.org", **settings)
+    old = kev_entry("CVE-2025-0001", "Acme", "Payroll")
+    feeds.bodies["/kev.json"] = kev_catalogue(old)
+    await kev.poll()
+    assert await alerts(database) == []  # the first poll only remembers the catalogue
+    assert feeds.headers["/kev.json"]["User-Agent"] == "Weerbaar feed poller (soc@example.org)"
+
+    feeds.bodies["/kev.json"] = kev_catalogue(
+        old,
+        CITRIX_BLEED,  # matched by the product name registered for Citrix
+        kev_entry("CVE-2026-1111", "ACME", "Payroll"),  # matched by the alias, any case
+        kev_entry("CVE-2026-2222", "Initech", "TPS Reports", knownRansomwareCampaignUse="Known"),
+    )
+    await kev.poll()
+    await kev.poll()  # unchanged: the server answers 304 and nothing is read
+    assert feeds.not_modified["/kev.json"] == 1
+    # A restart (a new poller on the same database) neither repeats nor misses.
+    feeds.bodies["/kev.json"] += b" "
+    await poller(factory, **settings).poll()
+    found = await alerts(database)
+    assert [(a.supplier, a.severity, a.title, a.source) for a in found] == [
+        (
+            "Citrix",
+            "S1",
+            "CVE-2023-4966: Citrix NetScaler ADC and NetScaler Gateway Buffer Overflow "
+            "Vulnerability",
+            "kev",
+        ),
+        (
+            "Acme Cloud",
+            "S2",
+            "CVE-2026-1111: ACME Payroll Improper Authentication Vulnerability",
+            "kev",
+        ),
+    ]
+    citrix = found[0].details
+    assert "Due date: 2023-11-08" in citrix
+    assert "Required action: Apply mitigations per vendor instructions" in citrix
+    assert "Known to be used in ransomware campaigns." in citrix
+    assert found[0].links == ["https://nvd.nist.gov/vuln/detail/CVE-2023-4966"]
+    assert "ransomware" not in found[1].details
+
+
+async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    settings = {"name": "bodacc", "kind": "bodacc", "url": feeds.url("/records")}
+    notices = poller(factory, **settings)
+    earlier = bodacc_notice(
+        "A202600010001", "2026-11-23", "812345676", "ACME CLOUD FRANCE", "Jugement arrêtant le plan"
+    )
+    feeds.bodies["/records"] = bodacc_page(earlier)
+    await notices.poll()
+    assert await alerts(database) == []  # the first poll only sets the watermark
+    query = feeds.queries["/records"]
+    assert query["where"] == (
+        "familleavis=\"collective\" AND dateparution>=date'2026-11-23' "
+        'AND (registre="812345676" OR registre="823456785")'
+    )
+    assert query["order_by"] == "dateparution, id" and query["limit"] == "100"
+
+    liquidation = bodacc_notice(
+        "A202600020002",
+        "2026-11-25",
+        "812345676",
+        "ACME CLOUD FRANCE",
+        "Jugement d'ouverture de liquidation judiciaire",
+    )
+    redressement = bodacc_notice(
+        "A202600020003",
+        "2026-11-25",
+        "823456785",
+        "GLOBEX SAS",
+        "Jugement d'ouverture d'une procédure de redressement judiciaire",
+        url_complete="https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:X",
+    )
+    stranger = bodacc_notice(  # not ours: the server should not send it, and it is ignored
+        "A202600020004", "2026-11-25", "834567893", "INITECH", "Jugement de liquidation judiciaire"
+    )
+    feeds.bodies["/records"] = bodacc_page(earlier, liquidation, redressement, stranger)
+    await notices.poll()
+    assert "dateparution>=date'2026-11-23'" in feeds.queries["/records"]["where"]
+    await notices.poll()
+    # A notice published later the same day after a restart is new; the others are not.
+    sauvegarde = bodacc_notice(
+        "A202600020009",
+        "2026-11-25",
+        "823456785",
+        "GLOBEX SAS",
+        "Jugement d'ouverture d'une procédure de sauvegarde",
+    )
+    feeds.bodies["/records"] = bodacc_page(liquidation, redressement, stranger, sauvegarde)
+    await poller(factory, **settings).poll()
+    assert "dateparution>=date'2026-11-25'" in feeds.queries["/records"]["where"]
+    found = await alerts(database)
+    assert [(a.supplier, a.severity, a.title) for a in found] == [
+        ("Acme Cloud", "S1", "BODACC: Jugement d'ouverture de liquidation judiciaire"),
+        ("Globex", "S2", "BODACC: Jugement d'ouverture d'une procédure de redressement judiciaire"),
+        ("Globex", "S2", "BODACC: Jugement d'ouverture d'une procédure de sauvegarde"),
+    ]
+    assert "Court: TRIBUNAL DE COMMERCE DE NANTERRE" in found[0].details
+    assert "(2026-01-28)" in found[0].details and "SIREN 812345676" in found[0].details
+    assert "Maître Dupont" in found[0].details
+    assert found[0].links == [
+        "https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:A202600020002"
+    ]
+    assert found[1].links == ["https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:X"]
+
+
+async def test_sec_8k_filings_with_watched_items_become_alerts(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    settings = {
+        "name": "edgar",
+        "kind": "sec_edgar",
+        "url": feeds.url("/submissions/"),
+        "contact": "Weerbaar SOC soc@example.org",
+    }
+    path = "/submissions/CIK0001234567.json"
+    old = ("0001234567-26-000001", "2026-10-01", "8-K", "1.03,9.01")
+    feeds.bodies[path] = edgar_submissions("1234567", "ACME CLOUD INC", old)
+    await poller(factory, **settings).poll()
+    assert await alerts(database) == []  # a CIK seen for the first time is only remembered
+    agent = feeds.headers[path]["User-Agent"]
+    assert agent == "Weerbaar feed poller (Weerbaar SOC soc@example.org)"
+
+    feeds.bodies[path] = edgar_submissions(
+        "1234567",
+        "ACME CLOUD INC",
+        ("0001234567-26-000006", "2026-11-20", "8-K", "2.06,4.02,9.01"),
+        ("0001234567-26-000005", "2026-11-19", "10-Q", ""),
+        ("0001234567-26-000004", "2026-11-18", "8-K", "2.02,9.01"),  # results: not watched
+        ("0001234567-26-000003", "2026-11-17", "8-K", "5.02"),
+        ("0001234567-26-000002", "2026-11-16", "8-K", "1.03"),
+        old,
+    )
+    await poller(factory, **settings).poll()
+    await poller(factory, **settings).poll()  # a restart: nothing again
+    found = await alerts(database)
+    assert [(a.supplier, a.severity, a.title) for a in found] == [
+        ("Acme Cloud", "S1", "SEC 8-K: Item 1.03 Bankruptcy or receivership"),
+        (
+            "Acme Cloud",
+            "S3",
+            "SEC 8-K: Item 5.02 Departure or appointment of directors or officers",
+        ),
+        (
+            "Acme Cloud",
+            "S2",
+            "SEC 8-K: Item 2.06 Material impairments; "
+            "Item 4.02 Non-reliance on previously issued financial statements",
+        ),
+    ]
+    assert found[0].links == [
+        "https://www.sec.gov/Archives/edgar/data/1234567/000123456726000002/8k-2026-11-16.htm"
+    ]
+    assert "accession 0001234567-26-000002" in found[0].details
+
+
+async def test_gleif_record_changes_become_alerts(database: Database, feeds: FeedServer) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    lei = "5493001KJTIIGC8Y1R12"
+    gleif = poller(factory, name="gleif", kind="gleif", url=feeds.url("/api/v1"))
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex Corporation", "ACTIVE", "ISSUED"),
+        gleif_record("529900T8BM49AURSDO55", "Not ours AG", "ACTIVE", "ISSUED"),
+    )
+    await gleif.poll()
+    assert await alerts(database) == []  # the first poll only remembers
+    assert feeds.queries["/api/v1/lei-records"]["filter[lei]"] == lei
+
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex Holdings Corporation", "ACTIVE", "ISSUED")
+    )
+    await gleif.poll()
+    await gleif.poll()
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(
+            lei, "Globex Holdings Corporation", "INACTIVE", "RETIRED", reason="CORPORATE_ACTION"
+        )
+    )
+    await gleif.poll()
+    await gleif.poll()
+    found = await alerts(database)
+    assert [(a.supplier, a.severity, a.title) for a in found] == [
+        (
+            "Globex",
+            "S3",
+            "LEI record changed: legal name Globex Corporation → Globex Holdings Corporation",
+        ),
+        (
+            "Globex",
+            "S2",
+            "LEI record changed: entity status ACTIVE → INACTIVE; "
+            "registration status ISSUED → RETIRED",
+        ),
+    ]
+    assert "Expiry reason: CORPORATE_ACTION." in found[1].details
+    assert found[1].links == [f"https://search.gleif.org/#/record/{lei}"]
+
+
+async def test_misbehaving_signal_feeds_are_reported_once(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=FixedClock())
+    await registry(factory)
+    feeds.bodies["/kev-bad.json"] = kev_catalogue({"cveID": "not a CVE", "product": "x"})
+    feeds.bodies["/bodacc-bad"] = b'{"results": "none"}'
+    feeds.bodies["/bodacc-big"] = b" " * 5000
+    feeds.bodies["/edgar-bad/CIK0001234567.json"] = edgar_submissions("1234567", "A")[:-30]
+    feeds.bodies["/gleif-bad/lei-records"] = b'{"data": [{"attributes": {}}]}'
+    feeds.bodies["/kev-down.json"] = b"oops"
+    feeds.status["/kev-down.json"] = 503
+    common = {"timeout_seconds": 0.5, "max_bytes": 4096}
+    pollers = [
+        poller(factory, name="kev-bad", kind="cisa_kev", url=feeds.url("/kev-bad.json"), **common),
+        poller(factory, name="bodacc-bad", kind="bodacc", url=feeds.url("/bodacc-bad"), **common),
+        poller(factory, name="kev-slow", kind="cisa_kev", url=feeds.url("/slow"), **common),
+        poller(factory, name="bodacc-big", kind="bodacc", url=feeds.url("/bodacc-big"), **common),
+        poller(factory, name="bodacc-end", kind="bodacc", url=feeds.url("/endless"), **common),
+        poller(
+            factory, name="kev-down", kind="cisa_kev", url=feeds.url("/kev-down.json"), **common
+        ),
+        poller(
+            factory,
+            name="edgar-bad",
+            kind="sec_edgar",
+            url=feeds.url("/edgar-bad"),
+            contact="soc@example.org",
+            **common,
+        ),
+        poller(factory, name="gleif-bad", kind="gleif", url=feeds.url("/gleif-bad"), **common),
+    ]
+    for _ in range(3):
+        for each in pollers:
+            await each.poll()
+    expected = {
+        "kev-bad": "not the CISA KEV catalogue",
+        "bodacc-bad": "not a BODACC records page",
+        "kev-slow": "no answer within 0.5 s",
+        "bodacc-big": "larger than 4096 bytes",
+        "bodacc-end": "larger than 4096 bytes",
+        "kev-down": "HTTP 503",
+        "edgar-bad": "not an EDGAR submissions document",
+        "gleif-bad": "not GLEIF LEI records",
+    }
+    reports = await bodies(database)
+    assert len(reports) == len(expected)
+    for report, (name, reason) in zip(reports, expected.items(), strict=True):
+        assert report.startswith(f"Feed {name} cannot be polled: {reason}"), report
+    assert await alerts(database) == []
+
+
+def test_signal_pollers_keep_to_the_interval_floor() -> None:
+    with pytest.raises(ValidationError, match="a cisa_kev poller polls at most every 3600 s"):
+        PollerSettings(name="k", kind="cisa_kev", url="https://x.test/k.json", interval_seconds=60)
+    with pytest.raises(ValidationError, match="contact"):
+        PollerSettings(name="b", kind="bodacc", url="https://x.test/r", contact="a\r\nX-Evil: 1")
+    with pytest.raises(ValidationError, match="a sec_edgar poller needs a contact"):
+        PollerSettings(name="s", kind="sec_edgar", url="https://data.sec.gov/submissions/")
+    assert PollerSettings(name="b", kind="bodacc", url="https://x.test/r").interval_seconds == 3600
+
+
+async def test_a_kev_entry_reaches_the_coordination_room(
+    world: SandboxWorld, alice: MatrixUser, feeds: FeedServer, tmp_path: Path
+) -> None:
+    feeds.bodies["/kev-live.json"] = kev_catalogue(
+        kev_entry("CVE-2025-0001", "Acme", "A"), CITRIX_BLEED
+    )
+    settings = bot_settings(
+        world,
+        tmp_path / "bot",
+        pollers=[
+            PollerSettings(
+                name="kev",
+                kind="cisa_kev",
+                url=feeds.url("/kev-live.json"),
+                interval_seconds=HOURLY,
+            )
+        ],
+    )
+    # The registry and the watermark of an earlier poll, in place before the bot starts.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        await registry(make_factory(db))
+        async with db.transaction() as session:
+            session.add(PollStateRecord(source="kev", state={"known": ["CVE-2025-0001"]}))
+    finally:
+        await db.dispose()
+    bot = Weerbaar(settings)
+    await bot.start()
+    try:
+        notice = await alice.wait_for(
+            world.coordination_room,
+            lambda e: (
+                body_of(e).startswith("Melding #")
+                and "[S1] Citrix: CVE-2023-4966: Citrix NetScaler" in body_of(e)
+            ),
+        )
+        assert "nl.weerbaar.alert_id" in notice["content"]
+    finally:
+        await bot.stop()
+
+
+def test_the_readme_signal_poller_examples_are_valid() -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    blocks = re.findall(r"(?ms)^```toml\n(.*?)```", readme.read_text())
+    (example,) = [block for block in blocks if 'kind = "cisa_kev"' in block]
+    pollers = [PollerSettings(**each) for each in tomllib.loads(example)["pollers"]]
+    assert [(p.kind, p.interval_seconds, p.contact) for p in pollers] == [
+        ("cisa_kev", 3600, "soc@example.org"),
+        ("bodacc", 3600, "soc@example.org"),
+        ("sec_edgar", 600, "Taskforce Weerbaar soc@example.org"),
+        ("gleif", 3600, "soc@example.org"),
+    ]
+
+
+def test_bodacc_rulings_by_severity() -> None:
+    rulings = {
+        "Jugement de conversion en liquidation judiciaire": "S1",
+        "Jugement d'ouverture d'une procédure de sauvegarde accélérée": "S2",
+        "Jugement arrêtant le plan de redressement": "S2",
+        "Jugement de clôture pour extinction du passif": "S3",
+        "Jugement arrêtant le plan de cession": "S3",
+    }
+    assert {ruling: notice_severity(ruling).value for ruling in rulings} == rulings
