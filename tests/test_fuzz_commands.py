@@ -5,7 +5,7 @@ arguments and flags in both languages, on SQLite: no command may fail with an in
 error (the dispatcher logs and apologises instead of raising, so its error log is what
 is checked), every message gets a reply, a refused one (usage, refusal, unknown) adds
 or removes no row anywhere but its reply, and no reply's ``formatted_body`` carries
-markup from the input.
+markup from the input; a usage answer is in the language of the name typed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot import i18n
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher, IncomingMessage
@@ -111,6 +112,12 @@ async def _one_command(
         query = select(OutboxRecord).where(OutboxRecord.id > (last or 0))
         replies = list(await session.scalars(query))
     assert replies, body
+    if outcomes[-1] == "usage":
+        # The usage answer is in the language of the name typed (alias: Dutch).
+        resolved = REGISTRY.resolve(body.split(maxsplit=1)[0].removeprefix("!"))
+        assert resolved is not None, body
+        prefix = i18n.text("usage", resolved[1], usage="")
+        assert replies[0].content["body"].startswith(prefix), (body, replies[0].content)
     for reply in replies:
         formatted = reply.content.get("formatted_body", "")
         assert not UNESCAPED.search(formatted), (body, formatted)

@@ -1,7 +1,8 @@
 """Log entries with generated hostile text rendered in all six report formats.
 
 HTML and Markdown must escape it, CSV must defuse anything a spreadsheet reads as a
-formula, JSON must stay valid against the published schema, and PDF and ODT must render.
+formula, JSON must stay valid against the published schema, and PDF and ODT must render
+and carry the text verbatim.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import csv
 import io
 import json
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
+import pypdf
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,6 +56,17 @@ hostile_text = st.lists(
     st.one_of(st.text(max_size=20), st.sampled_from(MARKUP), st.sampled_from(FORMULA_STARTS)),
     min_size=1,
     max_size=8,
+).map("".join)
+# What the report fonts can show: markup and formula starts among printable ASCII, so
+# a document that leaves out or mangles any of it is caught (not a missing glyph).
+printable_hostile = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=20),
+        st.sampled_from([piece for piece in MARKUP if piece.strip() == piece]),
+        st.sampled_from(FORMULA_STARTS),
+    ),
+    min_size=1,
+    max_size=6,
 ).map("".join)
 
 
@@ -116,3 +131,33 @@ async def test_hostile_log_text_is_escaped_or_defused_in_every_format(database: 
         assert _render(view, "odt").startswith(b"PK")
 
     render_all()
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return "".join(page.extract_text() for page in reader.pages)
+
+
+def _odt_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ElementTree.fromstring(archive.read("content.xml"))
+    return "".join("".join(node.itertext()) for node in root.iter())
+
+
+def _unspaced(text: str) -> str:
+    """Without whitespace: a PDF wraps long words and lines where it likes."""
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("blank_database", ["sqlite"], indirect=True)
+async def test_pdf_and_odt_carry_hostile_text_verbatim(database: Database) -> None:
+    plain = await _view(database)
+
+    @fuzz_settings(10)
+    @given(text=printable_hostile.filter(lambda text: len(_unspaced(text)) >= 3))
+    def render_documents(text: str) -> None:
+        view = _hostile(plain, text)
+        assert _unspaced(text) in _unspaced(_pdf_text(_render(view, "pdf")))
+        assert _unspaced(text) in _unspaced(_odt_text(_render(view, "odt")))
+
+    render_documents()

@@ -31,12 +31,14 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from bot.app import Weerbaar
-from bot.config import AlertSourceSettings, IntakeSettings
+from bot.config import AlertSettings, AlertSourceSettings, IntakeSettings
 from bot.intake.client import signed_headers
+from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
-from bot.storage.models import AlertRecord
+from bot.storage.models import AlertRecord, OutboxRecord
 from tests.conftest import bot_settings
 from tests.fuzzing import fuzz_settings
+from tests.matrix_user import wait_until
 
 TOKEN = "fuzz-bearer-token-0123456789"
 SECRET = "fuzz-hmac-secret"
@@ -62,7 +64,10 @@ async def fuzz_bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaa
     intake = IntakeSettings(
         host="127.0.0.1", port=0, hmac_secret=world.hmac_secret, sources=SOURCES
     )
-    instance = Weerbaar(bot_settings(world, tmp_path / "bot", intake=intake))
+    # Every accepted alert is posted on its own (no grouping window), so the room can be
+    # checked for exactly one notice per alert.
+    alerts = AlertSettings(group_window_seconds=0)
+    instance = Weerbaar(bot_settings(world, tmp_path / "bot", intake=intake, alerts=alerts))
     await instance.start()
     await instance.sync.synced.wait()
     yield instance
@@ -154,3 +159,22 @@ async def test_generated_requests_get_documented_answers_and_store_only_what_was
         stored = set(await session.scalars(select(AlertRecord.id)))
     assert stored == accepted
     assert accepted, "no generated request was accepted: the signing hook is broken"
+
+    async def announced() -> list[int]:
+        """Alert ids of the notices delivered to the coordination room (not their edits)."""
+        async with fuzz_bot.db.transaction() as session:
+            rows = await session.scalars(
+                select(OutboxRecord).where(
+                    OutboxRecord.room_id == world.coordination_room,
+                    OutboxRecord.replaces_outbox_id.is_(None),
+                    OutboxRecord.sent_at.is_not(None),
+                )
+            )
+            return [row.content[ALERT_ID_FIELD] for row in rows if ALERT_ID_FIELD in row.content]
+
+    async def all_announced() -> bool:
+        return set(await announced()) >= accepted
+
+    await wait_until(all_announced, timeout=60)
+    ids = await announced()
+    assert sorted(ids) == sorted(accepted), "each accepted alert is announced exactly once"
