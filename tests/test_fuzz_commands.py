@@ -3,8 +3,8 @@
 Every name and alias with random, oversized, confusable, Markdown- and HTML-laden
 arguments and flags in both languages, on SQLite: no command may fail with an internal
 error (the dispatcher logs and apologises instead of raising, so its error log is what
-is checked), every message gets a reply, a refused one (usage, refusal, unknown) adds
-or removes no row anywhere but its reply, and no reply's ``formatted_body`` carries
+is checked), every message gets a reply, a refused one (usage, refusal, unknown) adds,
+removes or changes no row anywhere but its reply, and no reply's ``formatted_body`` carries
 markup from the input; a usage answer is in the language of the name typed.
 """
 
@@ -87,11 +87,14 @@ class _Watch(logging.Handler):
             self.outcomes.append(str(record.args[-1]))
 
 
-async def _rows(database: Database) -> dict[str, int]:
-    """Rows per table, except the reply and the claim every handled command leaves."""
+async def _rows(database: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, except the reply and the claim every handled command
+    leaves: a refused command must neither add, remove nor change one."""
     async with database.transaction() as session:
         return {
-            table.name: await session.scalar(select(func.count()).select_from(table)) or 0
+            table.name: sorted(
+                (tuple(row) for row in await session.execute(select(table))), key=repr
+            )
             for table in Base.metadata.sorted_tables
             if table.name not in REPLY_TABLES
         }
