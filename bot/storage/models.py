@@ -402,7 +402,6 @@ class PollStateRecord(Base):
 
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    last_success_at: Mapped[datetime | None]
     failing_since: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
