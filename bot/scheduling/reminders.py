@@ -10,7 +10,7 @@ the situation's prefix, so each fires at most once and closing the situation can
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot import i18n
 from bot.decisionlog.log import EntryKind
@@ -29,6 +29,9 @@ from bot.scheduling.runner import TimerHandler
 from bot.services import Services
 from bot.situations.roles import COORDINATOR, holders_of
 from bot.storage.models import TimerRecord
+
+ReminderSubject = Literal["step", "decision"]
+"""What a reminder is about; texts ``reminder.<subject>`` and ``reminder.<subject>_escalation``."""
 
 
 async def step_reminder(services: Services, timer: TimerRecord) -> None:
@@ -59,7 +62,9 @@ REMINDER_HANDLERS: dict[str, TimerHandler] = {
 }
 
 
-async def _remind(services: Services, timer: TimerRecord, subject: str, escalation: bool) -> None:
+async def _remind(
+    services: Services, timer: TimerRecord, subject: ReminderSubject, escalation: bool
+) -> None:
     payload = timer.payload
     situation = await services.situations.get(int(payload["situation_id"]))
     run = await services.playbook_runs.run_by_id(situation.id, int(payload["run_id"]))
@@ -117,7 +122,7 @@ async def _remind(services: Services, timer: TimerRecord, subject: str, escalati
 
 
 def _open_item(
-    run: Run, subject: str, ident: str, lang: Language
+    run: Run, subject: ReminderSubject, ident: str, lang: Language
 ) -> tuple[str, datetime, dict[str, Any]] | None:
     """Owning role, deadline and message parameters of a still-open step or decision."""
     if subject == "step":

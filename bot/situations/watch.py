@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,11 +64,15 @@ class WatchPolicy:
     propose_on_vital: bool = True
 
 
+EscalationRule = Literal["severity", "alert_count", "vital_process"]
+"""The rules that propose escalation; each has its reason text ``watch.rule.<rule>``."""
+
+
 @dataclass(frozen=True)
 class Proposal:
     """Why the bot proposes escalating a situation: a rule, its evidence, an alert to use."""
 
-    rule: str
+    rule: EscalationRule
     evidence: dict[str, Any]
     alert_id: int | None
 
