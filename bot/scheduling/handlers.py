@@ -8,14 +8,21 @@ from bot.alerts.timers import end_snooze, post_group_summary
 from bot.decisionlog import reminders
 from bot.decisionlog.actions import DUE_TIMER
 from bot.decisionlog.decisions import REVIEW_TIMER
-from bot.matrix.summary import SUMMARY_REFRESH, summary_refresh
+from bot.matrix.summary import SUMMARY_REFRESH
 from bot.scheduling.chains import CHAIN_CHECK_TIMER, chain_check_due
 from bot.scheduling.reminders import REMINDER_HANDLERS
 from bot.scheduling.runner import TimerHandler
 from bot.scheduling.sitreps import sitrep_due
+from bot.services import Services
 from bot.situations.sitreps import SITREP_TIMER
 from bot.situations.timers import checkin_due, checkin_overdue
 from bot.situations.watch import CHECKIN_TIMER, OVERDUE_TIMER
+from bot.storage.models import TimerRecord
+
+
+async def summary_refresh(services: Services, timer: TimerRecord) -> None:
+    """Timer handler for refresh timers that earlier versions scheduled: bring it up to date."""
+    await services.summaries.refresh(int(timer.payload["situation_id"]))
 
 
 def timer_handlers() -> dict[str, TimerHandler]:

@@ -335,7 +335,7 @@ class IncidentSummaryRecord(Base):
     """The bot's pinned summary message in an incident room, kept current by edits.
 
     ``outbox_id`` is the message as queued; its ``event_id`` (set once delivered) is what
-    edits replace and what is pinned.
+    edits replace and what is pinned. ``text`` is what the last post or edit showed.
     """
 
     __tablename__ = "incident_summaries"
@@ -343,6 +343,9 @@ class IncidentSummaryRecord(Base):
     situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     pinned: Mapped[bool] = mapped_column(default=False)
+    # The text last queued (post or edit), so an unchanged summary is not edited again;
+    # None for summaries from before revision 0120, which their next refresh edits once.
+    text: Mapped[str | None] = mapped_column(Text)
 
 
 # --- Decision log (issue 6) -------------------------------------------------------------
