@@ -21,6 +21,7 @@ from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
 from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
+from bot.commands.reactions import ReactionHandler
 from bot.config import LauweFaseSettings, Settings
 from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
@@ -30,7 +31,6 @@ from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningErr
 from bot.matrix.members import MatrixRoomPresence
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
-from bot.matrix.reactions import ReactionHandler
 from bot.matrix.room_performers import room_operations
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop

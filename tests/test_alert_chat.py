@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from bot.alerts.grouping import GROUP_TIMER
 from bot.alerts.model import IncomingAlert
 from bot.app import Weerbaar
+from bot.commands.reactions import plain_key
 from bot.config import AlertSettings
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD
-from bot.matrix.reactions import plain_key
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, TimerRecord
 from tests.conftest import bot_settings

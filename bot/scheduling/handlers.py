@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from bot.alerts.grouping import GROUP_TIMER
 from bot.alerts.snooze import SNOOZE_END_TIMER
-from bot.alerts.timers import end_snooze, post_group_summary
-from bot.decisionlog import reminders
 from bot.decisionlog.actions import DUE_TIMER
 from bot.decisionlog.decisions import REVIEW_TIMER
 from bot.matrix.summary import SUMMARY_REFRESH
@@ -15,9 +13,11 @@ from bot.scheduling.runner import TimerHandler
 from bot.scheduling.sitreps import sitrep_due
 from bot.services import Services
 from bot.situations.sitreps import SITREP_TIMER
-from bot.situations.timers import checkin_due, checkin_overdue
 from bot.situations.watch import CHECKIN_TIMER, OVERDUE_TIMER
 from bot.storage.models import TimerRecord
+from bot.timers import decisionlog as reminders
+from bot.timers.alerts import end_snooze, post_group_summary
+from bot.timers.situations import checkin_due, checkin_overdue
 
 
 async def summary_refresh(services: Services, timer: TimerRecord) -> None:

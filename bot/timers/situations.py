@@ -1,4 +1,4 @@
-"""Timer handlers of the lauwe fase."""
+"""Timer handlers of the lauwe fase: a check-in came due, or went unanswered."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Timer handlers of the alerts area."""
+"""Timer handlers of the alerts area: a grouping window ended, a snooze ran out."""
 
 from __future__ import annotations
 
