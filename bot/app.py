@@ -39,8 +39,6 @@ from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
 from bot.polling.poller import register_pollers
-from bot.scheduling.chains import arm_chain_check
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.heartbeats import HeartbeatCheck, register_heartbeat_check
 from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
@@ -50,6 +48,8 @@ from bot.storage.db import Database
 from bot.storage.migrate import is_current, upgrade
 from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
+from bot.timers import timer_handlers
+from bot.timers.decisionlog import arm_chain_check
 
 log = logging.getLogger(__name__)
 

@@ -55,6 +55,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.retention",
             "bot.polling.state",
             "bot.scheduling.timers",
+            "bot.scheduling.kinds",
             "bot.exercises.marking",
             "bot.exercises.starter",
             "bot.exercises.scenario",

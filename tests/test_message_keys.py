@@ -20,10 +20,10 @@ from bot.i18n import CATALOGUE, LANGUAGES
 from bot.playbooks.engine import DecisionStatus, StepStatus, WaitingKind
 from bot.reports.metrics import METRIC_ROWS
 from bot.reports.view import ActionStatus
-from bot.scheduling.reminders import ReminderSubject
 from bot.situations.phases import Phase
 from bot.situations.watch import EscalationRule
 from bot.suppliers.file import Criticality
+from bot.timers.playbooks import ReminderSubject
 
 
 def _keys(prefix: str, values: Iterable[str], suffix: str = "") -> list[str]:

@@ -19,12 +19,12 @@ from bot.errors import (
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.playbooks.engine import DecisionStatus, StepStatus
 from bot.playbooks.runs import PlaybookPolicy
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import LogEntryRecord, OutboxRecord, TimerRecord
+from bot.timers import timer_handlers
 from tests.fakes import FixedClock, escalate_with_room
 from tests.test_storage import ALERT, COORDINATION, make_factory
 

@@ -24,8 +24,6 @@ from bot.situations.roles import IncidentRoles
 from bot.situations.service import SituationService
 from bot.storage.models import IncidentSummaryRecord
 
-SUMMARY_REFRESH = "summary.refresh"
-
 
 class IncidentSummaries:
     """Posts, pins and edits the incident rooms' summaries within a transaction."""
