@@ -21,7 +21,8 @@ from bot.alerts.model import IncomingAlert, Severity
 from bot.clock import SystemClock
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
-from bot.commands.dispatcher import CommandDispatcher, IncomingMessage
+from bot.commands.dispatcher import CommandDispatcher
+from bot.matrix.events import IncomingMessage
 from bot.matrix.notices import MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.loader import validate_paths

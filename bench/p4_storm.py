@@ -20,10 +20,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.harness import bench_factory, describe, drive, intake_app, scratch_database, serve
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner, start_scheduler
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
+from bot.timers import timer_handlers
 
 SUPPLIERS = 50
 GROUP_WINDOW = 60

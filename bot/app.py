@@ -21,6 +21,7 @@ from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
 from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
+from bot.commands.reactions import ReactionHandler
 from bot.config import LauweFaseSettings, Settings
 from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
@@ -30,7 +31,6 @@ from bot.matrix.crosssigning import KEY_FILE_NAME, CrossSigning, CrossSigningErr
 from bot.matrix.members import MatrixRoomPresence
 from bot.matrix.notices import MatrixNotifier
 from bot.matrix.outbox import Outbox, OutboxSender
-from bot.matrix.reactions import ReactionHandler
 from bot.matrix.room_performers import room_operations
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.matrix.sync import SyncLoop
@@ -39,8 +39,6 @@ from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
 from bot.polling.poller import register_pollers
-from bot.scheduling.chains import arm_chain_check
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.heartbeats import HeartbeatCheck, register_heartbeat_check
 from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
@@ -50,6 +48,8 @@ from bot.storage.db import Database
 from bot.storage.migrate import is_current, upgrade
 from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
+from bot.timers import timer_handlers
+from bot.timers.decisionlog import arm_chain_check
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.exercises.starter import ExerciseStarter
 from bot.matrix.outbox import Outbox
 from bot.matrix.room_operations import QueuedRoomOperations
+from bot.matrix.summary import IncidentSummaries
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.polling.state import PollNotifier, PollStates
@@ -84,6 +85,7 @@ class Services:
     polls: PollStates
     heartbeats: Heartbeats
     exports: Exports
+    summaries: IncidentSummaries
     # Set by the running bot; None where exercises cannot be started (tools, tests).
     exercises: ExerciseStarter | None = None
 
@@ -145,7 +147,29 @@ class ServiceFactory:
             room_operations = QueuedRoomOperations(outbox)
             roles = IncidentRoles(session, log, room_operations, self._presence, self._access)
             sitreps = SitrepService(log, timers, self.clock, self._sitrep_interval)
-            yield Services(
+            situations = SituationService(
+                session,
+                alerts,
+                log,
+                room_operations,
+                notifier,
+                timers,
+                self._taskforce,
+                self.clock,
+                sitreps,
+                phase_observers=[watch],
+            )
+            playbook_runs = PlaybookRunService(
+                session,
+                log,
+                decisions,
+                self._playbooks,
+                timers,
+                self.clock,
+                self._playbook_policy,
+                roles,
+            )
+            services = Services(
                 session=session,
                 clock=self.clock,
                 outbox=outbox,
@@ -154,34 +178,14 @@ class ServiceFactory:
                 snoozes=SnoozeService(
                     session, alerts, active_snoozes, timers, log, notifier, self.clock
                 ),
-                situations=SituationService(
-                    session,
-                    alerts,
-                    log,
-                    room_operations,
-                    notifier,
-                    timers,
-                    self._taskforce,
-                    self.clock,
-                    sitreps,
-                    phase_observers=[watch],
-                ),
+                situations=situations,
                 log=log,
                 chains=ChainGuard(session, log, notifier),
                 decisions=decisions,
                 actions=ActionService(log, timers, self.clock),
                 decision_drafts=DecisionDrafts(session, self.clock),
                 presence=self._presence,
-                playbook_runs=PlaybookRunService(
-                    session,
-                    log,
-                    decisions,
-                    self._playbooks,
-                    timers,
-                    self.clock,
-                    self._playbook_policy,
-                    roles,
-                ),
+                playbook_runs=playbook_runs,
                 roles=roles,
                 sitreps=sitreps,
                 reports=ReportService(session, log, self._playbooks),
@@ -193,5 +197,11 @@ class ServiceFactory:
                     session, alerts, notifier, self.clock, self._heartbeat_policy
                 ),
                 exports=Exports(session, self.clock),
+                summaries=IncidentSummaries(session, outbox, situations, roles, playbook_runs),
                 exercises=self.exercises,
             )
+            yield services
+            # Before commit, once per transaction: each situation that got a log entry gets
+            # its summary brought up to date with everything the transaction changed.
+            for situation_id in sorted(log.touched):
+                await services.summaries.refresh(situation_id)

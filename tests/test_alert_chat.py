@@ -9,12 +9,12 @@ import nio
 import pytest
 from sqlalchemy import select, update
 
-from bot.alerts.grouping import GROUP_TIMER
 from bot.alerts.model import IncomingAlert
+from bot.alerts.timers import GROUP_TIMER
 from bot.app import Weerbaar
+from bot.commands.reactions import plain_key
 from bot.config import AlertSettings
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD
-from bot.matrix.reactions import plain_key
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, TimerRecord
 from tests.conftest import bot_settings
@@ -133,7 +133,7 @@ async def test_reactions_on_a_summary_and_ack_by_supplier_act_on_all_its_alerts(
         async with bot.db.transaction() as session:  # the window ends now
             await session.execute(
                 update(TimerRecord)
-                .where(TimerRecord.kind == GROUP_TIMER)
+                .where(TimerRecord.kind == GROUP_TIMER.name)
                 .values(due_at=bot.clock.now())
             )
         await bot.timers.fire_due()

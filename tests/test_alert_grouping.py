@@ -9,11 +9,11 @@ from sqlalchemy import select
 from bot.alerts.model import IncomingAlert
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
+from bot.timers import timer_handlers
 from tests.conftest import PLAYBOOKS
 from tests.fakes import FixedClock
 from tests.test_storage import COORDINATION

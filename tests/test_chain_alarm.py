@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
-from bot.scheduling.chains import CHAIN_CHECK_KEY
 from bot.storage.models import OutboxRecord, TimerRecord
+from bot.timers.decisionlog import CHAIN_CHECK_KEY
 from tests.conftest import bot_settings
 from tests.incidents import escalate_new_alert
 from tests.matrix_user import MatrixUser, body_of

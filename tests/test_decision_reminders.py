@@ -11,11 +11,11 @@ from bot.alerts.model import IncomingAlert, Severity
 from bot.decisionlog.decisions import option
 from bot.errors import IncompleteDecision, MomentInThePast
 from bot.matrix.outbox import MESSAGE_EVENT
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
+from bot.timers import timer_handlers
 from tests.fakes import FixedClock, escalate_with_room
 from tests.test_storage import make_factory
 

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from bot import i18n
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
-from bot.commands.dispatcher import CommandDispatcher, IncomingMessage
+from bot.commands.dispatcher import CommandDispatcher
+from bot.matrix.events import IncomingMessage
 from bot.metrics import Metrics
 from bot.storage.db import Database
 from bot.storage.models import Base, OutboxRecord

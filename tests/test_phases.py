@@ -10,9 +10,15 @@ from sqlalchemy import select
 
 from bot.errors import InvalidTransition
 from bot.i18n import Term, text
+from bot.matrix.outbox import MESSAGE_EVENT
 from bot.situations.phases import TRANSITIONS, Phase, allowed_moves, timer_key_prefix
 from bot.storage.db import Database
-from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord
+from bot.storage.models import (
+    IncidentSummaryRecord,
+    LogEntryRecord,
+    OutboxRecord,
+    SituationRecord,
+)
 from tests.test_storage import COORDINATION, make_factory
 
 
@@ -92,7 +98,15 @@ async def test_a_move_is_logged_announced_and_quiet_phases_stop_timers(
         assert await services.timers.pending("situation:999:a") is not None
     async with database.transaction() as session:
         entry = await session.scalar(select(LogEntryRecord))
-        rooms = list(await session.scalars(select(OutboxRecord.room_id)))
+        # The announcements; the move also posts and pins the incident room's summary.
+        rooms = list(
+            await session.scalars(
+                select(OutboxRecord.room_id).where(
+                    OutboxRecord.event_type == MESSAGE_EVENT,
+                    OutboxRecord.id.not_in(select(IncidentSummaryRecord.outbox_id)),
+                )
+            )
+        )
     assert entry is not None
     assert (entry.actor, entry.payload) == (
         "@bob:test",

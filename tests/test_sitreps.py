@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.matrix.outbox import MESSAGE_EVENT
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.situations.sitreps import sitrep_timer_key
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
+from bot.timers import timer_handlers
 from tests.fakes import FixedClock
 from tests.test_playbook_runs import ALICE, BOB, CAROL, kinds, open_incident
 from tests.test_storage import COORDINATION, make_factory

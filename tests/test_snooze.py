@@ -16,11 +16,11 @@ from bot.errors import NotSnoozed, SnoozeNeedsSourceId
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.reports.describe import describe_entry
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
+from bot.timers import timer_handlers
 from tests.conftest import PLAYBOOKS
 from tests.fakes import FixedClock
 

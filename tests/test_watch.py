@@ -13,7 +13,6 @@ from bot.decisionlog.log import EntryKind
 from bot.errors import AlertAlreadyTracked, SituationClosed, SupplierHasOpenSituation
 from bot.matrix.notices import MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog
-from bot.scheduling.handlers import timer_handlers
 from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
@@ -21,6 +20,7 @@ from bot.situations.watch import WatchPolicy, checkin_key, overdue_key
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.suppliers.file import DependencyEntry, ServiceEntry, SupplierEntry
+from bot.timers import timer_handlers
 from tests.conftest import PLAYBOOKS
 from tests.fakes import FixedClock
 from tests.test_storage import COORDINATION

@@ -9,14 +9,12 @@ storm yields one summary per window. A window that ends empty simply closes.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from bot.alerts.timers import GROUP_TIMER, GroupWindow
 from bot.clock import Clock
 from bot.scheduling.timers import Timers
 from bot.storage.models import AlertRecord
 from bot.suppliers.names import normalise
-
-GROUP_TIMER = "alert_group"
 
 
 def group_key(supplier: str) -> str:
@@ -49,11 +47,9 @@ class AlertGrouper:
 
     async def open_window(self, supplier: str) -> None:
         """Collect the supplier's next alerts until one window from now."""
-        payload: dict[str, Any] = {
-            "supplier": supplier,
-            "alert_ids": [],
-            "window_seconds": int(self.window.total_seconds()),
-        }
-        await self._timers.schedule(
-            GROUP_TIMER, self._clock.now() + self.window, payload, key=group_key(supplier)
+        window = GroupWindow(
+            supplier=supplier, alert_ids=[], window_seconds=int(self.window.total_seconds())
+        )
+        await GROUP_TIMER.schedule(
+            self._timers, self._clock.now() + self.window, window, key=group_key(supplier)
         )

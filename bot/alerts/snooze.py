@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.service import AlertService, dedup_key
+from bot.alerts.timers import SNOOZE_END_TIMER, SnoozeEnd
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import NotSnoozed, SnoozeNeedsSourceId
@@ -26,8 +27,6 @@ from bot.storage.models import AlertRecord, SnoozeRecord
 from bot.suppliers.names import normalise
 
 log = logging.getLogger(__name__)
-
-SNOOZE_END_TIMER = "alert_snooze_end"
 
 
 class SnoozeKind(StrEnum):
@@ -197,8 +196,8 @@ class SnoozeService:
         snooze.until, snooze.created_by, snooze.reason = until, actor, reason
         await self._session.flush()
         self._active.forget()
-        await self._timers.schedule(
-            SNOOZE_END_TIMER, until, {"snooze_id": snooze.id}, key=snooze_timer_key(snooze.id)
+        await SNOOZE_END_TIMER.schedule(
+            self._timers, until, SnoozeEnd(snooze_id=snooze.id), key=snooze_timer_key(snooze.id)
         )
         log.info(
             "snooze #%d of %s %s until %s by %s: %s",

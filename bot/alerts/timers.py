@@ -1,17 +1,23 @@
-"""Timer handlers of the alerts area."""
+"""The timers of the alerts area: a supplier's grouping window, a snooze's end."""
 
 from __future__ import annotations
 
-from bot.services import Services
-from bot.storage.models import TimerRecord
+from bot.scheduling.kinds import Payload, TimerKind
 
 
-async def post_group_summary(services: Services, timer: TimerRecord) -> None:
-    """A supplier's grouping window ended: post what it collected."""
-    payload = timer.payload
-    await services.alerts.announce_group(payload["supplier"], payload["alert_ids"])
+class GroupWindow(Payload):
+    """A supplier's grouping window; ``alert_ids`` grows as its alerts arrive."""
+
+    supplier: str
+    alert_ids: list[int]
+    window_seconds: int
 
 
-async def end_snooze(services: Services, timer: TimerRecord) -> None:
-    """A snooze ran out: end it and post what arrived meanwhile."""
-    await services.snoozes.expire(timer.payload["snooze_id"])
+class SnoozeEnd(Payload):
+    """The snooze that runs out."""
+
+    snooze_id: int
+
+
+GROUP_TIMER = TimerKind("alert_group", GroupWindow)
+SNOOZE_END_TIMER = TimerKind("alert_snooze_end", SnoozeEnd)

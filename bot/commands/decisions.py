@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.commands.arguments import MOMENT, TEXT, Arg, Flag, Spec
 from bot.commands.context import CommandContext
@@ -16,9 +16,7 @@ from bot.decisionlog.drafts import REQUIRED_FIELDS
 from bot.errors import InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import in_thread, text_content
-
-if TYPE_CHECKING:
-    from bot.commands.dispatcher import IncomingMessage
+from bot.matrix.events import IncomingMessage
 
 Reply = Callable[[str], Awaitable[None]]
 

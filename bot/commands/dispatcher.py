@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot import i18n
 from bot.commands.access import AccessPolicy, Role
@@ -16,24 +16,14 @@ from bot.errors import DomainError, NotCoordinationRoom
 from bot.i18n import Language
 from bot.logs import request_context
 from bot.matrix.content import text_content
+from bot.matrix.events import IncomingMessage
 from bot.metrics import Metrics
 from bot.services import ServiceFactory, Services
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class IncomingMessage:
-    """A text message someone sent in a room the bot is in."""
-
-    event_id: str
-    room_id: str
-    sender: str
-    body: str
-    thread_root: str | None = None  # the thread's root event, for a message in a thread
-
-
-ThreadReplyHandler = Callable[[CommandContext, "IncomingMessage"], Awaitable[None]]
+ThreadReplyHandler = Callable[[CommandContext, IncomingMessage], Awaitable[None]]
 
 
 class CommandDispatcher:

@@ -11,7 +11,6 @@ from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, Scope
 from bot.decisionlog.log import EntryKind
-from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.situations.phases import Phase
 from bot.situations.roles import COORDINATOR
@@ -39,7 +38,6 @@ async def role(context: CommandContext, user: str | None, name: str | None) -> N
     if name.lower() == COORDINATOR and previous and previous != [user]:
         lines.append(context.text("role.handed_over", previous=previous, user=user))
     await context.reply("\n".join(lines))
-    await refresh_summary(services, situation.id)
 
 
 async def sitrep(context: CommandContext, text: str | None) -> None:
@@ -110,7 +108,6 @@ async def close(context: CommandContext, reason: str) -> None:
     )
     lines.append(context.text("close.decisions", count=decisions or 0))
     await context.reply("\n".join(lines))
-    await refresh_summary(services, situation.id)
 
 
 COMMANDS = [

@@ -13,7 +13,6 @@ from bot.commands.context import CommandContext
 from bot.commands.registry import Command, Scope
 from bot.commands.run_views import due_now, full_run, owner_text
 from bot.errors import PlaybookAlreadyRunning
-from bot.matrix.summary import refresh_summary
 from bot.playbooks.engine import parse_fact_value
 from bot.playbooks.runs import Run
 
@@ -46,7 +45,6 @@ async def start(context: CommandContext, playbook_id: str, again: bool) -> None:
         *due_now(context, run, holders, run.state.started_at)[1:],
     ]
     await context.reply("\n".join(lines))
-    await refresh_summary(services, situation_id)
 
 
 async def steps(context: CommandContext, run_number: int | None) -> None:
@@ -133,7 +131,6 @@ async def _after_step(
     holders = await services.roles.holders(situation_id)
     lines.extend(due_now(context, run, holders, services.playbook_runs.clock.now()))
     await context.reply("\n".join(lines))
-    await refresh_summary(services, situation_id)
 
 
 async def check(context: CommandContext, reference: StepRef, item: int) -> None:
@@ -153,7 +150,6 @@ async def check(context: CommandContext, reference: StepRef, item: int) -> None:
             count=len(view.step.checklist),
         )
     )
-    await refresh_summary(services, situation_id)
 
 
 async def choose(
@@ -189,7 +185,6 @@ async def choose(
             )
         )
     await context.reply("\n".join(lines))
-    await refresh_summary(services, situation_id)
 
 
 async def fact(context: CommandContext, fact_ref: StepRef, value: str) -> None:
@@ -208,7 +203,6 @@ async def fact(context: CommandContext, fact_ref: StepRef, value: str) -> None:
         *due_now(context, run, holders, services.playbook_runs.clock.now()),
     ]
     await context.reply("\n".join(lines))
-    await refresh_summary(services, situation_id)
 
 
 COMMANDS = [

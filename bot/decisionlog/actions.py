@@ -6,12 +6,11 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.timers import DUE_TIMER, ForEntry
 from bot.errors import MomentInThePast, NotAnAction
 from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
 from bot.storage.models import LogEntryRecord
-
-DUE_TIMER = "action.due"
 
 
 def due_timer_key(situation_id: int, seq: int) -> str:
@@ -40,10 +39,10 @@ class ActionService:
             {"owner": owner, "action": text, "due_at": due_at.isoformat() if due_at else None},
         )
         if due_at is not None:
-            await self._timers.schedule(
-                DUE_TIMER,
+            await DUE_TIMER.schedule(
+                self._timers,
                 due_at,
-                {"situation_id": situation_id, "seq": entry.seq},
+                ForEntry(situation_id=situation_id, seq=entry.seq),
                 key=due_timer_key(situation_id, entry.seq),
             )
         return entry

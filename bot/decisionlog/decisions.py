@@ -8,12 +8,11 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.timers import REVIEW_TIMER, ForEntry
 from bot.errors import IncompleteDecision, MomentInThePast
 from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
 from bot.storage.models import LogEntryRecord
-
-REVIEW_TIMER = "decision.review"
 
 
 def review_timer_key(situation_id: int, seq: int) -> str:
@@ -80,10 +79,10 @@ class DecisionService:
             disclosable=disclosable,
         )
         if review_at is not None:
-            await self._timers.schedule(
-                REVIEW_TIMER,
+            await REVIEW_TIMER.schedule(
+                self._timers,
                 review_at,
-                {"situation_id": situation_id, "seq": entry.seq},
+                ForEntry(situation_id=situation_id, seq=entry.seq),
                 key=review_timer_key(situation_id, entry.seq),
             )
         return entry

@@ -87,11 +87,16 @@ class ChainCheck:
 
 
 class SituationLog:
-    """The append-only log of one or more situations within a transaction."""
+    """The append-only log of one or more situations within a transaction.
+
+    ``touched`` collects the situations that got an entry: every change a situation's
+    incident summary shows is logged, so it names the summaries to bring up to date.
+    """
 
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._session = session
         self._clock = clock
+        self.touched: set[int] = set()
 
     async def append(
         self,
@@ -143,6 +148,7 @@ class SituationLog:
         entry.hash = _recompute(entry, prev_hash)
         self._session.add(entry)
         await self._session.flush()
+        self.touched.add(situation_id)
         return entry
 
     async def correct(

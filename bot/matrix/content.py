@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_lib
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,12 +31,6 @@ def text_content(
     if reply_to is not None:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
     return content
-
-
-def mention_html(user_id: str) -> str:
-    """A pill linking to ``user_id`` (escaped), as Matrix clients render mentions."""
-    escaped = html_lib.escape(user_id)
-    return f'<a href="https://matrix.to/#/{escaped}">{escaped}</a>'
 
 
 def file_content(

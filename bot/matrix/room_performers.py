@@ -8,7 +8,6 @@ from bot.i18n import Language
 from bot.matrix.outbox import RoomOperation
 from bot.matrix.room_operations import OPEN_INCIDENT_ROOM, PIN, SET_MODERATOR
 from bot.matrix.rooms import MatrixIncidentRooms
-from bot.matrix.summary import refresh_summary
 from bot.services import ServiceFactory
 from bot.situations.service import CommandOrigin, IncidentRoomOpener
 
@@ -38,11 +37,10 @@ class IncidentRoomOpening:
         )
         origin = _origin(payload.get("origin"))
         async with self._factory.transaction() as services:
-            opened = await services.situations.attach_incident_room(
+            # Logging the opened room makes the transaction post and pin the summary.
+            await services.situations.attach_incident_room(
                 situation_id, alert_id, room_id, str(payload["actor"]), origin
             )
-            if opened is not None:
-                await refresh_summary(services, situation_id)
         return None
 
 

@@ -17,7 +17,6 @@ from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
 
 ED25519 = "ed25519"
-SEED_BYTES = 32
 
 
 def unpadded_base64(data: bytes) -> str:

@@ -19,10 +19,9 @@ from typing import Any
 
 import nio
 
-from bot.commands.dispatcher import IncomingMessage
 from bot.matrix.client import MatrixClient, MatrixError
+from bot.matrix.events import IncomingMessage, IncomingReaction
 from bot.matrix.outbox import Backoff
-from bot.matrix.reactions import IncomingReaction
 from bot.stopping import Stopped, StopSignal
 from bot.storage.state import BotState
 

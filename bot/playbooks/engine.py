@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from bot.errors import (
     ChecklistItemAlreadyChecked,
@@ -138,11 +139,15 @@ RunEvent = StepDone | StepSkipped | ItemChecked | OptionChosen | FactSet
 # --- views --------------------------------------------------------------------------------
 
 
+WaitingKind = Literal["decision", "fact"]
+"""What a blocked step can wait for; each has its text ``run.waits_for_<kind>``."""
+
+
 @dataclass(frozen=True)
 class Waiting:
     """What a blocked step waits for: ``kind`` is "decision" or "fact", ``id`` which one."""
 
-    kind: str
+    kind: WaitingKind
     id: str
 
 

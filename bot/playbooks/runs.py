@@ -11,7 +11,7 @@ an edited YAML file does not change a run already under way.
 
 Deadlines: every step gets a reminder timer at its planned deadline (and every decision with
 a deadline one at that deadline), keyed under the situation's timer prefix so closing the
-situation cancels them. The timer handlers (``bot.scheduling.reminders``) check the run's
+situation cancels them. The timer handlers (``bot.timers.playbooks``) check the run's
 state when they fire, so a step finished in time is never reminded about.
 """
 
@@ -47,15 +47,11 @@ from bot.playbooks.engine import (
     StepView,
 )
 from bot.playbooks.schema import Playbook
+from bot.playbooks.timers import DECISION_REMINDER, STEP_REMINDER, ForDecision, ForStep
 from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
 from bot.situations.roles import IncidentRoles
 from bot.storage.models import LogEntryRecord, PlaybookDefinitionRecord, PlaybookRunRecord
-
-STEP_REMINDER = "playbook.step_reminder"
-STEP_ESCALATION = "playbook.step_escalation"
-DECISION_REMINDER = "playbook.decision_reminder"
-DECISION_ESCALATION = "playbook.decision_escalation"
 
 RUN_EVENT_KINDS = (
     EntryKind.STEP_DONE,
@@ -155,18 +151,18 @@ class PlaybookRunService:
             occurred_at=started_at,
         )
         for step in playbook.steps:
-            await self._timers.schedule(
-                STEP_REMINDER,
+            await STEP_REMINDER.schedule(
+                self._timers,
                 started_at + step.deadline,
-                {"situation_id": situation_id, "run_id": run.id, "step_id": step.id},
+                ForStep(situation_id=situation_id, run_id=run.id, step_id=step.id),
                 key=timer_key(situation_id, run.id, "step", step.id, "reminder"),
             )
         for decision in playbook.decisions:
             if decision.deadline is not None:
-                await self._timers.schedule(
-                    DECISION_REMINDER,
+                await DECISION_REMINDER.schedule(
+                    self._timers,
                     started_at + decision.deadline,
-                    {"situation_id": situation_id, "run_id": run.id, "decision_id": decision.id},
+                    ForDecision(situation_id=situation_id, run_id=run.id, decision_id=decision.id),
                     key=timer_key(situation_id, run.id, "decision", decision.id, "reminder"),
                 )
         runs = await self.runs(situation_id)
@@ -311,10 +307,10 @@ class PlaybookRunService:
         for view in opened:
             # Its reminder fired (or will) while the step was not open and did nothing:
             # arm it again, at once if the deadline has already passed.
-            await self._timers.schedule(
-                STEP_REMINDER,
+            await STEP_REMINDER.schedule(
+                self._timers,
                 max(view.due, now),
-                {"situation_id": situation_id, "run_id": run.record.id, "step_id": view.step.id},
+                ForStep(situation_id=situation_id, run_id=run.record.id, step_id=view.step.id),
                 key=timer_key(situation_id, run.record.id, "step", view.step.id, "reminder"),
             )
         return Run(run.record, run.number, after), entry, opened

@@ -43,7 +43,6 @@ class PollStates:
         """Keep ``state``; a feed that was failing is announced as working again."""
         record = await self._record(source)
         record.state = state
-        record.last_success_at = self._clock.now()
         if record.failing_since is not None:
             log.info("feed %s works again (failing since %s)", source, record.failing_since)
             await self._notifier.feed_recovered(source, record.failing_since)

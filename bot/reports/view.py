@@ -8,7 +8,7 @@ so the JSON export is this structure as it is, and the schema in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot import i18n
 from bot.decisionlog.log import EntryKind
@@ -22,6 +22,9 @@ from bot.storage.models import LogEntryRecord
 FORMAT_NAME = "weerbaar-situation-report"
 FORMAT_VERSION = 1
 # Entry kinds another area may log when a signal is acknowledged (the alerts helper).
+ActionStatus = Literal["done", "overdue", "open"]
+"""Where an action stands in the report; each has its label ``report.status.<status>``."""
+
 _ACKNOWLEDGED = frozenset({"alert_acknowledged", "acknowledged"})
 _SETTLING_KINDS = frozenset({EntryKind.STEP_DONE.value, EntryKind.STEP_SKIPPED.value})
 _UNSETTLED = frozenset({*OPEN_STEP_STATUSES, StepStatus.PENDING})
@@ -160,6 +163,7 @@ def _actions(entries: list[LogEntryRecord], now: datetime) -> list[dict[str, Any
             continue
         due = entry.payload.get("due_at")
         finished = done_at.get(entry.seq)
+        status: ActionStatus
         if finished is not None:
             status = "done"
         elif due is not None and datetime.fromisoformat(due) < now:

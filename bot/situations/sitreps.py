@@ -17,9 +17,9 @@ from bot.decisionlog.log import EntryKind, SituationLog
 from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES, Phase, timer_key_prefix
 from bot.situations.roles import COORDINATOR, Holders
+from bot.situations.timers import SITREP_TIMER, ForSituation
 from bot.storage.models import LogEntryRecord, SituationRecord
 
-SITREP_TIMER = "incident.sitrep_due"
 SCRIBE = "scribe"
 
 
@@ -86,7 +86,10 @@ class SitrepService:
         if self.interval is None:
             return None
         due = after + self.interval
-        await self._timers.schedule(
-            SITREP_TIMER, due, {"situation_id": situation_id}, key=sitrep_timer_key(situation_id)
+        await SITREP_TIMER.schedule(
+            self._timers,
+            due,
+            ForSituation(situation_id=situation_id),
+            key=sitrep_timer_key(situation_id),
         )
         return due

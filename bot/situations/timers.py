@@ -1,16 +1,16 @@
-"""Timer handlers of the lauwe fase."""
+"""The timers of situations: lauwe-fase check-ins and sitrep requests."""
 
 from __future__ import annotations
 
-from bot.services import Services
-from bot.storage.models import TimerRecord
+from bot.scheduling.kinds import Payload, TimerKind
 
 
-async def checkin_due(services: Services, timer: TimerRecord) -> None:
-    """A situation's check-in came due: ask its owner for an update."""
-    await services.watch.checkin_due(int(timer.payload["situation_id"]))
+class ForSituation(Payload):
+    """The situation the timer is about."""
+
+    situation_id: int
 
 
-async def checkin_overdue(services: Services, timer: TimerRecord) -> None:
-    """A check-in went unanswered for the grace period: remind the owner once."""
-    await services.watch.checkin_overdue(int(timer.payload["situation_id"]))
+CHECKIN_TIMER = TimerKind("lauwe_checkin", ForSituation)
+OVERDUE_TIMER = TimerKind("lauwe_checkin_overdue", ForSituation)
+SITREP_TIMER = TimerKind("incident.sitrep_due", ForSituation)

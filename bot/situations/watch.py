@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import SituationClosed, SituationNotFound
 from bot.scheduling.timers import Timers
 from bot.situations.phases import Phase, timer_key_prefix
+from bot.situations.timers import CHECKIN_TIMER, OVERDUE_TIMER, ForSituation
 from bot.storage.models import (
     AlertRecord,
     LogEntryRecord,
@@ -33,8 +34,6 @@ from bot.storage.models import (
 from bot.suppliers.file import Criticality
 from bot.suppliers.registry import SupplierRegistry
 
-CHECKIN_TIMER = "lauwe_checkin"
-OVERDUE_TIMER = "lauwe_checkin_overdue"
 # Escalation proposals are signed by the bot itself in the log.
 BOT_ACTOR = "weerbaar"
 
@@ -64,11 +63,15 @@ class WatchPolicy:
     propose_on_vital: bool = True
 
 
+EscalationRule = Literal["severity", "alert_count", "vital_process"]
+"""The rules that propose escalation; each has its reason text ``watch.rule.<rule>``."""
+
+
 @dataclass(frozen=True)
 class Proposal:
     """Why the bot proposes escalating a situation: a rule, its evidence, an alert to use."""
 
-    rule: str
+    rule: EscalationRule
     evidence: dict[str, Any]
     alert_id: int | None
 
@@ -269,10 +272,10 @@ class WatchService:
         watch = await self._watch(situation.id)
         watch.checkin_asked_at = now
         await self._notifier.checkin_requested(situation, await self.owner_of(situation))
-        await self._timers.schedule(
-            OVERDUE_TIMER,
+        await OVERDUE_TIMER.schedule(
+            self._timers,
             now + self.policy.checkin_grace,
-            {"situation_id": situation.id},
+            ForSituation(situation_id=situation.id),
             key=overdue_key(situation.id),
         )
         # The cadence goes on whether or not anyone answers; an update moves it.
@@ -290,8 +293,11 @@ class WatchService:
         await self._notifier.checkin_overdue(situation, await self.owner_of(situation), asked)
 
     async def _schedule_checkin(self, situation_id: int, due_at: datetime) -> None:
-        await self._timers.schedule(
-            CHECKIN_TIMER, due_at, {"situation_id": situation_id}, key=checkin_key(situation_id)
+        await CHECKIN_TIMER.schedule(
+            self._timers,
+            due_at,
+            ForSituation(situation_id=situation_id),
+            key=checkin_key(situation_id),
         )
 
     # --- the situational picture ---

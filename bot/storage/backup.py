@@ -51,6 +51,10 @@ FORMAT_VERSION = 1
 # Rows inserted per statement on restore: large enough to be quick, small enough to keep
 # PostgreSQL's bind-parameter limit far away.
 INSERT_BATCH = 500
+# Columns a later migration dropped, by table. A backup from before the drop still carries
+# them; the restore leaves them out (NULL at the backup's revision), since the upgrade
+# after the restore drops them anyway.
+DROPPED_COLUMNS: dict[str, frozenset[str]] = {"poll_state": frozenset({"last_success_at"})}
 
 
 class BackupError(Exception):
@@ -298,7 +302,10 @@ def _encode(row: dict[str, Any]) -> dict[str, Any]:
 def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     """Values back in the column's Python type, by the column types of this revision."""
     decoded = {}
+    dropped = DROPPED_COLUMNS.get(table.name, frozenset())
     for name, value in row.items():
+        if name in dropped:
+            continue
         if name not in table.columns:
             raise BackupError(f"the backup has column {table.name}.{name}, unknown here")
         column_type = table.columns[name].type

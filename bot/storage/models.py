@@ -338,7 +338,7 @@ class IncidentSummaryRecord(Base):
     """The bot's pinned summary message in an incident room, kept current by edits.
 
     ``outbox_id`` is the message as queued; its ``event_id`` (set once delivered) is what
-    edits replace and what is pinned.
+    edits replace and what is pinned. ``text`` is what the last post or edit showed.
     """
 
     __tablename__ = "incident_summaries"
@@ -346,6 +346,9 @@ class IncidentSummaryRecord(Base):
     situation_id: Mapped[int] = mapped_column(ForeignKey("situations.id"), primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     pinned: Mapped[bool] = mapped_column(default=False)
+    # The text last queued (post or edit), so an unchanged summary is not edited again;
+    # None for summaries from before revision 0120, which their next refresh edits once.
+    text: Mapped[str | None] = mapped_column(Text)
 
 
 # --- Decision log (issue 6) -------------------------------------------------------------
@@ -405,7 +408,6 @@ class PollStateRecord(Base):
 
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    last_success_at: Mapped[datetime | None]
     failing_since: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 

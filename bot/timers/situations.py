@@ -1,20 +1,32 @@
-"""Timer handler: ask the incident room for a situation report when one is due."""
+"""Timer handlers of situations: lauwe-fase check-ins, and sitrep requests in incidents."""
 
 from __future__ import annotations
 
 from bot import i18n
-from bot.i18n import Language, format_time
+from bot.i18n import LANGUAGES, format_time
 from bot.matrix.content import text_content
 from bot.services import Services
 from bot.situations.phases import QUIET_PHASES, Phase
 from bot.situations.roles import COORDINATOR
 from bot.situations.sitreps import SCRIBE, sitrep_owners
+from bot.situations.timers import CHECKIN_TIMER, OVERDUE_TIMER, SITREP_TIMER, ForSituation
 from bot.storage.models import TimerRecord
+from bot.timers.registry import Timer
 
 
-async def sitrep_due(services: Services, timer: TimerRecord) -> None:
+async def checkin_due(services: Services, about: ForSituation, _: TimerRecord) -> None:
+    """A situation's check-in came due: ask its owner for an update."""
+    await services.watch.checkin_due(about.situation_id)
+
+
+async def checkin_overdue(services: Services, about: ForSituation, _: TimerRecord) -> None:
+    """A check-in went unanswered for the grace period: remind the owner once."""
+    await services.watch.checkin_overdue(about.situation_id)
+
+
+async def sitrep_due(services: Services, about: ForSituation, timer: TimerRecord) -> None:
     """Mention the scribe (else the coordinator) for a sitrep; set the next reminder."""
-    situation = await services.situations.get(int(timer.payload["situation_id"]))
+    situation = await services.situations.get(about.situation_id)
     room = situation.incident_room_id
     if room is None or Phase(situation.phase) in QUIET_PHASES:
         return
@@ -24,8 +36,7 @@ async def sitrep_due(services: Services, timer: TimerRecord) -> None:
     last = await services.sitreps.latest(situation.id)
     # A timer is not tied to a command, so it has no language of its own: say it in both.
     parts = []
-    languages: tuple[Language, ...] = ("nl", "en")
-    for lang in languages:
+    for lang in LANGUAGES:
         who = ", ".join(mentioned) or i18n.text(
             "sitrep.nobody", lang, scribe=SCRIBE, coordinator=COORDINATOR
         )
@@ -42,3 +53,10 @@ async def sitrep_due(services: Services, timer: TimerRecord) -> None:
         parts.append(i18n.text("sitrep.reminder", lang, who=who, last=since))
     await services.outbox.post(room, text_content("\n".join(parts), mentions=mentioned))
     await services.sitreps.reminded(situation.id, mentioned, fired_at)
+
+
+TIMERS = (
+    Timer(CHECKIN_TIMER, checkin_due),
+    Timer(OVERDUE_TIMER, checkin_overdue),
+    Timer(SITREP_TIMER, sitrep_due),
+)

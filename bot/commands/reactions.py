@@ -9,7 +9,6 @@ from, so no event has to be fetched from the homeserver. Each reaction is handle
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from bot.commands.access import AccessPolicy, Role
 from bot.commands.arguments import UsageError
 from bot.commands.once import Event, run_once
 from bot.errors import DomainError
+from bot.matrix.events import IncomingReaction
 from bot.services import ServiceFactory, Services
 from bot.storage.models import AlertRecord, OutboxRecord
 
@@ -26,17 +26,6 @@ ACKNOWLEDGE = "👍"
 RESOLVE = "✅"
 # Variation selectors and skin tones: 👍🏽 and ✅️ mean the same as 👍 and ✅.
 _DECORATIONS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
-
-
-@dataclass(frozen=True)
-class IncomingReaction:
-    """An ``m.reaction`` someone sent in a room the bot is in."""
-
-    event_id: str
-    room_id: str
-    sender: str
-    reacts_to: str
-    key: str
 
 
 def plain_key(key: str) -> str:

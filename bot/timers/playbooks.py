@@ -10,63 +10,72 @@ the situation's prefix, so each fires at most once and closing the situation can
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot import i18n
 from bot.decisionlog.log import EntryKind
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
 from bot.playbooks.engine import OPEN_STEP_STATUSES, DecisionStatus
-from bot.playbooks.runs import (
+from bot.playbooks.runs import Run, timer_key
+from bot.playbooks.timers import (
     DECISION_ESCALATION,
     DECISION_REMINDER,
     STEP_ESCALATION,
     STEP_REMINDER,
-    Run,
-    timer_key,
+    ForDecision,
+    ForStep,
 )
-from bot.scheduling.runner import TimerHandler
 from bot.services import Services
 from bot.situations.roles import COORDINATOR, holders_of
 from bot.storage.models import TimerRecord
+from bot.timers.registry import Timer
+
+ReminderSubject = Literal["step", "decision"]
+"""What a reminder is about; texts ``reminder.<subject>`` and ``reminder.<subject>_escalation``."""
 
 
-async def step_reminder(services: Services, timer: TimerRecord) -> None:
+async def step_reminder(services: Services, step: ForStep, timer: TimerRecord) -> None:
     """Remind the owners of a step that is open past its deadline."""
-    await _remind(services, timer, "step", escalation=False)
+    await _remind(services, step, timer, escalation=False)
 
 
-async def step_escalation(services: Services, timer: TimerRecord) -> None:
+async def step_escalation(services: Services, step: ForStep, timer: TimerRecord) -> None:
     """Tell the coordinator a step is still open after its reminder."""
-    await _remind(services, timer, "step", escalation=True)
+    await _remind(services, step, timer, escalation=True)
 
 
-async def decision_reminder(services: Services, timer: TimerRecord) -> None:
+async def decision_reminder(services: Services, point: ForDecision, timer: TimerRecord) -> None:
     """Remind the deciding role of a decision that is open past its deadline."""
-    await _remind(services, timer, "decision", escalation=False)
+    await _remind(services, point, timer, escalation=False)
 
 
-async def decision_escalation(services: Services, timer: TimerRecord) -> None:
+async def decision_escalation(services: Services, point: ForDecision, timer: TimerRecord) -> None:
     """Tell the coordinator a decision is still open after its reminder."""
-    await _remind(services, timer, "decision", escalation=True)
+    await _remind(services, point, timer, escalation=True)
 
 
-REMINDER_HANDLERS: dict[str, TimerHandler] = {
-    STEP_REMINDER: step_reminder,
-    STEP_ESCALATION: step_escalation,
-    DECISION_REMINDER: decision_reminder,
-    DECISION_ESCALATION: decision_escalation,
-}
+TIMERS = (
+    Timer(STEP_REMINDER, step_reminder),
+    Timer(STEP_ESCALATION, step_escalation),
+    Timer(DECISION_REMINDER, decision_reminder),
+    Timer(DECISION_ESCALATION, decision_escalation),
+)
 
 
-async def _remind(services: Services, timer: TimerRecord, subject: str, escalation: bool) -> None:
-    payload = timer.payload
-    situation = await services.situations.get(int(payload["situation_id"]))
-    run = await services.playbook_runs.run_by_id(situation.id, int(payload["run_id"]))
+async def _remind(
+    services: Services, about: ForStep | ForDecision, timer: TimerRecord, escalation: bool
+) -> None:
+    subject: ReminderSubject
+    if isinstance(about, ForStep):
+        subject, ident = "step", about.step_id
+    else:
+        subject, ident = "decision", about.decision_id
+    situation = await services.situations.get(about.situation_id)
+    run = await services.playbook_runs.run_by_id(situation.id, about.run_id)
     room = situation.incident_room_id
     if run is None or room is None:
         return
-    ident = str(payload[f"{subject}_id"])
     policy = services.playbook_runs.policy
     lang = policy.language
     open_item = _open_item(run, subject, ident, lang)
@@ -108,16 +117,16 @@ async def _remind(services: Services, timer: TimerRecord, subject: str, escalati
     if not escalation:
         fired_at = timer.fired_at
         assert fired_at is not None  # the runner stamps it before calling the handler
-        await services.timers.schedule(
-            STEP_ESCALATION if subject == "step" else DECISION_ESCALATION,
-            fired_at + policy.escalate_after,
-            dict(payload),
-            key=timer_key(situation.id, run.record.id, subject, ident, "escalation"),
-        )
+        due = fired_at + policy.escalate_after
+        key = timer_key(situation.id, run.record.id, subject, ident, "escalation")
+        if isinstance(about, ForStep):
+            await STEP_ESCALATION.schedule(services.timers, due, about, key=key)
+        else:
+            await DECISION_ESCALATION.schedule(services.timers, due, about, key=key)
 
 
 def _open_item(
-    run: Run, subject: str, ident: str, lang: Language
+    run: Run, subject: ReminderSubject, ident: str, lang: Language
 ) -> tuple[str, datetime, dict[str, Any]] | None:
     """Owning role, deadline and message parameters of a still-open step or decision."""
     if subject == "step":

@@ -1,0 +1,115 @@
+"""The pinned incident summary follows every change it shows (issue 18 item 4).
+
+The summary is refreshed at one choke point: the log marks each situation it appends to,
+and the transaction edits each marked situation's summary once before it commits. These
+tests drive the services on the database and read the edits queued in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.alerts.model import IncomingAlert, Severity
+from bot.matrix.notices import MatrixNotifier
+from bot.playbooks.catalog import DirectoryCatalog
+from bot.playbooks.runs import PlaybookPolicy
+from bot.services import ServiceFactory
+from bot.situations.phases import Phase
+from bot.storage.db import Database
+from bot.storage.models import IncidentSummaryRecord, OutboxRecord
+from tests.conftest import PLAYBOOKS
+from tests.fakes import FixedClock, escalate_with_room
+
+PLAYBOOK = "example-supplier-outage"
+ALICE, BOB = "@alice:test", "@bob:test"
+ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
+
+
+def _factory(database: Database, clock: FixedClock) -> ServiceFactory:
+    return ServiceFactory(
+        database,
+        clock,
+        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
+        taskforce=[ALICE, BOB],
+        playbooks=DirectoryCatalog(PLAYBOOKS),
+        on_outbox_commit=lambda: None,
+        playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),
+    )
+
+
+async def _incident(factory: ServiceFactory) -> int:
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+    return (await escalate_with_room(factory, alert.id, ALICE)).id
+
+
+async def _pin_versions(database: Database, situation_id: int) -> list[str]:
+    """The summary as posted, then as each queued edit shows it."""
+    async with database.transaction() as session:
+        summary = await session.get(IncidentSummaryRecord, situation_id)
+        assert summary is not None
+        rows = await session.scalars(
+            select(OutboxRecord)
+            .where(
+                (OutboxRecord.id == summary.outbox_id)
+                | (OutboxRecord.replaces_outbox_id == summary.outbox_id)
+            )
+            .order_by(OutboxRecord.id)
+        )
+        return [row.content.get("m.new_content", row.content)["body"] for row in rows]
+
+
+async def test_the_pin_is_posted_when_the_room_opens(database: Database) -> None:
+    factory = _factory(database, FixedClock())
+    situation_id = await _incident(factory)
+    (posted,) = await _pin_versions(database, situation_id)
+    assert "Phase: crisis" in posted
+
+
+async def test_every_kind_of_change_shows_in_the_pin(database: Database) -> None:
+    clock = FixedClock()
+    factory = _factory(database, clock)
+    situation_id = await _incident(factory)
+
+    async with factory.transaction() as services:
+        await services.roles.assign(situation_id, None, BOB, "scribe", ALICE)
+    assert f"scribe: {BOB}" in (await _pin_versions(database, situation_id))[-1]
+
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+    assert (
+        "1. Establish the situational picture" in (await _pin_versions(database, situation_id))[-1]
+    )
+
+    async with factory.transaction() as services:
+        await services.playbook_runs.complete_step(situation_id, None, "assess", BOB, "")
+    after_step = (await _pin_versions(database, situation_id))[-1]
+    assert "Establish the situational picture" not in after_step  # done: off the agenda
+    assert "fallback-or-wait" in after_step  # and opened the decision after it
+
+    async with factory.transaction() as services:
+        await services.playbook_runs.choose(
+            situation_id, None, "fallback-or-wait", "activate-fallback", ALICE, "pay on time"
+        )
+    assert "fallback-or-wait" not in (await _pin_versions(database, situation_id))[-1]
+
+    async with factory.transaction() as services:
+        await services.situations.change_phase(situation_id, Phase.DE_ESCALATION, ALICE, "calm")
+    assert "Phase: de-escalation" in (await _pin_versions(database, situation_id))[-1]
+
+
+async def test_one_edit_per_transaction_and_none_for_changes_it_does_not_show(
+    database: Database,
+) -> None:
+    factory = _factory(database, FixedClock())
+    situation_id = await _incident(factory)
+    async with factory.transaction() as services:
+        await services.roles.assign(situation_id, None, BOB, "scribe", ALICE)
+        await services.roles.assign(situation_id, None, ALICE, "comms", ALICE)
+    assert len(await _pin_versions(database, situation_id)) == 2
+
+    async with factory.transaction() as services:
+        await services.decisions.decide(situation_id, ALICE, "Call the supplier", "no news")
+    assert len(await _pin_versions(database, situation_id)) == 2
