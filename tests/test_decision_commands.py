@@ -12,13 +12,13 @@ from sqlalchemy import select
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord, TimerRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of
-from tests.test_walking_skeleton import ALERT, post_alert
+from tests.support.homeserver import bot_settings
+from tests.support.intake import ALERT_PAYLOAD, post_alert
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 async def _incident_room(bot: Weerbaar, world: SandboxWorld, *members: MatrixUser) -> str:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
     await members[0].command(world.coordination_room, f"!escalate {alert_id}")
     async with bot.db.transaction() as session:
         situation = await session.scalar(

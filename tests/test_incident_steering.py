@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
-from tests.conftest import bot_settings
-from tests.incidents import escalate_new_alert
-from tests.matrix_user import MatrixUser, body_of
+from tests.support.homeserver import bot_settings
+from tests.support.incidents import escalate_new_alert
+from tests.support.matrix_user import MatrixUser, body_of
 
 ONLY_COORDINATOR = "Only this incident's coordinator"
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
-from tests.conftest import bot_settings
-from tests.incidents import escalate_new_alert
-from tests.matrix_user import EventPredicate, MatrixUser, body_of
-from tests.test_walking_skeleton import ALERT, post_alert
+from tests.support.homeserver import bot_settings
+from tests.support.incidents import escalate_new_alert
+from tests.support.intake import ALERT_PAYLOAD, post_alert
+from tests.support.matrix_user import EventPredicate, MatrixUser, body_of
 
 
 def phase_notice(phase: str) -> EventPredicate:
@@ -33,7 +33,7 @@ async def test_playbook_walk_through_survives_a_restart(
     data_dir = tmp_path / "bot"
     bot = await started_bot(world, data_dir)
     try:
-        alert_id = await post_alert(bot, world, ALERT)
+        alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
         await alice.command(world.coordination_room, f"!escalate {alert_id}")
         async with bot.db.transaction() as session:
             situation = await session.scalar(select(SituationRecord))

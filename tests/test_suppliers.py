@@ -13,8 +13,8 @@ from bot.config import CONFIG_ENV_VAR
 from bot.sandbox.world import SandboxWorld
 from bot.storage.db import Database
 from bot.suppliers.file import read_supplier_file
-from tests.matrix_user import MatrixUser, body_of
-from tests.test_storage import make_factory
+from tests.support.factories import make_factory
+from tests.support.matrix_user import MatrixUser, body_of
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "suppliers.yaml"
 

@@ -12,43 +12,28 @@ from sqlalchemy import func, select
 
 from bot.app import Weerbaar
 from bot.commands import build_registry
-from bot.intake.client import send_alert, signed_headers
+from bot.intake.client import signed_headers
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
-
-ALERT = {
-    "supplier": "Acme Cloud",
-    "title": "Payroll SaaS unreachable since 06:00",
-    "severity": "S2",
-    "details": "Status page shows a major outage <b>for all regions</b>.",
-    "links": ["https://status.example.org/incidents/42"],
-    "source": "test",
-}
-
-
-def intake_url(bot: Weerbaar) -> str:
-    return f"http://127.0.0.1:{bot.intake_port}/alerts"
-
-
-async def post_alert(bot: Weerbaar, world: SandboxWorld, alert: dict[str, Any]) -> int:
-    status, reply = await send_alert(intake_url(bot), world.hmac_secret.encode(), alert)
-    assert status == 202, reply
-    assert reply["status"] == "accepted"
-    return int(reply["id"])
+from tests.support.homeserver import bot_settings
+from tests.support.intake import ALERT_PAYLOAD, intake_url, post_alert
+from tests.support.matrix_user import MatrixUser, body_of, replies_to, wait_until
 
 
 async def test_signed_alert_is_stored_and_posted_to_the_coordination_room(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
 
     async with bot.db.transaction() as session:
         stored = await session.get(AlertRecord, alert_id)
     assert stored is not None
-    assert (stored.supplier, stored.severity, stored.title) == ("Acme Cloud", "S2", ALERT["title"])
+    assert (stored.supplier, stored.severity, stored.title) == (
+        "Acme Cloud",
+        "S2",
+        ALERT_PAYLOAD["title"],
+    )
 
     notice = await alice.wait_for(
         world.coordination_room, lambda e: e["content"].get(ALERT_ID_FIELD) == alert_id
@@ -66,7 +51,7 @@ async def test_signed_alert_is_stored_and_posted_to_the_coordination_room(
 async def test_escalation_playbook_decision_and_report(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, bob: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
     coordination = world.coordination_room
 
     reply = await alice.command(coordination, f"!escalate {alert_id}")
@@ -83,7 +68,7 @@ async def test_escalation_playbook_decision_and_report(
     for member in (alice, bob):
         await member.join(room)
     room_name = (await alice.room_state(room, "m.room.name"))["name"]
-    assert room_name == f"Crisis Acme Cloud: {ALERT['title']}"
+    assert room_name == f"Crisis Acme Cloud: {ALERT_PAYLOAD['title']}"
     assert f"#{alert_id}" in (await alice.room_state(room, "m.room.topic"))["topic"]
     # typed in the coordination room, the reply is the one announcement: it links the room
     assert f'href="https://matrix.to/#/{room}"' in reply["content"]["formatted_body"]
@@ -159,7 +144,9 @@ async def test_one_escalation_posts_one_message_in_the_language_of_the_command(
         ("!escaleer", "Crisisruimte geopend"),
         ("!escalate", "Incident room opened"),
     ):
-        alert_id = await post_alert(bot, world, {**ALERT, "supplier": f"Supplier {command}"})
+        alert_id = await post_alert(
+            bot, world, {**ALERT_PAYLOAD, "supplier": f"Supplier {command}"}
+        )
         await alice.wait_for(coordination, notice_of(alert_id))
         event_id = await alice.send(coordination, f"{command} {alert_id}")
         await alice.wait_for(coordination, replies_to(event_id))
@@ -188,7 +175,7 @@ async def test_help_lists_every_command_in_both_languages(
 async def test_non_member_is_refused_and_nothing_changes(
     bot: Weerbaar, world: SandboxWorld, mallory: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
     reply = await mallory.command(world.coordination_room, f"!escalate {alert_id}")
     assert "Refused" in body_of(reply) and mallory.user_id in body_of(reply)
     async with bot.db.transaction() as session:
@@ -221,7 +208,7 @@ async def test_bad_commands_get_usage_and_change_nothing(
 async def test_unknown_playbook_lists_the_available_ones(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
     await alice.command(world.coordination_room, f"!escalate {alert_id}")
     async with bot.db.transaction() as session:
         situation = await session.scalar(select(SituationRecord))
@@ -247,7 +234,7 @@ async def test_intake_refuses_bad_requests_and_stores_nothing(
     bot: Weerbaar, world: SandboxWorld
 ) -> None:
     secret = world.hmac_secret.encode()
-    good = json.dumps(ALERT).encode()
+    good = json.dumps(ALERT_PAYLOAD).encode()
     cases: list[tuple[bytes, dict[str, str], int, str]] = [
         (b"{not json", signed_headers(secret, b"{not json"), 400, "malformed_json"),
         (
@@ -292,7 +279,7 @@ async def test_an_observer_may_read_but_not_act(
         await observer_bot.sync.synced.wait()
         room = world.coordination_room
         assert body_of(await alice.command(room, "!help")).startswith("Weerbaar commands:")
-        alert_id = await post_alert(observer_bot, world, ALERT)
+        alert_id = await post_alert(observer_bot, world, ALERT_PAYLOAD)
         refused = body_of(await alice.command(room, f"!escalate {alert_id}"))
         assert refused == "Refused: !escalate needs the role member."
         refused = body_of(await alice.command(room, "!exercise start supplier-outage"))
@@ -347,7 +334,7 @@ async def test_members_of_the_designated_taskforce_room_count_as_members(
     await room_bot.start()
     try:
         await room_bot.sync.synced.wait()
-        alert_id = await post_alert(room_bot, world, ALERT)
+        alert_id = await post_alert(room_bot, world, ALERT_PAYLOAD)
         reply = body_of(await mallory.command(world.coordination_room, f"!escalate {alert_id}"))
         assert reply.startswith("Incident room opened"), reply
         assert room_bot.access.role_of(world.members[0].user_id) is not None  # alice joined it

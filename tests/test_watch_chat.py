@@ -16,9 +16,9 @@ from bot.sandbox.world import SandboxWorld
 from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key
 from bot.storage.models import OutboxRecord, TimerRecord
-from tests.conftest import bot_settings
-from tests.fakes import FixedClock
-from tests.matrix_user import MatrixUser, body_of
+from tests.support.clock import ManualClock
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 def number_after(prefix: str, text: str) -> int:
@@ -97,7 +97,7 @@ async def test_a_checkin_due_while_the_bot_was_down_fires_once_on_start(
     world: SandboxWorld, alice: MatrixUser, tmp_path: Path
 ) -> None:
     room = world.coordination_room
-    clock = FixedClock()
+    clock = ManualClock()
     settings = bot_settings(world, tmp_path / "bot")
     first = Weerbaar(settings, clock=clock)
     await first.start()
