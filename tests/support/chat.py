@@ -13,6 +13,7 @@ milliseconds. Delivery, rooms, invites, encryption, sync and restarts need real 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -78,6 +79,13 @@ def harness_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**{**values, **overrides})
 
 
+def number_after(prefix: str, text: str) -> int:
+    """The number right after ``prefix`` in ``text`` (an id the bot answered with)."""
+    found = re.search(re.escape(prefix) + r"(\d+)", text)
+    assert found, f"{prefix!r} not in {text!r}"
+    return int(found.group(1))
+
+
 class ChatHarness:
     """Sends messages to the real dispatcher and answers with what the bot queued."""
 
@@ -126,6 +134,17 @@ class ChatHarness:
             alert_id = (await services.alerts.receive(alert)).id
         await self.posted()
         return alert_id
+
+    async def escalated(self, sender: str = ALICE, alert: IncomingAlert = ALERT) -> tuple[str, int]:
+        """Receive ``alert`` and have ``sender`` escalate it: (incident room, situation id)."""
+        alert_id = await self.alert(alert)
+        posted = await self.say(sender, COORDINATION, f"!escalate {alert_id}")
+        async with self.factory.transaction() as services:
+            situation = (await services.alerts.get(alert_id)).situation_id
+            assert situation is not None, posted
+            room = (await services.situations.get(situation)).incident_room_id
+        assert room is not None, posted
+        return room, situation
 
     async def posted(self) -> list[Posted]:
         """Messages queued since the last call, in order."""
