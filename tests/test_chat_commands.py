@@ -6,6 +6,7 @@ test_walking_skeleton.py and the other chat modules.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -287,3 +288,36 @@ async def test_phases_owner_updates_and_the_picture_in_chat(chat: ChatHarness) -
     assert f"by {BOB}" in line and re.search(r"next check-in (\w{3} \d+ \w{3} )?\d\d:\d\d", line)
     beeld = await chat.command(ALICE, room, "!beeld")
     assert beeld.startswith("Situatiebeeld: ") and "lauwe fase (1)" in beeld
+
+
+async def test_actions_notes_lessons_corrections_and_the_log(chat: ChatHarness) -> None:
+    room, _ = await chat.escalated()
+    action = await chat.command(
+        ALICE, room, f"!actie {BOB} Bel de leverancier uiterlijk 2099-01-01 09:00"
+    )
+    assert "Actie vastgelegd" in action and "Deadline: do 1 jan 2099 09:00." in action
+    seq = number_after("logregel ", action)
+    assert "Action " in await chat.command(BOB, room, f"!done {seq}")
+    assert "Note recorded" in await chat.command(ALICE, room, "!note Supplier <b>called</b>")
+    assert "Leerpunt" in await chat.command(ALICE, room, "!les Contactlijst was verouderd")
+    corrected = await chat.command(ALICE, room, f"!correct {seq} Owner was bob --confidential")
+    assert f"Correction of log entry {seq}" in corrected
+    usage = await chat.command(ALICE, room, "!action nobody do it")
+    assert usage.startswith("Usage: !action @owner")
+
+    shown = await chat.command(BOB, room, "!log 5")
+    lines = shown.splitlines()
+    assert lines[0].startswith("Latest 5 log entries")
+    assert "Action for" in lines[1] and "Bel de leverancier" in lines[1]
+    assert "Note: Supplier <b>called</b>" in shown
+    assert "Lesson: Contactlijst was verouderd" in shown
+    assert lines[-1].endswith("Correction: Owner was bob (not disclosable)")
+
+    answers = await chat.replies(BOB, room, "!report json")
+    (uploaded,) = [answer for answer in answers if answer.content["msgtype"] == "m.file"]
+    assert uploaded.content["info"]["mimetype"] == "application/json"
+    assert uploaded.attachment is not None
+    report = json.loads(uploaded.attachment)
+    assert [lesson["text"] for lesson in report["lessons"]] == ["Contactlijst was verouderd"]
+    assert report["chain"]["intact"] and report["actions"][0]["status"] == "done"
+    assert "md|html|json|csv|pdf|odt" in await chat.command(BOB, room, "!report docx")

@@ -44,6 +44,7 @@ class Posted:
 
     room_id: str
     content: dict[str, Any]
+    attachment: bytes | None = None  # a file's bytes, uploaded by the sender before posting
 
     @property
     def body(self) -> str:
@@ -108,10 +109,13 @@ class ChatHarness:
 
     async def command(self, sender: str, room_id: str, body: str) -> str:
         """The body of the one reply to ``body`` (other messages it caused are dropped)."""
+        (reply,) = await self.replies(sender, room_id, body)
+        return reply.body
+
+    async def replies(self, sender: str, room_id: str, body: str) -> list[Posted]:
+        """The messages answering ``body`` (a reply and, for a report, its file)."""
         event_id, posted = await self._send(sender, room_id, body, None)
-        replies = [message for message in posted if message.reply_to == event_id]
-        assert len(replies) == 1, posted
-        return replies[0].body
+        return [message for message in posted if message.reply_to == event_id]
 
     async def _send(
         self, sender: str, room_id: str, body: str, thread_root: str | None
@@ -158,7 +162,7 @@ class ChatHarness:
             )
         if rows:
             self._seen = rows[-1].id
-        return [Posted(row.room_id, dict(row.content)) for row in rows]
+        return [Posted(row.room_id, dict(row.content), row.attachment) for row in rows]
 
 
 @asynccontextmanager
