@@ -13,22 +13,16 @@ from sqlalchemy import select
 
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
-from bot.storage.models import LogEntryRecord, SituationRecord, TimerRecord
+from bot.storage.models import LogEntryRecord, TimerRecord
 from tests.support.homeserver import bot_settings
-from tests.support.intake import ALERT_PAYLOAD, post_alert
+from tests.support.incidents import escalate_new_alert
 from tests.support.matrix_user import MatrixUser, body_of
 
 
 async def _incident_room(bot: Weerbaar, world: SandboxWorld, *members: MatrixUser) -> str:
-    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
-    await members[0].command(world.coordination_room, f"!escalate {alert_id}")
-    async with bot.db.transaction() as session:
-        situation = await session.scalar(
-            select(SituationRecord).order_by(SituationRecord.id.desc())
-        )
-    assert situation is not None and situation.incident_room_id is not None
-    room = situation.incident_room_id
-    # The reply above is the only announcement: nothing more arrives in a later test.
+    """A new incident room escalated by the first of ``members``, all of whom join it."""
+    room, _ = await escalate_new_alert(bot, world, members[0], "Acme Cloud", "Payroll down")
+    # The escalation's reply is the only announcement: nothing more arrives in a later test.
     for member in members:
         await member.join(room)
     return room
