@@ -2,7 +2,7 @@
 
 Tests that prove crash safety start the bot as a subprocess with ``WEERBAAR_TEST_KILL_AT``
 set to a point's name; the process then SIGKILLs itself when it passes that point (see
-tests/bot_process.py). Unset, as in every real deployment, a point does nothing.
+tests/support/bot_process.py). Unset, as in every real deployment, a point does nothing.
 """
 
 from __future__ import annotations

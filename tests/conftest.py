@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
 from bot.app import Weerbaar
-from bot.config import Settings
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from tests.matrix_user import MatrixUser
-
-REPO = Path(__file__).resolve().parent.parent
-PLAYBOOKS = REPO / "playbooks"
-POSTGRES_URL = os.environ.get(
-    "WEERBAAR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
+from tests.support.homeserver import bot_settings, running_bot
+from tests.support.matrix_user import MatrixUser
+from tests.support.postgres import fresh_postgres_database
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -59,40 +50,6 @@ async def carol_account(synapse: ThrowawaySynapse, world: SandboxWorld) -> Regis
     carol = await synapse.register("carol")
     await invite_and_join(synapse.url, world.members[0], carol, world.coordination_room)
     return carol
-
-
-def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Settings:
-    """Settings of a bot in ``world`` with its own database and crypto store in ``data_dir``.
-
-    Each data directory logs in as its own device: a device's keys live in its crypto
-    store, and a new store cannot take over a device whose keys are published already.
-    A bot restarted on the same directory is the same device. Incident rooms are plain
-    unless ``encryption`` is overridden: the scripted users here have no crypto store.
-    """
-    settings = world.settings(data_dir, PLAYBOOKS, **overrides)
-    update: dict[str, object] = {}
-    if "encryption" not in overrides:
-        update["encryption"] = settings.encryption.model_copy(
-            update={"encrypt_incident_rooms": False}
-        )
-    if "matrix" not in overrides:
-        digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:10].upper()
-        update["matrix"] = settings.matrix.model_copy(
-            update={"access_token": None, "device_id": f"WEERBAAR{digest}"}
-        )
-    return settings.model_copy(update=update)
-
-
-@asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Weerbaar]:
-    """A bot with ``settings`` (see bot_settings), synced and ready; stopped after."""
-    instance = Weerbaar(settings)
-    await instance.start()
-    try:
-        await instance.sync.synced.wait()
-        yield instance
-    finally:
-        await instance.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -170,16 +127,6 @@ async def carol(world: SandboxWorld, carol_account: RegisteredUser) -> AsyncIter
     await user.close()
 
 
-async def _postgres_available() -> str | None:
-    url = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
-    try:
-        connection = await asyncpg.connect(url, timeout=3)
-    except (OSError, asyncpg.PostgresError) as exc:
-        return f"PostgreSQL not reachable at {POSTGRES_URL} ({exc}); set WEERBAAR_TEST_POSTGRES_URL"
-    await connection.close()
-    return None
-
-
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"], loop_scope="session")
 async def blank_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An empty database without any schema: SQLite in a temp dir, or a fresh PostgreSQL one."""
@@ -201,20 +148,3 @@ async def database(blank_database: Database) -> Database:
     """A migrated, empty database (on SQLite and on PostgreSQL)."""
     await upgrade(blank_database)
     return blank_database
-
-
-@asynccontextmanager
-async def fresh_postgres_database(prefix: str) -> AsyncIterator[str]:
-    """The URL of a new, empty PostgreSQL database, dropped afterwards; skips without one."""
-    reason = await _postgres_available()
-    if reason:
-        pytest.skip(reason)
-    admin_url = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()

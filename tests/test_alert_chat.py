@@ -17,9 +17,8 @@ from bot.config import AlertSettings
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, TimerRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of, wait_until
-from tests.test_intake_formats import edit_of, notice_of
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of, edit_of, notice_of, wait_until
 
 
 async def react(user: MatrixUser, room: str, event_id: str, key: str) -> None:

@@ -16,7 +16,9 @@ from bot.matrix.outbox import OutboxSender
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord, TimerRecord
-from tests.test_storage import FlakyClient, SteppingClock, make_factory
+from tests.support.clock import stepping_clock
+from tests.support.factories import make_factory
+from tests.support.fakes import FlakyClient
 
 
 def incoming(
@@ -122,7 +124,7 @@ async def test_alerts_attach_to_the_suppliers_open_situation_and_are_logged(
 
 
 async def test_state_changes_edit_the_original_notice(database: Database) -> None:
-    clock = SteppingClock()
+    clock = stepping_clock()
     factory = make_factory(database, clock=clock)
     async with factory.transaction() as services:
         alert = await services.alerts.receive(incoming())
@@ -144,7 +146,7 @@ async def test_state_changes_edit_the_original_notice(database: Database) -> Non
 async def test_an_edit_queued_before_the_notice_was_sent_still_points_at_it(
     database: Database,
 ) -> None:
-    clock = SteppingClock()
+    clock = stepping_clock()
     factory = make_factory(database, clock=clock)
     async with factory.transaction() as services:
         alert = await services.alerts.receive(incoming())

@@ -14,12 +14,12 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.timers import timer_handlers
-from tests.conftest import PLAYBOOKS
-from tests.fakes import FixedClock
-from tests.test_storage import COORDINATION
+from tests.support.clock import ManualClock
+from tests.support.factories import COORDINATION
+from tests.support.paths import PLAYBOOKS
 
 
-def grouping_factory(database: Database, clock: FixedClock) -> ServiceFactory:
+def grouping_factory(database: Database, clock: ManualClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
@@ -46,7 +46,7 @@ async def receive(factory: ServiceFactory, supplier: str, title: str) -> int:
 async def test_a_storm_is_posted_as_one_alert_and_one_summary_per_window(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = grouping_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     first = await receive(factory, "Acme", "first")
@@ -82,7 +82,7 @@ async def test_a_storm_is_posted_as_one_alert_and_one_summary_per_window(
 async def test_a_held_back_alert_shows_its_state_and_the_summary_follows_changes(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = grouping_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     await receive(factory, "Acme", "first")

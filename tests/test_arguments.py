@@ -20,7 +20,7 @@ from bot.errors import InvalidMoment
 from bot.i18n import LANGUAGES, Language
 from bot.services import Services
 from bot.situations.phases import Phase
-from tests.fakes import FixedClock
+from tests.support.clock import ManualClock
 
 REGISTRY = build_registry()
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -28,7 +28,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def _context(lang: Language) -> CommandContext:
     # Parsing needs only the clock (for moments); nothing touches a database.
-    services = cast(Services, SimpleNamespace(clock=FixedClock()))
+    services = cast(Services, SimpleNamespace(clock=ManualClock()))
     return CommandContext(services, REGISTRY, "@alice:x", "!room:x", "$e", lang, "UTC")
 
 

@@ -26,15 +26,16 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord, TimerRecord
 from bot.suppliers.file import read_supplier_file
-from tests.conftest import REPO, fresh_postgres_database
-from tests.fakes import FixedClock
-from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
-from tests.test_storage import ALERT
+from tests.support.backup import CONFIG, snapshot
+from tests.support.clock import ManualClock
+from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
+from tests.support.paths import REPO
+from tests.support.postgres import fresh_postgres_database
 
 
-async def fill(database: Database) -> FixedClock:
+async def fill(database: Database) -> ManualClock:
     """Alerts, two situations with playbook runs and decisions, timers, outbox, registry."""
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     suppliers, issues = read_supplier_file(REPO / "examples" / "suppliers.yaml")
     assert suppliers is not None and not issues
@@ -57,16 +58,6 @@ async def fill(database: Database) -> FixedClock:
     async with factory.transaction() as services:
         await services.alerts.receive(ALERT.model_copy(update={"external_id": "loose-1"}))
     return clock
-
-
-async def snapshot(database: Database) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, as Python values, for comparison."""
-    result: dict[str, list[dict[str, Any]]] = {}
-    async with database.engine.connect() as connection:
-        for table in tables():
-            rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
-            result[table.name] = [dict(row) for row in rows.mappings()]
-    return result
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -125,7 +116,7 @@ async def new_postgres_database() -> Database:
     return Database(url)
 
 
-async def check_restored_database_works(db: Database, clock: FixedClock) -> None:
+async def check_restored_database_works(db: Database, clock: ManualClock) -> None:
     """New rows get fresh ids (sequences moved on), appends extend the chain, timers fire."""
     factory = factory_for(db, clock)
     async with factory.transaction() as services:
@@ -153,9 +144,9 @@ async def open_incident_in(services: Any, supplier: str) -> int:
 
 
 async def test_backup_from_sqlite_restores_into_postgresql(tmp_path: Path) -> None:
-    from tests.conftest import _postgres_available
+    from tests.support.postgres import postgres_unavailable
 
-    reason = await _postgres_available()
+    reason = await postgres_unavailable()
     if reason:
         pytest.skip(reason)
     source = Database(f"sqlite+aiosqlite:///{tmp_path / 'source.db'}")
@@ -253,21 +244,6 @@ async def test_the_file_is_json_lines_with_a_header(database: Database, tmp_path
     seen = [record["table"] for record in records]
     assert seen == sorted(seen, key=order.index)  # parents before children
     assert order.index("situations") < order.index("log_entries")
-
-
-CONFIG = """
-taskforce = ["@alice:test"]
-data_dir = "{data_dir}"
-[matrix]
-homeserver = "http://127.0.0.1:1"
-user_id = "@weerbaar:test"
-access_token = "syt_secret"
-coordination_room = "!room:test"
-[intake]
-hmac_secret = "hmac"
-[encryption]
-enabled = false
-"""
 
 
 async def test_the_command_line_backs_up_and_restores(tmp_path: Path) -> None:

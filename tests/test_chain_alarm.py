@@ -11,10 +11,10 @@ from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import OutboxRecord, TimerRecord
 from bot.timers.decisionlog import CHAIN_CHECK_KEY
-from tests.conftest import bot_settings
-from tests.incidents import escalate_new_alert
-from tests.matrix_user import MatrixUser, body_of
-from tests.tampering import tamper
+from tests.support.homeserver import bot_settings
+from tests.support.incidents import escalate_new_alert
+from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.tampering import tamper
 
 BROKEN_EN = "CHAIN BROKEN at entry 2"
 BROKEN_NL = "KETEN GEBROKEN bij regel 2"

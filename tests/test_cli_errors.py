@@ -13,8 +13,8 @@ import pytest
 
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
-from tests.bot_process import free_port
-from tests.conftest import PLAYBOOKS, REPO
+from tests.support.bot_process import free_port
+from tests.support.paths import PLAYBOOKS, REPO
 
 # A port nothing listens on: an unreachable homeserver, intake or database.
 DEAD_PORT = free_port()

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.cli_config import clear_weerbaar_environment, storage_only_config
-from tests.conftest import PLAYBOOKS, REPO
+from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
+from tests.support.paths import PLAYBOOKS, REPO
 
 runner = CliRunner()
 

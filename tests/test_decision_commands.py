@@ -1,8 +1,10 @@
-"""Decisions, actions, notes, lessons and the log, typed in a real incident room."""
+"""Decisions typed in a real incident room: who was present (the room's members), and the
+guided form in a thread, across a restart. What the other log commands answer is in
+test_chat_commands.py.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,22 +13,16 @@ from sqlalchemy import select
 
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
-from bot.storage.models import LogEntryRecord, SituationRecord, TimerRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of
-from tests.test_walking_skeleton import ALERT, post_alert
+from bot.storage.models import LogEntryRecord, TimerRecord
+from tests.support.homeserver import bot_settings
+from tests.support.incidents import escalate_new_alert
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 async def _incident_room(bot: Weerbaar, world: SandboxWorld, *members: MatrixUser) -> str:
-    alert_id = await post_alert(bot, world, ALERT)
-    await members[0].command(world.coordination_room, f"!escalate {alert_id}")
-    async with bot.db.transaction() as session:
-        situation = await session.scalar(
-            select(SituationRecord).order_by(SituationRecord.id.desc())
-        )
-    assert situation is not None and situation.incident_room_id is not None
-    room = situation.incident_room_id
-    # The reply above is the only announcement: nothing more arrives in a later test.
+    """A new incident room escalated by the first of ``members``, all of whom join it."""
+    room, _ = await escalate_new_alert(bot, world, members[0], "Acme Cloud", "Payroll down")
+    # The escalation's reply is the only announcement: nothing more arrives in a later test.
     for member in members:
         await member.join(room)
     return room
@@ -70,47 +66,6 @@ async def test_inline_decision_records_options_information_presence_and_review(
 
     refused = await bob.command(room, "!decide Something --why x --review yesterday")
     assert "Cannot read the time 'yesterday'" in body_of(refused)
-
-
-async def test_actions_notes_lessons_corrections_and_the_log(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, bob: MatrixUser
-) -> None:
-    room = await _incident_room(bot, world, alice, bob)
-    action = await alice.command(
-        room, f"!actie {bob.user_id} Bel de leverancier uiterlijk 2099-01-01 09:00"
-    )
-    assert "Actie vastgelegd" in body_of(action) and "Deadline: do 1 jan 2099 09:00." in body_of(
-        action
-    )
-    seq = int(body_of(action).split("logregel ")[1].split(")")[0])
-    assert "Action " in body_of(await bob.command(room, f"!done {seq}"))
-    assert "Note recorded" in body_of(await alice.command(room, "!note Supplier <b>called</b>"))
-    assert "Leerpunt" in body_of(await alice.command(room, "!les Contactlijst was verouderd"))
-    corrected = await alice.command(room, f"!correct {seq} Owner was bob --confidential")
-    assert f"Correction of log entry {seq}" in body_of(corrected)
-    usage = await alice.command(room, "!action nobody do it")
-    assert body_of(usage).startswith("Usage: !action @owner")
-
-    shown = body_of(await bob.command(room, "!log 5"))
-    lines = shown.splitlines()
-    assert lines[0].startswith("Latest 5 log entries")
-    assert "Action for" in lines[1] and "Bel de leverancier" in lines[1]
-    assert "Note: Supplier <b>called</b>" in shown
-    assert "Lesson: Contactlijst was verouderd" in shown
-    assert lines[-1].endswith("Correction: Owner was bob (not disclosable)")
-
-    command = await bob.send(room, "!report json")
-    uploaded = next(
-        event
-        for event in await bob.replies(room, command, 2)
-        if event["content"]["msgtype"] == "m.file"
-    )
-    assert uploaded["content"]["info"]["mimetype"] == "application/json"
-    report = json.loads(await bob.download(uploaded["content"]["url"]))
-    assert [lesson["text"] for lesson in report["lessons"]] == ["Contactlijst was verouderd"]
-    assert report["chain"]["intact"] and report["actions"][0]["status"] == "done"
-    usage = await bob.command(room, "!report docx")
-    assert "md|html|json|csv|pdf|odt" in body_of(usage)
 
 
 def _thread_message(body: str, root: str, reply_to: str) -> dict[str, Any]:

@@ -18,14 +18,15 @@ from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord
-from tests.cli_config import clear_weerbaar_environment, storage_only_config
-from tests.tampering import tamper
-from tests.test_storage import SteppingClock, _situation
+from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
+from tests.support.clock import stepping_clock
+from tests.support.factories import stored_situation
+from tests.support.tampering import tamper
 
 
 async def _log_with_entries(database: Database, count: int = 5) -> int:
-    situation_id = await _situation(database)
-    clock = SteppingClock()
+    situation_id = await stored_situation(database)
+    clock = stepping_clock()
     async with database.transaction() as session:
         log = SituationLog(session, clock)
         for number in range(1, count + 1):
@@ -121,7 +122,7 @@ async def test_the_database_refuses_updates_and_deletes(database: Database) -> N
 
 async def _change_through_the_orm(database: Database, situation_id: int, how: str) -> None:
     async with database.transaction() as session:
-        entry = await SituationLog(session, SteppingClock()).entry(situation_id, 1)
+        entry = await SituationLog(session, stepping_clock()).entry(situation_id, 1)
         assert entry is not None
         if how == "edit":
             entry.payload = {"text": "changed"}
@@ -147,7 +148,7 @@ async def test_the_service_api_cannot_change_or_remove_an_entry(
 
 async def test_a_correction_is_a_new_entry_pointing_at_the_old_one(database: Database) -> None:
     situation_id = await _log_with_entries(database, 2)
-    clock = SteppingClock()
+    clock = stepping_clock()
     async with database.transaction() as session:
         log = SituationLog(session, clock)
         fixed = await log.correct(situation_id, 2, "@bob:test", "it was n-two", disclosable=False)
@@ -161,8 +162,8 @@ async def test_a_correction_is_a_new_entry_pointing_at_the_old_one(database: Dat
 
 
 async def test_decided_at_and_recorded_at_are_both_kept(database: Database) -> None:
-    situation_id = await _situation(database)
-    clock = SteppingClock()
+    situation_id = await stored_situation(database)
+    clock = stepping_clock()
     decided = datetime(2026, 11, 23, 8, 15, tzinfo=UTC)
     async with database.transaction() as session:
         entry = await SituationLog(session, clock).append(

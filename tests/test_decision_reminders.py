@@ -16,8 +16,9 @@ from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.timers import timer_handlers
-from tests.fakes import FixedClock, escalate_with_room
-from tests.test_storage import make_factory
+from tests.support.clock import ManualClock
+from tests.support.factories import make_factory
+from tests.support.fakes import escalate_with_room
 
 ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
 
@@ -33,7 +34,7 @@ async def _posted(database: Database, room: str) -> list[str]:
 
 
 async def test_reminders_fire_when_due_and_stop_when_done_or_closed(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = make_factory(database, clock=clock)
     runner = TimerRunner(factory, timer_handlers())
     async with factory.transaction() as services:

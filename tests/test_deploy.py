@@ -19,7 +19,8 @@ import pytest
 from pydantic import BaseModel
 
 from bot.config import IntakeSettings, Settings, load_settings
-from tests.deploy_files import DEPLOY, REPO, compose, dockerfile_instructions
+from tests.support.deploy_files import DEPLOY, compose, dockerfile_instructions
+from tests.support.paths import REPO
 
 EXAMPLE = DEPLOY / "weerbaar.example.toml"
 

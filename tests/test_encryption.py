@@ -32,14 +32,14 @@ from bot.matrix.signing import unpadded_base64
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from bot.storage.models import OutboxRecord, SituationRecord
-from tests.conftest import PLAYBOOKS
-from tests.encrypted_user import (
+from tests.support.encrypted_user import (
     EncryptedMatrixUser,
     assert_cross_signed,
     encrypted_room_with_bot,
     query_keys,
 )
-from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
+from tests.support.matrix_user import MatrixUser, body_of, replies_to, wait_until
+from tests.support.paths import PLAYBOOKS
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

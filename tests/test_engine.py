@@ -38,7 +38,7 @@ from bot.playbooks.engine import (
 )
 from bot.playbooks.loader import load_playbook
 from bot.playbooks.schema import Playbook
-from tests.conftest import PLAYBOOKS
+from tests.support.paths import PLAYBOOKS
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ALICE = "@alice:test"

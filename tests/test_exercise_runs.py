@@ -29,8 +29,8 @@ from bot.playbooks.loader import load_playbook_dir
 from bot.sandbox.world import SandboxWorld
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # At 1200x an exercise hour takes three seconds. The exercise clock stands still while the

@@ -20,7 +20,7 @@ from bot.exercises.scenario import Scenario
 from bot.playbooks.loader import load_playbook_dir
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, LogEntryRecord, SituationRecord
-from tests.test_storage import SteppingClock
+from tests.support.clock import stepping_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOKS = load_playbook_dir(ROOT / "playbooks")
@@ -164,7 +164,7 @@ async def _situation_with_log(database: Database, *, exercise: bool) -> int:
                 exercise=exercise,
             )
         )
-        log = SituationLog(session, SteppingClock())
+        log = SituationLog(session, stepping_clock())
         for number in range(3):
             await log.append(situation.id, EntryKind.NOTE, "@alice:test", {"text": str(number)})
         return situation.id

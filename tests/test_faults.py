@@ -18,9 +18,10 @@ from bot.intake.client import send_alert
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
-from tests.bot_process import BotProcess, free_port, write_config
-from tests.conftest import bot_settings, fresh_postgres_database
-from tests.matrix_user import MatrixUser, body_of, replies_to
+from tests.support.bot_process import BotProcess, free_port, write_config
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of, replies_to
+from tests.support.postgres import fresh_postgres_database
 
 NO_GROUPING = "[alerts]\ngroup_window_seconds = 0\n"
 

@@ -20,9 +20,10 @@ import pytest
 from bot.app import Weerbaar
 from bot.config import load_settings
 from bot.sandbox.world import SandboxWorld
-from tests.conftest import fresh_postgres_database
-from tests.deploy_files import REPO, compose, dockerfile_instructions, first_run_step
-from tests.first_run import bot_environment, fill_in_config
+from tests.support.deploy_files import compose, dockerfile_instructions, first_run_step
+from tests.support.first_run import bot_environment, fill_in_config
+from tests.support.paths import REPO
+from tests.support.postgres import fresh_postgres_database
 
 BOT = compose()["services"]["bot"]
 

@@ -28,8 +28,8 @@ from bot.matrix.events import IncomingMessage
 from bot.metrics import Metrics
 from bot.storage.db import Database
 from bot.storage.models import Base, OutboxRecord
-from tests.factories import COORDINATION, make_factory
-from tests.fuzzing import fuzz_settings
+from tests.support.factories import COORDINATION, make_factory
+from tests.support.fuzzing import fuzz_settings
 
 REGISTRY = build_registry()
 WORDS = sorted(

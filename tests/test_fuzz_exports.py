@@ -29,8 +29,8 @@ from bot.decisionlog.log import EntryKind
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
 from bot.storage.db import Database
-from tests.factories import make_factory
-from tests.fuzzing import fuzz_settings
+from tests.support.factories import make_factory
+from tests.support.fuzzing import fuzz_settings
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json").read_text()

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from bot.exercises.loader import check_scenario
 from bot.playbooks.loader import PlaybookIssue, load_playbook_dir, validate_paths
 from bot.suppliers.file import read_supplier_file
-from tests.conftest import PLAYBOOKS, REPO
-from tests.fuzzing import fuzz_settings
+from tests.support.fuzzing import fuzz_settings
+from tests.support.paths import PLAYBOOKS, REPO
 
 SHIPPED = load_playbook_dir(PLAYBOOKS)
 Check = Callable[[Path], list[PlaybookIssue]]

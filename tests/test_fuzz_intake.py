@@ -36,9 +36,9 @@ from bot.intake.client import signed_headers
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord
-from tests.conftest import bot_settings
-from tests.fuzzing import fuzz_settings
-from tests.matrix_user import wait_until
+from tests.support.fuzzing import fuzz_settings
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import wait_until
 
 TOKEN = "fuzz-bearer-token-0123456789"
 SECRET = "fuzz-hmac-secret"

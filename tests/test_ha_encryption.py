@@ -22,15 +22,16 @@ from bot.commands import build_registry
 from bot.config import HaSettings, StorageSettings
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
-from tests.bot_process import BotProcess, free_port, write_config
-from tests.conftest import PLAYBOOKS, fresh_postgres_database
-from tests.encrypted_user import (
+from tests.support.bot_process import BotProcess, free_port, write_config
+from tests.support.encrypted_user import (
     EncryptedMatrixUser,
     assert_cross_signed,
     encrypted_room_with_bot,
     query_keys,
 )
-from tests.matrix_user import body_of, wait_until
+from tests.support.matrix_user import body_of, wait_until
+from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import fresh_postgres_database
 
 
 @pytest_asyncio.fixture(loop_scope="session")

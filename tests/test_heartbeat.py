@@ -24,8 +24,8 @@ from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
-from tests.conftest import PLAYBOOKS
-from tests.fakes import FixedClock
+from tests.support.clock import ManualClock
+from tests.support.paths import PLAYBOOKS
 
 ROOM = "!coordination:test"
 POLICY = HeartbeatPolicy(
@@ -38,7 +38,7 @@ POLICY = HeartbeatPolicy(
 )
 
 
-def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
+def factory_for(database: Database, clock: ManualClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
@@ -67,7 +67,7 @@ async def check(factory: ServiceFactory) -> list[str]:
 
 
 async def test_a_silent_source_is_announced_once_and_its_return_once(database: Database) -> None:
-    clock = FixedClock()  # 09:00 UTC is 10:00 in Amsterdam
+    clock = ManualClock()  # 09:00 UTC is 10:00 in Amsterdam
     factory = factory_for(database, clock)
     await contact(factory, "prom")
     clock.advance(minutes=14)
@@ -101,7 +101,7 @@ async def test_a_silent_source_is_announced_once_and_its_return_once(database: D
 
 
 async def test_a_busy_source_is_noted_at_most_once_a_second(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     first = clock.now()
     await contact(factory, "prom")
@@ -118,7 +118,7 @@ async def test_a_busy_source_is_noted_at_most_once_a_second(database: Database) 
 async def test_a_source_never_heard_from_is_silent_after_its_interval(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     assert await check(factory) == []  # starts watching now
     clock.advance(minutes=15)
@@ -128,7 +128,7 @@ async def test_a_source_never_heard_from_is_silent_after_its_interval(
 async def test_the_overview_lists_every_source_in_configuration_order(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     await contact(factory, "feed")
     async with factory.transaction() as services:

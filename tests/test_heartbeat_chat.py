@@ -11,9 +11,9 @@ from bot.app import Weerbaar
 from bot.config import AlertSourceSettings
 from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
-from tests.conftest import bot_settings
-from tests.fakes import FixedClock
-from tests.matrix_user import MatrixUser, body_of, wait_until
+from tests.support.clock import ManualClock
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 SECRET = "prom-secret"
 
@@ -42,7 +42,7 @@ async def test_a_silent_source_is_announced_once_and_its_return_once(
         expect_every="15m",
     )
     intake = base.intake.model_copy(update={"sources": [prom], "heartbeat_check_seconds": 0.05})
-    clock = FixedClock()  # 09:00 UTC
+    clock = ManualClock()  # 09:00 UTC
     bot = Weerbaar(base.model_copy(update={"intake": intake}), clock=clock)
     await bot.start()
     try:

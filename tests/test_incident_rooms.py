@@ -18,8 +18,8 @@ from bot.matrix.client import MatrixClient
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, SituationRecord, new_room_key
-from tests.bot_process import BotProcess, free_port, write_config
-from tests.matrix_user import MatrixUser, body_of, replies_to
+from tests.support.bot_process import BotProcess, free_port, write_config
+from tests.support.matrix_user import MatrixUser, body_of, replies_to
 
 
 async def rooms_named(user: MatrixUser, fragment: str) -> list[str]:

@@ -29,7 +29,7 @@ from bot.storage.models import (
     TimerRecord,
     WebhookReceiptRecord,
 )
-from tests.conftest import PLAYBOOKS
+from tests.support.paths import PLAYBOOKS
 
 Work = Callable[[Services], Awaitable[list[Outcome]]]
 

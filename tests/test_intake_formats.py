@@ -19,8 +19,8 @@ from bot.intake.server import OPENAPI_FILE
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord, SupplierRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, edit_of, notice_of
 
 AM_TOKEN = "am-token-0123456789"
 PD_SECRET = b"pd-hmac-secret"
@@ -103,33 +103,6 @@ def am_alert(
         "generatorURL": "http://prometheus.example.org:9090/graph?g0.expr=probe_success",
         "fingerprint": fingerprint,
     }
-
-
-def notice_of(alert_id: int, supplier: str) -> Any:
-    """The alert's notice (ids restart per test database, so the supplier tells them apart)."""
-
-    def predicate(event: dict[str, Any]) -> bool:
-        content = event["content"]
-        return bool(
-            content.get(ALERT_ID_FIELD) == alert_id
-            and supplier in content.get("body", "")
-            and "m.new_content" not in content
-        )
-
-    return predicate
-
-
-def edit_of(event_id: str, text: str) -> Any:
-    def predicate(event: dict[str, Any]) -> bool:
-        content = event["content"]
-        relates = content.get("m.relates_to", {})
-        return bool(
-            relates.get("rel_type") == "m.replace"
-            and relates.get("event_id") == event_id
-            and text in content.get("m.new_content", {}).get("body", "")
-        )
-
-    return predicate
 
 
 async def test_alertmanager_group_fires_and_resolves_in_the_room(

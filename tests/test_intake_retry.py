@@ -23,7 +23,8 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import AlertRecord
-from tests.conftest import PLAYBOOKS, fresh_postgres_database
+from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import fresh_postgres_database
 
 TOKEN = "am-token"
 

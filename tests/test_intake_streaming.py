@@ -24,8 +24,8 @@ from bot.config import AlertSourceSettings, IntakeSettings
 from bot.intake.client import signed_headers
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import wait_until
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import wait_until
 
 TOKEN = "bearer-token-0123456789"
 LIMIT = 4096

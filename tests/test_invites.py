@@ -10,8 +10,8 @@ import pytest
 from bot.app import Weerbaar
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_room_as, create_world
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of, wait_until
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 
 async def _block_room(synapse: ThrowawaySynapse, admin_token: str, room_id: str) -> None:

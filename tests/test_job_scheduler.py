@@ -9,7 +9,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 
 from bot.scheduling.runner import JobScheduler
-from tests.matrix_user import wait_until
+from tests.support.matrix_user import wait_until
 
 SKIPS_TO_SEE = 5
 

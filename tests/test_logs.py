@@ -20,7 +20,7 @@ from bot.logs import (
     secret_values,
 )
 from bot.sandbox.world import SandboxWorld
-from tests.matrix_user import MatrixUser, body_of, wait_until
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 log = logging.getLogger("tests.logs")
 

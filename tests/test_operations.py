@@ -9,7 +9,7 @@ from bot.app import Weerbaar
 from bot.matrix.content import text_content
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import OutboxRecord
-from tests.matrix_user import MatrixUser, body_of, wait_until
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 
 def base(bot: Weerbaar) -> str:

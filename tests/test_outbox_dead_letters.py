@@ -20,7 +20,7 @@ from bot.stopping import StopSignal
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRecord
-from tests.cli_config import clear_weerbaar_environment, storage_only_config
+from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
 
 COORDINATION = "!coord:test"
 

@@ -13,13 +13,8 @@ from bot.i18n import Term, text
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.situations.phases import TRANSITIONS, Phase, allowed_moves, timer_key_prefix
 from bot.storage.db import Database
-from bot.storage.models import (
-    IncidentSummaryRecord,
-    LogEntryRecord,
-    OutboxRecord,
-    SituationRecord,
-)
-from tests.test_storage import COORDINATION, make_factory
+from bot.storage.models import IncidentSummaryRecord, LogEntryRecord, OutboxRecord, SituationRecord
+from tests.support.factories import COORDINATION, make_factory
 
 
 def test_every_phase_can_reach_closed_and_closed_is_final() -> None:

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
-from tests.conftest import bot_settings
-from tests.incidents import escalate_new_alert
-from tests.matrix_user import EventPredicate, MatrixUser, body_of
-from tests.test_walking_skeleton import ALERT, post_alert
+from tests.support.homeserver import bot_settings
+from tests.support.intake import ALERT_PAYLOAD, post_alert
+from tests.support.matrix_user import EventPredicate, MatrixUser, body_of
 
 
 def phase_notice(phase: str) -> EventPredicate:
@@ -33,7 +32,7 @@ async def test_playbook_walk_through_survives_a_restart(
     data_dir = tmp_path / "bot"
     bot = await started_bot(world, data_dir)
     try:
-        alert_id = await post_alert(bot, world, ALERT)
+        alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
         await alice.command(world.coordination_room, f"!escalate {alert_id}")
         async with bot.db.transaction() as session:
             situation = await session.scalar(select(SituationRecord))
@@ -141,53 +140,3 @@ async def test_playbook_walk_through_survives_a_restart(
         ]
     finally:
         await bot.stop()
-
-
-async def test_answers_after_a_change_show_what_changed_and_what_is_due_now(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    room, _ = await escalate_new_alert(bot, world, alice, "Acme Cloud", "outage")
-    await alice.join(room)
-
-    # A 20-step playbook: each answer after a change fits on a phone screen.
-    started = body_of(await alice.command(room, "!playbook start cloud-saas-outage"))
-    done = body_of(await alice.command(room, "!step done 1"))
-    upcoming = body_of(await alice.command(room, "!next"))
-    for answer in (started, done, upcoming):
-        lines = answer.splitlines()
-        assert len(lines) <= 15, answer
-        assert "steps are waiting" in lines[-1] and "!steps" in lines[-1]
-        assert "[blocked]" not in answer and "[ ]" not in answer  # no checklists here
-    assert done.startswith("Step 1 (")
-    # the whole list stays on !steps, checklists included
-    everything = body_of(await alice.command(room, "!steps"))
-    assert len(everything.splitlines()) > 20 and "[ ]" in everything
-
-
-async def test_a_second_start_unknown_references_and_past_moments_say_what_works(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    room, _ = await escalate_new_alert(bot, world, alice, "Acme Cloud", "outage")
-    await alice.join(room)
-    await alice.command(room, "!playbook start example-supplier-outage")
-
-    again = body_of(await alice.command(room, "!draaiboek start example-supplier-outage"))
-    assert again == (
-        "Draaiboek example-supplier-outage loopt hier al (draaiboek 1); zie !stappen 1. "
-        "Bewust een tweede keer starten: !draaiboek start example-supplier-outage --opnieuw"
-    )
-    second = body_of(await alice.command(room, "!playbook start example-supplier-outage --again"))
-    assert second.startswith("Playbook Prolonged supplier outage (version 1.0) started")
-
-    unknown_step = body_of(await alice.command(room, "!step done 1.99"))
-    assert unknown_step.startswith("There is no step '99'. Steps: 1 to ")
-    assert "or an id: assess, " in unknown_step
-    unknown_decision = body_of(await alice.command(room, "!choose 1.nope x --why y"))
-    assert unknown_decision.startswith("There is no decision 'nope'. Decisions: fallback-or-wait")
-    unknown_option = body_of(await alice.command(room, "!choose 1.fallback-or-wait nope --why y"))
-    assert "has no option 'nope'. Options: " in unknown_option
-
-    past = body_of(
-        await alice.command(room, "!decide Wait --why cheaper --review 2020-01-01 09:00")
-    )
-    assert past == "That moment (Wed 1 Jan 2020 09:00) has already passed."

@@ -18,48 +18,22 @@ from bot.errors import (
 )
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.playbooks.engine import DecisionStatus, StepStatus
-from bot.playbooks.runs import PlaybookPolicy
 from bot.scheduling.runner import TimerRunner
-from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from bot.storage.models import LogEntryRecord, OutboxRecord, TimerRecord
+from bot.storage.models import OutboxRecord, TimerRecord
 from bot.timers import timer_handlers
-from tests.fakes import FixedClock, escalate_with_room
-from tests.test_storage import ALERT, COORDINATION, make_factory
-
-PLAYBOOK = "example-supplier-outage"
-ALICE, BOB, CAROL = "@alice:test", "@bob:test", "@carol:test"
-
-
-def factory_for(database: Database, clock: FixedClock) -> ServiceFactory:
-    base = make_factory(database, clock)
-    return ServiceFactory(
-        database,
-        clock,
-        notifier_for=base._notifier_for,
-        taskforce=[ALICE, BOB, CAROL],
-        playbooks=base._playbooks,
-        on_outbox_commit=lambda: None,
-        playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),
-    )
-
-
-async def open_incident(factory: ServiceFactory) -> int:
-    async with factory.transaction() as services:
-        alert = await services.alerts.receive(ALERT)
-    return (await escalate_with_room(factory, alert.id, ALICE)).id
-
-
-async def kinds(database: Database, situation_id: int) -> list[str]:
-    async with database.transaction() as session:
-        return list(
-            await session.scalars(
-                select(LogEntryRecord.kind)
-                .where(LogEntryRecord.situation_id == situation_id)
-                .order_by(LogEntryRecord.seq)
-            )
-        )
+from tests.support.clock import ManualClock
+from tests.support.factories import (
+    ALICE,
+    BOB,
+    CAROL,
+    COORDINATION,
+    PLAYBOOK,
+    factory_for,
+    kinds,
+    open_incident,
+)
 
 
 async def incident_messages(database: Database) -> list[str]:
@@ -77,7 +51,7 @@ async def incident_messages(database: Database) -> list[str]:
 
 
 async def test_a_walk_through_is_logged_and_survives_a_restart(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     situation_id = await open_incident(factory)
     async with factory.transaction() as services:
@@ -133,7 +107,7 @@ async def test_a_walk_through_is_logged_and_survives_a_restart(database: Databas
 
 
 async def test_overdue_step_reminds_once_then_escalates_once(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await open_incident(factory)
@@ -176,7 +150,7 @@ async def test_overdue_step_reminds_once_then_escalates_once(database: Database)
 async def test_a_step_done_in_time_is_not_reminded_and_closing_stops_timers(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await open_incident(factory)
@@ -202,7 +176,7 @@ async def test_a_step_done_in_time_is_not_reminded_and_closing_stops_timers(
 
 
 async def test_a_branch_opened_after_its_deadline_is_reminded_at_once(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await open_incident(factory)
@@ -225,7 +199,7 @@ async def test_a_branch_opened_after_its_deadline_is_reminded_at_once(database: 
 
 
 async def test_several_runs_in_one_incident(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     situation_id = await open_incident(factory)
     async with factory.transaction() as services:
@@ -244,7 +218,7 @@ DAVE = "@dave:test"
 
 
 async def test_only_the_deciding_role_or_the_coordinator_may_choose(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     situation_id = await open_incident(factory)
     async with factory.transaction() as services:
@@ -302,7 +276,7 @@ async def test_only_the_deciding_role_or_the_coordinator_may_choose(database: Da
 
 
 async def test_without_a_coordinator_anyone_may_choose(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     situation_id = await open_incident(factory)
     async with factory.transaction() as services:

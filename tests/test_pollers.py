@@ -19,11 +19,11 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord, SourceContactRecord
 from bot.suppliers.file import SupplierEntry
-from tests.conftest import bot_settings
-from tests.fakes import FixedClock
-from tests.feed_server import FeedServer
-from tests.matrix_user import MatrixUser, body_of
-from tests.test_storage import make_factory
+from tests.support.clock import ManualClock
+from tests.support.factories import make_factory
+from tests.support.feed_server import FeedServer
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -77,7 +77,7 @@ INCIDENT = {
 async def test_statuspage_changes_become_alerts_and_resolve(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     acme = poller(
         factory, name="acme-status", kind="statuspage", url=feeds.url("/s.json"), supplier="Acme"
     )
@@ -126,7 +126,7 @@ ENTRY = """<entry><id>urn:globex:{n}</id><title>Globex notice {n}</title>
 async def test_rss_and_atom_entries_after_the_first_poll_become_alerts(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     rss = poller(
         factory, name="acme-news", kind="rss", url=feeds.url("/rss"), supplier="Acme", severity="S2"
     )
@@ -191,7 +191,7 @@ def vendor(name: str, product: str) -> dict[str, Any]:
 async def test_csaf_advisories_are_matched_to_suppliers_by_vendor_or_product(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     async with factory.transaction() as services:
         await services.suppliers.replace_all(
             [SupplierEntry(name="Acme Cloud", aliases=["ACME Corp"]), SupplierEntry(name="Hooli")]
@@ -262,7 +262,7 @@ BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 async def test_misbehaving_feeds_are_reported_once_until_they_recover(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     feeds.bodies["/broken.json"] = b"{not json"
     feeds.bodies["/bomb.xml"] = BOMB
     feeds.bodies["/big.json"] = b" " * 5000
@@ -305,7 +305,7 @@ async def test_misbehaving_feeds_are_reported_once_until_they_recover(
     # Only a good poll is contact (heartbeat): the failing feeds were never heard from.
     async with database.transaction() as session:
         contacts = list(await session.scalars(select(SourceContactRecord)))
-    assert [(c.source, c.last_contact_at) for c in contacts] == [("malformed", FixedClock().now())]
+    assert [(c.source, c.last_contact_at) for c in contacts] == [("malformed", ManualClock().now())]
 
 
 def test_one_scheduler_job_per_configured_poller(tmp_path: Path) -> None:

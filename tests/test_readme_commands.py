@@ -1,6 +1,6 @@
 """Every shell command of README.md and deploy/README.md runs here as written.
 
-The commands are read from the Markdown (tests/markdown_commands.py), so the documents
+The commands are read from the Markdown (tests/support/markdown_commands.py), so the documents
 cannot drift: each one is either run by a test below, with only the documented
 placeholders filled in (each test's ``Placeholders`` table, every entry of which must
 be used), or listed in ``ELSEWHERE`` with why it cannot run here and what covers it
@@ -26,12 +26,13 @@ import pytest
 from bot.app import Weerbaar
 from bot.config import load_settings
 from bot.sandbox.synapse import ThrowawaySynapse
-from tests.bot_process import free_port
-from tests.conftest import fresh_postgres_database
-from tests.deploy_files import DEPLOY, REPO
-from tests.first_run import bot_environment, fill_in_config
-from tests.markdown_commands import Command, inline_commands, shell_commands
-from tests.matrix_user import MatrixUser, body_of
+from tests.support.bot_process import free_port
+from tests.support.deploy_files import DEPLOY
+from tests.support.first_run import bot_environment, fill_in_config
+from tests.support.markdown_commands import Command, inline_commands, shell_commands
+from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.paths import REPO
+from tests.support.postgres import fresh_postgres_database
 
 DOCUMENTS = (REPO / "README.md", DEPLOY / "README.md")
 VENV_BIN = Path(sys.executable).absolute().parent
@@ -177,7 +178,7 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
     ),
     "weerbaar run": (
         "runs until stopped",
-        "tests/bot_process.py starts the same command as `python -m bot run -c FILE` for "
+        "tests/support/bot_process.py starts the same command as `python -m bot run -c FILE` for "
         "tests/test_faults.py and tests/test_ha_encryption.py",
     ),
     "weerbaar sandbox": (

@@ -9,7 +9,7 @@ from bot.app import Weerbaar
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
-from tests.matrix_user import MatrixUser, body_of
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 async def _whoami_status(homeserver: str, token: str) -> int:

@@ -26,8 +26,8 @@ from bot.reports.metrics import METRIC_ROWS
 from bot.reports.view import build_view
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from tests.fakes import FixedClock
-from tests.test_storage import make_factory
+from tests.support.clock import ManualClock
+from tests.support.factories import make_factory
 
 SCHEMA = Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json"
 HOSTILE = '<script>alert("x")</script> **bold** | [link](javascript:alert(1)) `code` # h'
@@ -40,7 +40,7 @@ ALERT = IncomingAlert(
 
 async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
     """A closed exercise with decisions, actions, lessons, a correction and a late step."""
-    clock = FixedClock()
+    clock = ManualClock()
     factory = make_factory(database, clock=clock)
     async with factory.transaction() as services:
         # An exercise alert opens an exercise situation (is_exercise is fixed at creation).

@@ -21,8 +21,8 @@ from bot.app import Weerbaar
 from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, wait_until
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, wait_until
 
 RESTARTS = 30
 SOURCE = "restart-test"

@@ -29,10 +29,10 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
-from tests.fakes import FixedClock, escalate_with_room
-from tests.test_backup import CONFIG, snapshot
-from tests.test_playbook_runs import ALICE, PLAYBOOK, factory_for
-from tests.test_storage import ALERT
+from tests.support.backup import CONFIG, snapshot
+from tests.support.clock import ManualClock
+from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
+from tests.support.fakes import escalate_with_room
 
 RETENTION = timedelta(days=30)
 
@@ -65,9 +65,9 @@ async def export(factory: ServiceFactory, situation_id: int) -> None:
 
 async def world_of_situations(
     database: Database,
-) -> tuple[FixedClock, ServiceFactory, dict[str, int]]:
+) -> tuple[ManualClock, ServiceFactory, dict[str, int]]:
     """old_exported, old_exported_before_closing, recent (closed), open; plus a loose alert."""
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     ids = {name: await open_situation(factory, name) for name in ("Acme", "Initech", "Umbrella")}
     ids["Open"] = await open_situation(factory, "Globex")
@@ -163,7 +163,7 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     data_dir.mkdir()
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'weerbaar.db'}")
     await upgrade(db)
-    clock = FixedClock()
+    clock = ManualClock()
     # The command line uses the real clock: the situation lived and closed ten years ago.
     clock.moment -= timedelta(days=3650)
     factory = factory_for(db, clock)
@@ -195,9 +195,9 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
 
 async def world_of_exercises(
     database: Database,
-) -> tuple[FixedClock, ServiceFactory, dict[str, int]]:
+) -> tuple[ManualClock, ServiceFactory, dict[str, int]]:
     """Exercises old_exported, old_unexported, recent; a real situation as old, never closed."""
-    clock = FixedClock()
+    clock = ManualClock()
     factory = factory_for(database, clock)
     ids = {"Real": await open_situation(factory, "Real")}
     for name in ("Exported", "Unexported"):
@@ -272,7 +272,7 @@ async def test_the_command_line_purges_old_exercises(tmp_path: Path) -> None:
     data_dir.mkdir()
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'weerbaar.db'}")
     await upgrade(db)
-    clock = FixedClock()
+    clock = ManualClock()
     # The command line uses the real clock: the exercises ran ten years ago.
     clock.moment -= timedelta(days=3650)
     factory = factory_for(db, clock)

@@ -24,11 +24,12 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import AlertRecord, OutboxRecord, PollStateRecord
 from bot.suppliers.file import SupplierEntry
 from bot.suppliers.identifiers import Identifiers
-from tests.conftest import bot_settings
-from tests.fakes import FixedClock
-from tests.feed_server import FeedServer
-from tests.matrix_user import MatrixUser, body_of
-from tests.signal_feeds import (
+from tests.support.clock import ManualClock
+from tests.support.factories import make_factory
+from tests.support.feed_server import FeedServer
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.signal_feeds import (
     CITRIX_BLEED,
     bodacc_notice,
     bodacc_page,
@@ -38,7 +39,6 @@ from tests.signal_feeds import (
     kev_catalogue,
     kev_entry,
 )
-from tests.test_storage import make_factory
 
 HOURLY = 3600
 
@@ -90,7 +90,7 @@ async def registry(factory: ServiceFactory) -> None:
 async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     await registry(factory)
     settings = {"name": "kev", "kind": "cisa_kev", "url": feeds.url("/kev.json")}
     kev = poller(factory, contact="soc@example.org", **settings)
@@ -139,7 +139,7 @@ async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
 async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     await registry(factory)
     settings = {"name": "bodacc", "kind": "bodacc", "url": feeds.url("/records")}
     notices = poller(factory, **settings)
@@ -207,7 +207,7 @@ async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
 async def test_sec_8k_filings_with_watched_items_become_alerts(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     await registry(factory)
     settings = {
         "name": "edgar",
@@ -257,7 +257,7 @@ async def test_sec_8k_filings_with_watched_items_become_alerts(
 
 
 async def test_gleif_record_changes_become_alerts(database: Database, feeds: FeedServer) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     await registry(factory)
     lei = "5493001KJTIIGC8Y1R12"
     gleif = poller(factory, name="gleif", kind="gleif", url=feeds.url("/api/v1"))
@@ -302,7 +302,7 @@ async def test_gleif_record_changes_become_alerts(database: Database, feeds: Fee
 async def test_misbehaving_signal_feeds_are_reported_once(
     database: Database, feeds: FeedServer
 ) -> None:
-    factory = make_factory(database, clock=FixedClock())
+    factory = make_factory(database, clock=ManualClock())
     await registry(factory)
     feeds.bodies["/kev-bad.json"] = kev_catalogue({"cveID": "not a CVE", "product": "x"})
     feeds.bodies["/bodacc-bad"] = b'{"results": "none"}'

@@ -15,12 +15,19 @@ from bot.situations.sitreps import sitrep_timer_key
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.timers import timer_handlers
-from tests.fakes import FixedClock
-from tests.test_playbook_runs import ALICE, BOB, CAROL, kinds, open_incident
-from tests.test_storage import COORDINATION, make_factory
+from tests.support.clock import ManualClock
+from tests.support.factories import (
+    ALICE,
+    BOB,
+    CAROL,
+    COORDINATION,
+    kinds,
+    make_factory,
+    open_incident,
+)
 
 
-def sitrep_factory(database: Database, clock: FixedClock, minutes: int | None) -> ServiceFactory:
+def sitrep_factory(database: Database, clock: ManualClock, minutes: int | None) -> ServiceFactory:
     base = make_factory(database, clock)
     return ServiceFactory(
         database,
@@ -46,7 +53,7 @@ async def requests(database: Database) -> list[dict[str, Any]]:
 
 
 async def test_the_coordinator_is_asked_once_per_interval(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = sitrep_factory(database, clock, 120)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await open_incident(factory)
@@ -75,7 +82,7 @@ async def test_the_coordinator_is_asked_once_per_interval(database: Database) ->
 
 
 async def test_a_sitrep_is_logged_and_moves_the_next_request(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = sitrep_factory(database, clock, 120)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await open_incident(factory)
@@ -101,7 +108,7 @@ async def test_a_sitrep_is_logged_and_moves_the_next_request(database: Database)
 
 
 async def test_closing_stops_the_cadence(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = sitrep_factory(database, clock, 60)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await open_incident(factory)
@@ -117,7 +124,7 @@ async def test_closing_stops_the_cadence(database: Database) -> None:
 
 
 async def test_no_requests_when_the_cadence_is_off(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = sitrep_factory(database, clock, None)
     situation_id = await open_incident(factory)
     async with factory.transaction() as services:

@@ -21,14 +21,14 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
 from bot.timers import timer_handlers
-from tests.conftest import PLAYBOOKS
-from tests.fakes import FixedClock
+from tests.support.clock import ManualClock
+from tests.support.paths import PLAYBOOKS
 
 ROOM = "!coordination:test"
 ALICE = "@alice:test"
 
 
-def snooze_factory(database: Database, clock: FixedClock) -> ServiceFactory:
+def snooze_factory(database: Database, clock: ManualClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
@@ -64,7 +64,7 @@ async def receive(
         )
 
 
-async def snooze_acme(factory: ServiceFactory, clock: FixedClock, hours: int = 2) -> int:
+async def snooze_acme(factory: ServiceFactory, clock: ManualClock, hours: int = 2) -> int:
     async with factory.transaction() as services:
         snooze = await services.snoozes.snooze_supplier(
             "Acme", clock.now() + timedelta(hours=hours), ALICE, "planned maintenance"
@@ -75,7 +75,7 @@ async def snooze_acme(factory: ServiceFactory, clock: FixedClock, hours: int = 2
 async def test_snoozed_alerts_are_stored_and_counted_and_summarised_once_when_it_ends(
     database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = snooze_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     with caplog.at_level(logging.INFO, logger="bot.alerts.snooze"):
@@ -118,7 +118,7 @@ async def test_snoozed_alerts_are_stored_and_counted_and_summarised_once_when_it
 async def test_unsnooze_ends_it_early_with_the_summary_and_its_timer_never_fires(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = snooze_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     await snooze_acme(factory, clock)
@@ -142,7 +142,7 @@ async def test_unsnooze_ends_it_early_with_the_summary_and_its_timer_never_fires
 
 
 async def test_snoozing_again_moves_the_end_of_the_one_active_snooze(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = snooze_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     first = await snooze_acme(factory, clock, hours=1)
@@ -166,7 +166,7 @@ async def test_snoozing_again_moves_the_end_of_the_one_active_snooze(database: D
 
 
 async def test_snooze_and_its_end_are_logged_in_the_open_situation(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = snooze_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     first = await receive(factory, "Acme", "payroll slow")
@@ -191,7 +191,7 @@ async def test_snooze_and_its_end_are_logged_in_the_open_situation(database: Dat
 async def test_an_alert_snooze_holds_back_only_that_alert_firing_again(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = snooze_factory(database, clock)
     flapping = await receive(factory, "Acme", "link flaps", external_id="link-7")
     async with factory.transaction() as services:

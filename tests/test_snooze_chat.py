@@ -11,7 +11,7 @@ from bot.intake.client import send_alert
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord
-from tests.matrix_user import MatrixUser, body_of
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 async def signed_alert(bot: Weerbaar, world: SandboxWorld, severity: str, title: str) -> int:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.alerts.model import IncomingAlert, Severity
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.errors import (
     AlreadyEscalated,
@@ -17,7 +14,6 @@ from bot.errors import (
     NotAnIncidentRoom,
     UnknownPlaybook,
 )
-from bot.matrix.client import MatrixError
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.matrix.outbox import (
     MAX_CONTENT_BYTES,
@@ -31,16 +27,10 @@ from bot.storage.db import Database
 from bot.storage.models import (
     AlertRecord,
     OutboxRecord,
-    SituationRecord,
 )
-
-# Re-exported: the storage-level test modules import the factory from here.
-from tests.factories import COORDINATION as COORDINATION
-from tests.factories import SteppingClock as SteppingClock
-from tests.factories import make_factory as make_factory
-from tests.fakes import FakeRooms, open_requested_rooms
-
-ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
+from tests.support.clock import stepping_clock
+from tests.support.factories import ALERT, COORDINATION, make_factory, stored_situation
+from tests.support.fakes import FakeRooms, FlakyClient, open_requested_rooms
 
 
 async def test_alert_is_stored_and_announced_in_one_transaction(database: Database) -> None:
@@ -149,23 +139,9 @@ async def test_playbook_start_and_decision_are_logged(database: Database) -> Non
     assert [run.playbook_id for run in report.runs] == ["example-supplier-outage"]
 
 
-async def _situation(database: Database) -> int:
-    async with database.transaction() as session:
-        situation = SituationRecord(
-            supplier="Acme",
-            title="Outage",
-            phase="crisis",
-            opened_at=datetime(2026, 1, 1, tzinfo=UTC),
-            opened_by="@alice:test",
-        )
-        session.add(situation)
-        await session.flush()
-        return situation.id
-
-
 async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) -> None:
-    situation_id = await _situation(database)
-    clock = SteppingClock()
+    situation_id = await stored_situation(database)
+    clock = stepping_clock()
 
     async def append(number: int) -> None:
         async with database.transaction() as session:
@@ -182,35 +158,10 @@ async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) ->
     assert seqs == list(range(1, 11))
 
 
-class FlakyClient:
-    """Records sends; fails the first attempt for one room like an overloaded server."""
-
-    def __init__(self, failing_room: str) -> None:
-        self.failing_room = failing_room
-        self.failures_left = 1
-        self.sent: list[tuple[str, str, dict[str, Any]]] = []
-        self.attempts: list[str] = []
-
-    async def upload(self, data: bytes, content_type: str, filename: str) -> str:
-        return "mxc://test/file"
-
-    async def send(
-        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
-    ) -> str:
-        self.attempts.append(txn_id)
-        if room_id == self.failing_room and self.failures_left:
-            self.failures_left -= 1
-            raise MatrixError(
-                "send", "busy", errcode="M_LIMIT_EXCEEDED", http_status=429, retry_after_ms=1
-            )
-        self.sent.append((room_id, txn_id, content))
-        return f"$event{len(self.sent)}"
-
-
 async def test_outbox_delivers_in_room_order_and_retries_with_the_same_txn_id(
     database: Database,
 ) -> None:
-    clock = SteppingClock()
+    clock = stepping_clock()
     async with database.transaction() as session:
         outbox = Outbox(session, clock, lambda: None)
         for number in range(3):
@@ -249,7 +200,7 @@ async def test_a_handled_event_is_claimed_only_once(database: Database) -> None:
 async def test_an_oversized_message_becomes_a_preview_and_a_file(database: Database) -> None:
     huge = "regel\n" * 20_000  # 120 kB, twice what the homeserver accepts
     async with database.transaction() as session:
-        outbox = Outbox(session, SteppingClock(), lambda: None)
+        outbox = Outbox(session, stepping_clock(), lambda: None)
         await outbox.post(
             "!a:test", {"msgtype": "m.notice", "body": huge, "m.relates_to": {"x": 1}}
         )

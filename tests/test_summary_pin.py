@@ -19,15 +19,16 @@ from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import IncidentSummaryRecord, OutboxRecord
-from tests.conftest import PLAYBOOKS
-from tests.fakes import FixedClock, escalate_with_room
+from tests.support.clock import ManualClock
+from tests.support.fakes import escalate_with_room
+from tests.support.paths import PLAYBOOKS
 
 PLAYBOOK = "example-supplier-outage"
 ALICE, BOB = "@alice:test", "@bob:test"
 ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
 
 
-def _factory(database: Database, clock: FixedClock) -> ServiceFactory:
+def _factory(database: Database, clock: ManualClock) -> ServiceFactory:
     return ServiceFactory(
         database,
         clock,
@@ -62,14 +63,14 @@ async def _pin_versions(database: Database, situation_id: int) -> list[str]:
 
 
 async def test_the_pin_is_posted_when_the_room_opens(database: Database) -> None:
-    factory = _factory(database, FixedClock())
+    factory = _factory(database, ManualClock())
     situation_id = await _incident(factory)
     (posted,) = await _pin_versions(database, situation_id)
     assert "Phase: crisis" in posted
 
 
 async def test_every_kind_of_change_shows_in_the_pin(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = _factory(database, clock)
     situation_id = await _incident(factory)
 
@@ -103,7 +104,7 @@ async def test_every_kind_of_change_shows_in_the_pin(database: Database) -> None
 async def test_one_edit_per_transaction_and_none_for_changes_it_does_not_show(
     database: Database,
 ) -> None:
-    factory = _factory(database, FixedClock())
+    factory = _factory(database, ManualClock())
     situation_id = await _incident(factory)
     async with factory.transaction() as services:
         await services.roles.assign(situation_id, None, BOB, "scribe", ALICE)

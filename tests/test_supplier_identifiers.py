@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.storage.db import Database
 from bot.suppliers.file import read_supplier_file
 from bot.suppliers.identifiers import luhn_valid, mod97_valid
-from tests.test_storage import make_factory
+from tests.support.factories import make_factory
 
 GOOD = """\
 suppliers:

@@ -7,14 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.app import Weerbaar
 from bot.cli import app
 from bot.config import CONFIG_ENV_VAR
-from bot.sandbox.world import SandboxWorld
 from bot.storage.db import Database
 from bot.suppliers.file import read_supplier_file
-from tests.matrix_user import MatrixUser, body_of
-from tests.test_storage import make_factory
+from tests.support.factories import make_factory
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "suppliers.yaml"
 
@@ -111,30 +108,3 @@ def test_cli_import_refuses_a_bad_file_and_imports_a_good_one(
     imported = runner.invoke(app, ["supplier", "import", str(EXAMPLE), "-c", str(config)])
     assert imported.exit_code == 0, imported.output
     assert "imported 2 supplier(s)" in imported.output
-
-
-async def test_supplier_and_concentration_commands(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    registry_file, _ = read_supplier_file(EXAMPLE)
-    assert registry_file is not None
-    async with bot.factory.transaction() as services:
-        await services.suppliers.replace_all(registry_file.suppliers)
-    room = world.coordination_room
-
-    shown = body_of(await alice.command(room, "!leverancier acme"))
-    assert shown.startswith("Leverancier Acme Cloud (ook bekend als: Acme, Acme Cloud B.V.)")
-    assert "contract loopt tot 2027-06-30" in shown
-    assert "afhankelijk: Gemeente Utrecht / Salarisbetaling (vitaal)" in shown
-    assert "Handmatige betaalrun via de bank; getest op 2025-03-01: geslaagd, 6 uur" in shown
-    assert "Overstap naar tweede leverancier; NOOIT GETEST" in shown
-
-    picture = body_of(await alice.command(room, "!concentration"))
-    lines = picture.splitlines()
-    assert lines[1] == "1. Initech DNS: 2 vital, 0 critical, 0 important"
-    assert lines[2] == "2. Acme Cloud: 1 vital, 1 critical, 1 important"
-    assert "Untested fallback options: 2" in picture
-    assert "- Initech DNS / Managed DNS: Secundaire DNS bij een andere provider" in picture
-
-    unknown = body_of(await alice.command(room, "!supplier Hooli"))
-    assert unknown == "Supplier Hooli is not in the registry."

@@ -9,8 +9,8 @@ import pytest
 from bot.app import Weerbaar
 from bot.matrix import sync
 from bot.sandbox.world import SandboxWorld
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of, wait_until
+from tests.support.homeserver import bot_settings
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 BURST = 25
 SMALL_TIMELINE = 10

@@ -10,8 +10,8 @@ from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory, Services
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord, TimerRecord
-from tests.fakes import FixedClock
-from tests.test_storage import make_factory
+from tests.support.clock import ManualClock
+from tests.support.factories import make_factory
 
 
 async def remind(services: Services, timer: TimerRecord) -> None:
@@ -23,7 +23,7 @@ async def explode(services: Services, timer: TimerRecord) -> None:
     raise RuntimeError("handler bug")
 
 
-def runner_for(database: Database, clock: FixedClock) -> tuple[TimerRunner, ServiceFactory]:
+def runner_for(database: Database, clock: ManualClock) -> tuple[TimerRunner, ServiceFactory]:
     factory = make_factory(database, clock=clock)
     return TimerRunner(factory, {"remind": remind, "explode": explode}), factory
 
@@ -35,7 +35,7 @@ async def bodies(database: Database) -> list[str]:
 
 
 async def test_a_timer_fires_once_when_due_even_after_a_restart(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     runner, factory = runner_for(database, clock)
     async with factory.transaction() as services:
         await services.timers.schedule(
@@ -51,7 +51,7 @@ async def test_a_timer_fires_once_when_due_even_after_a_restart(database: Databa
 
 
 async def test_keyed_timers_reschedule_and_cancel(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     runner, factory = runner_for(database, clock)
     async with factory.transaction() as services:
         for text in ("first", "second"):
@@ -80,7 +80,7 @@ async def test_keyed_timers_reschedule_and_cancel(database: Database) -> None:
 async def test_a_failing_handler_leaves_nothing_and_does_not_fire_again(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     runner, factory = runner_for(database, clock)
     async with factory.transaction() as services:
         timer = await services.timers.schedule("explode", clock.now(), {})

@@ -11,44 +11,28 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.app import Weerbaar
-from bot.commands import build_registry
-from bot.intake.client import send_alert, signed_headers
+from bot.intake.client import signed_headers
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
-from tests.conftest import bot_settings
-from tests.matrix_user import MatrixUser, body_of, replies_to, wait_until
-
-ALERT = {
-    "supplier": "Acme Cloud",
-    "title": "Payroll SaaS unreachable since 06:00",
-    "severity": "S2",
-    "details": "Status page shows a major outage <b>for all regions</b>.",
-    "links": ["https://status.example.org/incidents/42"],
-    "source": "test",
-}
-
-
-def intake_url(bot: Weerbaar) -> str:
-    return f"http://127.0.0.1:{bot.intake_port}/alerts"
-
-
-async def post_alert(bot: Weerbaar, world: SandboxWorld, alert: dict[str, Any]) -> int:
-    status, reply = await send_alert(intake_url(bot), world.hmac_secret.encode(), alert)
-    assert status == 202, reply
-    assert reply["status"] == "accepted"
-    return int(reply["id"])
+from tests.support.homeserver import bot_settings
+from tests.support.intake import ALERT_PAYLOAD, intake_url, post_alert
+from tests.support.matrix_user import MatrixUser, body_of
 
 
 async def test_signed_alert_is_stored_and_posted_to_the_coordination_room(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
 
     async with bot.db.transaction() as session:
         stored = await session.get(AlertRecord, alert_id)
     assert stored is not None
-    assert (stored.supplier, stored.severity, stored.title) == ("Acme Cloud", "S2", ALERT["title"])
+    assert (stored.supplier, stored.severity, stored.title) == (
+        "Acme Cloud",
+        "S2",
+        ALERT_PAYLOAD["title"],
+    )
 
     notice = await alice.wait_for(
         world.coordination_room, lambda e: e["content"].get(ALERT_ID_FIELD) == alert_id
@@ -66,7 +50,7 @@ async def test_signed_alert_is_stored_and_posted_to_the_coordination_room(
 async def test_escalation_playbook_decision_and_report(
     bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, bob: MatrixUser
 ) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
+    alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
     coordination = world.coordination_room
 
     reply = await alice.command(coordination, f"!escalate {alert_id}")
@@ -83,7 +67,7 @@ async def test_escalation_playbook_decision_and_report(
     for member in (alice, bob):
         await member.join(room)
     room_name = (await alice.room_state(room, "m.room.name"))["name"]
-    assert room_name == f"Crisis Acme Cloud: {ALERT['title']}"
+    assert room_name == f"Crisis Acme Cloud: {ALERT_PAYLOAD['title']}"
     assert f"#{alert_id}" in (await alice.room_state(room, "m.room.topic"))["topic"]
     # typed in the coordination room, the reply is the one announcement: it links the room
     assert f'href="https://matrix.to/#/{room}"' in reply["content"]["formatted_body"]
@@ -127,127 +111,11 @@ async def test_escalation_playbook_decision_and_report(
     ]
 
 
-def notice_of(alert_id: int) -> Callable[[dict[str, Any]], bool]:
-    """Matches the coordination-room notice of ``alert_id``."""
-    return lambda event: event["content"].get(ALERT_ID_FIELD) == alert_id
-
-
-async def bot_messages_after(
-    bot: Weerbaar, user: MatrixUser, room_id: str, event_id: str
-) -> list[dict[str, Any]]:
-    """The bot's messages in ``room_id`` after ``event_id``, once its outbox is empty."""
-
-    async def outbox_empty() -> bool:
-        async with bot.db.transaction() as session:
-            unsent = await session.scalar(
-                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
-            )
-        return unsent == 0
-
-    await wait_until(outbox_empty)
-    await user.sync(0)
-    timeline = user.seen[room_id]
-    start = next(i for i, event in enumerate(timeline) if event.get("event_id") == event_id)
-    return [e for e in timeline[start + 1 :] if e["sender"] == bot.settings.matrix.user_id]
-
-
-async def test_one_escalation_posts_one_message_in_the_language_of_the_command(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    coordination = world.coordination_room
-    for command, opened in (
-        ("!escaleer", "Crisisruimte geopend"),
-        ("!escalate", "Incident room opened"),
-    ):
-        alert_id = await post_alert(bot, world, {**ALERT, "supplier": f"Supplier {command}"})
-        await alice.wait_for(coordination, notice_of(alert_id))
-        event_id = await alice.send(coordination, f"{command} {alert_id}")
-        await alice.wait_for(coordination, replies_to(event_id))
-        messages = await bot_messages_after(bot, alice, coordination, event_id)
-        # one message: the announcement, answering the command, saying the phase too
-        assert len(messages) == 1, [body_of(m) for m in messages]
-        assert replies_to(event_id)(messages[0])
-        assert body_of(messages[0]).startswith(opened) and "crisis" in body_of(messages[0])
-
-
-async def test_help_lists_every_command_in_both_languages(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    registry = build_registry()
-    english = body_of(await alice.command(world.coordination_room, "!help"))
-    dutch = body_of(await alice.command(world.coordination_room, "!hulp"))
-    for command in registry.commands:
-        assert command.usage_line("en") in english
-        assert command.summary["en"] in english
-        assert command.usage_line("nl") in dutch
-        assert command.summary["nl"] in dutch
-    assert english.startswith("Weerbaar commands:")
-    assert dutch.startswith("Opdrachten van Weerbaar:")
-
-
-async def test_non_member_is_refused_and_nothing_changes(
-    bot: Weerbaar, world: SandboxWorld, mallory: MatrixUser
-) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
-    reply = await mallory.command(world.coordination_room, f"!escalate {alert_id}")
-    assert "Refused" in body_of(reply) and mallory.user_id in body_of(reply)
-    async with bot.db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
-        alert = await session.get(AlertRecord, alert_id)
-        assert alert is not None and alert.situation_id is None
-
-
-async def test_bad_commands_get_usage_and_change_nothing(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    room = world.coordination_room
-    assert "Unknown command !frobnicate" in body_of(await alice.command(room, "!frobnicate"))
-    assert body_of(await alice.command(room, "!escalate")).startswith("Usage: !escalate <alert-id>")
-    # The usage, then which argument did not fit and why, in the command's language.
-    assert body_of(await alice.command(room, "!escaleer abc")) == (
-        "Gebruik: !escaleer <melding-id>\n<melding-id>: geen nummer: abc"
-    )
-    assert "does not exist" in body_of(await alice.command(room, "!escalate 999"))
-    assert "only works in an incident room" in body_of(
-        await alice.command(room, "!decide x --why y")
-    )
-    # without --why the guided form starts (in an incident room); an empty flag is misuse
-    assert body_of(await alice.command(room, "!decide no rationale --why")).startswith("Usage:")
-    async with bot.db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
-        assert await session.scalar(select(func.count()).select_from(LogEntryRecord)) == 0
-
-
-async def test_unknown_playbook_lists_the_available_ones(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    alert_id = await post_alert(bot, world, ALERT)
-    await alice.command(world.coordination_room, f"!escalate {alert_id}")
-    async with bot.db.transaction() as session:
-        situation = await session.scalar(select(SituationRecord))
-    assert situation is not None and situation.incident_room_id
-    room = situation.incident_room_id
-    await alice.join(room)
-    reply = body_of(await alice.command(room, "!playbook start no-such-playbook"))
-    assert "Unknown playbook 'no-such-playbook'" in reply
-    assert "example-supplier-outage" in reply
-    # A subcommand is named in the command's language; its own usage says what is missing.
-    assert body_of(await alice.command(room, "!stap af 3")) == (
-        "Gebruik: !stap klaar <n> [notitie] | overslaan <n> <reden>\nkies klaar|overslaan"
-    )
-    assert body_of(await alice.command(room, "!step skip 3")) == (
-        "Usage: !step skip <n> <reason>\n<reason>: missing"
-    )
-    async with bot.db.transaction() as session:
-        kinds = list(await session.scalars(select(LogEntryRecord.kind)))
-    assert "playbook_started" not in kinds
-
-
 async def test_intake_refuses_bad_requests_and_stores_nothing(
     bot: Weerbaar, world: SandboxWorld
 ) -> None:
     secret = world.hmac_secret.encode()
-    good = json.dumps(ALERT).encode()
+    good = json.dumps(ALERT_PAYLOAD).encode()
     cases: list[tuple[bytes, dict[str, str], int, str]] = [
         (b"{not json", signed_headers(secret, b"{not json"), 400, "malformed_json"),
         (
@@ -277,30 +145,6 @@ async def test_intake_refuses_bad_requests_and_stores_nothing(
         assert await session.scalar(select(func.count()).select_from(AlertRecord)) == 1
         notices = list(await session.scalars(select(OutboxRecord)))
         assert len(notices) == 1, [n.content for n in notices]
-
-
-async def test_an_observer_may_read_but_not_act(
-    world: SandboxWorld, alice: MatrixUser, tmp_path: Path
-) -> None:
-    # alice is only an observer for this bot
-    settings = bot_settings(
-        world, tmp_path / "bot", taskforce=[world.members[1].user_id], observers=[alice.user_id]
-    )
-    observer_bot = Weerbaar(settings)
-    await observer_bot.start()
-    try:
-        await observer_bot.sync.synced.wait()
-        room = world.coordination_room
-        assert body_of(await alice.command(room, "!help")).startswith("Weerbaar commands:")
-        alert_id = await post_alert(observer_bot, world, ALERT)
-        refused = body_of(await alice.command(room, f"!escalate {alert_id}"))
-        assert refused == "Refused: !escalate needs the role member."
-        refused = body_of(await alice.command(room, "!exercise start supplier-outage"))
-        assert refused == "Refused: !exercise needs the role coordinator."
-        async with observer_bot.db.transaction() as session:
-            assert await session.scalar(select(func.count()).select_from(SituationRecord)) == 0
-    finally:
-        await observer_bot.stop()
 
 
 async def test_invitations_are_accepted_only_from_the_taskforce(
@@ -347,7 +191,7 @@ async def test_members_of_the_designated_taskforce_room_count_as_members(
     await room_bot.start()
     try:
         await room_bot.sync.synced.wait()
-        alert_id = await post_alert(room_bot, world, ALERT)
+        alert_id = await post_alert(room_bot, world, ALERT_PAYLOAD)
         reply = body_of(await mallory.command(world.coordination_room, f"!escalate {alert_id}"))
         assert reply.startswith("Incident room opened"), reply
         assert room_bot.access.role_of(world.members[0].user_id) is not None  # alice joined it

@@ -21,9 +21,9 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.suppliers.file import DependencyEntry, ServiceEntry, SupplierEntry
 from bot.timers import timer_handlers
-from tests.conftest import PLAYBOOKS
-from tests.fakes import FixedClock
-from tests.test_storage import COORDINATION
+from tests.support.clock import ManualClock
+from tests.support.factories import COORDINATION
+from tests.support.paths import PLAYBOOKS
 
 ALICE, BOB = "@alice:test", "@bob:test"
 QUIET_RULES = WatchPolicy(
@@ -36,7 +36,7 @@ QUIET_RULES = WatchPolicy(
 
 
 def watch_factory(
-    database: Database, clock: FixedClock, policy: WatchPolicy = QUIET_RULES
+    database: Database, clock: ManualClock, policy: WatchPolicy = QUIET_RULES
 ) -> ServiceFactory:
     return ServiceFactory(
         database,
@@ -77,7 +77,7 @@ async def lauwe_situation(factory: ServiceFactory, supplier: str = "Acme") -> in
 async def test_checkins_ask_the_owner_remind_once_and_follow_the_updates(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     start = clock.now()
     factory = watch_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
@@ -131,7 +131,7 @@ async def test_checkins_ask_the_owner_remind_once_and_follow_the_updates(
 
 
 async def test_the_owner_set_is_asked_and_everything_is_logged(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = watch_factory(database, clock)
     runner = TimerRunner(factory, timer_handlers())
     situation_id = await lauwe_situation(factory)
@@ -149,7 +149,7 @@ async def test_the_owner_set_is_asked_and_everything_is_logged(database: Databas
 async def test_tracking_refuses_an_alert_with_a_situation_or_a_supplier_with_one(
     database: Database,
 ) -> None:
-    factory = watch_factory(database, FixedClock())
+    factory = watch_factory(database, ManualClock())
     first = await receive(factory)
     async with factory.transaction() as services:
         situation = await services.situations.track_alert(first, ALICE)
@@ -168,7 +168,7 @@ async def test_tracking_refuses_an_alert_with_a_situation_or_a_supplier_with_one
 
 
 async def test_a_closed_situation_takes_no_updates(database: Database) -> None:
-    factory = watch_factory(database, FixedClock())
+    factory = watch_factory(database, ManualClock())
     alert_id = await receive(factory)
     async with factory.transaction() as services:
         situation = await services.situations.track_alert(alert_id, ALICE)
@@ -185,7 +185,7 @@ async def proposals(database: Database) -> list[str]:
 async def test_a_severe_alert_in_the_lauwe_fase_proposes_escalation_once(
     database: Database,
 ) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     policy = WatchPolicy(propose_severity=Severity.S1, propose_alert_count=0)
     factory = watch_factory(database, clock, policy)
     situation_id = await lauwe_situation(factory)
@@ -207,7 +207,7 @@ async def test_a_severe_alert_in_the_lauwe_fase_proposes_escalation_once(
 
 
 async def test_many_alerts_in_the_window_propose_escalation(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     policy = WatchPolicy(
         propose_severity=None, propose_alert_count=3, propose_window=timedelta(hours=1)
     )
@@ -223,7 +223,7 @@ async def test_many_alerts_in_the_window_propose_escalation(database: Database) 
 
 
 async def test_a_supplier_of_a_vital_process_proposes_on_entering(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     policy = WatchPolicy(propose_severity=None, propose_alert_count=0, propose_on_vital=True)
     factory = watch_factory(database, clock, policy)
     payroll = ServiceEntry(
@@ -250,7 +250,7 @@ async def test_a_supplier_of_a_vital_process_proposes_on_entering(database: Data
 
 
 async def test_the_picture_shows_open_situations_by_phase(database: Database) -> None:
-    clock = FixedClock()
+    clock = ManualClock()
     factory = watch_factory(database, clock)
     lauwe = await lauwe_situation(factory, "Acme")
     clock.advance(hours=1)

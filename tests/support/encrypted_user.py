@@ -15,7 +15,7 @@ from bot.matrix.client import ENCRYPTION_STATE, MEGOLM
 from bot.matrix.signing import decode_unpadded_base64
 from bot.sandbox.synapse import RegisteredUser
 from bot.sandbox.world import SandboxWorld
-from tests.matrix_user import DEFAULT_WAIT, MatrixUser
+from tests.support.matrix_user import DEFAULT_WAIT, MatrixUser
 
 PICKLE_KEY = "test-user-pickle-key-0123456789"
 

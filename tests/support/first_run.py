@@ -11,8 +11,8 @@ import re
 import shlex
 from pathlib import Path
 
-from tests.conftest import PLAYBOOKS
-from tests.deploy_files import DEPLOY, compose, dockerfile_instructions
+from tests.support.deploy_files import DEPLOY, compose, dockerfile_instructions
+from tests.support.paths import PLAYBOOKS
 
 
 def image_environment() -> dict[str, str]:

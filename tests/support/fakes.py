@@ -1,12 +1,13 @@
-"""Stand-ins shared by tests: a clock the test moves, rooms without a homeserver."""
+"""Stand-ins shared by tests: a Matrix client that fails once, rooms without a homeserver."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
+from bot.matrix.client import MatrixError
 from bot.matrix.outbox import OPERATION_PREFIX
 from bot.matrix.room_operations import OPEN_INCIDENT_ROOM
 from bot.matrix.room_performers import IncidentRoomOpening
@@ -15,17 +16,29 @@ from bot.situations.service import IncidentRoomOpener
 from bot.storage.models import AlertRecord, OutboxRecord, SituationRecord
 
 
-class FixedClock:
-    """A clock that only moves when the test says so."""
+class FlakyClient:
+    """Records sends; fails the first attempt for one room like an overloaded server."""
 
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    def __init__(self, failing_room: str) -> None:
+        self.failing_room = failing_room
+        self.failures_left = 1
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.attempts: list[str] = []
 
-    def now(self) -> datetime:
-        return self.moment
+    async def upload(self, data: bytes, content_type: str, filename: str) -> str:
+        return "mxc://test/file"
 
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> str:
+        self.attempts.append(txn_id)
+        if room_id == self.failing_room and self.failures_left:
+            self.failures_left -= 1
+            raise MatrixError(
+                "send", "busy", errcode="M_LIMIT_EXCEEDED", http_status=429, retry_after_ms=1
+            )
+        self.sent.append((room_id, txn_id, content))
+        return f"$event{len(self.sent)}"
 
 
 class FakeRooms:

@@ -8,7 +8,7 @@ from bot.app import Weerbaar
 from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import SituationRecord
-from tests.matrix_user import MatrixUser
+from tests.support.matrix_user import MatrixUser
 
 
 async def escalate_new_alert(

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from bot.sandbox.world import SandboxWorld
-from tests.conftest import PLAYBOOKS
+from tests.support.paths import PLAYBOOKS
 
 STARTUP_TIMEOUT = 60.0
 

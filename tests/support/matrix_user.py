@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import nio
 
+from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.synapse import RegisteredUser
 
 DEFAULT_WAIT = 20.0
@@ -165,3 +166,32 @@ async def wait_until(condition: Callable[[], Any], timeout: float = DEFAULT_WAIT
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def notice_of(alert_id: int, supplier: str) -> EventPredicate:
+    """The alert's notice (ids restart per test database, so the supplier tells them apart)."""
+
+    def predicate(event: dict[str, Any]) -> bool:
+        content = event["content"]
+        return bool(
+            content.get(ALERT_ID_FIELD) == alert_id
+            and supplier in content.get("body", "")
+            and "m.new_content" not in content
+        )
+
+    return predicate
+
+
+def edit_of(event_id: str, text: str) -> EventPredicate:
+    """An edit of ``event_id`` whose new body contains ``text``."""
+
+    def predicate(event: dict[str, Any]) -> bool:
+        content = event["content"]
+        relates = content.get("m.relates_to", {})
+        return bool(
+            relates.get("rel_type") == "m.replace"
+            and relates.get("event_id") == event_id
+            and text in content.get("m.new_content", {}).get("body", "")
+        )
+
+    return predicate

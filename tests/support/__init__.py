@@ -1,0 +1,1 @@
+"""Helpers shared by the test modules: clocks, fakes, factories, homeserver helpers."""
