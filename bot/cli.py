@@ -15,6 +15,7 @@ from bot.cli_errors import OneLineErrors
 from bot.config import ConfigError, LocalSettings, Settings, load_settings_as
 from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
+from bot.private_files import make_private_dir, write_private_bytes, write_private_text
 from bot.storage.db import Database
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     from bot.storage.migrate import upgrade
 
     settings = _local_settings(config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
 
     async def _upgrade() -> None:
         db = Database(settings.database_url)
@@ -216,7 +217,7 @@ def restore(
     from bot.storage.backup import BackupError, restore_backup
 
     settings = _local_settings(config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     try:
         summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file)))
     except BackupError as exc:
@@ -386,7 +387,7 @@ def report(
         sys.stdout.buffer.write(document)
         sys.stdout.flush()
     else:
-        output.write_bytes(document)
+        write_private_bytes(output, document)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -533,7 +534,7 @@ def exercise_run(
     if output is None:
         typer.echo(report_text)
     else:
-        output.write_text(report_text, encoding="utf-8")
+        write_private_text(output, report_text)
         typer.echo(f"wrote {output}", err=True)
 
 

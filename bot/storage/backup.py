@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.clock import SystemClock
 from bot.decisionlog.log import SituationLog
+from bot.private_files import open_private
 from bot.storage.db import Database
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.models import Base, SituationRecord, TimerRecord
@@ -113,7 +114,7 @@ async def write_backup(db: Database, path: Path) -> BackupSummary:
             "sha256": digest.hexdigest(),
         }
         body.seek(0)
-        with gzip.open(path, "wb") as out:
+        with open_private(path) as file, gzip.GzipFile(fileobj=file, mode="wb") as out:
             out.write(_line(header))
             while chunk := body.read(1 << 20):
                 out.write(chunk)
