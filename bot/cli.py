@@ -196,7 +196,7 @@ def backup(
         typer.Option(
             "--recipient",
             "-r",
-            help="Encrypt for this age public key (age1… or ssh-ed25519 …); repeatable",
+            help="Encrypt for this age public key (age1…); repeatable",
         ),
     ] = None,
     config: ConfigOption = None,

@@ -379,7 +379,7 @@ async def test_an_encrypted_backup_restores_with_the_same_chain_heads(
     assert after == before
 
 
-async def test_an_unencrypted_backup_says_so_and_a_bad_recipient_is_refused(
+async def test_an_unencrypted_backup_says_so_and_bad_keys_are_refused(
     database: Database, tmp_path: Path
 ) -> None:
     source = storage_config(tmp_path / "source.toml", database.url)
@@ -398,3 +398,7 @@ async def test_an_unencrypted_backup_says_so_and_a_bad_recipient_is_refused(
     )
     assert code == 2 and "--recipient 'age1notakey' is not an age public key" in output, output
     assert not refused.exists()
+    code, output = await weerbaar_process(
+        "restore", str(backup), "--identity", str(source), "-c", str(source)
+    )
+    assert code == 2 and f"{source} holds no age private key" in output, output

@@ -1,9 +1,9 @@
 """Backups encrypted in the age format (age-encryption.org), readable with the ``age`` tool.
 
 A backup is encrypted to one or more public keys (recipients): ``age1…`` X25519 keys as
-``age-keygen`` or pyrage make them, or ``ssh-ed25519``/``ssh-rsa`` public keys. Any one
-matching private key (an identity file, as ``age-keygen -o`` writes it) decrypts it, so
-``age -d -i key.txt backup.age | gunzip`` reads it without Weerbaar.
+``age-keygen`` or pyrage make them. Any one matching private key (an identity file, as
+``age-keygen -o`` writes it) decrypts it, so ``age -d -i key.txt backup.age | gunzip``
+reads it without Weerbaar.
 """
 
 from __future__ import annotations
@@ -23,15 +23,11 @@ class AgeError(ValueError):
 
 
 def recipients(texts: list[str]) -> list[Any]:
-    """The age recipients named by ``texts`` (``age1…`` or an SSH public key)."""
+    """The age recipients named by ``texts`` (``age1…`` public keys)."""
     parsed = []
     for text in texts:
-        key = text.strip()
         try:
-            if key.startswith("ssh-"):
-                parsed.append(pyrage.ssh.Recipient.from_str(key))
-            else:
-                parsed.append(pyrage.x25519.Recipient.from_str(key))
+            parsed.append(pyrage.x25519.Recipient.from_str(text.strip()))
         except pyrage.RecipientError as exc:
             raise AgeError(f"--recipient {text!r} is not an age public key: {exc}") from None
     return parsed
