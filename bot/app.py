@@ -39,12 +39,13 @@ from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.runs import PlaybookPolicy
 from bot.polling.poller import register_pollers
+from bot.private_files import exposed, make_private_dir
 from bot.scheduling.heartbeats import HeartbeatCheck, register_heartbeat_check
 from bot.scheduling.runner import JobScheduler, TimerRunner, start_scheduler
 from bot.services import ServiceFactory
 from bot.situations.watch import WatchPolicy
 from bot.stopping import Stopped, StopSignal, wait_for_tasks
-from bot.storage.db import Database
+from bot.storage.db import Database, sqlite_file
 from bot.storage.migrate import is_current, upgrade
 from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
@@ -167,7 +168,8 @@ class Weerbaar:
         token or pickle key stops the start; on any start-up failure everything taken so
         far (lock, connections) is given back.
         """
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        warn_if_exposed(self.settings)
+        make_private_dir(self.settings.data_dir)
         try:
             await self._prepare_database()
             connected = await self.leadership.try_acquire()
@@ -430,3 +432,20 @@ def watch_policy(settings: LauweFaseSettings) -> WatchPolicy:
 
 def _reveal(secret: SecretStr | None) -> str | None:
     return None if secret is None else secret.get_secret_value()
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    """Log one warning naming the data directory, database or crypto store others can read.
+
+    Weerbaar creates them owner-only; one that already exists is the operator's, so it is
+    pointed out rather than changed.
+    """
+    paths = [settings.data_dir, settings.crypto_store_dir]
+    database = sqlite_file(settings.database_url)
+    if database is not None:
+        paths.append(database)
+    if found := exposed(paths):
+        log.warning(
+            "readable by others, though it holds records or secrets: %s (chmod go-rwx)",
+            ", ".join(str(path) for path in found),
+        )

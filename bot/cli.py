@@ -15,6 +15,7 @@ from bot.cli_errors import OneLineErrors
 from bot.config import ConfigError, LocalSettings, Settings, load_settings_as
 from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
+from bot.private_files import make_private_dir, write_private_bytes, write_private_text
 from bot.storage.db import Database
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     from bot.storage.migrate import upgrade
 
     settings = _local_settings(config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
 
     async def _upgrade() -> None:
         db = Database(settings.database_url)
@@ -190,35 +191,68 @@ def db_upgrade(config: ConfigOption = None) -> None:
 @app.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="Backup file to write (gzip JSON lines)")],
+    recipient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recipient",
+            "-r",
+            help="Encrypt for this age public key (age1…); repeatable",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Write a logical backup of the bot's database; restores on SQLite or PostgreSQL."""
     from bot.storage.backup import BackupError, write_backup
+    from bot.storage.backup_encryption import AgeError, recipients
 
+    try:
+        keys = recipients(recipient or [])
+    except AgeError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(2) from None
     settings = _local_settings(config)
     try:
-        summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file)))
+        summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file, keys)))
     except BackupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
+    sealed = f", encrypted for {len(keys)} recipient(s)" if keys else ""
     typer.echo(
         f"wrote {file}: {summary.total_rows} rows from {len(summary.rows)} tables "
-        f"at schema revision {summary.revision}"
+        f"at schema revision {summary.revision}{sealed}"
     )
+    if not keys:
+        typer.echo(
+            f"weerbaar: warning: {file} is not encrypted; encrypt it with --recipient "
+            "before it leaves this machine",
+            err=True,
+        )
 
 
 @app.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="Backup file written by `weerbaar backup`")],
+    identity: Annotated[
+        Path | None,
+        typer.Option(
+            "--identity", "-i", help="age private key file (age-keygen) of an encrypted backup"
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Restore a backup into an empty database (stop the bot first)."""
     from bot.storage.backup import BackupError, restore_backup
+    from bot.storage.backup_encryption import AgeError, identities
 
-    settings = _local_settings(config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file)))
+        keys = identities(identity) if identity is not None else []
+    except AgeError as exc:
+        typer.echo(f"weerbaar: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings = _local_settings(config)
+    make_private_dir(settings.data_dir)
+    try:
+        summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file, keys)))
     except BackupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -386,7 +420,7 @@ def report(
         sys.stdout.buffer.write(document)
         sys.stdout.flush()
     else:
-        output.write_bytes(document)
+        write_private_bytes(output, document)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -533,7 +567,7 @@ def exercise_run(
     if output is None:
         typer.echo(report_text)
     else:
-        output.write_text(report_text, encoding="utf-8")
+        write_private_text(output, report_text)
         typer.echo(f"wrote {output}", err=True)
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
@@ -321,3 +322,83 @@ async def test_the_restored_database_verifies_with_the_same_chain_heads(
     code, after = await weerbaar_process("log", "verify", "-c", str(target))
     assert code == 0, after
     assert after == before
+
+
+def age_key_file(path: Path) -> str:
+    """Write a new age private key to ``path`` as ``age-keygen -o`` does; its public key."""
+    identity = pyrage.x25519.Identity.generate()
+    public = str(identity.to_public())
+    path.write_text(f"# created: now\n# public key: {public}\n{identity}\n")
+    return public
+
+
+async def test_an_encrypted_backup_restores_with_the_same_chain_heads(
+    database: Database, tmp_path: Path
+) -> None:
+    await fill(database)
+    source = storage_config(tmp_path / "source.toml", database.url)
+    code, before = await weerbaar_process("log", "verify", "-c", str(source))
+    assert code == 0 and "intact, head" in before, before
+    mine, theirs = tmp_path / "mine.txt", tmp_path / "theirs.txt"
+    recipients = [age_key_file(mine), age_key_file(theirs)]
+
+    backup = tmp_path / "weerbaar.jsonl.gz.age"
+    code, output = await weerbaar_process(
+        "backup", str(backup), "-c", str(source), "-r", recipients[0], "--recipient", recipients[1]
+    )
+    assert code == 0, output
+    assert "encrypted for 2 recipient(s)" in output and "not encrypted" not in output
+    assert backup.stat().st_mode & 0o777 == 0o600
+    sealed = backup.read_bytes()
+    assert sealed.startswith(b"age-encryption.org/v1\n")
+    assert b"Switch to the fallback" not in sealed and b"weerbaar-backup" not in sealed
+    # The standard age format: any one recipient's key opens it, to the plain backup.
+    plain = pyrage.decrypt(
+        sealed, [pyrage.x25519.Identity.from_str(theirs.read_text().split()[-1])]
+    )
+    assert json.loads(gzip.decompress(plain).splitlines()[0])["format"] == "weerbaar-backup"
+
+    target_db = await fresh_same_backend(database, tmp_path)
+    await target_db.dispose()
+    target = storage_config(tmp_path / "target.toml", target_db.url)
+    code, output = await weerbaar_process("restore", str(backup), "-c", str(target))
+    assert code == 1 and "is encrypted: pass the key file with --identity" in output, output
+    stranger = tmp_path / "stranger.txt"
+    age_key_file(stranger)
+    code, output = await weerbaar_process(
+        "restore", str(backup), "-i", str(stranger), "-c", str(target)
+    )
+    assert code == 1 and "cannot decrypt" in output and "nothing restored" in output, output
+    code, output = await weerbaar_process(
+        "restore", str(backup), "--identity", str(mine), "-c", str(target)
+    )
+    assert code == 0, output
+
+    code, after = await weerbaar_process("log", "verify", "-c", str(target))
+    assert code == 0, after
+    assert after == before
+
+
+async def test_an_unencrypted_backup_says_so_and_bad_keys_are_refused(
+    database: Database, tmp_path: Path
+) -> None:
+    source = storage_config(tmp_path / "source.toml", database.url)
+    backup = tmp_path / "plain.jsonl.gz"
+    code, output = await weerbaar_process("backup", str(backup), "-c", str(source))
+    assert code == 0, output
+    warnings = [line for line in output.splitlines() if "not encrypted" in line]
+    assert warnings == [
+        f"weerbaar: warning: {backup} is not encrypted; encrypt it with --recipient "
+        "before it leaves this machine"
+    ]
+
+    refused = tmp_path / "refused.age"
+    code, output = await weerbaar_process(
+        "backup", str(refused), "-c", str(source), "--recipient", "age1notakey"
+    )
+    assert code == 2 and "--recipient 'age1notakey' is not an age public key" in output, output
+    assert not refused.exists()
+    code, output = await weerbaar_process(
+        "restore", str(backup), "--identity", str(source), "-c", str(source)
+    )
+    assert code == 2 and f"{source} holds no age private key" in output, output

@@ -63,8 +63,13 @@ RUN: dict[str, str] = {
     '-d \'{"messages_per_second": 0, "burst_count": 0}\' \'https://matrix.example.org/'
     "_synapse/admin/v1/users/@weerbaar:example.org/override_ratelimit'": ACCOUNT,
     # README.md, "Backup and restore".
-    "weerbaar backup /var/backups/weerbaar-$(date +%F).jsonl.gz # while the bot runs": BACKUP,
-    "weerbaar restore /var/backups/weerbaar-2026-11-23.jsonl.gz # into an empty database": BACKUP,
+    'python -c \'import pyrage; k = pyrage.x25519.Identity.generate(); print("# public key:", '
+    "k.to_public()); print(k)' > weerbaar-backup.key": BACKUP,
+    "grep 'public key' weerbaar-backup.key": BACKUP,
+    "weerbaar backup /var/backups/weerbaar-$(date +%F).jsonl.gz.age --recipient age1publickey "
+    "# while the bot runs": BACKUP,
+    "weerbaar restore /var/backups/weerbaar-2026-11-23.jsonl.gz.age --identity "
+    "weerbaar-backup.key # into an empty database": BACKUP,
     # deploy/README.md, "First run with Compose", in the order of its steps.
     "mkdir -p secrets && chmod 700 secrets": FIRST_RUN,
     "openssl rand -hex 24 > secrets/postgres_password": FIRST_RUN,
@@ -110,6 +115,7 @@ IMAGE_TEST = (
     "tests/test_first_run.py::test_the_image_builds_and_reports_its_version_and_health "
     "where an engine runs; tests/test_deploy.py checks the compose file"
 )
+NO_AGE = "the age tool is not installed here"
 BENCHMARK = "a benchmark: speed is measured in bench/, not asserted in tests"
 ROOT = "needs root and writes to the system (/opt, /etc, user accounts)"
 
@@ -165,6 +171,20 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         "tests/test_logs.py (the JSON log lines)",
     ),
     "docker compose up -d": (NO_ENGINE, IMAGE_TEST),
+    "age-keygen -o weerbaar-backup.key": (
+        NO_AGE,
+        f"{BACKUP} makes the same key file with the pyrage line documented next to it",
+    ),
+    "rsync /var/backups/weerbaar-$(date +%F).jsonl.gz.age backup@offsite.example.org:weerbaar/": (
+        "needs a second machine to copy to",
+        f"{BACKUP} restores the file as written; a copy of it is the same bytes",
+    ),
+    "age -d -i weerbaar-backup.key /var/backups/weerbaar-2026-11-23.jsonl.gz.age | gunzip "
+    "| head -1": (
+        NO_AGE,
+        "tests/test_backup.py::test_an_encrypted_backup_restores_with_the_same_chain_heads "
+        "decrypts the file with pyrage (the same age format) and reads its header",
+    ),
     "docker compose cp bot:/var/lib/weerbaar/backup.jsonl.gz .": (
         NO_ENGINE,
         f"{FIRST_RUN} finds the backup in the volume's directory",
@@ -468,8 +488,14 @@ async def test_backup_and_restore_as_written(tmp_path: Path) -> None:
     live = shell_environment(WEERBAAR_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path}/live.db")
     await run_stdout(["weerbaar", "db", "upgrade"], live)
     empty = shell_environment(WEERBAAR_STORAGE__URL=f"sqlite+aiosqlite:///{tmp_path}/new.db")
-    backup, restore = commands_of(BACKUP)
+    keygen, show_key, backup, restore = commands_of(BACKUP)
+    await run_as_written(keygen, placeholders, tmp_path, live)
+    public_key = (await run_as_written(show_key, placeholders, tmp_path, live)).split()[-1]
+    assert public_key.startswith("age1"), public_key
+    placeholders.table["age1publickey"] = public_key
     await run_as_written(backup, placeholders, tmp_path, live)
+    [written] = backups.iterdir()
+    assert written.read_bytes().startswith(b"age-encryption.org/v1\n")
     out = await run_as_written(restore, placeholders, tmp_path, empty)
     placeholders.assert_all_used()
     assert (tmp_path / "new.db").is_file(), out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.intake.client import send_alert
 from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR
+from tests.support.modes import loose_modes
 
 WEERBAAR = Path(sys.executable).absolute().parent / "weerbaar"
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -80,6 +81,8 @@ def running_sandbox(
             stderr=subprocess.STDOUT,
             text=True,
             env=dict(env or clean_environment()),
+            # An operator's usual umask, under which files are readable by all by default.
+            umask=0o022,
         )
     sandbox = Sandbox(process, log)
     try:
@@ -123,8 +126,11 @@ def test_second_start_in_the_same_directory_reuses_the_accounts(tmp_path: Path) 
         assert sent.returncode == 0, sent.stderr
         assert sent.stdout.startswith("202 ")
 
-    # The user's directory stays, and the sandbox says where its secrets are.
-    assert (directory / "sandbox.json").stat().st_mode & 0o077 == 0
+    # The user's directory stays, and the sandbox says where its secrets are. Everything
+    # in it (accounts, config, Synapse's database and media, the bot's database and crypto
+    # store, the logs) is owner-only.
+    assert (directory / "bot" / "crypto").is_dir()
+    assert loose_modes(directory) == {}
     assert f"its passwords, tokens and pickle key are in {directory / 'sandbox.json'}" in (
         second.text()
     )

@@ -25,6 +25,7 @@ import vodozemac
 from aiohttp import ClientError
 from nio.crypto.attachments import encrypt_attachment
 
+from bot.private_files import make_private_dir, tighten
 from bot.storage.db import transaction_open
 
 T = TypeVar("T")
@@ -170,7 +171,7 @@ class MatrixClient:
         raises CryptoStoreError if the pickle key does not open it.
         """
         if self._crypto is not None:
-            self._crypto.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dir(self._crypto.path)
         self._password = password or None
         try:
             await self._authenticate(access_token, password)
@@ -180,6 +181,11 @@ class MatrixClient:
                 f"cannot open the crypto store in {path} ({exc}): is encryption.pickle_key "
                 "the one it was created with?"
             ) from None
+        if self._crypto is not None:
+            # nio creates its store file with the process umask: inside the 0700
+            # directory nobody else could open it meanwhile, and from now on it (and the
+            # journal SQLite gives the file's mode) is owner-only.
+            tighten(self._crypto.path)
 
     async def _authenticate(self, access_token: str | None, password: str | None) -> None:
         if access_token:

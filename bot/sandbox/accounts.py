@@ -9,23 +9,16 @@ log in with those instead. Keeping the bot's device keeps its crypto store usabl
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.private_files import write_private_text
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import BOT_LOCALPART, SandboxWorld, create_world, invite_and_join
 
 STATE_FILE = "sandbox.json"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by the owner only: the file holds passwords and tokens."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 async def open_world(
@@ -91,7 +84,8 @@ def _save(state_file: Path, world: SandboxWorld, earlier: dict[str, Any] | None 
         "hmac_secret": world.hmac_secret,
         "pickle_key": world.pickle_key,
     }
-    write_private(state_file, json.dumps(state, indent=2) + "\n")
+    # The file holds passwords and tokens.
+    write_private_text(state_file, json.dumps(state, indent=2) + "\n")
 
 
 def _localpart(user_id: str) -> str:

@@ -17,7 +17,8 @@ from bot.exercises.cli import configured_players, run_exercise
 from bot.exercises.loader import find_scenario
 from bot.exercises.scenario import Scenario
 from bot.playbooks.loader import load_playbook_dir
-from bot.sandbox.accounts import STATE_FILE, open_world, write_private
+from bot.private_files import write_private_text
+from bot.sandbox.accounts import STATE_FILE, open_world
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
 
@@ -104,7 +105,7 @@ async def _run(
         try:
             assert bot.intake_port is not None
             config_file = base / "weerbaar.toml"
-            write_private(
+            write_private_text(
                 config_file,
                 world.config_toml(settings.data_dir, settings.playbooks_dir, bot.intake_port),
             )
@@ -171,5 +172,5 @@ async def _play(
     if not playing.done():
         playing.cancel()
         return
-    await asyncio.to_thread(report.write_text, playing.result(), encoding="utf-8")
+    await asyncio.to_thread(write_private_text, report, playing.result())
     print(f"Exercise finished; report: {report}. Ctrl-C stops everything.", flush=True)

@@ -35,6 +35,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.private_files import PRIVATE_UMASK, make_private_dir, open_private, write_private_text
+
 LOOPBACK: Final = "127.0.0.1"
 
 _LOG_TAIL_LINES: Final = 40
@@ -162,7 +164,7 @@ class ThrowawaySynapse:
         if importlib.util.find_spec("synapse") is None:
             raise SynapseNotInstalledError()
 
-        self.base_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.base_dir)
         _write_signing_key(self._signing_key_path)
         _write_json(self._log_config_path, _log_config(self.log_path))
 
@@ -312,7 +314,7 @@ class ThrowawaySynapse:
         env = dict(os.environ)
         # Unbuffered so that a crash's last words reach console.log.
         env["PYTHONUNBUFFERED"] = "1"
-        with self.console_log_path.open("ab") as console:
+        with open_private(self.console_log_path, "ab") as console:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -328,6 +330,8 @@ class ThrowawaySynapse:
                 # Own process group, so stop() can signal Synapse and any children at once
                 # and a Ctrl-C meant for the caller does not reach it.
                 start_new_session=True,
+                # Its database, media and logs hold the sandbox's conversations.
+                umask=PRIVATE_UMASK,
             )
 
     async def _wait_until_ready(self, deadline: float) -> None:
@@ -473,7 +477,7 @@ def _log_config(log_path: Path) -> dict[str, Any]:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     # JSON is valid YAML, and needs no YAML library here.
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_private_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def _write_signing_key(path: Path) -> None:

@@ -1,9 +1,11 @@
 """A logical backup of the bot's database that restores on SQLite or PostgreSQL alike.
 
-The file is gzip-compressed JSON lines. The first line is a header naming the format, the
-schema revision, the row count per table and the SHA-256 of everything after it; each
-further line is ``{"table": ..., "row": {...}}``, tables in dependency order (parents
-first) and rows by primary key, so a restore inserts them as they come.
+The file is gzip-compressed JSON lines, optionally encrypted in the age format to the
+operators' public keys (:mod:`bot.storage.backup_encryption`). The first line is a header
+naming the format, the schema revision, the row count per table and the SHA-256 of
+everything after it; each further line is ``{"table": ..., "row": {...}}``, tables in
+dependency order (parents first) and rows by primary key, so a restore inserts them as
+they come.
 
 A restore goes only into an empty database at the backup's schema revision (an
 unmigrated one is first migrated to it), checks the checksum before writing anything,
@@ -19,10 +21,11 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -42,6 +45,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.clock import SystemClock
 from bot.decisionlog.log import SituationLog
+from bot.private_files import open_private
+from bot.storage.backup_encryption import AgeError, decrypt, encrypt, is_encrypted
 from bot.storage.db import Database
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.models import Base, SituationRecord, TimerRecord
@@ -82,8 +87,11 @@ def tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
 
-async def write_backup(db: Database, path: Path) -> BackupSummary:
-    """Write all tables of ``db`` to ``path`` from one consistent snapshot."""
+async def write_backup(
+    db: Database, path: Path, recipients: list[Any] | None = None
+) -> BackupSummary:
+    """Write all tables of ``db`` to ``path`` from one consistent snapshot, owner-only;
+    encrypted for ``recipients`` (age public keys) when any are given."""
     rows: dict[str, int] = {}
     digest = hashlib.sha256()
     # The body goes to a scratch file first: the header, written first, carries its hash.
@@ -112,17 +120,61 @@ async def write_backup(db: Database, path: Path) -> BackupSummary:
             "rows": rows,
             "sha256": digest.hexdigest(),
         }
-        body.seek(0)
-        with gzip.open(path, "wb") as out:
-            out.write(_line(header))
-            while chunk := body.read(1 << 20):
-                out.write(chunk)
+        with open_private(path) as file:
+            if not recipients:
+                _pack(file, header, body)
+            else:
+                # Compressed before encrypted (ciphertext does not compress), in an
+                # unnamed scratch file: owner-only, and gone when closed.
+                with tempfile.TemporaryFile() as packed:
+                    _pack(packed, header, body)
+                    encrypt(packed, file, recipients)
     return BackupSummary(revision=revision, rows=rows)
 
 
-async def restore_backup(db: Database, path: Path) -> BackupSummary:
-    """Restore ``path`` into the empty database ``db``; BackupError says why it refused."""
-    header = _check_file(path)
+def _pack(out: IO[bytes], header: dict[str, Any], body: IO[bytes]) -> None:
+    """Write the header line and then ``body`` to ``out``, gzip-compressed."""
+    body.seek(0)
+    with gzip.GzipFile(fileobj=out, mode="wb") as packed:
+        packed.write(_line(header))
+        while chunk := body.read(1 << 20):
+            packed.write(chunk)
+
+
+async def restore_backup(
+    db: Database, path: Path, identities: list[Any] | None = None
+) -> BackupSummary:
+    """Restore ``path`` into the empty database ``db``; BackupError says why it refused.
+
+    An encrypted backup needs one of the ``identities`` (age private keys) it was made for.
+    """
+    with _plain_backup(path, identities or []) as source:
+        return await _restore(db, path, source)
+
+
+@contextmanager
+def _plain_backup(path: Path, identities: list[Any]) -> Iterator[IO[bytes]]:
+    """The backup's gzip stream: the file itself, or decrypted into an unnamed scratch file."""
+    try:
+        file = path.open("rb")
+    except OSError as exc:
+        raise BackupError(f"cannot read {path}: {exc}") from None
+    with file:
+        if not is_encrypted(file):
+            yield file
+            return
+        if not identities:
+            raise BackupError(f"{path} is encrypted: pass the key file with --identity FILE")
+        with tempfile.TemporaryFile() as plain:
+            try:
+                decrypt(file, plain, identities)
+            except AgeError as exc:
+                raise BackupError(f"{path}: {exc}; nothing restored") from None
+            yield plain
+
+
+async def _restore(db: Database, path: Path, source: IO[bytes]) -> BackupSummary:
+    header = _check_file(source, path)
     revision = header["revision"]
     await _prepare_schema(db, revision)
     async with db.engine.connect() as connection, connection.begin():
@@ -130,7 +182,7 @@ async def restore_backup(db: Database, path: Path) -> BackupSummary:
         by_name = {table.name: table for table in tables()}
         batch: list[dict[str, Any]] = []
         current: Table | None = None
-        for name, row in _body_rows(path):
+        for name, row in _body_rows(source):
             table = by_name.get(name)
             if table is None:
                 raise BackupError(f"the backup holds table {name!r}, unknown at this revision")
@@ -153,10 +205,12 @@ async def restore_backup(db: Database, path: Path) -> BackupSummary:
     return summary
 
 
-def read_header(path: Path) -> dict[str, Any]:
-    """The header of a backup file (format, revision, rows per table, checksum)."""
+def read_header(source: IO[bytes], path: Path) -> dict[str, Any]:
+    """The header of the backup ``path`` open in ``source`` (format, revision, rows per
+    table, checksum)."""
     try:
-        with gzip.open(path, "rb") as handle:
+        source.seek(0)
+        with gzip.GzipFile(fileobj=source, mode="rb") as handle:
             header = json.loads(handle.readline())
     except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BackupError(f"{path} is not a Weerbaar backup: {exc}") from None
@@ -167,13 +221,14 @@ def read_header(path: Path) -> dict[str, Any]:
     return header
 
 
-def _check_file(path: Path) -> dict[str, Any]:
+def _check_file(source: IO[bytes], path: Path) -> dict[str, Any]:
     """The header, after checking the body's checksum and row counts; reads the file once."""
-    header = read_header(path)
+    header = read_header(source, path)
     digest = hashlib.sha256()
     counts: dict[str, int] = {}
     try:
-        with gzip.open(path, "rb") as handle:
+        source.seek(0)
+        with gzip.GzipFile(fileobj=source, mode="rb") as handle:
             handle.readline()
             for line in handle:
                 digest.update(line)
@@ -189,8 +244,9 @@ def _check_file(path: Path) -> dict[str, Any]:
     return header
 
 
-def _body_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with gzip.open(path, "rb") as handle:
+def _body_rows(source: IO[bytes]) -> Iterator[tuple[str, dict[str, Any]]]:
+    source.seek(0)
+    with gzip.GzipFile(fileobj=source, mode="rb") as handle:
         handle.readline()
         for line in handle:
             record = json.loads(line)

@@ -9,11 +9,14 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import Context, ContextVar, copy_context
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import Pool, QueuePool
+
+from bot.private_files import create_private_file
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class Database:
             url, connect_args=connect_args, pool_pre_ping=not self.is_sqlite
         )
         if self.is_sqlite:
+            _create_sqlite_file(url)
             _serialise_sqlite_writers(self.engine.sync_engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -150,6 +154,27 @@ class _RollbackOnClose(sqlite3.Connection):
                 self.rollback()
         finally:
             super().close()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for PostgreSQL or an in-memory database."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _create_sqlite_file(url: str) -> None:
+    """Create the database file owner-only before SQLite does, under any umask.
+
+    SQLite gives the journal, the WAL and the shared-memory file the mode of the database
+    file, so these are owner-only as well.
+    """
+    path = sqlite_file(url)
+    if path is not None:
+        create_private_file(path)
 
 
 def _serialise_sqlite_writers(sync_engine: Any) -> None:

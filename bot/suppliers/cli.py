@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.config import LocalSettings
 from bot.playbooks.loader import PlaybookIssue
+from bot.private_files import make_private_dir
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.suppliers.file import read_supplier_file
@@ -17,7 +18,7 @@ async def import_suppliers(settings: LocalSettings, path: Path) -> tuple[int, li
     registry_file, issues = read_supplier_file(path)
     if registry_file is None:
         return 0, issues
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     db = Database(settings.database_url)
     try:
         await upgrade(db)
