@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import * as sdk from "matrix-js-sdk";
 import { logger } from "matrix-js-sdk/lib/logger.js";
 import {
+  AllDevicesIsolationMode,
   EventShieldColour,
   EventShieldReason,
   OnlySignedDevicesIsolationMode,
@@ -103,9 +104,10 @@ async function trust(client, { user, device }) {
   const status = await waitFor(client, `${user}'s device ${device} in the crypto store`, () =>
     crypto.getDeviceVerificationStatus(user, device),
   );
-  const devices = await crypto.getUserDeviceInfo([user]);
+  const devices = (await crypto.getUserDeviceInfo([user])).get(user);
   return {
-    known_devices: [...(devices.get(user)?.keys() ?? [])],
+    known_devices: [...devices.keys()],
+    ed25519: devices.get(device).getFingerprint(),
     has_cross_signing: await crypto.userHasCrossSigningKeys(user, true),
     signed_by_owner: status.signedByOwner,
     cross_signing_verified: status.crossSigningVerified,
@@ -123,6 +125,37 @@ async function encrypt(client, { room }) {
   await client.sendStateEvent(room, "m.room.encryption", { algorithm: "m.megolm.v1.aes-sha2" });
   await waitFor(client, `encryption in ${room}`, () => client.getCrypto().isEncryptionEnabledInRoom(room));
   return {};
+}
+
+/** A new private encrypted room with `invite` invited; waits until they joined. */
+async function createRoom(client, { invite }) {
+  const { room_id: room } = await client.createRoom({
+    preset: "private_chat",
+    invite,
+    initial_state: [
+      { type: "m.room.encryption", state_key: "", content: { algorithm: "m.megolm.v1.aes-sha2" } },
+    ],
+  });
+  await waitFor(client, `${invite} joining ${room}`, () =>
+    invite.every((user) => client.getRoom(room)?.getMember(user)?.membership === "join"),
+  );
+  return { room };
+}
+
+/**
+ * Sends `body` so that the room key reaches only devices we verified ourselves, which
+ * the bot's is not: Element's per-room "never send to unverified sessions" setting, in
+ * the legacy device isolation mode. Restores "exclude insecure devices" afterwards.
+ */
+async function withhold(client, { room, body, replies = 1 }) {
+  const crypto = client.getCrypto();
+  client.getRoom(room).setBlacklistUnverifiedDevices(true);
+  crypto.setDeviceIsolationMode(new AllDevicesIsolationMode(false));
+  try {
+    return await command(client, { room, body, replies });
+  } finally {
+    crypto.setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
+  }
 }
 
 function inReplyTo(event) {
@@ -178,7 +211,7 @@ async function download(client, { file }) {
   return { text: plaintext.toString("utf8"), ciphertext_base64: ciphertext.toString("base64") };
 }
 
-const OPS = { trust, join, encrypt, command, download };
+const OPS = { trust, join, encrypt, create_room: createRoom, command, withhold, download };
 
 async function main() {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
