@@ -89,11 +89,14 @@ async def open_incident_room(bot: Weerbaar, world: SandboxWorld, erin: ElementUs
     )
     (body,) = assert_trusted_answers(answer, world)
     async with bot.db.transaction() as session:
-        situation = await session.scalar(select(SituationRecord))
-    assert situation is not None and situation.incident_room_id is not None
-    assert "Incident room opened" in body and situation.incident_room_id in body
-    await erin.request("join", room=situation.incident_room_id)
-    return situation.incident_room_id
+        situation = await session.scalar(
+            select(SituationRecord).order_by(SituationRecord.id.desc())
+        )
+    assert situation is not None
+    room = situation.incident_room_id
+    assert room is not None and "Incident room opened" in body and room in body
+    await erin.request("join", room=room)
+    return room
 
 
 async def decide(erin: ElementUser, room: str, world: SandboxWorld, decision: str) -> None:
