@@ -19,11 +19,10 @@ import pytest
 import pytest_asyncio
 from nio.crypto.attachments import decrypt_attachment
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app import StartupError, Weerbaar
 from bot.commands import build_registry
-from bot.config import Settings
 from bot.intake.client import send_alert
 from bot.matrix.client import ENCRYPTION_STATE, MEGOLM
 from bot.matrix.content import text_content
@@ -31,14 +30,15 @@ from bot.matrix.crosssigning import KEY_FILE_NAME
 from bot.matrix.signing import unpadded_base64
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
-from bot.storage.models import OutboxRecord, SituationRecord
+from bot.storage.models import SituationRecord
+from tests.support.bot_lifecycle import start_bot, stop_bot
 from tests.support.encrypted_user import (
     EncryptedMatrixUser,
     assert_cross_signed,
     encrypted_room_with_bot,
     query_keys,
 )
-from tests.support.matrix_user import MatrixUser, body_of, replies_to, wait_until
+from tests.support.matrix_user import MatrixUser, body_of, replies_to
 from tests.support.paths import PLAYBOOKS
 
 
@@ -68,32 +68,6 @@ async def carol(
 def bot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bot's data directory, kept for the whole module: one device, one crypto store."""
     return tmp_path_factory.mktemp("e2e-bot")
-
-
-async def start_bot(settings: Settings) -> Weerbaar:
-    bot = Weerbaar(settings)
-    await bot.start()
-    await bot.sync.synced.wait()
-    return bot
-
-
-async def stop_bot(bot: Weerbaar) -> None:
-    """Stop once every queued message is marked sent.
-
-    A reply can be seen before the sender has recorded it; stopping in that moment
-    cancels a SQLite write transaction, which can keep the database locked for the
-    next instance on the same data directory.
-    """
-
-    async def drained() -> bool:
-        async with bot.db.transaction() as session:
-            pending = await session.scalar(
-                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
-            )
-        return pending == 0
-
-    await wait_until(drained)
-    await bot.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -1,0 +1,37 @@
+"""Starting and stopping an in-process bot on one data directory, as a restart does."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.app import Weerbaar
+from bot.config import Settings
+from bot.storage.models import OutboxRecord
+from tests.support.matrix_user import wait_until
+
+
+async def start_bot(settings: Settings) -> Weerbaar:
+    """Start the bot and wait for its first sync."""
+    bot = Weerbaar(settings)
+    await bot.start()
+    await bot.sync.synced.wait()
+    return bot
+
+
+async def stop_bot(bot: Weerbaar) -> None:
+    """Stop once every queued message is marked sent.
+
+    A reply can be seen before the sender has recorded it; stopping in that moment
+    cancels a SQLite write transaction, which can keep the database locked for the
+    next instance on the same data directory.
+    """
+
+    async def drained() -> bool:
+        async with bot.db.transaction() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
+            )
+        return pending == 0
+
+    await wait_until(drained)
+    await bot.stop()
