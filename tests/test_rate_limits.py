@@ -139,12 +139,22 @@ async def test_a_room_whose_sends_fail_does_not_hold_back_other_rooms(
 
             await alice.command(world.coordination_room, "!help")
 
+            def delivered_to_coordination() -> int | None:
+                return next(
+                    (
+                        index
+                        for index, attempt in enumerate(proxy.sends[start:])
+                        if attempt.room_id == world.coordination_room and attempt.status == 200
+                    ),
+                    None,
+                )
+
+            # The proxy records a send once Synapse's answer has reached it, which can be
+            # after Synapse handed the event to alice's sync.
+            await wait_until(lambda: delivered_to_coordination() is not None)
             later = proxy.sends[start:]
-            delivered = next(
-                index
-                for index, attempt in enumerate(later)
-                if attempt.room_id == world.coordination_room and attempt.status == 200
-            )
+            delivered = delivered_to_coordination()
+            assert delivered is not None
             # The other room's reply went out without waiting for the failing room's
             # next try: the failing room's backoff is its own.
             assert [a for a in later[:delivered] if a.room_id == failing] == []
