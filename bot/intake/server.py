@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.alerts.model import IncomingAlert
 from bot.config import AlertSourceSettings, IntakeSettings
-from bot.intake.actions import Outcome, apply
+from bot.intake.actions import Outcome, apply, needs
 from bot.intake.batching import GroupCommit, apply_alone
 from bot.intake.formats import alertmanager, pagerduty
 from bot.intake.formats.common import IntakeAction, MappingError, Receive
@@ -288,12 +288,15 @@ class IntakeApp:
         # de-duplication key; the second attempt then sees the first one's commit (the
         # alert as a repeat). A replayed receipt needs no second attempt: its insert
         # waits for the first copy's commit and then inserts nothing.
+        # Read with the registry's spelling only inside ``work``; a renamed supplier's
+        # window is then looked up on its own, which is only slower.
+        wanted = needs(actions, source.name)
         for attempt in range(2):
             try:
                 outcomes = await (
-                    self._batches.submit(work)
+                    self._batches.submit(work, wanted)
                     if self._batches is not None
-                    else apply_alone(self._factory, work)
+                    else apply_alone(self._factory, work, wanted)
                 )
             except IntegrityError:
                 if attempt == 1:
