@@ -15,7 +15,8 @@ together share one. Invariants, and why they hold:
 - The batch reads what all its units will look up first, in a few statements
   (``bot.alerts.lookups``); a unit whose savepoint is rolled back makes the batch drop
   those answers, since the rollback may have undone what they reflect.
-- If the batch transaction itself fails (its commit, or the connection), no unit has
+- If the batch transaction itself fails (its commit, the connection, or a deadlock
+  PostgreSQL broke by aborting it, in a unit or in the look-ups), no unit has
   been answered yet, so each is run again in a transaction of its own and gets the
   outcome it would have had without batching.
 """
@@ -33,7 +34,7 @@ from typing import Generic, TypeVar
 
 from bot.alerts.lookups import NO_NEEDS, Needs
 from bot.services import ServiceFactory, Services
-from bot.storage.retry import retry_transient
+from bot.storage.retry import is_transient, retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,10 @@ class GroupCommit(Generic[T]):
                         # is its own error, not that of the next unit's autoflush.
                         await services.session.flush()
                 except Exception as exc:
+                    if is_transient(exc):
+                        # Aborted for another transaction's sake (a deadlock): not this
+                        # unit's fault, so the batch is applied again unit by unit, retried.
+                        raise
                     services.alert_lookups.forget()
                     answers.append(functools.partial(_reject, unit.answer, exc))
                 else:
