@@ -135,7 +135,7 @@ class ServiceFactory:
             timers = Timers(session, self.clock)
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
-            lookups = AlertLookups(session)
+            lookups = AlertLookups(session, timers)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window, lookups)
             suppliers = SupplierRegistry(session)
             watch = WatchService(

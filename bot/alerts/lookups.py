@@ -10,8 +10,10 @@ three per alert. Invariants, and why they hold:
 - The preloaded answers stay true for the rest of the transaction: the intake changes
   them only through ``AlertService`` and ``AlertGrouper``, which tell this object (a new
   alert, a resolved one, a new window); intake work changes no situation. Another
-  writer cannot change them either: SQLite serialises writers (BEGIN IMMEDIATE), and on
-  PostgreSQL the rows read are locked (FOR UPDATE) as the single look-ups locked them.
+  writer cannot change alerts or windows either: SQLite serialises writers (BEGIN
+  IMMEDIATE), and on PostgreSQL those rows are locked (FOR UPDATE) as the single look-ups
+  locked them. A situation another PostgreSQL transaction opens while a batch runs is
+  seen by the next batch, as if the batch's alerts had arrived a few milliseconds sooner.
 - A rolled-back savepoint may undo changes the answers reflect, so the batch calls
   ``forget()`` then and later look-ups go to the database again.
 """
@@ -24,12 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.grouping import group_key
+from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES
 from bot.storage.models import AlertRecord, SituationRecord, TimerRecord
 
-_PENDING = (TimerRecord.fired_at.is_(None), TimerRecord.cancelled_at.is_(None))
-
-# A key that is absent from a cache was not preloaded; None means "preloaded: none".
 _Situations = dict[tuple[str, bool], SituationRecord]
 
 
@@ -52,6 +52,8 @@ class AlertLookups:
     """Preloaded answers to the intake's per-alert look-ups, for one transaction."""
 
     session: AsyncSession
+    timers: Timers
+    # A key absent from these was not preloaded; None means "preloaded: there is none".
     _alerts: dict[str, AlertRecord | None] = field(default_factory=dict)
     _timers: dict[str, TimerRecord | None] = field(default_factory=dict)
     _situations: _Situations | None = None
@@ -60,21 +62,18 @@ class AlertLookups:
         """Read in a few statements what alerts with ``needs`` will look up."""
         keys = sorted(needs.dedup_keys - self._alerts.keys())
         if keys:
+            # Locked in key order, so two batches wanting the same alerts cannot deadlock.
             found = await self.session.scalars(
-                select(AlertRecord).where(AlertRecord.dedup_key.in_(keys)).with_for_update()
+                select(AlertRecord)
+                .where(AlertRecord.dedup_key.in_(keys))
+                .order_by(AlertRecord.dedup_key)
+                .with_for_update()
             )
             by_key = {alert.dedup_key: alert for alert in found}
             self._alerts.update({key: by_key.get(key) for key in keys})
         timer_keys = sorted({group_key(s) for s in needs.suppliers} - self._timers.keys())
         if timer_keys:
-            # Sorted: two PostgreSQL transactions lock the same windows in one order.
-            found_timers = await self.session.scalars(
-                select(TimerRecord)
-                .where(TimerRecord.key.in_(timer_keys), *_PENDING)
-                .order_by(TimerRecord.key)
-                .with_for_update()
-            )
-            by_timer = {timer.key: timer for timer in found_timers}
+            by_timer = await self.timers.pending_of(timer_keys, lock=True)
             self._timers.update({key: by_timer.get(key) for key in timer_keys})
         if needs.suppliers and self._situations is None:
             self._situations = await self._open_situations()
@@ -99,8 +98,8 @@ class AlertLookups:
         return key in self._timers, self._timers.get(key)
 
     def remember_timer(self, timer: TimerRecord) -> None:
-        """``timer`` is pending now (a window was opened)."""
-        if timer.key is not None:
+        """``timer`` is pending now (a window was opened), if its key was preloaded."""
+        if timer.key in self._timers:
             self._timers[timer.key] = timer
 
     def situation(self, supplier: str, exercise: bool) -> tuple[bool, SituationRecord | None]:
