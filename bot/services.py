@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.grouping import AlertGrouper
 from bot.alerts.heartbeat import HeartbeatPolicy, Heartbeats, SourceNotifier
+from bot.alerts.lookups import AlertLookups
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.alerts.snooze import ActiveSnoozes, SnoozeNotifier, SnoozeService
 from bot.clock import Clock
@@ -67,6 +68,7 @@ class Services:
     outbox: Outbox
     handled_events: HandledEvents
     alerts: AlertService
+    alert_lookups: AlertLookups
     snoozes: SnoozeService
     situations: SituationService
     log: SituationLog
@@ -133,14 +135,22 @@ class ServiceFactory:
             timers = Timers(session, self.clock)
             notifier = self._notifier_for(outbox)
             log = SituationLog(session, self.clock)
-            grouper = AlertGrouper(timers, self.clock, self._alert_group_window)
+            lookups = AlertLookups(session, timers)
+            grouper = AlertGrouper(timers, self.clock, self._alert_group_window, lookups)
             suppliers = SupplierRegistry(session)
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
             active_snoozes = ActiveSnoozes(session, self.clock)
             alerts = AlertService(
-                session, notifier, log, grouper, self.clock, active_snoozes, attach_observer=watch
+                session,
+                notifier,
+                log,
+                grouper,
+                self.clock,
+                active_snoozes,
+                lookups,
+                attach_observer=watch,
             )
             decisions = DecisionService(log, timers, self.clock)
             # Homeserver changes are queued with the transaction, performed after commit.
@@ -175,6 +185,7 @@ class ServiceFactory:
                 outbox=outbox,
                 handled_events=HandledEvents(session, self.clock),
                 alerts=alerts,
+                alert_lookups=lookups,
                 snoozes=SnoozeService(
                     session, alerts, active_snoozes, timers, log, notifier, self.clock
                 ),

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.alerts.lookups import NO_NEEDS, Needs
 from bot.alerts.model import IncomingAlert
 from bot.clock import SystemClock
-from bot.intake.actions import Outcome, apply
+from bot.intake.actions import Outcome, apply, needs
 from bot.intake.batching import GroupCommit, apply_alone
 from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
 from bot.intake.receipts import record_receipt
@@ -63,6 +64,7 @@ class Request:
     supplier: int
     signature: int
     breaks: bool
+    declares: bool  # whether it says in advance what it looks up (the intake always does)
 
     def work(self, run: str) -> Work:
         """The request's work; ``run`` keeps sources and signatures apart per run."""
@@ -79,6 +81,10 @@ class Request:
             return [outcome]
 
         return work
+
+    def needs(self, run: str) -> Needs:
+        """What the batch reads in advance for this request (nothing when undeclared)."""
+        return needs([self.action(run)], run) if self.declares else NO_NEEDS
 
     def action(self, source: str) -> IntakeAction:
         if self.kind == "receive" or self.key is None:
@@ -103,6 +109,7 @@ REQUESTS = st.builds(
     supplier=st.integers(0, 2),
     signature=st.integers(0, 12),
     breaks=st.integers(0, 7).map(lambda n: n == 0),
+    declares=st.integers(0, 3).map(lambda n: n != 0),
 )
 
 Result = tuple[str, int | None, str]  # exception name or "ok", alert rank, status
@@ -161,7 +168,8 @@ def results(
 async def one_by_one(
     factory: ServiceFactory, work: Sequence[Work]
 ) -> list[list[Outcome] | BaseException]:
-    """The reference: each request in a transaction of its own, in order."""
+    """The reference: each request in a transaction of its own, in order, every look-up
+    a query of its own (nothing read in advance)."""
     outcomes: list[list[Outcome] | BaseException] = []
     for item in work:
         try:
@@ -172,16 +180,19 @@ async def one_by_one(
 
 
 async def batched(
-    factory: ServiceFactory, work: Sequence[Work], max_size: int, pauses: set[int]
+    factory: ServiceFactory,
+    work: Sequence[tuple[Work, Needs]],
+    max_size: int,
+    pauses: set[int],
 ) -> list[list[Outcome] | BaseException]:
-    """All requests submitted concurrently in order; the loop gets a turn before each
-    index in ``pauses``, so batches are cut at arbitrary places."""
+    """All requests submitted concurrently in order, with what they look up; the loop
+    gets a turn before each index in ``pauses``, so batches are cut at arbitrary places."""
     batches: GroupCommit[list[Outcome]] = GroupCommit(factory, max_size=max_size, max_wait=0)
     tasks = []
-    for index, item in enumerate(work):
+    for index, (item, wanted) in enumerate(work):
         if index in pauses:
             await asyncio.sleep(0)
-        tasks.append(asyncio.create_task(batches.submit(item)))
+        tasks.append(asyncio.create_task(batches.submit(item, wanted)))
     try:
         return list(await asyncio.gather(*tasks, return_exceptions=True))
     finally:
@@ -208,7 +219,8 @@ async def test_batches_give_the_rows_and_outcomes_of_one_transaction_per_request
     expected = await one_by_one(factory, [request.work(alone_run) for request in requests])
     alone_rows, alone_receipts, posts_between, timers_between = await snapshot(database, alone_run)
 
-    got = await batched(factory, [r.work(batch_run) for r in requests], max_size, pauses)
+    work = [(r.work(batch_run), r.needs(batch_run)) for r in requests]
+    got = await batched(factory, work, max_size, pauses)
     batch_rows, batch_receipts, posts_after, timers_after = await snapshot(database, batch_run)
 
     assert results(got, await ranks(database, batch_run)) == results(
@@ -232,14 +244,17 @@ async def test_a_failing_request_in_a_batch_fails_only_itself(database: Database
 
         return run_it
 
-    first = Request("receive", "k1", 0, signature=1, breaks=False)
-    replay = Request("receive", "k2", 0, signature=1, breaks=False)  # same signature
-    broken = Request("receive", "k3", 0, signature=2, breaks=True)
-    repeat = Request("receive", "k1", 0, signature=3, breaks=False)
+    first = Request("receive", "k1", 0, signature=1, breaks=False, declares=True)
+    replay = Request("receive", "k2", 0, signature=1, breaks=False, declares=True)  # same signature
+    broken = Request("receive", "k3", 0, signature=2, breaks=True, declares=True)
+    repeat = Request("receive", "k1", 0, signature=3, breaks=False, declares=True)
     batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
     try:
         got = await asyncio.gather(
-            *(batches.submit(watched(r.work(run))) for r in (first, replay, broken, repeat)),
+            *(
+                batches.submit(watched(r.work(run)), r.needs(run))
+                for r in (first, replay, broken, repeat)
+            ),
             return_exceptions=True,
         )
     finally:
@@ -271,9 +286,9 @@ async def test_when_the_batch_commit_fails_each_request_gets_its_own_outcome(
             await connection.invalidate()
         return []
 
-    first = Request("receive", "k1", 0, signature=1, breaks=False)
-    replay = Request("receive", "k2", 0, signature=1, breaks=False)
-    repeat = Request("receive", "k1", 0, signature=3, breaks=False)
+    first = Request("receive", "k1", 0, signature=1, breaks=False, declares=True)
+    replay = Request("receive", "k2", 0, signature=1, breaks=False, declares=True)
+    repeat = Request("receive", "k1", 0, signature=3, breaks=False, declares=True)
     batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
     try:
         got = await asyncio.gather(

@@ -9,12 +9,16 @@ storm yields one summary per window. A window that ends empty simply closes.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.alerts.timers import GROUP_TIMER, GroupWindow
 from bot.clock import Clock
 from bot.scheduling.timers import Timers
 from bot.storage.models import AlertRecord
 from bot.suppliers.names import normalise
+
+if TYPE_CHECKING:  # lookups reads the windows by group_key, defined here
+    from bot.alerts.lookups import AlertLookups
 
 
 def group_key(supplier: str) -> str:
@@ -25,8 +29,11 @@ def group_key(supplier: str) -> str:
 class AlertGrouper:
     """Decides which new alerts get a post of their own."""
 
-    def __init__(self, timers: Timers, clock: Clock, window: timedelta) -> None:
+    def __init__(
+        self, timers: Timers, clock: Clock, window: timedelta, lookups: AlertLookups
+    ) -> None:
         self._timers = timers
+        self._lookups = lookups
         self._clock = clock
         self.window = window
 
@@ -37,7 +44,9 @@ class AlertGrouper:
         key = group_key(alert.supplier)
         # Locked: concurrent intake transactions (PostgreSQL) each append to the list of
         # the window's alerts; unlocked, one would overwrite the other's append.
-        pending = await self._timers.pending(key, lock=True)
+        preloaded, pending = self._lookups.timer(key)
+        if not preloaded:
+            pending = await self._timers.pending(key, lock=True)
         if pending is None:
             await self.open_window(alert.supplier)
             return True
@@ -50,6 +59,7 @@ class AlertGrouper:
         window = GroupWindow(
             supplier=supplier, alert_ids=[], window_seconds=int(self.window.total_seconds())
         )
-        await GROUP_TIMER.schedule(
+        timer = await GROUP_TIMER.schedule(
             self._timers, self._clock.now() + self.window, window, key=group_key(supplier)
         )
+        self._lookups.remember_timer(timer)

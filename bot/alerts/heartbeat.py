@@ -99,6 +99,9 @@ class Heartbeats:
         self._notifier = notifier
         self._clock = clock
         self.policy = policy
+        # The session's identity map holds unchanged rows weakly, so without a reference
+        # of our own every request of a batch would read its source's row again.
+        self._held: dict[str, SourceContactRecord] = {}
 
     async def contact(self, source: str) -> None:
         """``source`` was heard from now; a silent one is announced back, its alert resolved."""
@@ -183,4 +186,7 @@ class Heartbeats:
             self._session.add(record)
             # Flushed so a second contact in the same transaction (a batch) finds it.
             await self._session.flush()
+        # Only held: each use still goes through session.get, which reads the row again
+        # when a rolled-back savepoint expired it.
+        self._held[source] = record
         return record

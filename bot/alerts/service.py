@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.grouping import AlertGrouper
+from bot.alerts.lookups import AlertLookups
 from bot.alerts.model import IncomingAlert, Severity
 from bot.clock import Clock
 from bot.decisionlog.log import EntryKind, SituationLog
@@ -86,10 +87,12 @@ class AlertService:
         grouper: AlertGrouper,
         clock: Clock,
         snoozes: SnoozeCheck,
+        lookups: AlertLookups,
         *,
         attach_observer: AttachObserver | None = None,
     ) -> None:
         self._session = session
+        self._lookups = lookups
         self._snoozes = snoozes
         self._notifier = notifier
         self._log = log
@@ -107,11 +110,7 @@ class AlertService:
         now = self._clock.now()
         key = dedup_key(incoming.source, incoming.external_id)
         if key is not None:
-            # Locked: on PostgreSQL concurrent repeats run in parallel transactions, and a
-            # read-then-write count without the lock loses increments.
-            existing = await self._session.scalar(
-                select(AlertRecord).where(AlertRecord.dedup_key == key).with_for_update()
-            )
+            existing = await self._by_dedup_key(key)
             if existing is not None:
                 existing.count += 1
                 existing.last_seen_at = now
@@ -136,6 +135,8 @@ class AlertService:
         )
         self._session.add(alert)
         await self._session.flush()
+        if key is not None:
+            self._lookups.remember_alert(key, alert)
         situation = await self._attach(alert)
         snooze = await self._snoozes.covering(alert)
         if snooze is not None:
@@ -238,12 +239,28 @@ class AlertService:
         alert.status = AlertStatus.RESOLVED.value
         alert.resolved_by = actor
         alert.resolved_at = self._clock.now()
+        if alert.dedup_key is not None:
+            self._lookups.remember_alert(alert.dedup_key, None)
         alert.dedup_key = None
 
     async def find_unresolved(self, source: str, external_id: str) -> AlertRecord | None:
         """The unresolved alert a source knows as ``external_id``, if any."""
+        key = dedup_key(source, external_id)
+        assert key is not None  # an external id gives a key
+        preloaded, alert = self._lookups.alert(key)
+        if preloaded:
+            return alert
+        return await self._session.scalar(select(AlertRecord).where(AlertRecord.dedup_key == key))
+
+    async def _by_dedup_key(self, key: str) -> AlertRecord | None:
+        """The unresolved alert with ``key``, locked."""
+        preloaded, alert = self._lookups.alert(key)
+        if preloaded:
+            return alert
+        # Locked: on PostgreSQL concurrent repeats run in parallel transactions, and a
+        # read-then-write count without the lock loses increments.
         return await self._session.scalar(
-            select(AlertRecord).where(AlertRecord.dedup_key == dedup_key(source, external_id))
+            select(AlertRecord).where(AlertRecord.dedup_key == key).with_for_update()
         )
 
     async def get(self, alert_id: int) -> AlertRecord:
@@ -257,6 +274,9 @@ class AlertService:
         self, supplier: str, exercise: bool = False
     ) -> SituationRecord | None:
         """The supplier's newest situation not in evaluation or closed (exercise or real)."""
+        preloaded, situation = self._lookups.situation(supplier, exercise)
+        if preloaded:
+            return situation
         return await self._session.scalar(
             select(SituationRecord)
             .where(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.alerts.service import AlertStatus
+from bot.alerts.lookups import Needs
+from bot.alerts.service import AlertStatus, dedup_key
 from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
 from bot.services import Services
 
@@ -39,3 +41,18 @@ async def apply(services: Services, action: IntakeAction, source: str) -> Outcom
     assert isinstance(action, Resolve)
     await services.alerts.resolve(found.id, source)
     return Outcome(found.id, "resolved")
+
+
+def needs(actions: Sequence[IntakeAction], source: str) -> Needs:
+    """What ``apply`` will look up for ``actions`` from ``source``, to read in advance."""
+    keys: set[str] = set()
+    suppliers: set[str] = set()
+    for action in actions:
+        if isinstance(action, Receive):
+            key = dedup_key(action.alert.source, action.alert.external_id)
+            suppliers.add(action.alert.supplier)
+        else:
+            key = dedup_key(source, action.external_id)
+        if key is not None:
+            keys.add(key)
+    return Needs(frozenset(keys), frozenset(suppliers))

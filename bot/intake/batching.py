@@ -12,7 +12,11 @@ together share one. Invariants, and why they hold:
   with one de-duplication key finds the first and counts it.
 - One failing unit fails nobody else: each unit runs inside a SAVEPOINT; when it raises,
   only its own changes are rolled back and its exception becomes its outcome.
-- If the batch transaction itself fails (its commit, or the connection), no unit has
+- The batch reads what all its units will look up first, in a few statements
+  (``bot.alerts.lookups``); a unit whose savepoint is rolled back makes the batch drop
+  those answers, since the rollback may have undone what they reflect.
+- If the batch transaction itself fails (its commit, the connection, or a deadlock
+  PostgreSQL broke by aborting it, in a unit or in the look-ups), no unit has
   been answered yet, so each is run again in a transaction of its own and gets the
   outcome it would have had without batching.
 """
@@ -23,12 +27,14 @@ import asyncio
 import contextlib
 import functools
 import logging
+import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from bot.alerts.lookups import NO_NEEDS, Needs
 from bot.services import ServiceFactory, Services
-from bot.storage.retry import retry_transient
+from bot.storage.retry import is_transient, retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +45,13 @@ Work = Callable[[Services], Awaitable[T]]
 @dataclass
 class _Unit(Generic[T]):
     work: Work[T]
+    needs: Needs
     answer: asyncio.Future[T] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
-async def apply_alone(factory: ServiceFactory, work: Work[T]) -> T:
+async def apply_alone(factory: ServiceFactory, work: Work[T], needs: Needs = NO_NEEDS) -> T:
     """Run ``work`` in a transaction of its own: the unbatched path, and the fallback.
 
     A transaction the database aborted for another one's sake (a deadlock, a
@@ -54,6 +61,8 @@ async def apply_alone(factory: ServiceFactory, work: Work[T]) -> T:
 
     async def once() -> T:
         async with factory.transaction() as services:
+            # The same look-ups as in a batch, so both paths run the same code.
+            await services.alert_lookups.preload(needs)
             return await work(services)
 
     return await retry_transient(once)
@@ -82,11 +91,14 @@ class GroupCommit(Generic[T]):
         self._queue: asyncio.Queue[_Unit[T]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
-    async def submit(self, work: Work[T]) -> T:
-        """Apply ``work`` in the next batch; its result or exception once committed."""
+    async def submit(self, work: Work[T], needs: Needs = NO_NEEDS) -> T:
+        """Apply ``work`` in the next batch; its result or exception once committed.
+
+        ``needs`` says what it will look up, to be read together with the batch's others.
+        """
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run_batches(), name="intake-group-commit")
-        unit: _Unit[T] = _Unit(work)
+        unit: _Unit[T] = _Unit(work, needs)
         self._queue.put_nowait(unit)
         return await unit.answer
 
@@ -136,7 +148,7 @@ class GroupCommit(Generic[T]):
             log.warning("group commit of %d requests failed; applying each alone", len(batch))
             for unit in batch:
                 try:
-                    value = await apply_alone(self._factory, unit.work)
+                    value = await apply_alone(self._factory, unit.work, unit.needs)
                 except Exception as exc:
                     _reject(unit.answer, exc)
                 else:
@@ -149,6 +161,9 @@ class GroupCommit(Generic[T]):
         """Run the batch in one transaction; the answers to give once it has committed."""
         answers: list[Callable[[], None]] = []
         async with self._factory.transaction() as services:
+            await services.alert_lookups.preload(
+                functools.reduce(operator.or_, (unit.needs for unit in batch), NO_NEEDS)
+            )
             for unit in batch:
                 try:
                     async with services.session.begin_nested():
@@ -157,6 +172,11 @@ class GroupCommit(Generic[T]):
                         # is its own error, not that of the next unit's autoflush.
                         await services.session.flush()
                 except Exception as exc:
+                    if is_transient(exc):
+                        # Aborted for another transaction's sake (a deadlock): not this
+                        # unit's fault, so the batch is applied again unit by unit, retried.
+                        raise
+                    services.alert_lookups.forget()
                     answers.append(functools.partial(_reject, unit.answer, exc))
                 else:
                     answers.append(functools.partial(_resolve, unit.answer, value))

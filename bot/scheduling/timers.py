@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,18 @@ class Timers:
         the transaction ends (for a payload that is read, changed and written back)."""
         query = select(TimerRecord).where(TimerRecord.key == key, *_PENDING)
         return await self._session.scalar(query.with_for_update() if lock else query)
+
+    async def pending_of(
+        self, keys: Sequence[str], *, lock: bool = False
+    ) -> dict[str, TimerRecord]:
+        """The pending timers with ``keys``, by key (as ``pending``, for many at once).
+
+        Locked in key order, so two transactions locking overlapping sets cannot deadlock.
+        """
+        query = select(TimerRecord).where(TimerRecord.key.in_(keys), *_PENDING)
+        query = query.order_by(TimerRecord.key)
+        found = await self._session.scalars(query.with_for_update() if lock else query)
+        return {timer.key: timer for timer in found if timer.key is not None}
 
     async def _cancel_where(self, condition: Any) -> int:
         result = await self._session.execute(
