@@ -5,7 +5,8 @@ arguments and flags in both languages, on SQLite: no command may fail with an in
 error (the dispatcher logs and apologises instead of raising, so its error log is what
 is checked), every message gets a reply, a refused one (usage, refusal, unknown) adds,
 removes or changes no row anywhere but its reply, and no reply's ``formatted_body`` carries
-markup from the input; a usage answer is in the language of the name typed.
+markup from the input; everything a usage or refusal answer says is in the language of
+the name typed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import logging
 import re
 import uuid
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -24,6 +26,7 @@ from bot import i18n
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher
+from bot.i18n import Language
 from bot.matrix.events import IncomingMessage
 from bot.metrics import Metrics
 from bot.storage.db import Database
@@ -69,6 +72,8 @@ UNESCAPED = re.compile(r"<(zz-evil|img)")
 
 
 REPLY_TABLES = {"outbox", "handled_events"}
+# The language of every catalogue text looked up while a command is handled.
+LOOKED_UP: list[str] = []
 # The dispatcher's outcomes for a command that was turned down: it leaves only its reply.
 REFUSALS = {"usage", "refused", "unknown"}
 
@@ -109,7 +114,13 @@ async def _one_command(
         last = await session.scalar(select(func.max(OutboxRecord.id)))
     before = await _rows(database)
     event = f"$fuzz{uuid.uuid4().hex}"
+    LOOKED_UP.clear()
     await dispatcher.handle(IncomingMessage(event, COORDINATION, "@alice:test", body))
+    if outcomes[-1] in ("usage", "refused"):
+        # Everything a refusal says comes from the catalogue in the command's language.
+        resolved = REGISTRY.resolve(body.split(maxsplit=1)[0].removeprefix("!"))
+        assert resolved is not None, body
+        assert set(LOOKED_UP) == {resolved[1]}, (body, LOOKED_UP)
     if outcomes[-1] in REFUSALS:
         assert await _rows(database) == before, (body, outcomes[-1])
     async with database.transaction() as session:
@@ -152,9 +163,21 @@ async def test_generated_command_lines_get_replies_never_internal_errors(
     level = logger.level
     logger.addHandler(watch)
     logger.setLevel(logging.INFO)
+    text, html = i18n.text, i18n.html
+
+    def recorded_text(key: str, lang: Language, **params: Any) -> str:
+        LOOKED_UP.append(lang)
+        return text(key, lang, **params)
+
+    def recorded_html(key: str, lang: Language, **params: Any) -> str:
+        LOOKED_UP.append(lang)
+        return html(key, lang, **params)
+
+    i18n.text, i18n.html = recorded_text, recorded_html  # type: ignore[assignment]
     try:
         await asyncio.to_thread(one_line)
     finally:
+        i18n.text, i18n.html = text, html  # type: ignore[assignment]
         logger.removeHandler(watch)
         logger.setLevel(level)
     assert REFUSALS & set(watch.outcomes), "no generated command was refused"
