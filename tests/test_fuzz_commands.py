@@ -173,11 +173,11 @@ async def test_generated_command_lines_get_replies_never_internal_errors(
         LOOKED_UP.append(lang)
         return html(key, lang, **params)
 
-    i18n.text, i18n.html = recorded_text, recorded_html  # type: ignore[assignment]
+    i18n.text, i18n.html = recorded_text, recorded_html
     try:
         await asyncio.to_thread(one_line)
     finally:
-        i18n.text, i18n.html = text, html  # type: ignore[assignment]
+        i18n.text, i18n.html = text, html
         logger.removeHandler(watch)
         logger.setLevel(level)
     assert REFUSALS & set(watch.outcomes), "no generated command was refused"
