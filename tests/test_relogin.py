@@ -23,20 +23,25 @@ async def _whoami_status(homeserver: str, token: str) -> int:
         return response.status
 
 
-async def test_the_bot_logs_in_again_when_its_token_is_revoked_and_answers(
-    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
-) -> None:
-    rejected = bot.client.nio.access_token
-    # An administrator ends the bot's session (Synapse can revoke a token only this way).
+async def _end_session(homeserver: str, token: str) -> None:
+    """Log ``token`` out, as an administrator ending a session would: Synapse revokes a
+    token only this way (it deletes the device too)."""
     async with (
         aiohttp.ClientSession() as http,
         http.post(
-            f"{world.homeserver_url}/_matrix/client/v3/logout",
-            headers={"Authorization": f"Bearer {rejected}"},
+            f"{homeserver}/_matrix/client/v3/logout",
+            headers={"Authorization": f"Bearer {token}"},
             json={},
         ) as response,
     ):
         assert response.status == 200
+
+
+async def test_the_bot_logs_in_again_when_its_token_is_revoked_and_answers(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    rejected = bot.client.nio.access_token
+    await _end_session(world.homeserver_url, rejected)
     assert await _whoami_status(world.homeserver_url, rejected) == 401
 
     reply = await alice.command(world.coordination_room, "!help")
@@ -53,15 +58,7 @@ async def test_without_a_password_a_rejected_token_is_final(
     account = await synapse.register("relogin-no-password")
     client = MatrixClient(world.homeserver_url, account.user_id, account.device_id)
     await client.authenticate(access_token=account.access_token, password=None)
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{world.homeserver_url}/_matrix/client/v3/logout",
-            headers={"Authorization": f"Bearer {account.access_token}"},
-            json={},
-        ) as response,
-    ):
-        assert response.status == 200
+    await _end_session(world.homeserver_url, account.access_token)
     with pytest.raises(MatrixError) as rejected:
         await client.joined_members(world.coordination_room)
     assert rejected.value.errcode == "M_UNKNOWN_TOKEN"

@@ -7,43 +7,13 @@ tests drive the services on the database and read the edits queued in the outbox
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
-from bot.alerts.model import IncomingAlert, Severity
-from bot.matrix.notices import MatrixNotifier
-from bot.playbooks.catalog import DirectoryCatalog
-from bot.playbooks.runs import PlaybookPolicy
-from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.models import IncidentSummaryRecord, OutboxRecord
 from tests.support.clock import ManualClock
-from tests.support.fakes import escalate_with_room
-from tests.support.paths import PLAYBOOKS
-
-PLAYBOOK = "example-supplier-outage"
-ALICE, BOB = "@alice:test", "@bob:test"
-ALERT = IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S1, source="test")
-
-
-def _factory(database: Database, clock: ManualClock) -> ServiceFactory:
-    return ServiceFactory(
-        database,
-        clock,
-        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
-        taskforce=[ALICE, BOB],
-        playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
-        playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),
-    )
-
-
-async def _incident(factory: ServiceFactory) -> int:
-    async with factory.transaction() as services:
-        alert = await services.alerts.receive(ALERT)
-    return (await escalate_with_room(factory, alert.id, ALICE)).id
+from tests.support.factories import ALICE, BOB, PLAYBOOK, factory_for, open_incident
 
 
 async def _pin_versions(database: Database, situation_id: int) -> list[str]:
@@ -63,16 +33,16 @@ async def _pin_versions(database: Database, situation_id: int) -> list[str]:
 
 
 async def test_the_pin_is_posted_when_the_room_opens(database: Database) -> None:
-    factory = _factory(database, ManualClock())
-    situation_id = await _incident(factory)
+    factory = factory_for(database, ManualClock())
+    situation_id = await open_incident(factory)
     (posted,) = await _pin_versions(database, situation_id)
     assert "Phase: crisis" in posted
 
 
 async def test_every_kind_of_change_shows_in_the_pin(database: Database) -> None:
     clock = ManualClock()
-    factory = _factory(database, clock)
-    situation_id = await _incident(factory)
+    factory = factory_for(database, clock)
+    situation_id = await open_incident(factory)
 
     async with factory.transaction() as services:
         await services.roles.assign(situation_id, None, BOB, "scribe", ALICE)
@@ -104,8 +74,8 @@ async def test_every_kind_of_change_shows_in_the_pin(database: Database) -> None
 async def test_one_edit_per_transaction_and_none_for_changes_it_does_not_show(
     database: Database,
 ) -> None:
-    factory = _factory(database, ManualClock())
-    situation_id = await _incident(factory)
+    factory = factory_for(database, ManualClock())
+    situation_id = await open_incident(factory)
     async with factory.transaction() as services:
         await services.roles.assign(situation_id, None, BOB, "scribe", ALICE)
         await services.roles.assign(situation_id, None, ALICE, "comms", ALICE)
