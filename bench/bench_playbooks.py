@@ -106,7 +106,7 @@ async def main() -> None:
             notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:bench", "en"),
             taskforce=[USER],
             playbooks=DirectoryCatalog(directory),
-            on_outbox_commit=lambda: None,
+            on_outbox_commit=lambda rows: None,
         )
         async with factory.transaction() as services:
             alert = await services.alerts.receive(

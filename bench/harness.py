@@ -76,7 +76,7 @@ def bench_factory(db: Database, group_window_seconds: int = 60) -> ServiceFactor
         notifier_for=lambda outbox: MatrixNotifier(outbox, ROOM, "en"),
         taskforce=["@bench:local"],
         playbooks=DirectoryCatalog(REPO / "playbooks"),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         alert_group_window=timedelta(seconds=group_window_seconds),
     )
 

@@ -95,7 +95,7 @@ class Weerbaar:
             taskforce=self.access.everyone(),
             playbooks=DirectoryCatalog(settings.playbooks_dir),
             # The sender needs the factory to perform room operations, so it comes after.
-            on_outbox_commit=lambda: self.sender.wake(),
+            on_outbox_commit=lambda rows: self.sender.wake(rows),
             alert_group_window=timedelta(seconds=settings.alerts.group_window_seconds),
             playbook_policy=PlaybookPolicy(
                 escalate_after=timedelta(minutes=settings.playbook.escalate_after_minutes),

@@ -28,7 +28,7 @@ from bot.decisionlog.integrity import ChainGuard, ChainNotifier
 from bot.decisionlog.log import SituationLog
 from bot.decisionlog.presence import RoomPresence, UnknownPresence
 from bot.exercises.starter import ExerciseStarter
-from bot.matrix.outbox import Outbox
+from bot.matrix.outbox import CommitHook, Outbox
 from bot.matrix.room_operations import QueuedRoomOperations
 from bot.matrix.summary import IncidentSummaries
 from bot.playbooks.catalog import PlaybookCatalog
@@ -103,7 +103,7 @@ class ServiceFactory:
         notifier_for: Callable[[Outbox], Notifier],
         taskforce: Sequence[str],
         playbooks: PlaybookCatalog,
-        on_outbox_commit: Callable[[], None],
+        on_outbox_commit: CommitHook,
         alert_group_window: timedelta = timedelta(0),
         playbook_policy: PlaybookPolicy | None = None,
         presence: RoomPresence | None = None,

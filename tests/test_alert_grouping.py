@@ -26,7 +26,7 @@ def grouping_factory(database: Database, clock: ManualClock) -> ServiceFactory:
         notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         alert_group_window=timedelta(minutes=1),
     )
 

@@ -45,7 +45,7 @@ def factory_for(database: Database, clock: ManualClock) -> ServiceFactory:
         notifier_for=lambda outbox: MatrixNotifier(outbox, ROOM, "en", "Europe/Amsterdam"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         heartbeat_policy=POLICY,
     )
 

@@ -50,7 +50,7 @@ def make_factory(database: Database) -> ServiceFactory:
         notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         alert_group_window=timedelta(minutes=1),
     )
 

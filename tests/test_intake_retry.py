@@ -51,7 +51,7 @@ def intake(db: Database) -> IntakeApp:
         notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
         taskforce=["@alice:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
     )
     source = AlertSourceSettings(name="prom", kind="alertmanager", auth="bearer", secret=TOKEN)
     settings = IntakeSettings(host="127.0.0.1", port=0, hmac_secret="x", sources=[source])

@@ -56,7 +56,7 @@ class ScriptedClient:
 
 async def queue(database: Database, *messages: tuple[str, str]) -> None:
     async with database.transaction() as session:
-        outbox = Outbox(session, SystemClock(), lambda: None)
+        outbox = Outbox(session, SystemClock(), lambda rows: None)
         for room, body in messages:
             await outbox.post(room, {"msgtype": "m.notice", "body": body})
 
@@ -187,7 +187,7 @@ async def test_a_message_is_shortened_below_what_an_encrypted_room_accepts(
     # 64 KiB once Megolm-encrypted (base64, 4/3 of the plaintext, plus the envelope).
     body = "\n".join(f"{n}. " + "n" * 1_100 for n in range(48))
     async with database.transaction() as session:
-        await Outbox(session, SystemClock(), lambda: None).post(
+        await Outbox(session, SystemClock(), lambda rows: None).post(
             "!a:test", {"msgtype": "m.notice", "body": body}
         )
     async with database.transaction() as session:

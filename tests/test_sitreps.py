@@ -35,7 +35,7 @@ def sitrep_factory(database: Database, clock: ManualClock, minutes: int | None) 
         notifier_for=base._notifier_for,
         taskforce=[ALICE, BOB, CAROL],
         playbooks=base._playbooks,
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         sitrep_interval=None if minutes is None else timedelta(minutes=minutes),
     )
 

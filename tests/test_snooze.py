@@ -35,7 +35,7 @@ def snooze_factory(database: Database, clock: ManualClock) -> ServiceFactory:
         notifier_for=lambda outbox: MatrixNotifier(outbox, ROOM, "en"),
         taskforce=[ALICE],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
     )
 
 

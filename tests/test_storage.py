@@ -163,7 +163,7 @@ async def test_outbox_delivers_in_room_order_and_retries_with_the_same_txn_id(
 ) -> None:
     clock = stepping_clock()
     async with database.transaction() as session:
-        outbox = Outbox(session, clock, lambda: None)
+        outbox = Outbox(session, clock, lambda rows: None)
         for number in range(3):
             await outbox.post("!a:test", {"body": f"a{number}"})
             await outbox.post("!b:test", {"body": f"b{number}"})
@@ -200,7 +200,7 @@ async def test_a_handled_event_is_claimed_only_once(database: Database) -> None:
 async def test_an_oversized_message_becomes_a_preview_and_a_file(database: Database) -> None:
     huge = "regel\n" * 20_000  # 120 kB, twice what the homeserver accepts
     async with database.transaction() as session:
-        outbox = Outbox(session, stepping_clock(), lambda: None)
+        outbox = Outbox(session, stepping_clock(), lambda rows: None)
         await outbox.post(
             "!a:test", {"msgtype": "m.notice", "body": huge, "m.relates_to": {"x": 1}}
         )

@@ -44,7 +44,7 @@ def watch_factory(
         notifier_for=lambda outbox: MatrixNotifier(outbox, COORDINATION, "en"),
         taskforce=[ALICE, BOB],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         watch_policy=policy,
     )
 

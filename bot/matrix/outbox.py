@@ -25,7 +25,7 @@ import logging
 import random
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,14 +69,50 @@ between performing and recording), so each must be idempotent.
 """
 
 
+@dataclass(frozen=True)
+class QueuedRow:
+    """What the sender needs of one undelivered outbox row.
+
+    Read from the table, or handed to the sender straight from the committing transaction
+    (see ``Outbox``), which spares the sender a read of the table for each message.
+    """
+
+    id: int
+    room_id: str
+    txn_id: str
+    event_type: str
+    content: dict[str, Any]
+    attachment: bytes | None
+    replaces_outbox_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, record: OutboxRecord) -> QueuedRow:
+        """The row as stored in ``record``."""
+        return cls(
+            id=record.id,
+            room_id=record.room_id,
+            txn_id=record.txn_id,
+            event_type=record.event_type,
+            content=record.content,
+            attachment=record.attachment,
+            replaces_outbox_id=record.replaces_outbox_id,
+            created_at=record.created_at,
+        )
+
+
+CommitHook = Callable[[Sequence[QueuedRow]], None]
+"""Called with the rows a transaction queued, in order, once it has committed."""
+
+
 class Outbox:
     """Queues messages inside the caller's transaction."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, on_commit: Callable[[], None]) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, on_commit: CommitHook) -> None:
         self._session = session
         self._clock = clock
         self._on_commit = on_commit
-        self._hooked = False
+        self._queued: list[OutboxRecord] = []
 
     async def post(
         self,
@@ -119,10 +155,10 @@ class Outbox:
         )
         self._session.add(record)
         await self._session.flush()
-        if not self._hooked:
-            # Wake the sender only after commit: before that it could not see the row.
-            event.listen(self._session.sync_session, "after_commit", self._wake, once=True)
-            self._hooked = True
+        if not self._queued:
+            # Hand the rows over only after commit: before that they may still be undone.
+            event.listen(self._session.sync_session, "after_commit", self._committed, once=True)
+        self._queued.append(record)
         return record
 
     async def operate(self, room_id: str, operation: str, payload: dict[str, Any]) -> OutboxRecord:
@@ -166,8 +202,10 @@ class Outbox:
             attachment=data,
         )
 
-    def _wake(self, _session: Any) -> None:
-        self._on_commit()
+    def _committed(self, _session: Any) -> None:
+        rows = [QueuedRow.of(record) for record in self._queued]
+        self._queued = []
+        self._on_commit(rows)
 
 
 def content_size(content: dict[str, Any]) -> int:
@@ -236,9 +274,25 @@ class OutboxSender:
         self._wakeup = asyncio.Event()
         # Only rooms whose delivery is failing have an entry.
         self._rooms: dict[str, _RoomState] = {}
+        # Rows handed over by committing transactions of this process, in commit order.
+        self._handed: dict[int, QueuedRow] = {}
+        # True while the table holds no undelivered row this sender has not been handed:
+        # the last read of it settled every row it found, and no delivery has failed since.
+        # Only then may the handed rows go out without reading the table first; rows other
+        # processes queue are found by the read at least every ``poll_interval``.
+        self._caught_up = False
+        self._next_read = 0.0  # event-loop time
+        # The rows the last read of the table found. A row's commit becomes visible to
+        # other connections a moment before it is handed over (the hook runs once the
+        # committing task resumes), so a read in between finds it too: the hand-over must
+        # then not deliver it a second time.
+        self._last_read: set[int] = set()
 
-    def wake(self) -> None:
-        """Tell the sender that new rows were committed."""
+    def wake(self, rows: Sequence[QueuedRow] = ()) -> None:
+        """Tell the sender that new rows were committed (those of this process: ``rows``)."""
+        for row in rows:
+            if row.id not in self._last_read:
+                self._handed[row.id] = row
         self._wakeup.set()
 
     async def run(self, stop: StopSignal) -> None:
@@ -246,7 +300,7 @@ class OutboxSender:
         with contextlib.suppress(Stopped):
             while True:
                 self._wakeup.clear()
-                delay = await self.deliver_pending(stop)
+                delay = await self._deliver_next(stop)
                 # A wake-up ends the wait at once, even while a room backs off: rows of
                 # other rooms go out now, the backing-off room stays skipped until due.
                 # Polling as well: another process may have queued rows.
@@ -260,15 +314,22 @@ class OutboxSender:
         A stop abandons the request in flight (it is resent with the same transaction id
         next time) and raises Stopped; rows already confirmed stay recorded.
         """
-        stop = stop or StopSignal()
-        async with self._db.transaction() as session:
-            pending = list(
-                await session.scalars(
-                    select(OutboxRecord)
-                    .where(OutboxRecord.sent_at.is_(None), OutboxRecord.dead_at.is_(None))
-                    .order_by(OutboxRecord.id)
-                )
-            )
+        return await self._deliver_rows(await self._read_pending(), stop or StopSignal(), True)
+
+    async def _deliver_next(self, stop: StopSignal) -> float | None:
+        """One pass of ``run``: only the rows handed over while caught up, else the table."""
+        if self._caught_up and asyncio.get_running_loop().time() < self._next_read:
+            rows = list(self._handed.values())
+            self._handed.clear()
+            return await self._deliver_rows(rows, stop, False)
+        return await self.deliver_pending(stop)
+
+    async def _deliver_rows(
+        self, pending: list[QueuedRow], stop: StopSignal, read: bool
+    ) -> float | None:
+        """Try ``pending`` (all rows of the table if ``read``) in order, skipping rooms
+        that back off; returns the seconds until the next backing-off room is due."""
+        self._caught_up = False  # until this pass has settled every row it took
         waiting = Counter(record.room_id for record in pending)
         now = asyncio.get_running_loop().time()
         held_rooms = {room for room, state in self._rooms.items() if state.due > now}
@@ -288,11 +349,28 @@ class OutboxSender:
                 continue
             await self._record_success(record, event_id, waiting[record.room_id])
             settled += 1
-        await self._update_gauges(len(pending) - settled)
+        self._caught_up = settled == len(pending) and not self._rooms
+        await self._update_gauges(len(pending) - settled, count_dead=read)
         dues = [state.due for state in self._rooms.values()]
         return max(0.0, min(dues) - asyncio.get_running_loop().time()) if dues else None
 
-    async def _deliver(self, record: OutboxRecord, stop: StopSignal) -> str | None:
+    async def _read_pending(self) -> list[QueuedRow]:
+        """Every undelivered row in the table, in order; handed rows among them are
+        delivered from here, not again from the hand-over."""
+        self._next_read = asyncio.get_running_loop().time() + self._poll_interval
+        async with self._db.transaction() as session:
+            records = await session.scalars(
+                select(OutboxRecord)
+                .where(OutboxRecord.sent_at.is_(None), OutboxRecord.dead_at.is_(None))
+                .order_by(OutboxRecord.id)
+            )
+            pending = [QueuedRow.of(record) for record in records]
+        self._last_read = {row.id for row in pending}
+        for row in pending:
+            self._handed.pop(row.id, None)
+        return pending
+
+    async def _deliver(self, record: QueuedRow, stop: StopSignal) -> str | None:
         # Only the network requests give way to a stop; the database read runs through.
         content = dict(record.content)
         if record.event_type.startswith(OPERATION_PREFIX):
@@ -308,7 +386,7 @@ class OutboxSender:
         )
 
     async def _perform(
-        self, record: OutboxRecord, payload: dict[str, Any], stop: StopSignal
+        self, record: QueuedRow, payload: dict[str, Any], stop: StopSignal
     ) -> str | None:
         name = record.event_type.removeprefix(OPERATION_PREFIX)
         operation = self._operations.get(name)
@@ -347,9 +425,7 @@ class OutboxSender:
             return dict(edit["m.new_content"])
         return {**edit, "m.relates_to": {"rel_type": "m.replace", "event_id": event_id}}
 
-    async def _record_success(
-        self, record: OutboxRecord, event_id: str | None, waited: int
-    ) -> None:
+    async def _record_success(self, record: QueuedRow, event_id: str | None, waited: int) -> None:
         sent_at = self._clock.now()
         if self._metrics is not None:
             latency = (sent_at - record.created_at).total_seconds()
@@ -371,7 +447,7 @@ class OutboxSender:
                 waited,
             )
 
-    async def _record_failure(self, record: OutboxRecord, exc: MatrixError) -> None:
+    async def _record_failure(self, record: QueuedRow, exc: MatrixError) -> None:
         async with self._db.transaction() as session:
             stored = await session.get(OutboxRecord, record.id)
             if stored is not None:
@@ -385,7 +461,7 @@ class OutboxSender:
         delay = state.backoff.next_delay(exc.retry_after_ms)
         state.due = asyncio.get_running_loop().time() + delay
 
-    async def _set_aside(self, record: OutboxRecord, exc: MatrixError) -> None:
+    async def _set_aside(self, record: QueuedRow, exc: MatrixError) -> None:
         """Mark the row dead and, in the same transaction, queue its report, so it is
         reported exactly once; a dead row in the coordination room itself is only logged."""
         report = self._coordination_room is not None and record.room_id != self._coordination_room
@@ -403,6 +479,8 @@ class OutboxSender:
                 await Outbox(session, self._clock, self.wake).post(
                     self._coordination_room, text_content(notice)
                 )
+        if self._metrics is not None:
+            self._metrics.outbox_dead.inc()
         log.error(
             "outbox message %d to %s set aside as dead (see `weerbaar outbox list`): %s",
             record.id,
@@ -410,10 +488,14 @@ class OutboxSender:
             exc,
         )
 
-    async def _update_gauges(self, backlog: int) -> None:
+    async def _update_gauges(self, backlog: int, *, count_dead: bool) -> None:
+        # Dead rows are counted with each read of the table (`weerbaar outbox drop|retry`
+        # in another process changes them); between reads only _set_aside adds to them.
         if self._metrics is None:
             return
         self._metrics.outbox_backlog.set(backlog)
+        if not count_dead:
+            return
         async with self._db.transaction() as session:
             dead = await session.scalar(
                 select(func.count())

@@ -39,7 +39,7 @@ def make_factory(db: Database, clock: Clock | None = None) -> ServiceFactory:
         notifier_for=english_notices,
         taskforce=["@alice:test", "@bob:test"],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
     )
 
 
@@ -51,7 +51,7 @@ def factory_for(database: Database, clock: ManualClock) -> ServiceFactory:
         notifier_for=english_notices,
         taskforce=[ALICE, BOB, CAROL],
         playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda: None,
+        on_outbox_commit=lambda rows: None,
         playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),
     )
 
