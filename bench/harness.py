@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import statistics
 import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -148,6 +150,35 @@ async def drive(
 
         await asyncio.gather(*(sender() for _ in range(concurrency)))
     return latencies
+
+
+def _drive_in_this_process(
+    url: str, count: int, concurrency: int, rate: float | None, first: int
+) -> list[float]:
+    start_at = None if rate is None else (lambda index: index / rate)
+    return asyncio.run(drive(url, count, concurrency, start_at, first))
+
+
+class SecondProcessDriver:
+    """``drive`` run by a second process, as real senders are: the load generator's own
+    work (building, signing, timing requests) does not compete for the measured server's
+    event loop. The process starts with the first call: warm up with it before timing."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+
+    async def drive(
+        self, url: str, count: int, concurrency: int, *, rate: float | None = None, first: int = 0
+    ) -> list[float]:
+        """As ``drive``; ``rate`` paces it at that many requests per second."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, _drive_in_this_process, url, count, concurrency, rate, first
+        )
+
+    def close(self) -> None:
+        """End the second process."""
+        self._pool.shutdown()
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -3,7 +3,8 @@
 Weerbaar's intake verifies the HMAC signature, records the receipt (replay protection),
 stores and de-duplicates the alert, queues its room notice and commits, all before 202.
 The bare endpoint is plain aiohttp that parses the same JSON and inserts the same alert
-row into the same database. Both run in this process on 127.0.0.1.
+row into the same database. Both servers run in this process on 127.0.0.1; the senders
+run in a second process, as real senders would, started (by the warm-up) before timing.
 
     .venv/bin/python -m bench.p1_webhook_latency [--requests 4000] [--concurrency 200]
         [--db postgresql+asyncpg://postgres@127.0.0.1:5432/test]  (default: SQLite file)
@@ -21,7 +22,14 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bench.harness import bench_factory, describe, drive, intake_app, scratch_database, serve
+from bench.harness import (
+    SecondProcessDriver,
+    bench_factory,
+    describe,
+    intake_app,
+    scratch_database,
+    serve,
+)
 from bot.alerts.model import IncomingAlert
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord
@@ -64,12 +72,14 @@ async def measure(
 ) -> dict[str, float]:
     runner, port = await serve(app)
     url = f"http://127.0.0.1:{port}/alerts"
+    driver = SecondProcessDriver()
     try:
-        await drive(url, WARM_UP, args.concurrency, first=first)
+        await driver.drive(url, WARM_UP, args.concurrency, first=first)
         began = time.perf_counter()
-        latencies = await drive(url, args.requests, args.concurrency, first=first + WARM_UP)
+        latencies = await driver.drive(url, args.requests, args.concurrency, first=first + WARM_UP)
         return describe(label, latencies, time.perf_counter() - began)
     finally:
+        driver.close()
         await runner.cleanup()
 
 

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.alerts.lookups import NO_NEEDS, Needs
 from bot.alerts.model import IncomingAlert
@@ -260,7 +261,9 @@ async def test_a_failing_request_in_a_batch_fails_only_itself(database: Database
     finally:
         await batches.close()
 
-    assert len(seen) == 4 and len({id(services) for services in seen}) == 1  # one batch
+    # Run without savepoints, the batch stops at the replay and is rolled back; then all
+    # four run again in one transaction, each in a savepoint of its own.
+    assert len(seen) == 6 and len({id(services) for services in seen[2:]}) == 1
     assert isinstance(got[1], Replayed) and isinstance(got[2], Broken)
     assert [o.status for o in got[0]] == ["accepted"]  # type: ignore[union-attr]
     assert [o.status for o in got[3]] == ["updated"]  # type: ignore[union-attr]
@@ -278,9 +281,9 @@ async def test_when_the_batch_commit_fails_each_request_gets_its_own_outcome(
     sabotaged: list[bool] = []
 
     async def sabotage(services: Services) -> list[Outcome]:
-        # The first time, break the batch's connection: everything after fails, and the
-        # commit with it. Run again alone, this request is harmless.
-        if not sabotaged:
+        # In the batch (run without savepoints, then with), break the connection: all
+        # after it fails, and the commit with it. Run again alone, this one is harmless.
+        if len(sabotaged) < 2:
             sabotaged.append(True)
             connection = await services.session.connection()
             await connection.invalidate()
@@ -301,7 +304,7 @@ async def test_when_the_batch_commit_fails_each_request_gets_its_own_outcome(
     finally:
         await batches.close()
 
-    assert sabotaged == [True]
+    assert sabotaged == [True, True]
     assert "group commit of 4 requests failed" in caplog.text
     assert [o.status for o in got[0]] == ["accepted"]  # type: ignore[union-attr]
     assert got[1] == []
@@ -310,3 +313,28 @@ async def test_when_the_batch_commit_fails_each_request_gets_its_own_outcome(
     rows, receipts, _, _ = await snapshot(database, run)
     assert [row[:3] for row in rows] == [("k1", " supplier 0", 2)]
     assert receipts == 2
+
+
+async def test_a_batch_without_failures_uses_no_savepoints(database: Database) -> None:
+    factory = make_factory(database)
+    run = f"s{uuid.uuid4().hex[:8]}"
+    savepoints: list[str] = []
+
+    @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
+    def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "SAVEPOINT" in statement.upper():
+            savepoints.append(statement)
+
+    requests = [
+        Request("receive", f"k{n}", n, signature=n, breaks=False, declares=True) for n in range(5)
+    ]
+    batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
+    try:
+        got = await asyncio.gather(*(batches.submit(r.work(run), r.needs(run)) for r in requests))
+    finally:
+        await batches.close()
+
+    assert [[o.status for o in outcomes] for outcomes in got] == [["accepted"]] * 5
+    assert savepoints == []
+    rows, receipts, _, _ = await snapshot(database, run)
+    assert len(rows) == 5 and receipts == 5
