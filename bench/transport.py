@@ -2,7 +2,8 @@
 
 (a) bare nio echo bot: command round trip; (b) Weerbaar: the same round trip for ``!help``
 (the echo bot answers with the same text, so both move the same bytes); (c) a bare
-``room_send`` one at a time versus Weerbaar's outbox delivery latency (stored -> confirmed).
+``room_send`` one at a time, alone and while the same account long-polls /sync as a bot
+does, versus Weerbaar's outbox delivery latency (stored -> confirmed).
 Prints p50/p95 and the ratios. Run: ``.venv/bin/python bench/transport.py [N]``.
 """
 
@@ -125,6 +126,29 @@ async def bare_sends(world: SandboxWorld, room: str, count: int) -> list[float]:
     return samples
 
 
+async def bare_sends_while_syncing(world: SandboxWorld, room: str, count: int) -> list[float]:
+    """``bare_sends`` while the same account long-polls /sync, as every bot does: each
+    send then also wakes a waiting sync on the homeserver, which Weerbaar's sends pay."""
+    syncing = client_for(world, world.bot)
+    first = await syncing.sync(timeout=0, sync_filter=FILTER)
+    stop = asyncio.Event()
+
+    async def follow(since: str) -> None:
+        while not stop.is_set():
+            response = await syncing.sync(timeout=1_000, sync_filter=FILTER, since=since)
+            if isinstance(response, nio.SyncResponse):
+                since = response.next_batch
+
+    follower = asyncio.create_task(follow(first.next_batch))
+    await asyncio.sleep(0.5)  # let the long poll start before timing
+    try:
+        return await bare_sends(world, room, count)
+    finally:
+        stop.set()
+        await follower
+        await syncing.close()
+
+
 async def outbox_deliveries(bot: Weerbaar, room: str, count: int) -> list[float]:
     """Queue one message at a time and wait until the homeserver confirmed it."""
     samples = []
@@ -163,6 +187,7 @@ async def main(count: int) -> None:
             stop.set()
             await echo
             sends = await bare_sends(world, bare_room, count)
+            sends_syncing = await bare_sends_while_syncing(world, bare_room, count)
 
             bot = Weerbaar(world.settings(Path(scratch) / "bot", REPO / "playbooks"))
             await bot.start()
@@ -177,6 +202,7 @@ async def main(count: int) -> None:
     bare_rt = show("(a) bare nio echo bot round trip", bare)
     our_rt = show("(b) Weerbaar !help round trip", ours)
     bare_send = show("(c) bare room_send", sends)
+    syncing_send = show("(c) bare room_send, same account syncing", sends_syncing)
     our_send = show("(c) Weerbaar outbox stored -> confirmed", delivered)
     print(
         f"round trip ratio  p50 {our_rt[0] / bare_rt[0]:.2f}x  p95 {our_rt[1] / bare_rt[1]:.2f}x"
@@ -185,6 +211,10 @@ async def main(count: int) -> None:
     print(
         f"send ratio        p50 {our_send[0] / bare_send[0]:.2f}x  p95 "
         f"{our_send[1] / bare_send[1]:.2f}x  (target p50 <= 1.2x)"
+    )
+    print(
+        f"  vs syncing bare p50 {our_send[0] / syncing_send[0]:.2f}x  p95 "
+        f"{our_send[1] / syncing_send[1]:.2f}x"
     )
 
 
