@@ -205,6 +205,35 @@ class MatrixNotifier:
         if origin is not None and not answers:
             await self._post_room_opened(situation, origin.room_id, origin)
 
+    async def incident_room_failed(
+        self,
+        situation: SituationRecord,
+        alert: AlertRecord,
+        origin: CommandOrigin | None,
+        reason: str,
+    ) -> None:
+        """Say in the coordination room, and where the command was typed, that the room
+        could not be opened: answering the command as ``incident_room_opened`` would."""
+        answers = origin is not None and origin.room_id == self._room
+        rooms = [(self._room, origin if answers else None)]
+        if origin is not None and not answers:
+            rooms.append((origin.room_id, origin))
+        for room, answering in rooms:
+            lang = answering.lang if answering is not None else self._lang
+            text = i18n.text(
+                "incident.room_failed",
+                lang,
+                id=situation.id,
+                supplier=situation.supplier,
+                error=reason,
+                alert_id=alert.id,
+            )
+            await self._outbox.post(
+                room,
+                text_content(text, reply_to=answering.event_id if answering else None),
+                exercise=situation.is_exercise,
+            )
+
     async def _post_room_opened(
         self, situation: SituationRecord, room: str, origin: CommandOrigin | None
     ) -> None:

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +99,20 @@ class QueuedRow:
             replaces_outbox_id=record.replaces_outbox_id,
             created_at=record.created_at,
         )
+
+
+@runtime_checkable
+class AbandonableOperation(Protocol):
+    """A room operation that leaves state behind when the homeserver refuses it for good
+    (a request marked as pending, say); ``abandon`` undoes that and tells the people
+    concerned. It runs before the row is set aside and may run twice (a crash in between),
+    so it must act only once; it returns whether it reported the failure itself."""
+
+    async def __call__(self, room_id: str, payload: dict[str, Any]) -> str | None: ...
+
+    async def abandon(self, room_id: str, payload: dict[str, Any], error: MatrixError) -> bool:
+        """Undo what the queued operation left pending; True if it told people so."""
+        ...
 
 
 CommitHook = Callable[[Sequence[QueuedRow]], None]
@@ -344,7 +358,8 @@ class OutboxSender:
                     held_rooms.add(record.room_id)
                     await self._record_failure(record, exc)
                 else:
-                    await self._set_aside(record, exc)
+                    reported = await self._abandon(record, exc)
+                    await self._set_aside(record, exc, reported=reported)
                     settled += 1
                 continue
             await self._record_success(record, event_id, waiting[record.room_id])
@@ -461,10 +476,25 @@ class OutboxSender:
         delay = state.backoff.next_delay(exc.retry_after_ms)
         state.due = asyncio.get_running_loop().time() + delay
 
-    async def _set_aside(self, record: QueuedRow, exc: MatrixError) -> None:
+    async def _abandon(self, record: QueuedRow, exc: MatrixError) -> bool:
+        """Let an operation refused for good undo what it left pending; True if it
+        reported the failure itself."""
+        if not record.event_type.startswith(OPERATION_PREFIX):
+            return False
+        operation = self._operations.get(record.event_type.removeprefix(OPERATION_PREFIX))
+        if not isinstance(operation, AbandonableOperation):
+            return False
+        return await operation.abandon(record.room_id, dict(record.content), exc)
+
+    async def _set_aside(self, record: QueuedRow, exc: MatrixError, *, reported: bool) -> None:
         """Mark the row dead and, in the same transaction, queue its report, so it is
-        reported exactly once; a dead row in the coordination room itself is only logged."""
-        report = self._coordination_room is not None and record.room_id != self._coordination_room
+        reported exactly once; a dead row in the coordination room itself is only logged,
+        and one whose operation ``reported`` the failure itself is not reported again."""
+        report = (
+            not reported
+            and self._coordination_room is not None
+            and record.room_id != self._coordination_room
+        )
         async with self._db.transaction() as session:
             stored = await session.get(OutboxRecord, record.id)
             if stored is None:

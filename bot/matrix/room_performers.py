@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import Language
+from bot.matrix.client import MatrixError
 from bot.matrix.outbox import RoomOperation
 from bot.matrix.room_operations import OPEN_INCIDENT_ROOM, PIN, SET_MODERATOR
 from bot.matrix.rooms import MatrixIncidentRooms
@@ -42,6 +43,17 @@ class IncidentRoomOpening:
                 situation_id, alert_id, room_id, str(payload["actor"]), origin
             )
         return None
+
+    async def abandon(self, _queue: str, payload: dict[str, Any], error: MatrixError) -> bool:
+        """The homeserver refused the room for good: forget the request, so ``!escalate``
+        may ask again, and say so where it was asked; False if already done."""
+        async with self._factory.transaction() as services:
+            return await services.situations.abandon_incident_room(
+                int(payload["situation_id"]),
+                int(payload["alert_id"]),
+                _origin(payload.get("origin")),
+                str(error),
+            )
 
 
 def _origin(data: dict[str, Any] | None) -> CommandOrigin | None:

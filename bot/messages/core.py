@@ -40,6 +40,14 @@ MESSAGES: Catalogue = {
         "en": "<p>Incident room opened for situation #{id} (<strong>{supplier}</strong>: "
         '{title}), phase crisis: <a href="{link}">{room_name}</a></p>',
     },
+    "incident.room_failed": {
+        "nl": "De crisisruimte voor situatie #{id} ({supplier}) kon niet worden geopend: de "
+        "homeserver weigert het ({error}). De situatie blijft in fase crisis; probeer het "
+        "opnieuw met !escaleer {alert_id} zodra dat is verholpen.",
+        "en": "The incident room for situation #{id} ({supplier}) could not be opened: the "
+        "homeserver refuses it ({error}). The situation stays in crisis; try again with "
+        "!escalate {alert_id} once that is fixed.",
+    },
     "situation.phase_changed": {
         "nl": "Situatie #{id} ({supplier}): fase {previous} → {current}, door {actor}. "
         "Reden: {reason}",

@@ -88,6 +88,17 @@ class SituationNotifier(Protocol):
         """
         ...
 
+    async def incident_room_failed(
+        self,
+        situation: SituationRecord,
+        alert: AlertRecord,
+        origin: CommandOrigin | None,
+        reason: str,
+    ) -> None:
+        """Say that the homeserver refused to open the incident room of ``situation``,
+        answering the command typed at ``origin`` as ``incident_room_opened`` would."""
+        ...
+
     async def phase_changed(
         self,
         situation: SituationRecord,
@@ -277,6 +288,25 @@ class SituationService:
         if self._sitreps is not None:
             await self._sitreps.start_cadence(situation.id)
         return situation
+
+    async def abandon_incident_room(
+        self, situation_id: int, alert_id: int, origin: CommandOrigin | None, reason: str
+    ) -> bool:
+        """Forget the request for the room of ``situation_id`` that the homeserver refused
+        for good, and say so; a later ``!escalate`` may ask again. False (nothing done) if
+        no such request is pending, so running this twice reports once."""
+        situation = await self._session.get(SituationRecord, situation_id, with_for_update=True)
+        if (
+            situation is None
+            or situation.incident_room_id is not None
+            or situation.incident_room_requested_at is None
+        ):
+            return False
+        situation.incident_room_requested_at = None
+        await self._notifier.incident_room_failed(
+            situation, await self._alerts.get(alert_id), origin, reason
+        )
+        return True
 
     async def get(self, situation_id: int) -> SituationRecord:
         """The situation with ``situation_id``; raises SituationNotFound."""
