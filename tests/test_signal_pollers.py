@@ -35,6 +35,7 @@ from tests.support.signal_feeds import (
     bodacc_page,
     edgar_submissions,
     gleif_page,
+    gleif_parent,
     gleif_record,
     kev_catalogue,
     kev_entry,
@@ -299,6 +300,68 @@ async def test_gleif_record_changes_become_alerts(database: Database, feeds: Fee
     assert found[1].links == [f"https://search.gleif.org/#/record/{lei}"]
 
 
+async def test_a_new_ultimate_parent_is_an_s2_alert_and_not_repeated_after_a_restart(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory)
+    lei, parent, buyer = "5493001KJTIIGC8Y1R12", "529900PARENT0000AA11", "529900BUYER00000BB22"
+    settings = {"name": "gleif", "kind": "gleif", "url": feeds.url("/api/v1")}
+    relationship = f"/api/v1/lei-records/{lei}/ultimate-parent-relationship"
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex Corporation", "ACTIVE", "ISSUED")
+    )
+    await poller(factory, **settings).poll()  # no parent reported (404): only remembered
+    assert feeds.hits[relationship] == 1
+
+    feeds.bodies[relationship] = gleif_parent(lei, parent)
+    await poller(factory, **settings).poll()
+    await poller(factory, **settings).poll()  # a restart neither repeats the change...
+    feeds.bodies[relationship] = gleif_parent(lei, buyer)
+    await poller(factory, **settings).poll()
+    feeds.bodies[relationship] = gleif_parent(lei, buyer, status="INACTIVE")
+    await poller(factory, **settings).poll()
+    await poller(factory, **settings).poll()  # ...nor misses the next one
+    found = await alerts(database)
+    assert [(a.severity, a.title) for a in found] == [
+        ("S2", f"LEI record changed: ultimate parent none → {parent}"),
+        ("S2", f"LEI record changed: ultimate parent {parent} → {buyer}"),
+        ("S3", f"LEI record changed: ultimate parent {buyer} → none"),
+    ]
+    assert found[1].links == [
+        f"https://search.gleif.org/#/record/{lei}",
+        f"https://search.gleif.org/#/record/{buyer}",
+    ]
+
+
+async def test_a_poll_state_from_before_the_parent_was_watched_raises_no_alert(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory)
+    lei = "5493001KJTIIGC8Y1R12"
+    async with factory.transaction() as services:  # what the previous version remembered
+        before = {
+            "legal_name": "Globex",
+            "entity_status": "ACTIVE",
+            "registration_status": "ISSUED",
+        }
+        await services.polls.succeeded("gleif", {lei: before})
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex", "ACTIVE", "ISSUED")
+    )
+    feeds.bodies[f"/api/v1/lei-records/{lei}/ultimate-parent-relationship"] = gleif_parent(
+        lei, "529900PARENT0000AA11"
+    )
+    gleif = poller(factory, name="gleif", kind="gleif", url=feeds.url("/api/v1"))
+    await gleif.poll()
+    assert await alerts(database) == []
+    async with factory.transaction() as services:
+        assert (await services.polls.state("gleif"))[lei]["ultimate_parent"] == (
+            "529900PARENT0000AA11"
+        )
+
+
 async def test_misbehaving_signal_feeds_are_reported_once(
     database: Database, feeds: FeedServer
 ) -> None:
@@ -309,6 +372,11 @@ async def test_misbehaving_signal_feeds_are_reported_once(
     feeds.bodies["/bodacc-big"] = b" " * 5000
     feeds.bodies["/edgar-bad/CIK0001234567.json"] = edgar_submissions("1234567", "A")[:-30]
     feeds.bodies["/gleif-bad/lei-records"] = b'{"data": [{"attributes": {}}]}'
+    lei = "5493001KJTIIGC8Y1R12"
+    feeds.bodies["/gleif-parent/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex", "ACTIVE", "ISSUED")
+    )
+    feeds.bodies[f"/gleif-parent/lei-records/{lei}/ultimate-parent-relationship"] = b"{}"
     feeds.bodies["/kev-down.json"] = b"oops"
     feeds.status["/kev-down.json"] = 503
     common = {"timeout_seconds": 0.5, "max_bytes": 4096}
@@ -330,6 +398,9 @@ async def test_misbehaving_signal_feeds_are_reported_once(
             **common,
         ),
         poller(factory, name="gleif-bad", kind="gleif", url=feeds.url("/gleif-bad"), **common),
+        poller(
+            factory, name="gleif-parent", kind="gleif", url=feeds.url("/gleif-parent"), **common
+        ),
     ]
     for _ in range(3):
         for each in pollers:
@@ -343,6 +414,7 @@ async def test_misbehaving_signal_feeds_are_reported_once(
         "kev-down": "HTTP 503",
         "edgar-bad": "not an EDGAR submissions document",
         "gleif-bad": "not GLEIF LEI records",
+        "gleif-parent": "not a GLEIF relationship record",
     }
     reports = await bodies(database)
     assert len(reports) == len(expected)
