@@ -13,6 +13,7 @@ import pytest_asyncio
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot.alerts.model import IncomingAlert
 from bot.app import Weerbaar
 from bot.config import PollerSettings
 from bot.polling.bodacc import notice_severity
@@ -21,8 +22,8 @@ from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import AlertRecord, OutboxRecord, PollStateRecord
-from bot.suppliers.file import SupplierEntry
+from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, PollStateRecord
+from bot.suppliers.file import Criticality, DependencyEntry, ServiceEntry, SupplierEntry
 from bot.suppliers.identifiers import Identifiers
 from tests.support.clock import ManualClock
 from tests.support.factories import make_factory
@@ -83,9 +84,48 @@ SUPPLIERS = [
 ]
 
 
-async def registry(factory: ServiceFactory) -> None:
+async def registry(factory: ServiceFactory, suppliers: list[SupplierEntry] = SUPPLIERS) -> None:
     async with factory.transaction() as services:
-        await services.suppliers.replace_all(SUPPLIERS)
+        await services.suppliers.replace_all(suppliers)
+
+
+# Globex hosts a vital process; Acme Cloud only an important one.
+VITAL = [
+    SupplierEntry(
+        name="Acme Cloud",
+        identifiers=Identifiers(siren="812345676"),
+        services=[
+            ServiceEntry(
+                name="Mail",
+                dependencies=[
+                    DependencyEntry(
+                        organisation="Gemeente X",
+                        process="Nieuwsbrief",
+                        criticality=Criticality.IMPORTANT,
+                    )
+                ],
+            )
+        ],
+    ),
+    SupplierEntry(
+        name="Globex",
+        identifiers=Identifiers(siren="823456785"),
+        services=[
+            ServiceEntry(
+                name="Hosting",
+                dependencies=[
+                    DependencyEntry(
+                        organisation="Gemeente X",
+                        process="Uitkeringen",
+                        criticality=Criticality.VITAL,
+                    )
+                ],
+            )
+        ],
+    ),
+]
+# A BODACC watermark before the notices below, so they are new.
+BODACC_SEEN = {"since": "2026-11-01", "seen": []}
 
 
 async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
@@ -362,6 +402,65 @@ async def test_a_poll_state_from_before_the_parent_was_watched_raises_no_alert(
         )
 
 
+async def test_a_procedure_for_a_vital_supplier_proposes_the_lauwe_fase_at_once(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory, VITAL)
+    async with factory.transaction() as services:
+        await services.polls.succeeded("bodacc", BODACC_SEEN)
+    liquidation = bodacc_notice(
+        "A202600020002", "2026-11-24", "823456785", "GLOBEX SAS", "Jugement de liquidation"
+    )
+    redressement = bodacc_notice(
+        "A202600020003", "2026-11-24", "812345676", "ACME", "Jugement de redressement"
+    )
+    feeds.bodies["/records"] = bodacc_page(liquidation, redressement)
+    notices = poller(factory, name="bodacc", kind="bodacc", url=feeds.url("/records"))
+    await notices.poll()
+    await notices.poll()  # nothing new: no second proposal
+    globex, acme = await alerts(database)
+    proposals = [body for body in await bodies(database) if body.startswith("Proposal")]
+    assert proposals == [
+        "Proposal: open the warm-up phase (lauwe fase) for Globex now. Reason: alert "
+        f"#{globex.id} reports an insolvency procedure (BODACC: Jugement de liquidation) and "
+        "vital processes depend on this supplier: Gemeente X / Uitkeringen (Hosting). "
+        "Weerbaar only proposes; the taskforce decides.\n"
+        f"Track it and set the phase: !track {globex.id}, then "
+        "!phase <situation> lauwe_fase <reason>"
+    ]
+    assert acme.supplier == "Acme Cloud"  # an important process only: no proposal
+
+
+async def test_a_procedure_for_a_vital_supplier_at_signal_proposes_its_phase_and_logs_it(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory, VITAL)
+    async with factory.transaction() as services:
+        await services.polls.succeeded("bodacc", BODACC_SEEN)
+        earlier = await services.alerts.receive(
+            IncomingAlert(supplier="Globex", title="Late payments", source="manual")
+        )
+        situation = await services.situations.track_alert(earlier.id, "@alice:test")
+    feeds.bodies["/records"] = bodacc_page(
+        bodacc_notice(
+            "A202600020004", "2026-11-24", "823456785", "GLOBEX SAS", "Jugement de sauvegarde"
+        )
+    )
+    await poller(factory, name="bodacc", kind="bodacc", url=feeds.url("/records")).poll()
+    proposals = [body for body in await bodies(database) if body.startswith("Proposal")]
+    assert len(proposals) == 1
+    assert proposals[0].endswith(
+        f"Situation #{situation.id} is at signal: !phase {situation.id} lauwe_fase <reason>"
+    )
+    async with database.transaction() as session:
+        kinds = await session.scalars(
+            select(LogEntryRecord.kind).where(LogEntryRecord.situation_id == situation.id)
+        )
+        assert "escalation_proposed" in list(kinds)
+
+
 async def test_misbehaving_signal_feeds_are_reported_once(
     database: Database, feeds: FeedServer
 ) -> None:
@@ -472,6 +571,50 @@ async def test_a_kev_entry_reaches_the_coordination_room(
             ),
         )
         assert "nl.weerbaar.alert_id" in notice["content"]
+    finally:
+        await bot.stop()
+
+
+async def test_a_vital_suppliers_procedure_proposes_the_lauwe_fase_in_the_room(
+    world: SandboxWorld, alice: MatrixUser, feeds: FeedServer, tmp_path: Path
+) -> None:
+    feeds.bodies["/bodacc-live"] = bodacc_page(
+        bodacc_notice(
+            "A202600030001", "2026-11-24", "823456785", "GLOBEX SAS", "Jugement de liquidation"
+        )
+    )
+    settings = bot_settings(
+        world,
+        tmp_path / "bot",
+        pollers=[
+            PollerSettings(
+                name="bodacc",
+                kind="bodacc",
+                url=feeds.url("/bodacc-live"),
+                interval_seconds=HOURLY,
+            )
+        ],
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        await registry(make_factory(db), VITAL)
+        async with db.transaction() as session:
+            session.add(PollStateRecord(source="bodacc", state=BODACC_SEEN))
+    finally:
+        await db.dispose()
+    bot = Weerbaar(settings)
+    await bot.start()
+    try:
+        proposal = await alice.wait_for(
+            world.coordination_room,
+            lambda e: body_of(e).startswith("Voorstel: open direct de lauwe fase voor Globex"),
+        )
+        assert "vitale processen hangen af van deze leverancier: Gemeente X / Uitkeringen" in (
+            body_of(proposal)
+        )
+        assert "!volg " in body_of(proposal)
     finally:
         await bot.stop()
 

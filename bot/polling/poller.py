@@ -47,6 +47,9 @@ class Collected:
 
     changes: Changes
     to_match: Sequence[Matchable] = field(default_factory=list)
+    # The alerts are insolvency notices: a new one about a supplier that a vital process
+    # depends on proposes the lauwe fase at once.
+    insolvency: bool = False
 
 
 class FeedPoller:
@@ -165,7 +168,7 @@ class FeedPoller:
         alerts = [
             bodacc.notice_alert(notice, supplier, self.settings.name) for notice, supplier in found
         ]
-        return Collected(Changes(alerts=alerts, state=after))
+        return Collected(Changes(alerts=alerts, state=after), insolvency=True)
 
     async def _identified(self, kind: str) -> dict[str, str]:
         async with self._factory.transaction() as services:
@@ -211,7 +214,9 @@ class FeedPoller:
     async def _store(self, services: Services, collected: Collected) -> None:
         name = self.settings.name
         for incoming in collected.changes.alerts:
-            await services.alerts.receive(incoming)
+            stored = await services.alerts.receive(incoming)
+            if collected.insolvency and stored.count == 1:  # a repeat was proposed already
+                await services.watch.propose_lauwe_fase(stored)
         for item in collected.to_match:
             for supplier, matched in await _suppliers_named(services, item.names):
                 await services.alerts.receive(item.alert(supplier, matched, name))
