@@ -141,10 +141,10 @@ def sandbox(
     log_format: LogFormatOption = None,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
-    from bot.playbooks.loader import PlaybookError
     from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR
     from bot.sandbox.run import run_sandbox
     from bot.sandbox.synapse import RegistrationError
+    from bot.yamlfiles.loader import FileError
 
     if speed <= 0:
         typer.echo("weerbaar: --speed must be positive", err=True)
@@ -164,7 +164,7 @@ def sandbox(
             err=True,
         )
         raise typer.Exit(1) from None
-    except (LookupError, PlaybookError) as exc:
+    except (LookupError, FileError) as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
 
@@ -504,11 +504,12 @@ def exercise_validate(
 ) -> None:
     """Validate scenarios against their playbooks; prints file:line: field: problem."""
     from bot.exercises.loader import validate_scenarios
-    from bot.playbooks.loader import PlaybookError, load_playbook_dir
+    from bot.playbooks.loader import load_playbook_dir
+    from bot.yamlfiles.loader import FileError
 
     try:
         known = load_playbook_dir(playbooks)
-    except PlaybookError as exc:
+    except FileError as exc:
         # One line per problem: the first on the same line as what failed.
         typer.echo(f"weerbaar: the playbooks in {playbooks} are invalid: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -539,7 +540,8 @@ def exercise_run(
     from bot.exercises.cli import configured_players, run_exercise
     from bot.exercises.loader import find_scenario
     from bot.exercises.runner import ExerciseError, PlayerAccount
-    from bot.playbooks.loader import PlaybookError, load_playbook_dir
+    from bot.playbooks.loader import load_playbook_dir
+    from bot.yamlfiles.loader import FileError
 
     settings = _settings(config)
     configure_logging(settings.log_format or "text", secrets=secret_values(settings))
@@ -561,7 +563,7 @@ def exercise_run(
         report_text = asyncio.run(
             run_exercise(settings, found, players, speed, lang or settings.language)
         )
-    except (LookupError, PlaybookError, ExerciseError) as exc:
+    except (LookupError, FileError, ExerciseError) as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
     if output is None:

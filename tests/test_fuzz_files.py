@@ -21,13 +21,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.exercises.loader import check_scenario
-from bot.playbooks.loader import PlaybookIssue, load_playbook_dir, validate_paths
+from bot.playbooks.loader import load_playbook_dir, validate_paths
 from bot.suppliers.file import read_supplier_file
+from bot.yamlfiles.loader import FileIssue
 from tests.support.fuzzing import fuzz_settings
 from tests.support.paths import PLAYBOOKS, REPO
 
 SHIPPED = load_playbook_dir(PLAYBOOKS)
-Check = Callable[[Path], list[PlaybookIssue]]
+Check = Callable[[Path], list[FileIssue]]
 TARGETS: dict[str, tuple[list[Path], Check]] = {
     "playbook": (sorted(PLAYBOOKS.glob("*.yaml")), lambda path: validate_paths([path])),
     "scenario": (
@@ -139,7 +140,7 @@ def _issue_shape(path: Path) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(str(path))}(:\d+)?: \S.*", re.DOTALL)
 
 
-def _issues(kind: str, text: bytes) -> tuple[Path, list[PlaybookIssue]]:
+def _issues(kind: str, text: bytes) -> tuple[Path, list[FileIssue]]:
     _, check = TARGETS[kind]
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "hostile.yaml"

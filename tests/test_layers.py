@@ -69,6 +69,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot",
             "bot.storage",
             "bot.playbooks.durations",
+            "bot.yamlfiles",
         ),
     ),
 )

@@ -15,7 +15,6 @@ from bot.playbooks import (
     LocalizedText,
     Playbook,
     PlaybookError,
-    PlaybookIssue,
     format_deadline,
     load_playbook,
     load_playbook_dir,
@@ -25,6 +24,7 @@ from bot.playbooks import (
     validate_paths,
 )
 from bot.playbooks.jsonschema import render_playbook_json_schema
+from bot.yamlfiles.loader import FileIssue
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "playbooks" / "example-supplier-outage.yaml"
@@ -101,14 +101,14 @@ def write(tmp_path: Path, text: str, name: str = "mini.yaml") -> Path:
     return path
 
 
-def issues_of(path: Path) -> list[PlaybookIssue]:
+def issues_of(path: Path) -> list[FileIssue]:
     with pytest.raises(PlaybookError) as caught:
         load_playbook(path)
     assert caught.value.issues, "PlaybookError without issues"
     return caught.value.issues
 
 
-def find(issues: list[PlaybookIssue], field: str) -> PlaybookIssue:
+def find(issues: list[FileIssue], field: str) -> FileIssue:
     matching = [issue for issue in issues if issue.field == field]
     assert matching, f"no issue for {field!r} in: " + "; ".join(map(str, issues))
     return matching[0]
@@ -271,10 +271,10 @@ def test_error_names_file_line_and_field(
 
 
 def test_issue_text_is_file_line_field_message() -> None:
-    issue = PlaybookIssue("playbooks/x.yaml", 12, "steps[2].owner", "unknown role 'foo'")
+    issue = FileIssue("playbooks/x.yaml", 12, "steps[2].owner", "unknown role 'foo'")
 
     assert str(issue) == "playbooks/x.yaml:12: steps[2].owner: unknown role 'foo'"
-    assert str(PlaybookIssue("x.yaml", None, "", "empty")) == "x.yaml: empty"
+    assert str(FileIssue("x.yaml", None, "", "empty")) == "x.yaml: empty"
 
 
 def test_all_field_errors_of_a_file_are_reported(tmp_path: Path) -> None:

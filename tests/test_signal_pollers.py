@@ -13,6 +13,7 @@ import pytest_asyncio
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot.alerts.model import IncomingAlert
 from bot.app import Weerbaar
 from bot.config import PollerSettings
 from bot.polling.bodacc import notice_severity
@@ -21,8 +22,8 @@ from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import AlertRecord, OutboxRecord, PollStateRecord
-from bot.suppliers.file import SupplierEntry
+from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, PollStateRecord
+from bot.suppliers.file import Criticality, DependencyEntry, ServiceEntry, SupplierEntry
 from bot.suppliers.identifiers import Identifiers
 from tests.support.clock import ManualClock
 from tests.support.factories import make_factory
@@ -35,6 +36,7 @@ from tests.support.signal_feeds import (
     bodacc_page,
     edgar_submissions,
     gleif_page,
+    gleif_parent,
     gleif_record,
     kev_catalogue,
     kev_entry,
@@ -82,9 +84,48 @@ SUPPLIERS = [
 ]
 
 
-async def registry(factory: ServiceFactory) -> None:
+async def registry(factory: ServiceFactory, suppliers: list[SupplierEntry] = SUPPLIERS) -> None:
     async with factory.transaction() as services:
-        await services.suppliers.replace_all(SUPPLIERS)
+        await services.suppliers.replace_all(suppliers)
+
+
+# Globex hosts a vital process; Acme Cloud only an important one.
+VITAL = [
+    SupplierEntry(
+        name="Acme Cloud",
+        identifiers=Identifiers(siren="812345676"),
+        services=[
+            ServiceEntry(
+                name="Mail",
+                dependencies=[
+                    DependencyEntry(
+                        organisation="Gemeente X",
+                        process="Nieuwsbrief",
+                        criticality=Criticality.IMPORTANT,
+                    )
+                ],
+            )
+        ],
+    ),
+    SupplierEntry(
+        name="Globex",
+        identifiers=Identifiers(siren="823456785"),
+        services=[
+            ServiceEntry(
+                name="Hosting",
+                dependencies=[
+                    DependencyEntry(
+                        organisation="Gemeente X",
+                        process="Uitkeringen",
+                        criticality=Criticality.VITAL,
+                    )
+                ],
+            )
+        ],
+    ),
+]
+# A BODACC watermark before the notices below, so they are new.
+BODACC_SEEN = {"since": "2026-11-01", "seen": []}
 
 
 async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
@@ -299,6 +340,127 @@ async def test_gleif_record_changes_become_alerts(database: Database, feeds: Fee
     assert found[1].links == [f"https://search.gleif.org/#/record/{lei}"]
 
 
+async def test_a_new_ultimate_parent_is_an_s2_alert_and_not_repeated_after_a_restart(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory)
+    lei, parent, buyer = "5493001KJTIIGC8Y1R12", "529900PARENT0000AA11", "529900BUYER00000BB22"
+    settings = {"name": "gleif", "kind": "gleif", "url": feeds.url("/api/v1")}
+    relationship = f"/api/v1/lei-records/{lei}/ultimate-parent-relationship"
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex Corporation", "ACTIVE", "ISSUED")
+    )
+    await poller(factory, **settings).poll()  # no parent reported (404): only remembered
+    assert feeds.hits[relationship] == 1
+
+    feeds.bodies[relationship] = gleif_parent(lei, parent)
+    await poller(factory, **settings).poll()
+    await poller(factory, **settings).poll()  # a restart neither repeats the change...
+    feeds.bodies[relationship] = gleif_parent(lei, buyer)
+    await poller(factory, **settings).poll()
+    feeds.bodies[relationship] = gleif_parent(lei, buyer, status="INACTIVE")
+    await poller(factory, **settings).poll()
+    await poller(factory, **settings).poll()  # ...nor misses the next one
+    found = await alerts(database)
+    assert [(a.severity, a.title) for a in found] == [
+        ("S2", f"LEI record changed: ultimate parent none → {parent}"),
+        ("S2", f"LEI record changed: ultimate parent {parent} → {buyer}"),
+        ("S3", f"LEI record changed: ultimate parent {buyer} → none"),
+    ]
+    assert found[1].links == [
+        f"https://search.gleif.org/#/record/{lei}",
+        f"https://search.gleif.org/#/record/{buyer}",
+    ]
+
+
+async def test_a_poll_state_from_before_the_parent_was_watched_raises_no_alert(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory)
+    lei = "5493001KJTIIGC8Y1R12"
+    async with factory.transaction() as services:  # what the previous version remembered
+        before = {
+            "legal_name": "Globex",
+            "entity_status": "ACTIVE",
+            "registration_status": "ISSUED",
+        }
+        await services.polls.succeeded("gleif", {lei: before})
+    feeds.bodies["/api/v1/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex", "ACTIVE", "ISSUED")
+    )
+    feeds.bodies[f"/api/v1/lei-records/{lei}/ultimate-parent-relationship"] = gleif_parent(
+        lei, "529900PARENT0000AA11"
+    )
+    gleif = poller(factory, name="gleif", kind="gleif", url=feeds.url("/api/v1"))
+    await gleif.poll()
+    assert await alerts(database) == []
+    async with factory.transaction() as services:
+        assert (await services.polls.state("gleif"))[lei]["ultimate_parent"] == (
+            "529900PARENT0000AA11"
+        )
+
+
+async def test_a_procedure_for_a_vital_supplier_proposes_the_lauwe_fase_at_once(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory, VITAL)
+    async with factory.transaction() as services:
+        await services.polls.succeeded("bodacc", BODACC_SEEN)
+    liquidation = bodacc_notice(
+        "A202600020002", "2026-11-24", "823456785", "GLOBEX SAS", "Jugement de liquidation"
+    )
+    redressement = bodacc_notice(
+        "A202600020003", "2026-11-24", "812345676", "ACME", "Jugement de redressement"
+    )
+    feeds.bodies["/records"] = bodacc_page(liquidation, redressement)
+    notices = poller(factory, name="bodacc", kind="bodacc", url=feeds.url("/records"))
+    await notices.poll()
+    await notices.poll()  # nothing new: no second proposal
+    globex, acme = await alerts(database)
+    proposals = [body for body in await bodies(database) if body.startswith("Proposal")]
+    assert proposals == [
+        "Proposal: open the warm-up phase (lauwe fase) for Globex now. Reason: alert "
+        f"#{globex.id} reports an insolvency procedure (BODACC: Jugement de liquidation) and "
+        "vital processes depend on this supplier: Gemeente X / Uitkeringen (Hosting). "
+        "Weerbaar only proposes; the taskforce decides.\n"
+        f"Track it and set the phase: !track {globex.id}, then "
+        "!phase <situation> lauwe_fase <reason>"
+    ]
+    assert acme.supplier == "Acme Cloud"  # an important process only: no proposal
+
+
+async def test_a_procedure_for_a_vital_supplier_at_signal_proposes_its_phase_and_logs_it(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory, VITAL)
+    async with factory.transaction() as services:
+        await services.polls.succeeded("bodacc", BODACC_SEEN)
+        earlier = await services.alerts.receive(
+            IncomingAlert(supplier="Globex", title="Late payments", source="manual")
+        )
+        situation = await services.situations.track_alert(earlier.id, "@alice:test")
+    feeds.bodies["/records"] = bodacc_page(
+        bodacc_notice(
+            "A202600020004", "2026-11-24", "823456785", "GLOBEX SAS", "Jugement de sauvegarde"
+        )
+    )
+    await poller(factory, name="bodacc", kind="bodacc", url=feeds.url("/records")).poll()
+    proposals = [body for body in await bodies(database) if body.startswith("Proposal")]
+    assert len(proposals) == 1
+    assert proposals[0].endswith(
+        f"Situation #{situation.id} is at signal: !phase {situation.id} lauwe_fase <reason>"
+    )
+    async with database.transaction() as session:
+        kinds = await session.scalars(
+            select(LogEntryRecord.kind).where(LogEntryRecord.situation_id == situation.id)
+        )
+        assert "escalation_proposed" in list(kinds)
+
+
 async def test_misbehaving_signal_feeds_are_reported_once(
     database: Database, feeds: FeedServer
 ) -> None:
@@ -309,6 +471,11 @@ async def test_misbehaving_signal_feeds_are_reported_once(
     feeds.bodies["/bodacc-big"] = b" " * 5000
     feeds.bodies["/edgar-bad/CIK0001234567.json"] = edgar_submissions("1234567", "A")[:-30]
     feeds.bodies["/gleif-bad/lei-records"] = b'{"data": [{"attributes": {}}]}'
+    lei = "5493001KJTIIGC8Y1R12"
+    feeds.bodies["/gleif-parent/lei-records"] = gleif_page(
+        gleif_record(lei, "Globex", "ACTIVE", "ISSUED")
+    )
+    feeds.bodies[f"/gleif-parent/lei-records/{lei}/ultimate-parent-relationship"] = b"{}"
     feeds.bodies["/kev-down.json"] = b"oops"
     feeds.status["/kev-down.json"] = 503
     common = {"timeout_seconds": 0.5, "max_bytes": 4096}
@@ -330,6 +497,9 @@ async def test_misbehaving_signal_feeds_are_reported_once(
             **common,
         ),
         poller(factory, name="gleif-bad", kind="gleif", url=feeds.url("/gleif-bad"), **common),
+        poller(
+            factory, name="gleif-parent", kind="gleif", url=feeds.url("/gleif-parent"), **common
+        ),
     ]
     for _ in range(3):
         for each in pollers:
@@ -343,6 +513,7 @@ async def test_misbehaving_signal_feeds_are_reported_once(
         "kev-down": "HTTP 503",
         "edgar-bad": "not an EDGAR submissions document",
         "gleif-bad": "not GLEIF LEI records",
+        "gleif-parent": "not a GLEIF relationship record",
     }
     reports = await bodies(database)
     assert len(reports) == len(expected)
@@ -400,6 +571,50 @@ async def test_a_kev_entry_reaches_the_coordination_room(
             ),
         )
         assert "nl.weerbaar.alert_id" in notice["content"]
+    finally:
+        await bot.stop()
+
+
+async def test_a_vital_suppliers_procedure_proposes_the_lauwe_fase_in_the_room(
+    world: SandboxWorld, alice: MatrixUser, feeds: FeedServer, tmp_path: Path
+) -> None:
+    feeds.bodies["/bodacc-live"] = bodacc_page(
+        bodacc_notice(
+            "A202600030001", "2026-11-24", "823456785", "GLOBEX SAS", "Jugement de liquidation"
+        )
+    )
+    settings = bot_settings(
+        world,
+        tmp_path / "bot",
+        pollers=[
+            PollerSettings(
+                name="bodacc",
+                kind="bodacc",
+                url=feeds.url("/bodacc-live"),
+                interval_seconds=HOURLY,
+            )
+        ],
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        await registry(make_factory(db), VITAL)
+        async with db.transaction() as session:
+            session.add(PollStateRecord(source="bodacc", state=BODACC_SEEN))
+    finally:
+        await db.dispose()
+    bot = Weerbaar(settings)
+    await bot.start()
+    try:
+        proposal = await alice.wait_for(
+            world.coordination_room,
+            lambda e: body_of(e).startswith("Voorstel: open direct de lauwe fase voor Globex"),
+        )
+        assert "vitale processen hangen af van deze leverancier: Gemeente X / Uitkeringen" in (
+            body_of(proposal)
+        )
+        assert "!volg " in body_of(proposal)
     finally:
         await bot.stop()
 

@@ -21,9 +21,10 @@ from bot.exercises.runner import ExerciseError, ExerciseRunner
 from bot.exercises.scenario import Scenario
 from bot.i18n import Language
 from bot.matrix.content import text_content
-from bot.playbooks.loader import PlaybookError, load_playbook_dir
+from bot.playbooks.loader import load_playbook_dir
 from bot.services import ServiceFactory
 from bot.storage.db import detached_context
+from bot.yamlfiles.loader import FileError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class BotExercises:
             scenario = find_scenario(
                 name, settings.exercise.scenarios_dir, load_playbook_dir(settings.playbooks_dir)
             )
-        except (LookupError, PlaybookError) as exc:
+        except (LookupError, FileError) as exc:
             raise UnknownScenario(reason=str(exc)) from None
         target = target_for(settings, self._factory.db, self._intake_port())
         try:

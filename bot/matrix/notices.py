@@ -331,6 +331,19 @@ class MatrixNotifier:
         lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
         await self._outbox.post(self._room, text_content("\n".join(lines)))
 
+    async def lauwe_fase_proposed(
+        self, alert: AlertRecord, situation: SituationRecord | None, proposal: Proposal
+    ) -> None:
+        """Propose the lauwe fase for an alert's supplier, with the commands that do it."""
+        lang = self._lang
+        reason = i18n.text(f"watch.rule.{proposal.rule}", lang, **proposal.evidence)
+        lines = [i18n.text("watch.lauwe_proposal", lang, supplier=alert.supplier, reason=reason)]
+        if situation is None:
+            lines.append(i18n.text("watch.lauwe_proposal.track", lang, alert_id=alert.id))
+        else:
+            lines.append(i18n.text("watch.lauwe_proposal.phase", lang, id=situation.id))
+        await self._outbox.post(self._room, text_content("\n".join(lines)))
+
     async def feed_failed(self, source: str, error: str) -> None:
         """Say once that a feed cannot be polled, and why."""
         message = i18n.text("poll.failed", self._lang, source=source, error=error)

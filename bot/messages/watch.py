@@ -77,6 +77,27 @@ MESSAGES: Catalogue = {
         "nl": "Of alleen de fase: !fase {id} crisis <reden>",
         "en": "Or only the phase: !phase {id} crisis <reason>",
     },
+    "watch.lauwe_proposal": {
+        "nl": "Voorstel: open direct de lauwe fase voor {supplier}. Reden: {reason}. "
+        "Weerbaar stelt alleen voor; de taskforce besluit.",
+        "en": "Proposal: open the warm-up phase (lauwe fase) for {supplier} now. "
+        "Reason: {reason}. Weerbaar only proposes; the taskforce decides.",
+    },
+    "watch.lauwe_proposal.track": {
+        "nl": "Volgen en de fase zetten: !volg {alert_id}, dan !fase <situatie> lauwe-fase <reden>",
+        "en": "Track it and set the phase: !track {alert_id}, then "
+        "!phase <situation> lauwe_fase <reason>",
+    },
+    "watch.lauwe_proposal.phase": {
+        "nl": "Situatie #{id} staat op signaal: !fase {id} lauwe-fase <reden>",
+        "en": "Situation #{id} is at signal: !phase {id} lauwe_fase <reason>",
+    },
+    "watch.rule.insolvency_vital": {
+        "nl": "melding #{alert_id} meldt een insolventieprocedure ({title}) en vitale "
+        "processen hangen af van deze leverancier: {processes}",
+        "en": "alert #{alert_id} reports an insolvency procedure ({title}) and vital "
+        "processes depend on this supplier: {processes}",
+    },
     "watch.rule.severity": {
         "nl": "melding #{alert_id} heeft ernst {severity} ({title})",
         "en": "alert #{alert_id} has severity {severity} ({title})",

@@ -5,7 +5,6 @@ from bot.playbooks.jsonschema import playbook_json_schema
 from bot.playbooks.loader import (
     MAX_FILE_BYTES,
     PlaybookError,
-    PlaybookIssue,
     load_playbook,
     load_playbook_dir,
     validate_paths,
@@ -36,7 +35,6 @@ __all__ = [
     "MessageTemplate",
     "Playbook",
     "PlaybookError",
-    "PlaybookIssue",
     "RecoveryTargets",
     "Role",
     "Step",

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.playbooks.durations import format_deadline
-from bot.playbooks.locations import FieldPath, format_path
+from bot.yamlfiles.paths import FieldPath, format_path
 
 if TYPE_CHECKING:
     from bot.playbooks.schema import LegalClock, Playbook

@@ -59,6 +59,7 @@ from bot.playbooks.durations import (
     parse_deadline,
     parse_duration,
 )
+from bot.yamlfiles.loader import SKIP_CONSISTENCY
 
 
 def _text_to(parse: Callable[[str], timedelta]) -> Callable[[object], object]:
@@ -145,10 +146,6 @@ LegalClock = Literal[
     "nis2_early_warning", "nis2_notification", "nis2_final_report", "gdpr_breach_notification"
 ]
 """A statutory reporting deadline a step fulfils."""
-
-
-SKIP_CONSISTENCY = "skip_consistency"
-"""Validation-context key: skip the cross-field checks (the data is known to be incomplete)."""
 
 
 class _Model(BaseModel):

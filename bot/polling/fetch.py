@@ -13,6 +13,18 @@ class FeedError(Exception):
     """The feed could not be read or understood; the message says why in one line."""
 
 
+class StatusError(FeedError):
+    """The server answered with a status other than 200 (or 304 to a conditional request).
+
+    Kept apart because for some resources an answer such as 404 is information (GLEIF
+    answers 404 for an entity without a reported ultimate parent), not a broken feed.
+    """
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(f"HTTP {status}")
+
+
 @dataclass(frozen=True)
 class Validators:
     """What the server said identifies its last answer (ETag, Last-Modified)."""
@@ -70,7 +82,7 @@ async def fetch(
             if response.status == 304 and validators is not None:
                 return Fetched(None, validators)
             if response.status != 200:
-                raise FeedError(f"HTTP {response.status}")
+                raise StatusError(response.status)
             if response.content_length is not None and response.content_length > max_bytes:
                 raise FeedError(f"larger than {max_bytes} bytes")
             body = bytearray()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ from bot.alerts.model import IncomingAlert, Severity
 from bot.config import PollerSettings
 from bot.polling import bodacc, csaf, edgar, gleif, kev
 from bot.polling.feeds import feed_changes, parse_feed
-from bot.polling.fetch import FeedError, Fetched, Validators, fetch, user_agent
+from bot.polling.fetch import FeedError, Fetched, StatusError, Validators, fetch, user_agent
 from bot.polling.statuspage import Changes, parse_summary, summary_changes
 from bot.services import ServiceFactory, Services
 from bot.suppliers.names import normalise
@@ -47,6 +47,9 @@ class Collected:
 
     changes: Changes
     to_match: Sequence[Matchable] = field(default_factory=list)
+    # The alerts are insolvency notices: a new one about a supplier that a vital process
+    # depends on proposes the lauwe fase at once.
+    insolvency: bool = False
 
 
 class FeedPoller:
@@ -165,7 +168,7 @@ class FeedPoller:
         alerts = [
             bodacc.notice_alert(notice, supplier, self.settings.name) for notice, supplier in found
         ]
-        return Collected(Changes(alerts=alerts, state=after))
+        return Collected(Changes(alerts=alerts, state=after), insolvency=True)
 
     async def _identified(self, kind: str) -> dict[str, str]:
         async with self._factory.transaction() as services:
@@ -185,7 +188,11 @@ class FeedPoller:
         if not leis:
             return Collected(Changes(state=state))
         body = await self._get(gleif.records_url(self.settings.url, sorted(leis)))
-        records = [record for record in gleif.parse_records(body) if record.lei in leis]
+        records = [
+            replace(record, ultimate_parent=await self._ultimate_parent(record.lei))
+            for record in gleif.parse_records(body)
+            if record.lei in leis
+        ]
         changed, after = gleif.changed_records(records, state)
         alerts = [
             gleif.record_alert(record, before, leis[record.lei], self.settings.name)
@@ -193,10 +200,23 @@ class FeedPoller:
         ]
         return Collected(Changes(alerts=alerts, state=after))
 
+    async def _ultimate_parent(self, lei: str) -> str:
+        # Asked one LEI after the other, within GLEIF's 60 requests a minute for a registry
+        # of up to about 60 LEIs polled hourly.
+        try:
+            body = await self._get(gleif.parent_url(self.settings.url, lei))
+        except StatusError as exc:
+            if exc.status == 404:  # GLEIF's answer for "no ultimate parent reported"
+                return gleif.NO_PARENT
+            raise
+        return gleif.parse_parent(body, lei)
+
     async def _store(self, services: Services, collected: Collected) -> None:
         name = self.settings.name
         for incoming in collected.changes.alerts:
-            await services.alerts.receive(incoming)
+            stored = await services.alerts.receive(incoming)
+            if collected.insolvency and stored.count == 1:  # a repeat was proposed already
+                await services.watch.propose_lauwe_fase(stored)
         for item in collected.to_match:
             for supplier, matched in await _suppliers_named(services, item.names):
                 await services.alerts.receive(item.alert(supplier, matched, name))

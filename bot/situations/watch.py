@@ -5,7 +5,8 @@ update, and if none comes within the grace period the owner is reminded once. Ea
 update is logged and moves the next check-in to one interval after it. When a rule from
 the configuration fires (a severe alert, many alerts in a short time, a supplier that
 vital processes depend on) the bot proposes escalation once per situation: it proposes,
-people decide.
+people decide. An insolvency notice about a supplier that a vital process depends on
+proposes the lauwe fase at once, before anyone has tracked it (``propose_lauwe_fase``).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class WatchPolicy:
     propose_on_vital: bool = True
 
 
-EscalationRule = Literal["severity", "alert_count", "vital_process"]
+EscalationRule = Literal["severity", "alert_count", "vital_process", "insolvency_vital"]
 """The rules that propose escalation; each has its reason text ``watch.rule.<rule>``."""
 
 
@@ -91,6 +92,12 @@ class WatchNotifier(Protocol):
 
     async def escalation_proposed(self, situation: SituationRecord, proposal: Proposal) -> None:
         """Propose that the taskforce considers escalating ``situation``."""
+        ...
+
+    async def lauwe_fase_proposed(
+        self, alert: AlertRecord, situation: SituationRecord | None, proposal: Proposal
+    ) -> None:
+        """Propose the lauwe fase for ``alert``'s supplier (``situation``: its signal)."""
         ...
 
 
@@ -198,6 +205,39 @@ class WatchService:
             {"rule": proposal.rule, **proposal.evidence},
         )
         await self._notifier.escalation_proposed(situation, proposal)
+        return proposal
+
+    async def propose_lauwe_fase(self, alert: AlertRecord) -> Proposal | None:
+        """Propose the lauwe fase at once for an insolvency notice (``alert``) about a
+        supplier on which a vital process depends, instead of waiting until someone tracks
+        the alert and the lauwe fase's own rules fire.
+
+        Nothing happens when no vital process depends on the supplier, when the vital rule
+        is off, or when the alert joined a situation already past the signal phase (its
+        own escalation rules see the alert). Called once per new notice by its poller.
+        """
+        if not self.policy.propose_on_vital:
+            return None
+        situation = (
+            await self._session.get(SituationRecord, alert.situation_id)
+            if alert.situation_id is not None
+            else None
+        )
+        if situation is not None and situation.phase != Phase.SIGNAL.value:
+            return None
+        vital = await self._vital_processes(alert.supplier)
+        if not vital:
+            return None
+        evidence = {"alert_id": alert.id, "title": alert.title, "processes": vital}
+        proposal = Proposal("insolvency_vital", evidence, alert.id)
+        if situation is not None:
+            await self._log.append(
+                situation.id,
+                EntryKind.ESCALATION_PROPOSED,
+                BOT_ACTOR,
+                {"rule": proposal.rule, **evidence},
+            )
+        await self._notifier.lauwe_fase_proposed(alert, situation, proposal)
         return proposal
 
     async def _first_rule_that_fires(

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import LocalSettings
-from bot.playbooks.loader import PlaybookIssue
 from bot.private_files import make_private_dir
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.suppliers.file import read_supplier_file
 from bot.suppliers.registry import SupplierRegistry
+from bot.yamlfiles.loader import FileIssue
 
 
-async def import_suppliers(settings: LocalSettings, path: Path) -> tuple[int, list[PlaybookIssue]]:
+async def import_suppliers(settings: LocalSettings, path: Path) -> tuple[int, list[FileIssue]]:
     """Import ``path``: (number of suppliers, no issues) or (0, every issue, nothing changed)."""
     registry_file, issues = read_supplier_file(path)
     if registry_file is None:

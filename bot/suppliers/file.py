@@ -1,7 +1,7 @@
 """The supplier registry file: YAML validated into pydantic models, problems with file:line.
 
-Reading reuses the playbooks' safe YAML loader and their issue reporting, so both kinds
-of file are refused for the same reasons with the same ``file:line: field: problem`` lines.
+Read by the one YAML loader (``bot.yamlfiles``), so the registry is refused for the same
+reasons with the same ``file:line: field: problem`` lines as playbooks and scenarios.
 """
 
 from __future__ import annotations
@@ -10,16 +10,14 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.playbooks.loader import PlaybookIssue, _validation_issues
-from bot.playbooks.locations import format_path
-from bot.playbooks.yamlsafe import parse_yaml
 from bot.suppliers.identifiers import Identifiers
 from bot.suppliers.names import normalise
+from bot.yamlfiles.loader import FileIssue, SizeLimit, check_document
 
 # A registry of a few hundred suppliers is well under this.
-MAX_FILE_BYTES = 2 * 1024 * 1024
+LIMIT = SizeLimit(2 * 1024 * 1024)
 
 
 class Criticality(StrEnum):
@@ -101,34 +99,7 @@ class SupplierFile(_Strict):
         return self
 
 
-def read_supplier_file(path: Path) -> tuple[SupplierFile | None, list[PlaybookIssue]]:
+def read_supplier_file(path: Path) -> tuple[SupplierFile | None, list[FileIssue]]:
     """The validated registry, or None and every problem found."""
-    file = str(path)
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return None, [PlaybookIssue(file, None, "", f"cannot read: {exc.strerror or exc}")]
-    if len(raw) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // 1024
-        return None, [PlaybookIssue(file, None, "", f"file is larger than {limit} KiB")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [PlaybookIssue(file, None, "", f"not UTF-8 text (byte {exc.start})")]
-    parsed = parse_yaml(text)
-    issues = [
-        PlaybookIssue(file, problem.line, format_path(problem.path), problem.message)
-        for problem in parsed.problems
-    ]
-    if parsed.data is None:
-        return None, issues
-    try:
-        registry = SupplierFile.model_validate(parsed.data)
-    except ValidationError as exc:
-        issues.extend(_validation_issues(file, exc, parsed))
-        registry = None
-    if issues:
-        issues.sort(key=lambda issue: issue.line or 0)
-        return None, issues
-    return registry, []
+    document = check_document(path, SupplierFile, LIMIT)
+    return document.model, document.issues

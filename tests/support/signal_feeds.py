@@ -28,6 +28,14 @@ JSON:API ``data`` of ``lei-records`` whose attributes follow the LEI-CDF 3.1 for
 (entity.legalName.name, entity.status ACTIVE/INACTIVE, entity.expiration.reason,
 registration.status ISSUED/LAPSED/MERGED/RETIRED/...). The LEI is a published one
 (Bloomberg Finance L.P.); the names and statuses are changed for the tests.
+The ultimate parent: ``/api/v1/lei-records/{lei}/ultimate-parent-relationship`` (same
+documentation, "Relationship Records"; the RR-CDF 2.1 format): a single JSON:API
+``relationship-records`` resource whose ``attributes.relationship`` has ``startNode`` and
+``endNode`` (``{"id": <LEI>, "type": "LEI"}``), ``type`` IS_ULTIMATELY_CONSOLIDATED_BY,
+``status`` ACTIVE/INACTIVE and ``periods``; the API answers 404 when no parent is reported.
+The shape was checked against the models and recorded answers of the gleif-rs client
+(github.com/NotAProfDev/gleif-rs, src/model/relationship_record.rs). Parent LEIs are
+invented (valid ISO 17442 check digits are not needed by the poller).
 """
 
 from __future__ import annotations
@@ -237,5 +245,54 @@ def gleif_page(*records: dict[str, Any]) -> bytes:
             "meta": {"goldenCopy": {"publishDate": "2026-11-23T08:00:00Z"}},
             "links": {},
             "data": list(records),
+        }
+    ).encode()
+
+
+def gleif_parent(lei: str, parent: str, status: str = "ACTIVE") -> bytes:
+    """The ultimate-parent-relationship answer for ``lei``: consolidated by ``parent``."""
+    return json.dumps(
+        {
+            "meta": {"goldenCopy": {"publishDate": "2026-11-23T08:00:00Z"}},
+            "data": {
+                "type": "relationship-records",
+                "id": f"{lei}_{parent}_IS_ULTIMATELY_CONSOLIDATED_BY",
+                "attributes": {
+                    "validFrom": "2026-01-01T00:00:00Z",
+                    "validTo": None,
+                    "relationship": {
+                        "startNode": {"id": lei, "type": "LEI"},
+                        "endNode": {"id": parent, "type": "LEI"},
+                        "type": "IS_ULTIMATELY_CONSOLIDATED_BY",
+                        "status": status,
+                        "periods": [
+                            {
+                                "startDate": "2025-01-01T00:00:00Z",
+                                "endDate": None,
+                                "type": "RELATIONSHIP_PERIOD",
+                            }
+                        ],
+                    },
+                    "registration": {
+                        "initialRegistrationDate": "2026-01-01T00:00:00Z",
+                        "lastUpdateDate": "2026-11-01T09:00:00Z",
+                        "status": "PUBLISHED",
+                        "nextRenewalDate": "2027-01-01T00:00:00Z",
+                        "managingLou": "EVK05KS7XY1DEII3R011",
+                        "corroborationLevel": "FULLY_CORROBORATED",
+                        "corroborationDocuments": "ACCOUNTS_FILING",
+                        "corroborationReference": None,
+                    },
+                    "extension": {"deletedAt": None},
+                },
+                "relationships": {
+                    "start-node": {
+                        "links": {"related": f"https://api.gleif.org/api/v1/lei-records/{lei}"}
+                    },
+                    "end-node": {
+                        "links": {"related": f"https://api.gleif.org/api/v1/lei-records/{parent}"}
+                    },
+                },
+            },
         }
     ).encode()

@@ -1,4 +1,4 @@
-"""Field paths inside a playbook, as tuples (``("steps", 2, "owner")``) and as text."""
+"""Field paths inside a YAML document, as tuples (``("steps", 2, "owner")``) and as text."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.playbooks.locations import FieldPath
+from bot.yamlfiles.paths import FieldPath
 
 # A real playbook is a few hundred nodes (the example about 200). Aliases are legitimate for
 # reusing text, so rather than forbidding them we bound what they can cost: every node is
