@@ -27,7 +27,7 @@ async def open_lauwe_situation(user: MatrixUser, room: str, supplier: str) -> in
     tracked = await user.command(room, f"!track {alert_id}")
     situation_id = number_after("Situation #", body_of(tracked))
     moved = await user.command(room, f"!fase {situation_id} lauwe-fase leverancier reageert niet")
-    assert body_of(moved).startswith(f"Situatie #{situation_id} staat nu in fase lauwe fase")
+    assert body_of(moved).startswith(f"Situatie #{situation_id} ({supplier}): fase signaal → lauwe")
     return situation_id
 
 

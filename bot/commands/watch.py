@@ -37,17 +37,27 @@ async def track(context: CommandContext, alert_id: int) -> None:
 
 
 async def phase(context: CommandContext, situation_id: int, target: Phase, reason: str) -> None:
-    """Move ``<situation> <phase> <reason>``; the reason is required and logged."""
+    """Move ``<situation> <phase> <reason>``; the reason is required and logged.
+
+    The reply says all the phase-change notice says, so the room it is typed in gets the
+    reply only; the other rooms of the situation get the notice."""
     services = context.services
     await services.roles.require_coordinator(situation_id, context.sender)
-    situation = await services.situations.change_phase(situation_id, target, context.sender, reason)
+    previous = (await services.situations.get(situation_id)).phase
+    situation = await services.situations.change_phase(
+        situation_id, target, context.sender, reason, answered_in=context.room_id
+    )
     entries = await services.log.entries(situation.id)
     await context.reply(
         context.text(
             "situation.phase_set",
             id=situation.id,
-            phase=context.text(f"phase.{target.value}"),
+            supplier=situation.supplier,
+            previous=context.text(f"phase.{previous}"),
+            current=context.text(f"phase.{target.value}"),
+            actor=context.sender,
             seq=entries[-1].seq,
+            reason=reason,
         )
     )
 

@@ -12,8 +12,10 @@ MESSAGES: Catalogue = {
         "signal. Next: !phase {id} lauwe_fase <reason>.",
     },
     "situation.phase_set": {
-        "nl": "Situatie #{id} staat nu in fase {phase} (logregel {seq}).",
-        "en": "Situation #{id} is now in phase {phase} (log entry {seq}).",
+        "nl": "Situatie #{id} ({supplier}): fase {previous} → {current}, door {actor} "
+        "(logregel {seq}). Reden: {reason}",
+        "en": "Situation #{id} ({supplier}): phase {previous} → {current}, by {actor} "
+        "(log entry {seq}). Reason: {reason}",
     },
     "situation.unknown_phase": {
         "nl": "Onbekende fase '{word}'. Fasen: {phases}.",
