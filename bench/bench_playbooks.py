@@ -24,6 +24,7 @@ from bot.commands.access import AccessPolicy
 from bot.commands.dispatcher import CommandDispatcher
 from bot.matrix.events import IncomingMessage
 from bot.matrix.notices import MatrixNotifier
+from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.loader import validate_paths
 from bot.services import ServiceFactory
@@ -113,9 +114,13 @@ async def main() -> None:
                 IncomingAlert(supplier="Acme", title="Outage", severity=Severity.S2, source="b")
             )
             situation = await services.situations.escalate_alert(alert.id, USER)
-            room = situation.incident_room_id
-        assert room is not None
-        dispatcher = CommandDispatcher(build_registry(), factory, AccessPolicy([USER]), "en", "UTC")
+        # No homeserver: the room the outbox sender would open is recorded directly.
+        room = "!incident:bench"
+        async with factory.transaction() as services:
+            await services.situations.attach_incident_room(situation.id, alert.id, room, USER, None)
+        dispatcher = CommandDispatcher(
+            build_registry(), factory, AccessPolicy([USER]), "en", "UTC", Metrics()
+        )
         commands = ["!playbook start bench-000"]
         for i in range(1, STEPS):
             commands += [f"!check {i} 1", f"!step done {i}"]

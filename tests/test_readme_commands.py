@@ -240,7 +240,7 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         for benchmark in [
             ".venv/bin/python bench/transport.py [N]",
             "python -m bench.p1_webhook_latency [--requests N] [--concurrency 200]",
-            "python -m bench.p4_storm [--alerts 10000] [--seconds 60]",
+            "python -m bench.p4_storm [--alerts 10000] [--seconds 15]",
             "python bench/transport.py [N]",
             "python bench/bench_playbooks.py",
             "python bench/report_export.py",
