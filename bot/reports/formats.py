@@ -9,9 +9,21 @@ from typing import Any
 from bot.i18n import Language
 from bot.reports.html import render_html
 from bot.reports.markdown import render_markdown
-from bot.reports.odt import render_odt
-from bot.reports.pdf import render_pdf
 from bot.reports.tabular import render_csv, render_json
+
+
+def _pdf(view: dict[str, Any], lang: Language, _timezone: str) -> bytes:
+    # Imported when first asked for: fpdf (with fontTools) and odfpy add some 55 MiB to
+    # every bot process, which exports a PDF or ODT only now and then.
+    from bot.reports.pdf import render_pdf
+
+    return render_pdf(view, lang)
+
+
+def _odt(view: dict[str, Any], lang: Language, _timezone: str) -> bytes:
+    from bot.reports.odt import render_odt
+
+    return render_odt(view, lang)
 
 
 @dataclass(frozen=True)
@@ -40,15 +52,8 @@ FORMATS: dict[str, ReportFormat] = {
             "json", "json", "application/json", lambda view, _l, _t: render_json(view).encode()
         ),
         ReportFormat("csv", "csv", "text/csv", lambda view, _l, _t: render_csv(view).encode()),
-        ReportFormat(
-            "pdf", "pdf", "application/pdf", lambda view, lang, _t: render_pdf(view, lang)
-        ),
-        ReportFormat(
-            "odt",
-            "odt",
-            "application/vnd.oasis.opendocument.text",
-            lambda view, lang, _t: render_odt(view, lang),
-        ),
+        ReportFormat("pdf", "pdf", "application/pdf", _pdf),
+        ReportFormat("odt", "odt", "application/vnd.oasis.opendocument.text", _odt),
     )
 }
 ALIASES = {"markdown": "md", "htm": "html"}
