@@ -41,9 +41,9 @@ async def report(context: CommandContext, fmt: ReportFormat | None, woo: bool) -
     ]
     edition = "disclosure" if woo else "internal"
     await context.reply("\n".join([*caption, context.text(f"report.edition.{edition}")]))
-    name = f"situation-{situation.id}-{'woo' if woo else 'report'}"
-    await context.reply_file(f"{name}.{fmt.extension}", fmt.mimetype, written.document)
-    if written.inventory is not None:
+    name = f"situation-{situation.id}-{'woo' if woo else 'report'}.{fmt.extension}"
+    await context.reply_file(name, fmt.mimetype, written.document)
+    if written.inventory is not None:  # named like the command line's: next to the document
         await context.reply_file(f"{name}.inventory.csv", "text/csv", written.inventory)
 
 
