@@ -70,7 +70,7 @@ async def test_no_format_of_the_disclosure_shows_anything_confidential(
         assert person not in flat, person
     # The coordinator holds a public role; everyone else is named by role.
     assert PUBLIC_FIGURE in flat
-    assert "[externa" in text or (fmt == "csv" and "[external]" in text)
+    assert "[external]" in text.replace("\\", "")  # Markdown escapes the brackets
     # The version is tied to the FULL log by its head hash, and says what it is.
     assert report.chain.intact and report.chain.head_hash in flat
     edition = "disclosure" if fmt in ("csv", "json") else "Disclosureversion(Woo)"
