@@ -206,3 +206,14 @@ async def test_report_woo_in_chat_uploads_the_disclosure_and_its_inventory(
         unescaped = document.replace(b"\\", b"")  # Markdown escapes the parentheses
         assert b"art. 5.1(2)(i) Woo" in unescaped and b"Disclosure version (Woo)" in unescaped
         assert re.search(rb"\r\n%d,[^,]*,note,withheld,5\.1\(2\)\(i\)" % len(entries), inventory)
+
+
+async def test_a_decision_and_a_correction_keep_their_ground(tmp_path: Path) -> None:
+    async with chat_harness(tmp_path) as chat:
+        room, situation_id = await chat.escalated()
+        await chat.command(ALICE, room, "!decide Fail over --why no ETA --confidential 5.2")
+        await chat.command(ALICE, room, "!correct 1 Opened at 09:58 --vertrouwelijk")
+        async with chat.factory.transaction() as services:
+            decision, correction = (await services.log.entries(situation_id))[-2:]
+        assert decision.payload["ground"] == "5.2" and not decision.disclosable
+        assert "ground" not in correction.payload and not correction.disclosable
