@@ -107,6 +107,7 @@ class Weerbaar:
             sitrep_interval=settings.incident.sitrep_interval(),
             access=self.access,
             heartbeat_policy=heartbeat_policy(settings),
+            public_roles=settings.disclosure.public_roles,
         )
         self.sender = OutboxSender(
             self.db,

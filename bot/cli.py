@@ -399,6 +399,14 @@ def report(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
     ] = None,
     lang: Annotated[Language | None, typer.Option(help="nl or en (default: configured)")] = None,
+    disclosure: Annotated[
+        bool,
+        typer.Option(
+            "--disclosure",
+            help="The version for a Woo request: confidential entries withheld, people "
+            "named by role; with -o also OUTPUT.inventory.csv",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Write the after-action report of a situation."""
@@ -412,16 +420,24 @@ def report(
         raise typer.Exit(2)
     settings = _local_settings(config)
     try:
-        document = asyncio.run(write_report(settings, situation, fmt, lang or settings.language))
+        written = asyncio.run(
+            write_report(settings, situation, fmt, lang or settings.language, disclosure=disclosure)
+        )
     except LookupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
     if output is None:
-        sys.stdout.buffer.write(document)
+        sys.stdout.buffer.write(written.document)
         sys.stdout.flush()
-    else:
-        write_private_bytes(output, document)
-        typer.echo(f"wrote {output}", err=True)
+        if written.inventory is not None:
+            typer.echo("the inventory is in the document; with -o FILE also as CSV", err=True)
+        return
+    write_private_bytes(output, written.document)
+    typer.echo(f"wrote {output}", err=True)
+    if written.inventory is not None:
+        inventory = output.with_name(output.name + ".inventory.csv")
+        write_private_bytes(inventory, written.inventory)
+        typer.echo(f"wrote {inventory}", err=True)
 
 
 @log_app.command("verify")

@@ -420,6 +420,21 @@ class EncryptionSettings(BaseModel):
 # --- Operations (issue 8): retention ---------------------------------------------------
 
 
+DEFAULT_PUBLIC_ROLES = ("chair", "coordinator")
+
+
+class DisclosureSettings(BaseModel):
+    """The disclosure (Woo) version of reports: who may be named in it."""
+
+    model_config = {"extra": "forbid"}
+
+    public_roles: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PUBLIC_ROLES),
+        description="Roles whose holders keep their Matrix id in a disclosure report; "
+        "everyone else is shown by role",
+    )
+
+
 class RetentionSettings(BaseModel):
     """When ``weerbaar purge`` may delete situations; only ever after they were exported."""
 
@@ -454,6 +469,7 @@ class LocalSettings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     exercise: ExerciseSettings = ExerciseSettings()
     retention: RetentionSettings = RetentionSettings()
+    disclosure: DisclosureSettings = DisclosureSettings()
     language: Language = Field(
         default="nl", description="Language of messages not tied to a command"
     )

@@ -21,6 +21,7 @@ from bot.alerts.lookups import AlertLookups
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.alerts.snooze import ActiveSnoozes, SnoozeNotifier, SnoozeService
 from bot.clock import Clock
+from bot.config import DEFAULT_PUBLIC_ROLES
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
@@ -34,7 +35,7 @@ from bot.matrix.summary import IncidentSummaries
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import PlaybookPolicy, PlaybookRunService
 from bot.polling.state import PollNotifier, PollStates
-from bot.reports.data import ReportService
+from bot.reports.data import People, ReportService
 from bot.retention.exports import Exports
 from bot.scheduling.timers import Timers
 from bot.situations.roles import IncidentRoles, ListedTaskforce, Taskforce
@@ -111,6 +112,7 @@ class ServiceFactory:
         sitrep_interval: timedelta | None = None,
         access: Taskforce | None = None,
         heartbeat_policy: HeartbeatPolicy | None = None,
+        public_roles: Sequence[str] = DEFAULT_PUBLIC_ROLES,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -125,6 +127,7 @@ class ServiceFactory:
         self._sitrep_interval = sitrep_interval
         self._access = access or ListedTaskforce(self._taskforce)
         self._heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
+        self._people = People(self._access, frozenset(public_roles))
         self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
@@ -199,7 +202,7 @@ class ServiceFactory:
                 playbook_runs=playbook_runs,
                 roles=roles,
                 sitreps=sitreps,
-                reports=ReportService(session, log, self._playbooks),
+                reports=ReportService(session, log, self._playbooks, self._people),
                 timers=timers,
                 suppliers=suppliers,
                 watch=watch,

@@ -16,6 +16,7 @@ from bot.commands.arguments import StepRef, UsageError
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command, Registry
 from bot.commands.table import command_table
+from bot.decisionlog.grounds import PRIVACY, Withheld
 from bot.errors import InvalidMoment
 from bot.i18n import LANGUAGES, Language
 from bot.services import Services
@@ -170,13 +171,21 @@ def test_free_text_quotes_and_flags() -> None:
         "options": "wait: slow; fail over",
         "information": "x",
         "review": None,
-        "confidential": False,
+        "confidential": None,
     }
     assert parse("note", "two\nlines --vertrouwelijk") == {
         "text": "two\nlines",
-        "confidential": True,
+        "confidential": Withheld(),
     }
-    assert parse("note", "a --confidential b")["text"] == "a b"
+    # Text after the flag is its Woo ground, cited in Dutch or English.
+    assert parse("note", 'a --vertrouwelijk "5.1 lid 2 sub e"') == {
+        "text": "a",
+        "confidential": Withheld(PRIVACY),
+    }
+    assert parse("note", "a --confidential 5.1(2)(e)")["confidential"] == Withheld(PRIVACY)
+    assert problem("note", "a --confidential b").startswith(
+        "--confidential: not a Woo exception ground: b (known: 5.1(1)(a), "
+    )
     assert problem("decide", "x --why a --waarom b") == "--why: given twice"
     assert problem("besluit", "x --waarom", "nl") == "--waarom: zonder waarde"
     assert problem("status", "everything") == "unexpected: everything"

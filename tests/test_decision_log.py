@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.decisionlog.audit import verify_situations
+from bot.decisionlog.grounds import Withheld
 from bot.decisionlog.log import AppendOnlyError, ChainProblem, EntryKind, SituationLog
 from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.db import Database
@@ -151,7 +152,7 @@ async def test_a_correction_is_a_new_entry_pointing_at_the_old_one(database: Dat
     clock = stepping_clock()
     async with database.transaction() as session:
         log = SituationLog(session, clock)
-        fixed = await log.correct(situation_id, 2, "@bob:test", "it was n-two", disclosable=False)
+        fixed = await log.correct(situation_id, 2, "@bob:test", "it was n-two", withheld=Withheld())
         with pytest.raises(LogEntryNotFound):
             await log.correct(situation_id, 99, "@bob:test", "nothing there")
         entries = await log.entries(situation_id)

@@ -20,6 +20,7 @@ import pytest
 
 from bot.alerts.model import IncomingAlert, Severity
 from bot.decisionlog.decisions import option
+from bot.decisionlog.grounds import Withheld
 from bot.decisionlog.log import EntryKind
 from bot.reports.formats import FORMATS, find_format
 from bot.reports.metrics import METRIC_ROWS
@@ -66,7 +67,7 @@ async def rich_view(database: Database, lang: str = "en") -> dict[str, Any]:
             decided_at=clock.now() - timedelta(minutes=3),
         )
         await services.decisions.decide(
-            situation.id, "@alice:test", HOSTILE, LONG, disclosable=False
+            situation.id, "@alice:test", HOSTILE, LONG, withheld=Withheld()
         )
         done = await services.actions.assign(
             situation.id, "@alice:test", "@bob:test", "Call the supplier", None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from bot.decisionlog.grounds import Withheld, citations, find_ground
 from bot.errors import InvalidMoment
 from bot.i18n import Language
 from bot.situations.phases import Phase
@@ -75,6 +76,7 @@ class Flag:
     """``--why <reason>``: a named value, or without ``kind`` a switch (True when given).
 
     ``spelling`` holds the English and Dutch names; either works in either language.
+    ``bare``: the value when the flag is given without text (its value is then optional).
     """
 
     name: str
@@ -83,12 +85,14 @@ class Flag:
     label: Bilingual | None = None
     required: bool = False
     asked: bool = False
+    bare: Any = None
 
     def usage(self, lang: Language) -> str:
         """``--why <reason>``, bracketed when it may be left out."""
         shown = self.spelling[lang]
         if self.label is not None:
-            shown = f"{shown} {self.label[lang]}"
+            label = self.label[lang]
+            shown = f"{shown} {label}" if self.bare is None else f"{shown} [{label}]"
         return shown if self.required or self.asked else f"[{shown}]"
 
 
@@ -190,6 +194,8 @@ class Spec:
                 raise _usage(context, label, "usage.missing")
             return None
         value = unquote(raw[flag.name])
+        if not value and flag.bare is not None:
+            return flag.bare
         if not value:
             raise _usage(context, label, "usage.no_value")
         return _parsed(context, label, flag.kind, value)
@@ -361,6 +367,16 @@ def _alert_or_supplier(context: CommandContext, text: str) -> int | str:
     return parse_id(context, text) if text.removeprefix("#").isdigit() else text
 
 
+def _withheld(context: CommandContext, text: str) -> Withheld:
+    """``--confidential <ground>``: a Woo exception ground, cited in Dutch or English."""
+    ground = find_ground(text)
+    if ground is None:
+        raise BadArgument(
+            context.text("usage.unknown_ground", word=text, grounds=citations(context.lang))
+        )
+    return Withheld(ground)
+
+
 def count(low: int, high: int) -> Kind:
     """A whole number from ``low`` to ``high`` (``#`` allowed in front)."""
 
@@ -410,3 +426,4 @@ MOMENT = Kind(Take.REST, _moment)
 MOMENT_AT_END = Kind(Take.TAIL, _moment)
 PHASE = Kind(Take.WORD, _phase)
 ALERT_OR_SUPPLIER = Kind(Take.REST, _alert_or_supplier)
+WITHHELD = Kind(Take.REST, _withheld)

@@ -13,6 +13,7 @@ from bot.commands.journal import CONFIDENTIAL
 from bot.commands.registry import Command, Scope
 from bot.decisionlog.decisions import option
 from bot.decisionlog.drafts import REQUIRED_FIELDS
+from bot.decisionlog.grounds import BY_KEY, Withheld
 from bot.errors import InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import in_thread, text_content
@@ -31,7 +32,7 @@ async def decide(
     options: str | None,
     information: str | None,
     review: datetime | None,
-    confidential: bool,
+    confidential: Withheld | None,
 ) -> None:
     """Record the decision when decision and rationale are given; otherwise ask in a thread."""
     given = {
@@ -42,7 +43,10 @@ async def decide(
         # Drafts are stored as JSON: the moment as ISO text.
         "review": review.isoformat() if review else None,
     }
-    fields: dict[str, Any] = {"confidential": confidential}
+    # Drafts are stored as JSON: the ground as its key.
+    fields: dict[str, Any] = {"confidential": confidential is not None}
+    if confidential is not None and confidential.ground is not None:
+        fields["ground"] = confidential.ground.key
     fields.update({name: value for name, value in given.items() if value is not None})
     situation = context.incident
     if fields.keys() >= REQUIRED_FIELDS:
@@ -137,7 +141,9 @@ async def _record(
         information=fields.get("information") or None,
         present=present,
         review_at=review_at,
-        disclosable=not fields.get("confidential", False),
+        withheld=Withheld(BY_KEY.get(fields.get("ground", "")))
+        if fields.get("confidential", False)
+        else None,
     )
     payload = entry.payload
     lines = [

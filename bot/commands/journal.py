@@ -5,17 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.commands.access import Role
-from bot.commands.arguments import ID, MOMENT, TEXT, USER, Arg, Flag, Spec, count
+from bot.commands.arguments import ID, MOMENT, TEXT, USER, WITHHELD, Arg, Flag, Spec, count
 from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, Scope
+from bot.decisionlog.grounds import Withheld
 from bot.decisionlog.log import EntryKind
 from bot.reports.describe import describe_entry
 
 DEFAULT_LOG_LINES = 10
 MAX_LOG_LINES = 50
 
-CONFIDENTIAL = Flag("confidential", {"en": "--confidential", "nl": "--vertrouwelijk"})
+# Not disclosable under the Woo; optionally for an exception ground (bot/decisionlog/grounds).
+CONFIDENTIAL = Flag(
+    "confidential",
+    {"en": "--confidential", "nl": "--vertrouwelijk"},
+    WITHHELD,
+    {"en": "<ground>", "nl": "<grond>"},
+    bare=Withheld(),
+)
 _TEXT = Arg("text", TEXT, {"en": "<text>", "nl": "<tekst>"})
 _ENTRY = Arg("seq", ID, {"en": "<entry>", "nl": "<logregel>"})
 # "by" (English) and "uiterlijk" (Dutch: at the latest) introduce a deadline.
@@ -43,31 +51,38 @@ async def done(context: CommandContext, seq: int) -> None:
     await context.reply(context.text("action.done", seq=seq, done_seq=entry.seq))
 
 
-async def note(context: CommandContext, text: str, confidential: bool) -> None:
+async def note(context: CommandContext, text: str, confidential: Withheld | None) -> None:
     """``<text>``: a note in the log."""
     await _journal(context, text, confidential, EntryKind.NOTE, "note.recorded")
 
 
-async def lesson(context: CommandContext, text: str, confidential: bool) -> None:
+async def lesson(context: CommandContext, text: str, confidential: Withheld | None) -> None:
     """``<text>``: a lesson for the evaluation."""
     await _journal(context, text, confidential, EntryKind.LESSON, "lesson.recorded")
 
 
 async def _journal(
-    context: CommandContext, text: str, confidential: bool, kind: EntryKind, reply: str
+    context: CommandContext,
+    text: str,
+    confidential: Withheld | None,
+    kind: EntryKind,
+    reply: str,
 ) -> None:
     services = context.services
+    payload = {"text": text, **(confidential.payload() if confidential else {})}
     entry = await services.log.append(
-        context.incident.id, kind, context.sender, {"text": text}, disclosable=not confidential
+        context.incident.id, kind, context.sender, payload, disclosable=confidential is None
     )
     await context.reply(context.text(reply, seq=entry.seq))
 
 
-async def correct(context: CommandContext, seq: int, text: str, confidential: bool) -> None:
+async def correct(
+    context: CommandContext, seq: int, text: str, confidential: Withheld | None
+) -> None:
     """``<entry> <text>``: a correction superseding an earlier entry (which stays)."""
     services = context.services
     entry = await services.log.correct(
-        context.incident.id, seq, context.sender, text, disclosable=not confidential
+        context.incident.id, seq, context.sender, text, withheld=confidential
     )
     await context.reply(context.text("correction.recorded", seq=entry.seq, corrects=seq))
 
@@ -125,7 +140,8 @@ COMMANDS = [
         spec=Spec((_TEXT,), (CONFIDENTIAL,)),
         summary={"en": "add a note to the log", "nl": "een notitie in het log zetten"},
         scope=Scope.INCIDENT_ROOM,
-        readme="a note in the log (`--confidential` / `--vertrouwelijk`: not disclosable)",
+        readme="a note in the log (`--confidential` / `--vertrouwelijk` [Woo ground]: not "
+        "disclosable)",
         handler=note,
     ),
     Command(
@@ -133,8 +149,8 @@ COMMANDS = [
         alias="les",
         spec=Spec((_TEXT,), (CONFIDENTIAL,)),
         scope=Scope.INCIDENT_ROOM,
-        readme="a lesson for the evaluation (`--confidential` / `--vertrouwelijk`: not "
-        "disclosable)",
+        readme="a lesson for the evaluation (`--confidential` / `--vertrouwelijk` [Woo ground]: "
+        "not disclosable)",
         summary={
             "en": "record a lesson for the evaluation",
             "nl": "een leerpunt vastleggen voor de evaluatie",

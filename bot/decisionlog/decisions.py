@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
+from bot.decisionlog.grounds import Withheld
 from bot.decisionlog.log import EntryKind, SituationLog
 from bot.decisionlog.timers import REVIEW_TIMER, ForEntry
 from bot.errors import IncompleteDecision, MomentInThePast
@@ -46,13 +47,14 @@ class DecisionService:
         present: Sequence[str] = (),
         review_at: datetime | None = None,
         decided_at: datetime | None = None,
-        disclosable: bool = True,
+        withheld: Withheld | None = None,
     ) -> LogEntryRecord:
         """Record a decision; the log stamps when it was written down.
 
         ``options`` are dicts ``{"option": str, "chosen": bool, "why_not": str | None}``;
         ``decided_at`` is when it was taken if earlier than now; with ``review_at`` the
-        bot reminds the room to review it then. Raises IncompleteDecision without a
+        bot reminds the room to review it then. ``withheld``: not disclosable (for the
+        ground it names). Raises IncompleteDecision without a
         decision or rationale and MomentInThePast for a review moment already gone.
         """
         required = (("decision", decision), ("rationale", rationale))
@@ -69,6 +71,7 @@ class DecisionService:
             "information": information,
             "present": sorted(set(present)),
             "review_at": review_at.isoformat() if review_at else None,
+            **(withheld.payload() if withheld else {}),
         }
         entry = await self._log.append(
             situation_id,
@@ -76,7 +79,7 @@ class DecisionService:
             decided_by,
             payload,
             occurred_at=decided_at,
-            disclosable=disclosable,
+            disclosable=withheld is None,
         )
         if review_at is not None:
             await REVIEW_TIMER.schedule(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.decisionlog.chain import GENESIS_HASH, entry_hash
+from bot.decisionlog.grounds import Withheld
 from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.models import LogEntryRecord, SituationRecord
 
@@ -158,9 +159,11 @@ class SituationLog:
         actor: str,
         correction: str,
         *,
-        disclosable: bool = True,
+        withheld: Withheld | None = None,
     ) -> LogEntryRecord:
         """Record ``correction`` as a new entry superseding entry ``seq``.
+
+        ``withheld``: the correction is not disclosable (for the ground it names).
 
         Raises LogEntryNotFound when the situation has no entry ``seq``.
         """
@@ -170,8 +173,8 @@ class SituationLog:
             situation_id,
             EntryKind.CORRECTION,
             actor,
-            {"correction": correction},
-            disclosable=disclosable,
+            {"correction": correction, **(withheld.payload() if withheld else {})},
+            disclosable=withheld is None,
             corrects_seq=seq,
         )
 

@@ -74,4 +74,4 @@ async def exercise_report(settings: Settings, result: ExerciseResult, lang: Lang
     markdown = find_format("md")
     assert markdown is not None
     report = await write_report(settings, result.situation_id, markdown, lang)
-    return evaluation + "\n" + report.decode("utf-8")
+    return evaluation + "\n" + report.document.decode("utf-8")

@@ -8,6 +8,10 @@ MESSAGES: Catalogue = {
     "usage.argument": {"nl": "{argument}: {problem}", "en": "{argument}: {problem}"},
     "usage.missing": {"nl": "ontbreekt", "en": "missing"},
     "usage.no_value": {"nl": "zonder waarde", "en": "has no value"},
+    "usage.unknown_ground": {
+        "nl": "geen Woo-weigeringsgrond: {word} (bekend: {grounds})",
+        "en": "not a Woo exception ground: {word} (known: {grounds})",
+    },
     "usage.twice": {"nl": "twee keer gegeven", "en": "given twice"},
     "usage.unexpected": {"nl": "te veel: {words}", "en": "unexpected: {words}"},
     "usage.unbalanced_quote": {

@@ -77,4 +77,40 @@ MESSAGES: Catalogue = {
         "en": "Check against the database with: weerbaar log verify {id}",
     },
     "report.unknown": {"nl": "onbekend", "en": "unknown"},
+    "report.edition.internal": {
+        "nl": "Interne versie: bevat niet-openbare logregels en namen; niet voor openbaarmaking.",
+        "en": "Internal version: contains entries and names not for disclosure.",
+    },
+    "report.edition.disclosure": {
+        "nl": "Versie voor openbaarmaking (Woo): niet-openbare logregels zijn geweigerd, "
+        "namen buiten de openbare rollen vervangen door hun rol.",
+        "en": "Disclosure version (Woo): entries not disclosable are withheld, names outside "
+        "the public roles replaced by their role.",
+    },
+    "report.edition": {"nl": "Versie", "en": "Version"},
+    "disclosure.withheld": {
+        "nl": "[Logregel {seq} ({kind}, {date}) geweigerd: {ground}]",
+        "en": "[Entry {seq} ({kind}, {date}) withheld: {ground}]",
+    },
+    "disclosure.no_ground": {"nl": "grond niet vastgelegd", "en": "ground not recorded"},
+    "disclosure.member": {"nl": "lid taskforce", "en": "taskforce member"},
+    "disclosure.external": {"nl": "extern", "en": "external"},
+    "disclosure.role.coordinator": {"nl": "coördinator", "en": "coordinator"},
+    "disclosure.role.scribe": {"nl": "notulist", "en": "scribe"},
+    "disclosure.role.comms": {"nl": "communicatie", "en": "communications"},
+    "disclosure.role.liaison": {"nl": "verbindingsofficier", "en": "liaison"},
+    "report.inventory": {"nl": "Inventarislijst", "en": "Inventory"},
+    "report.inventory_text": {
+        "nl": "{withheld} logregels geweigerd, {partly} deels openbaar (namen vervangen door "
+        "rollen); openbare rollen: {roles}.",
+        "en": "{withheld} entries withheld, {partly} partly disclosed (names replaced by "
+        "roles); public roles: {roles}.",
+    },
+    "report.inventory.kind": {"nl": "Soort", "en": "Kind"},
+    "report.inventory.date": {"nl": "Datum", "en": "Date"},
+    "report.inventory.status": {"nl": "Openbaar", "en": "Disclosed"},
+    "report.inventory.ground": {"nl": "Grond", "en": "Ground"},
+    "report.inventory.disclosed": {"nl": "openbaar", "en": "disclosed"},
+    "report.inventory.partly": {"nl": "deels openbaar", "en": "partly disclosed"},
+    "report.inventory.withheld": {"nl": "geweigerd", "en": "withheld"},
 }

@@ -14,7 +14,7 @@ from typing import Any
 from bot import i18n
 from bot.i18n import Language
 from bot.reports.metrics import metric_table
-from bot.reports.templating import duration, when
+from bot.reports.templating import duration, edition_line, when
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,42 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
     yield Paragraph(
         f"{t('report.chain')}: {chain['head_hash']} — {t('report.verify_hint', id=s['id'])}"
     )
+    if view["disclosure"] is not None:
+        yield from _inventory(view["disclosure"], t, at)
+    yield Paragraph(edition_line(view, lang), emphasis=True)
     yield from exercise
+
+
+def _inventory(disclosure: dict[str, Any], t: Any, at: Any) -> Iterator[Block]:
+    yield Heading(t("report.inventory"), 2)
+    yield Paragraph(
+        t(
+            "report.inventory_text",
+            withheld=disclosure["withheld"],
+            partly=disclosure["partly"],
+            roles=disclosure["public_roles"],
+        )
+    )
+    yield _table(
+        [
+            "#",
+            t("report.inventory.date"),
+            t("report.inventory.kind"),
+            t("report.inventory.status"),
+            t("report.inventory.ground"),
+        ],
+        [
+            [
+                str(row["seq"]),
+                at(row["date"]),
+                row["kind"],
+                t(f"report.inventory.{row['status']}"),
+                row["ground_label"],
+            ]
+            for row in disclosure["inventory"]
+        ],
+        [1, 3, 3, 2, 6],
+    )
 
 
 def _what(entry: dict[str, Any], t: Any) -> str:

@@ -7,22 +7,33 @@ from bot.config import LocalSettings
 from bot.decisionlog.log import SituationLog
 from bot.errors import SituationNotFound
 from bot.i18n import Language
-from bot.reports.data import ReportService
+from bot.reports.data import People, ReportService
+from bot.reports.disclosure import Rendered, render_report
 from bot.reports.formats import ReportFormat
-from bot.reports.view import build_view
 from bot.retention.exports import Exports
+from bot.situations.roles import ListedTaskforce
 from bot.storage.db import Database
 
 
 async def write_report(
-    settings: LocalSettings, situation_id: int, fmt: ReportFormat, lang: Language
-) -> bytes:
-    """The report of ``situation_id`` in ``fmt``; LookupError when it does not exist."""
+    settings: LocalSettings,
+    situation_id: int,
+    fmt: ReportFormat,
+    lang: Language,
+    *,
+    disclosure: bool = False,
+) -> Rendered:
+    """The report of ``situation_id`` in ``fmt``; LookupError when it does not exist.
+
+    With ``disclosure`` the version for a Woo request, with its inventory. Offline the
+    taskforce list is not known: people who wrote entries count as its members.
+    """
     db = Database(settings.database_url)
     clock = SystemClock()
     try:
         async with db.transaction() as session:
-            service = ReportService(session, SituationLog(session, clock))
+            people = People(ListedTaskforce(()), frozenset(settings.disclosure.public_roles))
+            service = ReportService(session, SituationLog(session, clock), people=people)
             try:
                 gathered = await service.gather(situation_id)
             except SituationNotFound:
@@ -30,5 +41,6 @@ async def write_report(
             await Exports(session, clock).record(situation_id, "command line", fmt.name)
     finally:
         await db.dispose()
-    view = build_view(gathered, lang, settings.timezone, clock.now())
-    return fmt.render(view, lang, settings.timezone)
+    return render_report(
+        gathered, fmt, lang, settings.timezone, clock.now(), people if disclosure else None
+    )

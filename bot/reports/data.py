@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import DEFAULT_PUBLIC_ROLES
 from bot.decisionlog.log import ChainCheck, SituationLog, verify_chain
 from bot.errors import SituationNotFound
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.runs import Run, load_runs
+from bot.situations.roles import ListedTaskforce, Taskforce
 from bot.storage.models import AlertRecord, LogEntryRecord, PlaybookRunRecord, SituationRecord
 
 
@@ -28,15 +30,32 @@ class SituationReport:
     """The playbook runs as the engine sees them: plan (deadlines) and what was done."""
 
 
+@dataclass(frozen=True)
+class People:
+    """Who may be named in a disclosure: holders of a public role; the rest by role."""
+
+    taskforce: Taskforce
+    public_roles: frozenset[str] = frozenset(DEFAULT_PUBLIC_ROLES)
+
+
 class ReportService:
-    """Reads a situation's record for reporting."""
+    """Reads a situation's record for reporting.
+
+    ``people`` says who may be named in a disclosure version; by default only those
+    holding a default public role, everyone who wrote an entry counting as a member.
+    """
 
     def __init__(
-        self, session: AsyncSession, log: SituationLog, catalog: PlaybookCatalog | None = None
+        self,
+        session: AsyncSession,
+        log: SituationLog,
+        catalog: PlaybookCatalog | None = None,
+        people: People | None = None,
     ) -> None:
         self._session = session
         self._log = log
         self._catalog = catalog
+        self.people = people or People(ListedTaskforce(()))
 
     async def gather(self, situation_id: int) -> SituationReport:
         """Everything about the situation; raises SituationNotFound."""

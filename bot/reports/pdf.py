@@ -17,6 +17,7 @@ from fpdf.fonts import FontFace
 from bot import i18n
 from bot.i18n import Language
 from bot.reports.blocks import Block, Bullets, Heading, Paragraph, Table, report_blocks
+from bot.reports.templating import edition_line
 
 # Typographic characters outside Latin-1, by code point, and their plain spelling.
 _PLAIN = str.maketrans(
@@ -43,10 +44,11 @@ def latin1(text: str) -> str:
 
 
 class _ReportPDF(FPDF):
-    def __init__(self, banner: str | None, head_hash: str) -> None:
+    def __init__(self, banner: str | None, head_hash: str, edition: str) -> None:
         super().__init__(format="A4")
         self._banner = banner
         self._head = head_hash
+        self._edition = edition
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=15)
 
@@ -62,12 +64,14 @@ class _ReportPDF(FPDF):
         self.set_y(-12)
         self.set_font("helvetica", "", 7)
         self.cell(0, 4, f"{self.page_no()} - SHA-256 {self._head}", align="C")
+        self.ln(3)
+        self.cell(0, 4, latin1(self._edition), align="C")
 
 
 def render_pdf(view: dict[str, Any], lang: Language) -> bytes:
     """The report view as a PDF document."""
     banner = i18n.text("report.exercise", lang) if view["situation"]["is_exercise"] else None
-    pdf = _ReportPDF(banner, view["chain"]["head_hash"])
+    pdf = _ReportPDF(banner, view["chain"]["head_hash"], edition_line(view, lang))
     situation = view["situation"]
     pdf.set_title(latin1(i18n.text("report.title", lang, id=situation["id"])))
     pdf.set_creator("Weerbaar")

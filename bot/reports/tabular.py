@@ -19,6 +19,7 @@ CSV_COLUMNS = (
     "payload",
     "prev_hash",
     "hash",
+    "edition",  # internal or disclosure: which version the reader holds
 )
 # A cell starting with one of these is a formula to spreadsheet programs (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -39,11 +40,13 @@ def render_csv(view: dict[str, Any]) -> str:
             **entry,
             "payload": json.dumps(entry["payload"], ensure_ascii=False, sort_keys=True),
             "disclosable": "yes" if entry["disclosable"] else "no",
+            "edition": view["edition"],
         }
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([cell(row[column]) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """``value`` as CSV text that no spreadsheet reads as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

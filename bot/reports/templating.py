@@ -50,6 +50,12 @@ def _when_in(zone: ZoneInfo, timezone: str, unknown: str) -> Callable[[str | Non
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
+def edition_line(view: dict[str, Any], lang: Language) -> str:
+    """The footer saying which version (internal or disclosure) the reader holds."""
+    edition = view["edition"]
+    return f"{i18n.text('report.edition', lang)}: {i18n.text(f'report.edition.{edition}', lang)}"
+
+
 def escape_markdown(value: Any) -> str:
     """User text as literal Markdown: special characters escaped, newlines flattened."""
     text = str(value)
@@ -125,6 +131,7 @@ def environment(lang: Language, timezone: str, *, autoescape: bool) -> Environme
     env.filters["duration"] = took
     env.globals["t"] = t
     # The metrics table comes from its one definition, like in the page formats.
+    env.globals["edition_line"] = partial(edition_line, lang=lang)
     env.globals["metric_table"] = partial(metric_table, t=t, at=at, took=took)
     # Only the Markdown output needs these; with autoescape they are never used.
     env.filters["md"] = escape_markdown

@@ -20,7 +20,7 @@ from bot.situations.phases import Phase
 from bot.storage.models import LogEntryRecord
 
 FORMAT_NAME = "weerbaar-situation-report"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Entry kinds another area may log when a signal is acknowledged (the alerts helper).
 ActionStatus = Literal["done", "overdue", "open"]
 """Where an action stands in the report; each has its label ``report.status.<status>``."""
@@ -47,6 +47,9 @@ def build_view(
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
+        # Which version a reader holds; bot/reports/disclosure.py makes the other one.
+        "edition": "internal",
+        "disclosure": None,
         "generated_at": _iso(generated_at),
         "language": lang,
         "timezone": timezone,
