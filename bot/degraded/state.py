@@ -85,9 +85,12 @@ class Reachability:
 
     def check(self) -> list[Transition]:
         """The transitions since the last check, entering degraded mode if it is due."""
-        if self.failing_since is not None and self.degraded_since is None:
-            if self._clock.now() >= self.failing_since + self._after:
-                self.degraded_since = self.failing_since
-                self._pending.append(Entered(self.failing_since))
+        if (
+            self.failing_since is not None
+            and self.degraded_since is None
+            and self._clock.now() >= self.failing_since + self._after
+        ):
+            self.degraded_since = self.failing_since
+            self._pending.append(Entered(self.failing_since))
         transitions, self._pending = self._pending, []
         return transitions
