@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert, Severity
@@ -161,15 +162,16 @@ async def test_smtp_mailer_sends_text_and_html_with_login() -> None:
             port=server.port,
             security="none",
             username=USERNAME,
-            password=PASSWORD,  # type: ignore[arg-type]
+            password=SecretStr(PASSWORD),
             from_address="weerbaar@example.org",
         )
         await SmtpMailer(settings).check()
         await SmtpMailer(settings).send(Mail("alice@example.org", "Onderwerp", "tekst", "<p>x</p>"))
         (message,) = server.messages
         assert message["To"] == "alice@example.org" and message["Subject"] == "Onderwerp"
-        assert message.get_body(("plain",)).get_content().strip() == "tekst"
-        assert "<p>x</p>" in message.get_body(("html",)).get_content()
+        plain, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert plain is not None and plain.get_content().strip() == "tekst"
+        assert html is not None and "<p>x</p>" in html.get_content()
 
 
 async def last_coordination_text(database: Database) -> str:
