@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -155,6 +156,7 @@ async def test_recovery_posts_one_summary_and_sends_the_closing_mail(database: D
     assert await last_coordination_text(database) == summary  # said once
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 async def test_smtp_mailer_sends_text_and_html_with_login() -> None:
     with smtp_server() as server:
         settings = EmailSettings(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,10 +87,7 @@ def smtp_server() -> Iterator[SmtpServer]:
         auth_required=True,
         auth_require_tls=False,
     )
-    with warnings.catch_warnings():
-        # Login without TLS is what it warns about: fine on loopback in a test.
-        warnings.simplefilter("ignore", UserWarning)
-        controller.start()
+    controller.start()
     try:
         yield SmtpServer(port, inbox)
     finally:
