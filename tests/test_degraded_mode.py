@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.app import StartupError, Weerbaar
 from bot.config import DegradedSettings, EmailRecipient, EmailSettings, Settings
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
@@ -27,13 +28,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 
 def degraded_settings(
-    world: SandboxWorld, data_dir: Path, proxy: FaultProxy, smtp: SmtpServer
+    world: SandboxWorld, data_dir: Path, homeserver: str, smtp: SmtpServer
 ) -> Settings:
     settings = bot_settings(world, data_dir)
     alice, bob = world.members
     return settings.model_copy(
         update={
-            "matrix": settings.matrix.model_copy(update={"homeserver": proxy.url}),
+            "matrix": settings.matrix.model_copy(update={"homeserver": homeserver}),
             "degraded": DegradedSettings(after_seconds=1, batch_seconds=2),
             "email": EmailSettings(
                 host="127.0.0.1",
@@ -69,7 +70,9 @@ async def test_alerts_are_mailed_while_matrix_is_down_and_summarised_after(
     await proxy.start()
     try:
         with smtp_server() as smtp:
-            async with running_bot(degraded_settings(world, tmp_path / "bot", proxy, smtp)) as bot:
+            async with running_bot(
+                degraded_settings(world, tmp_path / "bot", proxy.url, smtp)
+            ) as bot:
                 await proxy.go_down()
                 first = await post_alert(bot, world, {**ALERT_PAYLOAD, "supplier": "Mailco"})
                 await wait_until(lambda: len(mails_to(smtp, "bob@example.org")) >= 1, WAIT)
@@ -122,3 +125,16 @@ async def test_alerts_are_mailed_while_matrix_is_down_and_summarised_after(
                 assert f"Per e-mail aan {world.members[0].user_id}" in body_of(summary)
     finally:
         await proxy.close()
+
+
+async def test_an_smtp_server_refusing_the_login_stops_the_start(
+    world: SandboxWorld, synapse: ThrowawaySynapse, tmp_path: Path
+) -> None:
+    with smtp_server() as smtp:
+        settings = degraded_settings(world, tmp_path / "bot", synapse.url, smtp)
+        assert settings.email is not None
+        wrong = settings.email.model_copy(update={"password": SecretStr("wrong")})
+        bot = Weerbaar(settings.model_copy(update={"email": wrong}))
+        with pytest.raises(StartupError, match=r"\[email\].*refuses the login of 'weerbaar'"):
+            await bot.start()
+        assert smtp.messages == []

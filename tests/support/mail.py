@@ -71,7 +71,7 @@ def _authenticate(
         auth_data.login.decode(),
         auth_data.password.decode(),
     ) == (USERNAME, PASSWORD)
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535 itself
 
 
 @contextmanager
