@@ -102,6 +102,11 @@ async def test_notices_are_batched_per_recipient(database: Database) -> None:
     setup.clock.advance(seconds=60)
     await setup.fallback.tick()
     assert len(setup.mailer.mails) == 4  # each notice mailed once
+    assert "Also sent by e-mail" not in batch[1].text
+    async with database.transaction() as session:
+        rows = (await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id))).all()
+    marked = [row.content["body"] for row in rows if "Also sent by e-mail" in row.content["body"]]
+    assert len(marked) == 2 and all(body.count("Also sent by e-mail") == 1 for body in marked)
 
 
 async def test_exercise_alerts_are_marked_in_the_subject(database: Database) -> None:

@@ -122,6 +122,8 @@ async def test_alerts_are_mailed_while_matrix_is_down_and_summarised_after(
                 # The backlog in order, once, then the summary.
                 assert notices[0] < notices[1] < events.index(summary)
                 assert sum(notice_of(first, "Mailco")(e) for e in events) == 1
+                # Mailed while the homeserver was down: the notices say so in the room.
+                assert all("Ook per e-mail verstuurd" in body_of(events[i]) for i in notices)
                 assert f"Per e-mail aan {world.members[0].user_id}" in body_of(summary)
     finally:
         await proxy.close()

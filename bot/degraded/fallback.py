@@ -138,23 +138,28 @@ class Fallback:
         if self._retry_at is not None and now < self._retry_at:
             return
         degraded = self._reachability.degraded
-        for recipient in self._recipients:
-            if recipient.last_mail is not None and now < recipient.last_mail + self._batch:
-                continue
-            address = recipient.settings.address
-            notices = await self._waiting(address) if degraded else []
-            if recipient.headline is None and not notices:
-                continue
-            mail = compose(address, recipient.settings.language, notices, recipient.headline)
-            if not await self._send(mail):
-                return  # the server is failing: try everyone again after the backoff
-            recipient.headline = None
-            recipient.last_mail = now
-            recipient.mailed += notices
-            if notices:
-                await self._state.set(
-                    CURSOR_KEY.format(address=address), str(notices[-1].outbox_id)
-                )
+        mailed: dict[int, Notice] = {}
+        try:
+            for recipient in self._recipients:
+                if recipient.last_mail is not None and now < recipient.last_mail + self._batch:
+                    continue
+                address = recipient.settings.address
+                notices = await self._waiting(address) if degraded else []
+                if recipient.headline is None and not notices:
+                    continue
+                mail = compose(address, recipient.settings.language, notices, recipient.headline)
+                if not await self._send(mail):
+                    return  # the server is failing: try everyone again after the backoff
+                recipient.headline = None
+                recipient.last_mail = now
+                recipient.mailed += notices
+                if notices:
+                    cursor = CURSOR_KEY.format(address=address)
+                    await self._state.set(cursor, str(notices[-1].outbox_id))
+                mailed.update((notice.outbox_id, notice) for notice in notices)
+        finally:
+            # After every recipient's mail, so none of them gets the note in its text.
+            await self._mark_mailed(list(mailed.values()))
 
     async def _send(self, mail: Mail) -> bool:
         try:
@@ -173,6 +178,24 @@ class Fallback:
         self._retry_at = None
         self._count("sent")
         return True
+
+    async def _mark_mailed(self, notices: Sequence[Notice]) -> None:
+        """Add to each still undelivered notice that it went out by mail too (once). The
+        sender may already hold the row's old content: then the room shows it unmarked."""
+        note = i18n.text("degraded.mailed_note", self._lang)
+        async with self._db.transaction() as session:
+            for notice in notices:
+                row = await session.get(OutboxRecord, notice.outbox_id)
+                if row is None or row.sent_at is not None or note in row.content["body"]:
+                    continue
+                content = dict(row.content)
+                content["body"] = f"{content['body']}\n{note}"
+                if "formatted_body" in content:
+                    escaped = i18n.html_escape(note)
+                    content["formatted_body"] = (
+                        f"{content['formatted_body']}<p><em>{escaped}</em></p>"
+                    )
+                row.content = content
 
     async def _waiting(self, address: str) -> list[Notice]:
         """The undelivered room notices marked for mail that ``address`` has not had."""

@@ -27,6 +27,10 @@ MESSAGES: Catalogue = {
         "nl": "Reageer in Matrix zodra het terug is; deze berichten staan daar dan ook.",
         "en": "Respond in Matrix once it is back; these messages will be there too.",
     },
+    "degraded.mailed_note": {
+        "nl": "📧 Ook per e-mail verstuurd: Matrix was onbereikbaar.",
+        "en": "📧 Also sent by e-mail: Matrix was unreachable.",
+    },
     "degraded.left.subject": {
         "nl": "Weerbaar: Matrix weer bereikbaar",
         "en": "Weerbaar: Matrix reachable again",
