@@ -149,7 +149,10 @@ class Weerbaar:
             on_undecryptable=UndecryptableNotices(self.client, self.factory, lang).handle,
             reachability=self.reachability,
         )
-        self._smtp = None if settings.email is None else SmtpMailer(settings.email)
+        # A given mailer replaces the SMTP server, which is then neither used nor checked.
+        self._smtp = (
+            None if settings.email is None or mailer is not None else SmtpMailer(settings.email)
+        )
         self.fallback = self._fallback(mailer or self._smtp)
         self.metrics.sync_lag_seconds.set_function(self._sync_lag)
         self.timers = TimerRunner(self.factory, timer_handlers())
@@ -246,7 +249,7 @@ class Weerbaar:
     async def _check_smtp(self) -> None:
         """Log in to the SMTP server now: bad mail settings show at start-up, not in the
         first outage, when it is too late to fix them."""
-        if self._smtp is None or self.fallback is None:
+        if self._smtp is None:
             return
         try:
             await self._smtp.check()

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from bot.alerts.model import IncomingAlert, Severity
 from bot.config import EmailRecipient, EmailSettings
 from bot.degraded.fallback import Fallback
-from bot.degraded.mail import Mail, SmtpMailer
+from bot.degraded.mail import Mail, PrintingMailer, SmtpMailer, compose
 from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixError
+from bot.sandbox.run import printed_email
+from bot.sandbox.synapse import RegisteredUser
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from tests.support.clock import ManualClock
@@ -191,3 +193,18 @@ async def last_coordination_text(database: Database) -> str:
         )
     assert row is not None
     return str(row.content["body"])
+
+
+async def test_smtp_debug_prints_the_mails_to_made_up_addresses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox_members = [
+        RegisteredUser(user_id="@taskforce:localhost", password="", access_token="", device_id="")
+    ]
+    settings = EmailSettings.model_validate(printed_email(sandbox_members))
+    assert [r.address for r in settings.recipients] == ["taskforce@sandbox.invalid"]
+    mail = compose("taskforce@sandbox.invalid", "en", [], ("Weerbaar: test", "Matrix is down"))
+    await PrintingMailer(settings.from_address).send(mail)
+    printed = capsys.readouterr().out
+    assert "To: taskforce@sandbox.invalid" in printed and "Subject: Weerbaar: test" in printed
+    assert "Matrix is down" in printed
