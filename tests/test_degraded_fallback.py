@@ -16,10 +16,20 @@ from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixError
 from bot.sandbox.run import printed_email
 from bot.sandbox.synapse import RegisteredUser
+from bot.scheduling.runner import TimerRunner
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
+from bot.timers import timer_handlers
 from tests.support.clock import ManualClock
-from tests.support.factories import ALICE, BOB, CAROL, COORDINATION, factory_for
+from tests.support.factories import (
+    ALICE,
+    BOB,
+    CAROL,
+    COORDINATION,
+    PLAYBOOK,
+    factory_for,
+    open_incident,
+)
 from tests.support.mail import PASSWORD, USERNAME, RecordingMailer, smtp_server
 
 NO_ANSWER = MatrixError("sync", "connection refused")
@@ -208,3 +218,18 @@ async def test_smtp_debug_prints_the_mails_to_made_up_addresses(
     printed = capsys.readouterr().out
     assert "To: taskforce@sandbox.invalid" in printed and "Subject: Weerbaar: test" in printed
     assert "Matrix is down" in printed
+
+
+async def test_playbook_reminders_in_incident_rooms_are_mailed(database: Database) -> None:
+    setup = Setup(database)
+    runner = TimerRunner(setup.factory, timer_handlers())
+    situation_id = await open_incident(setup.factory)
+    async with setup.factory.transaction() as services:
+        await services.roles.assign(situation_id, None, CAROL, "coordinator", ALICE)
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+    await setup.go_down()
+    setup.clock.advance(minutes=61)  # step 1 (coordinator, T+1h) is overdue
+    assert await runner.fire_due() == 1
+    await setup.fallback.tick()
+    reminder = f"⏰ {CAROL}: step 1 (Establish the situational picture)"
+    assert all(reminder in mail.text for mail in setup.mailer.mails[-2:])

@@ -1,9 +1,10 @@
 """Degraded mode at work: mails while the homeserver is unreachable, a summary after.
 
 On entering, every recipient gets one mail saying so, with the notices already waiting.
-Then the room notices marked for mail (``MAIL_FIELD``) that are still undelivered in the
-outbox go out by mail, at most one mail per recipient per ``batch``. The outbox is the
-record of what must be mailed: each recipient's cursor (the last outbox id mailed to
+Then the room notices marked for mail (``MAIL_FIELD``: S1/S2 alerts, escalation
+proposals, check-ins, playbook reminders) still undelivered in the outbox go out by
+mail, at most one mail per recipient per ``batch``. The outbox is the record of what
+must be mailed: each recipient's cursor (the last outbox id mailed to
 them) is stored in the bot's state after the mail was accepted, so nothing is mailed
 twice or lost across a failing SMTP server or a restart. On leaving, one closing mail
 and one summary in the coordination room, queued behind the backlog so it comes last.
@@ -204,7 +205,7 @@ class Fallback:
             rows = await session.scalars(
                 select(OutboxRecord)
                 .where(
-                    OutboxRecord.room_id == self._room,
+                    # Any room: playbook reminders wait in incident rooms.
                     OutboxRecord.id > cursor,
                     OutboxRecord.sent_at.is_(None),
                     OutboxRecord.dead_at.is_(None),

@@ -23,8 +23,9 @@ ALERT_ID_FIELD = "nl.weerbaar.alert_id"
 # The ids of the alerts a storm summary covers.
 ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
 # Set on notices that go out by e-mail too while Matrix is unreachable (degraded mode):
-# S1/S2 alerts, escalation proposals, check-ins. Marked here, where they are composed, so
-# the fallback mails the very text the room gets and needs no composition of its own.
+# S1/S2 alerts, escalation proposals, check-ins (and playbook reminders, marked in
+# bot/timers/playbooks.py). Marked where they are composed, so the fallback mails
+# the very text the room gets and needs no composition of its own.
 MAIL_FIELD = "nl.weerbaar.mail"
 MAILED_SEVERITIES = frozenset({"S1", "S2"})
 # A summary names this many alerts, then says how many more there are.
