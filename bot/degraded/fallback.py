@@ -92,7 +92,11 @@ class Fallback:
         """Check every second until ``stop`` is set."""
         try:
             while True:
-                await self.tick()
+                try:
+                    await self.tick()
+                except Exception:
+                    # A database hiccup must not end the fallback; the next tick tries again.
+                    log.exception("e-mail fallback tick failed")
                 await stop.sleep(TICK_SECONDS)
         except Stopped:
             return
