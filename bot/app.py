@@ -23,6 +23,9 @@ from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
 from bot.commands.reactions import ReactionHandler
 from bot.config import LauweFaseSettings, Settings
+from bot.degraded.fallback import Fallback
+from bot.degraded.mail import Mailer, MailError, SmtpMailer
+from bot.degraded.state import Reachability
 from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, leadership_for
@@ -73,7 +76,10 @@ class StartupError(Exception):
 class Weerbaar:
     """One running bot: sync loop, outbox sender and HTTP intake."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, mailer: Mailer | None = None
+    ) -> None:
+        """``mailer`` replaces the SMTP server of ``[email]`` (``sandbox --smtp-debug``)."""
         self.settings = settings
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url)
@@ -84,6 +90,9 @@ class Weerbaar:
             matrix.homeserver, matrix.user_id, matrix.device_id, crypto=crypto
         )
         self.metrics = Metrics()
+        self.reachability = Reachability(
+            timedelta(seconds=settings.degraded.after_seconds), self.clock
+        )
         lang = settings.language
         self.access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
         encrypt_rooms = pickle_key is not None and settings.encryption.encrypt_incident_rooms
@@ -117,6 +126,7 @@ class Weerbaar:
             coordination_room=matrix.coordination_room,
             lang=lang,
             operations=room_operations(self.factory, rooms),
+            reachability=self.reachability,
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
         self.factory.exercises = self.exercises
@@ -138,7 +148,13 @@ class Weerbaar:
             self._on_invite,
             on_reaction=self.reactions.handle,
             on_undecryptable=UndecryptableNotices(self.client, self.factory, lang).handle,
+            reachability=self.reachability,
         )
+        # A given mailer replaces the SMTP server, which is then neither used nor checked.
+        self._smtp = (
+            None if settings.email is None or mailer is not None else SmtpMailer(settings.email)
+        )
+        self.fallback = self._fallback(mailer or self._smtp)
         self.metrics.sync_lag_seconds.set_function(self._sync_lag)
         self.timers = TimerRunner(self.factory, timer_handlers())
         self._scheduler: JobScheduler | None = None
@@ -151,6 +167,25 @@ class Weerbaar:
         self.leadership: Leadership = leadership_for(self.db, settings.ha.retry_seconds)
         self._runner: web.AppRunner | None = None
         self.intake_port: int | None = None
+
+    def _fallback(self, mailer: Mailer | None) -> Fallback | None:
+        email = self.settings.email
+        if email is None or mailer is None:
+            return None
+        return Fallback(
+            self.db,
+            self.reachability,
+            mailer,
+            email.recipients,
+            clock=self.clock,
+            batch=timedelta(seconds=self.settings.degraded.batch_seconds),
+            coordination_room=self.settings.matrix.coordination_room,
+            taskforce=self.settings.taskforce,
+            lang=self.settings.language,
+            timezone=self.settings.timezone,
+            on_outbox_commit=lambda: self.sender.wake(),
+            metrics=self.metrics,
+        )
 
     def _notifier_for(self, outbox: Outbox) -> MatrixNotifier:
         return MatrixNotifier(
@@ -173,6 +208,7 @@ class Weerbaar:
         make_private_dir(self.settings.data_dir)
         try:
             await self._prepare_database()
+            await self._check_smtp()
             connected = await self.leadership.try_acquire()
             if connected:
                 await self._connect()
@@ -210,6 +246,16 @@ class Weerbaar:
             raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
         except CryptoStoreError as exc:
             raise StartupError(str(exc)) from None
+
+    async def _check_smtp(self) -> None:
+        """Log in to the SMTP server now: bad mail settings show at start-up, not in the
+        first outage, when it is too late to fix them."""
+        if self._smtp is None:
+            return
+        try:
+            await self._smtp.check()
+        except MailError as exc:
+            raise StartupError(f"cannot use the [email] settings: {exc}") from None
 
     async def _abandon_start(self) -> None:
         await self.client.close()
@@ -270,6 +316,8 @@ class Weerbaar:
                 asyncio.create_task(self.sender.run(period), name="outbox"),
                 asyncio.create_task(self.sync.run(period), name="sync"),
             ]
+            if self.fallback is not None:
+                self._tasks.append(asyncio.create_task(self.fallback.run(period), name="fallback"))
             held = True
             while held:
                 await self._stopping.sleep(self.settings.ha.check_seconds)
@@ -386,8 +434,15 @@ class Weerbaar:
             backlog, database_ok = None, False
         sync_ok = tasks.get("sync", False) and lag <= SYNC_STALE_SECONDS
         outbox_ok = tasks.get("outbox", False)
+        # An unreachable homeserver is not this instance's fault: the intake still takes
+        # alerts and degraded mode passes them on, so only the component says so.
+        unreachable_since = self.reachability.degraded_since
+        matrix_ok = sync_ok or unreachable_since is not None
         return {
-            "healthy": database_ok and (not self.active or (sync_ok and outbox_ok)),
+            "healthy": database_ok and (not self.active or (matrix_ok and outbox_ok)),
+            "matrix": "reachable"
+            if unreachable_since is None
+            else f"unreachable since {unreachable_since.isoformat()}",
             "role": "active" if self.active else "passive",
             "sync": {
                 "running": tasks.get("sync", False),

@@ -137,6 +137,10 @@ def sandbox(
         typer.Option(help="Play this exercise (e.g. forced-exit) with scripted participants"),
     ] = None,
     speed: Annotated[float, typer.Option(help="Exercise acceleration (with --scenario)")] = 60.0,
+    smtp_debug: Annotated[
+        bool,
+        typer.Option(help="Print the mails of the e-mail fallback (degraded mode), never send"),
+    ] = False,
     verbose: bool = False,
     log_format: LogFormatOption = None,
 ) -> None:
@@ -152,7 +156,9 @@ def sandbox(
     configure_logging(log_format or "text", verbose=verbose)
     playbooks_dir = (playbooks or SHIPPED_PLAYBOOKS_DIR).resolve()
     try:
-        asyncio.run(run_sandbox(directory, playbooks_dir, scenario, speed, config, keep))
+        asyncio.run(
+            run_sandbox(directory, playbooks_dir, scenario, speed, config, keep, smtp_debug)
+        )
     except ConfigError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(2) from None

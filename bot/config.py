@@ -105,6 +105,67 @@ class MatrixSettings(BaseModel):
         return self
 
 
+class DegradedSettings(BaseModel):
+    """When the bot counts the homeserver as down, and how it mails meanwhile."""
+
+    model_config = {"extra": "forbid"}
+
+    after_seconds: int = Field(
+        default=120,
+        ge=1,
+        description="Enter degraded mode after sync and deliveries failed without an answer "
+        "from the homeserver for this long",
+    )
+    batch_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="At most one mail per recipient per this many seconds in degraded mode",
+    )
+
+
+class EmailRecipient(BaseModel):
+    """A taskforce member's address for the e-mail fallback."""
+
+    model_config = {"extra": "forbid"}
+
+    user_id: str = Field(description="The member's Matrix id (one of `taskforce`)")
+    address: str = Field(description="E-mail address outside the platform Matrix runs on")
+    language: Language = Field(default="nl", description="Language of the member's mails")
+
+    @field_validator("address")
+    @classmethod
+    def _looks_like_address(cls, value: str) -> str:
+        local, _, domain = value.partition("@")
+        if not local or "." not in domain or any(c.isspace() for c in value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+
+class EmailSettings(BaseModel):
+    """The SMTP server of the e-mail fallback (none configured: no fallback)."""
+
+    model_config = {"extra": "forbid"}
+
+    host: str = Field(description="SMTP server")
+    port: int = Field(default=587, ge=1, le=65535, description="SMTP port")
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="starttls (port 587), tls (implicit TLS, port 465) or none (tests only)",
+    )
+    username: str | None = Field(default=None, description="SMTP login; none: no authentication")
+    password: SecretStr | None = Field(default=None, description="SMTP password")
+    from_address: str = Field(description="Sender address of the mails")
+    recipients: IndexedList[EmailRecipient] = Field(
+        default_factory=list, description="Taskforce members' addresses and languages"
+    )
+
+    @model_validator(mode="after")
+    def _password_with_username(self) -> EmailSettings:
+        if self.username is not None and self.password is None:
+            raise ValueError("username needs a password (WEERBAAR_EMAIL__PASSWORD)")
+        return self
+
+
 # Alertmanager sends a group's alerts in one webhook call, at most ``max_alerts`` of them
 # (the README has receivers set it to this, and the format model refuses more).
 ALERTMANAGER_MAX_ALERTS = 1000
@@ -539,6 +600,10 @@ class Settings(LocalSettings):
     # Validated even when absent, so a missing pickle key is reported by name.
     encryption: EncryptionSettings = Field(default={}, validate_default=True)
     lauwe_fase: LauweFaseSettings = LauweFaseSettings()
+    degraded: DegradedSettings = DegradedSettings()
+    email: EmailSettings | None = Field(
+        default=None, description="E-mail fallback while Matrix is unreachable"
+    )
     pollers: IndexedList[PollerSettings] = Field(
         default_factory=list, description="Feeds polled for alerts"
     )

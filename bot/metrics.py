@@ -58,6 +58,18 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.matrix_unreachable_since = Gauge(
+            "weerbaar_matrix_unreachable_since_seconds",
+            "Unix time since when the homeserver is unreachable (degraded mode), else 0",
+            registry=self.registry,
+        )
+        self.fallback_mails = Counter(
+            "weerbaar_fallback_mails",
+            "Mails of the e-mail fallback, by outcome (sent, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         """The metrics in the Prometheus text format."""
         return generate_latest(self.registry)

@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("services", ("bot.services",)),
-    ("transport", ("bot.matrix",)),
+    ("transport", ("bot.matrix", "bot.degraded")),
     (
         "domain",
         (

@@ -206,6 +206,11 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         "tests/test_sandbox_cli.py::test_temporary_directory_is_removed_and_shipped_playbooks_"
         "are_used",
     ),
+    "weerbaar sandbox --smtp-debug": (
+        "runs until Ctrl-C; its mails appear only in an outage",
+        "tests/test_degraded_fallback.py::test_smtp_debug_prints_the_mails_to_made_up_addresses "
+        "(the settings and printer it uses) and tests/test_degraded_mode.py (the outage)",
+    ),
     "weerbaar outbox retry ID": (
         "needs a message Synapse refused for good",
         "tests/test_outbox_dead_letters.py",

@@ -22,6 +22,12 @@ from bot.storage.models import AlertRecord, SituationRecord, SnoozeRecord
 ALERT_ID_FIELD = "nl.weerbaar.alert_id"
 # The ids of the alerts a storm summary covers.
 ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
+# Set on notices that go out by e-mail too while Matrix is unreachable (degraded mode):
+# S1/S2 alerts, escalation proposals, check-ins (and playbook reminders, marked in
+# bot/timers/playbooks.py). Marked where they are composed, so the fallback mails
+# the very text the room gets and needs no composition of its own.
+MAIL_FIELD = "nl.weerbaar.mail"
+MAILED_SEVERITIES = frozenset({"S1", "S2"})
 # A summary names this many alerts, then says how many more there are.
 GROUP_LINES = 10
 # A snooze's closing summary names this many alerts: it says what arrived, not all of it.
@@ -46,9 +52,10 @@ class MatrixNotifier:
 
     async def alert_received(self, alert: AlertRecord) -> int | None:
         """Post the alert with its id, severity, supplier, title, details and links."""
-        record = await self._outbox.post(
-            self._room, self._alert_content(alert), exercise=alert.exercise
-        )
+        content = self._alert_content(alert)
+        if alert.severity in MAILED_SEVERITIES:
+            content[MAIL_FIELD] = True
+        record = await self._outbox.post(self._room, content, exercise=alert.exercise)
         return record.id
 
     async def alert_changed(self, alert: AlertRecord) -> None:
@@ -104,6 +111,8 @@ class MatrixNotifier:
         exercise = any(alert.exercise for alert in alerts)
         if replaces is not None:
             content = edit_content(content)
+        elif any(alert.severity in MAILED_SEVERITIES for alert in alerts):
+            content[MAIL_FIELD] = True
         record = await self._outbox.post(self._room, content, replaces=replaces, exercise=exercise)
         return record.id
 
@@ -329,7 +338,9 @@ class MatrixNotifier:
         if proposal.alert_id is not None:
             lines.append(i18n.text("watch.proposal.escalate", lang, alert_id=proposal.alert_id))
         lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
-        await self._outbox.post(self._room, text_content("\n".join(lines)))
+        content = text_content("\n".join(lines))
+        content[MAIL_FIELD] = True
+        await self._outbox.post(self._room, content)
 
     async def lauwe_fase_proposed(
         self, alert: AlertRecord, situation: SituationRecord | None, proposal: Proposal
@@ -370,6 +381,7 @@ class MatrixNotifier:
         html = i18n.html(key, lang, user="\x00", **params).replace("\x00", pill)
         content = text_content(plain, f"<p>{html}</p>")
         content["m.mentions"] = {"user_ids": [user_id]}
+        content[MAIL_FIELD] = True  # only check-ins are mentions
         await self._outbox.post(self._room, content)
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.clock import Clock
+from bot.degraded.state import Reachability
 from bot.exercises.marking import mark_content
 from bot.i18n import Language
 from bot.matrix.client import MatrixClient, MatrixError
@@ -276,8 +277,10 @@ class OutboxSender:
         coordination_room: str | None = None,
         lang: Language = "nl",
         operations: Mapping[str, RoomOperation] | None = None,
+        reachability: Reachability | None = None,
     ) -> None:
         self._db = db
+        self._reachability = reachability
         self._operations = dict(operations or {})
         self._metrics = metrics
         self._client = client
@@ -354,6 +357,8 @@ class OutboxSender:
             try:
                 event_id = await self._deliver(record, stop)
             except MatrixError as exc:
+                if self._reachability is not None:
+                    self._reachability.failed(exc, sync=False)
                 if exc.transient:
                     held_rooms.add(record.room_id)
                     await self._record_failure(record, exc)
@@ -362,6 +367,8 @@ class OutboxSender:
                     await self._set_aside(record, exc, reported=reported)
                     settled += 1
                 continue
+            if self._reachability is not None:
+                self._reachability.answered()
             await self._record_success(record, event_id, waiting[record.room_id])
             settled += 1
         self._caught_up = settled == len(pending) and not self._rooms

@@ -19,6 +19,7 @@ from typing import Any
 
 import nio
 
+from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.events import IncomingMessage, IncomingReaction
 from bot.matrix.outbox import Backoff
@@ -87,8 +88,10 @@ class SyncLoop:
         timeout_ms: int = 30_000,
         on_reaction: ReactionHandler | None = None,
         on_undecryptable: UndecryptableHandler | None = None,
+        reachability: Reachability | None = None,
     ) -> None:
         self._client = client
+        self._reachability = reachability
         self._state = state
         self._on_message = on_message
         self._on_invite = on_invite
@@ -118,6 +121,8 @@ class SyncLoop:
             try:
                 token = await self._sync_once(token, timeout_ms, stop)
             except MatrixError as exc:
+                if self._reachability is not None:
+                    self._reachability.failed(exc, sync=True)
                 await self._wait_after_failure(exc, stop)
                 continue
             except Exception as exc:
@@ -128,6 +133,8 @@ class SyncLoop:
             if self._failing:
                 self._failing = False
                 log.info("sync recovered")
+            if self._reachability is not None:
+                self._reachability.answered()
             self._backoff.reset()
             self.last_success = time.monotonic()
             self.synced.set()

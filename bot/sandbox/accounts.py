@@ -76,7 +76,7 @@ def _save(state_file: Path, world: SandboxWorld, earlier: dict[str, Any] | None 
         return {"password": user.password, "device_id": user.device_id}
 
     members = dict(earlier or {})
-    members.update({_localpart(member.user_id): account(member) for member in world.members})
+    members.update({localpart_of(member.user_id): account(member) for member in world.members})
     state = {
         "bot": account(world.bot),
         "members": members,
@@ -88,5 +88,6 @@ def _save(state_file: Path, world: SandboxWorld, earlier: dict[str, Any] | None 
     write_private_text(state_file, json.dumps(state, indent=2) + "\n")
 
 
-def _localpart(user_id: str) -> str:
+def localpart_of(user_id: str) -> str:
+    """``alice`` of ``@alice:example.org``."""
     return user_id.removeprefix("@").split(":", 1)[0]

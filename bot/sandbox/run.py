@@ -8,18 +8,20 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.app import Weerbaar
 from bot.config import LocalSettings, Settings, load_settings_as
+from bot.degraded.mail import PrintingMailer
 from bot.exercises.cli import configured_players, run_exercise
 from bot.exercises.loader import find_scenario
 from bot.exercises.scenario import Scenario
 from bot.playbooks.loader import load_playbook_dir
 from bot.private_files import write_private_text
-from bot.sandbox.accounts import STATE_FILE, open_world
-from bot.sandbox.synapse import ThrowawaySynapse
+from bot.sandbox.accounts import STATE_FILE, localpart_of, open_world
+from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
 
 TASKFORCE_LOCALPART = "taskforce"
@@ -34,6 +36,7 @@ async def run_sandbox(
     speed: float = 60.0,
     config: Path | None = None,
     keep: bool = False,
+    smtp_debug: bool = False,
 ) -> None:
     """Run until Ctrl-C, printing how to log in; everything stops cleanly afterwards.
 
@@ -42,6 +45,8 @@ async def run_sandbox(
     With ``scenario`` (a name in the scenarios directory) scripted participants play it at
     ``speed`` while the newcomer watches; the exercise report is written next to the config.
     A temporary directory (no ``directory``) is removed afterwards unless ``keep``.
+    With ``smtp_debug`` the e-mail fallback prints its mails instead of sending them (to
+    ``[email]`` of ``config``, else to an address made up for each taskforce member).
     """
     generated: dict[str, Any] = {
         "playbooks_dir": playbooks_dir,
@@ -60,7 +65,7 @@ async def run_sandbox(
     base = Path(tempfile.mkdtemp(prefix="weerbaar-sandbox-")) if directory is None else directory
     base = base.resolve()
     try:
-        await _run(base, generated, config, drill, speed)
+        await _run(base, generated, config, drill, speed, smtp_debug)
     finally:
         if temporary and not keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -79,6 +84,7 @@ async def _run(
     config: Path | None,
     drill: Scenario | None,
     speed: float,
+    smtp_debug: bool = False,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,8 +105,13 @@ async def _run(
                 },
             },
         }
+        if smtp_debug:
+            generated["email"] = printed_email(world.members)
         settings = load_settings_as(Settings, config, generated)
-        bot = Weerbaar(settings)
+        mailer = None
+        if smtp_debug and settings.email is not None:
+            mailer = PrintingMailer(settings.email.from_address)
+        bot = Weerbaar(settings, mailer=mailer)
         await bot.start()
         try:
             assert bot.intake_port is not None
@@ -116,6 +127,23 @@ async def _run(
             await stop.wait()
         finally:
             await bot.stop()
+
+
+def printed_email(members: Sequence[RegisteredUser]) -> dict[str, Any]:
+    """``[email]`` settings for ``--smtp-debug``: mails are printed, never sent, so the
+    server and the ``.invalid`` addresses (RFC 2606: never deliverable) are placeholders."""
+    return {
+        "host": "localhost",
+        "security": "none",
+        "from_address": "weerbaar@sandbox.invalid",
+        "recipients": [
+            {
+                "user_id": member.user_id,
+                "address": f"{localpart_of(member.user_id)}@sandbox.invalid",
+            }
+            for member in members
+        ],
+    }
 
 
 def _instructions(

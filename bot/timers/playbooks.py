@@ -16,6 +16,7 @@ from bot import i18n
 from bot.decisionlog.log import EntryKind
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
+from bot.matrix.notices import MAIL_FIELD
 from bot.playbooks.engine import OPEN_STEP_STATUSES, DecisionStatus
 from bot.playbooks.runs import Run, timer_key
 from bot.playbooks.timers import (
@@ -100,7 +101,9 @@ async def _remind(
         due=format_time(due, policy.timezone, lang, services.clock.now(), relative=True),
         **params,
     )
-    await services.outbox.post(room, text_content(body, mentions=mentioned))
+    content = text_content(body, mentions=mentioned)
+    content[MAIL_FIELD] = True  # a deadline: mailed too while Matrix is unreachable
+    await services.outbox.post(room, content)
     stage = "escalation" if escalation else "reminder"
     await services.log.append(
         situation.id,

@@ -1,4 +1,5 @@
-"""A reverse proxy on 127.0.0.1 in front of Synapse that fails sends to chosen rooms.
+"""A reverse proxy on 127.0.0.1 in front of Synapse that fails sends to chosen rooms,
+or every request while the homeserver is to look down.
 
 Synapse's rate limit counts per user, so it cannot make one room fail while another
 works; this proxy can. Every send through it is recorded in order, with the answer.
@@ -33,6 +34,7 @@ class FaultProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.failing_rooms: set[str] = set()
+        self.down = False
         self.sends: list[SendAttempt] = []
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -62,11 +64,25 @@ class FaultProxy:
         if self._session is not None:
             await self._session.close()
 
+    async def go_down(self) -> None:
+        """Answer every request 503 (as a reverse proxy before a dead homeserver does),
+        and cut off the requests in flight, such as a long-polling /sync."""
+        self.down = True
+        assert self._session is not None
+        await self._session.close()
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+
+    def come_back(self) -> None:
+        """Forward requests again."""
+        self.down = False
+
     def attempts_in(self, room_id: str) -> list[SendAttempt]:
         """The sends to ``room_id`` so far, in order."""
         return [attempt for attempt in self.sends if attempt.room_id == room_id]
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
+        if self.down:
+            return web.json_response({"error": "homeserver down (test proxy)"}, status=503)
         send = _SEND_PATH.match(request.path) if request.method == "PUT" else None
         if send is not None and send["room"] in self.failing_rooms:
             self.sends.append(SendAttempt(send["room"], send["txn"], 503))

@@ -1,0 +1,1 @@
+"""Degraded mode: noticing that the homeserver is unreachable, and mailing meanwhile."""

@@ -1,0 +1,289 @@
+"""Degraded mode at work: mails while the homeserver is unreachable, a summary after.
+
+On entering, every recipient gets one mail saying so, with the notices already waiting.
+Then the room notices marked for mail (``MAIL_FIELD``: S1/S2 alerts, escalation
+proposals, check-ins, playbook reminders) still undelivered in the outbox go out by
+mail, at most one mail per recipient per ``batch``. The outbox is the record of what
+must be mailed: each recipient's cursor (the last outbox id mailed to
+them) is stored in the bot's state after the mail was accepted, so nothing is mailed
+twice or lost across a failing SMTP server or a restart. On leaving, one closing mail
+and one summary in the coordination room, queued behind the backlog so it comes last.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot import i18n
+from bot.clock import Clock
+from bot.config import EmailRecipient
+from bot.degraded.mail import Mail, Mailer, MailError, Notice, compose
+from bot.degraded.state import Entered, Left, Reachability
+from bot.exercises.marking import EXERCISE_MARK
+from bot.i18n import Language, format_time
+from bot.matrix.content import text_content
+from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MAIL_FIELD
+from bot.matrix.outbox import MESSAGE_EVENT, Backoff, Outbox
+from bot.metrics import Metrics
+from bot.stopping import Stopped, StopSignal
+from bot.storage.db import Database
+from bot.storage.models import AlertRecord, OutboxRecord
+from bot.storage.state import BotState
+
+log = logging.getLogger(__name__)
+
+CURSOR_KEY = "degraded.mailed_up_to:{address}"
+TICK_SECONDS = 1.0
+
+
+@dataclass
+class _Recipient:
+    """One address: what it still needs, and when it was last mailed."""
+
+    settings: EmailRecipient
+    headline: tuple[str, str] | None = None  # the entering or closing text, not yet sent
+    last_mail: datetime | None = None
+    mailed: list[Notice] = field(default_factory=list)  # this outage, for the summary
+
+
+class Fallback:
+    """Mails the taskforce while ``reachability`` says degraded; summarises after."""
+
+    def __init__(
+        self,
+        db: Database,
+        reachability: Reachability,
+        mailer: Mailer,
+        recipients: Sequence[EmailRecipient],
+        *,
+        clock: Clock,
+        batch: timedelta,
+        coordination_room: str,
+        taskforce: Sequence[str],
+        lang: Language,
+        timezone: str,
+        on_outbox_commit: Callable[[], None],
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._db = db
+        self._state = BotState(db)
+        self._reachability = reachability
+        self._mailer = mailer
+        self._recipients = [_Recipient(recipient) for recipient in recipients]
+        self._clock = clock
+        self._batch = batch
+        self._room = coordination_room
+        self._taskforce = list(taskforce)
+        self._lang = lang
+        self._timezone = timezone
+        self._on_outbox_commit = on_outbox_commit
+        self._metrics = metrics
+        self._backoff = Backoff(base=5.0, cap=300.0)
+        self._retry_at: datetime | None = None
+        self._mail_error: str | None = None  # the first failure of this outage, reported once
+
+    async def run(self, stop: StopSignal) -> None:
+        """Check every second until ``stop`` is set."""
+        try:
+            while True:
+                try:
+                    await self.tick()
+                except Exception:
+                    # A database hiccup must not end the fallback; the next tick tries again.
+                    log.exception("e-mail fallback tick failed")
+                await stop.sleep(TICK_SECONDS)
+        except Stopped:
+            return
+
+    async def tick(self) -> None:
+        """Act on the transitions since the last tick, then send the mails that are due."""
+        for transition in self._reachability.check():
+            if isinstance(transition, Entered):
+                self._entered(transition)
+            else:
+                await self._left(transition)
+        await self._send_due()
+
+    def _entered(self, entered: Entered) -> None:
+        log.warning("homeserver unreachable since %s: degraded mode, mailing", entered.since)
+        self._set_gauge(entered.since)
+        self._mail_error = None
+        for recipient in self._recipients:
+            lang = recipient.settings.language
+            since = format_time(entered.since, self._timezone, lang, self._clock.now())
+            recipient.headline = (
+                i18n.text("degraded.entered.subject", lang, since=since),
+                i18n.text("degraded.entered.body", lang, since=since),
+            )
+            recipient.last_mail = None  # the entering mail goes out at once
+            recipient.mailed = []
+
+    async def _left(self, left: Left) -> None:
+        log.info("homeserver reachable again after %s: degraded mode ends", left.until - left.since)
+        self._set_gauge(None)
+        await self._post_summary(left)
+        for recipient in self._recipients:
+            lang = recipient.settings.language
+            since = format_time(left.since, self._timezone, lang, left.until)
+            until = format_time(left.until, self._timezone, lang, left.until)
+            recipient.headline = (
+                i18n.text("degraded.left.subject", lang),
+                i18n.text("degraded.left.body", lang, since=since, until=until),
+            )
+            recipient.last_mail = None  # the closing mail is not held back by batching
+
+    async def _send_due(self) -> None:
+        now = self._clock.now()
+        if self._retry_at is not None and now < self._retry_at:
+            return
+        degraded = self._reachability.degraded
+        mailed: dict[int, Notice] = {}
+        try:
+            for recipient in self._recipients:
+                if recipient.last_mail is not None and now < recipient.last_mail + self._batch:
+                    continue
+                address = recipient.settings.address
+                notices = await self._waiting(address) if degraded else []
+                if recipient.headline is None and not notices:
+                    continue
+                mail = compose(address, recipient.settings.language, notices, recipient.headline)
+                if not await self._send(mail):
+                    return  # the server is failing: try everyone again after the backoff
+                recipient.headline = None
+                recipient.last_mail = now
+                recipient.mailed += notices
+                if notices:
+                    cursor = CURSOR_KEY.format(address=address)
+                    await self._state.set(cursor, str(notices[-1].outbox_id))
+                mailed.update((notice.outbox_id, notice) for notice in notices)
+        finally:
+            # After every recipient's mail, so none of them gets the note in its text.
+            await self._mark_mailed(list(mailed.values()))
+
+    async def _send(self, mail: Mail) -> bool:
+        try:
+            await self._mailer.send(mail)
+        except MailError as exc:
+            delay = self._backoff.next_delay()
+            self._retry_at = self._clock.now() + timedelta(seconds=delay)
+            if self._mail_error is None:
+                self._mail_error = str(exc)
+                log.error("e-mail fallback failing, will retry: %s", exc)
+            self._count("failed")
+            return False
+        if self._backoff.failures:
+            log.info("e-mail fallback works again")
+        self._backoff.reset()
+        self._retry_at = None
+        self._count("sent")
+        return True
+
+    async def _mark_mailed(self, notices: Sequence[Notice]) -> None:
+        """Add to each still undelivered notice that it went out by mail too (once). The
+        sender may already hold the row's old content: then the room shows it unmarked."""
+        note = i18n.text("degraded.mailed_note", self._lang)
+        async with self._db.transaction() as session:
+            for notice in notices:
+                row = await session.get(OutboxRecord, notice.outbox_id)
+                if row is None or row.sent_at is not None or note in row.content["body"]:
+                    continue
+                content = dict(row.content)
+                content["body"] = f"{content['body']}\n{note}"
+                if "formatted_body" in content:
+                    escaped = i18n.html_escape(note)
+                    content["formatted_body"] = (
+                        f"{content['formatted_body']}<p><em>{escaped}</em></p>"
+                    )
+                row.content = content
+
+    async def _waiting(self, address: str) -> list[Notice]:
+        """The undelivered room notices marked for mail that ``address`` has not had."""
+        cursor = int(await self._state.get(CURSOR_KEY.format(address=address)) or 0)
+        async with self._db.transaction() as session:
+            rows = await session.scalars(
+                select(OutboxRecord)
+                .where(
+                    # Any room: playbook reminders wait in incident rooms.
+                    OutboxRecord.id > cursor,
+                    OutboxRecord.sent_at.is_(None),
+                    OutboxRecord.dead_at.is_(None),
+                    OutboxRecord.event_type == MESSAGE_EVENT,
+                )
+                .order_by(OutboxRecord.id)
+            )
+            return [notice_of(row) for row in rows if row.content.get(MAIL_FIELD)]
+
+    async def _post_summary(self, left: Left) -> None:
+        lang = self._lang
+        since = format_time(left.since, self._timezone, lang, left.until)
+        until = format_time(left.until, self._timezone, lang, left.until)
+        async with self._db.transaction() as session:
+            arrived = await session.scalar(
+                select(func.count())
+                .select_from(AlertRecord)
+                .where(AlertRecord.received_at >= left.since, AlertRecord.received_at <= left.until)
+            )
+            lines = [
+                i18n.text("degraded.summary", lang, since=since, until=until, count=arrived or 0)
+            ]
+            for recipient in self._recipients:
+                alert_ids = sorted({i for notice in recipient.mailed for i in notice.alert_ids})
+                alerts = (
+                    i18n.text(
+                        "degraded.summary.alerts", lang, ids=", ".join(f"#{i}" for i in alert_ids)
+                    )
+                    if alert_ids
+                    else ""
+                )
+                lines.append(
+                    i18n.text(
+                        "degraded.summary.mailed",
+                        lang,
+                        recipient=recipient.settings.user_id,
+                        count=len(recipient.mailed),
+                        alerts=alerts,
+                    )
+                )
+            addressed = {recipient.settings.user_id for recipient in self._recipients}
+            unreached = [member for member in self._taskforce if member not in addressed]
+            if unreached:
+                lines.append(
+                    i18n.text("degraded.summary.unreached", lang, members=", ".join(unreached))
+                )
+            if self._mail_error is not None:
+                lines.append(
+                    i18n.text("degraded.summary.mail_failed", lang, error=self._mail_error)
+                )
+            outbox = Outbox(session, self._clock, self._on_outbox_commit)
+            await outbox.post(self._room, text_content("\n".join(lines)))
+
+    def _set_gauge(self, since: datetime | None) -> None:
+        if self._metrics is not None:
+            self._metrics.matrix_unreachable_since.set(0 if since is None else since.timestamp())
+
+    def _count(self, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.fallback_mails.labels(outcome=outcome).inc()
+
+
+def notice_of(row: OutboxRecord) -> Notice:
+    """The mailable form of an outbox row: its text, HTML, alert ids and exercise mark."""
+    content: dict[str, Any] = row.content
+    text = str(content.get("body", ""))
+    html = content.get("formatted_body")
+    ids = content.get(ALERT_IDS_FIELD) or (
+        [content[ALERT_ID_FIELD]] if ALERT_ID_FIELD in content else []
+    )
+    return Notice(
+        outbox_id=row.id,
+        text=text,
+        html=str(html) if html else f"<p>{i18n.html_escape(text)}</p>",
+        alert_ids=tuple(int(i) for i in ids),
+        exercise=text.startswith(EXERCISE_MARK),
+    )

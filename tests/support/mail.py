@@ -1,0 +1,94 @@
+"""Mail fakes and a real SMTP server on loopback for the e-mail fallback's tests."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from bot.degraded.mail import Mail, MailError
+from tests.support.bot_process import free_port
+
+
+@dataclass
+class RecordingMailer:
+    """Keeps the mails it is given; fails while ``failing`` is set."""
+
+    mails: list[Mail] = field(default_factory=list)
+    failing: bool = False
+    attempts: int = 0
+
+    async def send(self, mail: Mail) -> None:
+        """Record ``mail``, or raise MailError while failing."""
+        self.attempts += 1
+        if self.failing:
+            raise MailError("SMTP server 127.0.0.1:1 (none): connection refused")
+        self.mails.append(mail)
+
+
+class _Inbox:
+    """aiosmtpd handler keeping every accepted message, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:  # aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@dataclass
+class SmtpServer:
+    """A running aiosmtpd server with login ``user``/``secret`` required."""
+
+    port: int
+    inbox: _Inbox
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Every message accepted so far."""
+        return self.inbox.messages
+
+
+USERNAME, PASSWORD = "weerbaar", "secret"
+
+
+def _authenticate(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (
+        auth_data.login.decode(),
+        auth_data.password.decode(),
+    ) == (USERNAME, PASSWORD)
+    return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535 itself
+
+
+@contextmanager
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 that requires a login (plain text: loopback only)."""
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticate,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield SmtpServer(port, inbox)
+    finally:
+        controller.stop()

@@ -1,0 +1,235 @@
+"""The e-mail fallback: entering, batching, retrying and the summary after (issue 21)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.alerts.model import IncomingAlert, Severity
+from bot.config import EmailRecipient, EmailSettings
+from bot.degraded.fallback import Fallback
+from bot.degraded.mail import Mail, PrintingMailer, SmtpMailer, compose
+from bot.degraded.state import Reachability
+from bot.matrix.client import MatrixError
+from bot.sandbox.run import printed_email
+from bot.sandbox.synapse import RegisteredUser
+from bot.scheduling.runner import TimerRunner
+from bot.storage.db import Database
+from bot.storage.models import OutboxRecord
+from bot.timers import timer_handlers
+from tests.support.clock import ManualClock
+from tests.support.factories import (
+    ALICE,
+    BOB,
+    CAROL,
+    COORDINATION,
+    PLAYBOOK,
+    factory_for,
+    open_incident,
+)
+from tests.support.mail import PASSWORD, USERNAME, RecordingMailer, smtp_server
+
+NO_ANSWER = MatrixError("sync", "connection refused")
+RECIPIENTS = [
+    EmailRecipient(user_id=ALICE, address="alice@example.org", language="nl"),
+    EmailRecipient(user_id=BOB, address="bob@example.org", language="en"),
+]
+
+
+def alert(supplier: str, severity: Severity, *, exercise: bool = False) -> IncomingAlert:
+    return IncomingAlert(
+        supplier=supplier, title=f"{supplier} down", severity=severity, source="test"
+    ).model_copy(update={"exercise": exercise} if exercise else {})
+
+
+class Setup:
+    def __init__(self, database: Database) -> None:
+        self.clock = ManualClock()
+        self.factory = factory_for(database, self.clock)
+        self.reachability = Reachability(timedelta(seconds=120), self.clock)
+        self.mailer = RecordingMailer()
+        self.fallback = Fallback(
+            database,
+            self.reachability,
+            self.mailer,
+            RECIPIENTS,
+            clock=self.clock,
+            batch=timedelta(seconds=60),
+            coordination_room=COORDINATION,
+            taskforce=[ALICE, BOB, CAROL],
+            lang="en",
+            timezone="UTC",
+            on_outbox_commit=lambda: None,
+        )
+
+    async def receive(self, *alerts: IncomingAlert) -> list[int]:
+        ids = []
+        async with self.factory.transaction() as services:
+            for incoming in alerts:
+                ids.append((await services.alerts.receive(incoming)).id)
+        return ids
+
+    async def go_down(self) -> None:
+        self.reachability.failed(NO_ANSWER, sync=True)
+        self.clock.advance(seconds=120)
+        await self.fallback.tick()
+
+
+async def test_entering_mails_everyone_once_with_the_waiting_alerts(database: Database) -> None:
+    setup = Setup(database)
+    s1, s3 = await setup.receive(alert("Acme", Severity.S1), alert("Bolt", Severity.S3))
+    await setup.fallback.tick()
+    assert setup.mailer.mails == []  # reachable: nothing mailed
+    await setup.go_down()
+    alice, bob = setup.mailer.mails
+    assert alice.to == "alice@example.org" and "Matrix onbereikbaar sinds" in alice.subject
+    assert "meldingen komen nu per e-mail" in alice.text
+    assert bob.to == "bob@example.org" and "Matrix unreachable since" in bob.subject
+    for mail in (alice, bob):
+        assert f"#{s1}" in mail.text and "Acme down" in mail.text and "<hr>" in mail.html
+        assert f"#{s3}" not in mail.text and "Bolt" not in mail.text  # S3 is not mailed
+    assert "Reageer in Matrix zodra het terug is" in alice.text
+    assert "Respond in Matrix once it is back" in bob.text
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 2  # nothing new
+
+
+async def test_notices_are_batched_per_recipient(database: Database) -> None:
+    setup = Setup(database)
+    await setup.go_down()
+    first, second = await setup.receive(alert("Acme", Severity.S1), alert("Bolt", Severity.S2))
+    setup.clock.advance(seconds=30)
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 2  # only the entering mails: the batch is not over
+    setup.clock.advance(seconds=30)
+    await setup.fallback.tick()
+    batch = setup.mailer.mails[2:]
+    assert [mail.to for mail in batch] == ["alice@example.org", "bob@example.org"]
+    assert batch[0].subject == "Weerbaar: 2 meldingen terwijl Matrix onbereikbaar is"
+    assert batch[1].subject == "Weerbaar: 2 notices while Matrix is unreachable"
+    assert f"#{first}, #{second}" in batch[1].text
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 4  # each notice mailed once
+    assert "Also sent by e-mail" not in batch[1].text
+    async with database.transaction() as session:
+        rows = (await session.scalars(select(OutboxRecord).order_by(OutboxRecord.id))).all()
+    marked = [row.content["body"] for row in rows if "Also sent by e-mail" in row.content["body"]]
+    assert len(marked) == 2 and all(body.count("Also sent by e-mail") == 1 for body in marked)
+
+
+async def test_exercise_alerts_are_marked_in_the_subject(database: Database) -> None:
+    setup = Setup(database)
+    await setup.go_down()
+    await setup.receive(alert("Acme", Severity.S1, exercise=True))
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    assert all(mail.subject.startswith("OEFENING/EXERCISE") for mail in setup.mailer.mails[2:])
+
+
+async def test_failing_mail_is_retried_with_backoff_and_reported_once(database: Database) -> None:
+    setup = Setup(database)
+    setup.mailer.failing = True
+    (alert_id,) = await setup.receive(alert("Acme", Severity.S1))
+    await setup.go_down()
+    assert setup.mailer.mails == [] and setup.mailer.attempts == 1
+    await setup.fallback.tick()
+    assert setup.mailer.attempts == 1  # backing off
+    setup.mailer.failing = False
+    setup.clock.advance(seconds=10)
+    await setup.fallback.tick()
+    assert [mail.to for mail in setup.mailer.mails] == ["alice@example.org", "bob@example.org"]
+    assert all(f"#{alert_id}" in mail.text for mail in setup.mailer.mails)
+    setup.reachability.answered()
+    await setup.fallback.tick()
+    summary = await last_coordination_text(database)
+    assert summary.count("E-mail could not be sent") == 1
+
+
+async def test_recovery_posts_one_summary_and_sends_the_closing_mail(database: Database) -> None:
+    setup = Setup(database)
+    await setup.go_down()
+    first, _ = await setup.receive(alert("Acme", Severity.S1), alert("Bolt", Severity.S4))
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    setup.clock.advance(seconds=5)
+    setup.reachability.answered()
+    await setup.fallback.tick()
+    closing = setup.mailer.mails[-2:]
+    assert [mail.subject for mail in closing] == [
+        "Weerbaar: Matrix weer bereikbaar",
+        "Weerbaar: Matrix reachable again",
+    ]
+    summary = await last_coordination_text(database)
+    assert "Matrix was unreachable from" in summary and "2 alerts arrived" in summary
+    assert f"E-mailed to {ALICE}: 1 message (alerts #{first})" in summary
+    assert f"Not reached (no e-mail address): {CAROL}" in summary
+    setup.clock.advance(seconds=600)
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 6  # entering, one batch, closing: for both
+    assert await last_coordination_text(database) == summary  # said once
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_smtp_mailer_sends_text_and_html_with_login() -> None:
+    with smtp_server() as server:
+        settings = EmailSettings(
+            host="127.0.0.1",
+            port=server.port,
+            security="none",
+            username=USERNAME,
+            password=SecretStr(PASSWORD),
+            from_address="weerbaar@example.org",
+        )
+        await SmtpMailer(settings).check()
+        await SmtpMailer(settings).send(Mail("alice@example.org", "Onderwerp", "tekst", "<p>x</p>"))
+        (message,) = server.messages
+        assert message["To"] == "alice@example.org" and message["Subject"] == "Onderwerp"
+        plain, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert plain is not None and plain.get_content().strip() == "tekst"
+        assert html is not None and "<p>x</p>" in html.get_content()
+
+
+async def last_coordination_text(database: Database) -> str:
+    async with database.transaction() as session:
+        row = await session.scalar(
+            select(OutboxRecord)
+            .where(OutboxRecord.room_id == COORDINATION)
+            .order_by(OutboxRecord.id.desc())
+            .limit(1)
+        )
+    assert row is not None
+    return str(row.content["body"])
+
+
+async def test_smtp_debug_prints_the_mails_to_made_up_addresses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox_members = [
+        RegisteredUser(user_id="@taskforce:localhost", password="", access_token="", device_id="")
+    ]
+    settings = EmailSettings.model_validate(printed_email(sandbox_members))
+    assert [r.address for r in settings.recipients] == ["taskforce@sandbox.invalid"]
+    mail = compose("taskforce@sandbox.invalid", "en", [], ("Weerbaar: test", "Matrix is down"))
+    await PrintingMailer(settings.from_address).send(mail)
+    printed = capsys.readouterr().out
+    assert "To: taskforce@sandbox.invalid" in printed and "Subject: Weerbaar: test" in printed
+    assert "Matrix is down" in printed
+
+
+async def test_playbook_reminders_in_incident_rooms_are_mailed(database: Database) -> None:
+    setup = Setup(database)
+    runner = TimerRunner(setup.factory, timer_handlers())
+    situation_id = await open_incident(setup.factory)
+    async with setup.factory.transaction() as services:
+        await services.roles.assign(situation_id, None, CAROL, "coordinator", ALICE)
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+    await setup.go_down()
+    setup.clock.advance(minutes=61)  # step 1 (coordinator, T+1h) is overdue
+    assert await runner.fire_due() == 1
+    await setup.fallback.tick()
+    reminder = f"⏰ {CAROL}: step 1 (Establish the situational picture)"
+    assert all(reminder in mail.text for mail in setup.mailer.mails[-2:])

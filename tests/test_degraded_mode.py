@@ -1,0 +1,142 @@
+"""Degraded mode end to end: real Synapse behind a proxy that goes down, real SMTP (issue 21).
+
+Thresholds are one or two seconds of real time, so no clock is faked and nothing sleeps:
+every wait polls for the outcome.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.app import StartupError, Weerbaar
+from bot.config import DegradedSettings, EmailRecipient, EmailSettings, Settings
+from bot.sandbox.synapse import ThrowawaySynapse
+from bot.sandbox.world import SandboxWorld
+from tests.support.fault_proxy import FaultProxy
+from tests.support.homeserver import bot_settings, running_bot
+from tests.support.intake import ALERT_PAYLOAD, post_alert
+from tests.support.mail import PASSWORD, USERNAME, SmtpServer, smtp_server
+from tests.support.matrix_user import MatrixUser, body_of, notice_of, wait_until
+
+WAIT = 60.0
+# aiosmtpd warns on every connection that its login is not over TLS: loopback, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+def degraded_settings(
+    world: SandboxWorld, data_dir: Path, homeserver: str, smtp: SmtpServer
+) -> Settings:
+    settings = bot_settings(world, data_dir)
+    alice, bob = world.members
+    return settings.model_copy(
+        update={
+            "matrix": settings.matrix.model_copy(update={"homeserver": homeserver}),
+            "degraded": DegradedSettings(after_seconds=1, batch_seconds=2),
+            "email": EmailSettings(
+                host="127.0.0.1",
+                port=smtp.port,
+                security="none",
+                username=USERNAME,
+                password=SecretStr(PASSWORD),
+                from_address="weerbaar@example.org",
+                recipients=[
+                    EmailRecipient(user_id=alice.user_id, address="alice@example.org"),
+                    EmailRecipient(user_id=bob.user_id, address="bob@example.org", language="en"),
+                ],
+            ),
+        }
+    )
+
+
+def mails_to(smtp: SmtpServer, address: str) -> list[str]:
+    """Subject and plain text of each mail to ``address``, in order."""
+    texts = []
+    for message in smtp.messages:
+        if message["To"] == address:
+            plain = message.get_body(("plain",))
+            assert plain is not None
+            texts.append(f"{message['Subject']}\n{plain.get_content()}")
+    return texts
+
+
+async def test_alerts_are_mailed_while_matrix_is_down_and_summarised_after(
+    world: SandboxWorld, alice: MatrixUser, synapse: ThrowawaySynapse, tmp_path: Path
+) -> None:
+    proxy = FaultProxy(synapse.url)
+    await proxy.start()
+    try:
+        with smtp_server() as smtp:
+            async with running_bot(
+                degraded_settings(world, tmp_path / "bot", proxy.url, smtp)
+            ) as bot:
+                await proxy.go_down()
+                first = await post_alert(bot, world, {**ALERT_PAYLOAD, "supplier": "Mailco"})
+                await wait_until(lambda: len(mails_to(smtp, "bob@example.org")) >= 1, WAIT)
+                entering = mails_to(smtp, "alice@example.org")[0]
+                assert "Matrix onbereikbaar sinds" in entering
+                assert "meldingen komen nu per e-mail" in entering
+                assert "Matrix unreachable since" in mails_to(smtp, "bob@example.org")[0]
+                async with aiohttp.ClientSession() as http:
+                    health = await (
+                        await http.get(f"http://127.0.0.1:{bot.intake_port}/healthz")
+                    ).json()
+                assert health["matrix"].startswith("unreachable since")
+                second = await post_alert(bot, world, {**ALERT_PAYLOAD, "supplier": "Postco"})
+
+                def mailed(address: str) -> str:
+                    return "\n".join(mails_to(smtp, address))
+
+                await wait_until(
+                    lambda: all(
+                        f"#{second}" in mailed(a) for a in ("alice@example.org", "bob@example.org")
+                    ),
+                    WAIT,
+                )
+                for address in ("alice@example.org", "bob@example.org"):
+                    # Both alerts, each once.
+                    assert mailed(address).count("Mailco") == mailed(address).count("Postco") == 1
+                assert "Reageer in Matrix zodra het terug is" in mailed("alice@example.org")
+
+                proxy.come_back()
+                summary = await alice.wait_for(
+                    world.coordination_room,
+                    lambda e: "Matrix was onbereikbaar van" in body_of(e),
+                    WAIT,
+                )
+                await wait_until(
+                    lambda: "Matrix weer bereikbaar" in mails_to(smtp, "alice@example.org")[-1],
+                    WAIT,
+                )
+                assert "Matrix reachable again" in mails_to(smtp, "bob@example.org")[-1]
+                events = alice.seen[world.coordination_room]
+                notices = [
+                    events.index(
+                        await alice.wait_for(world.coordination_room, notice_of(i, supplier))
+                    )
+                    for i, supplier in ((first, "Mailco"), (second, "Postco"))
+                ]
+                # The backlog in order, once, then the summary.
+                assert notices[0] < notices[1] < events.index(summary)
+                assert sum(notice_of(first, "Mailco")(e) for e in events) == 1
+                # Mailed while the homeserver was down: the notices say so in the room.
+                assert all("Ook per e-mail verstuurd" in body_of(events[i]) for i in notices)
+                assert f"Per e-mail aan {world.members[0].user_id}" in body_of(summary)
+    finally:
+        await proxy.close()
+
+
+async def test_an_smtp_server_refusing_the_login_stops_the_start(
+    world: SandboxWorld, synapse: ThrowawaySynapse, tmp_path: Path
+) -> None:
+    with smtp_server() as smtp:
+        settings = degraded_settings(world, tmp_path / "bot", synapse.url, smtp)
+        assert settings.email is not None
+        wrong = settings.email.model_copy(update={"password": SecretStr("wrong")})
+        bot = Weerbaar(settings.model_copy(update={"email": wrong}))
+        with pytest.raises(StartupError, match=r"\[email\].*refuses the login of 'weerbaar'"):
+            await bot.start()
+        assert smtp.messages == []
