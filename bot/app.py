@@ -183,7 +183,7 @@ class Weerbaar:
             taskforce=self.settings.taskforce,
             lang=self.settings.language,
             timezone=self.settings.timezone,
-            on_outbox_commit=lambda: self.sender.wake(),
+            on_outbox_commit=lambda rows: self.sender.wake(rows),
             metrics=self.metrics,
         )
 

@@ -62,7 +62,7 @@ class Setup:
             taskforce=[ALICE, BOB, CAROL],
             lang="en",
             timezone="UTC",
-            on_outbox_commit=lambda: None,
+            on_outbox_commit=lambda rows: None,
         )
 
     async def receive(self, *alerts: IncomingAlert) -> list[int]:

@@ -13,7 +13,7 @@ and one summary in the coordination room, queued behind the backlog so it comes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from bot.exercises.marking import EXERCISE_MARK
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MAIL_FIELD
-from bot.matrix.outbox import MESSAGE_EVENT, Backoff, Outbox
+from bot.matrix.outbox import MESSAGE_EVENT, Backoff, CommitHook, Outbox
 from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
 from bot.storage.db import Database
@@ -68,7 +68,7 @@ class Fallback:
         taskforce: Sequence[str],
         lang: Language,
         timezone: str,
-        on_outbox_commit: Callable[[], None],
+        on_outbox_commit: CommitHook,
         metrics: Metrics | None = None,
     ) -> None:
         self._db = db
