@@ -32,6 +32,7 @@ from bot.messages import (
     sources,
     suppliers,
     watch,
+    web,
 )
 from bot.messages.types import LANGUAGES, Language, merge_catalogues
 
@@ -61,6 +62,7 @@ CATALOGUE = merge_catalogues(
     outbox.MESSAGES,
     sources.MESSAGES,
     snooze.MESSAGES,
+    web.MESSAGES,
 )
 
 

@@ -127,6 +127,11 @@ class ServiceFactory:
         self._heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
         self.exercises: ExerciseStarter | None = None
 
+    @property
+    def playbooks(self) -> PlaybookCatalog:
+        """The playbook catalogue runs are replayed against."""
+        return self._playbooks
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
         """Services sharing one transaction; committed when the block ends without error."""
