@@ -51,6 +51,7 @@ from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
 from bot.timers import timer_handlers
 from bot.timers.decisionlog import arm_chain_check
+from bot.web.delivery import WebLinkDelivery
 from bot.web.server import web_view
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,11 @@ class Weerbaar:
             self.metrics,
             coordination_room=matrix.coordination_room,
             lang=lang,
-            operations=room_operations(self.factory, rooms),
+            operations=room_operations(
+                self.factory,
+                rooms,
+                WebLinkDelivery(self.factory, self.client, settings.web, encrypted=encrypt_rooms),
+            ),
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
         self.factory.exercises = self.exercises

@@ -78,5 +78,19 @@ MESSAGES: Catalogue = {
         "Ask for a login link in Matrix with !web.",
     },
     "web.logged_out": {"nl": "Je bent afgemeld.", "en": "You are logged out."},
+    "web.link_sent": {
+        "nl": "Je aanmeldlink voor het situatiebeeld (werkt één keer, {minutes} minuten "
+        "geldig; deel hem niet): {link}",
+        "en": "Your login link for the situational picture (works once, valid for "
+        "{minutes} minutes; do not share it): {link}",
+    },
+    "web.off": {
+        "nl": "Het webbeeld staat op deze bot uit (instelling web.enabled).",
+        "en": "The web view is switched off on this bot (setting web.enabled).",
+    },
+    "web.link_queued": {
+        "nl": "Ik stuur je een aanmeldlink in een privégesprek met mij.",
+        "en": "I am sending you a login link in a direct message.",
+    },
     "web.not_found": {"nl": "Die pagina bestaat niet.", "en": "That page does not exist."},
 }
