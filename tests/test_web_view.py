@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
 from tests.support.clock import ManualClock, stepping_clock
 from tests.support.factories import ALICE, BOB, CAROL, factory_for
 from tests.support.tampering import tamper
@@ -295,3 +297,59 @@ async def test_alerts_filter_by_supplier_source_and_state(factory: ServiceFactor
         by_state = await shown(state="open")
         assert "Other down" in by_state and "Acme down" not in by_state
         assert "Acme down" in await shown(state="acknowledged")
+
+
+# --- suppliers ---
+
+
+async def test_the_supplier_page_draws_the_concentration_graph_escaped(
+    factory: ServiceFactory,
+) -> None:
+    registry = [
+        SupplierEntry(
+            name=HOSTILE,
+            services=[
+                ServiceEntry(
+                    name="Payroll",
+                    dependencies=[
+                        DependencyEntry(
+                            organisation="Gemeente", process="Salarissen", criticality="vital"
+                        )
+                    ],
+                    fallbacks=[FallbackEntry(description=f"manual run {HOSTILE}")],
+                ),
+                ServiceEntry(
+                    name="Mail",
+                    dependencies=[
+                        DependencyEntry(
+                            organisation="Gemeente", process="Post", criticality="important"
+                        )
+                    ],
+                    fallbacks=[
+                        FallbackEntry(description="other mail", last_tested=date(2026, 1, 5))
+                    ],
+                ),
+            ],
+        ),
+        SupplierEntry(name="Quiet", contract_end=date(2027, 1, 1)),
+    ]
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all(registry)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        response = await client.get(PREFIX + "/suppliers", params={"lang": "en"})
+        body = await response.text()
+    assert response.status == 200
+    assert HOSTILE not in body
+    graph = body[body.index("<svg") : body.index("</svg>")]
+    # Said in text (and line style), not only in colour: readable in black and white.
+    assert "Salarissen [vital]" in graph
+    assert "fallback UNTESTED" in graph
+    assert "fallback tested 2026-01-05" in graph
+    assert 'stroke-dasharray="5 3"' in graph
+    assert 'stroke-width="4"' in graph  # the vital process's line
+    untested = body[body.index("untested or last test") : body.index("</table>")]
+    assert "manual run &lt;script&gt;" in untested
+    assert "never" in untested
+    assert "other mail" not in untested
+    assert "2027-01-01" in body

@@ -78,6 +78,34 @@ MESSAGES: Catalogue = {
         "Ask for a login link in Matrix with !web.",
     },
     "web.logged_out": {"nl": "Je bent afgemeld.", "en": "You are logged out."},
+    "web.suppliers": {"nl": "Leveranciers", "en": "Suppliers"},
+    "web.graph": {
+        "nl": "Concentratie: leveranciers, hun diensten en de processen die ervan afhangen",
+        "en": "Concentration: suppliers, their services and the processes that depend on them",
+    },
+    "web.graph_legend": {
+        "nl": "Dikkere lijn: ernstiger proces (vitaal > kritiek > belangrijk). Gestippeld "
+        "kader: terugvaloptie ongetest of ontbreekt.",
+        "en": "Thicker line: more severe process (vital > critical > important). Dashed "
+        "box: fallback option untested or missing.",
+    },
+    "web.fallback_none": {"nl": "geen terugvaloptie", "en": "no fallback option"},
+    "web.fallback_untested": {"nl": "terugval ONGETEST", "en": "fallback UNTESTED"},
+    "web.fallback_tested": {"nl": "terugval getest {date}", "en": "fallback tested {date}"},
+    "web.untested": {
+        "nl": "Terugvalopties: ongetest of test ouder dan een jaar",
+        "en": "Fallback options: untested or last test over a year ago",
+    },
+    "web.service": {"nl": "Dienst", "en": "Service"},
+    "web.fallback": {"nl": "Terugvaloptie", "en": "Fallback option"},
+    "web.last_tested": {"nl": "Laatst getest", "en": "Last tested"},
+    "web.never": {"nl": "nooit", "en": "never"},
+    "web.contract_end": {"nl": "Contract tot", "en": "Contract until"},
+    "web.dependents": {"nl": "Afhankelijke processen", "en": "Dependent processes"},
+    "web.no_suppliers": {
+        "nl": "Het register is leeg (weerbaar supplier import).",
+        "en": "The registry is empty (weerbaar supplier import).",
+    },
     "web.link_sent": {
         "nl": "Je aanmeldlink voor het situatiebeeld (werkt één keer, {minutes} minuten "
         "geldig; deel hem niet): {link}",

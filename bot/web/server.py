@@ -24,7 +24,10 @@ from bot.playbooks.catalog import PlaybookCatalog
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
 from bot.services import ServiceFactory
+from bot.suppliers.concentration import ranked, untested_fallbacks, weight
+from bot.suppliers.file import Criticality
 from bot.web.credentials import SESSION, WebCredentials
+from bot.web.graph import FallbackLabels, layout
 from bot.web.picture import (
     ALERT_STATES,
     COLUMNS,
@@ -82,6 +85,7 @@ class WebView:
         sub.router.add_get("/", self.picture_page, name="picture")
         sub.router.add_get("/events", self.events, name="events")
         sub.router.add_get("/alerts", self.alerts_page, name="alerts")
+        sub.router.add_get("/suppliers", self.suppliers_page, name="suppliers")
         sub.router.add_get(r"/situations/{id:\d+}", self.situation_page, name="situation")
         sub.router.add_get(
             r"/situations/{id:\d+}/report.{ext:[a-z]+}", self.report_download, name="report"
@@ -265,6 +269,28 @@ class WebView:
             sources=sources,
             states=ALERT_STATES,
             exercise=any(alert.exercise for alert in alerts),
+        )
+
+    async def suppliers_page(self, request: web.Request) -> web.Response:
+        """The registry, the concentration graph and the fallbacks that need a test."""
+        lang = self._lang(request)
+        async with self._factory.transaction() as services:
+            views = await services.suppliers.all_views()
+            today = services.clock.now().date()
+        heaviest = ranked(views)
+        rest = [view for view in views if view not in heaviest]
+        labels = {level.value: text(f"criticality.{level.value}", lang) for level in Criticality}
+        fallback = FallbackLabels(
+            none=text("web.fallback_none", lang),
+            untested=text("web.fallback_untested", lang),
+            tested=lambda day: text("web.fallback_tested", lang, date=day.isoformat()),
+        )
+        return self._page(
+            request,
+            "suppliers.html.j2",
+            graph=layout(heaviest, labels, fallback),
+            untested=untested_fallbacks(views, today),
+            registry=[(view, weight(view)) for view in [*heaviest, *rest]],
         )
 
     async def events(self, request: web.Request) -> web.StreamResponse:
