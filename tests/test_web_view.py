@@ -201,15 +201,19 @@ async def test_exercise_situations_carry_the_banner(factory: ServiceFactory) -> 
 
 async def test_the_picture_stream_says_when_something_changed(factory: ServiceFactory) -> None:
     situation_id = await _situation(factory)
-    async with web_client(factory, Members(ALICE)) as client:
+    members = Members(ALICE)
+    async with web_client(factory, members) as client:
         await log_in(client, await new_link_token(factory, ALICE))
         stream = await client.get(PREFIX + "/events")
         assert stream.headers["Content-Type"] == "text/event-stream"
         async with factory.transaction() as services:
             await services.situations.change_phase(situation_id, Phase.CRISIS, ALICE, "spreads")
-        line = await asyncio.wait_for(stream.content.readline(), timeout=30)
-        assert line == b"event: changed\n"
-        stream.close()
+        changed = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), timeout=30)
+        assert changed == b"event: changed\ndata: picture\n\n"
+        # Leaving the taskforce ends the stream; the page's reload then shows the refusal.
+        members.users.clear()
+        rest = await asyncio.wait_for(stream.content.read(), timeout=30)
+        assert rest == b"event: changed\ndata: session\n\n"
 
 
 # --- one situation ---

@@ -9,6 +9,7 @@ the next request, and the live stream ends at its next look.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -78,6 +79,7 @@ class WebView:
         self._secure = secure_cookie
         self._session_for = timedelta(hours=session_hours)
         self._poll_seconds = poll_seconds
+        self._closing = asyncio.Event()
 
     def mount(self, app: web.Application) -> None:
         """Add the web view to ``app`` under the prefix."""
@@ -94,6 +96,7 @@ class WebView:
         sub.router.add_post("/login", self.login, name="login_post")
         sub.router.add_route("*", "/logout", self.logout, name="logout")
         app.add_subapp(self._prefix, sub)
+        app.on_shutdown.append(self._shut_down)
 
     # --- middlewares ---
 
@@ -305,15 +308,23 @@ class WebView:
         await response.prepare(request)
         async with self._factory.transaction() as services:
             seen = await fingerprint(services)
-        while await self._session_user(request) is not None:
+        while not self._closing.is_set() and not _gone(request):
+            if await self._session_user(request) is None:
+                await response.write(b"event: changed\ndata: session\n\n")
+                break
             async with self._factory.transaction() as services:
                 current = await fingerprint(services)
             if current != seen:
                 seen = current
                 await response.write(b"event: changed\ndata: picture\n\n")
-            await asyncio.sleep(self._poll_seconds)
-        await response.write(b"event: changed\ndata: session\n\n")
+            # Wakes at once when the server shuts down, so a stop does not wait for it.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._poll_seconds)
         return response
+
+    async def _shut_down(self, _app: web.Application) -> None:
+        """Let open streams end: shutdown waits for running handlers."""
+        self._closing.set()
 
     # --- helpers ---
 
@@ -356,6 +367,11 @@ class WebView:
         )
         response.set_status(status)
         return response
+
+
+def _gone(request: web.Request) -> bool:
+    """Whether the browser closed the connection (a stream would otherwise poll on)."""
+    return request.transport is None or request.transport.is_closing()
 
 
 def web_view(
