@@ -206,6 +206,7 @@ async def test_the_picture_stream_says_when_something_changed(factory: ServiceFa
         await log_in(client, await new_link_token(factory, ALICE))
         stream = await client.get(PREFIX + "/events")
         assert stream.headers["Content-Type"] == "text/event-stream"
+        assert "default-src 'none'" in stream.headers["Content-Security-Policy"]
         async with factory.transaction() as services:
             await services.situations.change_phase(situation_id, Phase.CRISIS, ALICE, "spreads")
         changed = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), timeout=30)

@@ -108,14 +108,10 @@ class WebView:
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            response = exc
-        headers = response.headers
-        headers["Content-Security-Policy"] = _CSP.format(nonce=nonce)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["Cache-Control"] = "no-store"
-        if isinstance(response, web.HTTPException):
-            raise response
+            _protect(exc, nonce)
+            raise
+        if not response.prepared:  # a stream sent its headers itself, protected alike
+            _protect(response, nonce)
         return response
 
     @web.middleware
@@ -302,9 +298,8 @@ class WebView:
         Looks every ``poll_seconds``; ends when the session ends or its holder leaves the
         taskforce, so the page's reload then shows the refusal.
         """
-        response = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
-        )
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        _protect(response, request[_NONCE])
         await response.prepare(request)
         async with self._factory.transaction() as services:
             seen = await fingerprint(services)
@@ -367,6 +362,15 @@ class WebView:
         )
         response.set_status(status)
         return response
+
+
+def _protect(response: web.StreamResponse, nonce: str) -> None:
+    """The headers every response carries: the strict policy with this nonce, no caching."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = _CSP.format(nonce=nonce)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cache-Control"] = "no-store"
 
 
 def _gone(request: web.Request) -> bool:
