@@ -54,6 +54,8 @@ from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
 from bot.timers import timer_handlers
 from bot.timers.decisionlog import arm_chain_check
+from bot.web.delivery import WebLinkDelivery
+from bot.web.server import web_view
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +127,11 @@ class Weerbaar:
             self.metrics,
             coordination_room=matrix.coordination_room,
             lang=lang,
-            operations=room_operations(self.factory, rooms),
+            operations=room_operations(
+                self.factory,
+                rooms,
+                WebLinkDelivery(self.factory, self.client, settings.web, encrypted=encrypt_rooms),
+            ),
             reachability=self.reachability,
         )
         self.exercises = BotExercises(settings, self.factory, lambda: self.intake_port)
@@ -379,6 +385,8 @@ class Weerbaar:
 
     async def _start_intake(self) -> None:
         app = IntakeApp(self.settings.intake, self.factory, self.health, self.metrics).build()
+        if self.settings.web.enabled:
+            web_view(self.settings, self.factory, self.access.in_taskforce).mount(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.intake.host, self.settings.intake.port)

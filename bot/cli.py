@@ -36,6 +36,7 @@ supplier_app = typer.Typer(help="Supplier registry.", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only decision log.", no_args_is_help=True)
 exercise_app = typer.Typer(help="Exercises (oefeningen): scripted scenarios.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages not (yet) delivered.", no_args_is_help=True)
+web_app = typer.Typer(help="The read-only web view.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(log_app, name="log")
 app.add_typer(playbook_app, name="playbook")
@@ -43,6 +44,7 @@ app.add_typer(alert_app, name="alert")
 app.add_typer(supplier_app, name="supplier")
 app.add_typer(exercise_app, name="exercise")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(web_app, name="web")
 
 ConfigOption = Annotated[
     Path | None,
@@ -648,3 +650,38 @@ def outbox_drop(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> Non
         raise typer.Exit(1)
     rows = ", ".join(f"{table}: {count}" for table, count in sorted(counts.items()) if count)
     typer.echo(f"message {outbox_id} dropped ({rows})")
+
+
+@web_app.command("link")
+def web_link(
+    user: Annotated[str, typer.Argument(help="Matrix id of a configured taskforce member")],
+    config: ConfigOption = None,
+) -> None:
+    """Print a one-time login link to the web view for ``user`` (for the operator to pass on).
+
+    In chat, ``!web`` sends it to the person directly, which is the usual way.
+    """
+    from bot.clock import SystemClock
+    from bot.commands.access import AccessPolicy
+    from bot.web.links import WebViewOff, login_link
+
+    settings = _settings(config)
+    access = AccessPolicy(settings.taskforce, settings.coordinators, settings.observers)
+    if not access.in_taskforce(user):
+        typer.echo(
+            f"weerbaar: {user} is not a configured taskforce member or observer "
+            "(members only of the taskforce room ask with !web)",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+    async def _link(db: Database) -> str:
+        async with db.transaction() as session:
+            return await login_link(session, settings.web, user, SystemClock().now())
+
+    try:
+        link = asyncio.run(_with_database(settings, _link))
+    except WebViewOff:
+        typer.echo("weerbaar: the web view is off or has no web.base_url", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(link)

@@ -248,6 +248,34 @@ class IntakeSettings(BaseModel):
         return value
 
 
+class WebSettings(BaseModel):
+    """The read-only web view of the situational picture, served beside the intake."""
+
+    model_config = {"extra": "forbid"}
+
+    enabled: bool = Field(default=False, description="Serve the web view on the intake's server")
+    base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^?#]*[^/?#]$",
+        description="Public address of the intake server (no trailing slash), for login links",
+    )
+    path_prefix: str = Field(
+        default="/web",
+        pattern=r"^(/[A-Za-z0-9._~-]+)+$",
+        description="Path under which the web view is served",
+    )
+    link_minutes: int = Field(default=5, gt=0, le=60, description="A login link is valid this long")
+    session_hours: int = Field(default=12, gt=0, le=24, description="A web session lasts this long")
+    poll_seconds: float = Field(
+        default=2, gt=0, description="How often the live picture looks for changes"
+    )
+
+    @property
+    def secure_cookie(self) -> bool:
+        """Whether the session cookie is ``Secure``: when the public address uses TLS."""
+        return bool(self.base_url and self.base_url.startswith("https://"))
+
+
 class AlertSettings(BaseModel):
     """How alerts are shown in the coordination room."""
 
@@ -604,6 +632,7 @@ class Settings(LocalSettings):
     email: EmailSettings | None = Field(
         default=None, description="E-mail fallback while Matrix is unreachable"
     )
+    web: WebSettings = WebSettings()
     pollers: IndexedList[PollerSettings] = Field(
         default_factory=list, description="Feeds polled for alerts"
     )

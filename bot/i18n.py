@@ -33,6 +33,7 @@ from bot.messages import (
     sources,
     suppliers,
     watch,
+    web,
 )
 from bot.messages.types import LANGUAGES, Language, merge_catalogues
 
@@ -63,6 +64,7 @@ CATALOGUE = merge_catalogues(
     outbox.MESSAGES,
     sources.MESSAGES,
     snooze.MESSAGES,
+    web.MESSAGES,
 )
 
 

@@ -130,6 +130,11 @@ class ServiceFactory:
         self._people = People(self._access, frozenset(public_roles))
         self.exercises: ExerciseStarter | None = None
 
+    @property
+    def playbooks(self) -> PlaybookCatalog:
+        """The playbook catalogue runs are replayed against."""
+        return self._playbooks
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Services]:
         """Services sharing one transaction; committed when the block ends without error."""

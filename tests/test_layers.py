@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "bot.commands",
             "bot.intake",
+            "bot.web",
             "bot.polling",
             "bot.timers",
             "bot.scheduling",

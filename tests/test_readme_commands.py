@@ -127,6 +127,10 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         "SIGINT; .ci/run does the install",
     ),
     "bash .ci/run": ("it is the CI run, which runs this test", "CI itself"),
+    "weerbaar web link @alice:example.org": (
+        "needs a full config with the web view on (matrix, intake, taskforce, web)",
+        "tests/test_web_cli.py runs `weerbaar web link` on such a config",
+    ),
     "python3 -m venv /opt/weerbaar && /opt/weerbaar/bin/pip install .": (
         ROOT + "; installs from PyPI",
         "tests/test_sandbox_cli.py::test_wheel_ships_the_playbooks builds the package",

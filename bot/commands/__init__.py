@@ -14,6 +14,7 @@ from bot.commands import (
     sources,
     suppliers,
     watch,
+    web,
 )
 from bot.commands.registry import Registry
 
@@ -29,6 +30,7 @@ def build_registry() -> Registry:
             *sources.COMMANDS,
             *situations.COMMANDS,
             *watch.COMMANDS,
+            *web.COMMANDS,
             *playbooks.COMMANDS,
             *incident.COMMANDS,
             *decisions.COMMANDS,

@@ -7,8 +7,7 @@ from bot.commands.arguments import TEXT, Arg, Spec
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 from bot.errors import UnknownSupplier
-from bot.suppliers.file import Criticality
-from bot.suppliers.registry import SupplierView
+from bot.suppliers.concentration import ranked, untested_fallbacks, weight
 
 # The concentration picture names this many suppliers.
 TOP_SUPPLIERS = 10
@@ -59,18 +58,14 @@ async def show_supplier(context: CommandContext, name: str) -> None:
     await context.reply("\n".join(lines))
 
 
-def _weight(view: SupplierView) -> tuple[int, ...]:
-    return tuple(view.count(level.value) for level in Criticality)
-
-
 async def concentration(context: CommandContext) -> None:
     """Which suppliers the most vital processes hang on, and which fallbacks are untested."""
     views = await context.services.suppliers.all_views()
     text = context.text
-    ranked = sorted((v for v in views if any(_weight(v))), key=_weight, reverse=True)
+    heaviest = ranked(views)
     lines = [text("concentration.title")]
-    for rank, view in enumerate(ranked[:TOP_SUPPLIERS], start=1):
-        vital, critical, important = _weight(view)
+    for rank, view in enumerate(heaviest[:TOP_SUPPLIERS], start=1):
+        vital, critical, important = weight(view)
         lines.append(
             text(
                 "concentration.line",
@@ -81,17 +76,11 @@ async def concentration(context: CommandContext) -> None:
                 important=important,
             )
         )
-    if not ranked:
+    if not heaviest:
         lines.append(text("concentration.empty"))
-    untested = [
-        (view.supplier.name, service.service.name, fallback.description)
-        for view in views
-        for service in view.services
-        for fallback in service.fallbacks
-        if fallback.last_tested is None
-    ]
+    untested = untested_fallbacks(views)
     lines.append(text("concentration.untested", count=len(untested)))
-    lines += [f"- {supplier} / {service}: {fallback}" for supplier, service, fallback in untested]
+    lines += [f"- {each.supplier} / {each.service}: {each.description}" for each in untested]
     await context.reply("\n".join(lines))
 
 

@@ -376,8 +376,11 @@ class MatrixClient:
         initial_state: Sequence[dict[str, Any]] = (),
         encrypted: bool = False,
         alias: str | None = None,
+        direct: bool = False,
     ) -> str:
         """Create a private room, end-to-end encrypted if asked; returns its id.
+
+        With ``direct`` the invitees' clients show it as a direct message (``is_direct``).
 
         With ``alias`` (a localpart) the room gets that address on the bot's homeserver;
         if the address is taken the homeserver creates nothing and this raises MatrixError
@@ -397,6 +400,7 @@ class MatrixClient:
                 preset=nio.RoomPreset.private_chat,
                 initial_state=state,
                 alias=alias,
+                is_direct=direct,
             ),
         )
         return str(response.room_id)

@@ -11,6 +11,7 @@ from bot.matrix.room_operations import OPEN_INCIDENT_ROOM, PIN, SET_MODERATOR
 from bot.matrix.rooms import MatrixIncidentRooms
 from bot.services import ServiceFactory
 from bot.situations.service import CommandOrigin, IncidentRoomOpener
+from bot.web.delivery import SEND_WEB_LINK
 
 
 class IncidentRoomOpening:
@@ -64,9 +65,12 @@ def _origin(data: dict[str, Any] | None) -> CommandOrigin | None:
 
 
 def room_operations(
-    factory: ServiceFactory, rooms: MatrixIncidentRooms
+    factory: ServiceFactory, rooms: MatrixIncidentRooms, web_links: RoomOperation
 ) -> dict[str, RoomOperation]:
-    """The sender's table: each queued operation's name and what performs it."""
+    """The sender's table: each queued operation's name and what performs it.
+
+    ``web_links`` sends ``!web``'s login link in a direct room (``bot.web.delivery``).
+    """
 
     async def pin(room_id: str, payload: dict[str, Any]) -> str | None:
         await rooms.pin(room_id, str(payload["event_id"]))
@@ -80,4 +84,5 @@ def room_operations(
         OPEN_INCIDENT_ROOM: IncidentRoomOpening(factory, rooms),
         PIN: pin,
         SET_MODERATOR: set_moderator,
+        SEND_WEB_LINK: web_links,
     }

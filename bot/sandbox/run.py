@@ -6,6 +6,7 @@ import asyncio
 import shlex
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -107,6 +108,10 @@ async def _run(
         }
         if smtp_debug:
             generated["email"] = printed_email(world.members)
+        # The web view needs its public address before the intake listens: pick the port.
+        port = _free_port()
+        generated["intake"] = {**generated["intake"], "port": port}
+        generated["web"] = {"enabled": True, "base_url": f"http://127.0.0.1:{port}"}
         settings = load_settings_as(Settings, config, generated)
         mailer = None
         if smtp_debug and settings.email is not None:
@@ -164,10 +169,18 @@ def _instructions(
             "Send an alert from another terminal:",
             f"  {weerbaar} alert send -c {shlex.quote(str(config_file))}"
             " --supplier Acme --title Outage",
-            "Then type !hulp or !help in the room. Ctrl-C stops everything.",
+            "Then type !hulp or !help in the room; !webbeeld or !web sends you a link to the",
+            "situational picture in the browser. Ctrl-C stops everything.",
             "",
         ]
     )
+
+
+def _free_port() -> int:
+    """A free TCP port on the loopback interface (free now; the intake takes it next)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _weerbaar_command() -> str:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     func,
+    inspect,
     select,
     text,
 )
@@ -273,9 +274,16 @@ async def _prepare_schema(db: Database, revision: str) -> None:
     await upgrade(db, revision)
 
 
+async def _present_tables(connection: AsyncConnection) -> list[Table]:
+    """The bot's tables that exist in the database: a backup of an older revision is
+    restored into that revision's schema, which lacks the tables added since."""
+    names = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    return [table for table in tables() if table.name in names]
+
+
 async def _refuse_unless_empty(connection: AsyncConnection) -> None:
     filled = []
-    for table in tables():
+    for table in await _present_tables(connection):
         count = await connection.scalar(select(func.count()).select_from(table))
         if count:
             filled.append(f"{table.name} ({count} rows)")
@@ -292,7 +300,7 @@ async def _insert(connection: AsyncConnection, table: Table | None, rows: list[A
 
 async def _reset_sequences(connection: AsyncConnection) -> None:
     """Let PostgreSQL hand out ids after the restored ones (explicit ids skip the sequence)."""
-    for table in tables():
+    for table in await _present_tables(connection):
         for column in table.primary_key.columns:
             if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
                 sequence = await connection.scalar(

@@ -445,3 +445,19 @@ class SourceContactRecord(Base):
     last_contact_at: Mapped[datetime | None]
     silent_since: Mapped[datetime | None]
     silent_alert_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class WebCredentialRecord(Base):
+    """A web view login link or session; only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "web_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "link" (one-time, minutes) or "session" (a browser's cookie, hours).
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # A link is used once; a session is ended by /logout. Either way it stops working.
+    ended_at: Mapped[datetime | None]

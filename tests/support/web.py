@@ -1,0 +1,66 @@
+"""The web view on a test database, served by aiohttp's test server, and its login."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import WebSettings
+from bot.services import ServiceFactory
+from bot.web.links import login_link
+from bot.web.server import WebView
+
+PREFIX = "/web"
+WEB_SETTINGS = WebSettings(enabled=True, base_url="https://picture.test", path_prefix=PREFIX)
+
+
+class Members:
+    """Who is in the taskforce right now; tests remove people from it."""
+
+    def __init__(self, *users: str) -> None:
+        self.users = set(users)
+
+    def __call__(self, user_id: str) -> bool:
+        return user_id in self.users
+
+
+@asynccontextmanager
+async def web_client(
+    factory: ServiceFactory, members: Members, *, poll_seconds: float = 0.01
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """A client of the web view (mounted like the bot mounts it), in Dutch by default."""
+    app = web.Application()
+    WebView(
+        factory,
+        factory.playbooks,
+        members,
+        language="nl",
+        timezone="Europe/Amsterdam",
+        prefix=PREFIX,
+        secure_cookie=False,
+        session_hours=12,
+        poll_seconds=poll_seconds,
+    ).mount(app)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def new_link_token(factory: ServiceFactory, user_id: str) -> str:
+    """The token of a fresh one-time login link for ``user_id``."""
+    async with factory.transaction() as services:
+        link = await login_link(services.session, WEB_SETTINGS, user_id, services.clock.now())
+    assert link.startswith(f"https://picture.test{PREFIX}/login?token=")
+    return link.rsplit("=", 1)[1]
+
+
+async def log_in(client: TestClient[web.Request, web.Application], token: str) -> int:
+    """Post the login form with ``token``; the response status (303 when it worked)."""
+    response = await client.post(f"{PREFIX}/login", data={"token": token}, allow_redirects=False)
+    return response.status

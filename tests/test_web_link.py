@@ -1,0 +1,68 @@
+"""``!web`` on the real homeserver: the login link arrives in a direct room, never in the
+shared room, and opens the web view served by the bot's own intake server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import aiohttp
+import nio
+
+from bot.config import IntakeSettings, WebSettings
+from bot.matrix.direct import direct_room_alias
+from bot.sandbox.world import SandboxWorld
+from tests.support.bot_process import free_port
+from tests.support.homeserver import bot_settings, running_bot
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
+
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/beeld/login\?token=[A-Za-z0-9_-]+")
+
+
+async def test_web_sends_a_working_link_in_a_direct_message(
+    world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    port = free_port()
+    settings = bot_settings(
+        world,
+        tmp_path / "bot",
+        intake=IntakeSettings(host="127.0.0.1", port=port, hmac_secret=world.hmac_secret),
+        web=WebSettings(enabled=True, base_url=f"http://127.0.0.1:{port}", path_prefix="/beeld"),
+    )
+    room = world.coordination_room
+    async with running_bot(settings):
+        reply = await alice.command(room, "!webbeeld")
+        assert "privégesprek" in body_of(reply)
+        # The direct room is found by its address: alice (shared by the session's tests)
+        # may hold other rooms' invitations.
+        alias = f"#{direct_room_alias(alice.user_id)}:{alice.user_id.split(':', 1)[1]}"
+        found_room: list[str] = []
+
+        async def resolved() -> bool:
+            answer = await alice.client.room_resolve_alias(alias)
+            if isinstance(answer, nio.RoomResolveAliasResponse):
+                found_room.append(answer.room_id)
+            return bool(found_room)
+
+        await wait_until(resolved)
+        direct = found_room[0]
+        await alice.join(direct)
+        message = await alice.wait_for(direct, lambda event: "token=" in body_of(event))
+        found = LINK.search(body_of(message))
+        assert found is not None, body_of(message)
+        # The shared room never sees the link.
+        assert not any("token=" in body_of(event) for event in alice.seen.get(room, []))
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get(f"http://127.0.0.1:{port}/beeld/") as refused:
+                assert refused.status == 403
+            token = found.group(0).rsplit("=", 1)[1]
+            login = f"http://127.0.0.1:{port}/beeld/login"
+            async with http.post(login, data={"token": token}) as picture:
+                assert picture.status == 200
+                assert "lauwe fase" in await picture.text()
+        # A second request reuses the direct room instead of opening another.
+        await alice.command(room, "!web")
+        again = await alice.wait_for(
+            direct, lambda event: "token=" in body_of(event) and event is not message
+        )
+        assert LINK.search(body_of(again)) is not None

@@ -1,0 +1,360 @@
+"""The read-only web view (issue 20): access, picture, situation, alerts, escaping, SSE."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.alerts.model import IncomingAlert, Severity
+from bot.services import ServiceFactory
+from bot.situations.phases import Phase
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
+from tests.support.clock import ManualClock, stepping_clock
+from tests.support.factories import ALICE, BOB, CAROL, factory_for
+from tests.support.tampering import tamper
+from tests.support.web import PREFIX, Members, log_in, new_link_token, web_client
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sqlite(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite database (the web view only reads what the services wrote)."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
+    await upgrade(db)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves a second per reading."""
+    return stepping_clock()
+
+
+@pytest.fixture
+def factory(sqlite: Database, clock: ManualClock) -> ServiceFactory:
+    """Services for alice, bob and carol on the SQLite database."""
+    return factory_for(sqlite, clock)
+
+
+async def _situation(
+    factory: ServiceFactory, supplier: str = "Acme", title: str = "Outage", **alert: object
+) -> int:
+    """A situation in the lauwe fase tracked from a new alert."""
+    incoming = IncomingAlert(
+        supplier=supplier, title=title, severity=Severity.S2, source="test", **alert
+    )
+    async with factory.transaction() as services:
+        received = await services.alerts.receive(incoming)
+        situation = await services.situations.track_alert(received.id, ALICE)
+        await services.situations.change_phase(
+            situation.id, Phase.LAUWE_FASE, ALICE, "two alerts in an hour"
+        )
+        return situation.id
+
+
+# --- access ---
+
+
+async def test_nothing_is_served_without_a_session(factory: ServiceFactory) -> None:
+    situation_id = await _situation(factory, title="Secret outage")
+    async with web_client(factory, Members(ALICE)) as client:
+        for path in ("/", "/alerts", f"/situations/{situation_id}", "/events"):
+            response = await client.get(PREFIX + path)
+            body = await response.text()
+            assert response.status == 403, path
+            assert "Secret outage" not in body
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        forged = await client.get(PREFIX + "/", cookies={"weerbaar_session": "guess"})
+        assert forged.status == 403
+
+
+async def test_a_link_logs_in_once_and_opening_it_uses_nothing(factory: ServiceFactory) -> None:
+    async with web_client(factory, Members(ALICE)) as client:
+        token = await new_link_token(factory, ALICE)
+        # A chat client's link preview fetches the link: that must not use it up.
+        page = await client.get(f"{PREFIX}/login", params={"token": token})
+        assert page.status == 200
+        assert 'name="token"' in await page.text()
+        response = await client.post(
+            f"{PREFIX}/login", data={"token": token}, allow_redirects=False
+        )
+        assert response.status == 303
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert f"Path={PREFIX}" in cookie
+        assert (await client.get(PREFIX + "/")).status == 200
+        # The same link again, from another browser: refused.
+        client.session.cookie_jar.clear()
+        assert await log_in(client, token) == 403
+        assert (await client.get(PREFIX + "/")).status == 403
+
+
+async def test_a_link_expires_after_five_minutes(
+    factory: ServiceFactory, clock: ManualClock
+) -> None:
+    async with web_client(factory, Members(ALICE)) as client:
+        token = await new_link_token(factory, ALICE)
+        clock.advance(minutes=5)
+        assert await log_in(client, token) == 403
+
+
+async def test_a_session_ends_after_twelve_hours(
+    factory: ServiceFactory, clock: ManualClock
+) -> None:
+    async with web_client(factory, Members(ALICE)) as client:
+        assert await log_in(client, await new_link_token(factory, ALICE)) == 303
+        clock.advance(hours=11, minutes=59)
+        assert (await client.get(PREFIX + "/")).status == 200
+        clock.advance(minutes=1)
+        assert (await client.get(PREFIX + "/")).status == 403
+
+
+async def test_someone_outside_the_taskforce_gets_no_session(factory: ServiceFactory) -> None:
+    async with web_client(factory, Members(ALICE)) as client:
+        assert await log_in(client, await new_link_token(factory, CAROL)) == 403
+        assert (await client.get(PREFIX + "/")).status == 403
+
+
+async def test_removal_from_the_taskforce_ends_access_at_the_next_request(
+    factory: ServiceFactory,
+) -> None:
+    members = Members(ALICE, BOB)
+    async with web_client(factory, members) as client:
+        assert await log_in(client, await new_link_token(factory, BOB)) == 303
+        assert (await client.get(PREFIX + "/")).status == 200
+        members.users.discard(BOB)
+        assert (await client.get(PREFIX + "/")).status == 403
+
+
+async def test_logout_ends_the_session(factory: ServiceFactory) -> None:
+    async with web_client(factory, Members(ALICE)) as client:
+        assert await log_in(client, await new_link_token(factory, ALICE)) == 303
+        session = client.session.cookie_jar.filter_cookies(client.make_url(PREFIX + "/"))
+        secret = session["weerbaar_session"].value
+        assert (await client.get(PREFIX + "/logout")).status == 200
+        # The old cookie, kept by someone, opens nothing any more.
+        again = await client.get(PREFIX + "/", cookies={"weerbaar_session": secret})
+        assert again.status == 403
+
+
+# --- the picture ---
+
+
+async def test_the_picture_shows_open_situations_by_phase_escaped(
+    factory: ServiceFactory,
+) -> None:
+    await _situation(factory, supplier=HOSTILE, title=f"down {HOSTILE}")
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        response = await client.get(PREFIX + "/")
+        body = await response.text()
+    assert response.status == 200
+    assert HOSTILE not in body
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in body
+    # Every column, the situation under the lauwe fase, and its unacknowledged alert.
+    for label in ("signaal", "lauwe fase", "crisis", "afschaling", "evaluatie"):
+        assert f">{label} (" in body
+    lauwe = body.index('id="phase-lauwe_fase"')
+    assert lauwe < body.index("down &lt;script") < body.index('id="phase-crisis"')
+    assert "Onbevestigde meldingen</dt><dd>1</dd>" in body
+    # Live without JavaScript too; the one inline script carries the response's nonce.
+    assert '<meta http-equiv="refresh" content="30">' in body
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in body
+    assert "OEFENING" not in body
+
+
+async def test_language_switch_is_remembered(factory: ServiceFactory) -> None:
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        dutch = await (await client.get(PREFIX + "/")).text()
+        assert '<html lang="nl">' in dutch
+        assert "Meldingen" in dutch
+        english = await (await client.get(PREFIX + "/", params={"lang": "en"})).text()
+        assert '<html lang="en">' in english
+        assert "warm-up phase" in english
+        # The cookie keeps English for the next page.
+        alerts = await (await client.get(PREFIX + "/alerts")).text()
+        assert '<html lang="en">' in alerts
+        assert "Alerts" in alerts
+
+
+async def test_exercise_situations_carry_the_banner(factory: ServiceFactory) -> None:
+    await _situation(factory, exercise=True)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        picture = await (await client.get(PREFIX + "/")).text()
+        english = await (await client.get(PREFIX + "/", params={"lang": "en"})).text()
+    assert "OEFENING — deze pagina toont een oefening" in picture
+    assert "EXERCISE — this page shows an exercise" in english
+
+
+async def test_the_picture_stream_says_when_something_changed(factory: ServiceFactory) -> None:
+    situation_id = await _situation(factory)
+    members = Members(ALICE)
+    async with web_client(factory, members) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        stream = await client.get(PREFIX + "/events")
+        assert stream.headers["Content-Type"] == "text/event-stream"
+        assert "default-src 'none'" in stream.headers["Content-Security-Policy"]
+        async with factory.transaction() as services:
+            await services.situations.change_phase(situation_id, Phase.CRISIS, ALICE, "spreads")
+        changed = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), timeout=30)
+        assert changed == b"event: changed\ndata: picture\n\n"
+        # Leaving the taskforce ends the stream; the page's reload then shows the refusal.
+        members.users.clear()
+        rest = await asyncio.wait_for(stream.content.read(), timeout=30)
+        assert rest == b"event: changed\ndata: session\n\n"
+
+
+# --- one situation ---
+
+
+async def test_the_situation_page_merges_the_record_and_escapes_it(
+    factory: ServiceFactory,
+) -> None:
+    situation_id = await _situation(factory, title=f"title {HOSTILE}")
+    async with factory.transaction() as services:
+        await services.decisions.decide(
+            situation_id,
+            ALICE,
+            f"Switch to fallback {HOSTILE}",
+            "Supplier gives no ETA",
+            options=[
+                {"option": "Wait", "chosen": False, "why_not": f"too slow {HOSTILE}"},
+                {"option": "Fallback", "chosen": True, "why_not": None},
+            ],
+        )
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        response = await client.get(f"{PREFIX}/situations/{situation_id}", params={"lang": "en"})
+        body = await response.text()
+        download = await client.get(f"{PREFIX}/situations/{situation_id}/report.md")
+        markdown = await download.text()
+        missing = await client.get(f"{PREFIX}/situations/999")
+    assert response.status == 200
+    assert HOSTILE not in body
+    main = body[body.index("<main>") :]
+    # The chain's state is said first.
+    assert main.index('id="chain"') < main.index("<table>")
+    assert "Log chain intact" in main
+    assert "too slow &lt;script&gt;" in main
+    assert "Supplier gives no ETA" in main
+    # The timeline merges the alert (first) with the log entries.
+    timeline = main[main.index("Timeline") :]
+    assert timeline.index(">alert<") < timeline.index(">log entry 1<")
+    for ext in ("md", "html", "json", "csv", "pdf", "odt"):
+        assert f"/situations/{situation_id}/report.{ext}" in main
+    assert download.status == 200
+    assert download.headers["Content-Type"].startswith("text/markdown")
+    assert "Switch to fallback" in markdown
+    assert missing.status == 404
+
+
+async def test_a_broken_chain_is_said_first(factory: ServiceFactory, sqlite: Database) -> None:
+    situation_id = await _situation(factory)
+    await tamper(sqlite, "UPDATE log_entries SET actor = '@mallory:test' WHERE seq = 2")
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        body = await (await client.get(f"{PREFIX}/situations/{situation_id}?lang=en")).text()
+    main = body[body.index("<main>") :]
+    assert "LOG CHAIN BROKEN at entry 2" in main
+    assert main.index("LOG CHAIN BROKEN") < main.index("<table>")
+
+
+# --- alerts ---
+
+
+async def test_alerts_filter_by_supplier_source_and_state(factory: ServiceFactory) -> None:
+    async with factory.transaction() as services:
+        first = await services.alerts.receive(
+            IncomingAlert(supplier="Acme", title="Acme down", severity=Severity.S2, source="prom")
+        )
+        await services.alerts.receive(
+            IncomingAlert(supplier=HOSTILE, title="Other down", severity=Severity.S3, source="rss")
+        )
+        await services.alerts.acknowledge(first.id, ALICE)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+
+        async def shown(**query: str) -> str:
+            response = await client.get(PREFIX + "/alerts", params=query)
+            assert response.status == 200
+            return await response.text()
+
+        everything = await shown()
+        assert "Acme down" in everything and "Other down" in everything
+        assert HOSTILE not in everything
+        by_supplier = await shown(supplier="Acme")
+        assert "Acme down" in by_supplier and "Other down" not in by_supplier
+        by_source = await shown(source="rss")
+        assert "Other down" in by_source and "Acme down" not in by_source
+        by_state = await shown(state="open")
+        assert "Other down" in by_state and "Acme down" not in by_state
+        assert "Acme down" in await shown(state="acknowledged")
+
+
+# --- suppliers ---
+
+
+async def test_the_supplier_page_draws_the_concentration_graph_escaped(
+    factory: ServiceFactory,
+) -> None:
+    registry = [
+        SupplierEntry(
+            name=HOSTILE,
+            services=[
+                ServiceEntry(
+                    name="Payroll",
+                    dependencies=[
+                        DependencyEntry(
+                            organisation="Gemeente", process="Salarissen", criticality="vital"
+                        )
+                    ],
+                    fallbacks=[FallbackEntry(description=f"manual run {HOSTILE}")],
+                ),
+                ServiceEntry(
+                    name="Mail",
+                    dependencies=[
+                        DependencyEntry(
+                            organisation="Gemeente", process="Post", criticality="important"
+                        )
+                    ],
+                    fallbacks=[
+                        FallbackEntry(description="other mail", last_tested=date(2026, 1, 5))
+                    ],
+                ),
+            ],
+        ),
+        SupplierEntry(name="Quiet", contract_end=date(2027, 1, 1)),
+    ]
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all(registry)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        response = await client.get(PREFIX + "/suppliers", params={"lang": "en"})
+        body = await response.text()
+    assert response.status == 200
+    assert HOSTILE not in body
+    graph = body[body.index("<svg") : body.index("</svg>")]
+    # Said in text (and line style), not only in colour: readable in black and white.
+    assert "Salarissen [vital]" in graph
+    assert "fallback UNTESTED" in graph
+    assert "fallback tested 2026-01-05" in graph
+    assert 'stroke-dasharray="5 3"' in graph
+    assert 'stroke-width="4"' in graph  # the vital process's line
+    untested = body[body.index("untested or last test") : body.index("</table>")]
+    assert "manual run &lt;script&gt;" in untested
+    assert "never" in untested
+    assert "other mail" not in untested
+    assert "2027-01-01" in body
