@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert, Severity
 from bot.config import EmailRecipient, EmailSettings
+from bot.decisionlog.grounds import Withheld
 from bot.degraded.fallback import Fallback
 from bot.degraded.mail import Mail, PrintingMailer, SmtpMailer, compose
 from bot.degraded.state import Reachability
@@ -233,3 +234,39 @@ async def test_playbook_reminders_in_incident_rooms_are_mailed(database: Databas
     await setup.fallback.tick()
     reminder = f"⏰ {CAROL}: step 1 (Establish the situational picture)"
     assert all(reminder in mail.text for mail in setup.mailer.mails[-2:])
+
+
+async def test_decision_reminders_are_mailed_without_confidential_content(
+    database: Database,
+) -> None:
+    setup = Setup(database)
+    runner = TimerRunner(setup.factory, timer_handlers())
+    situation_id = await open_incident(setup.factory)
+    review_at = setup.clock.now() + timedelta(hours=1)
+    async with setup.factory.transaction() as services:
+        public = await services.decisions.decide(
+            situation_id,
+            ALICE,
+            "Switch to the paper fallback",
+            "the portal is down",
+            review_at=review_at,
+        )
+        secret = await services.decisions.decide(
+            situation_id, ALICE, "Pay the ransom through broker X", "no other way",
+            review_at=review_at, withheld=Withheld(),
+        )  # fmt: skip
+    await setup.go_down()
+    setup.clock.advance(hours=1)
+    assert await runner.fire_due() == 2
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    for mail in setup.mailer.mails[-2:]:
+        assert "Switch to the paper fallback" in mail.text  # a disclosable decision
+        assert "broker X" not in mail.text and "broker X" not in mail.html
+        assert f"log entry {secret.seq} of situation #{situation_id}" in mail.text
+    assert public.seq != secret.seq
+    async with database.transaction() as session:
+        bodies = [
+            row.content.get("body", "") for row in await session.scalars(select(OutboxRecord))
+        ]
+    assert any("broker X" in body for body in bodies)  # the incident room still has it

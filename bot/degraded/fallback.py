@@ -28,7 +28,7 @@ from bot.degraded.state import Entered, Left, Reachability
 from bot.exercises.marking import EXERCISE_MARK
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
-from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MAIL_FIELD
+from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MAIL_FIELD, MAIL_TEXT_FIELD
 from bot.matrix.outbox import MESSAGE_EVENT, Backoff, CommitHook, Outbox
 from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
@@ -275,8 +275,9 @@ class Fallback:
 def notice_of(row: OutboxRecord) -> Notice:
     """The mailable form of an outbox row: its text, HTML, alert ids and exercise mark."""
     content: dict[str, Any] = row.content
-    text = str(content.get("body", ""))
-    html = content.get("formatted_body")
+    withheld = content.get(MAIL_TEXT_FIELD)
+    text = str(withheld if withheld is not None else content.get("body", ""))
+    html = None if withheld is not None else content.get("formatted_body")
     ids = content.get(ALERT_IDS_FIELD) or (
         [content[ALERT_ID_FIELD]] if ALERT_ID_FIELD in content else []
     )
@@ -285,5 +286,5 @@ def notice_of(row: OutboxRecord) -> Notice:
         text=text,
         html=str(html) if html else f"<p>{i18n.html_escape(text)}</p>",
         alert_ids=tuple(int(i) for i in ids),
-        exercise=text.startswith(EXERCISE_MARK),
+        exercise=str(content.get("body", "")).startswith(EXERCISE_MARK),
     )

@@ -52,6 +52,12 @@ MESSAGES: Catalogue = {
         "en": "Reminder for {owner}: action {seq} is due now: {action}",
     },
     "action.no_deadline": {"nl": "geen", "en": "none"},
+    "reminder.withheld": {
+        "nl": "Herinnering over logregel {seq} van situatie #{id}; de inhoud is vertrouwelijk "
+        "en staat alleen in de crisisruimte.",
+        "en": "Reminder about log entry {seq} of situation #{id}; its content is confidential "
+        "and only in the incident room.",
+    },
     "note.recorded": {
         "nl": "Notitie vastgelegd (logregel {seq}).",
         "en": "Note recorded (log entry {seq}).",

@@ -9,6 +9,7 @@ from bot import i18n
 from bot.decisionlog.log import EntryKind
 from bot.decisionlog.timers import CHAIN_CHECK_TIMER, DUE_TIMER, REVIEW_TIMER, ForEntry
 from bot.matrix.content import text_content
+from bot.matrix.notices import MAIL_FIELD, MAIL_TEXT_FIELD
 from bot.scheduling.kinds import NoPayload
 from bot.services import Services
 from bot.storage.models import TimerRecord
@@ -41,7 +42,14 @@ async def _remind(services: Services, about: ForEntry, timer: TimerRecord, key: 
         return
     # A timer is not tied to a command, so it has no language of its own: say it in both.
     message = i18n.text_in_both(key, "nl", seq=seq, **entry.payload)
-    await services.outbox.post(situation.incident_room_id, text_content(message))
+    content = text_content(message)
+    content[MAIL_FIELD] = True  # a deadline: mailed too while Matrix is unreachable
+    if not entry.disclosable:
+        # The room is the taskforce's own; a mail may travel anywhere.
+        content[MAIL_TEXT_FIELD] = i18n.text_in_both(
+            "reminder.withheld", "nl", seq=seq, id=situation_id
+        )
+    await services.outbox.post(situation.incident_room_id, content)
 
 
 async def arm_chain_check(services: Services) -> None:
