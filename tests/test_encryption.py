@@ -261,11 +261,16 @@ async def test_a_lost_store_for_a_device_with_published_keys_stops_the_start(
     e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot_dir: Path, tmp_path: Path
 ) -> None:
     await stop_bot(await start_bot(e2e_world.settings(bot_dir, PLAYBOOKS)))  # keys published
+    bot_user, device = e2e_world.bot.user_id, e2e_world.bot.device_id
+    before = await query_keys(e2e_world, carol.account, bot_user)
 
     # the same device (same access token) with an empty data directory
     with pytest.raises(StartupError, match=r"crypto store .* was lost") as error:
         await start_bot(e2e_world.settings(tmp_path / "bot", PLAYBOOKS))
-    assert e2e_world.bot.device_id in str(error.value)
+    assert device in str(error.value)
+    # Refused before uploading: the device's published keys are still those of its store.
+    after = await query_keys(e2e_world, carol.account, bot_user)
+    assert after["device_keys"][bot_user][device] == before["device_keys"][bot_user][device]
 
 
 async def test_a_wrong_pickle_key_stops_the_start_with_a_clear_message(

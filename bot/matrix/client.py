@@ -257,6 +257,7 @@ class MatrixClient:
             return
         async with self._key_lock:
             if self.nio.should_upload_keys:
+                await self._refuse_to_replace_published_keys()
                 await self._call("keys upload", self.nio.keys_upload())
             if self.nio.should_query_keys:
                 await self._call("keys query", self.nio.keys_query())
@@ -265,6 +266,29 @@ class MatrixClient:
                 await self._call("keys claim", self.nio.keys_claim(users))
         for response in await self._call("to-device", self.nio.send_to_device_messages()):
             self._raise_for_error("to-device", response)
+
+    async def _refuse_to_replace_published_keys(self) -> None:
+        """Raise MatrixError if the homeserver publishes other identity keys for this device.
+
+        A new crypto store (the old one lost) makes a new identity. Uploading it would
+        replace the device's keys on the homeserver (Synapse accepts that before refusing
+        the one-time keys), so every member's client would then distrust the device,
+        also once the old store is restored: checked before anything is uploaded.
+        """
+        assert self.nio.olm is not None  # encrypted
+        ours = self.nio.olm.account.identity_keys["curve25519"]
+        method, path, data = nio.Api.keys_query(self.nio.access_token, {self.user_id})
+        response = await self._call("keys query", self.nio.send(method, path, data))
+        published = await response.json()
+        device = published.get("device_keys", {}).get(self.user_id, {}).get(self.device_id)
+        theirs = (device or {}).get("keys", {}).get(f"curve25519:{self.device_id}")
+        if theirs is not None and theirs != ours:
+            raise MatrixError(
+                "keys upload",
+                "the homeserver already publishes other keys for this device",
+                errcode="M_DEVICE_KEYS_DIFFER",
+                final=True,
+            )
 
     def decrypt(self, room_id: str, event: nio.MegolmEvent) -> nio.Event | None:
         """The decrypted event, or None if the room key is missing."""
