@@ -107,6 +107,7 @@ class Weerbaar:
             sitrep_interval=settings.incident.sitrep_interval(),
             access=self.access,
             heartbeat_policy=heartbeat_policy(settings),
+            fallbacks=settings.fallbacks,
         )
         self.sender = OutboxSender(
             self.db,

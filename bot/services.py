@@ -21,6 +21,7 @@ from bot.alerts.lookups import AlertLookups
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.alerts.snooze import ActiveSnoozes, SnoozeNotifier, SnoozeService
 from bot.clock import Clock
+from bot.config import FallbackSettings
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
@@ -43,6 +44,7 @@ from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.registry import SupplierRegistry
 
 
@@ -83,6 +85,7 @@ class Services:
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
+    fallbacks: FallbackService
     watch: WatchService
     polls: PollStates
     heartbeats: Heartbeats
@@ -111,6 +114,7 @@ class ServiceFactory:
         sitrep_interval: timedelta | None = None,
         access: Taskforce | None = None,
         heartbeat_policy: HeartbeatPolicy | None = None,
+        fallbacks: FallbackSettings | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -125,6 +129,7 @@ class ServiceFactory:
         self._sitrep_interval = sitrep_interval
         self._access = access or ListedTaskforce(self._taskforce)
         self._heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
+        self._fallbacks = fallbacks or FallbackSettings()
         self.exercises: ExerciseStarter | None = None
 
     @asynccontextmanager
@@ -137,7 +142,7 @@ class ServiceFactory:
             log = SituationLog(session, self.clock)
             lookups = AlertLookups(session, timers)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window, lookups)
-            suppliers = SupplierRegistry(session)
+            suppliers = SupplierRegistry(session, self.clock)
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
@@ -202,6 +207,7 @@ class ServiceFactory:
                 reports=ReportService(session, log, self._playbooks),
                 timers=timers,
                 suppliers=suppliers,
+                fallbacks=FallbackService(session, suppliers, self.clock, self._fallbacks),
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
                 heartbeats=Heartbeats(
