@@ -501,10 +501,15 @@ def supplier_import(
 def exercise_validate(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or directories")],
     playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+    registry: Annotated[
+        Path | None,
+        typer.Option(help="Supplier registry file: what scenarios cover must be in it"),
+    ] = None,
 ) -> None:
     """Validate scenarios against their playbooks; prints file:line: field: problem."""
     from bot.exercises.loader import validate_scenarios
     from bot.playbooks.loader import load_playbook_dir
+    from bot.suppliers.file import read_supplier_file
     from bot.yamlfiles.loader import FileError
 
     try:
@@ -513,7 +518,16 @@ def exercise_validate(
         # One line per problem: the first on the same line as what failed.
         typer.echo(f"weerbaar: the playbooks in {playbooks} are invalid: {exc}", err=True)
         raise typer.Exit(1) from None
-    issues = validate_scenarios(paths, known)
+    fallback_ids: set[str] | None = None
+    if registry is not None:
+        registry_file, registry_issues = read_supplier_file(registry)
+        if registry_file is None:
+            for issue in registry_issues:
+                typer.echo(str(issue), err=True)
+            typer.echo(f"weerbaar: the supplier registry {registry} is invalid", err=True)
+            raise typer.Exit(1)
+        fallback_ids = {key for _, _, key, _ in registry_file.fallbacks()}
+    issues = validate_scenarios(paths, known, fallback_ids)
     for issue in issues:
         typer.echo(str(issue), err=True)
     if issues:

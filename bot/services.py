@@ -143,6 +143,7 @@ class ServiceFactory:
             lookups = AlertLookups(session, timers)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window, lookups)
             suppliers = SupplierRegistry(session, self.clock)
+            actions = ActionService(log, timers, self.clock)
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
@@ -198,7 +199,7 @@ class ServiceFactory:
                 log=log,
                 chains=ChainGuard(session, log, notifier),
                 decisions=decisions,
-                actions=ActionService(log, timers, self.clock),
+                actions=actions,
                 decision_drafts=DecisionDrafts(session, self.clock),
                 presence=self._presence,
                 playbook_runs=playbook_runs,
@@ -207,7 +208,15 @@ class ServiceFactory:
                 reports=ReportService(session, log, self._playbooks),
                 timers=timers,
                 suppliers=suppliers,
-                fallbacks=FallbackService(session, suppliers, self.clock, self._fallbacks),
+                fallbacks=FallbackService(
+                    session,
+                    suppliers,
+                    self.clock,
+                    self._fallbacks,
+                    self._access,
+                    log,
+                    actions,
+                ),
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
                 heartbeats=Heartbeats(

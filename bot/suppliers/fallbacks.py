@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -10,12 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import FallbackSettings
-from bot.storage.models import DependencyRecord, FallbackOptionRecord, FallbackTestRecord
+from bot.decisionlog.actions import ActionService
+from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import FallbackTestRefused, UnknownFallback
+from bot.situations.roles import Taskforce
+from bot.storage.models import (
+    DependencyRecord,
+    FallbackOptionRecord,
+    FallbackTestRecord,
+    LogEntryRecord,
+)
 from bot.suppliers.criticality import Criticality
 from bot.suppliers.freshness import (
     Candidate,
     DrillKind,
     Outcome,
+    Status,
     Trial,
     configured_policy,
     rank,
@@ -26,6 +38,8 @@ from bot.suppliers.registry import SupplierRegistry
 
 # Who recorded a test typed in chat (the registry's are "registry").
 CHAT_SOURCE = "chat"
+# An owner that is a Matrix id (else it names a role); it then owns improvement actions.
+_USER = re.compile(r"@[^:\s]+:\S+")
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,16 @@ class FallbackState(Candidate):
         return (today - self.last.tested_on).days if self.last is not None else None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A recorded test, its log entry when typed in a situation, and the action it opened."""
+
+    test: FallbackTestRecord
+    status: Status
+    log_seq: int | None
+    action: LogEntryRecord | None
+
+
 class FallbackService:
     """Reads the freshness of every fallback option and records tests."""
 
@@ -52,12 +76,18 @@ class FallbackService:
         registry: SupplierRegistry,
         clock: Clock,
         settings: FallbackSettings,
+        taskforce: Taskforce,
+        log: SituationLog,
+        actions: ActionService,
     ) -> None:
         self._session = session
         self._registry = registry
         self._clock = clock
         self._settings = settings
         self._policy = configured_policy(settings)
+        self._taskforce = taskforce
+        self._log = log
+        self._actions = actions
 
     def improvement_due(self) -> datetime:
         """The deadline of an improvement action opened now."""
@@ -111,6 +141,68 @@ class FallbackService:
     async def history(self, key: str) -> list[FallbackTestRecord]:
         """Every test of ``key``, oldest first."""
         return (await self._all_tests(key)).get(key, [])
+
+    async def record_test(
+        self,
+        key: str,
+        actor: str,
+        *,
+        result: Outcome,
+        kind: DrillKind,
+        duration_minutes: int | None,
+        notes: str,
+        situation_id: int | None,
+        roles_held: Collection[str],
+        improvement: str,
+    ) -> Recorded:
+        """Record a test of ``key`` by ``actor`` (its owner, a holder of the owning role in
+        the situation, or a coordinator). Typed in a situation, it is appended to that
+        situation's log (hash-chained with the drill), and a failed or partly working
+        result opens the improvement action ``improvement`` there, reminded when due.
+        """
+        option = await self.find(key)
+        if option is None:
+            raise UnknownFallback(fallback=key)
+        if not (
+            self._taskforce.is_coordinator(actor)
+            or option.owner == actor
+            or (option.owner is not None and option.owner in roles_held)
+        ):
+            raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
+        log_seq: int | None = None
+        action: LogEntryRecord | None = None
+        if situation_id is not None:
+            entry = await self._log.append(
+                situation_id,
+                EntryKind.FALLBACK_TESTED,
+                actor,
+                {
+                    "fallback": option.key,
+                    "result": result.value,
+                    "kind": kind.value,
+                    "duration_minutes": duration_minutes,
+                    "notes": notes,
+                },
+            )
+            log_seq = entry.seq
+            if result is not Outcome.WORKED:
+                owner = option.owner if option.owner and _USER.fullmatch(option.owner) else actor
+                action = await self._actions.assign(
+                    situation_id, actor, owner, improvement, self.improvement_due()
+                )
+        test = await self.record(
+            option,
+            result=result,
+            kind=kind,
+            duration_minutes=duration_minutes,
+            notes=notes,
+            recorded_by=actor,
+            situation_id=situation_id,
+            evidence=f"situation {situation_id} log {log_seq}" if log_seq is not None else None,
+        )
+        test.action_seq = action.seq if action is not None else None
+        state = next(each for each in await self.states() if each.key == option.key)
+        return Recorded(test, state.status, log_seq, action)
 
     async def record(
         self,
