@@ -61,3 +61,27 @@ async def test_reimport_keeps_history_recorded_in_the_bot(
     # The chat test (today, on the manual clock) is the latest: the option stays failed.
     assert states[MANUAL_RUN].status is Status.FAILED
     assert states["initech-dns/managed-dns/secondary-dns"].status is Status.NEVER_TESTED
+
+
+def test_the_file_refuses_duplicate_ids_and_results_without_an_outcome(tmp_path: Path) -> None:
+    path = tmp_path / "suppliers.yaml"
+    path.write_text(
+        "suppliers:\n"
+        "  - name: Acme\n"
+        "    services:\n"
+        "      - name: Mail\n"
+        "        fallbacks:\n"
+        "          - {id: acme/mail/phone, description: Bellen}\n"
+        "          - {description: Phone, last_tested: 2025-01-01, result: ok}\n"
+    )
+    registry, issues = read_supplier_file(path)
+    assert registry is None
+    assert [str(issue) for issue in issues] == [
+        f"{path}:7: suppliers[0].services[0].fallbacks[1]: result must start "
+        "with one of: worked, geslaagd, gelukt, partly, deels, failed, mislukt"
+    ]
+    path.write_text(path.read_text().replace("result: ok", "result: deels"))
+    _, issues = read_supplier_file(path)
+    assert [str(issue) for issue in issues] == [
+        f"{path}:1: fallback ids must be unique: acme/mail/phone"
+    ]
