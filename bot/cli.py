@@ -391,7 +391,9 @@ def playbook_validate(
 
 @app.command()
 def report(
-    situation: Annotated[int, typer.Argument(help="Situation (incident) id")],
+    situation: Annotated[
+        str, typer.Argument(help="Situation (incident) id, or 'fallbacks' for the board's overview")
+    ],
     format: Annotated[
         str, typer.Option("--format", "-f", help="md, html, json, csv, pdf or odt")
     ] = "md",
@@ -401,18 +403,31 @@ def report(
     lang: Annotated[Language | None, typer.Option(help="nl or en (default: configured)")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Write the after-action report of a situation."""
-    from bot.reports.cli import write_report
+    """Write the after-action report of a situation, or (``fallbacks``) the overview of the
+    fallback options of every vital and critical process (md, html or csv)."""
+    from bot.reports.cli import write_fallback_report, write_report
+    from bot.reports.fallbacks import FALLBACK_FORMATS
     from bot.reports.formats import FORMATS, find_format
 
+    overview = situation.strip().lower() == "fallbacks"
+    formats = FALLBACK_FORMATS if overview else FORMATS
     fmt = find_format(format)
-    if fmt is None:
-        supported = ", ".join(FORMATS)
+    if fmt is None or fmt.name not in formats:
+        supported = ", ".join(formats)
         typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
+    if not overview and not situation.isdigit():
+        typer.echo(f"weerbaar: {situation!r} is neither a situation id nor 'fallbacks'", err=True)
+        raise typer.Exit(2)
     settings = _local_settings(config)
+    language = lang or settings.language
     try:
-        document = asyncio.run(write_report(settings, situation, fmt, lang or settings.language))
+        if overview:
+            document = asyncio.run(
+                write_fallback_report(settings, FALLBACK_FORMATS[fmt.name], language)
+            )
+        else:
+            document = asyncio.run(write_report(settings, int(situation), fmt, language))
     except LookupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -95,4 +95,26 @@ MESSAGES: Catalogue = {
         "nl": "{word} is geen duur; gebruik bijvoorbeeld 45m, 3h of 1h30m",
         "en": "{word} is not a duration; use e.g. 45m, 3h or 1h30m",
     },
+    "report_fb.title": {
+        "nl": "Terugvalopties van vitale en kritieke processen",
+        "en": "Fallback options of vital and critical processes",
+    },
+    "report_fb.intro": {
+        "nl": "Stand op {date}: per proces de leveranciers waarvan het afhangt, elke "
+        "terugvaloptie met status, laatste test en open verbeteracties (situatie/regel).",
+        "en": "As of {date}: per process the suppliers it depends on, each fallback option "
+        "with its status, last test and open improvement actions (situation/entry).",
+    },
+    "report_fb.process": {"nl": "Proces", "en": "Process"},
+    "report_fb.supplier": {"nl": "Leverancier / dienst", "en": "Supplier / service"},
+    "report_fb.fallback": {"nl": "Terugvaloptie", "en": "Fallback option"},
+    "report_fb.owner": {"nl": "Eigenaar", "en": "Owner"},
+    "report_fb.status": {"nl": "Status", "en": "Status"},
+    "report_fb.last_test": {"nl": "Laatste test", "en": "Last test"},
+    "report_fb.actions": {"nl": "Open verbeteracties", "en": "Open improvement actions"},
+    "report_fb.none": {"nl": "GEEN TERUGVALOPTIE", "en": "NO FALLBACK"},
+    "report_fb.empty": {
+        "nl": "Geen vitale of kritieke processen geregistreerd.",
+        "en": "No vital or critical processes registered.",
+    },
 }

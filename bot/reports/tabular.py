@@ -40,10 +40,11 @@ def render_csv(view: dict[str, Any]) -> str:
             "payload": json.dumps(entry["payload"], ensure_ascii=False, sort_keys=True),
             "disclosable": "yes" if entry["disclosable"] else "no",
         }
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([cell(row[column]) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """``value`` as a CSV cell that no spreadsheet reads as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

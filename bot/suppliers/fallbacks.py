@@ -58,6 +58,24 @@ class FallbackState(Candidate):
 
 
 @dataclass(frozen=True)
+class ProcessFallback:
+    """One line of the board's overview: a vital or critical process, a supplier it
+    depends on, and one fallback for it (None when the service has none)."""
+
+    organisation: str
+    process: str
+    criticality: Criticality
+    supplier: str
+    service: str
+    fallback: FallbackState | None
+    open_actions: tuple[str, ...]
+
+
+# The processes the board's overview covers.
+BOARD_CRITICALITIES = (Criticality.VITAL, Criticality.CRITICAL)
+
+
+@dataclass(frozen=True)
 class Recorded:
     """A recorded test, its log entry when typed in a situation, and the action it opened."""
 
@@ -127,6 +145,65 @@ class FallbackService:
                         )
                     )
         return states
+
+    async def overview(self) -> list[ProcessFallback]:
+        """Every vital and critical process with each fallback of each service it needs,
+        most severe first, then by organisation, process, supplier and fallback id."""
+        states = await self.states()
+        open_actions = await self._open_actions()
+        lines = []
+        for view in await self._registry.all_views():
+            for service in view.services:
+                options: list[FallbackState | None] = [
+                    state for state in states if state.option.service_id == service.service.id
+                ]
+                for dependency in service.dependencies:
+                    criticality = Criticality(dependency.criticality)
+                    if criticality not in BOARD_CRITICALITIES:
+                        continue
+                    for state in options or [None]:
+                        lines.append(
+                            ProcessFallback(
+                                organisation=dependency.organisation,
+                                process=dependency.process,
+                                criticality=criticality,
+                                supplier=view.supplier.name,
+                                service=service.service.name,
+                                fallback=state,
+                                open_actions=tuple(
+                                    open_actions.get(state.key, []) if state else []
+                                ),
+                            )
+                        )
+        order = list(Criticality)
+        return sorted(
+            lines,
+            key=lambda line: (
+                order.index(line.criticality),
+                line.organisation,
+                line.process,
+                line.supplier,
+                line.fallback.key if line.fallback else "",
+            ),
+        )
+
+    async def _open_actions(self) -> dict[str, list[str]]:
+        """Fallback id: its improvement actions not done yet, as ``situation/seq``."""
+        found: dict[str, list[str]] = {}
+        tests = await self._session.scalars(
+            select(FallbackTestRecord)
+            .where(FallbackTestRecord.action_seq.is_not(None))
+            .order_by(FallbackTestRecord.id)
+        )
+        for test in tests:
+            # An action is only opened in a situation's log (record_test).
+            assert test.situation_id is not None
+            assert test.action_seq is not None
+            if not await self._actions.is_done(test.situation_id, test.action_seq):
+                found.setdefault(test.fallback_key, []).append(
+                    f"{test.situation_id}/{test.action_seq}"
+                )
+        return found
 
     async def drills(self) -> list[FallbackState]:
         """The options to drill (failed, never tested, overdue), highest risk first."""
