@@ -57,8 +57,8 @@ async def tested(
     context: CommandContext,
     key: str,
     result: Outcome,
-    kind: DrillKind | None,
     duration: int | None,
+    kind: DrillKind | None,
     notes: str,
 ) -> None:
     """``<id> <result> [--duration 3h] [--kind …] --why <notes>``: record a test done today.
