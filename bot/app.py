@@ -119,6 +119,7 @@ class Weerbaar:
             access=self.access,
             heartbeat_policy=heartbeat_policy(settings),
             public_roles=settings.disclosure.public_roles,
+            fallbacks=settings.fallbacks,
         )
         self.sender = OutboxSender(
             self.db,

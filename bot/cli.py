@@ -399,7 +399,9 @@ def playbook_validate(
 
 @app.command()
 def report(
-    situation: Annotated[int, typer.Argument(help="Situation (incident) id")],
+    situation: Annotated[
+        str, typer.Argument(help="Situation (incident) id, or 'fallbacks' for the board's overview")
+    ],
     format: Annotated[
         str, typer.Option("--format", "-f", help="md, html, json, csv, pdf or odt")
     ] = "md",
@@ -417,20 +419,38 @@ def report(
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Write the after-action report of a situation."""
-    from bot.reports.cli import write_report
+    """Write the after-action report of a situation, or (``fallbacks``) the overview of the
+    fallback options of every vital and critical process (md, html or csv)."""
+    from bot.reports.cli import write_fallback_report, write_report
+    from bot.reports.disclosure import Rendered
+    from bot.reports.fallbacks import FALLBACK_FORMATS
     from bot.reports.formats import FORMATS, find_format
 
+    overview = situation.strip().lower() == "fallbacks"
+    formats = FALLBACK_FORMATS if overview else FORMATS
     fmt = find_format(format)
-    if fmt is None:
-        supported = ", ".join(FORMATS)
+    if fmt is None or fmt.name not in formats:
+        supported = ", ".join(formats)
         typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
+    if not overview and not situation.isdigit():
+        typer.echo(f"weerbaar: {situation!r} is neither a situation id nor 'fallbacks'", err=True)
+        raise typer.Exit(2)
+    if overview and disclosure:
+        typer.echo("weerbaar: --disclosure is for a situation's report, not 'fallbacks'", err=True)
+        raise typer.Exit(2)
     settings = _local_settings(config)
+    language = lang or settings.language
     try:
-        written = asyncio.run(
-            write_report(settings, situation, fmt, lang or settings.language, disclosure=disclosure)
-        )
+        if overview:
+            document = asyncio.run(
+                write_fallback_report(settings, FALLBACK_FORMATS[fmt.name], language)
+            )
+            written = Rendered(document, None)
+        else:
+            written = asyncio.run(
+                write_report(settings, int(situation), fmt, language, disclosure=disclosure)
+            )
     except LookupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -525,10 +545,15 @@ def supplier_import(
 def exercise_validate(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or directories")],
     playbooks: Annotated[Path, typer.Option(help="Playbook directory")] = Path("playbooks"),
+    registry: Annotated[
+        Path | None,
+        typer.Option(help="Supplier registry file: what scenarios cover must be in it"),
+    ] = None,
 ) -> None:
     """Validate scenarios against their playbooks; prints file:line: field: problem."""
     from bot.exercises.loader import validate_scenarios
     from bot.playbooks.loader import load_playbook_dir
+    from bot.suppliers.file import read_supplier_file
     from bot.yamlfiles.loader import FileError
 
     try:
@@ -537,7 +562,16 @@ def exercise_validate(
         # One line per problem: the first on the same line as what failed.
         typer.echo(f"weerbaar: the playbooks in {playbooks} are invalid: {exc}", err=True)
         raise typer.Exit(1) from None
-    issues = validate_scenarios(paths, known)
+    fallback_ids: set[str] | None = None
+    if registry is not None:
+        registry_file, registry_issues = read_supplier_file(registry)
+        if registry_file is None:
+            for issue in registry_issues:
+                typer.echo(str(issue), err=True)
+            typer.echo(f"weerbaar: the supplier registry {registry} is invalid", err=True)
+            raise typer.Exit(1)
+        fallback_ids = {key for _, _, key, _ in registry_file.fallbacks()}
+    issues = validate_scenarios(paths, known, fallback_ids)
     for issue in issues:
         typer.echo(str(issue), err=True)
     if issues:

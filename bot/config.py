@@ -544,6 +544,34 @@ class RetentionSettings(BaseModel):
     )
 
 
+class FallbackSettings(BaseModel):
+    """How fresh the proof of a fallback option must be, and what a failed test opens."""
+
+    model_config = {"extra": "forbid"}
+
+    vital_days: int = Field(
+        default=180,
+        gt=0,
+        description="Maximum age in days of the latest test of a fallback "
+        "protecting a vital process",
+    )
+    critical_days: int = Field(
+        default=365, gt=0, description="... protecting a critical process (and no vital one)"
+    )
+    important_days: int = Field(
+        default=730, gt=0, description="... protecting only important processes, or none"
+    )
+    due_soon_days: int = Field(
+        default=30, ge=0, description="A fallback is due soon this many days before overdue"
+    )
+    improvement_days: int = Field(
+        default=30,
+        gt=0,
+        description="Deadline in days of the improvement action a failed or partly working "
+        "test opens",
+    )
+
+
 class LocalSettings(BaseSettings):
     """What commands that only touch the database and files need (no homeserver, no intake).
 
@@ -559,6 +587,7 @@ class LocalSettings(BaseSettings):
     exercise: ExerciseSettings = ExerciseSettings()
     retention: RetentionSettings = RetentionSettings()
     disclosure: DisclosureSettings = DisclosureSettings()
+    fallbacks: FallbackSettings = FallbackSettings()
     language: Language = Field(
         default="nl", description="Language of messages not tied to a command"
     )

@@ -69,6 +69,16 @@ class UnknownSupplier(DomainError):
     key = "error.unknown_supplier"
 
 
+class UnknownFallback(DomainError):
+    key = "error.unknown_fallback"
+
+
+class FallbackTestRefused(DomainError):
+    """Only a fallback option's owner or a coordinator records its tests."""
+
+    key = "error.fallback_test_refused"
+
+
 # --- playbook runs ------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from bot.alerts.lookups import AlertLookups
 from bot.alerts.service import AlertNotifier, AlertService
 from bot.alerts.snooze import ActiveSnoozes, SnoozeNotifier, SnoozeService
 from bot.clock import Clock
-from bot.config import DEFAULT_PUBLIC_ROLES
+from bot.config import DEFAULT_PUBLIC_ROLES, FallbackSettings
 from bot.decisionlog.actions import ActionService
 from bot.decisionlog.decisions import DecisionService
 from bot.decisionlog.drafts import DecisionDrafts
@@ -44,6 +44,7 @@ from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.registry import SupplierRegistry
 
 
@@ -84,6 +85,7 @@ class Services:
     reports: ReportService
     timers: Timers
     suppliers: SupplierRegistry
+    fallbacks: FallbackService
     watch: WatchService
     polls: PollStates
     heartbeats: Heartbeats
@@ -113,6 +115,7 @@ class ServiceFactory:
         access: Taskforce | None = None,
         heartbeat_policy: HeartbeatPolicy | None = None,
         public_roles: Sequence[str] = DEFAULT_PUBLIC_ROLES,
+        fallbacks: FallbackSettings | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -128,6 +131,7 @@ class ServiceFactory:
         self._access = access or ListedTaskforce(self._taskforce)
         self._heartbeat_policy = heartbeat_policy or HeartbeatPolicy()
         self._people = People(self._access, frozenset(public_roles))
+        self._fallbacks = fallbacks or FallbackSettings()
         self.exercises: ExerciseStarter | None = None
 
     @property
@@ -145,7 +149,8 @@ class ServiceFactory:
             log = SituationLog(session, self.clock)
             lookups = AlertLookups(session, timers)
             grouper = AlertGrouper(timers, self.clock, self._alert_group_window, lookups)
-            suppliers = SupplierRegistry(session)
+            suppliers = SupplierRegistry(session, self.clock)
+            actions = ActionService(log, timers, self.clock)
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
@@ -201,7 +206,7 @@ class ServiceFactory:
                 log=log,
                 chains=ChainGuard(session, log, notifier),
                 decisions=decisions,
-                actions=ActionService(log, timers, self.clock),
+                actions=actions,
                 decision_drafts=DecisionDrafts(session, self.clock),
                 presence=self._presence,
                 playbook_runs=playbook_runs,
@@ -210,6 +215,15 @@ class ServiceFactory:
                 reports=ReportService(session, log, self._playbooks, self._people),
                 timers=timers,
                 suppliers=suppliers,
+                fallbacks=FallbackService(
+                    session,
+                    suppliers,
+                    self.clock,
+                    self._fallbacks,
+                    self._access,
+                    log,
+                    actions,
+                ),
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
                 heartbeats=Heartbeats(

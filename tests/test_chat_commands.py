@@ -230,8 +230,11 @@ async def test_supplier_and_concentration_commands(chat: ChatHarness) -> None:
     assert shown.startswith("Leverancier Acme Cloud (ook bekend als: Acme, Acme Cloud B.V.)")
     assert "contract loopt tot 2027-06-30" in shown
     assert "afhankelijk: Gemeente Utrecht / Salarisbetaling (vitaal)" in shown
-    assert "Handmatige betaalrun via de bank; getest op 2025-03-01: geslaagd, 6 uur" in shown
-    assert "Overstap naar tweede leverancier; NOOIT GETEST" in shown
+    assert (
+        "terugvaloptie acme-cloud/payroll/manual-bank-run: Handmatige betaalrun via de bank; "
+        "eigenaar @salarisadministratie:example.org; getest op 2025-03-01: geslaagd, 6 uur"
+    ) in shown
+    assert "Overstap naar tweede leverancier; eigenaar coordinator; NOOIT GETEST" in shown
 
     picture = await chat.command(ALICE, room, "!concentration")
     lines = picture.splitlines()

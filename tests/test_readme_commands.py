@@ -108,6 +108,7 @@ RUN: dict[str, str] = {
     "weerbaar log verify": OFFLINE,
     "weerbaar purge": OFFLINE,
     "weerbaar exercise purge": OFFLINE,
+    "weerbaar exercise validate playbooks/exercises --registry examples/suppliers.yaml": OFFLINE,
 }
 
 NO_ENGINE = "needs a container engine (the docker client here has none)"
@@ -548,6 +549,8 @@ async def test_the_commands_named_in_the_prose_run_on_a_database(tmp_path: Path)
     assert "all playbooks are valid" in outputs["weerbaar playbook validate playbooks/"]
     assert "nothing is purged" in outputs["weerbaar purge"]
     assert "purged 0 exercise situation(s)" in outputs["weerbaar exercise purge"]
+    validated = "weerbaar exercise validate playbooks/exercises --registry examples/suppliers.yaml"
+    assert "all scenarios are valid" in outputs[validated]
 
 
 def test_the_command_table_command_prints_the_readme_table() -> None:

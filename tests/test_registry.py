@@ -79,6 +79,7 @@ def test_observers_may_only_read() -> None:
         "report",
         "supplier",
         "concentration",
+        "drills",
         "steps",
         "next",
         "log",

@@ -42,13 +42,23 @@ async def show_supplier(context: CommandContext, name: str) -> None:
                 )
             )
         for fallback in service.fallbacks:
+            owner = fallback.owner or "-"
             if fallback.last_tested is None:
-                lines.append(text("supplier.fallback_untested", description=fallback.description))
+                lines.append(
+                    text(
+                        "supplier.fallback_untested",
+                        fallback=fallback.key,
+                        description=fallback.description,
+                        owner=owner,
+                    )
+                )
             else:
                 lines.append(
                     text(
                         "supplier.fallback_tested",
+                        fallback=fallback.key,
                         description=fallback.description,
+                        owner=owner,
                         tested=fallback.last_tested.isoformat(),
                         result=fallback.test_result or "-",
                     )

@@ -45,6 +45,8 @@ class EntryKind(StrEnum):
     SITREP = "sitrep"
     SNOOZED = "snoozed"
     SNOOZE_ENDED = "snooze_ended"
+    # A test of a fallback option typed in the incident room (bot/suppliers/fallbacks.py).
+    FALLBACK_TESTED = "fallback_tested"
 
 
 class AppendOnlyError(RuntimeError):

@@ -15,7 +15,7 @@ from bot import i18n
 from bot.config import Settings
 from bot.errors import DomainError, NoExercisePlayers
 from bot.exercises.cli import configured_players, target_for
-from bot.exercises.loader import find_scenario
+from bot.exercises.loader import covering, find_scenario
 from bot.exercises.report import summary_text
 from bot.exercises.runner import ExerciseError, ExerciseRunner
 from bot.exercises.scenario import Scenario
@@ -69,6 +69,15 @@ class BotExercises:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return scenario
+
+    def covering(self) -> dict[str, list[str]]:
+        """Fallback id: the ids of the valid scenarios of the scenarios directory covering it."""
+        settings = self._settings
+        try:
+            playbooks = load_playbook_dir(settings.playbooks_dir)
+        except FileError:
+            return {}  # invalid playbooks: no scenario can be played, so none covers anything
+        return covering(settings.exercise.scenarios_dir, playbooks)
 
     async def stop(self) -> None:
         """Cancel running exercises (the bot is stopping)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
-from bot.exercises.scenario import Scenario, reference_problems
+from bot.exercises.scenario import Scenario, reference_problems, unknown_fallbacks
 from bot.playbooks.loader import PLAYBOOK_LIMIT
 from bot.playbooks.schema import Playbook
 from bot.yamlfiles.loader import (
@@ -20,9 +20,10 @@ from bot.yamlfiles.loader import (
 
 
 def check_scenario(
-    path: Path, playbooks: Mapping[str, Playbook]
+    path: Path, playbooks: Mapping[str, Playbook], fallback_ids: Collection[str] | None = None
 ) -> tuple[Scenario | None, list[FileIssue]]:
-    """Validate one scenario file, including that its playbook and the ids it uses exist."""
+    """Validate one scenario file, including that its playbook and the ids it uses exist
+    (the fallback options it covers too, given the registry's ``fallback_ids``)."""
     # A scenario is about the size of a playbook, so it gets the same cap.
     document = check_document(path, Scenario, PLAYBOOK_LIMIT)
     scenario = document.model
@@ -33,22 +34,29 @@ def check_scenario(
     if playbook is None:
         message = f"no playbook with id {scenario.playbook!r}"
         return None, [issue_at(path, ("playbook",), lines, message)]
-    issues = [
-        issue_at(path, field, lines, message)
-        for field, message in reference_problems(scenario, playbook)
-    ]
+    problems = reference_problems(scenario, playbook)
+    if fallback_ids is not None:
+        problems += unknown_fallbacks(scenario, fallback_ids)
+    issues = [issue_at(path, field, lines, message) for field, message in problems]
     return (None, issues) if issues else (scenario, [])
 
 
-def validate_scenarios(paths: Iterable[Path], playbooks: Mapping[str, Playbook]) -> list[FileIssue]:
-    """Check scenario files and directories (their ``*.yaml``/``*.yml``); [] if all valid."""
+def validate_scenarios(
+    paths: Iterable[Path],
+    playbooks: Mapping[str, Playbook],
+    fallback_ids: Collection[str] | None = None,
+) -> list[FileIssue]:
+    """Check scenario files and directories (their ``*.yaml``/``*.yml``); [] if all valid.
+
+    With ``fallback_ids`` (of a supplier registry), what scenarios cover must be among them.
+    """
     issues: list[FileIssue] = []
     seen: dict[str, str] = {}
     for path in expand_paths(paths):
         if isinstance(path, FileIssue):
             issues.append(path)
             continue
-        scenario, found = check_scenario(path, playbooks)
+        scenario, found = check_scenario(path, playbooks, fallback_ids)
         issues.extend(found)
         if scenario is None:
             continue
@@ -56,6 +64,18 @@ def validate_scenarios(paths: Iterable[Path], playbooks: Mapping[str, Playbook])
             issues.append(FileIssue(str(path), None, "id", f"also used by {seen[scenario.id]}"))
         seen.setdefault(scenario.id, str(path))
     return issues
+
+
+def covering(directory: Path, playbooks: Mapping[str, Playbook]) -> dict[str, list[str]]:
+    """Fallback id: the ids of the valid scenarios in ``directory`` that cover it."""
+    found: dict[str, list[str]] = {}
+    for path in yaml_files(directory):
+        scenario, _ = check_scenario(path, playbooks)
+        if scenario is None:
+            continue  # an invalid scenario cannot be played, so it drills nothing
+        for key in scenario.covers:
+            found.setdefault(key, []).append(scenario.id)
+    return found
 
 
 def load_scenario(path: Path, playbooks: Mapping[str, Playbook]) -> Scenario:

@@ -11,16 +11,23 @@ of the exercise (``T+0m``, ``T+5m``). Each inject does exactly one thing:
   ``evaluation`` (closes it), through the same chat commands people use;
 - ``expect_decision`` / ``expect_step``: what the participants should have done by ``at``;
   they are not played but compared with the log in the exercise report.
+
+A scenario may declare which fallback options of the supplier registry it drills
+(``covers: [acme-cloud/payroll/manual-bank-run]``); ``!drills`` shows it next to them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from bot.playbooks.schema import Deadline, Identifier, LocalizedText, Playbook, _Model
+from bot.suppliers.fallback_ids import FALLBACK_ID
+
+FallbackId = Annotated[str, Field(pattern=f"^{FALLBACK_ID.pattern}$")]
 
 Room = Literal["coordination", "incident"]
 
@@ -120,6 +127,7 @@ class Scenario(_Model):
     id: Identifier
     title: LocalizedText
     playbook: Identifier
+    covers: tuple[FallbackId, ...] = ()
     injects: tuple[Inject, ...] = Field(min_length=1)
 
     def played(self) -> list[Inject]:
@@ -137,6 +145,17 @@ class Scenario(_Model):
     def duration(self) -> timedelta:
         """Offset of the last inject or deadline."""
         return max(inject.at for inject in self.injects)
+
+
+def unknown_fallbacks(
+    scenario: Scenario, fallback_ids: Collection[str]
+) -> list[tuple[tuple[Any, ...], str]]:
+    """Fallback ids ``scenario`` covers that the registry does not have."""
+    return [
+        (("covers", index), f"the supplier registry has no fallback option {key!r}")
+        for index, key in enumerate(scenario.covers)
+        if key not in fallback_ids
+    ]
 
 
 def reference_problems(scenario: Scenario, playbook: Playbook) -> list[tuple[tuple[Any, ...], str]]:

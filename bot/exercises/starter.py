@@ -14,3 +14,7 @@ class ExerciseStarter(Protocol):
     def launch(self, name: str, speed: float, room_id: str, lang: Language) -> Scenario:
         """Start the scenario ``name`` asked for in ``room_id``; DomainError when it cannot."""
         ...
+
+    def covering(self) -> dict[str, list[str]]:
+        """Fallback id: the ids of the scenarios that cover (drill) it."""
+        ...

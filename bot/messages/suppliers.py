@@ -16,12 +16,14 @@ MESSAGES: Catalogue = {
         "en": "  depends: {organisation} / {process} ({criticality})",
     },
     "supplier.fallback_tested": {
-        "nl": "  terugvaloptie: {description}; getest op {tested}: {result}",
-        "en": "  fallback option: {description}; tested on {tested}: {result}",
+        "nl": "  terugvaloptie {fallback}: {description}; eigenaar {owner}; getest op {tested}: "
+        "{result}",
+        "en": "  fallback option {fallback}: {description}; owner {owner}; tested on {tested}: "
+        "{result}",
     },
     "supplier.fallback_untested": {
-        "nl": "  terugvaloptie: {description}; NOOIT GETEST",
-        "en": "  fallback option: {description}; NEVER TESTED",
+        "nl": "  terugvaloptie {fallback}: {description}; eigenaar {owner}; NOOIT GETEST",
+        "en": "  fallback option {fallback}: {description}; owner {owner}; NEVER TESTED",
     },
     "criticality.vital": {"nl": "vitaal", "en": "vital"},
     "criticality.critical": {"nl": "kritiek", "en": "critical"},

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from bot.clock import SystemClock
 from bot.config import LocalSettings
+from bot.decisionlog.actions import ActionService
 from bot.decisionlog.log import SituationLog
 from bot.errors import SituationNotFound
 from bot.i18n import Language
 from bot.reports.data import People, ReportService
 from bot.reports.disclosure import Rendered, render_report
+from bot.reports.fallbacks import fallback_view
 from bot.reports.formats import ReportFormat
 from bot.retention.exports import Exports
+from bot.scheduling.timers import Timers
 from bot.situations.roles import ListedTaskforce
 from bot.storage.db import Database
+from bot.suppliers.fallbacks import FallbackService
+from bot.suppliers.registry import SupplierRegistry
 
 
 async def write_report(
@@ -44,3 +49,29 @@ async def write_report(
     return render_report(
         gathered, fmt, lang, settings.timezone, clock.now(), people if disclosure else None
     )
+
+
+async def write_fallback_report(
+    settings: LocalSettings, fmt: ReportFormat, lang: Language
+) -> bytes:
+    """The board's overview of fallback options (``weerbaar report fallbacks``) in ``fmt``."""
+    db = Database(settings.database_url)
+    clock = SystemClock()
+    try:
+        async with db.transaction() as session:
+            log = SituationLog(session, clock)
+            fallbacks = FallbackService(
+                session,
+                SupplierRegistry(session, clock),
+                clock,
+                settings.fallbacks,
+                # Only reading here: nobody records a test, so nobody needs a role.
+                ListedTaskforce(()),
+                log,
+                ActionService(log, Timers(session, clock), clock),
+            )
+            lines = await fallbacks.overview()
+            today = fallbacks.today()
+    finally:
+        await db.dispose()
+    return fmt.render(fallback_view(lines, today, lang), lang, settings.timezone)

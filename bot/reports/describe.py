@@ -12,7 +12,10 @@ from bot.storage.models import LogEntryRecord
 # Payload fields that hold a moment as ISO text; shown in the taskforce's time zone.
 _MOMENTS = frozenset({"due_at", "review_at", "planned_due", "until"})
 # Payload fields of these kinds that hold a code, shown by its translated name.
-_TERMS = {"phase_changed": {"from": "phase", "to": "phase"}}
+_TERMS = {
+    "phase_changed": {"from": "phase", "to": "phase"},
+    "fallback_tested": {"result": "fallback_result", "kind": "fallback_kind"},
+}
 
 
 def describe_entry(entry: LogEntryRecord, lang: Language, timezone: str) -> str:

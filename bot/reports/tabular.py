@@ -47,6 +47,6 @@ def render_csv(view: dict[str, Any]) -> str:
 
 
 def cell(value: Any) -> str:
-    """``value`` as CSV text that no spreadsheet reads as a formula."""
+    """``value`` as a CSV cell that no spreadsheet reads as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

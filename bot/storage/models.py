@@ -313,9 +313,38 @@ class FallbackOptionRecord(Base):
     service_id: Mapped[int] = mapped_column(
         ForeignKey("supplier_services.id", ondelete="CASCADE"), index=True
     )
+    # The stable id (bot/suppliers/fallback_ids.py): test history is keyed by it, so it
+    # outlives this row, which a registry import replaces.
+    key: Mapped[str] = mapped_column(String(255), index=True)
     description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(255))
     last_tested: Mapped[date | None] = mapped_column(Date)
     test_result: Mapped[str | None] = mapped_column(Text)
+
+
+class FallbackTestRecord(Base):
+    """One test of a fallback option; never removed by a registry import.
+
+    ``source`` is "registry" for the ``last_tested``/``result`` of an imported file and
+    "chat" for ``!fallback tested``. A test recorded in an exercise situation names it;
+    a failed or partly working one names the improvement action opened in its log.
+    """
+
+    __tablename__ = "fallback_tests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fallback_key: Mapped[str] = mapped_column(String(255), index=True)
+    tested_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(String(16))
+    duration_minutes: Mapped[int | None]
+    notes: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(255))
+    recorded_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))
+    situation_id: Mapped[int | None]
+    action_seq: Mapped[int | None]
 
 
 # --- Playbook runs (issue 5) ---------------------------------------------------------------

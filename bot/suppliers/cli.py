@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.clock import SystemClock
 from bot.config import LocalSettings
 from bot.private_files import make_private_dir
 from bot.storage.db import Database
@@ -23,7 +24,9 @@ async def import_suppliers(settings: LocalSettings, path: Path) -> tuple[int, li
     try:
         await upgrade(db)
         async with db.transaction() as session:
-            count = await SupplierRegistry(session).replace_all(registry_file.suppliers)
+            count = await SupplierRegistry(session, SystemClock()).replace_all(
+                registry_file.suppliers
+            )
     finally:
         await db.dispose()
     return count, []

@@ -7,25 +7,21 @@ reasons with the same ``file:line: field: problem`` lines as playbooks and scena
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.suppliers.criticality import Criticality
+from bot.suppliers.fallback_ids import FALLBACK_ID, derived_id
+from bot.suppliers.freshness import RESULT_WORDS, DrillKind, leading_result
 from bot.suppliers.identifiers import Identifiers
 from bot.suppliers.names import normalise
 from bot.yamlfiles.loader import FileIssue, SizeLimit, check_document
 
+__all__ = ["Criticality", "FallbackEntry", "SupplierFile", "read_supplier_file"]
+
 # A registry of a few hundred suppliers is well under this.
 LIMIT = SizeLimit(2 * 1024 * 1024)
-
-
-class Criticality(StrEnum):
-    """Impact class of a dependent process, most severe first."""
-
-    VITAL = "vital"
-    CRITICAL = "critical"
-    IMPORTANT = "important"
 
 
 class _Strict(BaseModel):
@@ -41,11 +37,31 @@ class DependencyEntry(_Strict):
 
 
 class FallbackEntry(_Strict):
-    """What could replace the service; ``last_tested`` empty means never tested."""
+    """What could replace the service; ``last_tested`` empty means never tested.
 
+    ``last_tested`` with ``result`` imports as the first entry of the option's test
+    history; ``result`` starts with an outcome word (``worked``/``geslaagd``, ``partly``/
+    ``deels``, ``failed``/``mislukt``) and may go on with notes: ``geslaagd, 6 uur``.
+    """
+
+    id: str | None = Field(default=None, pattern=FALLBACK_ID.pattern)
     description: str = Field(min_length=1, max_length=2000)
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
     last_tested: date | None = None
+    kind: DrillKind | None = None
     result: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _result_with_outcome(self) -> FallbackEntry:
+        if (self.last_tested is None) != (self.result is None):
+            raise ValueError("last_tested and result go together: give both or neither")
+        if self.result is not None and leading_result(self.result) is None:
+            raise ValueError(f"result must start with one of: {', '.join(RESULT_WORDS)}")
+        return self
+
+    def key(self, supplier: str, service: str) -> str:
+        """The option's stable id: given as ``id``, else derived from the names."""
+        return self.id or derived_id(supplier, service, self.description)
 
 
 class ServiceEntry(_Strict):
@@ -96,7 +112,20 @@ class SupplierFile(_Strict):
                 if (kind, value) in numbers:
                     raise ValueError(f"the {kind} {value} is used by two suppliers")
                 numbers.add((kind, value))
+        keys = [key for _, _, key, _ in self.fallbacks()]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"fallback ids must be unique: {', '.join(duplicates)}")
         return self
+
+    def fallbacks(self) -> list[tuple[SupplierEntry, ServiceEntry, str, FallbackEntry]]:
+        """Every fallback option with its supplier, service and stable id."""
+        return [
+            (supplier, service, fallback.key(supplier.name, service.name), fallback)
+            for supplier in self.suppliers
+            for service in supplier.services
+            for fallback in service.fallbacks
+        ]
 
 
 def read_supplier_file(path: Path) -> tuple[SupplierFile | None, list[FileIssue]]:

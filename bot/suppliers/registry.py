@@ -8,14 +8,20 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.storage.models import (
     DependencyRecord,
     FallbackOptionRecord,
+    FallbackTestRecord,
     SupplierRecord,
     SupplierServiceRecord,
 )
-from bot.suppliers.file import SupplierEntry
+from bot.suppliers.file import FallbackEntry, SupplierEntry
+from bot.suppliers.freshness import leading_result
 from bot.suppliers.names import normalise
+
+# Who recorded a test that came from the registry file.
+REGISTRY_SOURCE = "registry"
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,23 @@ class SupplierView:
             if dependency.criticality == criticality
         )
 
+    def organisations(self) -> int:
+        """How many organisations hang on this supplier (through any of its services)."""
+        return len(
+            {
+                normalise(dependency.organisation)
+                for service in self.services
+                for dependency in service.dependencies
+            }
+        )
+
 
 class SupplierRegistry:
     """Reads and replaces the supplier registry within a transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._session = session
+        self._clock = clock
         # Names (normalised, with aliases) to suppliers, read once per transaction: a
         # batch of intake requests looks up a supplier per alert. Only replace_all
         # changes the registry, and it forgets this.
@@ -94,7 +111,11 @@ class SupplierRegistry:
         return found.name if found is not None else name
 
     async def replace_all(self, entries: Sequence[SupplierEntry]) -> int:
-        """Make the registry exactly ``entries`` (the file is the source of truth)."""
+        """Make the registry exactly ``entries`` (the file is the source of truth).
+
+        Trial history is kept: it is keyed by the fallbacks' stable ids, and a test in the
+        file (``last_tested``/``result``) is added only when not yet recorded.
+        """
         self._by_name = None
         for model in (
             DependencyRecord,
@@ -127,16 +148,48 @@ class SupplierRegistry:
                         )
                     )
                 for fallback in service_entry.fallbacks:
+                    key = fallback.key(entry.name, service_entry.name)
                     self._session.add(
                         FallbackOptionRecord(
                             service_id=service.id,
+                            key=key,
                             description=fallback.description,
+                            owner=fallback.owner,
                             last_tested=fallback.last_tested,
                             test_result=fallback.result,
                         )
                     )
+                    await self._import_test(key, fallback)
         await self._session.flush()
         return len(entries)
+
+    async def _import_test(self, key: str, fallback: FallbackEntry) -> None:
+        """The file's test of ``key`` as history, unless that day's is already there."""
+        if fallback.last_tested is None or fallback.result is None:
+            return
+        result = leading_result(fallback.result)
+        assert result is not None  # the file model refuses a result without one
+        known = await self._session.scalar(
+            select(FallbackTestRecord.id).where(
+                FallbackTestRecord.fallback_key == key,
+                FallbackTestRecord.source == REGISTRY_SOURCE,
+                FallbackTestRecord.tested_on == fallback.last_tested,
+            )
+        )
+        if known is not None:
+            return
+        self._session.add(
+            FallbackTestRecord(
+                fallback_key=key,
+                tested_on=fallback.last_tested,
+                kind=fallback.kind.value if fallback.kind else None,
+                result=result.value,
+                notes=fallback.result,
+                recorded_by=REGISTRY_SOURCE,
+                recorded_at=self._clock.now(),
+                source=REGISTRY_SOURCE,
+            )
+        )
 
     async def view(self, supplier: SupplierRecord) -> SupplierView:
         """``supplier`` with its services, dependencies and fallback options."""

@@ -1,0 +1,120 @@
+"""User text of fallback options: the drill plan and recording a test."""
+
+from __future__ import annotations
+
+from bot.messages.types import Catalogue
+
+MESSAGES: Catalogue = {
+    "fallback_status.current": {"nl": "actueel", "en": "current"},
+    "fallback_status.due_soon": {"nl": "binnenkort toe", "en": "due soon"},
+    "fallback_status.overdue": {"nl": "VERLOPEN", "en": "OVERDUE"},
+    "fallback_status.never_tested": {"nl": "NOOIT GETEST", "en": "NEVER TESTED"},
+    "fallback_status.failed": {"nl": "MISLUKT", "en": "FAILED"},
+    "fallback_result.worked": {"nl": "geslaagd", "en": "worked"},
+    "fallback_result.partly": {"nl": "deels geslaagd", "en": "partly worked"},
+    "fallback_result.failed": {"nl": "mislukt", "en": "failed"},
+    "fallback_kind.tabletop": {"nl": "tafeloefening", "en": "tabletop"},
+    "fallback_kind.technical": {"nl": "technische test", "en": "technical test"},
+    "fallback_kind.live switch-over": {"nl": "echte omschakeling", "en": "live switch-over"},
+    "drills.title": {
+        "nl": "Oefenplan: terugvalopties om eerst te beoefenen (hoogste risico eerst)",
+        "en": "Drill plan: fallback options to drill first (highest risk first)",
+    },
+    "drills.line": {
+        "nl": "{rank}. {fallback}: {status}, risico {risk}\n"
+        "   {supplier} / {service}: {description}\n"
+        "   eigenaar {owner}; laatste test {age}; scenario {scenarios}",
+        "en": "{rank}. {fallback}: {status}, risk {risk}\n"
+        "   {supplier} / {service}: {description}\n"
+        "   owner {owner}; last test {age}; scenario {scenarios}",
+    },
+    "drills.age": {
+        "nl": "{days} {days:dag|dagen} geleden ({result})",
+        "en": "{days} {days:day|days} ago ({result})",
+    },
+    "drills.never": {"nl": "nooit", "en": "never"},
+    "drills.no_owner": {
+        "nl": "niemand (leg vast in het register)",
+        "en": "nobody (set it in the registry)",
+    },
+    "drills.no_scenario": {
+        "nl": "geen: een tafeloefening volstaat",
+        "en": "none: drill it as a tabletop",
+    },
+    "drills.empty": {
+        "nl": "Geen terugvalopties die verlopen, ongetest of mislukt zijn.",
+        "en": "No fallback options are overdue, untested or failed.",
+    },
+    "drills.none_registered": {
+        "nl": "Geen terugvalopties geregistreerd (weerbaar supplier import).",
+        "en": "No fallback options registered (weerbaar supplier import).",
+    },
+    "fallback.recorded": {
+        "nl": "Test van {fallback} vastgelegd: {result} ({kind}, {duration}) door {actor}.",
+        "en": "Test of {fallback} recorded: {result} ({kind}, {duration}) by {actor}.",
+    },
+    "fallback.in_log": {
+        "nl": "In het log van situatie #{situation} als regel {seq}.",
+        "en": "In the log of situation #{situation} as entry {seq}.",
+    },
+    "fallback.improvement": {
+        "nl": "Verbeteractie {seq} voor {owner}, uiterlijk {due}.",
+        "en": "Improvement action {seq} for {owner}, due {due}.",
+    },
+    "fallback.no_improvement_here": {
+        "nl": "Geen verbeteractie geopend: dat kan alleen in de incidentruimte van een "
+        "(oefen)situatie. Leg daar vast wat er moet verbeteren (!actie).",
+        "en": "No improvement action opened: that needs the incident room of an (exercise) "
+        "situation. Record there what must improve (!action).",
+    },
+    "fallback.improvement_action": {
+        "nl": "Verbeter terugvaloptie {fallback} ({result}): {notes}",
+        "en": "Improve fallback option {fallback} ({result}): {notes}",
+    },
+    "fallback.status": {
+        "nl": "Status nu: {status}.",
+        "en": "Status now: {status}.",
+    },
+    "fallback.no_duration": {"nl": "duur onbekend", "en": "duration unknown"},
+    "log.fallback_tested": {
+        "nl": "Terugvaloptie {fallback} getest ({kind}): {result}; {notes}",
+        "en": "Fallback option {fallback} tested ({kind}): {result}; {notes}",
+    },
+    "error.unknown_fallback": {
+        "nl": "Terugvaloptie {fallback} staat niet in het register; !oefenplan en !leverancier "
+        "tonen de ids.",
+        "en": "Fallback option {fallback} is not in the registry; !drills and !supplier show "
+        "the ids.",
+    },
+    "error.fallback_test_refused": {
+        "nl": "Geweigerd: alleen de eigenaar van {fallback} ({owner}) of een coördinator legt een "
+        "test vast.",
+        "en": "Refused: only the owner of {fallback} ({owner}) or a coordinator records a test.",
+    },
+    "usage.not_a_duration": {
+        "nl": "{word} is geen duur; gebruik bijvoorbeeld 45m, 3h of 1h30m",
+        "en": "{word} is not a duration; use e.g. 45m, 3h or 1h30m",
+    },
+    "report_fb.title": {
+        "nl": "Terugvalopties van vitale en kritieke processen",
+        "en": "Fallback options of vital and critical processes",
+    },
+    "report_fb.intro": {
+        "nl": "Stand op {date}: per proces de leveranciers waarvan het afhangt, elke "
+        "terugvaloptie met status, laatste test en open verbeteracties (situatie/regel).",
+        "en": "As of {date}: per process the suppliers it depends on, each fallback option "
+        "with its status, last test and open improvement actions (situation/entry).",
+    },
+    "report_fb.process": {"nl": "Proces", "en": "Process"},
+    "report_fb.supplier": {"nl": "Leverancier / dienst", "en": "Supplier / service"},
+    "report_fb.fallback": {"nl": "Terugvaloptie", "en": "Fallback option"},
+    "report_fb.owner": {"nl": "Eigenaar", "en": "Owner"},
+    "report_fb.status": {"nl": "Status", "en": "Status"},
+    "report_fb.last_test": {"nl": "Laatste test", "en": "Last test"},
+    "report_fb.actions": {"nl": "Open verbeteracties", "en": "Open improvement actions"},
+    "report_fb.none": {"nl": "GEEN TERUGVALOPTIE", "en": "NO FALLBACK"},
+    "report_fb.empty": {
+        "nl": "Geen vitale of kritieke processen geregistreerd.",
+        "en": "No vital or critical processes registered.",
+    },
+}

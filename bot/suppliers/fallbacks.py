@@ -1,0 +1,327 @@
+"""Fallback options as the drill plan and the board see them: status, risk, test history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import FallbackSettings
+from bot.decisionlog.actions import ActionService
+from bot.decisionlog.log import EntryKind, SituationLog
+from bot.errors import FallbackTestRefused, UnknownFallback
+from bot.situations.roles import Taskforce
+from bot.storage.models import (
+    DependencyRecord,
+    FallbackOptionRecord,
+    FallbackTestRecord,
+    LogEntryRecord,
+)
+from bot.suppliers.criticality import Criticality
+from bot.suppliers.freshness import (
+    Candidate,
+    DrillKind,
+    Outcome,
+    Status,
+    Trial,
+    configured_policy,
+    rank,
+    risk,
+    status,
+)
+from bot.suppliers.registry import SupplierRegistry
+
+# Who recorded a test typed in chat (the registry's are "registry").
+CHAT_SOURCE = "chat"
+# An owner that is a Matrix id (else it names a role); it then owns improvement actions.
+_USER = re.compile(r"@[^:\s]+:\S+")
+
+
+@dataclass(frozen=True)
+class FallbackState(Candidate):
+    """A fallback option with where it sits, what it protects and its latest test."""
+
+    supplier: str
+    service: str
+    option: FallbackOptionRecord
+    dependencies: tuple[DependencyRecord, ...]
+    last: FallbackTestRecord | None
+
+    def age_days(self, today: date) -> int | None:
+        """Days since the latest test, or None when never tested."""
+        return (today - self.last.tested_on).days if self.last is not None else None
+
+
+@dataclass(frozen=True)
+class ProcessFallback:
+    """One line of the board's overview: a vital or critical process, a supplier it
+    depends on, and one fallback for it (None when the service has none)."""
+
+    organisation: str
+    process: str
+    criticality: Criticality
+    supplier: str
+    service: str
+    fallback: FallbackState | None
+    open_actions: tuple[str, ...]
+
+
+# The processes the board's overview covers.
+BOARD_CRITICALITIES = (Criticality.VITAL, Criticality.CRITICAL)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A recorded test, its log entry when typed in a situation, and the action it opened."""
+
+    test: FallbackTestRecord
+    status: Status
+    log_seq: int | None
+    action: LogEntryRecord | None
+
+
+class FallbackService:
+    """Reads the freshness of every fallback option and records tests."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        registry: SupplierRegistry,
+        clock: Clock,
+        settings: FallbackSettings,
+        taskforce: Taskforce,
+        log: SituationLog,
+        actions: ActionService,
+    ) -> None:
+        self._session = session
+        self._registry = registry
+        self._clock = clock
+        self._settings = settings
+        self._policy = configured_policy(settings)
+        self._taskforce = taskforce
+        self._log = log
+        self._actions = actions
+
+    def improvement_due(self) -> datetime:
+        """The deadline of an improvement action opened now."""
+        return self._clock.now() + timedelta(days=self._settings.improvement_days)
+
+    def today(self) -> date:
+        """The day tests are recorded on and ages are counted from."""
+        return self._clock.now().date()
+
+    async def states(self) -> list[FallbackState]:
+        """Every fallback option of the registry with its status and risk, by supplier."""
+        tests = await self._all_tests()
+        today = self.today()
+        states = []
+        for view in await self._registry.all_views():
+            # How many organisations hang on this supplier: its concentration.
+            organisations = view.organisations()
+            for service in view.services:
+                criticalities = [Criticality(d.criticality) for d in service.dependencies]
+                for option in service.fallbacks:
+                    history = tests.get(option.key, [])
+                    states.append(
+                        FallbackState(
+                            key=option.key,
+                            status=status(
+                                [_test(each) for each in history],
+                                criticalities,
+                                today,
+                                self._policy,
+                            ),
+                            risk=risk(criticalities, organisations),
+                            supplier=view.supplier.name,
+                            service=service.service.name,
+                            option=option,
+                            dependencies=tuple(service.dependencies),
+                            last=history[-1] if history else None,
+                        )
+                    )
+        return states
+
+    async def overview(self) -> list[ProcessFallback]:
+        """Every vital and critical process with each fallback of each service it needs,
+        most severe first, then by organisation, process, supplier and fallback id."""
+        states = await self.states()
+        open_actions = await self._open_actions()
+        lines = []
+        for view in await self._registry.all_views():
+            for service in view.services:
+                options: list[FallbackState | None] = [
+                    state for state in states if state.option.service_id == service.service.id
+                ]
+                for dependency in service.dependencies:
+                    criticality = Criticality(dependency.criticality)
+                    if criticality not in BOARD_CRITICALITIES:
+                        continue
+                    for state in options or [None]:
+                        lines.append(
+                            ProcessFallback(
+                                organisation=dependency.organisation,
+                                process=dependency.process,
+                                criticality=criticality,
+                                supplier=view.supplier.name,
+                                service=service.service.name,
+                                fallback=state,
+                                open_actions=tuple(
+                                    open_actions.get(state.key, []) if state else []
+                                ),
+                            )
+                        )
+        order = list(Criticality)
+        return sorted(
+            lines,
+            key=lambda line: (
+                order.index(line.criticality),
+                line.organisation,
+                line.process,
+                line.supplier,
+                line.fallback.key if line.fallback else "",
+            ),
+        )
+
+    async def _open_actions(self) -> dict[str, list[str]]:
+        """Fallback id: its improvement actions not done yet, as ``situation/seq``."""
+        found: dict[str, list[str]] = {}
+        tests = await self._session.scalars(
+            select(FallbackTestRecord)
+            .where(FallbackTestRecord.action_seq.is_not(None))
+            .order_by(FallbackTestRecord.id)
+        )
+        for test in tests:
+            # An action is only opened in a situation's log (record_test).
+            assert test.situation_id is not None
+            assert test.action_seq is not None
+            if not await self._actions.is_done(test.situation_id, test.action_seq):
+                found.setdefault(test.fallback_key, []).append(
+                    f"{test.situation_id}/{test.action_seq}"
+                )
+        return found
+
+    async def drills(self) -> list[FallbackState]:
+        """The options to drill (failed, never tested, overdue), highest risk first."""
+        return rank(await self.states())
+
+    async def find(self, key: str) -> FallbackOptionRecord | None:
+        """The fallback option with stable id ``key``."""
+        return await self._session.scalar(
+            select(FallbackOptionRecord).where(FallbackOptionRecord.key == key.strip().lower())
+        )
+
+    async def history(self, key: str) -> list[FallbackTestRecord]:
+        """Every test of ``key``, oldest first."""
+        return (await self._all_tests(key)).get(key, [])
+
+    async def record_test(
+        self,
+        key: str,
+        actor: str,
+        *,
+        result: Outcome,
+        kind: DrillKind,
+        duration_minutes: int | None,
+        notes: str,
+        situation_id: int | None,
+        roles_held: Collection[str],
+        improvement: str,
+    ) -> Recorded:
+        """Record a test of ``key`` by ``actor`` (its owner, a holder of the owning role in
+        the situation, or a coordinator). Typed in a situation, it is appended to that
+        situation's log (hash-chained with the drill), and a failed or partly working
+        result opens the improvement action ``improvement`` there, reminded when due.
+        """
+        option = await self.find(key)
+        if option is None:
+            raise UnknownFallback(fallback=key)
+        if not (
+            self._taskforce.is_coordinator(actor)
+            or option.owner == actor
+            or (option.owner is not None and option.owner in roles_held)
+        ):
+            raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
+        log_seq: int | None = None
+        action: LogEntryRecord | None = None
+        if situation_id is not None:
+            entry = await self._log.append(
+                situation_id,
+                EntryKind.FALLBACK_TESTED,
+                actor,
+                {
+                    "fallback": option.key,
+                    "result": result.value,
+                    "kind": kind.value,
+                    "duration_minutes": duration_minutes,
+                    "notes": notes,
+                },
+            )
+            log_seq = entry.seq
+            if result is not Outcome.WORKED:
+                owner = option.owner if option.owner and _USER.fullmatch(option.owner) else actor
+                action = await self._actions.assign(
+                    situation_id, actor, owner, improvement, self.improvement_due()
+                )
+        test = await self.record(
+            option,
+            result=result,
+            kind=kind,
+            duration_minutes=duration_minutes,
+            notes=notes,
+            recorded_by=actor,
+            situation_id=situation_id,
+            evidence=f"situation {situation_id} log {log_seq}" if log_seq is not None else None,
+        )
+        test.action_seq = action.seq if action is not None else None
+        state = next(each for each in await self.states() if each.key == option.key)
+        return Recorded(test, state.status, log_seq, action)
+
+    async def record(
+        self,
+        option: FallbackOptionRecord,
+        *,
+        result: Outcome,
+        kind: DrillKind,
+        duration_minutes: int | None,
+        notes: str,
+        recorded_by: str,
+        situation_id: int | None,
+        evidence: str | None,
+    ) -> FallbackTestRecord:
+        """A test of ``option`` done today, typed in chat."""
+        test = FallbackTestRecord(
+            fallback_key=option.key,
+            tested_on=self.today(),
+            kind=kind.value,
+            result=result.value,
+            duration_minutes=duration_minutes,
+            notes=notes,
+            evidence=evidence,
+            recorded_by=recorded_by,
+            recorded_at=self._clock.now(),
+            source=CHAT_SOURCE,
+            situation_id=situation_id,
+        )
+        self._session.add(test)
+        await self._session.flush()
+        return test
+
+    async def _all_tests(self, key: str | None = None) -> dict[str, list[FallbackTestRecord]]:
+        query = select(FallbackTestRecord).order_by(
+            FallbackTestRecord.tested_on, FallbackTestRecord.id
+        )
+        if key is not None:
+            query = query.where(FallbackTestRecord.fallback_key == key)
+        found: dict[str, list[FallbackTestRecord]] = {}
+        for test in await self._session.scalars(query):
+            found.setdefault(test.fallback_key, []).append(test)
+        return found
+
+
+def _test(record: FallbackTestRecord) -> Trial:
+    return Trial(record.tested_on, Outcome(record.result))

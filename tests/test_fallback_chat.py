@@ -1,0 +1,156 @@
+"""``!drills`` and ``!fallback tested`` through the production dispatcher (no homeserver)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import ExerciseSettings
+from bot.decisionlog.actions import due_timer_key
+from bot.decisionlog.log import EntryKind
+from bot.storage.models import FallbackTestRecord
+from tests.support.chat import ChatHarness, chat_harness
+from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
+from tests.support.paths import PLAYBOOKS
+from tests.support.suppliers import (
+    MANUAL_RUN,
+    SECOND_SUPPLIER,
+    SECONDARY_DNS,
+    example_registry,
+    import_registry,
+)
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[ChatHarness]:
+    """Alice owns the manual bank run, Carol coordinates, Bob is only a member."""
+    async with chat_harness(
+        tmp_path,
+        taskforce=[ALICE, BOB],
+        coordinators=[CAROL],
+        exercise=ExerciseSettings(scenarios_dir=PLAYBOOKS / "exercises"),
+    ) as harness:
+        await import_registry(harness.factory, example_registry(tmp_path))
+        yield harness
+
+
+async def _tests(chat: ChatHarness) -> int:
+    async with chat.factory.db.transaction() as session:
+        return int(await session.scalar(select(func.count(FallbackTestRecord.id))) or 0)
+
+
+async def test_drills_ranks_what_needs_a_drill_in_both_languages(chat: ChatHarness) -> None:
+    # On 2026-11-23 every option has risk 12 (vital 3 x 2 processes x 2 organisations);
+    # the never tested ones come before the overdue one (tested 632 days ago, vital: 180).
+    english = await chat.command(BOB, COORDINATION, "!drills")
+    assert english.startswith("Drill plan: fallback options to drill first")
+    order = [english.index(key) for key in (SECOND_SUPPLIER, SECONDARY_DNS, MANUAL_RUN)]
+    assert order == sorted(order)
+    assert f"1. {SECOND_SUPPLIER}: NEVER TESTED, risk 12" in english
+    assert f"3. {MANUAL_RUN}: OVERDUE, risk 12" in english
+    assert (
+        "owner @alice:test; last test 632 days ago (worked); scenario supplier-ransomware-drill"
+        in english
+    )
+    assert (
+        "owner @netwerkbeheer:example.org; last test never; scenario none: drill it as a tabletop"
+        in english
+    )
+    dutch = await chat.command(BOB, COORDINATION, "!oefenplan")
+    assert dutch.startswith("Oefenplan: terugvalopties om eerst te beoefenen")
+    assert f"1. {SECOND_SUPPLIER}: NOOIT GETEST, risico 12" in dutch
+    assert "laatste test 632 dagen geleden (geslaagd)" in dutch
+
+
+async def test_usage_errors_say_what_is_wrong_and_record_nothing(chat: ChatHarness) -> None:
+    missing = await chat.command(ALICE, COORDINATION, f"!fallback tested {MANUAL_RUN} worked")
+    assert missing.startswith("Usage: !fallback tested <fallback-id> <worked|partly|failed>")
+    assert "--why" in missing.splitlines()[1]
+    word = await chat.command(ALICE, COORDINATION, f"!fallback tested {MANUAL_RUN} ok --why x")
+    assert "ok" in word and "worked" in word
+    duration = await chat.command(
+        ALICE, COORDINATION, f"!terugval getest {MANUAL_RUN} gelukt --duur lang --waarom x"
+    )
+    assert "lang is geen duur; gebruik bijvoorbeeld 45m, 3h of 1h30m" in duration
+    unknown = await chat.command(ALICE, COORDINATION, "!fallback tested a/b/c worked --why x")
+    assert (
+        unknown
+        == "Fallback option a/b/c is not in the registry; !drills and !supplier show the ids."
+    )
+    assert await _tests(chat) == 1  # only the one imported from the registry
+
+
+async def test_only_the_owner_or_a_coordinator_records_a_test(chat: ChatHarness) -> None:
+    refused = await chat.command(BOB, COORDINATION, f"!fallback tested {MANUAL_RUN} worked --why x")
+    assert refused == (
+        f"Refused: only the owner of {MANUAL_RUN} (@alice:test) or a coordinator records a test."
+    )
+    weigering = await chat.command(
+        BOB, COORDINATION, f"!terugval getest {MANUAL_RUN} gelukt --waarom x"
+    )
+    assert weigering.startswith(f"Geweigerd: alleen de eigenaar van {MANUAL_RUN}")
+    assert await _tests(chat) == 1
+    # The second supplier is owned by the role "coordinator": Carol is one.
+    done = await chat.command(
+        CAROL, COORDINATION, f"!fallback tested {SECOND_SUPPLIER} worked --duration 1h30m --why ok"
+    )
+    assert done.splitlines()[0] == (
+        f"Test of {SECOND_SUPPLIER} recorded: worked (technical test, 1h30m) by @carol:test."
+    )
+    assert done.splitlines()[-1] == "Status now: current."
+
+
+async def test_a_worked_test_takes_it_off_the_drill_plan(chat: ChatHarness) -> None:
+    reply = await chat.command(
+        ALICE,
+        COORDINATION,
+        f"!terugval getest {MANUAL_RUN} gelukt --soort tafeloefening --waarom bank belde terug",
+    )
+    assert reply.splitlines() == [
+        f"Test van {MANUAL_RUN} vastgelegd: geslaagd (tafeloefening, duur onbekend) door "
+        "@alice:test.",
+        "Status nu: actueel.",
+    ]
+    assert MANUAL_RUN not in await chat.command(BOB, COORDINATION, "!drills")
+
+
+async def test_failed_outside_an_incident_room_says_where_the_action_goes(
+    chat: ChatHarness,
+) -> None:
+    reply = await chat.command(ALICE, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why x")
+    assert "No improvement action opened" in reply
+    assert reply.splitlines()[-1] == "Status now: FAILED."
+
+
+async def test_in_an_incident_room_the_test_is_logged_and_failure_opens_an_action(
+    chat: ChatHarness,
+) -> None:
+    room, situation = await chat.escalated(ALICE)
+    reply = await chat.command(
+        ALICE, room, f"!fallback tested {MANUAL_RUN} partly --duration 3h --why bank slow"
+    )
+    lines = reply.splitlines()
+    assert lines[0] == (
+        f"Test of {MANUAL_RUN} recorded: partly worked (technical test, 3h00m) by @alice:test."
+    )
+    async with chat.factory.transaction() as services:
+        tested = (await services.log.of_kind(situation, EntryKind.FALLBACK_TESTED))[0]
+        action = (await services.log.of_kind(situation, EntryKind.ACTION))[0]
+        reminder = await services.timers.pending(due_timer_key(situation, action.seq))
+        history = await services.fallbacks.history(MANUAL_RUN)
+    assert lines[1] == f"In the log of situation #{situation} as entry {tested.seq}."
+    assert lines[2].startswith(f"Improvement action {action.seq} for @alice:test, due ")
+    assert tested.payload["result"] == "partly" and tested.payload["duration_minutes"] == 180
+    assert action.payload["owner"] == ALICE
+    assert action.payload["action"] == (
+        f"Improve fallback option {MANUAL_RUN} (partly worked): bank slow"
+    )
+    assert reminder is not None
+    assert reminder.due_at == chat.clock.now() + timedelta(days=30)
+    assert history[-1].action_seq == action.seq
+    assert history[-1].evidence == f"situation {situation} log {tested.seq}"
+    assert lines[-1] == "Status now: FAILED."

@@ -1,0 +1,42 @@
+"""The drill plan against real Synapse: ``!drills``, then a test recorded in chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import Weerbaar
+from bot.sandbox.world import SandboxWorld
+from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.suppliers import (
+    MANUAL_RUN,
+    SECOND_SUPPLIER,
+    SECONDARY_DNS,
+    example_registry,
+    import_registry,
+)
+
+
+async def test_drills_and_a_recorded_test_in_the_coordination_room(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    owner = world.members[0].user_id
+    await import_registry(bot.factory, example_registry(tmp_path, owner=owner))
+    room = world.coordination_room
+
+    plan = body_of(await alice.command(room, "!oefenplan"))
+    assert plan.startswith("Oefenplan: terugvalopties om eerst te beoefenen")
+    # Equal risk (12): never tested before overdue, then by id.
+    assert f"1. {SECOND_SUPPLIER}: NOOIT GETEST" in plan
+    assert f"2. {SECONDARY_DNS}: NOOIT GETEST" in plan
+    assert f"3. {MANUAL_RUN}: VERLOPEN" in plan
+    assert f"eigenaar {owner}" in plan
+
+    recorded = body_of(
+        await alice.command(
+            room, f"!fallback tested {MANUAL_RUN} worked --duration 4h --why paid on time"
+        )
+    )
+    assert recorded.startswith(f"Test of {MANUAL_RUN} recorded: worked (technical test, 4h00m)")
+    again = body_of(await alice.command(room, "!drills"))
+    assert MANUAL_RUN not in again
+    assert f"2. {SECONDARY_DNS}: NEVER TESTED" in again
