@@ -17,6 +17,7 @@ from bot.decisionlog.grounds import Withheld, citations, find_ground
 from bot.errors import InvalidMoment
 from bot.i18n import Language
 from bot.situations.phases import Phase
+from bot.user_ids import is_user_id
 
 if TYPE_CHECKING:
     from bot.commands.context import CommandContext
@@ -301,11 +302,8 @@ def parse_id(context: CommandContext, word: str) -> int:
     return int(digits)
 
 
-_USER = re.compile(r"@[^:\s]+:\S+")
-
-
 def _user(context: CommandContext, word: str) -> str:
-    if not _USER.fullmatch(word):
+    if not is_user_id(word):
         raise BadArgument(context.text("usage.not_a_user", word=word))
     return word
 

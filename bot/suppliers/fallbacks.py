@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,11 +34,11 @@ from bot.suppliers.freshness import (
     status,
 )
 from bot.suppliers.registry import SupplierRegistry
+from bot.user_ids import is_user_id
 
 # Who recorded a test typed in chat (the registry's are "registry").
 CHAT_SOURCE = "chat"
 # An owner that is a Matrix id (else it names a role); it then owns improvement actions.
-_USER = re.compile(r"@[^:\s]+:\S+")
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,7 @@ class FallbackService:
             )
             log_seq = entry.seq
             if result is not Outcome.WORKED:
-                owner = option.owner if option.owner and _USER.fullmatch(option.owner) else actor
+                owner = option.owner if option.owner and is_user_id(option.owner) else actor
                 action = await self._actions.assign(
                     situation_id, actor, owner, improvement, self.improvement_due()
                 )
