@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.scheduling.runner import TimerRunner
 from bot.storage.backup import BackupError, restore_backup, tables, write_backup
 from bot.storage.db import Database

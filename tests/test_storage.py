@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
 from bot.errors import (
     AlreadyEscalated,
     IncidentRoomBeingOpened,
