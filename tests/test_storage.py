@@ -147,7 +147,7 @@ async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) ->
     async def append(number: int) -> None:
         async with database.transaction() as session:
             await SituationLog(session, clock).append(
-                situation_id, EntryKind.DECISION, "@bob:test", {"n": number}
+                situation_id, EntryKind.NOTE, "@bob:test", {"text": f"note {number}"}
             )
 
     await asyncio.gather(*(append(number) for number in range(10)))
