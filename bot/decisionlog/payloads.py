@@ -181,7 +181,7 @@ class ActionDonePayload(Payload):
 
 
 class TextPayload(Grounded):
-    """``note``, ``lesson``, ``sitrep``: a text (a ground only on confidential notes)."""
+    """``note``, ``lesson``, ``sitrep``: a text (and the ground of a confidential one)."""
 
     text: str
 
