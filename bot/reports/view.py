@@ -244,8 +244,7 @@ def _first(entries: list[LogEntryRecord], matches: Any) -> datetime | None:
 def _entered(entry: LogEntryRecord, phase: Phase) -> bool:
     """Whether ``entry`` moved the situation into ``phase``."""
     return (
-        entry.kind == EntryKind.PHASE_CHANGED.value
-        and PHASE_CHANGED.of(entry)["to"] == phase.value
+        entry.kind == EntryKind.PHASE_CHANGED.value and PHASE_CHANGED.of(entry)["to"] == phase.value
     )
 
 
