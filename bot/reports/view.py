@@ -279,12 +279,12 @@ def _steps(report: SituationReport, now: datetime) -> list[dict[str, Any]]:
     still open (or waiting for its branch) past its deadline is late by the time so far.
     Skipped and not-applicable steps are deviations the ``event`` column shows.
     """
-    settled_by = {
-        (step["run_id"], step["step_id"]): entry.seq
-        for entry in report.entries
-        if entry.kind in _SETTLING_KINDS
-        for step in (_SETTLING_KINDS[entry.kind].of(entry),)
-    }
+    settled_by: dict[tuple[int, str], int] = {}
+    for entry in report.entries:
+        settling = _SETTLING_KINDS.get(entry.kind)
+        if settling is not None:
+            step = settling.of(entry)
+            settled_by[step["run_id"], step["step_id"]] = entry.seq
     rows = []
     for run in report.replayed_runs:
         for view in run.state.steps():
