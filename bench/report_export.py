@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
 from bot.reports.data import ReportService
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view

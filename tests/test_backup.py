@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.scheduling.runner import TimerRunner
 from bot.storage.backup import BackupError, restore_backup, tables, write_backup
 from bot.storage.db import Database
@@ -125,7 +125,7 @@ async def check_restored_database_works(db: Database, clock: ManualClock) -> Non
         assert highest is not None
         situation_id = await open_incident_in(services, "Globex")
         assert situation_id > highest
-        entry = await services.log.append(highest, EntryKind.DECISION, ALICE, {"x": 1})
+        entry = await services.log.append(highest, EntryKind.NOTE, ALICE, {"text": "after restore"})
         assert entry.seq > 1
         assert (await services.log.verify(highest)).intact
     fired: list[str] = []

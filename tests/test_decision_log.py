@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.decisionlog.audit import verify_situations
 from bot.decisionlog.grounds import Withheld
-from bot.decisionlog.log import AppendOnlyError, ChainProblem, EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import AppendOnlyError, ChainProblem, SituationLog
 from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.app import Weerbaar
 from bot.config import ExercisePlayerSettings, ExerciseSettings
 from bot.decisionlog.audit import verify_situations
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.exercises.cli import target_for
 from bot.exercises.evaluation import Outcome
 from bot.exercises.loader import load_scenario

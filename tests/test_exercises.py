@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
 from bot.exercises.evaluation import LoggedAct, Outcome, assess, scenario_offset
 from bot.exercises.loader import check_scenario, validate_scenarios
 from bot.exercises.marking import EXERCISE_MARK, mark_content

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.config import ExerciseSettings
 from bot.decisionlog.actions import due_timer_key
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.storage.models import FallbackTestRecord
 from tests.support.chat import ChatHarness, chat_harness
 from tests.support.factories import ALICE, BOB, CAROL, COORDINATION

@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
 from bot.storage.db import Database

@@ -14,7 +14,8 @@ import pytest
 
 from bot.commands.access import Role
 from bot.decisionlog.drafts import GUIDED_FIELDS
-from bot.decisionlog.log import ChainProblem, EntryKind
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import ChainProblem
 from bot.exercises.evaluation import Outcome
 from bot.i18n import CATALOGUE, LANGUAGES
 from bot.playbooks.engine import DecisionStatus, StepStatus, WaitingKind

@@ -21,7 +21,7 @@ import pytest
 from bot.alerts.model import IncomingAlert, Severity
 from bot.decisionlog.decisions import option
 from bot.decisionlog.grounds import Withheld
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.reports.formats import FORMATS, find_format
 from bot.reports.metrics import METRIC_ROWS
 from bot.reports.view import build_view

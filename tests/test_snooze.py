@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.errors import NotSnoozed, SnoozeNeedsSourceId
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
 from bot.errors import (
     AlreadyEscalated,
     IncidentRoomBeingOpened,
@@ -146,7 +147,7 @@ async def test_concurrent_appends_keep_one_unbroken_chain(database: Database) ->
     async def append(number: int) -> None:
         async with database.transaction() as session:
             await SituationLog(session, clock).append(
-                situation_id, EntryKind.DECISION, "@bob:test", {"n": number}
+                situation_id, EntryKind.NOTE, "@bob:test", {"text": f"note {number}"}
             )
 
     await asyncio.gather(*(append(number) for number in range(10)))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert, Severity
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.errors import AlertAlreadyTracked, SituationClosed, SupplierHasOpenSituation
 from bot.matrix.notices import MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog

@@ -50,8 +50,9 @@ class AlertGrouper:
         if pending is None:
             await self.open_window(alert.supplier)
             return True
-        ids = [*pending.payload.get("alert_ids", []), alert.id]
-        pending.payload = {**pending.payload, "alert_ids": ids}  # a new dict: JSON is tracked
+        window = GROUP_TIMER.read(pending)
+        grown = window.model_copy(update={"alert_ids": [*window.alert_ids, alert.id]})
+        GROUP_TIMER.rewrite(pending, grown)
         return False
 
     async def open_window(self, supplier: str) -> None:

@@ -14,7 +14,9 @@ from bot.alerts.grouping import AlertGrouper
 from bot.alerts.lookups import AlertLookups
 from bot.alerts.model import IncomingAlert, Severity
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import AlertAttachedPayload
 from bot.errors import AlertAlreadyAcknowledged, AlertAlreadyResolved, AlertNotFound
 from bot.situations.phases import QUIET_PHASES
 from bot.storage.models import AlertRecord, SituationRecord, SnoozeRecord
@@ -313,12 +315,12 @@ class AlertService:
             situation.id,
             EntryKind.ALERT_ATTACHED,
             alert.source,
-            {
-                "alert_id": alert.id,
-                "supplier": alert.supplier,
-                "severity": alert.severity,
-                "title": alert.title,
-            },
+            AlertAttachedPayload(
+                alert_id=alert.id,
+                supplier=alert.supplier,
+                severity=alert.severity,
+                title=alert.title,
+            ),
         )
         return situation
 

@@ -9,7 +9,7 @@ early) one summary of what arrived meanwhile is posted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alerts.service import AlertService, dedup_key
 from bot.alerts.timers import SNOOZE_END_TIMER, SnoozeEnd
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import SnoozedPayload, SnoozeEndedPayload
 from bot.errors import NotSnoozed, SnoozeNeedsSourceId
 from bot.scheduling.timers import Timers
 from bot.storage.models import AlertRecord, SnoozeRecord
@@ -208,7 +210,7 @@ class SnoozeService:
             actor,
             reason,
         )
-        payload = {"target": target, "until": until.isoformat(), "reason": reason}
+        payload = SnoozedPayload(target=target, until=until.isoformat(), reason=reason)
         await self._log_to_situation(snooze, EntryKind.SNOOZED, actor, payload)
         return snooze
 
@@ -231,14 +233,18 @@ class SnoozeService:
             actor or "its timer",
             len(alerts),
         )
-        payload = {"target": snooze.target, "count": len(alerts)}
+        payload = SnoozeEndedPayload(target=snooze.target, count=len(alerts))
         await self._log_to_situation(snooze, EntryKind.SNOOZE_ENDED, actor or "weerbaar", payload)
         return len(alerts)
 
     async def _log_to_situation(
-        self, snooze: SnoozeRecord, kind: EntryKind, actor: str, payload: Mapping[str, object]
+        self,
+        snooze: SnoozeRecord,
+        kind: EntryKind,
+        actor: str,
+        payload: SnoozedPayload | SnoozeEndedPayload,
     ) -> None:
         """Record it in the supplier's open situation's log too, when there is one."""
         situation = await self._alerts.open_situation_of(snooze.supplier)
         if situation is not None:
-            await self._log.append(situation.id, kind, actor, dict(payload))
+            await self._log.append(situation.id, kind, actor, payload)

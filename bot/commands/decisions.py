@@ -14,6 +14,7 @@ from bot.commands.registry import Command, Scope
 from bot.decisionlog.decisions import option
 from bot.decisionlog.drafts import REQUIRED_FIELDS
 from bot.decisionlog.grounds import BY_KEY, Withheld
+from bot.decisionlog.payloads import DECISION, Option
 from bot.errors import InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import in_thread, text_content
@@ -113,7 +114,7 @@ async def _ask(context: CommandContext, root: str, field: str) -> None:
     )
 
 
-def parse_options(text: str | None, decision: str) -> list[dict[str, Any]]:
+def parse_options(text: str | None, decision: str) -> list[Option]:
     """``"wait: no ETA; fail over"`` as options; the one equal to the decision is chosen."""
     options = []
     for part in (text or "").split(";"):
@@ -145,7 +146,7 @@ async def _record(
         if fields.get("confidential", False)
         else None,
     )
-    payload = entry.payload
+    payload = DECISION.of(entry)
     lines = [
         context.text(
             "decision.recorded",
@@ -157,9 +158,9 @@ async def _record(
         ),
         context.text(
             "decision.details",
-            options=[each["option"] for each in payload["options"]],
-            information=payload["information"] or "-",
-            present=payload["present"],
+            options=[each["option"] for each in payload.get("options", [])],
+            information=payload.get("information") or "-",
+            present=payload.get("present", []),
         ),
     ]
     if review_at is not None:

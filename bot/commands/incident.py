@@ -10,7 +10,8 @@ from bot.commands.arguments import TEXT, USER, WORD, Arg, Spec
 from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, Scope
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import SITREP
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.situations.phases import Phase
 from bot.situations.roles import COORDINATOR
@@ -58,7 +59,7 @@ async def sitrep(context: CommandContext, text: str | None) -> None:
                     seq=latest.seq,
                     time=context.time(latest.occurred_at),
                     actor=latest.actor,
-                    text=latest.payload["text"],
+                    text=SITREP.of(latest)["text"],
                 )
             ]
     next_due = await services.sitreps.next_due(situation.id)

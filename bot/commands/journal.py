@@ -9,8 +9,9 @@ from bot.commands.arguments import ID, MOMENT, TEXT, USER, WITHHELD, Arg, Flag, 
 from bot.commands.context import CommandContext
 from bot.commands.integrity import chain_warning
 from bot.commands.registry import Command, Scope
-from bot.decisionlog.grounds import Withheld
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.grounds import Withheld, ground_field
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import TextPayload
 from bot.reports.describe import describe_entry
 
 DEFAULT_LOG_LINES = 10
@@ -69,7 +70,7 @@ async def _journal(
     reply: str,
 ) -> None:
     services = context.services
-    payload = {"text": text, **(confidential.payload() if confidential else {})}
+    payload: TextPayload = {"text": text, **ground_field(confidential)}
     entry = await services.log.append(
         context.incident.id, kind, context.sender, payload, disclosable=confidential is None
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import ACTION, ACTION_DONE, ActionDonePayload, ActionPayload
 from bot.decisionlog.timers import DUE_TIMER, ForEntry
 from bot.errors import MomentInThePast, NotAnAction
 from bot.scheduling.timers import Timers
@@ -36,7 +38,7 @@ class ActionService:
             situation_id,
             EntryKind.ACTION,
             actor,
-            {"owner": owner, "action": text, "due_at": due_at.isoformat() if due_at else None},
+            ActionPayload(owner=owner, action=text, due_at=due_at.isoformat() if due_at else None),
         )
         if due_at is not None:
             await DUE_TIMER.schedule(
@@ -57,10 +59,10 @@ class ActionService:
             situation_id,
             EntryKind.ACTION_DONE,
             actor,
-            {"action_seq": seq, "action": action.payload["action"]},
+            ActionDonePayload(action_seq=seq, action=ACTION.of(action)["action"]),
         )
 
     async def is_done(self, situation_id: int, seq: int) -> bool:
         """Whether action ``seq`` has been marked done."""
         done = await self._log.of_kind(situation_id, EntryKind.ACTION_DONE)
-        return any(entry.payload["action_seq"] == seq for entry in done)
+        return any(ACTION_DONE.of(entry)["action_seq"] == seq for entry in done)

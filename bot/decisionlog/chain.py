@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 GENESIS_HASH = "0" * 64
 
@@ -19,7 +19,7 @@ def entry_hash(
     actor: str,
     occurred_at: datetime,
     recorded_at: datetime,
-    payload: dict[str, Any],
+    payload: Mapping[str, object],
     disclosable: bool = True,
     corrects_seq: int | None = None,
 ) -> str:
@@ -29,7 +29,7 @@ def entry_hash(
     defaults, so chains written before those fields existed still verify, while changing
     either one still changes the hash.
     """
-    fields: dict[str, Any] = {
+    fields: dict[str, object] = {
         "situation_id": situation_id,
         "seq": seq,
         "kind": kind,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.clock import Clock
-from bot.decisionlog.grounds import Withheld
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.grounds import Withheld, ground_field
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import DecisionPayload, Option
 from bot.decisionlog.timers import REVIEW_TIMER, ForEntry
 from bot.errors import IncompleteDecision, MomentInThePast
 from bot.scheduling.timers import Timers
@@ -21,7 +22,7 @@ def review_timer_key(situation_id: int, seq: int) -> str:
     return f"{timer_key_prefix(situation_id)}decision-review:{seq}"
 
 
-def option(text: str, *, chosen: bool = False, why_not: str | None = None) -> dict[str, Any]:
+def option(text: str, *, chosen: bool = False, why_not: str | None = None) -> Option:
     """One option that was weighed, in the form ``DecisionService.decide`` takes."""
     return {"option": text, "chosen": chosen, "why_not": why_not}
 
@@ -41,7 +42,7 @@ class DecisionService:
         decision: str,
         rationale: str,
         *,
-        options: Sequence[Mapping[str, Any]] = (),
+        options: Sequence[Mapping[str, object]] = (),
         decision_point: str | None = None,
         information: str | None = None,
         present: Sequence[str] = (),
@@ -63,7 +64,7 @@ class DecisionService:
             raise IncompleteDecision(missing=missing)
         if review_at is not None and review_at <= self._clock.now():
             raise MomentInThePast(moment=review_at.isoformat())
-        payload: dict[str, Any] = {
+        payload: DecisionPayload = {
             "decision": decision.strip(),
             "rationale": rationale.strip(),
             "options": [_checked_option(each) for each in options],
@@ -71,7 +72,7 @@ class DecisionService:
             "information": information,
             "present": sorted(set(present)),
             "review_at": review_at.isoformat() if review_at else None,
-            **(withheld.payload() if withheld else {}),
+            **ground_field(withheld),
         }
         entry = await self._log.append(
             situation_id,
@@ -91,7 +92,7 @@ class DecisionService:
         return entry
 
 
-def _checked_option(value: Mapping[str, Any]) -> dict[str, Any]:
+def _checked_option(value: Mapping[str, object]) -> Option:
     text, chosen, why_not = value.get("option"), value.get("chosen", False), value.get("why_not")
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"an option needs a non-empty 'option' text: {value!r}")

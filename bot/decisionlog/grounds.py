@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.decisionlog.payloads import Grounded
 from bot.i18n import Language
-
-GROUND_FIELD = "ground"
-"""The payload field holding a confidential entry's ground (a ``WooGround.key``)."""
 
 
 @dataclass(frozen=True)
@@ -132,9 +130,15 @@ class Withheld:
 
     ground: WooGround | None = None
 
-    def payload(self) -> dict[str, str]:
+    def payload(self) -> Grounded:
         """The payload field recording the ground (nothing when no ground was given)."""
-        return {GROUND_FIELD: self.ground.key} if self.ground else {}
+        return {"ground": self.ground.key} if self.ground else {}
+
+
+def ground_field(withheld: Withheld | None) -> Grounded:
+    """The payload field recording why an entry is withheld (nothing when it is not, or
+    names no ground), to spread into its payload."""
+    return withheld.payload() if withheld else {}
 
 
 def find_ground(text: str) -> WooGround | None:

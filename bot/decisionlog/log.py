@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.decisionlog.chain import GENESIS_HASH, entry_hash
-from bot.decisionlog.grounds import Withheld
+from bot.decisionlog.grounds import Withheld, ground_field
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import CorrectionPayload, check_payload
 from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.models import LogEntryRecord, SituationRecord
-
-
-class EntryKind(StrEnum):
-    """What a log entry records."""
-
-    SITUATION_OPENED = "situation_opened"
-    PHASE_CHANGED = "phase_changed"
-    INCIDENT_ROOM_OPENED = "incident_room_opened"
-    PLAYBOOK_STARTED = "playbook_started"
-    DECISION = "decision"
-    ALERT_ATTACHED = "alert_attached"
-    # Playbook runs (bot/playbooks/runs.py): a run's state is replayed from these.
-    STEP_DONE = "step_done"
-    STEP_SKIPPED = "step_skipped"
-    CHECKLIST_CHECKED = "checklist_checked"
-    OPTION_CHOSEN = "option_chosen"
-    FACT_SET = "fact_set"
-    REMINDER_SENT = "reminder_sent"
-    ROLE_ASSIGNED = "role_assigned"
-    ACTION = "action"
-    ACTION_DONE = "action_done"
-    NOTE = "note"
-    LESSON = "lesson"
-    CORRECTION = "correction"
-    OWNER_SET = "owner_set"
-    SITUATION_UPDATE = "situation_update"
-    ESCALATION_PROPOSED = "escalation_proposed"
-    SITREP = "sitrep"
-    SNOOZED = "snoozed"
-    SNOOZE_ENDED = "snooze_ended"
-    # A test of a fallback option typed in the incident room (bot/suppliers/fallbacks.py).
-    FALLBACK_TESTED = "fallback_tested"
 
 
 class AppendOnlyError(RuntimeError):
@@ -106,7 +76,7 @@ class SituationLog:
         situation_id: int,
         kind: EntryKind,
         actor: str,
-        payload: dict[str, Any],
+        payload: Mapping[str, object],
         occurred_at: datetime | None = None,
         *,
         disclosable: bool = True,
@@ -116,8 +86,11 @@ class SituationLog:
 
         ``occurred_at`` is when it happened (a decision taken before it was written down);
         the log stamps ``recorded_at`` itself. ``disclosable`` says whether the entry may
-        be released under freedom-of-information law.
+        be released under freedom-of-information law. ``payload`` must fit the kind's type
+        (``bot/decisionlog/payloads.py``; ValidationError otherwise, nothing written): an
+        entry is never changed, so a malformed one could never be put right.
         """
+        check_payload(kind, payload)
         # Lock the situation row so two writers cannot both take the same sequence number
         # (PostgreSQL); SQLite already serialises writers. The unique (situation, seq)
         # constraint is the last line of defence.
@@ -143,7 +116,7 @@ class SituationLog:
             actor=actor,
             occurred_at=occurred,
             recorded_at=recorded_at,
-            payload=payload,
+            payload=dict(payload),  # the same keys in the same order: the same JSON
             disclosable=disclosable,
             corrects_seq=corrects_seq,
             prev_hash=prev_hash,
@@ -171,11 +144,15 @@ class SituationLog:
         """
         if await self.entry(situation_id, seq) is None:
             raise LogEntryNotFound(situation_id=situation_id, seq=seq)
+        payload: CorrectionPayload = {
+            "correction": correction,
+            **ground_field(withheld),
+        }
         return await self.append(
             situation_id,
             EntryKind.CORRECTION,
             actor,
-            {"correction": correction, **(withheld.payload() if withheld else {})},
+            payload,
             disclosable=withheld is None,
             corrects_seq=seq,
         )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.exercises.scenario import Inject
 from bot.playbooks.durations import format_deadline
 

@@ -20,7 +20,7 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.commands.registry import parse_invocation
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.exercises.evaluation import Assessment, LoggedAct, Pause, assess
 from bot.exercises.scenario import Inject, Room, Scenario
 from bot.intake.client import send_alert

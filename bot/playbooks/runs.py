@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,7 +29,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.decisionlog.decisions import DecisionService
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import (
+    CHECKLIST_CHECKED,
+    FACT_SET,
+    OPTION_CHOSEN,
+    STEP_DONE,
+    STEP_SKIPPED,
+    ChecklistCheckedPayload,
+    FactSetPayload,
+    OptionChosenPayload,
+    PlaybookStartedPayload,
+    StepDonePayload,
+    StepPayload,
+    StepSkippedPayload,
+)
 from bot.errors import AmbiguousRun, NoRunningPlaybook, UnknownRun
 from bot.i18n import Language
 from bot.playbooks.catalog import PlaybookCatalog
@@ -141,13 +156,13 @@ class PlaybookRunService:
             situation_id,
             EntryKind.PLAYBOOK_STARTED,
             actor,
-            {
-                "run_id": run.id,
-                "playbook_id": playbook.id,
-                "playbook_version": playbook.version,
-                "playbook_sha256": digest,
-                "first_step": first_step.id,
-            },
+            PlaybookStartedPayload(
+                run_id=run.id,
+                playbook_id=playbook.id,
+                playbook_version=playbook.version,
+                playbook_sha256=digest,
+                first_step=first_step.id,
+            ),
             occurred_at=started_at,
         )
         for step in playbook.steps:
@@ -211,7 +226,7 @@ class PlaybookRunService:
             run,
             event,
             EntryKind.STEP_DONE,
-            {**self._step_payload(view), "note": note},
+            StepDonePayload(**_step_payload(run, view), note=note),
         )
         await self._stop_step_timers(run, step.id)
         return after, after.state.step(step.id)
@@ -225,7 +240,10 @@ class PlaybookRunService:
         event = StepSkipped(step.id, actor, self._clock.now(), reason)
         view = run.state.step(step.id)
         after = await self._record(
-            run, event, EntryKind.STEP_SKIPPED, {**self._step_payload(view), "reason": reason}
+            run,
+            event,
+            EntryKind.STEP_SKIPPED,
+            StepSkippedPayload(**_step_payload(run, view), reason=reason),
         )
         await self._stop_step_timers(run, step.id)
         return after, after.state.step(step.id)
@@ -239,7 +257,10 @@ class PlaybookRunService:
         event = ItemChecked(step.id, item - 1, actor, self._clock.now())
         view = run.state.step(step.id)
         after = await self._record(
-            run, event, EntryKind.CHECKLIST_CHECKED, {**self._step_payload(view), "item": item}
+            run,
+            event,
+            EntryKind.CHECKLIST_CHECKED,
+            ChecklistCheckedPayload(**_step_payload(run, view), item=item),
         )
         return after, after.state.step(step.id)
 
@@ -284,12 +305,12 @@ class PlaybookRunService:
             situation_id,
             EntryKind.OPTION_CHOSEN,
             actor,
-            {
-                "run_id": run.record.id,
-                "decision_id": decision.id,
-                "option_id": option_id,
-                "decision_entry": entry.seq,
-            },
+            OptionChosenPayload(
+                run_id=run.record.id,
+                decision_id=decision.id,
+                option_id=option_id,
+                decision_entry=entry.seq,
+            ),
             occurred_at=now,
         )
         await self._timers.cancel(
@@ -327,28 +348,20 @@ class PlaybookRunService:
         run = await self.pick(situation_id, run_number)
         event = FactSet(fact_id, value, actor, self._clock.now())
         return await self._record(
-            run, event, EntryKind.FACT_SET, {"fact_id": fact_id, "value": value}
+            run,
+            event,
+            EntryKind.FACT_SET,
+            FactSetPayload(run_id=run.record.id, fact_id=fact_id, value=value),
         )
 
     async def _record(
-        self, run: Run, event: RunEvent, kind: EntryKind, payload: dict[str, Any]
+        self, run: Run, event: RunEvent, kind: EntryKind, payload: Mapping[str, object]
     ) -> Run:
         after = run.state.apply(event)  # raises RunRefused: nothing is written
         await self._log.append(
-            run.record.situation_id,
-            kind,
-            event.actor,
-            {"run_id": run.record.id, **payload},
-            occurred_at=event.at,
+            run.record.situation_id, kind, event.actor, payload, occurred_at=event.at
         )
         return Run(run.record, run.number, after)
-
-    def _step_payload(self, view: StepView) -> dict[str, Any]:
-        return {
-            "step_id": view.step.id,
-            "step_number": view.number,
-            "planned_due": view.due.isoformat(),
-        }
 
     async def _stop_step_timers(self, run: Run, step_id: str) -> None:
         situation_id = run.record.situation_id
@@ -386,7 +399,8 @@ async def load_runs(
     )
     events: dict[int, list[RunEvent]] = {}
     for entry in entries:
-        events.setdefault(int(entry.payload["run_id"]), []).append(_event_of(entry))
+        run_id, event = _event_of(entry)
+        events.setdefault(run_id, []).append(event)
     runs = []
     for number, record in enumerate(records, start=1):
         stored = await session.get(PlaybookDefinitionRecord, record.id)
@@ -401,6 +415,15 @@ async def load_runs(
     return runs
 
 
+def _step_payload(run: Run, view: StepView) -> StepPayload:
+    return StepPayload(
+        run_id=run.record.id,
+        step_id=view.step.id,
+        step_number=view.number,
+        planned_due=view.due.isoformat(),
+    )
+
+
 def _sha256(definition: dict[str, Any]) -> str:
     canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -410,18 +433,26 @@ def _describe(runs: Sequence[Run]) -> list[str]:
     return [f"{run.number} ({run.record.playbook_id})" for run in runs]
 
 
-def _event_of(entry: LogEntryRecord) -> RunEvent:
-    payload = entry.payload
+def _event_of(entry: LogEntryRecord) -> tuple[int, RunEvent]:
+    """The run (its id) an entry belongs to, and the event it records."""
     at, actor = entry.occurred_at, entry.actor
     match EntryKind(entry.kind):
         case EntryKind.STEP_DONE:
-            return StepDone(payload["step_id"], actor, at, payload.get("note", ""))
+            done = STEP_DONE.of(entry)
+            return done["run_id"], StepDone(done["step_id"], actor, at, done.get("note", ""))
         case EntryKind.STEP_SKIPPED:
-            return StepSkipped(payload["step_id"], actor, at, payload["reason"])
+            skipped = STEP_SKIPPED.of(entry)
+            event = StepSkipped(skipped["step_id"], actor, at, skipped["reason"])
+            return skipped["run_id"], event
         case EntryKind.CHECKLIST_CHECKED:
-            return ItemChecked(payload["step_id"], int(payload["item"]) - 1, actor, at)
+            checked = CHECKLIST_CHECKED.of(entry)
+            item = ItemChecked(checked["step_id"], checked["item"] - 1, actor, at)
+            return checked["run_id"], item
         case EntryKind.OPTION_CHOSEN:
-            return OptionChosen(payload["decision_id"], payload["option_id"], actor, at)
+            chosen = OPTION_CHOSEN.of(entry)
+            option = OptionChosen(chosen["decision_id"], chosen["option_id"], actor, at)
+            return chosen["run_id"], option
         case EntryKind.FACT_SET:
-            return FactSet(payload["fact_id"], payload["value"], actor, at)
+            fact = FACT_SET.of(entry)
+            return fact["run_id"], FactSet(fact["fact_id"], fact["value"], actor, at)
     raise ValueError(f"log entry {entry.seq} is not a run event: {entry.kind}")

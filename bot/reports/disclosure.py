@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from bot import i18n
-from bot.decisionlog.grounds import BY_KEY, GROUND_FIELD, PRIVACY, WooGround
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.grounds import BY_KEY, PRIVACY, WooGround
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import ROLE_ASSIGNED, Grounded
 from bot.i18n import Language
 from bot.reports.data import People, SituationReport
 from bot.reports.formats import ReportFormat
@@ -115,7 +116,8 @@ def render_inventory_csv(view: dict[str, Any]) -> str:
 
 
 def _ground(entry: LogEntryRecord) -> WooGround | None:
-    key = entry.payload.get(GROUND_FIELD)
+    # Only the kinds whose payload is ``Grounded`` hold one; others have no such key.
+    key = cast(Grounded, entry.payload).get("ground")
     return BY_KEY.get(key) if isinstance(key, str) else None
 
 
@@ -179,7 +181,8 @@ class _Pseudonyms:
         for entry in entries:
             self._actors.add(entry.actor)
             if entry.kind == EntryKind.ROLE_ASSIGNED.value and entry.disclosable:
-                self._roles.setdefault(entry.payload["user"], []).append(entry.payload["role"])
+                assigned = ROLE_ASSIGNED.of(entry)
+                self._roles.setdefault(assigned["user"], []).append(assigned["role"])
 
     def walk(self, value: Any, key: str | None = None) -> Any:
         """``value`` with every Matrix id in its text replaced (hashes left alone)."""

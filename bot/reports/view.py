@@ -11,7 +11,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot import i18n
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import (
+    ACTION,
+    ACTION_DONE,
+    DECISION,
+    LESSON,
+    PHASE_CHANGED,
+    STEP_DONE,
+    STEP_SKIPPED,
+    EntryType,
+    StepPayload,
+)
 from bot.i18n import Language
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
 from bot.reports.data import SituationReport
@@ -26,7 +37,11 @@ ActionStatus = Literal["done", "overdue", "open"]
 """Where an action stands in the report; each has its label ``report.status.<status>``."""
 
 _ACKNOWLEDGED = frozenset({"alert_acknowledged", "acknowledged"})
-_SETTLING_KINDS = frozenset({EntryKind.STEP_DONE.value, EntryKind.STEP_SKIPPED.value})
+# The entries that settle a step: both payloads name the run and the step.
+_SETTLING_KINDS: dict[str, EntryType[StepPayload]] = {
+    EntryKind.STEP_DONE.value: STEP_DONE,
+    EntryKind.STEP_SKIPPED.value: STEP_SKIPPED,
+}
 _UNSETTLED = frozenset({*OPEN_STEP_STATUSES, StepStatus.PENDING})
 
 
@@ -42,7 +57,7 @@ def build_view(
             corrected_by.setdefault(entry.corrects_seq, []).append(entry.seq)
     decisions = _decisions(entries, corrected_by)
     actions = _actions(entries, generated_at)
-    lessons = [_text_entry(entry) for entry in entries if entry.kind == EntryKind.LESSON.value]
+    lessons = [_lesson(entry) for entry in entries if entry.kind == EntryKind.LESSON.value]
     phases = _phases(report, lang, generated_at)
     return {
         "format": FORMAT_NAME,
@@ -133,12 +148,12 @@ def _decisions(
     for entry in entries:
         if entry.kind != EntryKind.DECISION.value:
             continue
-        payload = entry.payload
+        payload = DECISION.of(entry)
         decisions.append(
             {
                 "seq": entry.seq,
-                "decision": payload.get("decision", ""),
-                "rationale": payload.get("rationale", ""),
+                "decision": payload["decision"],
+                "rationale": payload["rationale"],
                 "options": payload.get("options", []),
                 "decision_point": payload.get("decision_point"),
                 "information": payload.get("information"),
@@ -156,7 +171,7 @@ def _decisions(
 
 def _actions(entries: list[LogEntryRecord], now: datetime) -> list[dict[str, Any]]:
     done_at = {
-        entry.payload["action_seq"]: entry.occurred_at
+        ACTION_DONE.of(entry)["action_seq"]: entry.occurred_at
         for entry in entries
         if entry.kind == EntryKind.ACTION_DONE.value
     }
@@ -164,7 +179,8 @@ def _actions(entries: list[LogEntryRecord], now: datetime) -> list[dict[str, Any
     for entry in entries:
         if entry.kind != EntryKind.ACTION.value:
             continue
-        due = entry.payload.get("due_at")
+        action = ACTION.of(entry)
+        due = action["due_at"]
         finished = done_at.get(entry.seq)
         status: ActionStatus
         if finished is not None:
@@ -176,8 +192,8 @@ def _actions(entries: list[LogEntryRecord], now: datetime) -> list[dict[str, Any
         actions.append(
             {
                 "seq": entry.seq,
-                "owner": entry.payload.get("owner", ""),
-                "action": entry.payload.get("action", ""),
+                "owner": action["owner"],
+                "action": action["action"],
                 "assigned_by": entry.actor,
                 "assigned_at": _iso(entry.occurred_at),
                 "due_at": due,
@@ -188,10 +204,10 @@ def _actions(entries: list[LogEntryRecord], now: datetime) -> list[dict[str, Any
     return actions
 
 
-def _text_entry(entry: LogEntryRecord) -> dict[str, Any]:
+def _lesson(entry: LogEntryRecord) -> dict[str, Any]:
     return {
         "seq": entry.seq,
-        "text": entry.payload.get("text", ""),
+        "text": LESSON.of(entry)["text"],
         "by": entry.actor,
         "at": _iso(entry.occurred_at),
         "disclosable": entry.disclosable,
@@ -203,7 +219,7 @@ def _phases(report: SituationReport, lang: Language, now: datetime) -> list[dict
     changes: list[tuple[str, datetime]] = [(Phase.SIGNAL.value, report.situation.opened_at)]
     for entry in report.entries:
         if entry.kind == EntryKind.PHASE_CHANGED.value:
-            changes.append((entry.payload["to"], entry.occurred_at))
+            changes.append((PHASE_CHANGED.of(entry)["to"], entry.occurred_at))
     phases = []
     for index, (phase, started) in enumerate(changes):
         ended = changes[index + 1][1] if index + 1 < len(changes) else None
@@ -225,6 +241,13 @@ def _first(entries: list[LogEntryRecord], matches: Any) -> datetime | None:
     return next((entry.occurred_at for entry in entries if matches(entry)), None)
 
 
+def _entered(entry: LogEntryRecord, phase: Phase) -> bool:
+    """Whether ``entry`` moved the situation into ``phase``."""
+    return (
+        entry.kind == EntryKind.PHASE_CHANGED.value and PHASE_CHANGED.of(entry)["to"] == phase.value
+    )
+
+
 def _metrics(report: SituationReport) -> dict[str, Any]:
     """Time from the first signal to acknowledgement, escalation, first decision and close."""
     entries = report.entries
@@ -232,15 +255,9 @@ def _metrics(report: SituationReport) -> dict[str, Any]:
     acknowledged = _first(entries, lambda e: e.kind in _ACKNOWLEDGED) or _first(
         entries, lambda e: e.kind == EntryKind.SITUATION_OPENED.value
     )
-    escalated = _first(
-        entries,
-        lambda e: e.kind == EntryKind.PHASE_CHANGED.value and e.payload.get("to") == "crisis",
-    )
+    escalated = _first(entries, lambda e: _entered(e, Phase.CRISIS))
     decided = _first(entries, lambda e: e.kind == EntryKind.DECISION.value)
-    closed = _first(
-        entries,
-        lambda e: e.kind == EntryKind.PHASE_CHANGED.value and e.payload.get("to") == "closed",
-    )
+    closed = _first(entries, lambda e: _entered(e, Phase.CLOSED))
     return {
         "first_signal_at": _iso(signal),
         "acknowledged_at": _iso(acknowledged),
@@ -262,11 +279,12 @@ def _steps(report: SituationReport, now: datetime) -> list[dict[str, Any]]:
     still open (or waiting for its branch) past its deadline is late by the time so far.
     Skipped and not-applicable steps are deviations the ``event`` column shows.
     """
-    settled_by = {
-        (entry.payload.get("run_id"), entry.payload.get("step_id")): entry.seq
-        for entry in report.entries
-        if entry.kind in _SETTLING_KINDS
-    }
+    settled_by: dict[tuple[int, str], int] = {}
+    for entry in report.entries:
+        settling = _SETTLING_KINDS.get(entry.kind)
+        if settling is not None:
+            step = settling.of(entry)
+            settled_by[step["run_id"], step["step_id"]] = entry.seq
     rows = []
     for run in report.replayed_runs:
         for view in run.state.steps():

@@ -18,7 +18,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.decisionlog.erasure import log_deletion_allowed
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import PHASE_CHANGED
 from bot.retention.exports import last_export_since
 from bot.situations.phases import Phase, timer_key_prefix
 from bot.storage.cascade import delete_cascading, table_of
@@ -127,7 +128,7 @@ async def _closed_at(session: AsyncSession, situation_id: int) -> datetime | Non
         .order_by(LogEntryRecord.seq.desc())
     )
     for change in changes:
-        if change.payload.get("to") == Phase.CLOSED.value:
+        if PHASE_CHANGED.of(change)["to"] == Phase.CLOSED.value:
             return change.recorded_at
     return None
 

@@ -43,6 +43,12 @@ class TimerKind(Generic[P]):
         """Schedule this kind with ``payload`` at ``due_at`` (see ``Timers.schedule``)."""
         return await timers.schedule(self.name, due_at, payload.model_dump(mode="json"), key)
 
+    def rewrite(self, timer: TimerRecord, payload: P) -> None:
+        """Replace the payload of ``timer``, a pending timer of this kind read for update
+        (``Timers.pending(key, lock=True)``)."""
+        # A new dict: the JSON column tracks assignment, not changes inside the old one.
+        timer.payload = payload.model_dump(mode="json")
+
     def read(self, timer: TimerRecord) -> P:
         """The payload of ``timer``, validated (ValidationError when it does not fit)."""
         return self.payload.model_validate(timer.payload)

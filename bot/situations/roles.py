@@ -17,7 +17,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import ROLE_ASSIGNED, RoleAssignedPayload
 from bot.decisionlog.presence import RoomPresence
 from bot.errors import (
     DecisionForCoordinator,
@@ -105,7 +107,8 @@ class IncidentRoles:
         )
         holders: Holders = {}
         for entry in entries:
-            role, user = entry.payload["role"], entry.payload["user"]
+            assigned = ROLE_ASSIGNED.of(entry)
+            role, user = assigned["role"], assigned["user"]
             if role == COORDINATOR:
                 holders[role] = [user]
             elif user not in holders.setdefault(role, []):
@@ -175,7 +178,7 @@ class IncidentRoles:
             situation_id,
             EntryKind.ROLE_ASSIGNED,
             actor,
-            {"user": user, "role": role, "replaces": previous},
+            RoleAssignedPayload(user=user, role=role, replaces=previous),
         )
         if role == COORDINATOR and room_id is not None:
             await self._moderation.set_moderator(room_id, user, previous)

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.service import AlertService
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import (
+    IncidentRoomOpenedPayload,
+    PhaseChangedPayload,
+    SituationOpenedPayload,
+)
 from bot.errors import (
     AlertAlreadyTracked,
     AlreadyEscalated,
@@ -165,7 +171,7 @@ class SituationService:
             situation.id,
             EntryKind.SITUATION_OPENED,
             actor,
-            {"alert_id": alert.id, "supplier": alert.supplier, "title": alert.title},
+            SituationOpenedPayload(alert_id=alert.id, supplier=alert.supplier, title=alert.title),
         )
         return situation
 
@@ -196,12 +202,8 @@ class SituationService:
                 allowed=[Term("phase", phase.value) for phase in allowed_moves(current)],
             )
         situation.phase = to.value
-        await self._log.append(
-            situation.id,
-            EntryKind.PHASE_CHANGED,
-            actor,
-            {"from": current.value, "to": to.value, "reason": reason},
-        )
+        change: PhaseChangedPayload = {"from": current.value, "to": to.value, "reason": reason}
+        await self._log.append(situation.id, EntryKind.PHASE_CHANGED, actor, change)
         if to in QUIET_PHASES:
             await self._timers.cancel_prefix(timer_key_prefix(situation.id))
         if announce:
@@ -280,7 +282,7 @@ class SituationService:
             situation.id,
             EntryKind.INCIDENT_ROOM_OPENED,
             actor,
-            {"room_id": room_id, "invited": list(self._taskforce)},
+            IncidentRoomOpenedPayload(room_id=room_id, invited=list(self._taskforce)),
         )
         await self._notifier.incident_room_opened(
             situation, await self._alerts.get(alert_id), origin

@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import ReminderSentPayload, TextPayload
 from bot.scheduling.timers import Timers
 from bot.situations.phases import QUIET_PHASES, Phase, timer_key_prefix
 from bot.situations.roles import COORDINATOR, Holders
@@ -50,7 +52,9 @@ class SitrepService:
 
     async def record(self, situation: SituationRecord, actor: str, text: str) -> LogEntryRecord:
         """Log a sitrep and move the next reminder to one interval after it."""
-        entry = await self._log.append(situation.id, EntryKind.SITREP, actor, {"text": text})
+        entry = await self._log.append(
+            situation.id, EntryKind.SITREP, actor, TextPayload(text=text)
+        )
         # After the incident is closed a late sitrep is still recorded, but must not
         # restart reminders the phase change stopped.
         if Phase(situation.phase) not in QUIET_PHASES:
@@ -73,12 +77,9 @@ class SitrepService:
             situation_id,
             EntryKind.REMINDER_SENT,
             "weerbaar",
-            {
-                "subject": "sitrep",
-                "subject_id": situation_id,
-                "stage": "reminder",
-                "mentioned": mentioned,
-            },
+            ReminderSentPayload(
+                subject="sitrep", subject_id=situation_id, stage="reminder", mentioned=mentioned
+            ),
         )
         await self._schedule(situation_id, at)
 

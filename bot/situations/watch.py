@@ -13,14 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.model import Severity
 from bot.clock import Clock
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import (
+    EscalationProposedPayload,
+    Evidence,
+    OwnerSetPayload,
+    SituationUpdatePayload,
+)
 from bot.errors import SituationClosed, SituationNotFound
 from bot.scheduling.timers import Timers
 from bot.situations.phases import Phase, timer_key_prefix
@@ -73,7 +80,7 @@ class Proposal:
     """Why the bot proposes escalating a situation: a rule, its evidence, an alert to use."""
 
     rule: EscalationRule
-    evidence: dict[str, Any]
+    evidence: Evidence
     alert_id: int | None
 
 
@@ -143,7 +150,10 @@ class WatchService:
         previous = watch.owner or situation.opened_by
         watch.owner = owner
         await self._log.append(
-            situation.id, EntryKind.OWNER_SET, actor, {"owner": owner, "previous": previous}
+            situation.id,
+            EntryKind.OWNER_SET,
+            actor,
+            OwnerSetPayload(owner=owner, previous=previous),
         )
         return situation
 
@@ -155,7 +165,7 @@ class WatchService:
             situation.id,
             EntryKind.SITUATION_UPDATE,
             actor,
-            {"text": text, "phase": situation.phase},
+            SituationUpdatePayload(text=text, phase=situation.phase),
         )
         watch = await self._watch(situation.id)
         watch.last_update_at, watch.last_update_by = now, actor
@@ -202,7 +212,7 @@ class WatchService:
             situation.id,
             EntryKind.ESCALATION_PROPOSED,
             BOT_ACTOR,
-            {"rule": proposal.rule, **proposal.evidence},
+            EscalationProposedPayload(rule=proposal.rule, **proposal.evidence),
         )
         await self._notifier.escalation_proposed(situation, proposal)
         return proposal
@@ -228,14 +238,14 @@ class WatchService:
         vital = await self._vital_processes(alert.supplier)
         if not vital:
             return None
-        evidence = {"alert_id": alert.id, "title": alert.title, "processes": vital}
+        evidence = Evidence(alert_id=alert.id, title=alert.title, processes=vital)
         proposal = Proposal("insolvency_vital", evidence, alert.id)
         if situation is not None:
             await self._log.append(
                 situation.id,
                 EntryKind.ESCALATION_PROPOSED,
                 BOT_ACTOR,
-                {"rule": proposal.rule, **evidence},
+                EscalationProposedPayload(rule=proposal.rule, **evidence),
             )
         await self._notifier.lauwe_fase_proposed(alert, situation, proposal)
         return proposal
@@ -259,7 +269,7 @@ class WatchService:
             if severe is not None:
                 return Proposal(
                     "severity",
-                    {"alert_id": severe.id, "severity": severe.severity, "title": severe.title},
+                    Evidence(alert_id=severe.id, severity=severe.severity, title=severe.title),
                     severe.id,
                 )
         if policy.propose_alert_count > 0:
@@ -274,11 +284,12 @@ class WatchService:
             )
             if (count or 0) >= policy.propose_alert_count:
                 hours = policy.propose_window.total_seconds() / 3600
-                return Proposal("alert_count", {"count": count, "hours": f"{hours:g}"}, latest_id)
+                evidence = Evidence(count=count or 0, hours=f"{hours:g}")
+                return Proposal("alert_count", evidence, latest_id)
         if policy.propose_on_vital:
             vital = await self._vital_processes(situation.supplier)
             if vital:
-                return Proposal("vital_process", {"processes": vital}, latest_id)
+                return Proposal("vital_process", Evidence(processes=vital), latest_id)
         return None
 
     async def _vital_processes(self, supplier_name: str) -> list[str]:

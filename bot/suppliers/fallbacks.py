@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import FallbackSettings
 from bot.decisionlog.actions import ActionService
-from bot.decisionlog.log import EntryKind, SituationLog
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import FallbackTestedPayload
 from bot.errors import FallbackTestRefused, UnknownFallback
 from bot.situations.roles import Taskforce
 from bot.storage.models import (
@@ -252,13 +254,13 @@ class FallbackService:
                 situation_id,
                 EntryKind.FALLBACK_TESTED,
                 actor,
-                {
-                    "fallback": option.key,
-                    "result": result.value,
-                    "kind": kind.value,
-                    "duration_minutes": duration_minutes,
-                    "notes": notes,
-                },
+                FallbackTestedPayload(
+                    fallback=option.key,
+                    result=result.value,
+                    kind=kind.value,
+                    duration_minutes=duration_minutes,
+                    notes=notes,
+                ),
             )
             log_seq = entry.seq
             if result is not Outcome.WORKED:

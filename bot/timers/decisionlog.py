@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot import i18n
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.timers import CHAIN_CHECK_TIMER, DUE_TIMER, REVIEW_TIMER, ForEntry
 from bot.matrix.content import text_content
 from bot.matrix.notices import MAIL_FIELD, MAIL_TEXT_FIELD

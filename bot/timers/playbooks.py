@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot import i18n
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import ReminderSentPayload
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
 from bot.matrix.notices import MAIL_FIELD
@@ -109,13 +110,13 @@ async def _remind(
         situation.id,
         EntryKind.REMINDER_SENT,
         "weerbaar",
-        {
-            "run_id": run.record.id,
-            "subject": subject,
-            "subject_id": ident,
-            "stage": stage,
-            "mentioned": mentioned,
-        },
+        ReminderSentPayload(
+            run_id=run.record.id,
+            subject=subject,
+            subject_id=ident,
+            stage=stage,
+            mentioned=mentioned,
+        ),
     )
     if not escalation:
         fired_at = timer.fired_at

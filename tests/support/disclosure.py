@@ -16,7 +16,7 @@ import pypdf
 
 from bot.decisionlog.decisions import option
 from bot.decisionlog.grounds import BY_KEY, Withheld
-from bot.decisionlog.log import EntryKind
+from bot.decisionlog.kinds import EntryKind
 from bot.services import ServiceFactory
 from tests.support.factories import ALERT, ALICE, BOB, CAROL
 
