@@ -226,8 +226,22 @@ async def test_exercise_situations_carry_the_banner(factory: ServiceFactory) -> 
         await log_in(client, await new_link_token(factory, ALICE))
         picture = await (await client.get(PREFIX + "/")).text()
         english = await (await client.get(PREFIX + "/", params={"lang": "en"})).text()
+        suppliers = await (await client.get(PREFIX + "/suppliers")).text()
     assert "OEFENING — deze pagina toont een oefening" in picture
     assert "EXERCISE — this page shows an exercise" in english
+    # The suppliers page shows no situation, but the exercise is running: it says so too
+    # (in English, the language chosen last).
+    assert "EXERCISE — this page shows an exercise" in suppliers
+
+
+async def test_the_suppliers_page_has_no_banner_without_an_open_exercise(
+    factory: ServiceFactory,
+) -> None:
+    await _situation(factory)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        suppliers = await (await client.get(PREFIX + "/suppliers")).text()
+    assert "OEFENING" not in suppliers
 
 
 async def test_the_picture_stream_says_when_something_changed(factory: ServiceFactory) -> None:

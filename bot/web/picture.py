@@ -85,6 +85,22 @@ async def picture(services: Services, catalog: PlaybookCatalog | None) -> dict[P
     return columns
 
 
+async def exercise_running(services: Services) -> bool:
+    """Whether any exercise situation is open (pages without situations still say so)."""
+    return bool(
+        await services.session.scalar(
+            select(
+                select(SituationRecord.id)
+                .where(
+                    SituationRecord.is_exercise.is_(True),
+                    SituationRecord.phase != Phase.CLOSED.value,
+                )
+                .exists()
+            )
+        )
+    )
+
+
 async def situation_alerts(services: Services, situation_id: int) -> list[AlertRecord]:
     """The alerts of one situation, oldest first."""
     return list(

@@ -34,6 +34,7 @@ from bot.web.picture import (
     COLUMNS,
     AlertFilter,
     alert_choices,
+    exercise_running,
     fingerprint,
     picture,
     recent_alerts,
@@ -283,6 +284,7 @@ class WebView:
         async with self._factory.transaction() as services:
             views = await services.suppliers.all_views()
             today = services.clock.now().date()
+            exercise = await exercise_running(services)
         heaviest = ranked(views)
         rest = [view for view in views if view not in heaviest]
         labels = {level.value: text(f"criticality.{level.value}", lang) for level in Criticality}
@@ -297,6 +299,7 @@ class WebView:
             graph=layout(heaviest, labels, fallback),
             untested=untested_fallbacks(views, today),
             registry=[(view, weight(view)) for view in [*heaviest, *rest]],
+            exercise=exercise,
         )
 
     async def events(self, request: web.Request) -> web.StreamResponse:
