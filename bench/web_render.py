@@ -1,6 +1,6 @@
 """Render the web view's heaviest pages server-side and print p50/p95 against 200 ms.
 
-    .venv/bin/python bench/web_render.py [--situations 200] [--entries 10000] [--runs 20]
+    .venv/bin/python -m bench.web_render [--situations 200] [--entries 10000] [--runs 20]
 
 The picture with ``--situations`` open situations (spread over the phases, each from an
 alert of its own, every tenth with a playbook run) and the page of a situation with
