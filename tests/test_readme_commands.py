@@ -254,6 +254,8 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
             "python bench/transport.py [N]",
             "python bench/bench_playbooks.py",
             "python bench/report_export.py",
+            "python -m bench.web_render",
+            "python -m bench.web_render [--situations 200] [--entries 10000]",
         ]
     },
 }

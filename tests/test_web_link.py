@@ -7,14 +7,13 @@ import re
 from pathlib import Path
 
 import aiohttp
-import nio
 
 from bot.config import IntakeSettings, WebSettings
-from bot.matrix.direct import direct_room_alias
 from bot.sandbox.world import SandboxWorld
 from tests.support.bot_process import free_port
 from tests.support.homeserver import bot_settings, running_bot
-from tests.support.matrix_user import MatrixUser, body_of, wait_until
+from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.web import join_direct_room
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/beeld/login\?token=[A-Za-z0-9_-]+")
 
@@ -33,20 +32,7 @@ async def test_web_sends_a_working_link_in_a_direct_message(
     async with running_bot(settings):
         reply = await alice.command(room, "!webbeeld")
         assert "privégesprek" in body_of(reply)
-        # The direct room is found by its address: alice (shared by the session's tests)
-        # may hold other rooms' invitations.
-        alias = f"#{direct_room_alias(alice.user_id)}:{alice.user_id.split(':', 1)[1]}"
-        found_room: list[str] = []
-
-        async def resolved() -> bool:
-            answer = await alice.client.room_resolve_alias(alias)
-            if isinstance(answer, nio.RoomResolveAliasResponse):
-                found_room.append(answer.room_id)
-            return bool(found_room)
-
-        await wait_until(resolved)
-        direct = found_room[0]
-        await alice.join(direct)
+        direct = await join_direct_room(alice)
         message = await alice.wait_for(direct, lambda event: "token=" in body_of(event))
         found = LINK.search(body_of(message))
         assert found is not None, body_of(message)

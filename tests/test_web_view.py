@@ -11,11 +11,13 @@ import pytest
 import pytest_asyncio
 
 from bot.alerts.model import IncomingAlert, Severity
+from bot.playbooks.runs import load_runs, load_runs_of
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
+from bot.web import server
 from tests.support.clock import ManualClock, stepping_clock
 from tests.support.factories import ALICE, BOB, CAROL, factory_for
 from tests.support.tampering import tamper
@@ -174,6 +176,35 @@ async def test_the_picture_shows_open_situations_by_phase_escaped(
     assert "OEFENING" not in body
 
 
+async def test_playbook_runs_are_loaded_for_every_situation_at_once(
+    factory: ServiceFactory,
+) -> None:
+    first, second, third = [await _situation(factory, supplier=name) for name in "ABC"]
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(first, "cloud-saas-outage", ALICE)
+        await services.playbook_runs.start(second, "cloud-saas-outage", ALICE)
+        await services.playbook_runs.start(second, "forced-exit", ALICE)
+        together = await load_runs_of(services.session, [first, second, third], factory.playbooks)
+        one_by_one = {
+            situation_id: await load_runs(services.session, situation_id, factory.playbooks)
+            for situation_id in (first, second, third)
+        }
+    # Numbered per situation, like one situation's runs alone.
+    assert [(run.number, run.record.playbook_id) for run in together[second]] == [
+        (1, "cloud-saas-outage"),
+        (2, "forced-exit"),
+    ]
+    assert together[third] == []
+    for situation_id, runs in one_by_one.items():
+        assert [(r.record.id, r.number, r.state.steps()) for r in together[situation_id]] == [
+            (r.record.id, r.number, r.state.steps()) for r in runs
+        ]
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        body = await (await client.get(PREFIX + "/", params={"lang": "en"})).text()
+    assert body.count("Playbook</dt><dd>0 of ") == 2
+
+
 async def test_language_switch_is_remembered(factory: ServiceFactory) -> None:
     async with web_client(factory, Members(ALICE)) as client:
         await log_in(client, await new_link_token(factory, ALICE))
@@ -195,8 +226,22 @@ async def test_exercise_situations_carry_the_banner(factory: ServiceFactory) -> 
         await log_in(client, await new_link_token(factory, ALICE))
         picture = await (await client.get(PREFIX + "/")).text()
         english = await (await client.get(PREFIX + "/", params={"lang": "en"})).text()
+        suppliers = await (await client.get(PREFIX + "/suppliers")).text()
     assert "OEFENING — deze pagina toont een oefening" in picture
     assert "EXERCISE — this page shows an exercise" in english
+    # The suppliers page shows no situation, but the exercise is running: it says so too
+    # (in English, the language chosen last).
+    assert "EXERCISE — this page shows an exercise" in suppliers
+
+
+async def test_the_suppliers_page_has_no_banner_without_an_open_exercise(
+    factory: ServiceFactory,
+) -> None:
+    await _situation(factory)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        suppliers = await (await client.get(PREFIX + "/suppliers")).text()
+    assert "OEFENING" not in suppliers
 
 
 async def test_the_picture_stream_says_when_something_changed(factory: ServiceFactory) -> None:
@@ -272,6 +317,26 @@ async def test_a_broken_chain_is_said_first(factory: ServiceFactory, sqlite: Dat
     assert main.index("LOG CHAIN BROKEN") < main.index("<table>")
 
 
+async def test_a_long_timeline_shows_its_newest_rows_and_says_so(
+    factory: ServiceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "TIMELINE_ROWS", 3)
+    situation_id = await _situation(factory)
+    async with factory.transaction() as services:
+        for number in range(4):
+            await services.watch.record_update(situation_id, f"update number {number}", ALICE)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        body = await (await client.get(f"{PREFIX}/situations/{situation_id}?lang=en")).text()
+    timeline = body[body.index("Timeline") :]
+    # The alert, the tracking and phase entries and the first update fell off; the count says so.
+    assert "The newest 3 of 7 rows" in timeline
+    assert [f"update number {n}" in timeline for n in range(4)] == [False, True, True, True]
+    assert ">alert<" not in timeline
+    # The chain status still covers the whole log.
+    assert "Log chain intact: 6 entries" in body
+
+
 # --- alerts ---
 
 
@@ -331,7 +396,9 @@ async def test_the_supplier_page_draws_the_concentration_graph_escaped(
                         )
                     ],
                     fallbacks=[
-                        FallbackEntry(description="other mail", last_tested=date(2026, 1, 5))
+                        FallbackEntry(
+                            description="other mail", last_tested=date(2026, 1, 5), result="worked"
+                        )
                     ],
                 ),
             ],

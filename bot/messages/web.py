@@ -41,6 +41,10 @@ MESSAGES: Catalogue = {
         "en": "LOG CHAIN BROKEN at entry {seq} — do not trust this log",
     },
     "web.timeline": {"nl": "Tijdlijn", "en": "Timeline"},
+    "web.timeline_newest": {
+        "nl": "De nieuwste {shown} van {total} regels; de downloads hierboven hebben ze allemaal.",
+        "en": "The newest {shown} of {total} rows; the downloads above hold all of them.",
+    },
     "web.when": {"nl": "Tijd", "en": "Time"},
     "web.what": {"nl": "Wat", "en": "What"},
     "web.who": {"nl": "Wie", "en": "Who"},

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -380,39 +381,57 @@ async def load_runs(
     before snapshots were kept follow the ``catalog``'s current file (and are left out
     without a catalog, e.g. when a report is written outside the bot).
     """
+    return (await load_runs_of(session, [situation_id], catalog))[situation_id]
+
+
+async def load_runs_of(
+    session: AsyncSession, situation_ids: Sequence[int], catalog: PlaybookCatalog | None
+) -> dict[int, list[Run]]:
+    """``load_runs`` for many situations at once, in three queries whatever their number."""
+    by_situation: dict[int, list[Run]] = {situation_id: [] for situation_id in situation_ids}
     records = list(
         await session.scalars(
             select(PlaybookRunRecord)
-            .where(PlaybookRunRecord.situation_id == situation_id)
+            .where(PlaybookRunRecord.situation_id.in_(situation_ids))
             .order_by(PlaybookRunRecord.id)
         )
     )
     if not records:
-        return []
+        return by_situation
     entries = await session.scalars(
         select(LogEntryRecord)
         .where(
-            LogEntryRecord.situation_id == situation_id,
+            LogEntryRecord.situation_id.in_({record.situation_id for record in records}),
             LogEntryRecord.kind.in_([kind.value for kind in RUN_EVENT_KINDS]),
         )
-        .order_by(LogEntryRecord.seq)
+        .order_by(LogEntryRecord.situation_id, LogEntryRecord.seq)
     )
     events: dict[int, list[RunEvent]] = {}
     for entry in entries:
         run_id, event = _event_of(entry)
         events.setdefault(run_id, []).append(event)
-    runs = []
-    for number, record in enumerate(records, start=1):
-        stored = await session.get(PlaybookDefinitionRecord, record.id)
-        if stored is not None:
-            playbook = Playbook.model_validate(stored.definition)
+    # A run's snapshot has the run's id as its key.
+    snapshots = {
+        stored.run_id: stored.definition
+        for stored in await session.scalars(
+            select(PlaybookDefinitionRecord).where(
+                PlaybookDefinitionRecord.run_id.in_([record.id for record in records])
+            )
+        )
+    }
+    numbers: Counter[int] = Counter()
+    for record in records:  # by id: a run's number counts its situation's earlier runs
+        numbers[record.situation_id] += 1
+        number = numbers[record.situation_id]
+        if record.id in snapshots:
+            playbook = Playbook.model_validate(snapshots[record.id])
         elif catalog is not None:
             playbook = catalog.get(record.playbook_id)
         else:
             continue
         state = RunState.replay(playbook, record.started_at, events.get(record.id, ()))
-        runs.append(Run(record, number, state))
-    return runs
+        by_situation[record.situation_id].append(Run(record, number, state))
+    return by_situation
 
 
 def _step_payload(run: Run, view: StepView) -> StepPayload:

@@ -46,9 +46,18 @@ _UNSETTLED = frozenset({*OPEN_STEP_STATUSES, StepStatus.PENDING})
 
 
 def build_view(
-    report: SituationReport, lang: Language, timezone: str, generated_at: datetime
+    report: SituationReport,
+    lang: Language,
+    timezone: str,
+    generated_at: datetime,
+    *,
+    timeline_last: int | None = None,
 ) -> dict[str, Any]:
-    """The whole report as plain data, in ``lang`` for the descriptive texts."""
+    """The whole report as plain data, in ``lang`` for the descriptive texts.
+
+    ``timeline_last`` keeps only the newest entries in ``timeline`` (a page's view; every
+    other part, the summary's counts included, still covers the whole log).
+    """
     situation = report.situation
     entries = report.entries
     corrected_by: dict[int, list[int]] = {}
@@ -126,7 +135,7 @@ def build_view(
                 "prev_hash": entry.prev_hash,
                 "hash": entry.hash,
             }
-            for entry in entries
+            for entry in (entries if timeline_last is None else entries[-timeline_last:])
         ],
     }
 

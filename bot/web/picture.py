@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot.alerts.service import AlertStatus
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.engine import DecisionStatus, StepStatus
-from bot.playbooks.runs import load_runs
+from bot.playbooks.runs import load_runs_of
 from bot.services import Services
 from bot.situations.phases import Phase
 from bot.situations.watch import SituationPicture
@@ -67,9 +67,10 @@ async def picture(services: Services, catalog: PlaybookCatalog | None) -> dict[P
             )
         )
     )
+    runs_of = await load_runs_of(services.session, ids, catalog)
     columns: dict[Phase, list[Card]] = {phase: [] for phase in COLUMNS}
     for line in lines:
-        runs = await load_runs(services.session, line.situation.id, catalog)
+        runs = runs_of[line.situation.id]
         steps = [view for run in runs for view in run.state.steps()]
         decisions = [view for run in runs for view in run.state.decisions()]
         columns[Phase(line.situation.phase)].append(
@@ -82,6 +83,22 @@ async def picture(services: Services, catalog: PlaybookCatalog | None) -> dict[P
             )
         )
     return columns
+
+
+async def exercise_running(services: Services) -> bool:
+    """Whether any exercise situation is open (pages without situations still say so)."""
+    return bool(
+        await services.session.scalar(
+            select(
+                select(SituationRecord.id)
+                .where(
+                    SituationRecord.is_exercise.is_(True),
+                    SituationRecord.phase != Phase.CLOSED.value,
+                )
+                .exists()
+            )
+        )
+    )
 
 
 async def situation_alerts(services: Services, situation_id: int) -> list[AlertRecord]:

@@ -34,6 +34,7 @@ from bot.web.picture import (
     COLUMNS,
     AlertFilter,
     alert_choices,
+    exercise_running,
     fingerprint,
     picture,
     recent_alerts,
@@ -47,6 +48,8 @@ LANG_COOKIE = "weerbaar_lang"
 _NONCE = web.RequestKey("weerbaar_web_nonce", str)
 _USER = web.RequestKey("weerbaar_web_user", str)
 _PUBLIC = frozenset({"login", "logout"})
+# A situation page shows this many of the newest timeline rows; the reports hold them all.
+TIMELINE_ROWS = 250
 _CSP = (
     "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
     "connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -213,12 +216,17 @@ class WebView:
             except SituationNotFound:
                 return self._message(request, 404, "web.title", "web.not_found")
             alerts = await situation_alerts(services, situation_id)
-            view = build_view(report, lang, self._timezone, services.clock.now())
+            view = build_view(
+                report, lang, self._timezone, services.clock.now(), timeline_last=TIMELINE_ROWS
+            )
+        rows = timeline(view, alerts)
         return self._page(
             request,
             "situation.html.j2",
             r=view,
-            timeline=timeline(view, alerts),
+            # The newest rows: alerts before the oldest entry shown fall off with it.
+            timeline=rows[-TIMELINE_ROWS:],
+            timeline_total=len(report.entries) + len(alerts),
             formats=list(FORMATS.values()),
             exercise=report.situation.is_exercise,
         )
@@ -276,6 +284,7 @@ class WebView:
         async with self._factory.transaction() as services:
             views = await services.suppliers.all_views()
             today = services.clock.now().date()
+            exercise = await exercise_running(services)
         heaviest = ranked(views)
         rest = [view for view in views if view not in heaviest]
         labels = {level.value: text(f"criticality.{level.value}", lang) for level in Criticality}
@@ -290,6 +299,7 @@ class WebView:
             graph=layout(heaviest, labels, fallback),
             untested=untested_fallbacks(views, today),
             registry=[(view, weight(view)) for view in [*heaviest, *rest]],
+            exercise=exercise,
         )
 
     async def events(self, request: web.Request) -> web.StreamResponse:

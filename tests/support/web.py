@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import nio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import WebSettings
+from bot.matrix.direct import direct_room_alias
 from bot.services import ServiceFactory
 from bot.web.links import login_link
 from bot.web.server import WebView
+from tests.support.matrix_user import MatrixUser, wait_until
 
 PREFIX = "/web"
 WEB_SETTINGS = WebSettings(enabled=True, base_url="https://picture.test", path_prefix=PREFIX)
@@ -64,3 +67,23 @@ async def log_in(client: TestClient[web.Request, web.Application], token: str) -
     """Post the login form with ``token``; the response status (303 when it worked)."""
     response = await client.post(f"{PREFIX}/login", data={"token": token}, allow_redirects=False)
     return response.status
+
+
+async def join_direct_room(user: MatrixUser) -> str:
+    """The bot's direct room with ``user`` (where ``!web`` sends the link), joined.
+
+    Found by its address, not by invitation: a user shared by the session's tests may
+    hold other rooms' invitations.
+    """
+    alias = f"#{direct_room_alias(user.user_id)}:{user.user_id.split(':', 1)[1]}"
+    found: list[str] = []
+
+    async def resolved() -> bool:
+        answer = await user.client.room_resolve_alias(alias)
+        if isinstance(answer, nio.RoomResolveAliasResponse):
+            found.append(answer.room_id)
+        return bool(found)
+
+    await wait_until(resolved)
+    await user.join(found[0])
+    return found[0]
