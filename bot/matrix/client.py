@@ -257,7 +257,10 @@ class MatrixClient:
             return
         async with self._key_lock:
             if self.nio.should_upload_keys:
-                await self._refuse_to_replace_published_keys()
+                assert self.nio.olm is not None  # encrypted
+                if not self.nio.olm.account.shared:
+                    # A new identity's first upload; later ones only add one-time keys.
+                    await self._refuse_to_replace_published_keys()
                 await self._call("keys upload", self.nio.keys_upload())
             if self.nio.should_query_keys:
                 await self._call("keys query", self.nio.keys_query())
