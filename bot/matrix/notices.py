@@ -212,10 +212,19 @@ class MatrixNotifier:
         """Link the new incident room from the coordination room, once, and answer the
         command at ``origin``: one message when it was typed in the coordination room (in
         the command's language), else a reply in the room where it was typed."""
+        for room, answering in self._coordination_and_origin(origin):
+            await self._post_room_opened(situation, room, answering)
+
+    def _coordination_and_origin(
+        self, origin: CommandOrigin | None
+    ) -> list[tuple[str, CommandOrigin | None]]:
+        """Where an announcement that answers the command at ``origin`` goes: the
+        coordination room (as the answer when typed there), and the origin room if other."""
         answers = origin is not None and origin.room_id == self._room
-        await self._post_room_opened(situation, self._room, origin if answers else None)
+        rooms: list[tuple[str, CommandOrigin | None]] = [(self._room, origin if answers else None)]
         if origin is not None and not answers:
-            await self._post_room_opened(situation, origin.room_id, origin)
+            rooms.append((origin.room_id, origin))
+        return rooms
 
     async def incident_room_failed(
         self,
@@ -226,11 +235,7 @@ class MatrixNotifier:
     ) -> None:
         """Say in the coordination room, and where the command was typed, that the room
         could not be opened: answering the command as ``incident_room_opened`` would."""
-        answers = origin is not None and origin.room_id == self._room
-        rooms = [(self._room, origin if answers else None)]
-        if origin is not None and not answers:
-            rooms.append((origin.room_id, origin))
-        for room, answering in rooms:
+        for room, answering in self._coordination_and_origin(origin):
             lang = answering.lang if answering is not None else self._lang
             text = i18n.text(
                 "incident.room_failed",
