@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 import os
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bench.harness import REPO, SECRET, describe, drive, scratch_database
+from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import create_world
 from bot.storage.db import Database
@@ -38,12 +38,6 @@ GROUP_WINDOW = 60
 CONCURRENCY = 200
 # APScheduler's warning when a timer run is still busy at the next due time.
 SKIPPED_RUN = "maximum number of running instances reached"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def peak_rss_mib(pid: int) -> float:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Weerbaar
+from bot.sandbox.ports import free_port
 from bot.sandbox.world import SandboxWorld
-from tests.support.bot_process import free_port
 from tests.support.paths import PLAYBOOKS, REPO
 
 # A port nothing listens on: an unreachable homeserver, intake or database.

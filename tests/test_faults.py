@@ -16,9 +16,10 @@ import pytest_asyncio
 from bot.app import Weerbaar
 from bot.intake.client import send_alert
 from bot.matrix.notices import ALERT_ID_FIELD
+from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
-from tests.support.bot_process import BotProcess, free_port, write_config
+from tests.support.bot_process import BotProcess, write_config
 from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, body_of, replies_to
 from tests.support.postgres import fresh_postgres_database

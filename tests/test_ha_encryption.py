@@ -20,9 +20,10 @@ from pydantic import SecretStr
 from bot.app import Weerbaar
 from bot.commands import build_registry
 from bot.config import HaSettings, StorageSettings
+from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
-from tests.support.bot_process import BotProcess, free_port, write_config
+from tests.support.bot_process import BotProcess, write_config
 from tests.support.encrypted_user import (
     EncryptedMatrixUser,
     assert_cross_signed,

@@ -16,9 +16,10 @@ from bot.faults import INCIDENT_ROOM_CREATED, KILL_AT_ENV
 from bot.intake.client import send_alert
 from bot.matrix.client import MatrixClient
 from bot.matrix.rooms import MatrixIncidentRooms
+from bot.sandbox.ports import free_port
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, SituationRecord, new_room_key
-from tests.support.bot_process import BotProcess, free_port, write_config
+from tests.support.bot_process import BotProcess, write_config
 from tests.support.matrix_user import MatrixUser, body_of, replies_to
 
 

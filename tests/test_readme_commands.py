@@ -25,8 +25,8 @@ import pytest
 
 from bot.app import Weerbaar
 from bot.config import load_settings
+from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import ThrowawaySynapse
-from tests.support.bot_process import free_port
 from tests.support.deploy_files import DEPLOY
 from tests.support.first_run import bot_environment, fill_in_config
 from tests.support.markdown_commands import Command, inline_commands, shell_commands

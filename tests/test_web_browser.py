@@ -18,10 +18,10 @@ import pytest
 from bot.alerts.model import IncomingAlert, Severity
 from bot.app import Weerbaar
 from bot.config import IntakeSettings, WebSettings
+from bot.sandbox.ports import free_port
 from bot.sandbox.world import SandboxWorld
 from bot.situations.phases import Phase
 from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
-from tests.support.bot_process import free_port
 from tests.support.browser import (
     FOCUSABLE,
     artefact,

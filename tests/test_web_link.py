@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import IntakeSettings, WebSettings
+from bot.sandbox.ports import free_port
 from bot.sandbox.world import SandboxWorld
-from tests.support.bot_process import free_port
 from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of
 from tests.support.web import join_direct_room

@@ -6,7 +6,6 @@ import asyncio
 import shlex
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from bot.exercises.scenario import Scenario
 from bot.playbooks.loader import load_playbook_dir
 from bot.private_files import write_private_text
 from bot.sandbox.accounts import STATE_FILE, localpart_of, open_world
+from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
 
@@ -109,7 +109,7 @@ async def _run(
         if smtp_debug:
             generated["email"] = printed_email(world.members)
         # The web view needs its public address before the intake listens: pick the port.
-        port = _free_port()
+        port = free_port()
         generated["intake"] = {**generated["intake"], "port": port}
         generated["web"] = {"enabled": True, "base_url": f"http://127.0.0.1:{port}"}
         settings = load_settings_as(Settings, config, generated)
@@ -174,13 +174,6 @@ def _instructions(
             "",
         ]
     )
-
-
-def _free_port() -> int:
-    """A free TCP port on the loopback interface (free now; the intake takes it next)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _weerbaar_command() -> str:

@@ -7,7 +7,6 @@ import hashlib
 import os
 import re
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -19,13 +18,6 @@ from bot.sandbox.world import SandboxWorld
 from tests.support.paths import PLAYBOOKS
 
 STARTUP_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def write_config(

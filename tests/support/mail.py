@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from bot.degraded.mail import Mail, MailError
-from tests.support.bot_process import free_port
+from bot.sandbox.ports import free_port
 
 
 @dataclass
