@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import StateRecord
+from bot.storage.state import put_state
 
 
 @dataclass(frozen=True)
@@ -35,25 +37,22 @@ def _key(situation_id: int) -> str:
 
 async def load_checkpoint(session: AsyncSession, situation_id: int) -> Checkpoint | None:
     """The situation's checkpoint, if a full verification has recorded one."""
-    stored = await session.get(StateRecord, _key(situation_id))
+    stored = await session.scalar(
+        select(StateRecord.value).where(StateRecord.key == _key(situation_id))
+    )
     if stored is None:
         return None
-    seq, entry_hash, verified_at = stored.value.split(" ")
+    seq, entry_hash, verified_at = stored.split(" ")
     return Checkpoint(int(seq), entry_hash, datetime.fromisoformat(verified_at))
 
 
 async def save_checkpoint(session: AsyncSession, situation_id: int, point: Checkpoint) -> None:
     """Record ``point`` as the situation's checkpoint, replacing an older one."""
     value = f"{point.seq} {point.hash} {point.verified_at.isoformat()}"
-    stored = await session.get(StateRecord, _key(situation_id))
-    if stored is None:
-        session.add(StateRecord(key=_key(situation_id), value=value))
-    else:
-        stored.value = value
+    # Pages and the daily check may record one at the same moment.
+    await put_state(session, _key(situation_id), value)
 
 
 async def clear_checkpoint(session: AsyncSession, situation_id: int) -> None:
     """Forget the checkpoint: the chain no longer verifies up to it."""
-    stored = await session.get(StateRecord, _key(situation_id))
-    if stored is not None:
-        await session.delete(stored)
+    await session.execute(delete(StateRecord).where(StateRecord.key == _key(situation_id)))
