@@ -17,7 +17,7 @@ from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
-from bot.web import server
+from bot.web import situation_page
 from tests.support.clock import ManualClock, stepping_clock
 from tests.support.factories import ALICE, BOB, CAROL, factory_for
 from tests.support.tampering import tamper
@@ -320,7 +320,7 @@ async def test_a_broken_chain_is_said_first(factory: ServiceFactory, sqlite: Dat
 async def test_a_long_timeline_shows_its_newest_rows_and_says_so(
     factory: ServiceFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server, "TIMELINE_ROWS", 3)
+    monkeypatch.setattr(situation_page, "TIMELINE_ROWS", 3)
     situation_id = await _situation(factory)
     async with factory.transaction() as services:
         for number in range(4):
@@ -335,6 +335,43 @@ async def test_a_long_timeline_shows_its_newest_rows_and_says_so(
     assert ">alert<" not in timeline
     # The chain status still covers the whole log.
     assert "Log chain intact: 6 entries" in body
+
+
+async def test_many_decisions_show_the_newest_and_say_how_many_there_are(
+    factory: ServiceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(situation_page, "DECISIONS_SHOWN", 2)
+    situation_id = await _situation(factory)
+    async with factory.transaction() as services:
+        for number in range(3):
+            await services.decisions.decide(situation_id, ALICE, f"decision {number}", "why")
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        body = await (await client.get(f"{PREFIX}/situations/{situation_id}?lang=en")).text()
+    decisions = body[body.index("<h2>Decisions") : body.index("Timeline")]
+    assert "The newest 2 of 3 decisions" in decisions
+    assert [f">decision {n}<" in decisions for n in range(3)] == [False, True, True]
+
+
+async def test_the_page_checks_the_chain_from_the_last_full_verification(
+    factory: ServiceFactory, sqlite: Database
+) -> None:
+    situation_id = await _situation(factory)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        page = f"{PREFIX}/situations/{situation_id}?lang=en"
+        first = await (await client.get(page)).text()
+        async with factory.transaction() as services:
+            await services.watch.record_update(situation_id, "newer entry", ALICE)
+        second = await (await client.get(page)).text()
+        # A change to an entry after the checkpoint is found by the cheap check.
+        await tamper(sqlite, "UPDATE log_entries SET actor = '@mallory:test' WHERE seq = 3")
+        third = await (await client.get(page)).text()
+    # The first view verified all entries itself: no checkpoint to mention.
+    assert "Log chain intact: 2 entries" in first and "recomputed in full" not in first
+    assert "Log chain intact: 3 entries" in second
+    assert "(entries 1 to 2 recomputed in full at " in second
+    assert "LOG CHAIN BROKEN at entry 3" in third
 
 
 # --- alerts ---

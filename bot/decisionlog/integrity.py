@@ -61,7 +61,7 @@ class ChainGuard:
         ``reader_told``: the check is for a reply in the incident room that starts with the
         break, so the incident room needs no separate notice.
         """
-        check = await self._log.verify(situation.id)
+        check = await self._log.verify_and_checkpoint(situation.id)
         key = _state_key(situation.id)
         announced = await self._session.get(StateRecord, key)
         if check.intact:

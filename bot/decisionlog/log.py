@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.decisionlog.chain import GENESIS_HASH, entry_hash
+from bot.decisionlog.checkpoints import (
+    Checkpoint,
+    clear_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from bot.decisionlog.grounds import Withheld, ground_field
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.payloads import CorrectionPayload, check_payload
@@ -167,22 +173,56 @@ class SituationLog:
 
     async def of_kind(self, situation_id: int, kind: EntryKind) -> list[LogEntryRecord]:
         """The situation's entries of one kind, in order."""
+        return await self.of_kinds(situation_id, [kind])
+
+    async def of_kinds(
+        self, situation_id: int, kinds: Collection[EntryKind]
+    ) -> list[LogEntryRecord]:
+        """The situation's entries of any of ``kinds``, in order."""
         result = await self._session.scalars(
             select(LogEntryRecord)
-            .where(LogEntryRecord.situation_id == situation_id, LogEntryRecord.kind == kind.value)
+            .where(
+                LogEntryRecord.situation_id == situation_id,
+                LogEntryRecord.kind.in_([kind.value for kind in kinds]),
+            )
             .order_by(LogEntryRecord.seq)
         )
         return list(result)
 
-    async def latest(self, situation_id: int, count: int) -> list[LogEntryRecord]:
-        """The last ``count`` entries of the situation, oldest first."""
-        result = await self._session.scalars(
-            select(LogEntryRecord)
-            .where(LogEntryRecord.situation_id == situation_id)
-            .order_by(LogEntryRecord.seq.desc())
-            .limit(count)
-        )
+    async def latest(
+        self, situation_id: int, count: int, kinds: Collection[EntryKind] = ()
+    ) -> list[LogEntryRecord]:
+        """The last ``count`` entries of the situation (of ``kinds``, if given), oldest first."""
+        query = select(LogEntryRecord).where(LogEntryRecord.situation_id == situation_id)
+        if kinds:
+            query = query.where(LogEntryRecord.kind.in_([kind.value for kind in kinds]))
+        result = await self._session.scalars(query.order_by(LogEntryRecord.seq.desc()).limit(count))
         return list(reversed(list(result)))
+
+    async def count(self, situation_id: int, kind: EntryKind | None = None) -> int:
+        """How many entries the situation has (of ``kind``, if given)."""
+        query = select(func.count()).where(LogEntryRecord.situation_id == situation_id)
+        if kind is not None:
+            query = query.where(LogEntryRecord.kind == kind.value)
+        return await self._session.scalar(query) or 0
+
+    async def corrections_of(
+        self, situation_id: int, seqs: Collection[int]
+    ) -> dict[int, list[int]]:
+        """For each of ``seqs`` that was corrected, the seqs of its corrections, in order."""
+        rows = await self._session.execute(
+            select(LogEntryRecord.corrects_seq, LogEntryRecord.seq)
+            .where(
+                LogEntryRecord.situation_id == situation_id,
+                LogEntryRecord.corrects_seq.in_(list(seqs)),
+            )
+            .order_by(LogEntryRecord.seq)
+        )
+        corrected_by: dict[int, list[int]] = {}
+        for corrected, seq in rows:
+            if corrected is not None:  # always: NULL is in no list; this tells the type
+                corrected_by.setdefault(corrected, []).append(seq)
+        return corrected_by
 
     async def entries(self, situation_id: int) -> list[LogEntryRecord]:
         """All entries of the situation, in order."""
@@ -197,15 +237,61 @@ class SituationLog:
         """Recompute the chain; report the first entry that is missing or does not match."""
         return verify_chain(await self.entries(situation_id))
 
+    async def verify_and_checkpoint(self, situation_id: int) -> ChainCheck:
+        """``verify``, recording how far the chain is intact for ``verify_since_checkpoint``.
+
+        A broken chain clears the checkpoint, so later checks verify in full until the
+        break is repaired.
+        """
+        check = await self.verify(situation_id)
+        if check.intact and check.entries:
+            point = Checkpoint(check.entries, check.head_hash, self._clock.now())
+            await save_checkpoint(self._session, situation_id, point)
+        elif not check.intact:
+            await clear_checkpoint(self._session, situation_id)
+        return check
+
+    async def verify_since_checkpoint(
+        self, situation_id: int
+    ) -> tuple[ChainCheck, Checkpoint | None]:
+        """The chain's state, recomputing only the entries after its checkpoint.
+
+        Returns the check and the checkpoint it started from; None when it verified in full
+        (no checkpoint yet, or the checkpointed entry no longer matches, which a full
+        verification then locates). See ``bot.decisionlog.checkpoints`` for what this
+        does not see until the next full verification.
+        """
+        point = await load_checkpoint(self._session, situation_id)
+        anchor = None if point is None else await self.entry(situation_id, point.seq)
+        if (
+            point is None
+            or anchor is None
+            or anchor.hash != point.hash
+            or _recompute(anchor, anchor.prev_hash) != anchor.hash
+        ):
+            return await self.verify_and_checkpoint(situation_id), None
+        newer = await self._session.scalars(
+            select(LogEntryRecord)
+            .where(LogEntryRecord.situation_id == situation_id, LogEntryRecord.seq > point.seq)
+            .order_by(LogEntryRecord.seq)
+        )
+        return verify_chain(list(newer), after=(point.seq, point.hash)), point
+
     async def situation_ids(self) -> list[int]:
         """Every situation, in order of id (for verifying all chains)."""
         return list(await self._session.scalars(select(SituationRecord.id).order_by("id")))
 
 
-def verify_chain(entries: list[LogEntryRecord]) -> ChainCheck:
-    """Check ``entries`` (one situation, ordered by seq) against their hashes."""
-    prev_hash = GENESIS_HASH
-    for expected_seq, entry in enumerate(entries, start=1):
+def verify_chain(
+    entries: list[LogEntryRecord], *, after: tuple[int, str] = (0, GENESIS_HASH)
+) -> ChainCheck:
+    """Check ``entries`` (one situation, ordered by seq) against their hashes.
+
+    ``after`` is the seq and hash of the entry before the first of ``entries``, when they
+    continue a chain already verified up to there.
+    """
+    verified, prev_hash = after
+    for expected_seq, entry in enumerate(entries, start=verified + 1):
         problem = None
         if entry.seq != expected_seq:
             problem = ChainProblem.MISSING
@@ -214,9 +300,9 @@ def verify_chain(entries: list[LogEntryRecord]) -> ChainCheck:
         elif entry.prev_hash != prev_hash:
             problem = ChainProblem.UNLINKED
         if problem is not None:
-            return ChainCheck(len(entries), prev_hash, expected_seq, problem)
+            return ChainCheck(verified + len(entries), prev_hash, expected_seq, problem)
         prev_hash = entry.hash
-    return ChainCheck(len(entries), prev_hash, first_broken_seq=None)
+    return ChainCheck(verified + len(entries), prev_hash, first_broken_seq=None)
 
 
 def _recompute(entry: LogEntryRecord, prev_hash: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.db import dialect_insert
 from bot.storage.models import WebhookReceiptRecord
 
 
@@ -31,7 +31,7 @@ async def record_receipt(
         )
     # One statement instead of a look-up and an insert. A concurrent first use of the
     # same signature (PostgreSQL) makes this wait for its commit and then insert nothing.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     result = await session.execute(
         insert(WebhookReceiptRecord)
         .values(signature=digest, received_at=now)

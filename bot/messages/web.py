@@ -36,6 +36,16 @@ MESSAGES: Catalogue = {
         "nl": "Logketen intact: {entries} {entries:regel|regels}, kop {head}",
         "en": "Log chain intact: {entries} {entries:entry|entries}, head {head}",
     },
+    "web.chain_checkpoint": {
+        "nl": "(regels 1 t/m {seq} volledig herberekend op {at}, de nieuwere bij deze weergave)",
+        "en": "(entries 1 to {seq} recomputed in full at {at}, the newer ones for this page)",
+    },
+    "web.decisions_newest": {
+        "nl": (
+            "De nieuwste {shown} van {total} besluiten; de downloads hierboven hebben ze allemaal."
+        ),
+        "en": "The newest {shown} of {total} decisions; the downloads above hold all of them.",
+    },
     "web.chain_broken": {
         "nl": "LOGKETEN GEBROKEN bij regel {seq} — vertrouw dit logboek niet",
         "en": "LOG CHAIN BROKEN at entry {seq} — do not trust this log",

@@ -7,11 +7,13 @@ so the JSON export is this structure as it is, and the schema in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from bot import i18n
 from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import ChainCheck
 from bot.decisionlog.payloads import (
     ACTION,
     ACTION_DONE,
@@ -25,10 +27,11 @@ from bot.decisionlog.payloads import (
 )
 from bot.i18n import Language
 from bot.playbooks.engine import OPEN_STEP_STATUSES, StepStatus
+from bot.playbooks.runs import Run
 from bot.reports.data import SituationReport
 from bot.reports.describe import describe_entry
 from bot.situations.phases import Phase
-from bot.storage.models import LogEntryRecord
+from bot.storage.models import LogEntryRecord, SituationRecord
 
 FORMAT_NAME = "weerbaar-situation-report"
 FORMAT_VERSION = 2
@@ -64,7 +67,7 @@ def build_view(
     for entry in entries:
         if entry.corrects_seq is not None:
             corrected_by.setdefault(entry.corrects_seq, []).append(entry.seq)
-    decisions = _decisions(entries, corrected_by)
+    decisions = decision_items(entries, corrected_by)
     actions = _actions(entries, generated_at)
     lessons = [_lesson(entry) for entry in entries if entry.kind == EntryKind.LESSON.value]
     phases = _phases(report, lang, generated_at)
@@ -77,24 +80,8 @@ def build_view(
         "generated_at": _iso(generated_at),
         "language": lang,
         "timezone": timezone,
-        "situation": {
-            "id": situation.id,
-            "supplier": situation.supplier,
-            "title": situation.title,
-            "phase": situation.phase,
-            "phase_label": i18n.text(f"phase.{situation.phase}", lang),
-            "opened_at": _iso(situation.opened_at),
-            "opened_by": situation.opened_by,
-            "incident_room_id": situation.incident_room_id,
-            "is_exercise": situation.is_exercise,
-        },
-        "chain": {
-            "entries": report.chain.entries,
-            "head_hash": report.chain.head_hash,
-            "intact": report.chain.intact,
-            "first_broken_seq": report.chain.first_broken_seq,
-            "problem": report.chain.problem.value if report.chain.problem else None,
-        },
+        "situation": situation_part(situation, lang),
+        "chain": chain_part(report.chain),
         "summary": {
             "entries": len(entries),
             "decisions": len(decisions),
@@ -117,27 +104,68 @@ def build_view(
             }
             for run in report.runs
         ],
-        "steps": _steps(report, generated_at),
+        "steps": step_rows(report.replayed_runs, entries, generated_at),
         "actions": actions,
         "lessons": lessons,
-        "timeline": [
-            {
-                "seq": entry.seq,
-                "kind": entry.kind,
-                "actor": entry.actor,
-                "occurred_at": _iso(entry.occurred_at),
-                "recorded_at": _iso(entry.recorded_at),
-                "description": describe_entry(entry, lang, timezone),
-                "disclosable": entry.disclosable,
-                "corrects_seq": entry.corrects_seq,
-                "corrected_by": corrected_by.get(entry.seq, []),
-                "payload": entry.payload,
-                "prev_hash": entry.prev_hash,
-                "hash": entry.hash,
-            }
-            for entry in (entries if timeline_last is None else entries[-timeline_last:])
-        ],
+        "timeline": timeline_items(
+            entries if timeline_last is None else entries[-timeline_last:],
+            lang,
+            timezone,
+            corrected_by,
+        ),
     }
+
+
+def situation_part(situation: SituationRecord, lang: Language) -> dict[str, Any]:
+    """The view's ``situation``: what it is about and where it stands."""
+    return {
+        "id": situation.id,
+        "supplier": situation.supplier,
+        "title": situation.title,
+        "phase": situation.phase,
+        "phase_label": i18n.text(f"phase.{situation.phase}", lang),
+        "opened_at": _iso(situation.opened_at),
+        "opened_by": situation.opened_by,
+        "incident_room_id": situation.incident_room_id,
+        "is_exercise": situation.is_exercise,
+    }
+
+
+def chain_part(chain: ChainCheck) -> dict[str, Any]:
+    """The view's ``chain``: intact with its head hash, or where it breaks."""
+    return {
+        "entries": chain.entries,
+        "head_hash": chain.head_hash,
+        "intact": chain.intact,
+        "first_broken_seq": chain.first_broken_seq,
+        "problem": chain.problem.value if chain.problem else None,
+    }
+
+
+def timeline_items(
+    entries: Sequence[LogEntryRecord],
+    lang: Language,
+    timezone: str,
+    corrected_by: Mapping[int, list[int]],
+) -> list[dict[str, Any]]:
+    """The view's ``timeline`` rows for ``entries``, described in ``lang``."""
+    return [
+        {
+            "seq": entry.seq,
+            "kind": entry.kind,
+            "actor": entry.actor,
+            "occurred_at": _iso(entry.occurred_at),
+            "recorded_at": _iso(entry.recorded_at),
+            "description": describe_entry(entry, lang, timezone),
+            "disclosable": entry.disclosable,
+            "corrects_seq": entry.corrects_seq,
+            "corrected_by": corrected_by.get(entry.seq, []),
+            "payload": entry.payload,
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        }
+        for entry in entries
+    ]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -150,9 +178,10 @@ def _seconds(start: datetime | None, end: datetime | None) -> int | None:
     return int((end - start).total_seconds())
 
 
-def _decisions(
-    entries: list[LogEntryRecord], corrected_by: dict[int, list[int]]
+def decision_items(
+    entries: Sequence[LogEntryRecord], corrected_by: Mapping[int, list[int]]
 ) -> list[dict[str, Any]]:
+    """The view's ``decisions``: each decision entry among ``entries``, oldest first."""
     decisions = []
     for entry in entries:
         if entry.kind != EntryKind.DECISION.value:
@@ -280,8 +309,13 @@ def _metrics(report: SituationReport) -> dict[str, Any]:
     }
 
 
-def _steps(report: SituationReport, now: datetime) -> list[dict[str, Any]]:
+def step_rows(
+    runs: Sequence[Run], entries: Sequence[LogEntryRecord], now: datetime
+) -> list[dict[str, Any]]:
     """Every step of every playbook run, planned against actual, as the engine computes it.
+
+    ``entries`` must hold at least the log's step-settling entries, whose seq each
+    settled step names.
 
     The deadline comes from the run's playbook snapshot, the actual time from the log entry
     that settled the step. A step done after its deadline is late by the difference; one
@@ -289,13 +323,13 @@ def _steps(report: SituationReport, now: datetime) -> list[dict[str, Any]]:
     Skipped and not-applicable steps are deviations the ``event`` column shows.
     """
     settled_by: dict[tuple[int, str], int] = {}
-    for entry in report.entries:
+    for entry in entries:
         settling = _SETTLING_KINDS.get(entry.kind)
         if settling is not None:
             step = settling.of(entry)
             settled_by[step["run_id"], step["step_id"]] = entry.seq
     rows = []
-    for run in report.replayed_runs:
+    for run in runs:
         for view in run.state.steps():
             finished = view.finished_at
             delay: int | None = None

@@ -13,12 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import Pool, QueuePool
 
 from bot.private_files import create_private_file
 
 log = logging.getLogger(__name__)
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """``insert`` of the session's database: both dialects know ``on_conflict_do_*``."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 class _Open:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from bot.storage.db import Database
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.db import Database, dialect_insert
 from bot.storage.models import StateRecord
+
+
+async def put_state(session: AsyncSession, key: str, value: str) -> None:
+    """Store ``value`` under ``key`` in one statement, so two transactions storing the
+    same new key do not collide (PostgreSQL makes the second wait; the last one wins)."""
+    await session.execute(
+        dialect_insert(session)(StateRecord)
+        .values(key=key, value=value)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": value})
+    )
 
 
 class BotState:

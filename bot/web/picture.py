@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -99,46 +99,6 @@ async def exercise_running(services: Services) -> bool:
             )
         )
     )
-
-
-async def situation_alerts(services: Services, situation_id: int) -> list[AlertRecord]:
-    """The alerts of one situation, oldest first."""
-    return list(
-        await services.session.scalars(
-            select(AlertRecord)
-            .where(AlertRecord.situation_id == situation_id)
-            .order_by(AlertRecord.received_at, AlertRecord.id)
-        )
-    )
-
-
-def timeline(view: dict[str, Any], alerts: list[AlertRecord]) -> list[dict[str, Any]]:
-    """The report view's log entries and the situation's alerts as one list by time.
-
-    Log entries keep their order (their seq); an alert goes before the entries that
-    happened at or after it arrived.
-    """
-    rows: list[tuple[str, int, dict[str, Any]]] = [
-        (entry["occurred_at"], 1, {"kind": "log", **entry}) for entry in view["timeline"]
-    ]
-    for alert in alerts:
-        moment = alert.received_at.isoformat()
-        rows.append(
-            (
-                moment,
-                0,
-                {
-                    "kind": "alert",
-                    "occurred_at": moment,
-                    "actor": alert.source,
-                    "description": f"{alert.severity} {alert.supplier}: {alert.title}",
-                    "state": alert.status,
-                },
-            )
-        )
-    # The sort is stable, so log entries with the same moment keep their seq order.
-    rows.sort(key=lambda row: (datetime.fromisoformat(row[0]), row[1]))
-    return [row[2] for row in rows]
 
 
 @dataclass(frozen=True)

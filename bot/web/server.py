@@ -38,18 +38,15 @@ from bot.web.picture import (
     fingerprint,
     picture,
     recent_alerts,
-    situation_alerts,
-    timeline,
 )
 from bot.web.render import render_page
+from bot.web.situation_page import situation_page
 
 SESSION_COOKIE = "weerbaar_session"
 LANG_COOKIE = "weerbaar_lang"
 _NONCE = web.RequestKey("weerbaar_web_nonce", str)
 _USER = web.RequestKey("weerbaar_web_user", str)
 _PUBLIC = frozenset({"login", "logout"})
-# A situation page shows this many of the newest timeline rows; the reports hold them all.
-TIMELINE_ROWS = 250
 _CSP = (
     "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
     "connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -212,23 +209,21 @@ class WebView:
         situation_id = int(request.match_info["id"])
         async with self._factory.transaction() as services:
             try:
-                report = await services.reports.gather(situation_id)
+                page = await situation_page(
+                    services, situation_id, self._catalog, lang, self._timezone
+                )
             except SituationNotFound:
                 return self._message(request, 404, "web.title", "web.not_found")
-            alerts = await situation_alerts(services, situation_id)
-            view = build_view(
-                report, lang, self._timezone, services.clock.now(), timeline_last=TIMELINE_ROWS
-            )
-        rows = timeline(view, alerts)
         return self._page(
             request,
             "situation.html.j2",
-            r=view,
-            # The newest rows: alerts before the oldest entry shown fall off with it.
-            timeline=rows[-TIMELINE_ROWS:],
-            timeline_total=len(report.entries) + len(alerts),
+            r=page.view,
+            checkpoint=page.checkpoint,
+            decisions_total=page.decisions_total,
+            timeline=page.timeline,
+            timeline_total=page.timeline_total,
             formats=list(FORMATS.values()),
-            exercise=report.situation.is_exercise,
+            exercise=page.view["situation"]["is_exercise"],
         )
 
     async def report_download(self, request: web.Request) -> web.Response:
