@@ -18,10 +18,11 @@ from bot.errors import (
 )
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.playbooks.engine import DecisionStatus, StepStatus
+from bot.playbooks.runs import load_runs
 from bot.scheduling.runner import TimerRunner
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from bot.storage.models import OutboxRecord, TimerRecord
+from bot.storage.models import OutboxRecord, PlaybookDefinitionRecord, TimerRecord
 from bot.timers import timer_handlers
 from tests.support.clock import ManualClock
 from tests.support.factories import (
@@ -286,3 +287,24 @@ async def test_without_a_coordinator_anyone_may_choose(database: Database) -> No
             situation_id, None, "isolation", "cut-all", BOB, "safest"
         )
     assert run.state.decision("isolation").status == DecisionStatus.DECIDED
+
+
+async def test_runs_of_one_playbook_version_share_its_parse_and_a_changed_snapshot_is_read_anew(
+    database: Database,
+) -> None:
+    factory = factory_for(database, ManualClock())
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        one, other = await load_runs(services.session, situation_id, None)
+    assert one.state.playbook is other.state.playbook
+    # A snapshot row edited behind the bot's back is not answered from the cache.
+    async with database.transaction() as session:
+        stored = await session.get(PlaybookDefinitionRecord, other.record.id)
+        assert stored is not None
+        stored.definition = {**stored.definition, "version": "99.0"}
+    async with factory.transaction() as services:
+        _, again = await load_runs(services.session, situation_id, None)
+    assert again.state.playbook.version == "99.0"
+    assert one.state.playbook.version != "99.0"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -424,7 +424,7 @@ async def load_runs_of(
         numbers[record.situation_id] += 1
         number = numbers[record.situation_id]
         if record.id in snapshots:
-            playbook = Playbook.model_validate(snapshots[record.id])
+            playbook = _snapshot_playbook(snapshots[record.id])
         elif catalog is not None:
             playbook = catalog.get(record.playbook_id)
         else:
@@ -441,6 +441,30 @@ def _step_payload(run: Run, view: StepView) -> StepPayload:
         step_number=view.number,
         planned_due=view.due.isoformat(),
     )
+
+
+# Parsed snapshots by the hash of their content, newest use last.
+_PARSED_SNAPSHOTS: OrderedDict[str, Playbook] = OrderedDict()
+_SNAPSHOTS_KEPT = 32
+
+
+def _snapshot_playbook(definition: dict[str, Any]) -> Playbook:
+    """The playbook of a run's snapshot, validated once per content in this process.
+
+    Validating costs milliseconds and the picture replays every open run, while runs share
+    a few playbook versions. The key is the hash of the content as read (not the stored
+    hash), so a changed row is validated anew; the model is frozen, so sharing is safe.
+    """
+    digest = _sha256(definition)
+    playbook = _PARSED_SNAPSHOTS.get(digest)
+    if playbook is None:
+        playbook = Playbook.model_validate(definition)
+        _PARSED_SNAPSHOTS[digest] = playbook
+        if len(_PARSED_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+            _PARSED_SNAPSHOTS.popitem(last=False)
+    else:
+        _PARSED_SNAPSHOTS.move_to_end(digest)
+    return playbook
 
 
 def _sha256(definition: dict[str, Any]) -> str:
