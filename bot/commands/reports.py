@@ -98,7 +98,7 @@ _SUBJECT = Arg(
     {"en": f"{_FORMATS}|{FALLBACKS}", "nl": f"{_FORMATS}|{_FALLBACK_WORDS[1]}"},
     optional=True,
 )
-# After ``fallbacks``: its format (the after-action report's, but json).
+# After ``fallbacks``: the overview's format (every report format but JSON).
 _OVERVIEW_FORMATS = "|".join(FALLBACK_FORMATS)
 _FORMAT = Arg(
     "fmt",
