@@ -420,7 +420,7 @@ def report(
     config: ConfigOption = None,
 ) -> None:
     """Write the after-action report of a situation, or (``fallbacks``) the overview of the
-    fallback options of every vital and critical process (md, html or csv)."""
+    fallback options of every vital and critical process (md, html, csv, pdf or odt)."""
     from bot.reports.cli import write_fallback_report, write_report
     from bot.reports.disclosure import Rendered
     from bot.reports.fallbacks import FALLBACK_FORMATS

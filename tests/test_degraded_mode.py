@@ -107,11 +107,14 @@ async def test_alerts_are_mailed_while_matrix_is_down_and_summarised_after(
                     lambda e: "Matrix was onbereikbaar van" in body_of(e),
                     WAIT,
                 )
+                # One mail per recipient, sent one after the other: wait for each.
                 await wait_until(
-                    lambda: "Matrix weer bereikbaar" in mails_to(smtp, "alice@example.org")[-1],
+                    lambda: (
+                        "Matrix weer bereikbaar" in mails_to(smtp, "alice@example.org")[-1]
+                        and "Matrix reachable again" in mails_to(smtp, "bob@example.org")[-1]
+                    ),
                     WAIT,
                 )
-                assert "Matrix reachable again" in mails_to(smtp, "bob@example.org")[-1]
                 events = alice.seen[world.coordination_room]
                 notices = [
                     events.index(

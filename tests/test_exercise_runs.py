@@ -160,5 +160,14 @@ async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(
         await alice.join(situation.incident_room_id)
         elsewhere = await alice.command(situation.incident_room_id, "!oefening start forced-exit")
         assert "!oefening typ je in de coördinatieruimte." in body_of(elsewhere)
+
+        # A scenario that covers fallbacks asks for their results in its incident room.
+        await alice.command(room, "!oefening start supplier-ransomware-drill --snelheid 1200")
+        asked = await alice.wait_for_invite(timeout=60)
+        await alice.join(asked)
+        question = await alice.wait_for(
+            asked, lambda event: "beoefende terugvalopties" in body_of(event), timeout=60
+        )
+        assert "!terugval getest acme-cloud/payroll/manual-bank-run <gelukt" in body_of(question)
     finally:
         await instance.stop()

@@ -12,6 +12,7 @@ from bot.config import CONFIG_ENV_VAR
 from bot.reports.fallbacks import FALLBACK_FORMATS, fallback_view
 from tests.support.chat import chat_harness
 from tests.support.factories import ALICE
+from tests.support.reports import odt_tables, pdf_text
 from tests.support.suppliers import (
     EXAMPLE_REGISTRY,
     MANUAL_RUN,
@@ -55,6 +56,31 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
         )
         page = FALLBACK_FORMATS["html"].render(view, "en", "UTC").decode()
         assert f"<code>{MANUAL_RUN}</code>" in page
+        # The page formats hold the same table: header, then one row per line.
+        (table,) = odt_tables(FALLBACK_FORMATS["odt"].render(view, "en", "UTC"))
+        assert table[0] == [
+            "Process",
+            "Supplier / service",
+            "Fallback option",
+            "Owner",
+            "Status",
+            "Last test",
+            "Open improvement actions",
+        ]
+        assert len(table) == 1 + len(view["rows"])
+        assert table[2][0] == "Gemeente Utrecht / Salarisbetaling (vital)"
+        assert table[2][2].startswith(f"{MANUAL_RUN} ")
+        assert table[2][4:] == [
+            "FAILED",
+            f"{today.isoformat()} failed",
+            f"{situation}/{action.seq}",
+        ]
+        assert table[1][4:] == ["NEVER TESTED", "-", "-"]
+        flat = pdf_text(FALLBACK_FORMATS["pdf"].render(view, "en", "UTC"))
+        assert "Fallback options of vital and critical processes" in flat
+        assert f"FAILED {today.isoformat()} failed {situation}/{action.seq}" in flat
+        assert flat.count("NEVER TESTED") == 4  # the DNS and second-supplier fallbacks, twice
+        assert MANUAL_RUN in flat.replace(" ", "")  # long ids wrap within their cell
 
         await chat.command(ALICE, room, f"!done {action.seq}")
         async with chat.factory.transaction() as services:
@@ -78,6 +104,13 @@ def test_the_command_line_writes_the_overview(
     rows = written.output.splitlines()
     assert rows[0].startswith("organisation,process,criticality,supplier,service,fallback")
     assert len(rows) == 7 and "VERLOPEN,2025-03-01,geslaagd," in written.output
-    refused = runner.invoke(app, ["report", "fallbacks", "-f", "pdf", "-c", str(config)])
+    written_odt = tmp_path / "fallbacks.odt"
+    odt = runner.invoke(
+        app, ["report", "fallbacks", "-f", "odt", "-o", str(written_odt), "-c", str(config)]
+    )
+    assert odt.exit_code == 0, odt.output
+    (table,) = odt_tables(written_odt.read_bytes())
+    assert len(table) == 7 and table[0][0] == "Proces"
+    refused = runner.invoke(app, ["report", "fallbacks", "-f", "json", "-c", str(config)])
     assert refused.exit_code == 2
-    assert "supported: md, html, csv" in refused.output
+    assert "supported: md, html, csv, pdf, odt" in refused.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.reports import pdf_text
 from tests.support.suppliers import (
     MANUAL_RUN,
     SECOND_SUPPLIER,
@@ -40,3 +41,25 @@ async def test_drills_and_a_recorded_test_in_the_coordination_room(
     again = body_of(await alice.command(room, "!drills"))
     assert MANUAL_RUN not in again
     assert f"2. {SECONDARY_DNS}: NEVER TESTED" in again
+
+
+async def test_the_fallback_overview_is_uploaded_in_the_coordination_room(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    await import_registry(bot.factory, example_registry(tmp_path))
+    room = world.coordination_room
+
+    caption = await alice.command(room, "!rapport terugvalopties pdf")
+    assert body_of(caption).startswith("Overzicht van de terugvalopties per ")
+    document = await alice.wait_for(room, lambda e: e["content"].get("msgtype") == "m.file")
+    assert document["content"]["info"]["mimetype"] == "application/pdf"
+    assert document["content"]["body"].endswith(".pdf")
+    flat = pdf_text(await alice.download(document["content"]["url"]))
+    assert "Terugvalopties van vitale en kritieke processen" in flat
+    assert flat.count("NOOIT GETEST") == 4 and "VERLOPEN2025-03-01" in flat.replace(" ", "")
+
+    refused = body_of(await alice.command(room, "!report fallbacks --woo"))
+    assert "--woo is for a situation's report" in refused
+    # The after-action report itself still belongs to an incident room.
+    elsewhere = body_of(await alice.command(room, "!report pdf"))
+    assert "incident room" in elsewhere

@@ -109,6 +109,7 @@ RUN: dict[str, str] = {
     "weerbaar purge": OFFLINE,
     "weerbaar exercise purge": OFFLINE,
     "weerbaar exercise validate playbooks/exercises --registry examples/suppliers.yaml": OFFLINE,
+    "weerbaar report fallbacks": OFFLINE,
 }
 
 NO_ENGINE = "needs a container engine (the docker client here has none)"
@@ -553,6 +554,10 @@ async def test_the_commands_named_in_the_prose_run_on_a_database(tmp_path: Path)
     assert "purged 0 exercise situation(s)" in outputs["weerbaar exercise purge"]
     validated = "weerbaar exercise validate playbooks/exercises --registry examples/suppliers.yaml"
     assert "all scenarios are valid" in outputs[validated]
+    # After the import above: the example registry's overdue manual bank run is listed.
+    overview = outputs["weerbaar report fallbacks"]
+    assert overview.startswith("# Terugvalopties van vitale en kritieke processen")
+    assert "| VERLOPEN | 2025-03-01 geslaagd |" in overview
 
 
 def test_the_command_table_command_prints_the_readme_table() -> None:

@@ -226,7 +226,8 @@ def test_wheel_ships_the_playbooks(tmp_path: Path) -> None:
             "from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR as d;"
             "from bot.playbooks import load_playbook_dir;"
             "print(d); print(len(load_playbook_dir(d)));"
-            "print(len(list((d / 'exercises').glob('*.yaml'))))",
+            "print(len(list((d / 'exercises').glob('*.yaml'))));"
+            "from bot.sandbox.registry import SANDBOX_REGISTRY as r; print(r.is_file())",
         ],
         cwd=tmp_path,
         env=clean_environment(PYTHONPATH=str(installed)),
@@ -235,7 +236,8 @@ def test_wheel_ships_the_playbooks(tmp_path: Path) -> None:
         timeout=60,
     )
     assert found.returncode == 0, found.stderr
-    where, playbooks, exercises = found.stdout.split()
+    where, playbooks, exercises, registry = found.stdout.split()
+    assert registry == "True"  # the sandbox's supplier registry ships too
     assert Path(where) == installed / "bot" / "shipped_playbooks"
     assert int(playbooks) == len(list((REPOSITORY / "playbooks").glob("*.yaml")))
     assert int(exercises) == len(list((REPOSITORY / "playbooks" / "exercises").glob("*.yaml")))

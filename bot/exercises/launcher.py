@@ -15,6 +15,7 @@ from bot import i18n
 from bot.config import Settings
 from bot.errors import DomainError, NoExercisePlayers
 from bot.exercises.cli import configured_players, target_for
+from bot.exercises.fallback_results import ask_for_results
 from bot.exercises.loader import covering, find_scenario
 from bot.exercises.report import summary_text
 from bot.exercises.runner import ExerciseError, ExerciseRunner
@@ -88,8 +89,10 @@ class BotExercises:
 
     async def _play(self, runner: ExerciseRunner, scenario: Scenario, lang: Language) -> None:
         title = scenario.title.get(lang)
+        situation_id: int | None = None
         try:
             result = await runner.run()
+            situation_id = result.situation_id
             message = i18n.text(
                 "exercise.finished",
                 lang,
@@ -106,3 +109,5 @@ class BotExercises:
             await services.outbox.post(
                 self._settings.matrix.coordination_room, text_content(message), exercise=True
             )
+            if situation_id is not None:
+                await ask_for_results(services, situation_id, scenario.covers, lang)

@@ -44,6 +44,17 @@ MESSAGES: Catalogue = {
         "nl": "{scenario}: afgelopen. {summary} Verslag: !rapport in de crisisruimte.",
         "en": "{scenario}: finished. {summary} Report: !report in the incident room.",
     },
+    "exercise.fallbacks.ask": {
+        "nl": "Deze oefening beoefende terugvalopties. Leg hier per optie het resultaat vast, "
+        "dan komt het in het logboek van de oefening:",
+        "en": "This exercise drilled fallback options. Record the result of each here, so it "
+        "joins the exercise's log:",
+    },
+    "exercise.fallbacks.line": {
+        "nl": "!terugval getest {fallback} <gelukt|deels|mislukt> [--duur 3h] --waarom "
+        "<toelichting>",
+        "en": "!fallback tested {fallback} <worked|partly|failed> [--duration 3h] --why <notes>",
+    },
     "exercise.failed": {
         "nl": "{scenario}: afgebroken. {reason}",
         "en": "{scenario}: stopped. {reason}",

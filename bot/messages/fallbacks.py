@@ -113,6 +113,16 @@ MESSAGES: Catalogue = {
     "report_fb.last_test": {"nl": "Laatste test", "en": "Last test"},
     "report_fb.actions": {"nl": "Open verbeteracties", "en": "Open improvement actions"},
     "report_fb.none": {"nl": "GEEN TERUGVALOPTIE", "en": "NO FALLBACK"},
+    "report_fb.caption": {
+        "nl": "Overzicht van de terugvalopties per {date}: {lines} regels (vitale en kritieke "
+        "processen).",
+        "en": "Overview of the fallback options as of {date}: {lines} lines (vital and "
+        "critical processes).",
+    },
+    "report_fb.no_woo": {
+        "nl": "--woo geldt voor het verslag van een situatie, niet voor de terugvalopties",
+        "en": "--woo is for a situation's report, not for the fallback options",
+    },
     "report_fb.empty": {
         "nl": "Geen vitale of kritieke processen geregistreerd.",
         "en": "No vital or critical processes registered.",

@@ -50,7 +50,8 @@ Block = Heading | Paragraph | Bullets | Table
 COMPACT_ROWS = 100
 
 
-def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> Table:
+def table(header: list[str], rows: list[list[str]], widths: list[int]) -> Table:
+    """A table, compact when it is long (see Table.compact)."""
     return Table(header, rows, widths, compact=len(rows) > COMPACT_ROWS)
 
 
@@ -97,13 +98,13 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
     )
     metrics = view["metrics"]
     yield Heading(t("report.metrics"), 2)
-    yield _table(
+    yield table(
         [t("report.metric"), t("report.time"), t("report.after_signal")],
         metric_table(metrics, t, at, took),
         [2, 3, 2],
     )
     yield Heading(t("report.phases"), 2)
-    yield _table(
+    yield table(
         [t("report.phase"), t("report.started"), t("report.ended"), t("report.duration")],
         [
             [
@@ -132,7 +133,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
     )
     yield Heading(t("report.steps"), 2)
     if view["steps"]:
-        yield _table(
+        yield table(
             [t("report.step"), t("report.event"), t("report.planned"), t("report.actual"), ""],
             [
                 [
@@ -154,7 +155,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
         yield Paragraph(t("report.no_steps"))
     yield Heading(t("report.actions"), 2)
     if view["actions"]:
-        yield _table(
+        yield table(
             ["#", t("report.owner"), t("report.what"), t("report.due"), t("report.status")],
             [
                 [
@@ -180,7 +181,7 @@ def report_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
         or [t("report.no_lessons")]
     )
     yield Heading(t("report.timeline"), 2)
-    yield _table(
+    yield table(
         ["#", t("report.time"), t("report.who"), t("report.what")],
         [
             [str(entry["seq"]), at(entry["occurred_at"]), entry["actor"], _what(entry, t)]
@@ -207,7 +208,7 @@ def _inventory(disclosure: dict[str, Any], t: Any, at: Any) -> Iterator[Block]:
             roles=disclosure["public_roles"],
         )
     )
-    yield _table(
+    yield table(
         [
             "#",
             t("report.inventory.date"),

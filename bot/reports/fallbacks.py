@@ -1,19 +1,23 @@
 """The board's overview of fallback options: every vital and critical process, the
 suppliers it depends on, each fallback with its status, last test, result and open
-improvement actions. Markdown and HTML come from templates like the after-action report;
-CSV has one row per line."""
+improvement actions. Markdown and HTML come from templates like the after-action report,
+PDF and ODT from the same blocks the after-action report's pages use; CSV has one row
+per line. The registry has no planned drills yet, so there is no "next drill" column."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 from bot import i18n
 from bot.i18n import Language
-from bot.reports.formats import ReportFormat
+from bot.reports.blocks import Block, Heading, Paragraph, table
+from bot.reports.formats import FORMATS, ReportFormat
 from bot.reports.tabular import cell
 from bot.reports.templating import environment, render
 from bot.suppliers.fallbacks import ProcessFallback
@@ -69,6 +73,60 @@ def _html(view: dict[str, Any], lang: Language, timezone: str) -> bytes:
     return render("fallbacks.html.j2", view, environment(lang, timezone, autoescape=True)).encode()
 
 
+def fallback_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
+    """The overview as blocks for the page formats (PDF, ODT), like the Markdown table."""
+    t = partial(i18n.text, lang=lang)
+    yield Heading(t("report_fb.title"), 1)
+    yield Paragraph(t("report_fb.intro", date=view["generated_on"]))
+    if not view["rows"]:
+        yield Paragraph(t("report_fb.empty"))
+        return
+    yield table(
+        [
+            t("report_fb.process"),
+            t("report_fb.supplier"),
+            t("report_fb.fallback"),
+            t("report_fb.owner"),
+            t("report_fb.status"),
+            t("report_fb.last_test"),
+            t("report_fb.actions"),
+        ],
+        [
+            [
+                f"{row['organisation']} / {row['process']} ({row['criticality']})",
+                f"{row['supplier']} / {row['service']}",
+                f"{row['fallback']} {row['description']}" if row["fallback"] else "-",
+                row["owner"] or "-",
+                row["status"],
+                f"{row['last_tested'] or '-'} {row['result']}".strip(),
+                row["open_actions"] or "-",
+            ]
+            for row in view["rows"]
+        ],
+        [4, 4, 6, 3, 2, 3, 2],
+    )
+
+
+def _pdf(view: dict[str, Any], lang: Language, _timezone: str) -> bytes:
+    # Imported when first asked for, as for the after-action report (bot/reports/formats).
+    from bot.reports.pdf import blocks_pdf
+
+    title = i18n.text("report_fb.title", lang)
+    return blocks_pdf(
+        fallback_blocks(view, lang),
+        lang,
+        title=title,
+        banner=None,
+        footer=(f"{title} - {view['generated_on']}",),
+    )
+
+
+def _odt(view: dict[str, Any], lang: Language, _timezone: str) -> bytes:
+    from bot.reports.odt import blocks_odt
+
+    return blocks_odt(fallback_blocks(view, lang), title=i18n.text("report_fb.title", lang))
+
+
 def _csv(view: dict[str, Any], _lang: Language, _timezone: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -78,11 +136,14 @@ def _csv(view: dict[str, Any], _lang: Language, _timezone: str) -> bytes:
     return buffer.getvalue().encode()
 
 
+# The after-action report's formats (name, extension, media type), rendered for this view.
 FALLBACK_FORMATS: dict[str, ReportFormat] = {
-    fmt.name: fmt
-    for fmt in (
-        ReportFormat("md", "md", "text/markdown", _markdown),
-        ReportFormat("html", "html", "text/html", _html),
-        ReportFormat("csv", "csv", "text/csv", _csv),
+    name: replace(FORMATS[name], render=render)
+    for name, render in (
+        ("md", _markdown),
+        ("html", _html),
+        ("csv", _csv),
+        ("pdf", _pdf),
+        ("odt", _odt),
     )
 }

@@ -6,6 +6,7 @@ Built with odfpy, the reference Python library for OpenDocument.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from odf.dc import Title
@@ -17,18 +18,22 @@ from odf.text import H, P
 
 from bot import i18n
 from bot.i18n import Language
-from bot.reports.blocks import Bullets, Heading, Paragraph, Table, report_blocks
+from bot.reports.blocks import Block, Bullets, Heading, Paragraph, Table, report_blocks
 
 
 def render_odt(view: dict[str, Any], lang: Language) -> bytes:
-    """The report view as an ODT document."""
+    """The after-action report view as an ODT document."""
+    title = i18n.text("report.title", lang, id=view["situation"]["id"])
+    return blocks_odt(report_blocks(view, lang), title=title)
+
+
+def blocks_odt(blocks: Iterable[Block], *, title: str) -> bytes:
+    """An ODT document of ``blocks`` titled ``title``."""
     document = OpenDocumentText()
     styles = _styles(document)
-    document.meta.addElement(
-        Title(text=i18n.text("report.title", lang, id=view["situation"]["id"]))
-    )
+    document.meta.addElement(Title(text=title))
     body = document.text
-    for block in report_blocks(view, lang):
+    for block in blocks:
         if isinstance(block, Heading):
             body.addElement(
                 H(outlinelevel=block.level, stylename=styles[f"h{block.level}"], text=block.text)

@@ -8,6 +8,7 @@ every character.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fpdf import FPDF
@@ -44,11 +45,10 @@ def latin1(text: str) -> str:
 
 
 class _ReportPDF(FPDF):
-    def __init__(self, banner: str | None, head_hash: str, edition: str) -> None:
+    def __init__(self, banner: str | None, footer: Sequence[str]) -> None:
         super().__init__(format="A4")
         self._banner = banner
-        self._head = head_hash
-        self._edition = edition
+        self._footer = footer
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=15)
 
@@ -63,21 +63,41 @@ class _ReportPDF(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("helvetica", "", 7)
-        self.cell(0, 4, f"{self.page_no()} - SHA-256 {self._head}", align="C")
-        self.ln(3)
-        self.cell(0, 4, latin1(self._edition), align="C")
+        first, *rest = self._footer
+        self.cell(0, 4, latin1(f"{self.page_no()} - {first}"), align="C")
+        for line in rest:
+            self.ln(3)
+            self.cell(0, 4, latin1(line), align="C")
 
 
 def render_pdf(view: dict[str, Any], lang: Language) -> bytes:
-    """The report view as a PDF document."""
-    banner = i18n.text("report.exercise", lang) if view["situation"]["is_exercise"] else None
-    pdf = _ReportPDF(banner, view["chain"]["head_hash"], edition_line(view, lang))
+    """The after-action report view as a PDF document."""
     situation = view["situation"]
-    pdf.set_title(latin1(i18n.text("report.title", lang, id=situation["id"])))
+    return blocks_pdf(
+        report_blocks(view, lang),
+        lang,
+        title=i18n.text("report.title", lang, id=situation["id"]),
+        banner=i18n.text("report.exercise", lang) if situation["is_exercise"] else None,
+        footer=(f"SHA-256 {view['chain']['head_hash']}", edition_line(view, lang)),
+    )
+
+
+def blocks_pdf(
+    blocks: Iterable[Block],
+    lang: Language,
+    *,
+    title: str,
+    banner: str | None,
+    footer: Sequence[str],
+) -> bytes:
+    """A PDF of ``blocks``: ``banner`` on top of and ``footer`` (after the page number)
+    at the foot of every page."""
+    pdf = _ReportPDF(banner, footer)
+    pdf.set_title(latin1(title))
     pdf.set_creator("Weerbaar")
     pdf.set_lang(lang)
     pdf.add_page()
-    for block in report_blocks(view, lang):
+    for block in blocks:
         _draw(pdf, block)
     return bytes(pdf.output())
 

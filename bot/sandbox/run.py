@@ -22,6 +22,7 @@ from bot.playbooks.loader import load_playbook_dir
 from bot.private_files import write_private_text
 from bot.sandbox.accounts import STATE_FILE, localpart_of, open_world
 from bot.sandbox.ports import free_port
+from bot.sandbox.registry import seed_registry
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
 
@@ -119,6 +120,7 @@ async def _run(
         bot = Weerbaar(settings, mailer=mailer)
         await bot.start()
         try:
+            await seed_registry(bot.factory)
             assert bot.intake_port is not None
             config_file = base / "weerbaar.toml"
             write_private_text(
@@ -170,7 +172,9 @@ def _instructions(
             f"  {weerbaar} alert send -c {shlex.quote(str(config_file))}"
             " --supplier Acme --title Outage",
             "Then type !hulp or !help in the room; !webbeeld or !web sends you a link to the",
-            "situational picture in the browser. Ctrl-C stops everything.",
+            "situational picture in the browser. The example supplier registry is loaded:",
+            "!drills shows which fallback options to drill, !report fallbacks the board's",
+            "overview. Ctrl-C stops everything.",
             "",
         ]
     )
