@@ -19,7 +19,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from bot.matrix.client import MatrixError
+from bot.matrix.errors import MatrixError  # not .client: that loads matrix-nio
 
 FAILED = 1
 

@@ -75,6 +75,12 @@ async def test_reading_a_payload_as_another_kind_is_refused(database: Database) 
         DECISION.of(note)
 
 
+def test_a_payload_held_apart_is_read_only_as_its_own_kind() -> None:
+    payload = {"text": "hi"}
+    assert NOTE.matching(EntryKind.NOTE.value, payload) == {"text": "hi"}
+    assert DECISION.matching(EntryKind.NOTE.value, payload) is None
+
+
 async def _write_every_kind_the_services_write(database: Database) -> int:
     """One situation through the real services, writing most kinds of entry."""
     clock = ManualClock(step=timedelta(seconds=1))

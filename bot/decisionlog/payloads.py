@@ -7,7 +7,8 @@ they change nothing in it. A key added to a kind after entries of it were writte
 Writing: ``SituationLog.append`` checks every payload against its kind's type (strict:
 no extra keys, no coercion) before it is hashed, because an entry can never be fixed
 afterwards. Reading: ``DECISION.of(entry)`` returns the entry's payload as its type
-instead of string keys and casts at each reader.
+instead of string keys and casts at each reader (``matching`` does the same for a
+payload held apart from its record).
 
 Adding a kind: a ``TypedDict`` here, an ``EntryType`` line, and that line in ``ENTRY_TYPES``
 (``tests/test_log_payloads.py`` fails for a kind without one).
@@ -292,6 +293,11 @@ class EntryType(Generic[P]):
         if entry.kind != self.kind.value:
             raise ValueError(f"log entry {entry.seq} is {entry.kind}, not {self.kind.value}")
         return cast(P, entry.payload)
+
+    def matching(self, kind: str, payload: Mapping[str, object]) -> P | None:
+        """``payload`` as this type if ``kind`` is this type's kind, else None: for readers
+        that sift entries of several kinds held apart from their records."""
+        return cast(P, payload) if kind == self.kind.value else None
 
 
 SITUATION_OPENED = EntryType(EntryKind.SITUATION_OPENED, SituationOpenedPayload)

@@ -8,13 +8,13 @@ stands still while the runner waits for the bot to handle a command (a *pause*):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.payloads import OPTION_CHOSEN, STEP_DONE
 from bot.exercises.scenario import Inject
 from bot.playbooks.durations import format_deadline
 
@@ -35,7 +35,7 @@ class LoggedAct:
     kind: str
     actor: str
     occurred_at: datetime
-    payload: dict[str, Any]
+    payload: Mapping[str, object]  # as stored; read through its kind's type (decisionlog.payloads)
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ def assess(
         chosen = None
         outcome = Outcome.ON_TIME if at <= inject.at else Outcome.LATE
         if inject.expect_decision is not None:
-            chosen = str(act.payload["option_id"])
+            decided = OPTION_CHOSEN.matching(act.kind, act.payload)
+            assert decided is not None  # _first_match takes only option_chosen acts for it
+            chosen = decided["option_id"]
             if chosen != inject.expect_decision.option:
                 outcome = Outcome.OTHER_OPTION
         results.append(Assessment(inject, outcome, at, act.actor, chosen))
@@ -110,14 +112,11 @@ def assess(
 def _first_match(inject: Inject, acts: Sequence[LoggedAct]) -> LoggedAct | None:
     for act in acts:
         if inject.expect_step is not None:
-            if (
-                act.kind == EntryKind.STEP_DONE.value
-                and act.payload.get("step_id") == inject.expect_step.step
-            ):
+            done = STEP_DONE.matching(act.kind, act.payload)
+            if done is not None and done["step_id"] == inject.expect_step.step:
                 return act
-        elif inject.expect_decision is not None and (
-            act.kind == EntryKind.OPTION_CHOSEN.value
-            and act.payload.get("decision_id") == inject.expect_decision.decision
-        ):
-            return act
+        elif inject.expect_decision is not None:
+            decided = OPTION_CHOSEN.matching(act.kind, act.payload)
+            if decided is not None and decided["decision_id"] == inject.expect_decision.decision:
+                return act
     return None

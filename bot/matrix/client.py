@@ -25,6 +25,10 @@ import vodozemac
 from aiohttp import ClientError
 from nio.crypto.attachments import encrypt_attachment
 
+# MatrixError lives apart (nio-free, for the command line) and is re-exported: the
+# transport's callers keep importing it with the client.
+from bot.matrix.errors import UNKNOWN_TOKEN
+from bot.matrix.errors import MatrixError as MatrixError
 from bot.private_files import make_private_dir, tighten
 from bot.storage.db import transaction_open
 
@@ -32,8 +36,6 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
-UNKNOWN_TOKEN = "M_UNKNOWN_TOKEN"
 NOT_FOUND = "M_NOT_FOUND"
 ROOM_IN_USE = "M_ROOM_IN_USE"
 ENCRYPTION_STATE = "m.room.encryption"
@@ -69,45 +71,6 @@ def _outside_transaction(operation: str, request: Awaitable[Any] | None = None) 
         if inspect.iscoroutine(request):
             request.close()  # never started: close it rather than leave it unawaited
         raise CallInsideTransaction(f"homeserver call {operation!r} inside a database transaction")
-
-
-class MatrixError(Exception):
-    """A failed call to the homeserver."""
-
-    def __init__(
-        self,
-        operation: str,
-        message: str,
-        *,
-        errcode: str | None = None,
-        http_status: int | None = None,
-        retry_after_ms: int | None = None,
-        final: bool = False,
-    ) -> None:
-        super().__init__(f"{operation} failed: {errcode or http_status or 'no answer'}: {message}")
-        self.operation = operation
-        self.errcode = errcode
-        self.http_status = http_status
-        self.retry_after_ms = retry_after_ms
-        self.final = final
-
-    @property
-    def transient(self) -> bool:
-        """Whether trying again later may succeed (no answer, rate limit, timeout, 5xx).
-
-        Any other 4xx (M_TOO_LARGE, M_FORBIDDEN, an unknown room) is the request's own
-        fault and fails again unchanged. A rejected access token is the exception while the
-        client could log in again (it did, so the next try carries the new token); it is
-        ``final`` once logging in again failed or was not possible (no password).
-        """
-        if self.final:
-            return False
-        return (
-            self.http_status is None
-            or self.http_status >= 500
-            or self.http_status in (408, 429)
-            or self.errcode in (LIMIT_EXCEEDED, UNKNOWN_TOKEN)
-        )
 
 
 class MatrixClient:
