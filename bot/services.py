@@ -44,6 +44,7 @@ from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.suppliers.drills import DrillNotifier, DrillPlanner
 from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.registry import SupplierRegistry
 
@@ -56,6 +57,7 @@ class Notifier(
     PollNotifier,
     ChainNotifier,
     SourceNotifier,
+    DrillNotifier,
     Protocol,
 ):
     """Everything the domain announces."""
@@ -86,6 +88,7 @@ class Services:
     timers: Timers
     suppliers: SupplierRegistry
     fallbacks: FallbackService
+    drills: DrillPlanner
     watch: WatchService
     polls: PollStates
     heartbeats: Heartbeats
@@ -192,6 +195,9 @@ class ServiceFactory:
                 self._playbook_policy,
                 roles,
             )
+            fallbacks = FallbackService(
+                session, suppliers, self.clock, self._fallbacks, self._access, log, actions
+            )
             services = Services(
                 session=session,
                 clock=self.clock,
@@ -215,15 +221,8 @@ class ServiceFactory:
                 reports=ReportService(session, log, self._playbooks, self._people),
                 timers=timers,
                 suppliers=suppliers,
-                fallbacks=FallbackService(
-                    session,
-                    suppliers,
-                    self.clock,
-                    self._fallbacks,
-                    self._access,
-                    log,
-                    actions,
-                ),
+                fallbacks=fallbacks,
+                drills=DrillPlanner(session, timers, self.clock, fallbacks, self._access, notifier),
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
                 heartbeats=Heartbeats(

@@ -241,11 +241,7 @@ class FallbackService:
         option = await self.find(key)
         if option is None:
             raise UnknownFallback(fallback=key)
-        if not (
-            self._taskforce.is_coordinator(actor)
-            or option.owner == actor
-            or (option.owner is not None and option.owner in roles_held)
-        ):
+        if not may_act_for(option, actor, self._taskforce, roles_held):
             raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
         log_seq: int | None = None
         action: LogEntryRecord | None = None
@@ -322,6 +318,21 @@ class FallbackService:
         for test in await self._session.scalars(query):
             found.setdefault(test.fallback_key, []).append(test)
         return found
+
+
+def may_act_for(
+    option: FallbackOptionRecord,
+    actor: str,
+    taskforce: Taskforce,
+    roles_held: Collection[str] = (),
+) -> bool:
+    """Whether ``actor`` may record tests of and plan drills for ``option``: its owner, a
+    holder of its owning role (``roles_held``, in a situation), or a coordinator."""
+    return (
+        taskforce.is_coordinator(actor)
+        or option.owner == actor
+        or (option.owner is not None and option.owner in roles_held)
+    )
 
 
 def _test(record: FallbackTestRecord) -> Trial:
