@@ -47,6 +47,7 @@ from bot.storage.handled import HandledEvents
 from bot.suppliers.drills import DrillNotifier, DrillPlanner
 from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.registry import SupplierRegistry
+from bot.suppliers.weekly import DigestNotifier, WeeklyDigest
 
 
 class Notifier(
@@ -58,6 +59,7 @@ class Notifier(
     ChainNotifier,
     SourceNotifier,
     DrillNotifier,
+    DigestNotifier,
     Protocol,
 ):
     """Everything the domain announces."""
@@ -89,6 +91,7 @@ class Services:
     suppliers: SupplierRegistry
     fallbacks: FallbackService
     drills: DrillPlanner
+    digest: WeeklyDigest
     watch: WatchService
     polls: PollStates
     heartbeats: Heartbeats
@@ -198,6 +201,7 @@ class ServiceFactory:
             fallbacks = FallbackService(
                 session, suppliers, self.clock, self._fallbacks, self._access, log, actions
             )
+            drills = DrillPlanner(session, timers, self.clock, fallbacks, self._access, notifier)
             services = Services(
                 session=session,
                 clock=self.clock,
@@ -222,7 +226,16 @@ class ServiceFactory:
                 timers=timers,
                 suppliers=suppliers,
                 fallbacks=fallbacks,
-                drills=DrillPlanner(session, timers, self.clock, fallbacks, self._access, notifier),
+                drills=drills,
+                digest=WeeklyDigest(
+                    timers,
+                    self.clock,
+                    fallbacks,
+                    drills,
+                    self._fallbacks,
+                    self._playbook_policy.timezone,
+                    notifier,
+                ),
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),
                 heartbeats=Heartbeats(

@@ -22,6 +22,7 @@ from bot.storage.models import (
     SituationRecord,
     SnoozeRecord,
 )
+from bot.suppliers.digest import Digest
 from bot.user_ids import is_user_id
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
@@ -400,6 +401,46 @@ class MatrixNotifier:
         who = owner or i18n.text("drills.no_owner", self._lang)
         message = i18n.text("drill.reminder", self._lang, user=who, **params)
         await self._outbox.post(self._room, text_content(message))
+
+    async def drill_digest(self, digest: Digest) -> None:
+        """Post the weekly drill digest: newly overdue, planned, tested (empty parts left out)."""
+        lang = self._lang
+        lines = [i18n.text("digest.title", lang)]
+        if digest.became_overdue:
+            lines.append(i18n.text("digest.overdue", lang))
+            lines += [
+                i18n.text(
+                    "digest.overdue_line",
+                    lang,
+                    fallback=state.key,
+                    owner=state.option.owner or i18n.text("drills.no_owner", lang),
+                )
+                for state in digest.became_overdue
+            ]
+        if digest.planned:
+            lines.append(i18n.text("digest.planned", lang))
+            lines += [
+                i18n.text(
+                    "digest.planned_line",
+                    lang,
+                    due=format_time(drill.due_at, self._timezone, lang),
+                    fallback=drill.fallback_key,
+                )
+                for drill in digest.planned
+            ]
+        if digest.tested:
+            lines.append(i18n.text("digest.tested", lang))
+            lines += [
+                i18n.text(
+                    "digest.tested_line",
+                    lang,
+                    fallback=test.fallback_key,
+                    result=i18n.text(f"fallback_result.{test.result}", lang),
+                    day=test.tested_on.isoformat(),
+                )
+                for test in digest.tested
+            ]
+        await self._outbox.post(self._room, text_content("\n".join(lines)))
 
     async def _mention(self, user_id: str, key: str, **params: Any) -> None:
         # The plain body names the user (clients highlight it), the HTML links a pill,

@@ -125,6 +125,22 @@ MESSAGES: Catalogue = {
         "en": "- {due}: {fallback} ({scenario}), planned by {actor}",
     },
     "drills.planned_mark": {"nl": "oefening gepland {due}", "en": "drill planned {due}"},
+    "digest.title": {
+        "nl": "Weekoverzicht oefenplan (!oefenplan toont alles)",
+        "en": "Weekly drill digest (!drills shows everything)",
+    },
+    "digest.overdue": {"nl": "Sinds vorige week verlopen:", "en": "Overdue since last week:"},
+    "digest.overdue_line": {
+        "nl": "- {fallback} (eigenaar {owner})",
+        "en": "- {fallback} (owner {owner})",
+    },
+    "digest.planned": {"nl": "Gepland:", "en": "Planned:"},
+    "digest.planned_line": {"nl": "- {due}: {fallback}", "en": "- {due}: {fallback}"},
+    "digest.tested": {"nl": "Getest sinds vorige week:", "en": "Tested since last week:"},
+    "digest.tested_line": {
+        "nl": "- {fallback}: {result} ({day})",
+        "en": "- {fallback}: {result} ({day})",
+    },
     "usage.not_a_duration": {
         "nl": "{word} is geen duur; gebruik bijvoorbeeld 45m, 3h of 1h30m",
         "en": "{word} is not a duration; use e.g. 45m, 3h or 1h30m",

@@ -308,6 +308,16 @@ class FallbackService:
         await self._session.flush()
         return test
 
+    async def tested_since(self, since: datetime) -> list[FallbackTestRecord]:
+        """Every test recorded after ``since`` (in chat or by an import), oldest first."""
+        return list(
+            await self._session.scalars(
+                select(FallbackTestRecord)
+                .where(FallbackTestRecord.recorded_at > since)
+                .order_by(FallbackTestRecord.recorded_at, FallbackTestRecord.id)
+            )
+        )
+
     async def _all_tests(self, key: str | None = None) -> dict[str, list[FallbackTestRecord]]:
         query = select(FallbackTestRecord).order_by(
             FallbackTestRecord.tested_on, FallbackTestRecord.id

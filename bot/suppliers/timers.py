@@ -1,6 +1,8 @@
-"""The timers of the drill plan: reminders before a planned drill."""
+"""The timers of the drill plan: reminders before a planned drill, the weekly digest."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from bot.scheduling.kinds import Payload, TimerKind
 
@@ -13,3 +15,13 @@ class ForDrill(Payload):
 
 
 DRILL_REMINDER = TimerKind("drill.reminder", ForDrill)
+
+
+class DigestState(Payload):
+    """What the previous weekly digest saw: when it ran and which options were overdue."""
+
+    since: datetime
+    overdue: list[str]
+
+
+DIGEST_TIMER = TimerKind("drill.digest", DigestState)
