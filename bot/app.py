@@ -54,6 +54,7 @@ from bot.storage.models import OutboxRecord
 from bot.storage.state import BotState
 from bot.timers import timer_handlers
 from bot.timers.decisionlog import arm_chain_check
+from bot.timers.drills import arm_digest
 from bot.web.delivery import WebLinkDelivery
 from bot.web.server import web_view
 
@@ -301,6 +302,7 @@ class Weerbaar:
             period = self._active_period = StopSignal()
             async with self.factory.transaction() as services:
                 await arm_chain_check(services)
+                await arm_digest(services)
             await self.timers.fire_due()  # those that came due while nobody was active
             self._scheduler = start_scheduler(self.timers)
             if self.settings.taskforce_room:

@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -569,6 +569,16 @@ class FallbackSettings(BaseModel):
         gt=0,
         description="Deadline in days of the improvement action a failed or partly working "
         "test opens",
+    )
+    digest_day: int = Field(
+        default=1,
+        ge=0,
+        le=7,
+        description="Day of the weekly drill digest in the coordination room (1 = Monday ... "
+        "7 = Sunday); 0 turns it off",
+    )
+    digest_time: time = Field(
+        default=time(9, 0), description="Time of day (in `timezone`) of the weekly drill digest"
     )
 
 

@@ -79,6 +79,12 @@ class FallbackTestRefused(DomainError):
     key = "error.fallback_test_refused"
 
 
+class DrillPlanRefused(DomainError):
+    """Only a fallback option's owner or a coordinator plans its drills."""
+
+    key = "error.drill_plan_refused"
+
+
 # --- playbook runs ------------------------------------------------------------------------
 
 

@@ -44,8 +44,10 @@ from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.suppliers.drills import DrillNotifier, DrillPlanner
 from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.registry import SupplierRegistry
+from bot.suppliers.weekly import DigestNotifier, WeeklyDigest
 
 
 class Notifier(
@@ -56,6 +58,8 @@ class Notifier(
     PollNotifier,
     ChainNotifier,
     SourceNotifier,
+    DrillNotifier,
+    DigestNotifier,
     Protocol,
 ):
     """Everything the domain announces."""
@@ -86,6 +90,8 @@ class Services:
     timers: Timers
     suppliers: SupplierRegistry
     fallbacks: FallbackService
+    drills: DrillPlanner
+    digest: WeeklyDigest
     watch: WatchService
     polls: PollStates
     heartbeats: Heartbeats
@@ -192,6 +198,10 @@ class ServiceFactory:
                 self._playbook_policy,
                 roles,
             )
+            fallbacks = FallbackService(
+                session, suppliers, self.clock, self._fallbacks, self._access, log, actions
+            )
+            drills = DrillPlanner(session, timers, self.clock, fallbacks, self._access, notifier)
             services = Services(
                 session=session,
                 clock=self.clock,
@@ -215,14 +225,16 @@ class ServiceFactory:
                 reports=ReportService(session, log, self._playbooks, self._people),
                 timers=timers,
                 suppliers=suppliers,
-                fallbacks=FallbackService(
-                    session,
-                    suppliers,
+                fallbacks=fallbacks,
+                drills=drills,
+                digest=WeeklyDigest(
+                    timers,
                     self.clock,
+                    fallbacks,
+                    drills,
                     self._fallbacks,
-                    self._access,
-                    log,
-                    actions,
+                    self._playbook_policy.timezone,
+                    notifier,
                 ),
                 watch=watch,
                 polls=PollStates(session, notifier, self.clock),

@@ -1,4 +1,5 @@
-"""The drill plan against real Synapse: ``!drills``, then a test recorded in chat."""
+"""The drill plan against real Synapse: ``!drills``, a test recorded in chat, a planned
+drill reminded to its owner."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
+from tests.support.clock import ManualClock
+from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, body_of
 from tests.support.reports import pdf_text
 from tests.support.suppliers import (
@@ -63,3 +66,29 @@ async def test_the_fallback_overview_is_uploaded_in_the_coordination_room(
     # The after-action report itself still belongs to an incident room.
     elsewhere = body_of(await alice.command(room, "!report pdf"))
     assert "incident room" in elsewhere
+
+
+async def test_a_planned_drill_reminds_its_owner_in_the_coordination_room(
+    world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    bot = Weerbaar(bot_settings(world, tmp_path / "bot"), clock=clock)
+    await bot.start()
+    try:
+        await bot.sync.synced.wait()
+        owner = alice.user_id
+        await import_registry(bot.factory, example_registry(tmp_path, owner=owner))
+        room = world.coordination_room
+        planned = body_of(await alice.command(room, f"!oefenen plan {MANUAL_RUN} over 8d"))
+        assert planned.startswith(f"Oefening 1 van {MANUAL_RUN} gepland op ")
+        assert f"Herinnering aan {owner}: " in planned
+
+        # A week before the drill: the running bot's scheduler fires the reminder.
+        clock.advance(days=1)
+        reminder = await alice.wait_for(
+            room, lambda event: body_of(event).startswith(f"{owner}: over 7 dagen")
+        )
+        assert MANUAL_RUN in body_of(reminder)
+        assert reminder["content"]["m.mentions"] == {"user_ids": [owner]}
+    finally:
+        await bot.stop()

@@ -14,7 +14,15 @@ import pytest
 
 from bot.scheduling.kinds import TimerKind
 from bot.storage.models import TimerRecord
-from bot.timers import alerts, decisionlog, playbooks, situations, summary, timer_handlers
+from bot.timers import (
+    alerts,
+    decisionlog,
+    drills,
+    playbooks,
+    situations,
+    summary,
+    timer_handlers,
+)
 
 # Every kind an earlier version stored, with a payload as it wrote it.
 STORED: dict[str, dict[str, Any]] = {
@@ -31,11 +39,13 @@ STORED: dict[str, dict[str, Any]] = {
     "playbook.decision_reminder": {"situation_id": 1, "run_id": 2, "decision_id": "d"},
     "playbook.decision_escalation": {"situation_id": 1, "run_id": 2, "decision_id": "d"},
     "summary.refresh": {"situation_id": 1},
+    "drill.reminder": {"drill_id": 3, "days": 7},
+    "drill.digest": {"since": "2026-11-30T08:00:00Z", "overdue": ["acme/payroll/manual"]},
 }
 
 KINDS: dict[str, TimerKind[Any]] = {
     timer.kind.name: timer.kind
-    for table in (alerts, decisionlog, playbooks, situations, summary)
+    for table in (alerts, decisionlog, playbooks, situations, summary, drills)
     for timer in table.TIMERS
 }
 

@@ -3,6 +3,7 @@
 from bot.commands import (
     alerts,
     decisions,
+    drills,
     exercises,
     fallbacks,
     help,
@@ -29,6 +30,7 @@ def build_registry() -> Registry:
             *snooze.COMMANDS,
             *suppliers.COMMANDS,
             *fallbacks.COMMANDS,
+            *drills.COMMANDS,
             *sources.COMMANDS,
             *situations.COMMANDS,
             *watch.COMMANDS,

@@ -22,6 +22,11 @@ async def drills(context: CommandContext) -> None:
     ranked = await services.fallbacks.drills()
     covering = services.exercises.covering() if services.exercises is not None else {}
     today = services.fallbacks.today()
+    planned = await services.drills.upcoming()
+    # The soonest planned drill of each fallback (upcoming() is soonest first).
+    next_drill: dict[str, str] = {}
+    for drill in planned:
+        next_drill.setdefault(drill.fallback_key, context.time(drill.due_at))
     text = context.text
     lines = [text("drills.title")]
     for rank, state in enumerate(ranked[:TOP_DRILLS], start=1):
@@ -46,10 +51,24 @@ async def drills(context: CommandContext) -> None:
                 scenarios=covering.get(state.key) or text("drills.no_scenario"),
             )
         )
+        if state.key in next_drill:
+            lines[-1] += f"; {text('drills.planned_mark', due=next_drill[state.key])}"
     if not states:
         lines.append(text("drills.none_registered"))
     elif not ranked:
         lines.append(text("drills.empty"))
+    if planned:
+        lines.append(text("drills.planned_title"))
+        lines += [
+            text(
+                "drills.planned_line",
+                due=context.time(drill.due_at),
+                fallback=drill.fallback_key,
+                scenario=drill.scenario or text("drill.tabletop_scenario"),
+                actor=drill.planned_by,
+            )
+            for drill in planned
+        ]
     await context.reply("\n".join(lines))
 
 

@@ -16,7 +16,14 @@ from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
 from bot.situations.service import CommandOrigin
 from bot.situations.watch import Proposal
-from bot.storage.models import AlertRecord, SituationRecord, SnoozeRecord
+from bot.storage.models import (
+    AlertRecord,
+    PlannedDrillRecord,
+    SituationRecord,
+    SnoozeRecord,
+)
+from bot.suppliers.digest import Digest
+from bot.user_ids import is_user_id
 
 # Namespaced content field carrying the alert id, so reactions and edits can find it.
 ALERT_ID_FIELD = "nl.weerbaar.alert_id"
@@ -380,6 +387,61 @@ class MatrixNotifier:
         message = i18n.text("heartbeat.back", self._lang, source=source, since=since)
         await self._outbox.post(self._room, text_content(message))
 
+    async def drill_reminder(self, drill: PlannedDrillRecord, owner: str | None, days: int) -> None:
+        """Remind the owner (mentioned when a Matrix id, else named) of a planned drill."""
+        params: dict[str, Any] = {
+            "fallback": drill.fallback_key,
+            "days": days,
+            "due": format_time(drill.due_at, self._timezone, self._lang),
+            "scenario": drill.scenario or i18n.text("drill.tabletop_scenario", self._lang),
+        }
+        if owner is not None and is_user_id(owner):
+            await self._mention(owner, "drill.reminder", **params)
+            return
+        who = owner or i18n.text("drills.no_owner", self._lang)
+        message = i18n.text("drill.reminder", self._lang, user=who, **params)
+        await self._outbox.post(self._room, text_content(message))
+
+    async def drill_digest(self, digest: Digest) -> None:
+        """Post the weekly drill digest: newly overdue, planned, tested (empty parts left out)."""
+        lang = self._lang
+        lines = [i18n.text("digest.title", lang)]
+        if digest.became_overdue:
+            lines.append(i18n.text("digest.overdue", lang))
+            lines += [
+                i18n.text(
+                    "digest.overdue_line",
+                    lang,
+                    fallback=state.key,
+                    owner=state.option.owner or i18n.text("drills.no_owner", lang),
+                )
+                for state in digest.became_overdue
+            ]
+        if digest.planned:
+            lines.append(i18n.text("digest.planned", lang))
+            lines += [
+                i18n.text(
+                    "digest.planned_line",
+                    lang,
+                    due=format_time(drill.due_at, self._timezone, lang),
+                    fallback=drill.fallback_key,
+                )
+                for drill in digest.planned
+            ]
+        if digest.tested:
+            lines.append(i18n.text("digest.tested", lang))
+            lines += [
+                i18n.text(
+                    "digest.tested_line",
+                    lang,
+                    fallback=test.fallback_key,
+                    result=i18n.text(f"fallback_result.{test.result}", lang),
+                    day=test.tested_on.isoformat(),
+                )
+                for test in digest.tested
+            ]
+        await self._outbox.post(self._room, text_content("\n".join(lines)))
+
     async def _mention(self, user_id: str, key: str, **params: Any) -> None:
         # The plain body names the user (clients highlight it), the HTML links a pill,
         # and m.mentions makes the notification explicit (intentional mentions).
@@ -389,7 +451,7 @@ class MatrixNotifier:
         html = i18n.html(key, lang, user="\x00", **params).replace("\x00", pill)
         content = text_content(plain, f"<p>{html}</p>")
         content["m.mentions"] = {"user_ids": [user_id]}
-        content[MAIL_FIELD] = True  # only check-ins are mentions
+        content[MAIL_FIELD] = True  # only check-ins and drill reminders are mentions
         await self._outbox.post(self._room, content)
 
 

@@ -91,6 +91,56 @@ MESSAGES: Catalogue = {
         "test vast.",
         "en": "Refused: only the owner of {fallback} ({owner}) or a coordinator records a test.",
     },
+    "error.drill_plan_refused": {
+        "nl": "Geweigerd: alleen de eigenaar van {fallback} ({owner}) of een coördinator plant "
+        "een oefening.",
+        "en": "Refused: only the owner of {fallback} ({owner}) or a coordinator plans a drill.",
+    },
+    "drill.planned": {
+        "nl": "Oefening {id} van {fallback} gepland op {due} ({scenario}).",
+        "en": "Drill {id} of {fallback} planned for {due} ({scenario}).",
+    },
+    "drill.reminders": {
+        "nl": "Herinnering aan {owner}: {moments}.",
+        "en": "Reminders to {owner}: {moments}.",
+    },
+    "drill.no_reminders": {
+        "nl": "Geen herinnering meer: de oefening is binnen een dag.",
+        "en": "No reminder left: the drill is within a day.",
+    },
+    "drill.tabletop_scenario": {
+        "nl": "tafeloefening, geen scenario",
+        "en": "tabletop, no scenario",
+    },
+    "drill.scenario": {"nl": "scenario {scenario}", "en": "scenario {scenario}"},
+    "drill.reminder": {
+        "nl": "{user}: over {days} {days:dag|dagen} de geplande oefening van terugvaloptie "
+        "{fallback}, op {due} ({scenario}). Leg de uitkomst vast met !terugval getest.",
+        "en": "{user}: in {days} {days:day|days} the planned drill of fallback option "
+        "{fallback}, on {due} ({scenario}). Record the outcome with !fallback tested.",
+    },
+    "drills.planned_title": {"nl": "Geplande oefeningen:", "en": "Planned drills:"},
+    "drills.planned_line": {
+        "nl": "- {due}: {fallback} ({scenario}), gepland door {actor}",
+        "en": "- {due}: {fallback} ({scenario}), planned by {actor}",
+    },
+    "drills.planned_mark": {"nl": "oefening gepland {due}", "en": "drill planned {due}"},
+    "digest.title": {
+        "nl": "Weekoverzicht oefenplan (!oefenplan toont alles)",
+        "en": "Weekly drill digest (!drills shows everything)",
+    },
+    "digest.overdue": {"nl": "Sinds vorige week verlopen:", "en": "Overdue since last week:"},
+    "digest.overdue_line": {
+        "nl": "- {fallback} (eigenaar {owner})",
+        "en": "- {fallback} (owner {owner})",
+    },
+    "digest.planned": {"nl": "Gepland:", "en": "Planned:"},
+    "digest.planned_line": {"nl": "- {due}: {fallback}", "en": "- {due}: {fallback}"},
+    "digest.tested": {"nl": "Getest sinds vorige week:", "en": "Tested since last week:"},
+    "digest.tested_line": {
+        "nl": "- {fallback}: {result} ({day})",
+        "en": "- {fallback}: {result} ({day})",
+    },
     "usage.not_a_duration": {
         "nl": "{word} is geen duur; gebruik bijvoorbeeld 45m, 3h of 1h30m",
         "en": "{word} is not a duration; use e.g. 45m, 3h or 1h30m",

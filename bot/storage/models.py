@@ -347,6 +347,20 @@ class FallbackTestRecord(Base):
     action_seq: Mapped[int | None]
 
 
+class PlannedDrillRecord(Base):
+    """A drill of a fallback option planned with ``!drill plan``; its owner is reminded a
+    week and a day before ``due_at`` (timers keyed ``drill:<id>:<days>``)."""
+
+    __tablename__ = "planned_drills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fallback_key: Mapped[str] = mapped_column(String(255), index=True)
+    due_at: Mapped[datetime]
+    scenario: Mapped[str | None] = mapped_column(String(255))
+    planned_by: Mapped[str] = mapped_column(String(255))
+    planned_at: Mapped[datetime]
+
+
 # --- Playbook runs (issue 5) ---------------------------------------------------------------
 # A run's state is not stored here: it is derived from the run's entries in the situation's
 # hash-chained log (bot/playbooks/runs.py), so the log is the single source of truth.

@@ -241,11 +241,7 @@ class FallbackService:
         option = await self.find(key)
         if option is None:
             raise UnknownFallback(fallback=key)
-        if not (
-            self._taskforce.is_coordinator(actor)
-            or option.owner == actor
-            or (option.owner is not None and option.owner in roles_held)
-        ):
+        if not may_act_for(option, actor, self._taskforce, roles_held):
             raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
         log_seq: int | None = None
         action: LogEntryRecord | None = None
@@ -312,6 +308,16 @@ class FallbackService:
         await self._session.flush()
         return test
 
+    async def tested_since(self, since: datetime) -> list[FallbackTestRecord]:
+        """Every test recorded after ``since`` (in chat or by an import), oldest first."""
+        return list(
+            await self._session.scalars(
+                select(FallbackTestRecord)
+                .where(FallbackTestRecord.recorded_at > since)
+                .order_by(FallbackTestRecord.recorded_at, FallbackTestRecord.id)
+            )
+        )
+
     async def _all_tests(self, key: str | None = None) -> dict[str, list[FallbackTestRecord]]:
         query = select(FallbackTestRecord).order_by(
             FallbackTestRecord.tested_on, FallbackTestRecord.id
@@ -322,6 +328,21 @@ class FallbackService:
         for test in await self._session.scalars(query):
             found.setdefault(test.fallback_key, []).append(test)
         return found
+
+
+def may_act_for(
+    option: FallbackOptionRecord,
+    actor: str,
+    taskforce: Taskforce,
+    roles_held: Collection[str] = (),
+) -> bool:
+    """Whether ``actor`` may record tests of and plan drills for ``option``: its owner, a
+    holder of its owning role (``roles_held``, in a situation), or a coordinator."""
+    return (
+        taskforce.is_coordinator(actor)
+        or option.owner == actor
+        or (option.owner is not None and option.owner in roles_held)
+    )
 
 
 def _test(record: FallbackTestRecord) -> Trial:

@@ -10,12 +10,17 @@ services and the domain, as the chat commands do.
 from __future__ import annotations
 
 from bot.scheduling.runner import TimerHandler
-from bot.timers import alerts, decisionlog, playbooks, situations, summary
+from bot.timers import alerts, decisionlog, drills, playbooks, situations, summary
 from bot.timers.registry import handler_table
 
 
 def timer_handlers() -> dict[str, TimerHandler]:
     """The handler of every timer kind, by the kind's stored name."""
     return handler_table(
-        alerts.TIMERS, situations.TIMERS, decisionlog.TIMERS, playbooks.TIMERS, summary.TIMERS
+        alerts.TIMERS,
+        situations.TIMERS,
+        decisionlog.TIMERS,
+        playbooks.TIMERS,
+        summary.TIMERS,
+        drills.TIMERS,
     )

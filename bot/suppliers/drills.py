@@ -1,0 +1,124 @@
+"""Planned drills of fallback options: stored, listed, and reminded to the owner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.errors import DrillPlanRefused, UnknownFallback
+from bot.scheduling.timers import Timers
+from bot.situations.roles import Taskforce
+from bot.storage.models import FallbackOptionRecord, PlannedDrillRecord
+from bot.suppliers.fallbacks import FallbackService, may_act_for
+from bot.suppliers.timers import DRILL_REMINDER, ForDrill
+
+log = logging.getLogger(__name__)
+
+# The owner is reminded this many days before a planned drill.
+REMINDER_DAYS = (7, 1)
+
+
+def reminder_moments(due_at: datetime, now: datetime) -> list[tuple[int, datetime]]:
+    """The reminders still to send for a drill at ``due_at``: (days before, moment).
+
+    A reminder whose moment has already passed when the drill is planned is left out.
+    """
+    moments = [(days, due_at - timedelta(days=days)) for days in REMINDER_DAYS]
+    return [(days, moment) for days, moment in moments if moment > now]
+
+
+def reminder_key(drill_id: int, days: int) -> str:
+    """The timer key of the reminder ``days`` before drill ``drill_id``."""
+    return f"drill:{drill_id}:{days}"
+
+
+class DrillNotifier(Protocol):
+    """Tells a fallback option's owner that its planned drill is coming up."""
+
+    async def drill_reminder(self, drill: PlannedDrillRecord, owner: str | None, days: int) -> None:
+        """Drill ``drill`` is ``days`` days away; ``owner`` is mentioned when it is a user."""
+        ...
+
+
+class DrillPlanner:
+    """Plans drills and reminds their owners."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        timers: Timers,
+        clock: Clock,
+        fallbacks: FallbackService,
+        taskforce: Taskforce,
+        notifier: DrillNotifier,
+    ) -> None:
+        self._session = session
+        self._timers = timers
+        self._clock = clock
+        self._fallbacks = fallbacks
+        self._taskforce = taskforce
+        self._notifier = notifier
+
+    async def plan(
+        self, key: str, due_at: datetime, scenario: str | None, actor: str
+    ) -> PlannedDrillRecord:
+        """Plan a drill of fallback ``key`` at ``due_at`` by ``actor`` (its owner or a
+        coordinator), with reminders a week and a day before that have not passed."""
+        option = await self._fallbacks.find(key)
+        if option is None:
+            raise UnknownFallback(fallback=key)
+        if not may_act_for(option, actor, self._taskforce):
+            raise DrillPlanRefused(fallback=option.key, owner=option.owner or "-")
+        now = self._clock.now()
+        drill = PlannedDrillRecord(
+            fallback_key=option.key,
+            due_at=due_at,
+            scenario=scenario,
+            planned_by=actor,
+            planned_at=now,
+        )
+        self._session.add(drill)
+        await self._session.flush()
+        for days, moment in reminder_moments(due_at, now):
+            await DRILL_REMINDER.schedule(
+                self._timers,
+                moment,
+                ForDrill(drill_id=drill.id, days=days),
+                key=reminder_key(drill.id, days),
+            )
+        log.info(
+            "drill %d of %s planned at %s by %s (scenario %s)",
+            drill.id,
+            option.key,
+            due_at.isoformat(),
+            actor,
+            scenario or "-",
+        )
+        return drill
+
+    async def upcoming(self) -> Sequence[PlannedDrillRecord]:
+        """Drills planned for now or later, soonest first."""
+        return list(
+            await self._session.scalars(
+                select(PlannedDrillRecord)
+                .where(PlannedDrillRecord.due_at >= self._clock.now())
+                .order_by(PlannedDrillRecord.due_at, PlannedDrillRecord.id)
+            )
+        )
+
+    async def remind(self, drill_id: int, days: int) -> None:
+        """Remind the owner of drill ``drill_id`` that it is ``days`` days away."""
+        drill = await self._session.get(PlannedDrillRecord, drill_id)
+        if drill is None:
+            return
+        option: FallbackOptionRecord | None = await self._fallbacks.find(drill.fallback_key)
+        if option is None:
+            log.info("drill %d: fallback %s left the registry", drill_id, drill.fallback_key)
+            return
+        await self._notifier.drill_reminder(drill, option.owner, days)

@@ -1,0 +1,27 @@
+"""The timers of the drill plan: reminders before a planned drill, the weekly digest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.scheduling.kinds import Payload, TimerKind
+
+
+class ForDrill(Payload):
+    """A reminder ``days`` before planned drill ``drill_id``."""
+
+    drill_id: int
+    days: int
+
+
+DRILL_REMINDER = TimerKind("drill.reminder", ForDrill)
+
+
+class DigestState(Payload):
+    """What the previous weekly digest saw: when it ran and which options were overdue."""
+
+    since: datetime
+    overdue: list[str]
+
+
+DIGEST_TIMER = TimerKind("drill.digest", DigestState)

@@ -1,0 +1,97 @@
+"""The weekly drill digest: when it runs, what it says, and that it keeps quiet."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pytest
+
+from bot.config import FallbackSettings
+from bot.suppliers.digest import compose, next_digest
+from bot.suppliers.timers import DIGEST_TIMER, DigestState
+from bot.suppliers.weekly import DIGEST_KEY
+from tests.support.chat import ChatHarness, chat_harness
+from tests.support.clock import START
+from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
+from tests.support.suppliers import MANUAL_RUN, SECONDARY_DNS, example_registry, import_registry
+
+ZONE = "Europe/Amsterdam"
+
+
+def test_the_next_digest_is_the_next_configured_day_and_time_in_the_zone() -> None:
+    # START is Monday 23 November 2026, 10:00 in Amsterdam (UTC+1).
+    assert next_digest(START, 1, time(9, 0), ZONE) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert next_digest(START, 1, time(11, 0), ZONE) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert next_digest(START, 3, time(9, 0), ZONE) == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    assert next_digest(START, 7, time(18, 30), ZONE) == datetime(2026, 11, 29, 17, 30, tzinfo=UTC)
+    # Exactly at the digest's moment: the next one is a week later.
+    at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    assert next_digest(at, 1, time(9, 0), ZONE) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    # Across the change to summer time 09:00 stays 09:00 where the taskforce is.
+    march = datetime(2027, 3, 25, 12, 0, tzinfo=UTC)
+    assert next_digest(march, 1, time(9, 0), ZONE) == datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[ChatHarness]:
+    """Alice owns the manual bank run, Carol coordinates; digest on Mondays at 09:00."""
+    async with chat_harness(tmp_path, taskforce=[ALICE, BOB], coordinators=[CAROL]) as harness:
+        await import_registry(harness.factory, example_registry(tmp_path))
+        async with harness.factory.transaction() as services:
+            await services.digest.arm()
+        yield harness
+
+
+async def _fire_at(chat: ChatHarness, moment: datetime) -> list[str]:
+    chat.clock.moment = moment
+    await chat.bot.timers.fire_due()
+    return [posted.body for posted in await chat.posted()]
+
+
+async def test_quiet_week_then_a_digest_of_what_was_planned_and_tested(
+    chat: ChatHarness,
+) -> None:
+    # Nothing changed since the bot started: no post, but the next digest is armed.
+    assert await _fire_at(chat, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) == []
+    async with chat.factory.transaction() as services:
+        timer = await services.timers.pending(DIGEST_KEY)
+    assert timer is not None and timer.due_at == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+    chat.clock.advance(hours=1)
+    await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2026-12-20 10:00")
+    await chat.command(CAROL, COORDINATION, f"!fallback tested {SECONDARY_DNS} partly --why slow")
+    (digest,) = await _fire_at(chat, datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+    assert digest.splitlines() == [
+        "Weekoverzicht oefenplan (!oefenplan toont alles)",
+        "Gepland:",
+        f"- zo 20 dec 2026 10:00: {MANUAL_RUN}",
+        "Getest sinds vorige week:",
+        f"- {SECONDARY_DNS}: deels geslaagd (2026-11-30)",
+    ]
+    # The week after: the drill is still planned, but nothing new happened (only the
+    # drill's own reminder, a week before it, is posted).
+    (reminder,) = await _fire_at(chat, datetime(2026, 12, 14, 8, 0, tzinfo=UTC))
+    assert reminder.startswith("@alice:test: over 7 dagen")
+
+
+async def test_what_became_overdue_since_the_last_digest(chat: ChatHarness) -> None:
+    async with chat.factory.transaction() as services:
+        states = await services.fallbacks.states()
+    # The manual run is overdue; seen as overdue last time, it is no news.
+    assert compose([MANUAL_RUN], states, [], [], START) is None
+    digest = compose([], states, [], [], START)
+    assert digest is not None
+    assert [state.key for state in digest.became_overdue] == [MANUAL_RUN]
+
+
+async def test_day_zero_turns_the_digest_off(tmp_path: Path) -> None:
+    async with chat_harness(
+        tmp_path, taskforce=[ALICE], fallbacks=FallbackSettings(digest_day=0)
+    ) as harness, harness.factory.transaction() as services:
+        await DIGEST_TIMER.schedule(
+            services.timers, START, DigestState(since=START, overdue=[]), key=DIGEST_KEY
+        )
+        await services.digest.arm()
+        assert await services.timers.pending(DIGEST_KEY) is None
