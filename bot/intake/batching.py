@@ -194,6 +194,7 @@ class GroupCommit(Generic[T]):
                 try:
                     async with services.session.begin_nested():
                         value = await unit.work(services)
+                        await services.alerts.settle()
                         # Flushed inside the savepoint, so a constraint this unit breaks
                         # is its own error, not that of the next unit's autoflush.
                         await services.session.flush()
@@ -203,6 +204,7 @@ class GroupCommit(Generic[T]):
                         # unit's fault, so the batch is applied again unit by unit, retried.
                         raise
                     services.alert_lookups.forget()
+                    services.alerts.discard_unsettled()
                     answers.append(functools.partial(_reject, unit.answer, exc))
                 else:
                     answers.append(functools.partial(_resolve, unit.answer, value))
