@@ -19,6 +19,10 @@ together share one. Invariants, and why they hold:
 - The batch reads what all its units will look up first, in a few statements
   (``bot.alerts.lookups``); a unit whose savepoint is rolled back makes the batch drop
   those answers, since the rollback may have undone what they reflect.
+- A batch's new alerts are inserted in one statement, and each supplier's grouping
+  window rewritten once, when the transaction settles before commit
+  (``AlertService.settle``). In the savepoint pass each unit settles inside its own
+  savepoint, and a rolled-back one's unsettled alerts are discarded with it.
 - If the batch transaction itself fails (its commit, the connection, or a deadlock
   PostgreSQL broke by aborting it, in a unit or in the look-ups), no unit has
   been answered yet, so each is run again in a transaction of its own and gets the
