@@ -246,6 +246,7 @@ class ServiceFactory:
                 exercises=self.exercises,
             )
             yield services
+            await alerts.settle()
             # Before commit, once per transaction: each situation that got a log entry gets
             # its summary brought up to date with everything the transaction changed.
             for situation_id in sorted(log.touched):

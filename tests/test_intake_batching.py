@@ -151,6 +151,20 @@ async def ranks(database: Database, run: str) -> dict[int, int]:
         return {alert_id: rank for rank, alert_id in enumerate(ids)}
 
 
+async def windows(
+    database: Database, run: str, rank: dict[int, int]
+) -> list[tuple[str, list[int]]]:
+    """The run's grouping windows: supplier and the creation ranks of the alerts they hold."""
+    async with database.transaction() as session:
+        timers = await session.scalars(select(TimerRecord).where(TimerRecord.kind == "alert_group"))
+        held = [
+            (str(timer.payload["supplier"]), [rank[i] for i in timer.payload["alert_ids"]])
+            for timer in timers
+            if str(timer.payload["supplier"]).startswith(run)
+        ]
+    return sorted((supplier.removeprefix(run), ids) for supplier, ids in held)
+
+
 def results(
     outcomes: Sequence[list[Outcome] | BaseException], rank: dict[int, int]
 ) -> list[Result]:
@@ -228,6 +242,10 @@ async def test_batches_give_the_rows_and_outcomes_of_one_transaction_per_request
         expected, await ranks(database, alone_run)
     )
     assert batch_rows == alone_rows
+    # Written once per batch (bot/alerts/grouping.py), the windows hold the same alerts.
+    assert await windows(database, batch_run, await ranks(database, batch_run)) == await windows(
+        database, alone_run, await ranks(database, alone_run)
+    )
     assert batch_receipts == alone_receipts
     assert posts_after - posts_between == posts_between - posts_before
     assert timers_after - timers_between == timers_between - timers_before
@@ -315,18 +333,23 @@ async def test_when_the_batch_commit_fails_each_request_gets_its_own_outcome(
     assert receipts == 2
 
 
-async def test_a_batch_without_failures_uses_no_savepoints(database: Database) -> None:
+async def test_a_batch_without_failures_uses_no_savepoints_and_one_insert(
+    database: Database,
+) -> None:
     factory = make_factory(database)
     run = f"s{uuid.uuid4().hex[:8]}"
     savepoints: list[str] = []
+    inserts: list[str] = []
 
     @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
     def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if "SAVEPOINT" in statement.upper():
             savepoints.append(statement)
+        if statement.startswith("INSERT INTO alerts"):
+            inserts.append(statement)
 
     requests = [
-        Request("receive", f"k{n}", n, signature=n, breaks=False, declares=True) for n in range(5)
+        Request("receive", f"k{n}", 0, signature=n, breaks=False, declares=True) for n in range(5)
     ]
     batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
     try:
@@ -336,5 +359,13 @@ async def test_a_batch_without_failures_uses_no_savepoints(database: Database) -
 
     assert [[o.status for o in outcomes] for outcomes in got] == [["accepted"]] * 5
     assert savepoints == []
+    # The first alert is posted on its own (the post shows its id), so it is inserted at
+    # once; the other four, held for the supplier's summary, are inserted together, with
+    # ids in arrival order on SQLite too (bot/storage/db.py).
+    assert len(inserts) == 2
     rows, receipts, _, _ = await snapshot(database, run)
     assert len(rows) == 5 and receipts == 5
+    assert [row[0] for row in rows] == [f"k{n}" for n in range(5)]
+    # Each request is answered with its own alert's id: ids ascend in arrival order.
+    ids = [outcomes[0].alert_id for outcomes in got]
+    assert ids == list((await ranks(database, run)).keys())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.alerts.timers import GROUP_TIMER, GroupWindow
 from bot.clock import Clock
 from bot.scheduling.timers import Timers
-from bot.storage.models import AlertRecord
+from bot.storage.models import AlertRecord, TimerRecord
 from bot.suppliers.names import normalise
 
 if TYPE_CHECKING:  # lookups reads the windows by group_key, defined here
@@ -36,6 +36,26 @@ class AlertGrouper:
         self._lookups = lookups
         self._clock = clock
         self.window = window
+        # Alerts admitted into a pending window whose ids are not written into it yet, by
+        # timer key: a window's timer is then rewritten once per batch, not per alert.
+        self._unsettled: dict[str, tuple[TimerRecord, list[AlertRecord]]] = {}
+
+    @property
+    def unsettled(self) -> bool:
+        """Whether some admitted alerts are not yet written into their window."""
+        return bool(self._unsettled)
+
+    def settle(self) -> None:
+        """Append the admitted alerts' ids to their windows (the alerts must be flushed)."""
+        for timer, alerts in self._unsettled.values():
+            window = GROUP_TIMER.read(timer)
+            ids = [*window.alert_ids, *(alert.id for alert in alerts)]
+            GROUP_TIMER.rewrite(timer, window.model_copy(update={"alert_ids": ids}))
+        self._unsettled.clear()
+
+    def discard_unsettled(self) -> None:
+        """Forget the admitted alerts not yet written: a rollback removed them."""
+        self._unsettled.clear()
 
     async def admit(self, alert: AlertRecord) -> bool:
         """True when ``alert`` is to be posted now; otherwise it waits for the summary."""
@@ -50,13 +70,14 @@ class AlertGrouper:
         if pending is None:
             await self.open_window(alert.supplier)
             return True
-        window = GROUP_TIMER.read(pending)
-        grown = window.model_copy(update={"alert_ids": [*window.alert_ids, alert.id]})
-        GROUP_TIMER.rewrite(pending, grown)
+        # Its id is written into the window by ``settle``, with the batch's others.
+        self._unsettled.setdefault(key, (pending, []))[1].append(alert)
         return False
 
     async def open_window(self, supplier: str) -> None:
         """Collect the supplier's next alerts until one window from now."""
+        # A fresh window starts empty, as rewriting the payload made it before deferral.
+        self._unsettled.pop(group_key(supplier), None)
         window = GroupWindow(
             supplier=supplier, alert_ids=[], window_seconds=int(self.window.total_seconds())
         )

@@ -102,12 +102,16 @@ class AlertService:
         self._clock = clock
         self._attach_observer = attach_observer
 
-    async def receive(self, incoming: IncomingAlert) -> AlertRecord:
+    async def receive(self, incoming: IncomingAlert, *, flush: bool = True) -> AlertRecord:
         """Persist ``incoming`` and queue its announcement (unless a snooze holds it back);
         returns the stored alert.
 
         A repeat of an unresolved alert (same source and external id) only raises its
         count and last-seen time: ``count > 1`` on the result tells the caller so.
+        With ``flush=False`` a new alert is inserted with the session's next flush (a batch
+        of intake requests inserts all its alerts in one statement), so its id may be
+        None until then; it is flushed at once where its id is needed now (a post, a log
+        entry).
         """
         now = self._clock.now()
         key = dedup_key(incoming.source, incoming.external_id)
@@ -136,7 +140,8 @@ class AlertService:
             exercise=incoming.exercise,
         )
         self._session.add(alert)
-        await self._session.flush()
+        if flush:
+            await self._session.flush()
         if key is not None:
             self._lookups.remember_alert(key, alert)
         situation = await self._attach(alert)
@@ -146,12 +151,29 @@ class AlertService:
             # on its own at once (the notice shows it arrived during the snooze).
             alert.snooze_id = snooze.id
             if alert.severity == Severity.S1:
-                alert.notice_outbox_id = await self._notifier.alert_received(alert)
+                alert.notice_outbox_id = await self._announce(alert)
         elif await self._grouper.admit(alert):
-            alert.notice_outbox_id = await self._notifier.alert_received(alert)
+            alert.notice_outbox_id = await self._announce(alert)
         if situation is not None:
             await self._attached(alert, situation)
         return alert
+
+    async def settle(self) -> None:
+        """Write what ``receive(flush=False)`` left in memory: the new alerts, then their
+        ids in their suppliers' grouping windows. Called before the transaction (or a
+        batch's savepoint) ends."""
+        if self._grouper.unsettled:
+            await self._session.flush()  # the alerts' ids, in one INSERT
+            self._grouper.settle()
+
+    def discard_unsettled(self) -> None:
+        """Forget what a rolled-back savepoint undid before it was settled."""
+        self._grouper.discard_unsettled()
+
+    async def _announce(self, alert: AlertRecord) -> int | None:
+        if alert.id is None:
+            await self._session.flush()  # the post shows the alert's id
+        return await self._notifier.alert_received(alert)
 
     async def announce_group(self, supplier: str, alert_ids: Sequence[int]) -> None:
         """Post the summary of a supplier's window; a non-empty one opens the next window."""
@@ -251,6 +273,8 @@ class AlertService:
         assert key is not None  # an external id gives a key
         preloaded, alert = self._lookups.alert(key)
         if preloaded:
+            if alert is not None and alert.id is None:
+                await self._session.flush()  # received unflushed; callers go by its id
             return alert
         return await self._session.scalar(select(AlertRecord).where(AlertRecord.dedup_key == key))
 
@@ -310,6 +334,8 @@ class AlertService:
         situation = await self.open_situation_of(alert.supplier, alert.exercise)
         if situation is None:
             return None
+        if alert.id is None:
+            await self._session.flush()  # the log entry names the alert's id
         alert.situation_id = situation.id
         await self._log.append(
             situation.id,

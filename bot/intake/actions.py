@@ -5,18 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
+
 from bot.alerts.lookups import Needs
 from bot.alerts.service import AlertStatus, dedup_key
 from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
 from bot.services import Services
+from bot.storage.models import AlertRecord
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What became of one action: the alert concerned and what happened to it."""
 
-    alert_id: int | None
+    alert: AlertRecord | None
     status: str  # accepted | updated | acknowledged | resolved | ignored
+
+    @property
+    def alert_id(self) -> int | None:
+        """The alert's id; set once its batch has flushed (read it after the commit)."""
+        if self.alert is None:
+            return None
+        # From the identity key, not the attribute: a later unit's rolled-back savepoint
+        # may have expired the alert, and after the commit nothing can load it again.
+        identity = inspect(self.alert).identity
+        return None if identity is None else int(identity[0])
 
     def as_json(self) -> dict[str, int | str | None]:
         """The outcome in an intake answer."""
@@ -26,8 +39,9 @@ class Outcome:
 async def apply(services: Services, action: IntakeAction, source: str) -> Outcome:
     """Receive, acknowledge or resolve; a source's word on an unknown alert is ignored."""
     if isinstance(action, Receive):
-        alert = await services.alerts.receive(action.alert)
-        return Outcome(alert.id, "accepted" if alert.count == 1 else "updated")
+        # Inserted with the batch's other alerts when it settles (one statement).
+        alert = await services.alerts.receive(action.alert, flush=False)
+        return Outcome(alert, "accepted" if alert.count == 1 else "updated")
     found = await services.alerts.find_unresolved(source, action.external_id)
     if found is None:
         # E.g. a resolved notice for an alert that fired before the bot knew the source;
@@ -35,12 +49,12 @@ async def apply(services: Services, action: IntakeAction, source: str) -> Outcom
         return Outcome(None, "ignored")
     if isinstance(action, Acknowledge):
         if found.status != AlertStatus.OPEN:
-            return Outcome(found.id, "ignored")
+            return Outcome(found, "ignored")
         await services.alerts.acknowledge(found.id, source)
-        return Outcome(found.id, "acknowledged")
+        return Outcome(found, "acknowledged")
     assert isinstance(action, Resolve)
     await services.alerts.resolve(found.id, source)
-    return Outcome(found.id, "resolved")
+    return Outcome(found, "resolved")
 
 
 def needs(actions: Sequence[IntakeAction], source: str) -> Needs:

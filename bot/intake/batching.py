@@ -19,6 +19,10 @@ together share one. Invariants, and why they hold:
 - The batch reads what all its units will look up first, in a few statements
   (``bot.alerts.lookups``); a unit whose savepoint is rolled back makes the batch drop
   those answers, since the rollback may have undone what they reflect.
+- A batch's new alerts are inserted in one statement, and each supplier's grouping
+  window rewritten once, when the transaction settles before commit
+  (``AlertService.settle``). In the savepoint pass each unit settles inside its own
+  savepoint, and a rolled-back one's unsettled alerts are discarded with it.
 - If the batch transaction itself fails (its commit, the connection, or a deadlock
   PostgreSQL broke by aborting it, in a unit or in the look-ups), no unit has
   been answered yet, so each is run again in a transaction of its own and gets the
@@ -194,6 +198,7 @@ class GroupCommit(Generic[T]):
                 try:
                     async with services.session.begin_nested():
                         value = await unit.work(services)
+                        await services.alerts.settle()
                         # Flushed inside the savepoint, so a constraint this unit breaks
                         # is its own error, not that of the next unit's autoflush.
                         await services.session.flush()
@@ -203,6 +208,7 @@ class GroupCommit(Generic[T]):
                         # unit's fault, so the batch is applied again unit by unit, retried.
                         raise
                     services.alert_lookups.forget()
+                    services.alerts.discard_unsettled()
                     answers.append(functools.partial(_reject, unit.answer, exc))
                 else:
                     answers.append(functools.partial(_resolve, unit.answer, value))

@@ -16,6 +16,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import Pool, QueuePool
+from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 from bot.private_files import create_private_file
 
@@ -72,6 +73,7 @@ class Database:
         if self.is_sqlite:
             _create_sqlite_file(url)
             _serialise_sqlite_writers(self.engine.sync_engine)
+            _insert_many_rows_at_once(self.engine.sync_engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -181,6 +183,19 @@ def _create_sqlite_file(url: str) -> None:
     path = sqlite_file(url)
     if path is not None:
         create_private_file(path)
+
+
+def _insert_many_rows_at_once(sync_engine: Any) -> None:
+    # A flush of many new rows (a batch of intake alerts) is one multi-row INSERT ...
+    # RETURNING on PostgreSQL, but SQLAlchemy sends SQLite one INSERT per row, each a
+    # round trip through aiosqlite's thread, because RETURNING's row order is not
+    # promised there. It need not be: SQLite gives the rows of one INSERT ascending
+    # rowids in VALUES order (max(rowid) + 1 each, the tables have no AUTOINCREMENT), so
+    # SQLAlchemy may match returned rows to objects by sorting on the id, as it does on
+    # PostgreSQL. tests/test_intake_batching.py checks the order on both databases.
+    sync_engine.dialect.insertmanyvalues_implicit_sentinel = (
+        InsertmanyvaluesSentinelOpts.ANY_AUTOINCREMENT
+    )
 
 
 def _serialise_sqlite_writers(sync_engine: Any) -> None:
