@@ -30,27 +30,49 @@ from tests.support.matrix_user import wait_until
 TOKEN = "bearer-token-0123456789"
 LIMIT = 4096
 # Pacing only, no assertion on it: long enough that each write reaches the intake as a
-# separate read, well inside READ_TIMEOUT so the whole body still arrives in time.
+# separate read.
 PAUSE = 0.3
-READ_TIMEOUT = 3.0
-ANSWER_TIMEOUT = 30.0
+# The bot runs in the test's event loop: on a loaded machine that loop can stall for
+# seconds, so a body that does arrive gets a deadline no stall reaches, and only the tests
+# of the deadline itself (a sender that stalls for good) get a short one.
+PATIENT_READ_TIMEOUT = 60.0
+STALL_READ_TIMEOUT = 2.0
+ANSWER_TIMEOUT = 90.0
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def streaming_bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
-    """A running bot with a small body cap, a short read timeout and a bearer source."""
+@contextlib.asynccontextmanager
+async def intake_bot(
+    world: SandboxWorld, tmp_path: Path, read_timeout: float
+) -> AsyncIterator[Weerbaar]:
+    """A running bot with a small body cap, ``read_timeout`` and a bearer source."""
     intake = IntakeSettings(
         host="127.0.0.1",
         port=0,
         hmac_secret=world.hmac_secret,
         max_body_bytes=LIMIT,
-        read_timeout_seconds=READ_TIMEOUT,
+        read_timeout_seconds=read_timeout,
         sources=[AlertSourceSettings(name="tok", kind="generic", auth="bearer", secret=TOKEN)],
     )
     instance = Weerbaar(bot_settings(world, tmp_path / "bot", intake=intake))
     await instance.start()
-    yield instance
-    await instance.stop()
+    try:
+        yield instance
+    finally:
+        await instance.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def streaming_bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
+    """A bot whose read timeout a body that arrives never meets."""
+    async with intake_bot(world, tmp_path, PATIENT_READ_TIMEOUT) as instance:
+        yield instance
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def impatient_bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaar]:
+    """A bot with a short read timeout, for senders that stop mid-body."""
+    async with intake_bot(world, tmp_path, STALL_READ_TIMEOUT) as instance:
+        yield instance
 
 
 def alert_body(title: str, padding: int = 0) -> bytes:
@@ -181,26 +203,26 @@ async def test_announced_body_over_the_limit_is_refused_while_arriving(
 
 
 async def test_sender_that_stalls_mid_body_gets_408_and_nothing_is_stored(
-    streaming_bot: Weerbaar, world: SandboxWorld
+    impatient_bot: Weerbaar, world: SandboxWorld
 ) -> None:
     body = alert_body("stalled", padding=1000)
     headers = signed_headers(world.hmac_secret.encode(), body)
     headers["Content-Length"] = str(len(body))
-    status, answer = await exchange(streaming_bot, "/alerts", headers, [body[: len(body) // 2]])
+    status, answer = await exchange(impatient_bot, "/alerts", headers, [body[: len(body) // 2]])
     assert (status, answer["error"]) == (408, "timeout"), answer
-    assert await stored(streaming_bot) == ([], 0)
+    assert await stored(impatient_bot) == ([], 0)
 
 
 async def test_stalled_chunked_sender_gets_408(
-    streaming_bot: Weerbaar, world: SandboxWorld
+    impatient_bot: Weerbaar, world: SandboxWorld
 ) -> None:
     body = alert_body("stalled chunked", padding=1000)
     headers = signed_headers(world.hmac_secret.encode(), body)
     headers["Transfer-Encoding"] = "chunked"
     pieces = chunked(split(body, 2), last=False)[:1]
-    status, answer = await exchange(streaming_bot, "/alerts", headers, pieces)
+    status, answer = await exchange(impatient_bot, "/alerts", headers, pieces)
     assert (status, answer["error"]) == (408, "timeout"), answer
-    assert await stored(streaming_bot) == ([], 0)
+    assert await stored(impatient_bot) == ([], 0)
 
 
 async def test_sender_that_hangs_up_mid_body_is_refused_quietly(
