@@ -140,3 +140,53 @@ async def test_an_smtp_server_refusing_the_login_stops_the_start(
         with pytest.raises(StartupError, match=r"\[email\].*refuses the login of 'weerbaar'"):
             await bot.start()
         assert smtp.messages == []
+
+
+async def test_a_restart_during_the_outage_announces_it_once_and_summarises_all_of_it(
+    world: SandboxWorld, alice: MatrixUser, synapse: ThrowawaySynapse, tmp_path: Path
+) -> None:
+    proxy = FaultProxy(synapse.url)
+    await proxy.start()
+    addresses = ("alice@example.org", "bob@example.org")
+
+    def mailed(address: str) -> str:
+        return "\n".join(mails_to(smtp, address))
+
+    try:
+        with smtp_server() as smtp:
+            settings = degraded_settings(world, tmp_path / "bot", proxy.url, smtp)
+            async with running_bot(settings) as bot:
+                await proxy.go_down()
+                before = await post_alert(bot, world, {**ALERT_PAYLOAD, "supplier": "Mailco"})
+                await wait_until(lambda: all(f"#{before}" in mailed(a) for a in addresses), WAIT)
+            # Restarted while the homeserver is still down: it cannot log in, but it
+            # takes alerts and mails them as the same outage.
+            restarted = Weerbaar(settings)
+            await restarted.start()
+            try:
+                after = await post_alert(restarted, world, {**ALERT_PAYLOAD, "supplier": "Postco"})
+                await wait_until(lambda: all(f"#{after}" in mailed(a) for a in addresses), WAIT)
+                proxy.come_back()
+                summary = await alice.wait_for(
+                    world.coordination_room,
+                    lambda e: "Matrix was onbereikbaar van" in body_of(e),
+                    WAIT,
+                )
+                await wait_until(lambda: "Matrix weer bereikbaar" in mailed(addresses[0]), WAIT)
+                await wait_until(lambda: "Matrix reachable again" in mailed(addresses[1]), WAIT)
+            finally:
+                await restarted.stop()
+            for address, opening, closing in (
+                (addresses[0], "Matrix onbereikbaar sinds", "Matrix weer bereikbaar"),
+                (addresses[1], "Matrix unreachable since", "Matrix reachable again"),
+            ):
+                subjects = [m["Subject"] for m in smtp.messages if m["To"] == address]
+                assert sum(opening in s for s in subjects) == 1, subjects
+                assert sum(closing in s for s in subjects) == 1, subjects
+            # The summary covers the whole outage: the alerts from before and after.
+            alice_id = world.members[0].user_id
+            assert f"Per e-mail aan {alice_id}: 2 berichten" in body_of(summary)
+            assert f"(meldingen #{before}, #{after})" in body_of(summary)
+            assert "2 meldingen binnen" in body_of(summary)
+    finally:
+        await proxy.close()
