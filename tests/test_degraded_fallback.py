@@ -325,3 +325,19 @@ async def test_a_restart_before_the_opening_mail_went_out_still_sends_it_once(
     setup.reachability.answered()
     await setup.fallback.tick()
     assert "E-mail could not be sent" in await last_coordination_text(database)
+
+
+async def test_due_sitrep_requests_are_mailed(database: Database) -> None:
+    setup = Setup(database)
+    setup.factory = factory_for(database, setup.clock, sitrep_interval=timedelta(hours=2))
+    runner = TimerRunner(setup.factory, timer_handlers())
+    situation_id = await open_incident(setup.factory)
+    async with setup.factory.transaction() as services:
+        await services.roles.assign(situation_id, None, CAROL, "coordinator", ALICE)
+    await setup.go_down()
+    setup.clock.advance(hours=2)
+    assert await runner.fire_due() == 1
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    for mail in setup.mailer.mails[-2:]:
+        assert "situation report" in mail.text and CAROL in mail.text

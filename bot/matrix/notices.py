@@ -23,8 +23,8 @@ ALERT_ID_FIELD = "nl.weerbaar.alert_id"
 # The ids of the alerts a storm summary covers.
 ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
 # Set on notices that go out by e-mail too while Matrix is unreachable (degraded mode):
-# S1/S2 alerts, escalation proposals, check-ins (and playbook and decision-log reminders,
-# marked in bot/timers/). Marked where they are composed, so the fallback mails
+# S1/S2 alerts, escalation proposals, check-ins (and playbook, decision-log and sitrep
+# reminders, marked in bot/timers/). Marked where they are composed, so the fallback mails
 # the very text the room gets and needs no composition of its own.
 MAIL_FIELD = "nl.weerbaar.mail"
 # What the mail says instead of the body, where the body holds what must not leave
