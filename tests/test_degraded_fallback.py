@@ -341,3 +341,16 @@ async def test_due_sitrep_requests_are_mailed(database: Database) -> None:
     await setup.fallback.tick()
     for mail in setup.mailer.mails[-2:]:
         assert "situation report" in mail.text and CAROL in mail.text
+
+
+async def test_alerts_are_mailed_in_each_recipients_language(database: Database) -> None:
+    setup = Setup(database)  # the room's notices are in English
+    (alert_id,) = await setup.receive(alert("Acme", Severity.S1))
+    await setup.go_down()
+    alice, bob = setup.mailer.mails
+    assert f"Escaleren: !escaleer {alert_id}" in alice.text and "!escalate" not in alice.text
+    assert "!escaleer" in alice.html and "Acme down" in alice.text
+    assert f"To escalate: !escalate {alert_id}" in bob.text and "!escaleer" not in bob.text
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord)))
+    assert all("!escaleer" not in row.content["body"] for row in rows)  # the room: English

@@ -31,7 +31,13 @@ from bot.degraded.state import Entered, Left, Reachability
 from bot.exercises.marking import EXERCISE_MARK
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
-from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MAIL_FIELD, MAIL_TEXT_FIELD
+from bot.matrix.notices import (
+    ALERT_ID_FIELD,
+    ALERT_IDS_FIELD,
+    MAIL_FIELD,
+    MAIL_TEXT_FIELD,
+    MAIL_TRANSLATIONS_FIELD,
+)
 from bot.matrix.outbox import MESSAGE_EVENT, Backoff, CommitHook, Outbox
 from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
@@ -171,7 +177,7 @@ class Fallback:
                 record = None if outage is None else outage.of(address)
                 if record and record.last_mail and now < record.last_mail + self._batch:
                     continue
-                notices = await self._waiting(address) if record is not None else []
+                notices = await self._waiting(recipient.settings) if record is not None else []
                 if recipient.headline is None and not notices:
                     continue
                 mail = compose(address, recipient.settings.language, notices, recipient.headline)
@@ -232,9 +238,10 @@ class Fallback:
                     )
                 row.content = content
 
-    async def _waiting(self, address: str) -> list[Notice]:
-        """The undelivered room notices marked for mail that ``address`` has not had."""
-        cursor = int(await self._state.get(CURSOR_KEY.format(address=address)) or 0)
+    async def _waiting(self, recipient: EmailRecipient) -> list[Notice]:
+        """The undelivered room notices marked for mail that ``recipient`` has not had,
+        in their language."""
+        cursor = int(await self._state.get(CURSOR_KEY.format(address=recipient.address)) or 0)
         async with self._db.transaction() as session:
             rows = await session.scalars(
                 select(OutboxRecord)
@@ -247,7 +254,9 @@ class Fallback:
                 )
                 .order_by(OutboxRecord.id)
             )
-            return [notice_of(row) for row in rows if row.content.get(MAIL_FIELD)]
+            return [
+                notice_of(row, recipient.language) for row in rows if row.content.get(MAIL_FIELD)
+            ]
 
     async def _post_summary(self, left: Left, outage: Outage) -> None:
         lang = self._lang
@@ -303,12 +312,14 @@ class Fallback:
             self._metrics.fallback_mails.labels(outcome=outcome).inc()
 
 
-def notice_of(row: OutboxRecord) -> Notice:
-    """The mailable form of an outbox row: its text, HTML, alert ids and exercise mark."""
+def notice_of(row: OutboxRecord, lang: Language) -> Notice:
+    """The mailable form of an outbox row in ``lang`` (where the notice has a translation,
+    else as the room has it): its text, HTML, alert ids and exercise mark."""
     content: dict[str, Any] = row.content
+    texts = content.get(MAIL_TRANSLATIONS_FIELD, {}).get(lang, content)
     withheld = content.get(MAIL_TEXT_FIELD)
-    text = str(withheld if withheld is not None else content.get("body", ""))
-    html = None if withheld is not None else content.get("formatted_body")
+    text = str(withheld if withheld is not None else texts.get("body", ""))
+    html = None if withheld is not None else texts.get("formatted_body")
     ids = content.get(ALERT_IDS_FIELD) or (
         [content[ALERT_ID_FIELD]] if ALERT_ID_FIELD in content else []
     )
