@@ -223,7 +223,12 @@ class Weerbaar:
             await self._prepare_database()
             await self._check_smtp()
             held = await self.leadership.try_acquire()
-            connected = held and await self._connect_unless_unreachable()
+            # Only a restart during an outage starts without the homeserver: on a first
+            # start, an unreachable homeserver is more likely a wrong setting.
+            resuming = self.fallback is not None and await self.fallback.outage_stored()
+            connected = held and (
+                await self._connect_unless_unreachable() if resuming else await self._connected()
+            )
         except AnotherInstanceRunning as exc:
             await self._abandon_start()
             raise StartupError(str(exc)) from None
@@ -262,6 +267,10 @@ class Weerbaar:
             raise HomeserverUnreachable(message) from None
         except CryptoStoreError as exc:
             raise StartupError(str(exc)) from None
+
+    async def _connected(self) -> bool:
+        await self._connect()
+        return True
 
     async def _connect_unless_unreachable(self, *, say: bool = True) -> bool:
         """Connect (True), or False when the homeserver does not answer (logged if

@@ -118,7 +118,11 @@ async def test_alerts_are_mailed_while_matrix_is_down_and_summarised_after(
                     lambda: "Matrix weer bereikbaar" in mails_to(smtp, "alice@example.org")[-1],
                     WAIT,
                 )
-                assert "Matrix reachable again" in mails_to(smtp, "bob@example.org")[-1]
+                # Mailed one recipient after the other: wait for bob's too.
+                await wait_until(
+                    lambda: "Matrix reachable again" in mails_to(smtp, "bob@example.org")[-1],
+                    WAIT,
+                )
                 events = alice.seen[world.coordination_room]
                 notices = [
                     events.index(

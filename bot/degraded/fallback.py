@@ -96,6 +96,10 @@ class Fallback:
         self._outages = OutageStore(self._state)
         self._outage: Outage | None = None  # while degraded; stored on every change
 
+    async def outage_stored(self) -> bool:
+        """Whether the bot stopped during an outage that is not over."""
+        return await self._outages.load() is not None
+
     async def resume(self) -> None:
         """Continue the outage the bot was in when it stopped, if any: still degraded,
         without announcing it again (only recipients the opening mail missed get it)."""
