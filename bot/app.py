@@ -25,7 +25,7 @@ from bot.commands.reactions import ReactionHandler
 from bot.config import LauweFaseSettings, Settings
 from bot.degraded.fallback import Fallback
 from bot.degraded.mail import Mailer, MailError, SmtpMailer
-from bot.degraded.state import Reachability
+from bot.degraded.state import Reachability, unreachable
 from bot.exercises.launcher import BotExercises
 from bot.intake.server import IntakeApp
 from bot.leadership import AnotherInstanceRunning, Leadership, leadership_for
@@ -70,10 +70,16 @@ SYNC_STALE_SECONDS = 90.0
 # How long a stop waits for the loops to finish their unit of work before naming the
 # one that held on and cancelling it.
 STOP_TIMEOUT_SECONDS = 10.0
+# How often an instance started during an outage tries to log in again.
+CONNECT_RETRY_SECONDS = 5.0
 
 
 class StartupError(Exception):
     """The bot cannot start; the message says why in one line."""
+
+
+class HomeserverUnreachable(StartupError):
+    """The homeserver did not answer the login: an outage, not a wrong setting."""
 
 
 class Weerbaar:
@@ -217,9 +223,13 @@ class Weerbaar:
         try:
             await self._prepare_database()
             await self._check_smtp()
-            connected = await self.leadership.try_acquire()
-            if connected:
-                await self._connect()
+            held = await self.leadership.try_acquire()
+            # Only a restart during an outage starts without the homeserver: on a first
+            # start, an unreachable homeserver is more likely a wrong setting.
+            resuming = self.fallback is not None and await self.fallback.outage_stored()
+            connected = held and (
+                await self._connect_unless_unreachable() if resuming else await self._connected()
+            )
         except AnotherInstanceRunning as exc:
             await self._abandon_start()
             raise StartupError(str(exc)) from None
@@ -227,7 +237,7 @@ class Weerbaar:
             await self._abandon_start()
             raise
         await self._start_intake()
-        self._leading = asyncio.create_task(self._lead(connected), name="leadership")
+        self._leading = asyncio.create_task(self._lead(held, connected), name="leadership")
         log.info(
             "weerbaar started as %s, intake on %s:%s",
             self.settings.matrix.user_id,
@@ -251,9 +261,36 @@ class Weerbaar:
             if self.settings.taskforce_room:
                 await self.client.join(self.settings.taskforce_room)
         except MatrixError as exc:
-            raise StartupError(f"cannot use the homeserver {matrix.homeserver}: {exc}") from None
+            message = f"cannot use the homeserver {matrix.homeserver}: {exc}"
+            if not unreachable(exc):
+                raise StartupError(message) from None
+            self.reachability.failed(exc, sync=True)  # counts towards degraded mode
+            raise HomeserverUnreachable(message) from None
         except CryptoStoreError as exc:
             raise StartupError(str(exc)) from None
+
+    async def _connected(self) -> bool:
+        await self._connect()
+        return True
+
+    async def _connect_unless_unreachable(self, *, say: bool = True) -> bool:
+        """Connect (True), or False when the homeserver does not answer (logged if
+        ``say``): a bot started during an outage takes alerts and mails them, and
+        connects once it is back."""
+        try:
+            await self._connect()
+        except HomeserverUnreachable as exc:
+            if say:
+                log.warning("%s; connecting once it answers", exc)
+            return False
+        return True
+
+    async def _connect_when_reachable(self) -> None:
+        """Connect, trying again while the homeserver does not answer (said once)."""
+        tried = False
+        while not await self._connect_unless_unreachable(say=not tried):
+            tried = True
+            await self._stopping.sleep(CONNECT_RETRY_SECONDS)
 
     async def _check_smtp(self) -> None:
         """Log in to the SMTP server now: bad mail settings show at start-up, not in the
@@ -270,16 +307,16 @@ class Weerbaar:
         await self.leadership.release()
         await self.db.dispose()
 
-    async def _lead(self, connected: bool) -> None:
+    async def _lead(self, held: bool, connected: bool) -> None:
         """Be active while holding the lease; step down and wait again when it is lost.
 
-        ``connected``: start() took the lease and logged in already. Ends when the bot
+        ``held``: start() took the lease; ``connected``: and logged in. Ends when the bot
         stops: the waits give way to the stop, the units of work started (firing due
         timers, reading the taskforce room) run to their end.
         """
         with contextlib.suppress(Stopped):
             while True:
-                if not connected:
+                if not held:
                     await self._stopping.race(self.leadership.acquire())
                 try:
                     await self._be_active(connected)
@@ -289,17 +326,21 @@ class Weerbaar:
                     log.error("cannot become active, giving the lease back: %s", exc)
                     await self.leadership.release()
                     await self._stopping.sleep(self.settings.ha.retry_seconds)
-                connected = False
+                held = connected = False
 
     async def _be_active(self, connected: bool) -> None:
         """One active period: log in (unless ``connected``), run the loops while the lease
         holds, then stop them and close the crypto store."""
         try:
+            period = self._active_period = StopSignal()
+            if self.fallback is not None:
+                # First: an outage that began before this period goes on while connecting.
+                await self.fallback.resume()
+                self._tasks.append(asyncio.create_task(self.fallback.run(period), name="fallback"))
             if not connected:
-                await self._connect()
+                await self._connect_when_reachable()
             log.info("this instance is active")
             self.metrics.active.set(1)
-            period = self._active_period = StopSignal()
             async with self.factory.transaction() as services:
                 await arm_chain_check(services)
                 await arm_digest(services)
@@ -321,12 +362,10 @@ class Weerbaar:
                 HeartbeatCheck(self.factory, self.metrics),
                 self.settings.intake.heartbeat_check_seconds,
             )
-            self._tasks = [
+            self._tasks += [
                 asyncio.create_task(self.sender.run(period), name="outbox"),
                 asyncio.create_task(self.sync.run(period), name="sync"),
             ]
-            if self.fallback is not None:
-                self._tasks.append(asyncio.create_task(self.fallback.run(period), name="fallback"))
             held = True
             while held:
                 await self._stopping.sleep(self.settings.ha.check_seconds)

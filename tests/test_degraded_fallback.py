@@ -48,10 +48,16 @@ def alert(supplier: str, severity: Severity, *, exercise: bool = False) -> Incom
 
 class Setup:
     def __init__(self, database: Database) -> None:
+        self.database = database
         self.clock = ManualClock()
         self.factory = factory_for(database, self.clock)
-        self.reachability = Reachability(timedelta(seconds=120), self.clock)
         self.mailer = RecordingMailer()
+        self.restart()
+
+    def restart(self) -> None:
+        """A new bot process: nothing in memory, the same database, mailer and clock."""
+        database = self.database
+        self.reachability = Reachability(timedelta(seconds=120), self.clock)
         self.fallback = Fallback(
             database,
             self.reachability,
@@ -270,3 +276,81 @@ async def test_decision_reminders_are_mailed_without_confidential_content(
             row.content.get("body", "") for row in await session.scalars(select(OutboxRecord))
         ]
     assert any("broker X" in body for body in bodies)  # the incident room still has it
+
+
+async def test_a_restart_during_the_outage_resumes_it_without_announcing_it_again(
+    database: Database,
+) -> None:
+    setup = Setup(database)
+    await setup.go_down()
+    (before,) = await setup.receive(alert("Acme", Severity.S1))
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 4  # opening, then the first batch
+    setup.restart()
+    await setup.fallback.resume()
+    assert setup.reachability.degraded
+    (after,) = await setup.receive(alert("Bolt", Severity.S2))
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 4  # batching survives the restart too
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    batch = setup.mailer.mails[4:]
+    assert len(batch) == 2 and all(f"#{after}" in m.text and "Acme" not in m.text for m in batch)
+    assert not any("unreachable since" in m.subject.lower() for m in batch)
+    setup.reachability.answered()
+    await setup.fallback.tick()
+    summary = await last_coordination_text(database)
+    assert f"E-mailed to {ALICE}: 2 messages (alerts #{before}, #{after})" in summary
+    assert "2 alerts arrived" in summary
+    setup.restart()
+    await setup.fallback.resume()
+    assert not setup.reachability.degraded  # over: nothing left to resume
+
+
+async def test_a_restart_before_the_opening_mail_went_out_still_sends_it_once(
+    database: Database,
+) -> None:
+    setup = Setup(database)
+    setup.mailer.failing = True
+    await setup.go_down()
+    assert setup.mailer.mails == []
+    setup.restart()
+    setup.mailer.failing = False
+    await setup.fallback.resume()
+    await setup.fallback.tick()
+    alice, bob = setup.mailer.mails
+    assert "Matrix onbereikbaar sinds" in alice.subject
+    assert "Matrix unreachable since" in bob.subject
+    setup.reachability.answered()
+    await setup.fallback.tick()
+    assert "E-mail could not be sent" in await last_coordination_text(database)
+
+
+async def test_due_sitrep_requests_are_mailed(database: Database) -> None:
+    setup = Setup(database)
+    setup.factory = factory_for(database, setup.clock, sitrep_interval=timedelta(hours=2))
+    runner = TimerRunner(setup.factory, timer_handlers())
+    situation_id = await open_incident(setup.factory)
+    async with setup.factory.transaction() as services:
+        await services.roles.assign(situation_id, None, CAROL, "coordinator", ALICE)
+    await setup.go_down()
+    setup.clock.advance(hours=2)
+    assert await runner.fire_due() == 1
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    for mail in setup.mailer.mails[-2:]:
+        assert "situation report" in mail.text and CAROL in mail.text
+
+
+async def test_alerts_are_mailed_in_each_recipients_language(database: Database) -> None:
+    setup = Setup(database)  # the room's notices are in English
+    (alert_id,) = await setup.receive(alert("Acme", Severity.S1))
+    await setup.go_down()
+    alice, bob = setup.mailer.mails
+    assert f"Escaleren: !escaleer {alert_id}" in alice.text and "!escalate" not in alice.text
+    assert "!escaleer" in alice.html and "Acme down" in alice.text
+    assert f"To escalate: !escalate {alert_id}" in bob.text and "!escaleer" not in bob.text
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord)))
+    assert all("!escaleer" not in row.content["body"] for row in rows)  # the room: English

@@ -6,15 +6,17 @@ proposals, check-ins, playbook reminders) still undelivered in the outbox go out
 mail, at most one mail per recipient per ``batch``. The outbox is the record of what
 must be mailed: each recipient's cursor (the last outbox id mailed to
 them) is stored in the bot's state after the mail was accepted, so nothing is mailed
-twice or lost across a failing SMTP server or a restart. On leaving, one closing mail
-and one summary in the coordination room, queued behind the backlog so it comes last.
+twice or lost across a failing SMTP server or a restart. What the outage has mailed
+so far is stored too (bot/degraded/record.py): a bot restarted during the outage resumes
+it instead of announcing it again. On leaving, one closing mail and one summary of the
+whole outage in the coordination room, queued behind the backlog so it comes last.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,11 +26,18 @@ from bot import i18n
 from bot.clock import Clock
 from bot.config import EmailRecipient
 from bot.degraded.mail import Mail, Mailer, MailError, Notice, compose
+from bot.degraded.record import Outage, OutageStore
 from bot.degraded.state import Entered, Left, Reachability
 from bot.exercises.marking import EXERCISE_MARK
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
-from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD, MAIL_FIELD, MAIL_TEXT_FIELD
+from bot.matrix.notices import (
+    ALERT_ID_FIELD,
+    ALERT_IDS_FIELD,
+    MAIL_FIELD,
+    MAIL_TEXT_FIELD,
+    MAIL_TRANSLATIONS_FIELD,
+)
 from bot.matrix.outbox import MESSAGE_EVENT, Backoff, CommitHook, Outbox
 from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
@@ -44,12 +53,10 @@ TICK_SECONDS = 1.0
 
 @dataclass
 class _Recipient:
-    """One address: what it still needs, and when it was last mailed."""
+    """One address and the entering or closing text it still needs."""
 
     settings: EmailRecipient
-    headline: tuple[str, str] | None = None  # the entering or closing text, not yet sent
-    last_mail: datetime | None = None
-    mailed: list[Notice] = field(default_factory=list)  # this outage, for the summary
+    headline: tuple[str, str] | None = None
 
 
 class Fallback:
@@ -86,7 +93,26 @@ class Fallback:
         self._metrics = metrics
         self._backoff = Backoff(base=5.0, cap=300.0)
         self._retry_at: datetime | None = None
-        self._mail_error: str | None = None  # the first failure of this outage, reported once
+        self._outages = OutageStore(self._state)
+        self._outage: Outage | None = None  # while degraded; stored on every change
+
+    async def outage_stored(self) -> bool:
+        """Whether the bot stopped during an outage that is not over."""
+        return await self._outages.load() is not None
+
+    async def resume(self) -> None:
+        """Continue the outage the bot was in when it stopped, if any: still degraded,
+        without announcing it again (only recipients the opening mail missed get it)."""
+        outage = await self._outages.load()
+        if outage is None:
+            return
+        log.warning("resuming degraded mode: homeserver unreachable since %s", outage.since)
+        self._reachability.resume(outage.since)
+        self._outage = outage
+        self._set_gauge(outage.since)
+        for recipient in self._recipients:
+            if not outage.of(recipient.settings.address).opened:
+                recipient.headline = self._entered_headline(outage.since, recipient)
 
     async def run(self, stop: StopSignal) -> None:
         """Check every second until ``stop`` is set."""
@@ -105,29 +131,34 @@ class Fallback:
         """Act on the transitions since the last tick, then send the mails that are due."""
         for transition in self._reachability.check():
             if isinstance(transition, Entered):
-                self._entered(transition)
+                await self._entered(transition)
             else:
                 await self._left(transition)
         await self._send_due()
 
-    def _entered(self, entered: Entered) -> None:
+    async def _entered(self, entered: Entered) -> None:
         log.warning("homeserver unreachable since %s: degraded mode, mailing", entered.since)
         self._set_gauge(entered.since)
-        self._mail_error = None
+        self._outage = Outage(entered.since)
+        await self._outages.save(self._outage)
         for recipient in self._recipients:
-            lang = recipient.settings.language
-            since = format_time(entered.since, self._timezone, lang, self._clock.now())
-            recipient.headline = (
-                i18n.text("degraded.entered.subject", lang, since=since),
-                i18n.text("degraded.entered.body", lang, since=since),
-            )
-            recipient.last_mail = None  # the entering mail goes out at once
-            recipient.mailed = []
+            recipient.headline = self._entered_headline(entered.since, recipient)
+
+    def _entered_headline(self, since: datetime, recipient: _Recipient) -> tuple[str, str]:
+        lang = recipient.settings.language
+        when = format_time(since, self._timezone, lang, self._clock.now())
+        return (
+            i18n.text("degraded.entered.subject", lang, since=when),
+            i18n.text("degraded.entered.body", lang, since=when),
+        )
 
     async def _left(self, left: Left) -> None:
         log.info("homeserver reachable again after %s: degraded mode ends", left.until - left.since)
         self._set_gauge(None)
-        await self._post_summary(left)
+        # Left always follows Entered or a resumed outage, so there is a record.
+        await self._post_summary(left, self._outage or Outage(left.since))
+        self._outage = None
+        await self._outages.clear()
         for recipient in self._recipients:
             lang = recipient.settings.language
             since = format_time(left.since, self._timezone, lang, left.until)
@@ -136,31 +167,36 @@ class Fallback:
                 i18n.text("degraded.left.subject", lang),
                 i18n.text("degraded.left.body", lang, since=since, until=until),
             )
-            recipient.last_mail = None  # the closing mail is not held back by batching
 
     async def _send_due(self) -> None:
         now = self._clock.now()
         if self._retry_at is not None and now < self._retry_at:
             return
-        degraded = self._reachability.degraded
+        outage = self._outage if self._reachability.degraded else None
         mailed: dict[int, Notice] = {}
         try:
             for recipient in self._recipients:
-                if recipient.last_mail is not None and now < recipient.last_mail + self._batch:
-                    continue
                 address = recipient.settings.address
-                notices = await self._waiting(address) if degraded else []
+                # The closing mail (no outage any more) is not held back by batching.
+                record = None if outage is None else outage.of(address)
+                if record and record.last_mail and now < record.last_mail + self._batch:
+                    continue
+                notices = await self._waiting(recipient.settings) if record is not None else []
                 if recipient.headline is None and not notices:
                     continue
                 mail = compose(address, recipient.settings.language, notices, recipient.headline)
                 if not await self._send(mail):
                     return  # the server is failing: try everyone again after the backoff
                 recipient.headline = None
-                recipient.last_mail = now
-                recipient.mailed += notices
                 if notices:
                     cursor = CURSOR_KEY.format(address=address)
                     await self._state.set(cursor, str(notices[-1].outbox_id))
+                if outage is not None and record is not None:
+                    record.opened, record.last_mail = True, now
+                    record.count += len(notices)
+                    record.alert_ids.update(i for notice in notices for i in notice.alert_ids)
+                    # Before the next mail: a restart must not send this one again.
+                    await self._outages.save(outage)
                 mailed.update((notice.outbox_id, notice) for notice in notices)
         finally:
             # After every recipient's mail, so none of them gets the note in its text.
@@ -172,9 +208,13 @@ class Fallback:
         except MailError as exc:
             delay = self._backoff.next_delay()
             self._retry_at = self._clock.now() + timedelta(seconds=delay)
-            if self._mail_error is None:
-                self._mail_error = str(exc)
+            outage = self._outage
+            # Reported once per outage (its summary says it); outside one, once per streak.
+            if self._backoff.failures == 1 if outage is None else outage.mail_error is None:
                 log.error("e-mail fallback failing, will retry: %s", exc)
+            if outage is not None and outage.mail_error is None:
+                outage.mail_error = str(exc)
+                await self._outages.save(outage)
             self._count("failed")
             return False
         if self._backoff.failures:
@@ -202,9 +242,10 @@ class Fallback:
                     )
                 row.content = content
 
-    async def _waiting(self, address: str) -> list[Notice]:
-        """The undelivered room notices marked for mail that ``address`` has not had."""
-        cursor = int(await self._state.get(CURSOR_KEY.format(address=address)) or 0)
+    async def _waiting(self, recipient: EmailRecipient) -> list[Notice]:
+        """The undelivered room notices marked for mail that ``recipient`` has not had,
+        in their language."""
+        cursor = int(await self._state.get(CURSOR_KEY.format(address=recipient.address)) or 0)
         async with self._db.transaction() as session:
             rows = await session.scalars(
                 select(OutboxRecord)
@@ -217,9 +258,11 @@ class Fallback:
                 )
                 .order_by(OutboxRecord.id)
             )
-            return [notice_of(row) for row in rows if row.content.get(MAIL_FIELD)]
+            return [
+                notice_of(row, recipient.language) for row in rows if row.content.get(MAIL_FIELD)
+            ]
 
-    async def _post_summary(self, left: Left) -> None:
+    async def _post_summary(self, left: Left, outage: Outage) -> None:
         lang = self._lang
         since = format_time(left.since, self._timezone, lang, left.until)
         until = format_time(left.until, self._timezone, lang, left.until)
@@ -233,7 +276,8 @@ class Fallback:
                 i18n.text("degraded.summary", lang, since=since, until=until, count=arrived or 0)
             ]
             for recipient in self._recipients:
-                alert_ids = sorted({i for notice in recipient.mailed for i in notice.alert_ids})
+                record = outage.of(recipient.settings.address)
+                alert_ids = sorted(record.alert_ids)
                 alerts = (
                     i18n.text(
                         "degraded.summary.alerts", lang, ids=", ".join(f"#{i}" for i in alert_ids)
@@ -246,7 +290,7 @@ class Fallback:
                         "degraded.summary.mailed",
                         lang,
                         recipient=recipient.settings.user_id,
-                        count=len(recipient.mailed),
+                        count=record.count,
                         alerts=alerts,
                     )
                 )
@@ -256,9 +300,9 @@ class Fallback:
                 lines.append(
                     i18n.text("degraded.summary.unreached", lang, members=", ".join(unreached))
                 )
-            if self._mail_error is not None:
+            if outage.mail_error is not None:
                 lines.append(
-                    i18n.text("degraded.summary.mail_failed", lang, error=self._mail_error)
+                    i18n.text("degraded.summary.mail_failed", lang, error=outage.mail_error)
                 )
             outbox = Outbox(session, self._clock, self._on_outbox_commit)
             await outbox.post(self._room, text_content("\n".join(lines)))
@@ -272,12 +316,14 @@ class Fallback:
             self._metrics.fallback_mails.labels(outcome=outcome).inc()
 
 
-def notice_of(row: OutboxRecord) -> Notice:
-    """The mailable form of an outbox row: its text, HTML, alert ids and exercise mark."""
+def notice_of(row: OutboxRecord, lang: Language) -> Notice:
+    """The mailable form of an outbox row in ``lang`` (where the notice has a translation,
+    else as the room has it): its text, HTML, alert ids and exercise mark."""
     content: dict[str, Any] = row.content
+    texts = content.get(MAIL_TRANSLATIONS_FIELD, {}).get(lang, content)
     withheld = content.get(MAIL_TEXT_FIELD)
-    text = str(withheld if withheld is not None else content.get("body", ""))
-    html = None if withheld is not None else content.get("formatted_body")
+    text = str(withheld if withheld is not None else texts.get("body", ""))
+    html = None if withheld is not None else texts.get("formatted_body")
     ids = content.get(ALERT_IDS_FIELD) or (
         [content[ALERT_ID_FIELD]] if ALERT_ID_FIELD in content else []
     )

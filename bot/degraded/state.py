@@ -83,6 +83,12 @@ class Reachability:
         self.failing_since = None
         self.degraded_since = None
 
+    def resume(self, since: datetime) -> None:
+        """Be degraded since ``since`` already, without a new ``Entered``: the bot was
+        restarted during an outage it had announced. The next answer leaves it."""
+        self._sync_failing = True
+        self.failing_since = self.degraded_since = since
+
     def check(self) -> list[Transition]:
         """The transitions since the last check, entering degraded mode if it is due."""
         if (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +10,7 @@ from bot import i18n
 from bot.decisionlog.integrity import chain_broken_text
 from bot.decisionlog.log import ChainCheck
 from bot.exercises.marking import mark_text
-from bot.i18n import Language, format_time
+from bot.i18n import LANGUAGES, Language, format_time
 from bot.matrix.content import edit_content, text_content
 from bot.matrix.outbox import Outbox
 from bot.situations.phases import Phase
@@ -30,10 +30,13 @@ ALERT_ID_FIELD = "nl.weerbaar.alert_id"
 # The ids of the alerts a storm summary covers.
 ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
 # Set on notices that go out by e-mail too while Matrix is unreachable (degraded mode):
-# S1/S2 alerts, escalation proposals, check-ins (and playbook and decision-log reminders,
-# marked in bot/timers/). Marked where they are composed, so the fallback mails
+# S1/S2 alerts, escalation proposals, check-ins (and playbook, decision-log and sitrep
+# reminders, marked in bot/timers/). Marked where they are composed, so the fallback mails
 # the very text the room gets and needs no composition of its own.
 MAIL_FIELD = "nl.weerbaar.mail"
+# The mail text in each language other than the room's ({lang: {"body", "formatted_body"}}):
+# a recipient of the fallback's mails reads a notice in their own language.
+MAIL_TRANSLATIONS_FIELD = "nl.weerbaar.mail_translations"
 # What the mail says instead of the body, where the body holds what must not leave
 # Matrix (a reminder about a confidential log entry).
 MAIL_TEXT_FIELD = "nl.weerbaar.mail_text"
@@ -62,9 +65,10 @@ class MatrixNotifier:
 
     async def alert_received(self, alert: AlertRecord) -> int | None:
         """Post the alert with its id, severity, supplier, title, details and links."""
-        content = self._alert_content(alert)
+        content = self._alert_content(alert, self._lang)
         if alert.severity in MAILED_SEVERITIES:
             content[MAIL_FIELD] = True
+            add_translations(content, lambda lang: self._alert_content(alert, lang), self._lang)
         record = await self._outbox.post(self._room, content, exercise=alert.exercise)
         return record.id
 
@@ -74,7 +78,7 @@ class MatrixNotifier:
             return  # announced in a grouped summary, not on a message of its own
         await self._outbox.post(
             self._room,
-            edit_content(self._alert_content(alert)),
+            edit_content(self._alert_content(alert, self._lang)),
             replaces=alert.notice_outbox_id,
             exercise=alert.exercise,
         )
@@ -103,7 +107,7 @@ class MatrixNotifier:
                     i18n.text(
                         "alert.group.line", lang, id=a.id, severity=a.severity, title=a.title
                     ),
-                    *self._alert_state(a),
+                    *self._alert_state(a, lang),
                 ]
             )
             for a in alerts[:GROUP_LINES]
@@ -157,8 +161,7 @@ class MatrixNotifier:
             self._room, content, exercise=any(alert.exercise for alert in alerts)
         )
 
-    def _alert_content(self, alert: AlertRecord) -> dict[str, Any]:
-        lang = self._lang
+    def _alert_content(self, alert: AlertRecord, lang: Language) -> dict[str, Any]:
         fields = {
             "id": alert.id,
             "severity": alert.severity,
@@ -178,7 +181,7 @@ class MatrixNotifier:
             plain_lines.append(url)
             escaped = i18n.html_escape(url)
             html_parts.append(f'<p><a href="{escaped}">{escaped}</a></p>')
-        notes = self._alert_state(alert)
+        notes = self._alert_state(alert, lang)
         if alert.status != "resolved":
             notes += [
                 i18n.text("alert.hint", lang, id=alert.id),
@@ -190,9 +193,9 @@ class MatrixNotifier:
         content[ALERT_ID_FIELD] = alert.id
         return content
 
-    def _alert_state(self, alert: AlertRecord) -> list[str]:
+    def _alert_state(self, alert: AlertRecord, lang: Language) -> list[str]:
         """Lines telling who acknowledged or resolved the alert and where it belongs."""
-        lang, zone = self._lang, self._timezone
+        zone = self._timezone
         lines = []
         if alert.count > 1 and alert.last_seen_at is not None:
             last = format_time(alert.last_seen_at, zone, lang)
@@ -453,6 +456,21 @@ class MatrixNotifier:
         content["m.mentions"] = {"user_ids": [user_id]}
         content[MAIL_FIELD] = True  # only check-ins and drill reminders are mentions
         await self._outbox.post(self._room, content)
+
+
+def add_translations(
+    content: dict[str, Any], compose: Callable[[Language], dict[str, Any]], lang: Language
+) -> None:
+    """Add to ``content`` (composed in ``lang``) its text in the other languages, as
+    ``compose`` makes it, for the mails of degraded mode."""
+    translations = {}
+    for other in LANGUAGES:
+        if other != lang:
+            composed = compose(other)
+            translations[other] = {
+                k: composed[k] for k in ("body", "formatted_body") if k in composed
+            }
+    content[MAIL_TRANSLATIONS_FIELD] = translations
 
 
 def incident_room_name(situation: SituationRecord, lang: Language) -> str:

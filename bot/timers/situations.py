@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import i18n
 from bot.i18n import LANGUAGES, format_time
 from bot.matrix.content import text_content
+from bot.matrix.notices import MAIL_FIELD
 from bot.services import Services
 from bot.situations.phases import QUIET_PHASES, Phase
 from bot.situations.roles import COORDINATOR
@@ -51,7 +52,9 @@ async def sitrep_due(services: Services, about: ForSituation, timer: TimerRecord
             )
         )
         parts.append(i18n.text("sitrep.reminder", lang, who=who, last=since))
-    await services.outbox.post(room, text_content("\n".join(parts), mentions=mentioned))
+    content = text_content("\n".join(parts), mentions=mentioned)
+    content[MAIL_FIELD] = True  # a check-in: mailed too while Matrix is unreachable
+    await services.outbox.post(room, content)
     await services.sitreps.reminded(situation.id, mentioned, fired_at)
 
 

@@ -43,8 +43,11 @@ def make_factory(db: Database, clock: Clock | None = None) -> ServiceFactory:
     )
 
 
-def factory_for(database: Database, clock: ManualClock) -> ServiceFactory:
-    """Services for alice, bob and carol whose playbook steps escalate after 30 minutes."""
+def factory_for(
+    database: Database, clock: ManualClock, sitrep_interval: timedelta | None = None
+) -> ServiceFactory:
+    """Services for alice, bob and carol whose playbook steps escalate after 30 minutes
+    (and incidents ask for a sitrep every ``sitrep_interval``, if given)."""
     return ServiceFactory(
         database,
         clock,
@@ -53,6 +56,7 @@ def factory_for(database: Database, clock: ManualClock) -> ServiceFactory:
         playbooks=DirectoryCatalog(PLAYBOOKS),
         on_outbox_commit=lambda rows: None,
         playbook_policy=PlaybookPolicy(escalate_after=timedelta(minutes=30), language="en"),
+        sitrep_interval=sitrep_interval,
     )
 
 

@@ -54,11 +54,31 @@ class SmtpServer:
 
     port: int
     inbox: _Inbox
+    controller: Controller | None = None  # None while down
 
     @property
     def messages(self) -> list[EmailMessage]:
         """Every message accepted so far."""
         return self.inbox.messages
+
+    def go_down(self) -> None:
+        """Stop listening: connections are refused until ``come_back``."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def come_back(self) -> None:
+        """Listen (again) on the same port, keeping the messages accepted before."""
+        # A stopped controller's loop is closed: a new one takes over the port.
+        self.controller = Controller(
+            self.inbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=_authenticate,
+            auth_required=True,
+            auth_require_tls=False,
+        )
+        self.controller.start()
 
 
 USERNAME, PASSWORD = "weerbaar", "secret"
@@ -77,18 +97,9 @@ def _authenticate(
 @contextmanager
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server on 127.0.0.1 that requires a login (plain text: loopback only)."""
-    inbox = _Inbox()
-    port = free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=_authenticate,
-        auth_required=True,
-        auth_require_tls=False,
-    )
-    controller.start()
+    server = SmtpServer(free_port(), _Inbox())
+    server.come_back()
     try:
-        yield SmtpServer(port, inbox)
+        yield server
     finally:
-        controller.stop()
+        server.go_down()
