@@ -87,9 +87,12 @@ async def test_what_became_overdue_since_the_last_digest(chat: ChatHarness) -> N
 
 
 async def test_day_zero_turns_the_digest_off(tmp_path: Path) -> None:
-    async with chat_harness(
-        tmp_path, taskforce=[ALICE], fallbacks=FallbackSettings(digest_day=0)
-    ) as harness, harness.factory.transaction() as services:
+    async with (
+        chat_harness(
+            tmp_path, taskforce=[ALICE], fallbacks=FallbackSettings(digest_day=0)
+        ) as harness,
+        harness.factory.transaction() as services,
+    ):
         await DIGEST_TIMER.schedule(
             services.timers, START, DigestState(since=START, overdue=[]), key=DIGEST_KEY
         )

@@ -14,8 +14,9 @@ from bot.clock import Clock
 from bot.errors import DrillPlanRefused, UnknownFallback
 from bot.scheduling.timers import Timers
 from bot.situations.roles import Taskforce
-from bot.storage.models import FallbackOptionRecord, PlannedDrillRecord
+from bot.storage.models import FallbackOptionRecord, FallbackTestRecord, PlannedDrillRecord
 from bot.suppliers.fallbacks import FallbackService, may_act_for
+from bot.suppliers.improvements import Improvements
 from bot.suppliers.timers import DRILL_REMINDER, ForDrill
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,13 @@ class DrillNotifier(Protocol):
         """Drill ``drill`` is ``days`` days away; ``owner`` is mentioned when it is a user."""
         ...
 
+    async def improvement_due(self, test: FallbackTestRecord) -> None:
+        """The improvement action kept on ``test`` is due; its owner is mentioned."""
+        ...
+
 
 class DrillPlanner:
-    """Plans drills and reminds their owners."""
+    """Plans drills and reminds owners of drills and of improvement actions due."""
 
     def __init__(
         self,
@@ -57,6 +62,7 @@ class DrillPlanner:
         fallbacks: FallbackService,
         taskforce: Taskforce,
         notifier: DrillNotifier,
+        improvements: Improvements,
     ) -> None:
         self._session = session
         self._timers = timers
@@ -64,6 +70,7 @@ class DrillPlanner:
         self._fallbacks = fallbacks
         self._taskforce = taskforce
         self._notifier = notifier
+        self._improvements = improvements
 
     async def plan(
         self, key: str, due_at: datetime, scenario: str | None, actor: str
@@ -122,3 +129,9 @@ class DrillPlanner:
             log.info("drill %d: fallback %s left the registry", drill_id, drill.fallback_key)
             return
         await self._notifier.drill_reminder(drill, option.owner, days)
+
+    async def remind_improvement(self, test_id: int) -> None:
+        """Remind the owner of test ``test_id``'s improvement action unless it is done."""
+        test = await self._improvements.due(test_id)
+        if test is not None:
+            await self._notifier.improvement_due(test)
