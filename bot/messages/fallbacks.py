@@ -181,6 +181,7 @@ MESSAGES: Catalogue = {
     "report_fb.owner": {"nl": "Eigenaar", "en": "Owner"},
     "report_fb.status": {"nl": "Status", "en": "Status"},
     "report_fb.last_test": {"nl": "Laatste test", "en": "Last test"},
+    "report_fb.next_drill": {"nl": "Volgende oefening", "en": "Next drill"},
     "report_fb.actions": {"nl": "Open verbeteracties", "en": "Open improvement actions"},
     "report_fb.none": {"nl": "GEEN TERUGVALOPTIE", "en": "NO FALLBACK"},
     "report_fb.caption": {

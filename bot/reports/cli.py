@@ -77,4 +77,4 @@ async def write_fallback_report(
             today = fallbacks.today()
     finally:
         await db.dispose()
-    return fmt.render(fallback_view(lines, today, lang), lang, settings.timezone)
+    return fmt.render(fallback_view(lines, today, lang, settings.timezone), lang, settings.timezone)

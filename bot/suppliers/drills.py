@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -17,6 +16,7 @@ from bot.situations.roles import Taskforce
 from bot.storage.models import FallbackOptionRecord, FallbackTestRecord, PlannedDrillRecord
 from bot.suppliers.fallbacks import FallbackService, may_act_for
 from bot.suppliers.improvements import Improvements
+from bot.suppliers.planned import upcoming_drills
 from bot.suppliers.timers import DRILL_REMINDER, ForDrill
 
 log = logging.getLogger(__name__)
@@ -111,13 +111,7 @@ class DrillPlanner:
 
     async def upcoming(self) -> Sequence[PlannedDrillRecord]:
         """Drills planned for now or later, soonest first."""
-        return list(
-            await self._session.scalars(
-                select(PlannedDrillRecord)
-                .where(PlannedDrillRecord.due_at >= self._clock.now())
-                .order_by(PlannedDrillRecord.due_at, PlannedDrillRecord.id)
-            )
-        )
+        return await upcoming_drills(self._session, self._clock.now())
 
     async def remind(self, drill_id: int, days: int) -> None:
         """Remind the owner of drill ``drill_id`` that it is ``days`` days away."""

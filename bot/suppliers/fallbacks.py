@@ -41,6 +41,7 @@ from bot.suppliers.freshness import (
     status,
 )
 from bot.suppliers.improvements import Improvements
+from bot.suppliers.planned import upcoming_drills
 from bot.suppliers.registry import SupplierRegistry
 from bot.user_ids import is_user_id
 
@@ -75,6 +76,7 @@ class ProcessFallback:
     service: str
     fallback: FallbackState | None
     open_actions: tuple[str, ...]
+    next_drill: datetime | None
 
 
 # The processes the board's overview covers.
@@ -159,6 +161,9 @@ class FallbackService:
         most severe first, then by organisation, process, supplier and fallback id."""
         states = await self.states()
         open_actions = await self._open_actions()
+        next_drills: dict[str, datetime] = {}
+        for drill in await upcoming_drills(self._session, self._clock.now()):
+            next_drills.setdefault(drill.fallback_key, drill.due_at)  # soonest first
         lines = []
         for view in await self._registry.all_views():
             for service in view.services:
@@ -181,6 +186,7 @@ class FallbackService:
                                 open_actions=tuple(
                                     open_actions.get(state.key, []) if state else []
                                 ),
+                                next_drill=next_drills.get(state.key) if state else None,
                             )
                         )
         order = list(Criticality)
