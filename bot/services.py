@@ -211,7 +211,14 @@ class ServiceFactory:
                 improvements,
             )
             drills = DrillPlanner(
-                session, timers, self.clock, fallbacks, self._access, notifier, improvements
+                session,
+                timers,
+                self.clock,
+                fallbacks,
+                self._access,
+                notifier,
+                improvements,
+                log,
             )
             services = Services(
                 session=session,

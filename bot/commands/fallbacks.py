@@ -6,7 +6,6 @@ from bot.commands.access import Role
 from bot.commands.arguments import TEXT, WORD, Arg, BadArgument, Flag, Kind, Spec, Take, choice
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
-from bot.errors import NotAnIncidentRoom
 from bot.i18n import Term
 from bot.playbooks.durations import parse_duration
 from bot.suppliers.freshness import KIND_WORDS, RESULT_WORDS, DrillKind, Outcome
@@ -87,10 +86,7 @@ async def tested(
     coordination room.
     """
     services = context.services
-    try:
-        situation = await services.situations.by_incident_room(context.room_id)
-    except NotAnIncidentRoom:
-        situation = None
+    situation = await services.situations.in_room(context.room_id)
     held: list[str] = []
     if situation is not None:
         holders = await services.roles.holders(situation.id)

@@ -100,6 +100,12 @@ MESSAGES: Catalogue = {
         "nl": "Terugvaloptie {fallback} getest ({kind}): {result}; {notes}",
         "en": "Fallback option {fallback} tested ({kind}): {result}; {notes}",
     },
+    "log.drill_planned": {
+        "nl": "Oefening {drill_id} van terugvaloptie {fallback} gepland op {due_at} "
+        "(scenario {scenario})",
+        "en": "Drill {drill_id} of fallback option {fallback} planned for {due_at} "
+        "(scenario {scenario})",
+    },
     "error.unknown_fallback": {
         "nl": "Terugvaloptie {fallback} staat niet in het register; !oefenplan en !leverancier "
         "tonen de ids.",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import DrillPlannedPayload
 from bot.errors import DrillPlanRefused, UnknownFallback
 from bot.scheduling.timers import Timers
 from bot.situations.roles import Taskforce
@@ -51,6 +55,14 @@ class DrillNotifier(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A planned drill and, when planned in a situation's incident room, its log entry."""
+
+    drill: PlannedDrillRecord
+    log_seq: int | None
+
+
 class DrillPlanner:
     """Plans drills and reminds owners of drills and of improvement actions due."""
 
@@ -63,6 +75,7 @@ class DrillPlanner:
         taskforce: Taskforce,
         notifier: DrillNotifier,
         improvements: Improvements,
+        log: SituationLog,
     ) -> None:
         self._session = session
         self._timers = timers
@@ -71,12 +84,22 @@ class DrillPlanner:
         self._taskforce = taskforce
         self._notifier = notifier
         self._improvements = improvements
+        self._log = log
 
     async def plan(
-        self, key: str, due_at: datetime, scenario: str | None, actor: str
-    ) -> PlannedDrillRecord:
+        self,
+        key: str,
+        due_at: datetime,
+        scenario: str | None,
+        actor: str,
+        situation_id: int | None = None,
+    ) -> Planned:
         """Plan a drill of fallback ``key`` at ``due_at`` by ``actor`` (its owner or a
-        coordinator), with reminders a week and a day before that have not passed."""
+        coordinator), with reminders a week and a day before that have not passed.
+
+        Planned in a situation's incident room (an exercise's, typically), the plan joins
+        that situation's hash-chained log; elsewhere the stored row is its record.
+        """
         option = await self._fallbacks.find(key)
         if option is None:
             raise UnknownFallback(fallback=key)
@@ -107,7 +130,20 @@ class DrillPlanner:
             actor,
             scenario or "-",
         )
-        return drill
+        if situation_id is None:
+            return Planned(drill, None)
+        entry = await self._log.append(
+            situation_id,
+            EntryKind.DRILL_PLANNED,
+            actor,
+            DrillPlannedPayload(
+                drill_id=drill.id,
+                fallback=option.key,
+                due_at=due_at.isoformat(),
+                scenario=scenario,
+            ),
+        )
+        return Planned(drill, entry.seq)
 
     async def upcoming(self) -> Sequence[PlannedDrillRecord]:
         """Drills planned for now or later, soonest first."""
