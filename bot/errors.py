@@ -79,6 +79,19 @@ class FallbackTestRefused(DomainError):
     key = "error.fallback_test_refused"
 
 
+class ImprovementRefused(DomainError):
+    """Only a fallback option's owner, an improvement action's owner or a coordinator
+    marks its improvement actions done."""
+
+    key = "error.improvement_refused"
+
+
+class NoOpenImprovement(DomainError):
+    """The fallback option has no improvement action that is not done."""
+
+    key = "error.no_open_improvement"
+
+
 class DrillPlanRefused(DomainError):
     """Only a fallback option's owner or a coordinator plans its drills."""
 

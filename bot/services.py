@@ -46,6 +46,7 @@ from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
 from bot.suppliers.drills import DrillNotifier, DrillPlanner
 from bot.suppliers.fallbacks import FallbackService
+from bot.suppliers.improvements import Improvements
 from bot.suppliers.registry import SupplierRegistry
 from bot.suppliers.weekly import DigestNotifier, WeeklyDigest
 
@@ -198,10 +199,27 @@ class ServiceFactory:
                 self._playbook_policy,
                 roles,
             )
+            improvements = Improvements(session, timers, self.clock)
             fallbacks = FallbackService(
-                session, suppliers, self.clock, self._fallbacks, self._access, log, actions
+                session,
+                suppliers,
+                self.clock,
+                self._fallbacks,
+                self._access,
+                log,
+                actions,
+                improvements,
             )
-            drills = DrillPlanner(session, timers, self.clock, fallbacks, self._access, notifier)
+            drills = DrillPlanner(
+                session,
+                timers,
+                self.clock,
+                fallbacks,
+                self._access,
+                notifier,
+                improvements,
+                log,
+            )
             services = Services(
                 session=session,
                 clock=self.clock,

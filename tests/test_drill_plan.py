@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.config import ExerciseSettings
+from bot.decisionlog.kinds import EntryKind
 from bot.storage.db import Database
 from bot.storage.models import PlannedDrillRecord, TimerRecord
 from bot.suppliers.drills import reminder_moments
@@ -95,6 +96,30 @@ async def test_a_drill_days_away_gets_only_the_reminders_still_ahead(chat: ChatH
     assert await _count(chat, PlannedDrillRecord.id) == 2
 
 
+async def test_a_drill_planned_in_an_incident_room_joins_its_hash_chained_log(
+    chat: ChatHarness,
+) -> None:
+    room, situation = await chat.escalated(ALICE)
+    reply = await chat.command(ALICE, room, f"!drill plan {MANUAL_RUN} 2026-12-10 10:00")
+    async with chat.factory.transaction() as services:
+        (entry,) = await services.log.of_kind(situation, EntryKind.DRILL_PLANNED)
+        check = await services.log.verify(situation)
+    assert reply.splitlines()[-1] == f"In the log of situation #{situation} as entry {entry.seq}."
+    assert entry.actor == ALICE
+    assert entry.payload == {
+        "drill_id": 1,
+        "fallback": MANUAL_RUN,
+        "due_at": DUE.isoformat(),
+        "scenario": "supplier-ransomware-drill",
+    }
+    assert check.intact
+    shown = await chat.command(BOB, room, "!log 1")
+    assert (
+        f"Drill 1 of fallback option {MANUAL_RUN} planned for Thu 10 Dec 2026 10:00 "
+        "(scenario supplier-ransomware-drill)"
+    ) in shown
+
+
 async def test_refusals_and_bad_input_store_nothing(chat: ChatHarness) -> None:
     refused = await chat.command(BOB, COORDINATION, f"!drill plan {MANUAL_RUN} in 10d")
     assert refused == (
@@ -119,7 +144,7 @@ async def test_a_planned_drill_is_stored_with_its_reminders_and_survives_a_reimp
     registry = example_registry(tmp_path)
     await import_registry(factory, registry)
     async with factory.transaction() as services:
-        drill = await services.drills.plan(MANUAL_RUN, DUE, None, ALICE)
+        drill = (await services.drills.plan(MANUAL_RUN, DUE, None, ALICE)).drill
     await import_registry(factory, registry)
     async with factory.transaction() as services:
         (stored,) = await services.drills.upcoming()

@@ -18,8 +18,10 @@ async def test_the_question_names_each_fallback_and_the_answer_joins_the_log(
         room, situation = await chat.escalated(ALICE)
         await chat.posted()
         async with chat.factory.transaction() as services:
-            assert await ask_for_results(services, situation, (MANUAL_RUN, SECOND_SUPPLIER), "nl")
-            assert not await ask_for_results(services, situation, (), "nl")
+            record = await services.situations.get(situation)
+            covers = (MANUAL_RUN, SECOND_SUPPLIER)
+            assert await ask_for_results(services.outbox, record, covers, "nl")
+            assert not await ask_for_results(services.outbox, record, (), "nl")
         (asked,) = await chat.posted()
         assert asked.room_id == room
         lines = asked.body.splitlines()

@@ -17,20 +17,20 @@ from bot.app import Weerbaar
 from bot.config import ExercisePlayerSettings, ExerciseSettings
 from bot.decisionlog.audit import verify_situations
 from bot.decisionlog.kinds import EntryKind
-from bot.exercises.cli import target_for
+from bot.exercises.cli import play_exercise
 from bot.exercises.evaluation import Outcome
 from bot.exercises.loader import load_scenario
 from bot.exercises.marking import EXERCISE_MARK
 from bot.exercises.purge import purge_exercises
 from bot.exercises.report import exercise_report
-from bot.exercises.runner import ExerciseRunner, PlayerAccount
+from bot.exercises.runner import PlayerAccount
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.playbooks.loader import load_playbook_dir
 from bot.sandbox.world import SandboxWorld
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
 from tests.support.homeserver import bot_settings
-from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 # At 1200x an exercise hour takes three seconds. The exercise clock stands still while the
@@ -62,8 +62,10 @@ async def test_a_shipped_scenario_plays_through_the_bot(
     }
     database = Database(bot.settings.database_url)
     try:
-        target = target_for(bot.settings, database, bot.intake_port)
-        result = await ExerciseRunner(scenario, target, players, SPEED).run()
+        # As `weerbaar exercise run` plays it (the report is checked below).
+        result = await play_exercise(
+            bot.settings, database, scenario, players, SPEED, "en", bot.intake_port
+        )
 
         assert result.situation_id is not None
         outcomes = [assessment.outcome for assessment in result.assessments]
@@ -95,6 +97,30 @@ async def test_a_shipped_scenario_plays_through_the_bot(
             body = row.content.get("body", "")
             if row.room_id == incident_room or row.room_id == world.coordination_room:
                 assert body.startswith(EXERCISE_MARK), (row.room_id, body)
+        # A scenario covering fallback options asks for their results in its incident room,
+        # as `!exercise start` does; the running bot sends what the runner queued.
+        asked = [
+            row
+            for row in rows
+            if row.room_id == incident_room and "drilled fallback options" in row.content["body"]
+        ]
+        assert [row.content["body"].splitlines()[1:] for row in asked] == [
+            [
+                f"!fallback tested {key} <worked|partly|failed> [--duration 3h] --why <notes>"
+                for key in scenario.covers
+            ]
+        ] * bool(scenario.covers)
+        # Queued by another process than the bot: its sender finds it by polling the outbox.
+        asked_ids = [row.id for row in asked]
+
+        async def sent() -> bool:
+            async with database.transaction() as session:
+                rows = await session.scalars(
+                    select(OutboxRecord).where(OutboxRecord.id.in_(asked_ids))
+                )
+                return all(row.sent_at is not None for row in rows)
+
+        await wait_until(sent)
         [(_, check)] = await verify_situations(database, result.situation_id)
         assert check.intact
     finally:

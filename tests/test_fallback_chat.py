@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,12 +118,67 @@ async def test_a_worked_test_takes_it_off_the_drill_plan(chat: ChatHarness) -> N
     assert MANUAL_RUN not in await chat.command(BOB, COORDINATION, "!drills")
 
 
-async def test_failed_outside_an_incident_room_says_where_the_action_goes(
+async def test_failed_outside_an_incident_room_opens_an_action_reminded_in_coordination(
     chat: ChatHarness,
 ) -> None:
-    reply = await chat.command(ALICE, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why x")
-    assert "No improvement action opened" in reply
-    assert reply.splitlines()[-1] == "Status now: FAILED."
+    # Carol (a coordinator) records it; the option's owner Alice owns the action.
+    reply = await chat.command(
+        CAROL, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why bank unreachable"
+    )
+    lines = reply.splitlines()
+    assert lines[1] == (
+        "Improvement action for @alice:test, due Wed 23 Dec 10:00; reminded in the "
+        f"coordination room. Done? !fallback improved {MANUAL_RUN}"
+    )
+    assert lines[-1] == "Status now: FAILED."
+    assert "@alice:test (2026-12-23)" in await _open_actions(chat)
+
+    # A minute before the deadline (10:00 Amsterdam) only other timers (the weekly digest)
+    # fire; at the deadline Alice is mentioned in the coordination room.
+    chat.clock.moment = datetime(2026, 12, 23, 8, 59, tzinfo=UTC)
+    await chat.bot.timers.fire_due()
+    assert not any("verbeteractie" in each.body for each in await chat.posted())
+    chat.clock.advance(minutes=1)
+    assert await chat.bot.timers.fire_due() == 1
+    (due,) = await chat.posted()
+    assert due.room_id == COORDINATION
+    assert due.body == (
+        f"@alice:test: de verbeteractie van terugvaloptie {MANUAL_RUN} is nu verlopen: bank "
+        "unreachable (test van 2026-11-23: mislukt). Klaar? !terugval verbeterd "
+        f"{MANUAL_RUN}"
+    )
+    assert due.content["m.mentions"] == {"user_ids": [ALICE]}
+
+
+async def test_an_improvement_action_is_marked_done_by_its_owner_not_by_others(
+    chat: ChatHarness,
+) -> None:
+    # Carol records the test; the action is the option's owner's (Alice), and Bob, only a
+    # member, may not close it.
+    await chat.command(CAROL, COORDINATION, f"!fallback tested {MANUAL_RUN} partly --why slow")
+    refused = await chat.command(BOB, COORDINATION, f"!fallback improved {MANUAL_RUN}")
+    assert refused.startswith(f"Refused: only the owner of {MANUAL_RUN} (@alice:test)")
+    done = await chat.command(ALICE, COORDINATION, f"!terugval verbeterd {MANUAL_RUN}")
+    assert done == f"1 verbeteractie van {MANUAL_RUN} afgerond door @alice:test."
+    assert await _open_actions(chat) == ""
+    again = await chat.command(ALICE, COORDINATION, f"!fallback improved {MANUAL_RUN}")
+    assert again == f"Fallback option {MANUAL_RUN} has no open improvement action."
+    # Done before its deadline: the reminder is gone.
+    chat.clock.advance(days=31)
+    await chat.bot.timers.fire_due()
+    assert not any("verbeteractie" in each.body for each in await chat.posted())
+
+
+async def test_improved_also_completes_the_action_in_a_situation_log(chat: ChatHarness) -> None:
+    room, situation = await chat.escalated(ALICE)
+    await chat.command(ALICE, room, f"!fallback tested {MANUAL_RUN} failed --why x")
+    await chat.command(CAROL, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why y")
+    done = await chat.command(CAROL, COORDINATION, f"!fallback improved {MANUAL_RUN}")
+    assert done == f"2 improvement actions of {MANUAL_RUN} marked done by @carol:test."
+    async with chat.factory.transaction() as services:
+        (completed,) = await services.log.of_kind(situation, EntryKind.ACTION_DONE)
+    assert completed.actor == CAROL
+    assert await _open_actions(chat) == ""
 
 
 async def test_in_an_incident_room_the_test_is_logged_and_failure_opens_an_action(
@@ -154,3 +209,16 @@ async def test_in_an_incident_room_the_test_is_logged_and_failure_opens_an_actio
     assert history[-1].action_seq == action.seq
     assert history[-1].evidence == f"situation {situation} log {tested.seq}"
     assert lines[-1] == "Status now: FAILED."
+
+
+async def _open_actions(chat: ChatHarness) -> str:
+    """The open improvement actions of the manual run, as the board's overview shows them."""
+    async with chat.factory.transaction() as services:
+        lines = await services.fallbacks.overview()
+    shown = {
+        ", ".join(line.open_actions)
+        for line in lines
+        if line.fallback is not None and line.fallback.key == MANUAL_RUN
+    }
+    (actions,) = shown  # the same on every process line of the option
+    return actions

@@ -11,7 +11,7 @@ from bot.cli import app
 from bot.config import CONFIG_ENV_VAR
 from bot.reports.fallbacks import FALLBACK_FORMATS, fallback_view
 from tests.support.chat import chat_harness
-from tests.support.factories import ALICE
+from tests.support.factories import ALICE, COORDINATION
 from tests.support.reports import odt_tables, pdf_text
 from tests.support.suppliers import (
     EXAMPLE_REGISTRY,
@@ -27,10 +27,14 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
         await import_registry(chat.factory, example_registry(tmp_path))
         room, situation = await chat.escalated(ALICE)
         await chat.command(ALICE, room, f"!fallback tested {MANUAL_RUN} failed --why no bank")
+        # The soonest of its planned drills is the next one, in the taskforce's time zone.
+        for moment in ("2026-12-20 10:00", "2026-12-10 10:00"):
+            await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} {moment}")
         async with chat.factory.transaction() as services:
             lines = await services.fallbacks.overview()
             today = services.fallbacks.today()
-        view = fallback_view(lines, today, "en")
+        view = fallback_view(lines, today, "en", "Europe/Amsterdam")
+        drill = "2026-12-10 10:00"
         # Vital before critical; the important HR process is not on the board's overview.
         assert [(row["process"], row["criticality"], row["fallback"]) for row in view["rows"]] == [
             ("Burgerportaal", "vital", SECONDARY_DNS),
@@ -43,19 +47,24 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
         manual = view["rows"][1]
         async with chat.factory.transaction() as services:
             action = (await services.log.latest(situation, 1))[0]
-        assert (manual["status"], manual["result"], manual["open_actions"]) == (
-            "FAILED",
-            "failed",
-            f"{situation}/{action.seq}",
-        )
+        assert (
+            manual["status"],
+            manual["result"],
+            manual["next_drill"],
+            manual["open_actions"],
+        ) == ("FAILED", "failed", drill, f"{situation}/{action.seq}")
         markdown = FALLBACK_FORMATS["md"].render(view, "en", "UTC").decode()
-        assert f"| FAILED | {today.isoformat()} failed | {situation}/{action.seq} |" in markdown
+        assert (
+            f"| FAILED | {today.isoformat()} failed | {drill} | {situation}/{action.seq} |"
+            in markdown
+        )
         csv_text = FALLBACK_FORMATS["csv"].render(view, "en", "UTC").decode()
         assert csv_text.splitlines()[2].endswith(
-            f",FAILED,{today.isoformat()},failed,{situation}/{action.seq}"
+            f",FAILED,{today.isoformat()},failed,{drill},{situation}/{action.seq}"
         )
         page = FALLBACK_FORMATS["html"].render(view, "en", "UTC").decode()
         assert f"<code>{MANUAL_RUN}</code>" in page
+        assert f"<td>{drill}</td>" in page
         # The page formats hold the same table: header, then one row per line.
         (table,) = odt_tables(FALLBACK_FORMATS["odt"].render(view, "en", "UTC"))
         assert table[0] == [
@@ -65,6 +74,7 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
             "Owner",
             "Status",
             "Last test",
+            "Next drill",
             "Open improvement actions",
         ]
         assert len(table) == 1 + len(view["rows"])
@@ -73,12 +83,13 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
         assert table[2][4:] == [
             "FAILED",
             f"{today.isoformat()} failed",
+            drill,
             f"{situation}/{action.seq}",
         ]
-        assert table[1][4:] == ["NEVER TESTED", "-", "-"]
+        assert table[1][4:] == ["NEVER TESTED", "-", "-", "-"]
         flat = pdf_text(FALLBACK_FORMATS["pdf"].render(view, "en", "UTC"))
         assert "Fallback options of vital and critical processes" in flat
-        assert f"FAILED {today.isoformat()} failed {situation}/{action.seq}" in flat
+        assert f"FAILED {today.isoformat()} failed {drill} {situation}/{action.seq}" in flat
         assert flat.count("NEVER TESTED") == 4  # the DNS and second-supplier fallbacks, twice
         assert MANUAL_RUN in flat.replace(" ", "")  # long ids wrap within their cell
 

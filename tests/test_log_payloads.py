@@ -155,6 +155,7 @@ async def test_typed_payloads_store_and_hash_what_was_stored_before(database: Da
         EntryKind.SNOOZE_ENDED,
         # Newer than the golden values; checked on write wherever its tests record one.
         EntryKind.FALLBACK_TESTED,
+        EntryKind.DRILL_PLANNED,
     }
     assert hashlib.sha256(stored.encode()).hexdigest() == BEFORE_PAYLOADS_SHA256
     assert check.head_hash == BEFORE_HEAD_HASH

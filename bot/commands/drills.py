@@ -32,14 +32,23 @@ MOMENT_THEN_SCENARIO = Kind(Take.REST, _moment_then_scenario)
 async def plan(context: CommandContext, key: str, when: tuple[datetime, str | None]) -> None:
     """``<fallback-id> <moment> [scenario]``: store the drill and schedule the reminders.
 
-    Without a scenario the first one covering the fallback is used; none: a tabletop.
+    Without a scenario the first one covering the fallback is used; none: a tabletop. In an
+    incident room (an exercise's) the plan also joins that situation's log.
     """
     services = context.services
     due_at, scenario = when
     if scenario is None and services.exercises is not None:
         covering = services.exercises.covering().get(key.lower(), [])
         scenario = covering[0] if covering else None
-    drill = await services.drills.plan(key.lower(), due_at, scenario, context.sender)
+    situation = await services.situations.in_room(context.room_id)
+    planned = await services.drills.plan(
+        key.lower(),
+        due_at,
+        scenario,
+        context.sender,
+        situation.id if situation is not None else None,
+    )
+    drill = planned.drill
     option = await services.fallbacks.find(drill.fallback_key)
     owner = (option.owner if option is not None else None) or context.text("drills.no_owner")
     shown_scenario = (
@@ -62,6 +71,8 @@ async def plan(context: CommandContext, key: str, when: tuple[datetime, str | No
         lines.append(context.text("drill.reminders", owner=owner, moments=shown))
     else:
         lines.append(context.text("drill.no_reminders"))
+    if situation is not None and planned.log_seq is not None:
+        lines.append(context.text("fallback.in_log", situation=situation.id, seq=planned.log_seq))
     await context.reply("\n".join(lines))
 
 
@@ -82,7 +93,8 @@ COMMANDS = [
                 readme="plan a drill of a fallback option, by its owner or a coordinator: the "
                 "owner is reminded (mentioned in the coordination room) a week and a day "
                 "before; without a scenario, the first scenario covering it, else a tabletop; "
-                "`!drills` lists planned drills",
+                "`!drills` lists planned drills; in an incident room (an exercise's) the plan also "
+                "joins that situation's log",
                 spec=Spec(
                     (
                         Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),

@@ -6,7 +6,6 @@ from bot.commands.access import Role
 from bot.commands.arguments import TEXT, WORD, Arg, BadArgument, Flag, Kind, Spec, Take, choice
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
-from bot.errors import NotAnIncidentRoom
 from bot.i18n import Term
 from bot.playbooks.durations import parse_duration
 from bot.suppliers.freshness import KIND_WORDS, RESULT_WORDS, DrillKind, Outcome
@@ -83,13 +82,11 @@ async def tested(
     """``<id> <result> [--duration 3h] [--kind …] --why <notes>``: record a test done today.
 
     In an incident room the test joins that situation's log; a failed or partly working
-    result then opens an improvement action there.
+    result then opens an improvement action there, elsewhere one reminded in the
+    coordination room.
     """
     services = context.services
-    try:
-        situation = await services.situations.by_incident_room(context.room_id)
-    except NotAnIncidentRoom:
-        situation = None
+    situation = await services.situations.in_room(context.room_id)
     held: list[str] = []
     if situation is not None:
         holders = await services.roles.holders(situation.id)
@@ -131,10 +128,25 @@ async def tested(
                 due=context.time(services.fallbacks.improvement_due()),
             )
         )
-    elif result is not Outcome.WORKED:
-        lines.append(context.text("fallback.no_improvement_here"))
+    elif test.action_owner is not None and test.action_due_at is not None:
+        lines.append(
+            context.text(
+                "fallback.improvement_kept",
+                owner=test.action_owner,
+                due=context.time(test.action_due_at),
+                fallback=test.fallback_key,
+            )
+        )
     lines.append(context.text("fallback.status", status=Term("fallback_status", recorded.status)))
     await context.reply("\n".join(lines))
+
+
+async def improved(context: CommandContext, key: str) -> None:
+    """``<fallback-id>``: mark the fallback's open improvement actions done."""
+    count = await context.services.fallbacks.improved(key.lower(), context.sender)
+    await context.reply(
+        context.text("fallback.improved", count=count, fallback=key.lower(), actor=context.sender)
+    )
 
 
 def _duration(context: CommandContext, minutes: int | None) -> str:
@@ -187,8 +199,10 @@ COMMANDS = [
                 summary={"en": "record a test", "nl": "een test vastleggen"},
                 readme="record a test of a fallback option done today, by its owner or a "
                 "coordinator. In an incident room it joins that situation's log, and a failed or "
-                "partly working result opens an improvement action there (deadline "
-                "`fallbacks.improvement_days`)",
+                "partly working result opens an improvement action there; typed elsewhere the "
+                "action is kept with the test and reminded in the coordination room (deadline "
+                "`fallbacks.improvement_days`; owner: the fallback's owner when a Matrix id, "
+                "else who recorded the test)",
                 spec=Spec(
                     (
                         Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),
@@ -224,6 +238,19 @@ COMMANDS = [
                     ),
                 ),
                 handler=tested,
+            ),
+            Command(
+                name="improved",
+                alias="verbeterd",
+                summary={
+                    "en": "mark a fallback's improvement actions done",
+                    "nl": "verbeteracties van een terugvaloptie afronden",
+                },
+                readme="mark every open improvement action of a fallback option done (in the "
+                "situation's log when opened there), by the fallback's owner, the action's "
+                "owner or a coordinator; the board's fallback report lists the open ones",
+                spec=Spec((Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),)),
+                handler=improved,
             ),
         ),
     ),

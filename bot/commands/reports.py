@@ -43,7 +43,7 @@ async def fallback_report(context: CommandContext, fmt: ReportFormat) -> None:
     today = fallbacks.today()
     overview = FALLBACK_FORMATS[fmt.name]
     document = overview.render(
-        fallback_view(lines, today, context.lang), context.lang, context.timezone
+        fallback_view(lines, today, context.lang, context.timezone), context.lang, context.timezone
     )
     await context.reply(context.text("report_fb.caption", lines=len(lines), date=today.isoformat()))
     await context.reply_file(

@@ -35,3 +35,5 @@ class EntryKind(StrEnum):
     SNOOZE_ENDED = "snooze_ended"
     # A test of a fallback option typed in the incident room (bot/suppliers/fallbacks.py).
     FALLBACK_TESTED = "fallback_tested"
+    # A drill planned with !drill plan in the incident room (bot/suppliers/drills.py).
+    DRILL_PLANNED = "drill_planned"

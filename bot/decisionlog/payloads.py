@@ -151,6 +151,16 @@ class FallbackTestedPayload(Payload):
     notes: str
 
 
+class DrillPlannedPayload(Payload):
+    """``drill_planned``: drill ``drill_id`` of fallback option ``fallback`` planned for
+    ``due_at`` (ISO), with exercise ``scenario`` or (None) as a tabletop."""
+
+    drill_id: int
+    fallback: str
+    due_at: str
+    scenario: str | None
+
+
 # --- the record: decisions, actions, notes ------------------------------------------------
 
 
@@ -325,6 +335,7 @@ SITREP = EntryType(EntryKind.SITREP, TextPayload)
 SNOOZED = EntryType(EntryKind.SNOOZED, SnoozedPayload)
 SNOOZE_ENDED = EntryType(EntryKind.SNOOZE_ENDED, SnoozeEndedPayload)
 FALLBACK_TESTED = EntryType(EntryKind.FALLBACK_TESTED, FallbackTestedPayload)
+DRILL_PLANNED = EntryType(EntryKind.DRILL_PLANNED, DrillPlannedPayload)
 
 ENTRY_TYPES: dict[EntryKind, EntryType[Any]] = {
     entry_type.kind: entry_type
@@ -354,6 +365,7 @@ ENTRY_TYPES: dict[EntryKind, EntryType[Any]] = {
         SNOOZED,
         SNOOZE_ENDED,
         FALLBACK_TESTED,
+        DRILL_PLANNED,
     )
 }
 """Every entry kind's type; ``SituationLog.append`` refuses a kind missing here."""

@@ -6,9 +6,10 @@ from collections import Counter
 from collections.abc import Mapping
 
 from bot.config import LocalSettings, Settings
+from bot.exercises.fallback_results import ask_from_outside
 from bot.exercises.purge import purge_exercises
 from bot.exercises.report import exercise_report
-from bot.exercises.runner import ExerciseRunner, ExerciseTarget, PlayerAccount
+from bot.exercises.runner import ExerciseResult, ExerciseRunner, ExerciseTarget, PlayerAccount
 from bot.exercises.scenario import Scenario
 from bot.i18n import Language
 from bot.storage.db import Database
@@ -47,11 +48,30 @@ async def run_exercise(
     """Play ``scenario`` against the configured bot; returns the exercise report (Markdown)."""
     database = Database(settings.database_url)
     try:
-        target = target_for(settings, database, intake_port)
-        result = await ExerciseRunner(scenario, target, players, speed).run()
+        result = await play_exercise(
+            settings, database, scenario, players, speed, lang, intake_port
+        )
     finally:
         await database.dispose()
     return await exercise_report(settings, result, lang)
+
+
+async def play_exercise(
+    settings: Settings,
+    database: Database,
+    scenario: Scenario,
+    players: Mapping[str, PlayerAccount],
+    speed: float,
+    lang: Language,
+    intake_port: int | None = None,
+) -> ExerciseResult:
+    """Play ``scenario`` against the configured bot, then (as ``!exercise start`` does) ask
+    in its incident room for the result of each fallback option it covers."""
+    target = target_for(settings, database, intake_port)
+    result = await ExerciseRunner(scenario, target, players, speed).run()
+    if result.situation_id is not None:
+        await ask_from_outside(database, result.situation_id, scenario.covers, lang)
+    return result
 
 
 async def purge(settings: LocalSettings) -> Counter[str]:

@@ -110,4 +110,5 @@ class BotExercises:
                 self._settings.matrix.coordination_room, text_content(message), exercise=True
             )
             if situation_id is not None:
-                await ask_for_results(services, situation_id, scenario.covers, lang)
+                situation = await services.situations.get(situation_id)
+                await ask_for_results(services.outbox, situation, scenario.covers, lang)

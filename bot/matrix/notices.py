@@ -18,6 +18,7 @@ from bot.situations.service import CommandOrigin
 from bot.situations.watch import Proposal
 from bot.storage.models import (
     AlertRecord,
+    FallbackTestRecord,
     PlannedDrillRecord,
     SituationRecord,
     SnoozeRecord,
@@ -405,6 +406,19 @@ class MatrixNotifier:
         message = i18n.text("drill.reminder", self._lang, user=who, **params)
         await self._outbox.post(self._room, text_content(message))
 
+    async def improvement_due(self, test: FallbackTestRecord) -> None:
+        """Remind the owner (mentioned) of the improvement action kept on ``test``."""
+        # The owner is always a person: the fallback's owner, or who recorded the test.
+        assert test.action_owner is not None  # only an open action is reminded
+        await self._mention(
+            test.action_owner,
+            "fallback.improvement_due",
+            fallback=test.fallback_key,
+            notes=test.notes,
+            tested=test.tested_on.isoformat(),
+            result=i18n.text(f"fallback_result.{test.result}", self._lang),
+        )
+
     async def drill_digest(self, digest: Digest) -> None:
         """Post the weekly drill digest: newly overdue, planned, tested (empty parts left out)."""
         lang = self._lang
@@ -454,7 +468,7 @@ class MatrixNotifier:
         html = i18n.html(key, lang, user="\x00", **params).replace("\x00", pill)
         content = text_content(plain, f"<p>{html}</p>")
         content["m.mentions"] = {"user_ids": [user_id]}
-        content[MAIL_FIELD] = True  # only check-ins and drill reminders are mentions
+        content[MAIL_FIELD] = True  # check-ins and fallback reminders: deadlines
         await self._outbox.post(self._room, content)
 
 

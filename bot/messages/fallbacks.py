@@ -61,11 +61,31 @@ MESSAGES: Catalogue = {
         "nl": "Verbeteractie {seq} voor {owner}, uiterlijk {due}.",
         "en": "Improvement action {seq} for {owner}, due {due}.",
     },
-    "fallback.no_improvement_here": {
-        "nl": "Geen verbeteractie geopend: dat kan alleen in de incidentruimte van een "
-        "(oefen)situatie. Leg daar vast wat er moet verbeteren (!actie).",
-        "en": "No improvement action opened: that needs the incident room of an (exercise) "
-        "situation. Record there what must improve (!action).",
+    "fallback.improvement_kept": {
+        "nl": "Verbeteractie voor {owner}, uiterlijk {due}; herinnering in de coördinatieruimte. "
+        "Klaar? !terugval verbeterd {fallback}",
+        "en": "Improvement action for {owner}, due {due}; reminded in the coordination room. "
+        "Done? !fallback improved {fallback}",
+    },
+    "fallback.improved": {
+        "nl": "{count} {count:verbeteractie|verbeteracties} van {fallback} afgerond door {actor}.",
+        "en": "{count} improvement {count:action|actions} of {fallback} marked done by {actor}.",
+    },
+    "fallback.improvement_due": {
+        "nl": "{user}: de verbeteractie van terugvaloptie {fallback} is nu verlopen: {notes} "
+        "(test van {tested}: {result}). Klaar? !terugval verbeterd {fallback}",
+        "en": "{user}: the improvement action of fallback option {fallback} is due now: "
+        "{notes} (test of {tested}: {result}). Done? !fallback improved {fallback}",
+    },
+    "error.improvement_refused": {
+        "nl": "Geweigerd: alleen de eigenaar van {fallback} ({owner}), de eigenaar van de actie "
+        "of een coördinator rondt een verbeteractie af.",
+        "en": "Refused: only the owner of {fallback} ({owner}), the action's owner or a "
+        "coordinator marks an improvement action done.",
+    },
+    "error.no_open_improvement": {
+        "nl": "Terugvaloptie {fallback} heeft geen open verbeteractie.",
+        "en": "Fallback option {fallback} has no open improvement action.",
     },
     "fallback.improvement_action": {
         "nl": "Verbeter terugvaloptie {fallback} ({result}): {notes}",
@@ -79,6 +99,12 @@ MESSAGES: Catalogue = {
     "log.fallback_tested": {
         "nl": "Terugvaloptie {fallback} getest ({kind}): {result}; {notes}",
         "en": "Fallback option {fallback} tested ({kind}): {result}; {notes}",
+    },
+    "log.drill_planned": {
+        "nl": "Oefening {drill_id} van terugvaloptie {fallback} gepland op {due_at} "
+        "(scenario {scenario})",
+        "en": "Drill {drill_id} of fallback option {fallback} planned for {due_at} "
+        "(scenario {scenario})",
     },
     "error.unknown_fallback": {
         "nl": "Terugvaloptie {fallback} staat niet in het register; !oefenplan en !leverancier "
@@ -161,6 +187,7 @@ MESSAGES: Catalogue = {
     "report_fb.owner": {"nl": "Eigenaar", "en": "Owner"},
     "report_fb.status": {"nl": "Status", "en": "Status"},
     "report_fb.last_test": {"nl": "Laatste test", "en": "Last test"},
+    "report_fb.next_drill": {"nl": "Volgende oefening", "en": "Next drill"},
     "report_fb.actions": {"nl": "Open verbeteracties", "en": "Open improvement actions"},
     "report_fb.none": {"nl": "GEEN TERUGVALOPTIE", "en": "NO FALLBACK"},
     "report_fb.caption": {

@@ -17,6 +17,7 @@ from bot.scheduling.timers import Timers
 from bot.situations.roles import ListedTaskforce
 from bot.storage.db import Database
 from bot.suppliers.fallbacks import FallbackService
+from bot.suppliers.improvements import Improvements
 from bot.suppliers.registry import SupplierRegistry
 
 
@@ -60,6 +61,7 @@ async def write_fallback_report(
     try:
         async with db.transaction() as session:
             log = SituationLog(session, clock)
+            timers = Timers(session, clock)
             fallbacks = FallbackService(
                 session,
                 SupplierRegistry(session, clock),
@@ -68,10 +70,11 @@ async def write_fallback_report(
                 # Only reading here: nobody records a test, so nobody needs a role.
                 ListedTaskforce(()),
                 log,
-                ActionService(log, Timers(session, clock), clock),
+                ActionService(log, timers, clock),
+                Improvements(session, timers, clock),
             )
             lines = await fallbacks.overview()
             today = fallbacks.today()
     finally:
         await db.dispose()
-    return fmt.render(fallback_view(lines, today, lang), lang, settings.timezone)
+    return fmt.render(fallback_view(lines, today, lang, settings.timezone), lang, settings.timezone)

@@ -1,8 +1,8 @@
 """The board's overview of fallback options: every vital and critical process, the
-suppliers it depends on, each fallback with its status, last test, result and open
-improvement actions. Markdown and HTML come from templates like the after-action report,
-PDF and ODT from the same blocks the after-action report's pages use; CSV has one row
-per line. The registry has no planned drills yet, so there is no "next drill" column."""
+suppliers it depends on, each fallback with its status, last test, result, next planned
+drill and open improvement actions. Markdown and HTML come from templates like the
+after-action report, PDF and ODT from the same blocks the after-action report's pages use;
+CSV has one row per line."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.i18n import Language
@@ -34,12 +35,17 @@ COLUMNS = (
     "status",
     "last_tested",
     "result",
+    "next_drill",
     "open_actions",
 )
 
 
-def fallback_view(lines: Sequence[ProcessFallback], today: date, lang: Language) -> dict[str, Any]:
-    """The overview as plain values in ``lang``, one row per process and fallback."""
+def fallback_view(
+    lines: Sequence[ProcessFallback], today: date, lang: Language, timezone: str
+) -> dict[str, Any]:
+    """The overview as plain values in ``lang``, one row per process and fallback; the next
+    planned drill to the minute in ``timezone``."""
+    zone = ZoneInfo(timezone)
     rows = []
     for line in lines:
         state = line.fallback
@@ -59,6 +65,11 @@ def fallback_view(lines: Sequence[ProcessFallback], today: date, lang: Language)
                 ),
                 "last_tested": last.tested_on.isoformat() if last else "",
                 "result": i18n.text(f"fallback_result.{last.result}", lang) if last else "",
+                "next_drill": (
+                    line.next_drill.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                    if line.next_drill
+                    else ""
+                ),
                 "open_actions": ", ".join(line.open_actions),
             }
         )
@@ -89,6 +100,7 @@ def fallback_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
             t("report_fb.owner"),
             t("report_fb.status"),
             t("report_fb.last_test"),
+            t("report_fb.next_drill"),
             t("report_fb.actions"),
         ],
         [
@@ -99,11 +111,12 @@ def fallback_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
                 row["owner"] or "-",
                 row["status"],
                 f"{row['last_tested'] or '-'} {row['result']}".strip(),
+                row["next_drill"] or "-",
                 row["open_actions"] or "-",
             ]
             for row in view["rows"]
         ],
-        [4, 4, 6, 3, 2, 3, 2],
+        [4, 4, 6, 3, 2, 3, 3, 2],
     )
 
 

@@ -319,9 +319,13 @@ class SituationService:
 
     async def by_incident_room(self, room_id: str) -> SituationRecord:
         """The situation whose incident room is ``room_id``; raises NotAnIncidentRoom."""
-        situation = await self._session.scalar(
-            select(SituationRecord).where(SituationRecord.incident_room_id == room_id)
-        )
+        situation = await self.in_room(room_id)
         if situation is None:
             raise NotAnIncidentRoom(room_id=room_id)
         return situation
+
+    async def in_room(self, room_id: str) -> SituationRecord | None:
+        """The situation whose incident room is ``room_id``; None for any other room."""
+        return await self._session.scalar(
+            select(SituationRecord).where(SituationRecord.incident_room_id == room_id)
+        )

@@ -327,7 +327,8 @@ class FallbackTestRecord(Base):
 
     ``source`` is "registry" for the ``last_tested``/``result`` of an imported file and
     "chat" for ``!fallback tested``. A test recorded in an exercise situation names it;
-    a failed or partly working one names the improvement action opened in its log.
+    a failed or partly working one names the improvement action opened in its log, or
+    (recorded outside a situation) carries that action itself.
     """
 
     __tablename__ = "fallback_tests"
@@ -345,6 +346,12 @@ class FallbackTestRecord(Base):
     source: Mapped[str] = mapped_column(String(16))
     situation_id: Mapped[int | None]
     action_seq: Mapped[int | None]
+    # A failed or partly working test recorded outside a situation has no log to hold its
+    # improvement action, so the action lives here, reminded in the coordination room.
+    action_owner: Mapped[str | None] = mapped_column(String(255))
+    action_due_at: Mapped[datetime | None]
+    action_done_at: Mapped[datetime | None]
+    action_done_by: Mapped[str | None] = mapped_column(String(255))
 
 
 class PlannedDrillRecord(Base):

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.decisionlog.kinds import EntryKind
+from bot.decisionlog.log import SituationLog
+from bot.decisionlog.payloads import DrillPlannedPayload
 from bot.errors import DrillPlanRefused, UnknownFallback
 from bot.scheduling.timers import Timers
 from bot.situations.roles import Taskforce
-from bot.storage.models import FallbackOptionRecord, PlannedDrillRecord
+from bot.storage.models import FallbackOptionRecord, FallbackTestRecord, PlannedDrillRecord
 from bot.suppliers.fallbacks import FallbackService, may_act_for
+from bot.suppliers.improvements import Improvements
+from bot.suppliers.planned import upcoming_drills
 from bot.suppliers.timers import DRILL_REMINDER, ForDrill
 
 log = logging.getLogger(__name__)
@@ -45,9 +50,21 @@ class DrillNotifier(Protocol):
         """Drill ``drill`` is ``days`` days away; ``owner`` is mentioned when it is a user."""
         ...
 
+    async def improvement_due(self, test: FallbackTestRecord) -> None:
+        """The improvement action kept on ``test`` is due; its owner is mentioned."""
+        ...
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A planned drill and, when planned in a situation's incident room, its log entry."""
+
+    drill: PlannedDrillRecord
+    log_seq: int | None
+
 
 class DrillPlanner:
-    """Plans drills and reminds their owners."""
+    """Plans drills and reminds owners of drills and of improvement actions due."""
 
     def __init__(
         self,
@@ -57,6 +74,8 @@ class DrillPlanner:
         fallbacks: FallbackService,
         taskforce: Taskforce,
         notifier: DrillNotifier,
+        improvements: Improvements,
+        log: SituationLog,
     ) -> None:
         self._session = session
         self._timers = timers
@@ -64,12 +83,23 @@ class DrillPlanner:
         self._fallbacks = fallbacks
         self._taskforce = taskforce
         self._notifier = notifier
+        self._improvements = improvements
+        self._log = log
 
     async def plan(
-        self, key: str, due_at: datetime, scenario: str | None, actor: str
-    ) -> PlannedDrillRecord:
+        self,
+        key: str,
+        due_at: datetime,
+        scenario: str | None,
+        actor: str,
+        situation_id: int | None = None,
+    ) -> Planned:
         """Plan a drill of fallback ``key`` at ``due_at`` by ``actor`` (its owner or a
-        coordinator), with reminders a week and a day before that have not passed."""
+        coordinator), with reminders a week and a day before that have not passed.
+
+        Planned in a situation's incident room (an exercise's, typically), the plan joins
+        that situation's hash-chained log; elsewhere the stored row is its record.
+        """
         option = await self._fallbacks.find(key)
         if option is None:
             raise UnknownFallback(fallback=key)
@@ -100,17 +130,24 @@ class DrillPlanner:
             actor,
             scenario or "-",
         )
-        return drill
+        if situation_id is None:
+            return Planned(drill, None)
+        entry = await self._log.append(
+            situation_id,
+            EntryKind.DRILL_PLANNED,
+            actor,
+            DrillPlannedPayload(
+                drill_id=drill.id,
+                fallback=option.key,
+                due_at=due_at.isoformat(),
+                scenario=scenario,
+            ),
+        )
+        return Planned(drill, entry.seq)
 
     async def upcoming(self) -> Sequence[PlannedDrillRecord]:
         """Drills planned for now or later, soonest first."""
-        return list(
-            await self._session.scalars(
-                select(PlannedDrillRecord)
-                .where(PlannedDrillRecord.due_at >= self._clock.now())
-                .order_by(PlannedDrillRecord.due_at, PlannedDrillRecord.id)
-            )
-        )
+        return await upcoming_drills(self._session, self._clock.now())
 
     async def remind(self, drill_id: int, days: int) -> None:
         """Remind the owner of drill ``drill_id`` that it is ``days`` days away."""
@@ -122,3 +159,9 @@ class DrillPlanner:
             log.info("drill %d: fallback %s left the registry", drill_id, drill.fallback_key)
             return
         await self._notifier.drill_reminder(drill, option.owner, days)
+
+    async def remind_improvement(self, test_id: int) -> None:
+        """Remind the owner of test ``test_id``'s improvement action unless it is done."""
+        test = await self._improvements.due(test_id)
+        if test is not None:
+            await self._notifier.improvement_due(test)

@@ -15,7 +15,12 @@ from bot.decisionlog.actions import ActionService
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.log import SituationLog
 from bot.decisionlog.payloads import FallbackTestedPayload
-from bot.errors import FallbackTestRefused, UnknownFallback
+from bot.errors import (
+    FallbackTestRefused,
+    ImprovementRefused,
+    NoOpenImprovement,
+    UnknownFallback,
+)
 from bot.situations.roles import Taskforce
 from bot.storage.models import (
     DependencyRecord,
@@ -35,12 +40,13 @@ from bot.suppliers.freshness import (
     risk,
     status,
 )
+from bot.suppliers.improvements import Improvements
+from bot.suppliers.planned import upcoming_drills
 from bot.suppliers.registry import SupplierRegistry
 from bot.user_ids import is_user_id
 
 # Who recorded a test typed in chat (the registry's are "registry").
 CHAT_SOURCE = "chat"
-# An owner that is a Matrix id (else it names a role); it then owns improvement actions.
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class ProcessFallback:
     service: str
     fallback: FallbackState | None
     open_actions: tuple[str, ...]
+    next_drill: datetime | None
 
 
 # The processes the board's overview covers.
@@ -98,6 +105,7 @@ class FallbackService:
         taskforce: Taskforce,
         log: SituationLog,
         actions: ActionService,
+        improvements: Improvements,
     ) -> None:
         self._session = session
         self._registry = registry
@@ -107,6 +115,7 @@ class FallbackService:
         self._taskforce = taskforce
         self._log = log
         self._actions = actions
+        self._improvements = improvements
 
     def improvement_due(self) -> datetime:
         """The deadline of an improvement action opened now."""
@@ -152,6 +161,9 @@ class FallbackService:
         most severe first, then by organisation, process, supplier and fallback id."""
         states = await self.states()
         open_actions = await self._open_actions()
+        next_drills: dict[str, datetime] = {}
+        for drill in await upcoming_drills(self._session, self._clock.now()):
+            next_drills.setdefault(drill.fallback_key, drill.due_at)  # soonest first
         lines = []
         for view in await self._registry.all_views():
             for service in view.services:
@@ -174,6 +186,7 @@ class FallbackService:
                                 open_actions=tuple(
                                     open_actions.get(state.key, []) if state else []
                                 ),
+                                next_drill=next_drills.get(state.key) if state else None,
                             )
                         )
         order = list(Criticality)
@@ -189,22 +202,64 @@ class FallbackService:
         )
 
     async def _open_actions(self) -> dict[str, list[str]]:
-        """Fallback id: its improvement actions not done yet, as ``situation/seq``."""
+        """Fallback id: its improvement actions not done yet, as ``situation/seq`` when in
+        a situation's log, else as ``owner (deadline)``."""
         found: dict[str, list[str]] = {}
-        tests = await self._session.scalars(
+        for test in await self._logged_open_actions():
+            found.setdefault(test.fallback_key, []).append(f"{test.situation_id}/{test.action_seq}")
+        for test in await self._improvements.open_ones():
+            assert test.action_due_at is not None  # opened with its deadline
+            found.setdefault(test.fallback_key, []).append(
+                f"{test.action_owner} ({test.action_due_at.date().isoformat()})"
+            )
+        return found
+
+    async def _logged_open_actions(self, key: str | None = None) -> list[FallbackTestRecord]:
+        """The tests (of ``key``, or all) whose action in a situation's log is not done."""
+        query = (
             select(FallbackTestRecord)
             .where(FallbackTestRecord.action_seq.is_not(None))
             .order_by(FallbackTestRecord.id)
         )
-        for test in tests:
-            # An action is only opened in a situation's log (record_test).
+        if key is not None:
+            query = query.where(FallbackTestRecord.fallback_key == key)
+        found = []
+        for test in await self._session.scalars(query):
+            # An action_seq is only set for a test logged in a situation (record_test).
             assert test.situation_id is not None
             assert test.action_seq is not None
             if not await self._actions.is_done(test.situation_id, test.action_seq):
-                found.setdefault(test.fallback_key, []).append(
-                    f"{test.situation_id}/{test.action_seq}"
-                )
+                found.append(test)
         return found
+
+    async def improved(self, key: str, actor: str) -> int:
+        """Mark every open improvement action of fallback ``key`` done by ``actor`` (its
+        owner, an action's owner, or a coordinator); how many there were.
+
+        Actions in a situation's log are completed there, so the log stays complete.
+        """
+        option = await self.find(key)
+        if option is None:
+            raise UnknownFallback(fallback=key)
+        logged = await self._logged_open_actions(option.key)
+        kept = await self._improvements.open_ones(option.key)
+        if not logged and not kept:
+            raise NoOpenImprovement(fallback=option.key)
+        owners = {test.action_owner for test in kept}
+        for test in logged:
+            assert test.situation_id is not None
+            assert test.action_seq is not None
+            entry = await self._log.entry(test.situation_id, test.action_seq)
+            owners.add(entry.payload.get("owner") if entry is not None else None)
+        if not may_act_for(option, actor, self._taskforce) and actor not in owners:
+            raise ImprovementRefused(fallback=option.key, owner=option.owner or "-")
+        for test in logged:
+            assert test.situation_id is not None
+            assert test.action_seq is not None
+            await self._actions.complete(test.situation_id, test.action_seq, actor)
+        for test in kept:
+            await self._improvements.complete(test, actor)
+        return len(logged) + len(kept)
 
     async def drills(self) -> list[FallbackState]:
         """The options to drill (failed, never tested, overdue), highest risk first."""
@@ -237,6 +292,7 @@ class FallbackService:
         the situation, or a coordinator). Typed in a situation, it is appended to that
         situation's log (hash-chained with the drill), and a failed or partly working
         result opens the improvement action ``improvement`` there, reminded when due.
+        Outside a situation such an action is kept on the test (bot/suppliers/improvements).
         """
         option = await self.find(key)
         if option is None:
@@ -245,6 +301,8 @@ class FallbackService:
             raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
         log_seq: int | None = None
         action: LogEntryRecord | None = None
+        # The fallback's owner when that is a person, else whoever recorded the test.
+        owner = option.owner if option.owner and is_user_id(option.owner) else actor
         if situation_id is not None:
             entry = await self._log.append(
                 situation_id,
@@ -260,7 +318,6 @@ class FallbackService:
             )
             log_seq = entry.seq
             if result is not Outcome.WORKED:
-                owner = option.owner if option.owner and is_user_id(option.owner) else actor
                 action = await self._actions.assign(
                     situation_id, actor, owner, improvement, self.improvement_due()
                 )
@@ -275,6 +332,8 @@ class FallbackService:
             evidence=f"situation {situation_id} log {log_seq}" if log_seq is not None else None,
         )
         test.action_seq = action.seq if action is not None else None
+        if situation_id is None and result is not Outcome.WORKED:
+            await self._improvements.open(test, owner, self.improvement_due())
         state = next(each for each in await self.states() if each.key == option.key)
         return Recorded(test, state.status, log_seq, action)
 

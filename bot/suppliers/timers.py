@@ -25,3 +25,12 @@ class DigestState(Payload):
 
 
 DIGEST_TIMER = TimerKind("drill.digest", DigestState)
+
+
+class ForTest(Payload):
+    """The fallback test whose improvement action (kept on the test) is due."""
+
+    test_id: int
+
+
+IMPROVEMENT_DUE = TimerKind("fallback.improvement_due", ForTest)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from bot.services import Services
 from bot.storage.models import TimerRecord
-from bot.suppliers.timers import DIGEST_TIMER, DRILL_REMINDER, DigestState, ForDrill
+from bot.suppliers.timers import (
+    DIGEST_TIMER,
+    DRILL_REMINDER,
+    IMPROVEMENT_DUE,
+    DigestState,
+    ForDrill,
+    ForTest,
+)
 from bot.timers.registry import Timer
 
 
 async def drill_reminder(services: Services, about: ForDrill, _: TimerRecord) -> None:
     """A planned drill is a week or a day away: remind the fallback option's owner."""
     await services.drills.remind(about.drill_id, about.days)
+
+
+async def improvement_due(services: Services, about: ForTest, _: TimerRecord) -> None:
+    """An improvement action kept on a fallback test is due: remind its owner."""
+    await services.drills.remind_improvement(about.test_id)
 
 
 async def arm_digest(services: Services) -> None:
@@ -25,4 +37,8 @@ async def digest_due(services: Services, previous: DigestState, timer: TimerReco
     await services.digest.send(previous, fired_at)
 
 
-TIMERS = (Timer(DRILL_REMINDER, drill_reminder), Timer(DIGEST_TIMER, digest_due))
+TIMERS = (
+    Timer(DRILL_REMINDER, drill_reminder),
+    Timer(IMPROVEMENT_DUE, improvement_due),
+    Timer(DIGEST_TIMER, digest_due),
+)
