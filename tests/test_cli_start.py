@@ -42,6 +42,7 @@ NOT_OFFLINE = [
     "bot.playbooks.schema",
     "jinja2",
     "nio",
+    "sqlalchemy.dialects.postgresql",  # the database is SQLite
     "yaml",
 ]
 # Runs the command line in-process, then prints which of the named modules it loaded.
