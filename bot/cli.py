@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from bot.cli_errors import OneLineErrors
-from bot.config import ConfigError, LocalSettings, Settings, load_settings_as
-from bot.i18n import Language
 from bot.logs import LogFormat, configure_logging, secret_values
+from bot.messages.types import Language  # not bot.i18n: that loads every catalogue
 from bot.private_files import make_private_dir, write_private_bytes, write_private_text
-from bot.storage.db import Database
 
+# Every command imports what it needs inside its function: settings (pydantic), the database
+# (SQLAlchemy), HTTP (aiohttp) and the rest cost a second of CPU per start, which --help,
+# --version and the other commands need not pay (tests/test_cli_start.py keeps it so).
 if TYPE_CHECKING:
+    from bot.config import LocalSettings, Settings
     from bot.retention.purge import PurgeOutcome
+    from bot.storage.db import Database
 
 T = TypeVar("T")
-S = TypeVar("S", bound=LocalSettings)
+S = TypeVar("S", bound="LocalSettings")
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -74,20 +76,33 @@ def main(
 
 def _settings(config: Path | None) -> Settings:
     """All settings, for commands that talk to the homeserver or the intake."""
+    from bot.config import Settings
+
     return _load(Settings, config)
 
 
 def _local_settings(config: Path | None) -> LocalSettings:
     """Only storage, files and presentation: for commands that need no homeserver."""
+    from bot.config import LocalSettings
+
     return _load(LocalSettings, config)
 
 
 def _load(kind: type[S], config: Path | None) -> S:
+    from bot.config import ConfigError, load_settings_as
+
     try:
         return load_settings_as(kind, config)
     except ConfigError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` in a new event loop; asyncio is imported here, not for --help or --version."""
+    import asyncio
+
+    return asyncio.run(work)
 
 
 LogFormatOption = Annotated[
@@ -110,7 +125,7 @@ def run(
         secrets=secret_values(settings),
     )
     try:
-        asyncio.run(Weerbaar(settings).run_until_signalled())
+        _run(Weerbaar(settings).run_until_signalled())
     except StartupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -147,6 +162,7 @@ def sandbox(
     log_format: LogFormatOption = None,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
+    from bot.config import ConfigError
     from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR
     from bot.sandbox.run import run_sandbox
     from bot.sandbox.synapse import RegistrationError
@@ -158,9 +174,7 @@ def sandbox(
     configure_logging(log_format or "text", verbose=verbose)
     playbooks_dir = (playbooks or SHIPPED_PLAYBOOKS_DIR).resolve()
     try:
-        asyncio.run(
-            run_sandbox(directory, playbooks_dir, scenario, speed, config, keep, smtp_debug)
-        )
+        _run(run_sandbox(directory, playbooks_dir, scenario, speed, config, keep, smtp_debug))
     except ConfigError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -184,15 +198,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
     settings = _local_settings(config)
     make_private_dir(settings.data_dir)
-
-    async def _upgrade() -> None:
-        db = Database(settings.database_url)
-        try:
-            await upgrade(db)
-        finally:
-            await db.dispose()
-
-    asyncio.run(_upgrade())
+    _run(_with_database(settings.database_url, upgrade))
     typer.echo("database is up to date")
 
 
@@ -220,7 +226,9 @@ def backup(
         raise typer.Exit(2) from None
     settings = _local_settings(config)
     try:
-        summary = asyncio.run(_with_database(settings, lambda db: write_backup(db, file, keys)))
+        summary = _run(
+            _with_database(settings.database_url, lambda db: write_backup(db, file, keys))
+        )
     except BackupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -260,7 +268,9 @@ def restore(
     settings = _local_settings(config)
     make_private_dir(settings.data_dir)
     try:
-        summary = asyncio.run(_with_database(settings, lambda db: restore_backup(db, file, keys)))
+        summary = _run(
+            _with_database(settings.database_url, lambda db: restore_backup(db, file, keys))
+        )
     except BackupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -324,7 +334,7 @@ def purge(
         return outcomes
 
     refused = False
-    for noun, outcome in asyncio.run(_with_database(settings, _purge)):
+    for noun, outcome in _run(_with_database(settings.database_url, _purge)):
         refused |= _print_purge(noun, outcome, dry_run)
     if refused:
         raise typer.Exit(1)
@@ -352,8 +362,10 @@ def _print_purge(noun: str, outcome: PurgeOutcome, dry_run: bool) -> bool:
     return False
 
 
-async def _with_database(settings: LocalSettings, work: Callable[[Database], Awaitable[T]]) -> T:
-    db = Database(settings.database_url)
+async def _with_database(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    from bot.storage.db import Database
+
+    db = Database(url)
     try:
         return await work(db)
     finally:
@@ -370,15 +382,13 @@ def db_revision(
 
     from bot.storage.migrate import new_revision
 
-    async def _revision(url: str) -> None:
-        db = Database(url)
-        try:
-            await new_revision(db, message, revision_id)
-        finally:
-            await db.dispose()
-
     with tempfile.TemporaryDirectory() as scratch:
-        asyncio.run(_revision(f"sqlite+aiosqlite:///{scratch}/scratch.db"))
+        _run(
+            _with_database(
+                f"sqlite+aiosqlite:///{scratch}/scratch.db",
+                lambda db: new_revision(db, message, revision_id),
+            )
+        )
 
 
 @playbook_app.command("validate")
@@ -443,12 +453,10 @@ def report(
     language = lang or settings.language
     try:
         if overview:
-            document = asyncio.run(
-                write_fallback_report(settings, FALLBACK_FORMATS[fmt.name], language)
-            )
+            document = _run(write_fallback_report(settings, FALLBACK_FORMATS[fmt.name], language))
             written = Rendered(document, None)
         else:
-            written = asyncio.run(
+            written = _run(
                 write_report(settings, int(situation), fmt, language, disclosure=disclosure)
             )
     except LookupError as exc:
@@ -477,20 +485,13 @@ def log_verify(
 ) -> None:
     """Recompute the hash chains; exit 1 and name the first broken entry on any tampering."""
     from bot.decisionlog.audit import describe_check, verify_situations
-    from bot.decisionlog.log import ChainCheck
     from bot.errors import SituationNotFound
 
     settings = _local_settings(config)
-
-    async def _verify() -> list[tuple[int, ChainCheck]]:
-        db = Database(settings.database_url)
-        try:
-            return await verify_situations(db, situation)
-        finally:
-            await db.dispose()
-
     try:
-        checks = asyncio.run(_verify())
+        checks = _run(
+            _with_database(settings.database_url, lambda db: verify_situations(db, situation))
+        )
     except SituationNotFound:
         typer.echo(f"weerbaar: situation {situation} does not exist", err=True)
         raise typer.Exit(1) from None
@@ -517,7 +518,7 @@ def alert_send(
     target = url or f"http://{intake.host}:{intake.port}/alerts"
     alert = {"supplier": supplier, "title": title, "severity": severity, "details": details}
     secret = intake.hmac_secret.get_secret_value().encode()
-    status, reply = asyncio.run(send_alert(target, secret, alert))
+    status, reply = _run(send_alert(target, secret, alert))
     typer.echo(f"{status} {json.dumps(reply, ensure_ascii=False)}")
     if status >= 300:
         raise typer.Exit(1)
@@ -532,7 +533,7 @@ def supplier_import(
     from bot.suppliers.cli import import_suppliers
 
     settings = _local_settings(config)
-    count, issues = asyncio.run(import_suppliers(settings, file))
+    count, issues = _run(import_suppliers(settings, file))
     for issue in issues:
         typer.echo(str(issue), err=True)
     if issues:
@@ -618,9 +619,7 @@ def exercise_run(
         found = find_scenario(
             scenario, settings.exercise.scenarios_dir, load_playbook_dir(settings.playbooks_dir)
         )
-        report_text = asyncio.run(
-            run_exercise(settings, found, players, speed, lang or settings.language)
-        )
+        report_text = _run(run_exercise(settings, found, players, speed, lang or settings.language))
     except (LookupError, FileError, ExerciseError) as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -636,7 +635,7 @@ def exercise_purge(config: ConfigOption = None) -> None:
     """Delete every exercise situation with its log, runs, timers and alerts."""
     from bot.exercises.cli import purge
 
-    purged = asyncio.run(purge(_local_settings(config)))
+    purged = _run(purge(_local_settings(config)))
     typer.echo(
         f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
         f"entries, {purged['alerts']} alert(s)"
@@ -651,7 +650,7 @@ def outbox_list(config: ConfigOption = None) -> None:
     """List undelivered messages: dead ones (refused for good) and those still retried."""
     from bot.storage.outbox_admin import undelivered
 
-    rows = asyncio.run(_with_database(_local_settings(config), undelivered))
+    rows = _run(_with_database(_local_settings(config).database_url, undelivered))
     if not rows:
         typer.echo("every message is delivered")
     for row in rows:
@@ -667,7 +666,9 @@ def outbox_retry(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> No
     """Queue a dead message again; the bot tries it at its next poll."""
     from bot.storage.outbox_admin import retry
 
-    if not asyncio.run(_with_database(_local_settings(config), lambda db: retry(db, outbox_id))):
+    if not _run(
+        _with_database(_local_settings(config).database_url, lambda db: retry(db, outbox_id))
+    ):
         typer.echo(f"weerbaar: no dead message {outbox_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"message {outbox_id} queued again")
@@ -678,7 +679,9 @@ def outbox_drop(outbox_id: OutboxIdArgument, config: ConfigOption = None) -> Non
     """Delete a dead message for good."""
     from bot.storage.outbox_admin import drop
 
-    counts = asyncio.run(_with_database(_local_settings(config), lambda db: drop(db, outbox_id)))
+    counts = _run(
+        _with_database(_local_settings(config).database_url, lambda db: drop(db, outbox_id))
+    )
     if counts is None:
         typer.echo(f"weerbaar: no dead message {outbox_id}", err=True)
         raise typer.Exit(1)
@@ -714,7 +717,7 @@ def web_link(
             return await login_link(session, settings.web, user, SystemClock().now())
 
     try:
-        link = asyncio.run(_with_database(settings, _link))
+        link = _run(_with_database(settings.database_url, _link))
     except WebViewOff:
         typer.echo("weerbaar: the web view is off or has no web.base_url", err=True)
         raise typer.Exit(1) from None

@@ -11,8 +11,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import aiohttp
-import sqlalchemy.exc
 import typer
 
 # typer 0.29 vendors click: these are the classes its parser raises.
@@ -27,17 +25,25 @@ FAILED = 1
 def describe_failure(exc: BaseException) -> str | None:
     """What failed and what to check, on one line; None for an unexpected error (a bug)."""
     detail = " ".join(str(exc).splitlines()[0].split()) if str(exc) else type(exc).__name__
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return (
-            f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or exc}); "
-            "check that the service runs there and the URL (--url, intake.host/intake.port "
-            "or matrix.homeserver)"
-        )
-    if isinstance(exc, aiohttp.ClientError | TimeoutError):
+    # The libraries' errors are checked only once loaded: an error of a library no module
+    # imported cannot have been raised, and importing aiohttp and SQLAlchemy here would slow
+    # the start of every command, --help and the offline ones included.
+    http_errors: tuple[type[BaseException], ...] = (TimeoutError,)
+    if "aiohttp" in sys.modules:
+        import aiohttp
+
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return (
+                f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or exc}); "
+                "check that the service runs there and the URL (--url, intake.host/intake.port "
+                "or matrix.homeserver)"
+            )
+        http_errors += (aiohttp.ClientError,)
+    if isinstance(exc, http_errors):
         return f"HTTP request failed: {detail}; check the URL and the service"
     if isinstance(exc, MatrixError):
         return f"homeserver: {detail}; check matrix.homeserver and the bot's credentials"
-    if isinstance(exc, sqlalchemy.exc.SQLAlchemyError) or _from_database_driver(exc):
+    if _from_database(exc):
         return f"database: {detail}; check storage.url and that the database runs"
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
@@ -45,7 +51,12 @@ def describe_failure(exc: BaseException) -> str | None:
     return None
 
 
-def _from_database_driver(exc: BaseException) -> bool:
+def _from_database(exc: BaseException) -> bool:
+    if "sqlalchemy" in sys.modules:  # only once loaded, as in describe_failure
+        import sqlalchemy.exc
+
+        if isinstance(exc, sqlalchemy.exc.SQLAlchemyError):
+            return True
     # asyncpg raises plain OSError (connection refused) and its own errors on connect,
     # outside SQLAlchemy's wrapping; they come from the storage.url connection.
     module = type(exc).__module__

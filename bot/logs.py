@@ -21,10 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, SecretStr
-from sqlalchemy.engine import make_url
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 LogFormat = Literal["json", "text"]
 
@@ -121,6 +121,10 @@ def configure_logging(
 
 def secret_values(settings: BaseModel) -> list[str]:
     """Every secret in ``settings``: SecretStr fields anywhere, and database passwords."""
+    # Imported here: every ``weerbaar`` command imports this module, few need these.
+    from pydantic import BaseModel, SecretStr
+    from sqlalchemy.engine import make_url
+
     found: list[str] = []
 
     def walk(value: Any) -> None:

@@ -9,21 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.playbooks import (
+from bot.playbooks.durations import format_deadline, parse_deadline, parse_duration
+from bot.playbooks.jsonschema import playbook_json_schema, render_playbook_json_schema
+from bot.playbooks.loader import (
     MAX_FILE_BYTES,
-    Condition,
-    LocalizedText,
-    Playbook,
     PlaybookError,
-    format_deadline,
     load_playbook,
     load_playbook_dir,
-    parse_deadline,
-    parse_duration,
-    playbook_json_schema,
     validate_paths,
 )
-from bot.playbooks.jsonschema import render_playbook_json_schema
+from bot.playbooks.schema import Condition, LocalizedText, Playbook
 from bot.yamlfiles.loader import FileIssue
 
 REPO = Path(__file__).resolve().parents[1]

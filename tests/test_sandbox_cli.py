@@ -224,7 +224,7 @@ def test_wheel_ships_the_playbooks(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR as d;"
-            "from bot.playbooks import load_playbook_dir;"
+            "from bot.playbooks.loader import load_playbook_dir;"
             "print(d); print(len(load_playbook_dir(d)));"
             "print(len(list((d / 'exercises').glob('*.yaml'))));"
             "from bot.sandbox.registry import SANDBOX_REGISTRY as r; print(r.is_file())",

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, meta
 
-from bot.playbooks import Playbook, load_playbook
 from bot.playbooks.engine import (
     OPEN_STEP_STATUSES,
     FactSet,
@@ -25,6 +24,8 @@ from bot.playbooks.engine import (
     StepDone,
     StepStatus,
 )
+from bot.playbooks.loader import load_playbook
+from bot.playbooks.schema import Playbook
 
 PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import Pool, QueuePool
 from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
@@ -25,6 +24,10 @@ log = logging.getLogger(__name__)
 
 def dialect_insert(session: AsyncSession) -> Any:
     """``insert`` of the session's database: both dialects know ``on_conflict_do_*``."""
+    # Imported here: the engine loads only its own dialect, and PostgreSQL's costs every
+    # SQLite user (the command line's offline commands) a tenth of a second.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
