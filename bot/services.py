@@ -44,6 +44,7 @@ from bot.situations.sitreps import SitrepService
 from bot.situations.watch import WatchNotifier, WatchPolicy, WatchService
 from bot.storage.db import Database
 from bot.storage.handled import HandledEvents
+from bot.storage.receipts import Receipts
 from bot.suppliers.drills import DrillNotifier, DrillPlanner
 from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.improvements import Improvements
@@ -74,6 +75,7 @@ class Services:
     clock: Clock
     outbox: Outbox
     handled_events: HandledEvents
+    receipts: Receipts
     alerts: AlertService
     alert_lookups: AlertLookups
     snoozes: SnoozeService
@@ -225,6 +227,7 @@ class ServiceFactory:
                 clock=self.clock,
                 outbox=outbox,
                 handled_events=HandledEvents(session, self.clock),
+                receipts=Receipts(session),
                 alerts=alerts,
                 alert_lookups=lookups,
                 snoozes=SnoozeService(
@@ -264,6 +267,7 @@ class ServiceFactory:
                 exercises=self.exercises,
             )
             yield services
+            await services.receipts.settle()
             await alerts.settle()
             # Before commit, once per transaction: each situation that got a log entry gets
             # its summary brought up to date with everything the transaction changed.

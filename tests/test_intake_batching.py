@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
@@ -20,11 +21,11 @@ from bot.clock import SystemClock
 from bot.intake.actions import Outcome, apply, needs
 from bot.intake.batching import GroupCommit, apply_alone
 from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
-from bot.intake.receipts import record_receipt
 from bot.matrix.notices import MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory, Services
 from bot.storage.db import Database
+from bot.storage.migrate import upgrade
 from bot.storage.models import (
     AlertRecord,
     OutboxRecord,
@@ -32,6 +33,7 @@ from bot.storage.models import (
     WebhookReceiptRecord,
 )
 from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import fresh_postgres_database
 
 Work = Callable[[Services], Awaitable[list[Outcome]]]
 
@@ -71,10 +73,7 @@ class Request:
         """The request's work; ``run`` keeps sources and signatures apart per run."""
 
         async def work(services: Services) -> list[Outcome]:
-            digest = f"{run}-{self.signature}"
-            if not await record_receipt(
-                services.session, digest, services.clock.now(), timedelta(days=1)
-            ):
+            if not await services.receipts.claim(self.receipt(run), services.clock.now()):
                 raise Replayed
             outcome = await apply(services, self.action(run), run)
             if self.breaks:
@@ -86,6 +85,14 @@ class Request:
     def needs(self, run: str) -> Needs:
         """What the batch reads in advance for this request (nothing when undeclared)."""
         return needs([self.action(run)], run) if self.declares else NO_NEEDS
+
+    def receipt(self, run: str) -> str:
+        """The request's signature; ``run`` keeps them apart per run."""
+        return f"{run}-{self.signature}"
+
+    def declared_receipt(self, run: str) -> str | None:
+        """The signature the batch reads in advance (None when undeclared)."""
+        return self.receipt(run) if self.declares else None
 
     def action(self, source: str) -> IntakeAction:
         if self.kind == "receive" or self.key is None:
@@ -108,7 +115,8 @@ REQUESTS = st.builds(
     kind=st.sampled_from(["receive", "receive", "acknowledge", "resolve"]),
     key=st.sampled_from([None, "k1", "k2", "k3"]),
     supplier=st.integers(0, 2),
-    signature=st.integers(0, 12),
+    # Few signatures: replays, also of a first use in the same batch, are common.
+    signature=st.integers(0, 6),
     breaks=st.integers(0, 7).map(lambda n: n == 0),
     declares=st.integers(0, 3).map(lambda n: n != 0),
 )
@@ -196,18 +204,19 @@ async def one_by_one(
 
 async def batched(
     factory: ServiceFactory,
-    work: Sequence[tuple[Work, Needs]],
+    work: Sequence[tuple[Work, Needs, str | None]],
     max_size: int,
     pauses: set[int],
 ) -> list[list[Outcome] | BaseException]:
-    """All requests submitted concurrently in order, with what they look up; the loop
-    gets a turn before each index in ``pauses``, so batches are cut at arbitrary places."""
+    """All requests submitted concurrently in order, with what they look up and the
+    signature they claim; the loop gets a turn before each index in ``pauses``, so
+    batches are cut at arbitrary places."""
     batches: GroupCommit[list[Outcome]] = GroupCommit(factory, max_size=max_size, max_wait=0)
     tasks = []
-    for index, (item, wanted) in enumerate(work):
+    for index, (item, wanted, receipt) in enumerate(work):
         if index in pauses:
             await asyncio.sleep(0)
-        tasks.append(asyncio.create_task(batches.submit(item, wanted)))
+        tasks.append(asyncio.create_task(batches.submit(item, wanted, receipt)))
     try:
         return list(await asyncio.gather(*tasks, return_exceptions=True))
     finally:
@@ -234,7 +243,9 @@ async def test_batches_give_the_rows_and_outcomes_of_one_transaction_per_request
     expected = await one_by_one(factory, [request.work(alone_run) for request in requests])
     alone_rows, alone_receipts, posts_between, timers_between = await snapshot(database, alone_run)
 
-    work = [(r.work(batch_run), r.needs(batch_run)) for r in requests]
+    work = [
+        (r.work(batch_run), r.needs(batch_run), r.declared_receipt(batch_run)) for r in requests
+    ]
     got = await batched(factory, work, max_size, pauses)
     batch_rows, batch_receipts, posts_after, timers_after = await snapshot(database, batch_run)
 
@@ -271,7 +282,7 @@ async def test_a_failing_request_in_a_batch_fails_only_itself(database: Database
     try:
         got = await asyncio.gather(
             *(
-                batches.submit(watched(r.work(run)), r.needs(run))
+                batches.submit(watched(r.work(run)), r.needs(run), r.receipt(run))
                 for r in (first, replay, broken, repeat)
             ),
             return_exceptions=True,
@@ -340,6 +351,7 @@ async def test_a_batch_without_failures_uses_no_savepoints_and_one_insert(
     run = f"s{uuid.uuid4().hex[:8]}"
     savepoints: list[str] = []
     inserts: list[str] = []
+    receipts_read_and_written: list[str] = []
 
     @event.listens_for(database.engine.sync_engine, "before_cursor_execute")
     def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -347,13 +359,17 @@ async def test_a_batch_without_failures_uses_no_savepoints_and_one_insert(
             savepoints.append(statement)
         if statement.startswith("INSERT INTO alerts"):
             inserts.append(statement)
+        if "webhook_receipts" in statement:
+            receipts_read_and_written.append(statement.split()[0])
 
     requests = [
         Request("receive", f"k{n}", 0, signature=n, breaks=False, declares=True) for n in range(5)
     ]
     batches: GroupCommit[list[Outcome]] = GroupCommit(factory)
     try:
-        got = await asyncio.gather(*(batches.submit(r.work(run), r.needs(run)) for r in requests))
+        got = await asyncio.gather(
+            *(batches.submit(r.work(run), r.needs(run), r.receipt(run)) for r in requests)
+        )
     finally:
         await batches.close()
 
@@ -363,9 +379,69 @@ async def test_a_batch_without_failures_uses_no_savepoints_and_one_insert(
     # once; the other four, held for the supplier's summary, are inserted together, with
     # ids in arrival order on SQLite too (bot/storage/db.py).
     assert len(inserts) == 2
+    # The five signatures are looked up together and their receipts inserted together.
+    assert receipts_read_and_written == ["SELECT", "INSERT"]
     rows, receipts, _, _ = await snapshot(database, run)
     assert len(rows) == 5 and receipts == 5
     assert [row[0] for row in rows] == [f"k{n}" for n in range(5)]
     # Each request is answered with its own alert's id: ids ascend in arrival order.
     ids = [outcomes[0].alert_id for outcomes in got]
     assert ids == list((await ranks(database, run)).keys())
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def postgres() -> AsyncIterator[Database]:
+    """A migrated PostgreSQL database: only there can two intake transactions overlap."""
+    async with fresh_postgres_database("weerbaar_receipts") as url:
+        db = Database(url)
+        try:
+            await upgrade(db)
+            yield db
+        finally:
+            await db.dispose()
+
+
+async def test_one_signature_used_by_two_transactions_at_once_is_accepted_once(
+    postgres: Database,
+) -> None:
+    """Two intake processes (two group commits) get the same signed request at once."""
+    factory = make_factory(postgres)
+    run = f"p{uuid.uuid4().hex[:8]}"
+    # Both have looked the signature up, found it unused and claimed it before either
+    # commits; only the first run of each waits (the run again after a failure does not).
+    both_claimed = asyncio.Barrier(2)
+    waited: set[int] = set()
+
+    def racing(request: Request) -> Work:
+        async def work(services: Services) -> list[Outcome]:
+            outcomes = await request.work(run)(services)
+            if request.supplier not in waited:
+                waited.add(request.supplier)
+                await asyncio.wait_for(both_claimed.wait(), timeout=10)
+            return outcomes
+
+        return work
+
+    # Other alerts and suppliers, so they lock no common rows but the receipt's.
+    requests = [
+        Request("receive", f"k{n}", n, signature=1, breaks=False, declares=True) for n in (0, 1)
+    ]
+    processes = [GroupCommit[list[Outcome]](factory) for _ in requests]
+    try:
+        got = await asyncio.gather(
+            *(
+                process.submit(racing(r), r.needs(run), r.receipt(run))
+                for process, r in zip(processes, requests, strict=True)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        for process in processes:
+            await process.close()
+
+    assert waited == {0, 1}
+    accepted = [outcome for outcome in got if not isinstance(outcome, BaseException)]
+    refused = [outcome for outcome in got if isinstance(outcome, BaseException)]
+    assert len(accepted) == 1 and [type(error) for error in refused] == [Replayed]
+    rows, receipts, _, _ = await snapshot(postgres, run)
+    assert len(rows) == 1 and receipts == 1

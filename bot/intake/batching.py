@@ -23,6 +23,11 @@ together share one. Invariants, and why they hold:
   window rewritten once, when the transaction settles before commit
   (``AlertService.settle``). In the savepoint pass each unit settles inside its own
   savepoint, and a rolled-back one's unsettled alerts are discarded with it.
+- Likewise the batch reads which of its units' signatures were used before in one
+  statement and inserts its new receipts in one (``bot.storage.receipts``); a unit
+  replaying a signature, also one first used earlier in the same batch, is refused as
+  it would be in a transaction of its own. A concurrent first use elsewhere makes that
+  insert fail, so the batch runs again unit by unit and the look-up then sees it.
 - If the batch transaction itself fails (its commit, the connection, or a deadlock
   PostgreSQL broke by aborting it, in a unit or in the look-ups), no unit has
   been answered yet, so each is run again in a transaction of its own and gets the
@@ -36,7 +41,7 @@ import contextlib
 import functools
 import logging
 import operator
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -54,12 +59,15 @@ Work = Callable[[Services], Awaitable[T]]
 class _Unit(Generic[T]):
     work: Work[T]
     needs: Needs
+    receipt: str | None
     answer: asyncio.Future[T] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
-async def apply_alone(factory: ServiceFactory, work: Work[T], needs: Needs = NO_NEEDS) -> T:
+async def apply_alone(
+    factory: ServiceFactory, work: Work[T], needs: Needs = NO_NEEDS, receipt: str | None = None
+) -> T:
     """Run ``work`` in a transaction of its own: the unbatched path, and the fallback.
 
     A transaction the database aborted for another one's sake (a deadlock, a
@@ -70,10 +78,16 @@ async def apply_alone(factory: ServiceFactory, work: Work[T], needs: Needs = NO_
     async def once() -> T:
         async with factory.transaction() as services:
             # The same look-ups as in a batch, so both paths run the same code.
-            await services.alert_lookups.preload(needs)
+            await _preload(services, needs, [receipt] if receipt else [])
             return await work(services)
 
     return await retry_transient(once)
+
+
+async def _preload(services: Services, needs: Needs, receipts: Iterable[str]) -> None:
+    """Read what the units will look up and whether their signatures were used."""
+    await services.receipts.preload(receipts)
+    await services.alert_lookups.preload(needs)
 
 
 class GroupCommit(Generic[T]):
@@ -99,14 +113,15 @@ class GroupCommit(Generic[T]):
         self._queue: asyncio.Queue[_Unit[T]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
-    async def submit(self, work: Work[T], needs: Needs = NO_NEEDS) -> T:
+    async def submit(self, work: Work[T], needs: Needs = NO_NEEDS, receipt: str | None = None) -> T:
         """Apply ``work`` in the next batch; its result or exception once committed.
 
-        ``needs`` says what it will look up, to be read together with the batch's others.
+        ``needs`` says what it will look up and ``receipt`` which signature it will claim,
+        to be read together with the batch's others.
         """
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run_batches(), name="intake-group-commit")
-        unit: _Unit[T] = _Unit(work, needs)
+        unit: _Unit[T] = _Unit(work, needs, receipt)
         self._queue.put_nowait(unit)
         return await unit.answer
 
@@ -156,7 +171,7 @@ class GroupCommit(Generic[T]):
             log.warning("group commit of %d requests failed; applying each alone", len(batch))
             for unit in batch:
                 try:
-                    value = await apply_alone(self._factory, unit.work, unit.needs)
+                    value = await apply_alone(self._factory, unit.work, unit.needs, unit.receipt)
                 except Exception as exc:
                     _reject(unit.answer, exc)
                 else:
@@ -178,7 +193,7 @@ class GroupCommit(Generic[T]):
     async def _without_savepoints(self, batch: list[_Unit[T]]) -> list[Callable[[], None]]:
         values: list[T] = []
         async with self._factory.transaction() as services:
-            await services.alert_lookups.preload(self._needs(batch))
+            await self._preload_batch(services, batch)
             for unit in batch:
                 values.append(await unit.work(services))
         return [
@@ -187,17 +202,19 @@ class GroupCommit(Generic[T]):
         ]
 
     @staticmethod
-    def _needs(batch: list[_Unit[T]]) -> Needs:
-        return functools.reduce(operator.or_, (unit.needs for unit in batch), NO_NEEDS)
+    async def _preload_batch(services: Services, batch: list[_Unit[T]]) -> None:
+        needs = functools.reduce(operator.or_, (unit.needs for unit in batch), NO_NEEDS)
+        await _preload(services, needs, (unit.receipt for unit in batch if unit.receipt))
 
     async def _in_savepoints(self, batch: list[_Unit[T]]) -> list[Callable[[], None]]:
         answers: list[Callable[[], None]] = []
         async with self._factory.transaction() as services:
-            await services.alert_lookups.preload(self._needs(batch))
+            await self._preload_batch(services, batch)
             for unit in batch:
                 try:
                     async with services.session.begin_nested():
                         value = await unit.work(services)
+                        await services.receipts.settle()
                         await services.alerts.settle()
                         # Flushed inside the savepoint, so a constraint this unit breaks
                         # is its own error, not that of the next unit's autoflush.
@@ -208,6 +225,7 @@ class GroupCommit(Generic[T]):
                         # unit's fault, so the batch is applied again unit by unit, retried.
                         raise
                     services.alert_lookups.forget()
+                    services.receipts.forget()
                     services.alerts.discard_unsettled()
                     answers.append(functools.partial(_reject, unit.answer, exc))
                 else:

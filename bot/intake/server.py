@@ -33,7 +33,6 @@ from bot.intake.batching import GroupCommit
 from bot.intake.formats import alertmanager, pagerduty
 from bot.intake.formats.common import IntakeAction, MappingError, Receive
 from bot.intake.formats.heartbeat import Heartbeat
-from bot.intake.receipts import record_receipt
 from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from bot.logs import request_context
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
@@ -283,13 +282,12 @@ class IntakeApp:
         # Read with the registry's spelling only inside ``work``; a renamed supplier's
         # window is then looked up on its own, which is only slower.
         wanted = needs(actions, source.name)
-        # A repeat racing its first copy (in another process) trips the alerts' unique
-        # de-duplication key; the second attempt then sees the first one's commit (the
-        # alert as a repeat). A replayed receipt needs no second attempt: its insert
-        # waits for the first copy's commit and then inserts nothing.
+        # A request racing its first copy (in another process) trips the alerts' unique
+        # de-duplication key or the receipts' primary key; the second attempt then sees
+        # the first one's commit (the alert as a repeat, or the signature as a replay).
         for attempt in range(2):
             try:
-                outcomes = await self._batches.submit(work, wanted)
+                outcomes = await self._batches.submit(work, wanted, receipt)
             except IntegrityError:
                 if attempt == 1:
                     raise _Refused(
@@ -305,11 +303,11 @@ class IntakeApp:
         now = self._factory.clock.now()
         # Expired receipts are purged now and then, not by every request: one statement
         # less per request, and a receipt kept a little longer refuses nothing more.
-        purge = self._next_receipt_purge is None or now >= self._next_receipt_purge
-        if purge:
+        if self._next_receipt_purge is None or now >= self._next_receipt_purge:
             self._next_receipt_purge = now + RECEIPT_PURGE_EVERY
-        keep_for = timedelta(seconds=2 * self._settings.max_clock_skew_seconds)
-        return await record_receipt(services.session, receipt, now, keep_for, purge=purge)
+            keep_for = timedelta(seconds=2 * self._settings.max_clock_skew_seconds)
+            await services.receipts.purge(now - keep_for)
+        return await services.receipts.claim(receipt, now)
 
     @staticmethod
     async def _known_suppliers(
