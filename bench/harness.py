@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from bot.alerts.model import IncomingAlert
 from bot.clock import SystemClock
 from bot.config import IntakeSettings
 from bot.intake.client import signed_headers
@@ -33,6 +34,7 @@ from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from bot.storage.models import AlertRecord
 
 SECRET = "bench-secret"
 ROOM = "!coordination:bench"
@@ -90,6 +92,36 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     return runner, int(runner.addresses[0][1])
+
+
+def bare_app(db: Database) -> web.Application:
+    """The baseline: parse, validate, insert the row, commit, 202."""
+
+    async def post(request: web.Request) -> web.Response:
+        incoming = IncomingAlert.model_validate(json.loads(await request.read()))
+        now = datetime.now(UTC)
+        async with db.transaction() as session:
+            alert = AlertRecord(
+                source=incoming.source,
+                supplier=incoming.supplier,
+                severity=incoming.severity.value,
+                title=incoming.title,
+                details=incoming.details,
+                links=[],
+                external_id=incoming.external_id,
+                received_at=now,
+                last_seen_at=now,
+                count=1,
+                status="open",
+            )
+            session.add(alert)
+            await session.flush()
+            alert_id = alert.id
+        return web.json_response({"id": alert_id, "status": "accepted"}, status=202)
+
+    app = web.Application()
+    app.router.add_post("/alerts", post)
+    return app
 
 
 async def intake_app(factory: ServiceFactory) -> web.Application:

@@ -16,55 +16,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
-from datetime import UTC, datetime
 
 from aiohttp import web
 
 from bench.harness import (
     SecondProcessDriver,
+    bare_app,
     bench_factory,
     describe,
     intake_app,
     scratch_database,
     serve,
 )
-from bot.alerts.model import IncomingAlert
 from bot.storage.db import Database
-from bot.storage.models import AlertRecord
 
 WARM_UP = 200
-
-
-def bare_app(db: Database) -> web.Application:
-    """The baseline: parse, validate, insert the row, commit, 202."""
-
-    async def post(request: web.Request) -> web.Response:
-        incoming = IncomingAlert.model_validate(json.loads(await request.read()))
-        now = datetime.now(UTC)
-        async with db.transaction() as session:
-            alert = AlertRecord(
-                source=incoming.source,
-                supplier=incoming.supplier,
-                severity=incoming.severity.value,
-                title=incoming.title,
-                details=incoming.details,
-                links=[],
-                external_id=incoming.external_id,
-                received_at=now,
-                last_seen_at=now,
-                count=1,
-                status="open",
-            )
-            session.add(alert)
-            await session.flush()
-            alert_id = alert.id
-        return web.json_response({"id": alert_id, "status": "accepted"}, status=202)
-
-    app = web.Application()
-    app.router.add_post("/alerts", post)
-    return app
 
 
 async def measure(

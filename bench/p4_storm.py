@@ -26,7 +26,16 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import func, select
 
-from bench.harness import REPO, SECRET, describe, drive, scratch_database
+from bench.harness import (
+    REPO,
+    SECRET,
+    SecondProcessDriver,
+    bare_app,
+    describe,
+    drive,
+    scratch_database,
+    serve,
+)
 from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import create_world
@@ -83,6 +92,30 @@ async def delivered_and_queued(url: str, room: str) -> tuple[int, int]:
     return int(delivered or 0), int(queued or 0)
 
 
+async def bare_storm(args: argparse.Namespace) -> float:
+    """The baseline: the same paced storm against a bare endpoint (one row per request,
+    committed) served by this process and sent by a second one; returns its duration."""
+    async with scratch_database(args.db) as url:
+        db = Database(url)
+        runner, port = await serve(bare_app(db))
+        driver = SecondProcessDriver()
+        try:
+            began = time.perf_counter()
+            latencies = await driver.drive(
+                f"http://127.0.0.1:{port}/alerts",
+                args.alerts,
+                CONCURRENCY,
+                rate=args.alerts / args.seconds,
+            )
+            sent = time.perf_counter() - began
+            describe("bare", latencies, sent)
+        finally:
+            driver.close()
+            await runner.cleanup()
+            await db.dispose()
+    return sent
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
@@ -113,6 +146,7 @@ async def main(args: argparse.Namespace) -> None:
                     f"P4 on {url.split('://')[0]}: {args.alerts} alerts, {SUPPLIERS} suppliers, "
                     f"{args.seconds} s ({rate:.0f}/s), grouping window {GROUP_WINDOW} s"
                 )
+                bare_sent = await bare_storm(args)
                 began = time.perf_counter()
                 latencies = await drive(
                     intake + "/alerts", args.alerts, CONCURRENCY, start_at=lambda i: i / rate
@@ -135,7 +169,10 @@ async def main(args: argparse.Namespace) -> None:
                 stored = await session.scalar(select(func.count()).select_from(AlertRecord))
             await db.dispose()
             skipped = log.read_text(errors="replace").count(SKIPPED_RUN)
-    print(f"   sent in: {sent:.1f} s (target: within 15 s)")
+    print(
+        f"   sent in: {sent:.1f} s, bare {bare_sent:.1f} s, ratio {sent / bare_sent:.2f}x "
+        "(target: within 15 s; the storm is paced over --seconds)"
+    )
     print(f"persisted: {stored} of {args.alerts} alerts")
     print(f"    posts: {queued} room posts queued, {delivered} delivered to Synapse")
     print(f" peak RSS: {rss:.0f} MiB (the whole bot process; target < 150 MB)")
