@@ -10,16 +10,20 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.config import ExerciseSettings
 from bot.decisionlog.kinds import EntryKind
 from bot.storage.db import Database
 from bot.storage.models import PlannedDrillRecord, TimerRecord
 from bot.suppliers.drills import reminder_moments
-from tests.support.chat import ChatHarness, chat_harness
+from tests.support.chat import ChatHarness
 from tests.support.clock import START, ManualClock
 from tests.support.factories import ALICE, BOB, CAROL, COORDINATION, make_factory
-from tests.support.paths import PLAYBOOKS
-from tests.support.suppliers import MANUAL_RUN, SECONDARY_DNS, example_registry, import_registry
+from tests.support.suppliers import (
+    MANUAL_RUN,
+    SECONDARY_DNS,
+    example_registry,
+    fallback_chat,
+    import_registry,
+)
 
 # 2026-12-10 10:00 in Amsterdam (the harness's zone): 09:00 UTC.
 DUE = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
@@ -38,13 +42,7 @@ def test_reminders_a_week_and_a_day_before_leave_out_the_passed_ones() -> None:
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[ChatHarness]:
     """Alice owns the manual bank run, Carol coordinates, Bob is only a member."""
-    async with chat_harness(
-        tmp_path,
-        taskforce=[ALICE, BOB],
-        coordinators=[CAROL],
-        exercise=ExerciseSettings(scenarios_dir=PLAYBOOKS / "exercises"),
-    ) as harness:
-        await import_registry(harness.factory, example_registry(tmp_path))
+    async with fallback_chat(tmp_path) as harness:
         yield harness
 
 

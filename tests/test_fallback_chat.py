@@ -9,32 +9,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import ExerciseSettings
 from bot.decisionlog.actions import due_timer_key
 from bot.decisionlog.kinds import EntryKind
 from bot.storage.models import FallbackTestRecord
-from tests.support.chat import ChatHarness, chat_harness
+from tests.support.chat import ChatHarness
 from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
-from tests.support.paths import PLAYBOOKS
 from tests.support.suppliers import (
     MANUAL_RUN,
     SECOND_SUPPLIER,
     SECONDARY_DNS,
-    example_registry,
-    import_registry,
+    fallback_chat,
 )
 
 
 @pytest.fixture
 async def chat(tmp_path: Path) -> AsyncIterator[ChatHarness]:
     """Alice owns the manual bank run, Carol coordinates, Bob is only a member."""
-    async with chat_harness(
-        tmp_path,
-        taskforce=[ALICE, BOB],
-        coordinators=[CAROL],
-        exercise=ExerciseSettings(scenarios_dir=PLAYBOOKS / "exercises"),
-    ) as harness:
-        await import_registry(harness.factory, example_registry(tmp_path))
+    async with fallback_chat(tmp_path) as harness:
         yield harness
 
 

@@ -17,8 +17,6 @@ import pytest
 
 from bot.alerts.model import IncomingAlert, Severity
 from bot.app import Weerbaar
-from bot.config import IntakeSettings, WebSettings
-from bot.sandbox.ports import free_port
 from bot.sandbox.world import SandboxWorld
 from bot.situations.phases import Phase
 from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
@@ -32,9 +30,9 @@ from tests.support.browser import (
     missing,
     tab_stops,
 )
-from tests.support.homeserver import bot_settings, running_bot
+from tests.support.homeserver import running_bot
 from tests.support.matrix_user import DEFAULT_WAIT, MatrixUser, body_of
-from tests.support.web import join_direct_room
+from tests.support.web import join_direct_room, web_bot_settings
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -114,18 +112,8 @@ async def test_the_web_view_in_a_real_browser(
 ) -> None:
     from playwright.async_api import expect
 
-    port = free_port()
-    settings = bot_settings(
-        world,
-        tmp_path / "bot",
-        intake=IntakeSettings(host="127.0.0.1", port=port, hmac_secret=world.hmac_secret),
-        web=WebSettings(
-            enabled=True,
-            base_url=f"http://127.0.0.1:{port}",
-            path_prefix=PREFIX,
-            poll_seconds=0.2,
-        ),
-    )
+    settings = web_bot_settings(world, tmp_path / "bot", PREFIX, poll_seconds=0.2)
+    base = settings.web.base_url
     room = world.coordination_room
     async with headless_chromium() as browser, running_bot(settings) as bot:
         situation_id = await _seed(bot)
@@ -152,7 +140,7 @@ async def test_the_web_view_in_a_real_browser(
         await page.goto(link.group(0))
         await _check_page(page, "login")
         await page.get_by_role("button").click()
-        await page.wait_for_url(f"http://127.0.0.1:{port}{PREFIX}/")
+        await page.wait_for_url(f"{base}{PREFIX}/")
         card = page.get_by_role("link", name=f"#{situation_id} {TITLE}")
         await expect(
             page.locator("section[aria-labelledby=phase-lauwe_fase]").locator(card.first)
@@ -166,7 +154,7 @@ async def test_the_web_view_in_a_real_browser(
         crisis = page.locator("section[aria-labelledby=phase-crisis]")
         await expect(crisis.get_by_role("link", name=f"#{situation_id} {TITLE}")).to_be_visible()
         assert loads, "the picture changed without the page's own reload"
-        assert page.url == f"http://127.0.0.1:{port}{PREFIX}/"
+        assert page.url == f"{base}{PREFIX}/"
         await page.screenshot(path=artefact("picture-escalated.png"), full_page=True)
 
         # The supplier graph, drawn server-side.
@@ -196,7 +184,7 @@ async def test_the_web_view_in_a_real_browser(
         await nav.get_by_role("link", name="Meldingen").click()
         await expect(page.get_by_role("cell", name=TITLE)).to_be_visible()
         await _check_page(page, "alerts")
-        await page.goto(f"http://127.0.0.1:{port}{PREFIX}/?lang=en")
+        await page.goto(f"{base}{PREFIX}/?lang=en")
         await _check_page(page, "picture-en")
 
         # Under the strict policy nothing was blocked: no console errors at all (the

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import IntakeSettings, WebSettings
-from bot.sandbox.ports import free_port
 from bot.sandbox.world import SandboxWorld
-from tests.support.homeserver import bot_settings, running_bot
+from tests.support.homeserver import running_bot
 from tests.support.matrix_user import MatrixUser, body_of
-from tests.support.web import join_direct_room
+from tests.support.web import join_direct_room, web_bot_settings
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/beeld/login\?token=[A-Za-z0-9_-]+")
 
@@ -21,13 +19,8 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+/beeld/login\?token=[A-Za-z0-9_-]+")
 async def test_web_sends_a_working_link_in_a_direct_message(
     world: SandboxWorld, alice: MatrixUser, tmp_path: Path
 ) -> None:
-    port = free_port()
-    settings = bot_settings(
-        world,
-        tmp_path / "bot",
-        intake=IntakeSettings(host="127.0.0.1", port=port, hmac_secret=world.hmac_secret),
-        web=WebSettings(enabled=True, base_url=f"http://127.0.0.1:{port}", path_prefix="/beeld"),
-    )
+    settings = web_bot_settings(world, tmp_path / "bot", "/beeld")
+    base = settings.web.base_url
     room = world.coordination_room
     async with running_bot(settings):
         reply = await alice.command(room, "!webbeeld")
@@ -39,10 +32,10 @@ async def test_web_sends_a_working_link_in_a_direct_message(
         # The shared room never sees the link.
         assert not any("token=" in body_of(event) for event in alice.seen.get(room, []))
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            async with http.get(f"http://127.0.0.1:{port}/beeld/") as refused:
+            async with http.get(f"{base}/beeld/") as refused:
                 assert refused.status == 403
             token = found.group(0).rsplit("=", 1)[1]
-            login = f"http://127.0.0.1:{port}/beeld/login"
+            login = f"{base}/beeld/login"
             async with http.post(login, data={"token": token}) as picture:
                 assert picture.status == 200
                 assert "lauwe fase" in await picture.text()

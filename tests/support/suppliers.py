@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.config import ExerciseSettings
 from bot.services import ServiceFactory
 from bot.suppliers.file import read_supplier_file
-from tests.support.factories import ALICE
-from tests.support.paths import REPO
+from tests.support.chat import ChatHarness, chat_harness
+from tests.support.factories import ALICE, BOB, CAROL
+from tests.support.paths import PLAYBOOKS, REPO
 
 EXAMPLE_REGISTRY = REPO / "examples" / "suppliers.yaml"
 # Fallback ids of the example registry.
@@ -31,3 +35,17 @@ async def import_registry(factory: ServiceFactory, path: Path) -> None:
     assert registry is not None, issues
     async with factory.transaction() as services:
         await services.suppliers.replace_all(registry.suppliers)
+
+
+@asynccontextmanager
+async def fallback_chat(directory: Path) -> AsyncIterator[ChatHarness]:
+    """The chat harness on the example registry: Alice owns the manual bank run, Carol
+    coordinates, Bob is only a member; the shipped exercise scenarios are loaded."""
+    async with chat_harness(
+        directory,
+        taskforce=[ALICE, BOB],
+        coordinators=[CAROL],
+        exercise=ExerciseSettings(scenarios_dir=PLAYBOOKS / "exercises"),
+    ) as harness:
+        await import_registry(harness.factory, example_registry(directory))
+        yield harness

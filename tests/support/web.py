@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import nio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import WebSettings
+from bot.config import IntakeSettings, Settings, WebSettings
 from bot.matrix.direct import direct_room_alias
+from bot.sandbox.ports import free_port
+from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
 from bot.web.links import login_link
 from bot.web.server import WebView
+from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, wait_until
 
 PREFIX = "/web"
@@ -28,6 +32,19 @@ class Members:
 
     def __call__(self, user_id: str) -> bool:
         return user_id in self.users
+
+
+def web_bot_settings(world: SandboxWorld, data_dir: Path, prefix: str, **web: object) -> Settings:
+    """A bot in ``world`` whose intake listens on a free loopback port and serves the web
+    view under ``prefix`` there (``settings.web.base_url`` is its address)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    return bot_settings(
+        world,
+        data_dir,
+        intake=IntakeSettings(host="127.0.0.1", port=port, hmac_secret=world.hmac_secret),
+        web=WebSettings(enabled=True, base_url=base_url, path_prefix=prefix, **web),
+    )
 
 
 @asynccontextmanager
