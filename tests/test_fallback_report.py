@@ -58,6 +58,7 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
             f"| FAILED | {today.isoformat()} failed | {drill} | {situation}/{action.seq} |"
             in markdown
         )
+        assert "| NEVER TESTED | - | - | - |" in markdown
         csv_text = FALLBACK_FORMATS["csv"].render(view, "en", "UTC").decode()
         assert csv_text.splitlines()[2].endswith(
             f",FAILED,{today.isoformat()},failed,{drill},{situation}/{action.seq}"
@@ -65,6 +66,7 @@ async def test_the_overview_lists_open_improvement_actions_until_done(tmp_path: 
         page = FALLBACK_FORMATS["html"].render(view, "en", "UTC").decode()
         assert f"<code>{MANUAL_RUN}</code>" in page
         assert f"<td>{drill}</td>" in page
+        assert "<td>NEVER TESTED</td><td>-</td><td>-</td><td>-</td>" in page
         # The page formats hold the same table: header, then one row per line.
         (table,) = odt_tables(FALLBACK_FORMATS["odt"].render(view, "en", "UTC"))
         assert table[0] == [

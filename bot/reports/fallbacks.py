@@ -65,6 +65,13 @@ def fallback_view(
                 ),
                 "last_tested": last.tested_on.isoformat() if last else "",
                 "result": i18n.text(f"fallback_result.{last.result}", lang) if last else "",
+                # The one cell the page and table formats show for the two columns above.
+                "last_test": (
+                    f"{last.tested_on.isoformat()} "
+                    f"{i18n.text(f'fallback_result.{last.result}', lang)}"
+                    if last
+                    else "-"
+                ),
                 "next_drill": (
                     line.next_drill.astimezone(zone).strftime("%Y-%m-%d %H:%M")
                     if line.next_drill
@@ -110,7 +117,7 @@ def fallback_blocks(view: dict[str, Any], lang: Language) -> Iterator[Block]:
                 f"{row['fallback']} {row['description']}" if row["fallback"] else "-",
                 row["owner"] or "-",
                 row["status"],
-                f"{row['last_tested'] or '-'} {row['result']}".strip(),
+                row["last_test"],
                 row["next_drill"] or "-",
                 row["open_actions"] or "-",
             ]
