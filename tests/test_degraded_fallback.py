@@ -238,8 +238,13 @@ async def test_playbook_reminders_in_incident_rooms_are_mailed(database: Databas
     setup.clock.advance(minutes=61)  # step 1 (coordinator, T+1h) is overdue
     assert await runner.fire_due() == 1
     await setup.fallback.tick()
-    reminder = f"⏰ {CAROL}: step 1 (Establish the situational picture)"
-    assert all(reminder in mail.text for mail in setup.mailer.mails[-2:])
+    alice, bob = setup.mailer.mails[-2:]
+    assert f"⏰ {CAROL}: stap 1 (Beeld vormen)" in alice.text and "step 1" not in alice.text
+    assert f"⏰ {CAROL}: step 1 (Establish the situational picture)" in bob.text
+    assert "stap 1" not in bob.text
+    async with database.transaction() as session:
+        rows = list(await session.scalars(select(OutboxRecord)))
+    assert not any("stap 1" in row.content.get("body", "") for row in rows)  # the room: English
 
 
 async def test_decision_reminders_are_mailed_without_confidential_content(
@@ -266,10 +271,17 @@ async def test_decision_reminders_are_mailed_without_confidential_content(
     assert await runner.fire_due() == 2
     setup.clock.advance(seconds=60)
     await setup.fallback.tick()
-    for mail in setup.mailer.mails[-2:]:
+    alice, bob = setup.mailer.mails[-2:]
+    for mail in (alice, bob):
         assert "Switch to the paper fallback" in mail.text  # a disclosable decision
         assert "broker X" not in mail.text and "broker X" not in mail.html
-        assert f"log entry {secret.seq} of situation #{situation_id}" in mail.text
+    # Each in the recipient's language only, the withholding note too.
+    assert f"Herinnering: besluit {public.seq} herzien" in alice.text
+    assert f"logregel {secret.seq} van situatie #{situation_id}" in alice.text
+    assert "Reminder" not in alice.text
+    assert f"Reminder: review decision {public.seq}" in bob.text
+    assert f"log entry {secret.seq} of situation #{situation_id}" in bob.text
+    assert "Herinnering" not in bob.text
     assert public.seq != secret.seq
     async with database.transaction() as session:
         bodies = [
@@ -339,8 +351,10 @@ async def test_due_sitrep_requests_are_mailed(database: Database) -> None:
     assert await runner.fire_due() == 1
     setup.clock.advance(seconds=60)
     await setup.fallback.tick()
-    for mail in setup.mailer.mails[-2:]:
-        assert "situation report" in mail.text and CAROL in mail.text
+    alice, bob = setup.mailer.mails[-2:]
+    assert "situatierapport" in alice.text and "situation report" not in alice.text
+    assert "situation report" in bob.text and "situatierapport" not in bob.text
+    assert CAROL in alice.text and CAROL in bob.text
 
 
 async def test_alerts_are_mailed_in_each_recipients_language(database: Database) -> None:

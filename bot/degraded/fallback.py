@@ -1,15 +1,16 @@
 """Degraded mode at work: mails while the homeserver is unreachable, a summary after.
 
 On entering, every recipient gets one mail saying so, with the notices already waiting.
-Then the room notices marked for mail (``MAIL_FIELD``: S1/S2 alerts, escalation
-proposals, check-ins, playbook reminders) still undelivered in the outbox go out by
-mail, at most one mail per recipient per ``batch``. The outbox is the record of what
-must be mailed: each recipient's cursor (the last outbox id mailed to
-them) is stored in the bot's state after the mail was accepted, so nothing is mailed
-twice or lost across a failing SMTP server or a restart. What the outage has mailed
-so far is stored too (bot/degraded/record.py): a bot restarted during the outage resumes
-it instead of announcing it again. On leaving, one closing mail and one summary of the
-whole outage in the coordination room, queued behind the backlog so it comes last.
+Then the room notices marked for mail (``MAIL_FIELD``: S1/S2 alerts, escalation and
+lauwe-fase proposals, check-ins, reminders) still undelivered in the outbox go out by
+mail, each in its recipient's language, at most one mail per recipient per ``batch``.
+The outbox is the record of what must be mailed: each recipient's cursor (the last
+outbox id mailed to them) is stored in the bot's state after the mail was accepted, so
+nothing is mailed twice or lost across a failing SMTP server or a restart. What the
+outage has mailed so far is stored too (bot/degraded/record.py): a bot restarted during
+the outage resumes it instead of announcing it again. On leaving, one closing mail and
+one summary of the whole outage in the coordination room, queued behind the backlog so
+it comes last.
 """
 
 from __future__ import annotations
@@ -317,11 +318,14 @@ class Fallback:
 
 
 def notice_of(row: OutboxRecord, lang: Language) -> Notice:
-    """The mailable form of an outbox row in ``lang`` (where the notice has a translation,
-    else as the room has it): its text, HTML, alert ids and exercise mark."""
+    """The mailable form of an outbox row in ``lang`` (its text in ``lang`` where it has
+    one, else as the room has it): its text, HTML, alert ids and exercise mark."""
     content: dict[str, Any] = row.content
     texts = content.get(MAIL_TRANSLATIONS_FIELD, {}).get(lang, content)
+    # The content decides the withholding, so a translation can never undo it.
     withheld = content.get(MAIL_TEXT_FIELD)
+    if withheld is not None:
+        withheld = texts.get(MAIL_TEXT_FIELD, withheld)
     text = str(withheld if withheld is not None else texts.get("body", ""))
     html = None if withheld is not None else texts.get("formatted_body")
     ids = content.get(ALERT_IDS_FIELD) or (

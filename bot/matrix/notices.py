@@ -30,17 +30,22 @@ from bot.user_ids import is_user_id
 ALERT_ID_FIELD = "nl.weerbaar.alert_id"
 # The ids of the alerts a storm summary covers.
 ALERT_IDS_FIELD = "nl.weerbaar.alert_ids"
-# Set on notices that go out by e-mail too while Matrix is unreachable (degraded mode):
-# S1/S2 alerts, escalation proposals, check-ins (and playbook, decision-log and sitrep
-# reminders, marked in bot/timers/). Marked where they are composed, so the fallback mails
-# the very text the room gets and needs no composition of its own.
+# Set (by ``mark_for_mail``) on notices that go out by e-mail too while Matrix is
+# unreachable (degraded mode): S1/S2 alerts, escalation and lauwe-fase proposals,
+# check-ins (and playbook, decision-log and sitrep reminders, marked in bot/timers/).
+# Marked where they are composed, so the fallback mails the very text the room gets and
+# needs no composition of its own.
 MAIL_FIELD = "nl.weerbaar.mail"
-# The mail text in each language other than the room's ({lang: {"body", "formatted_body"}}):
-# a recipient of the fallback's mails reads a notice in their own language.
+# The mail text in each language the room's text is not in alone ({lang: {"body",
+# "formatted_body", MAIL_TEXT_FIELD}}), set with the mark by ``mark_for_mail``: a recipient
+# of the fallback's mails reads a notice in their own language only.
 MAIL_TRANSLATIONS_FIELD = "nl.weerbaar.mail_translations"
 # What the mail says instead of the body, where the body holds what must not leave
-# Matrix (a reminder about a confidential log entry).
+# Matrix (a reminder about a confidential log entry). Its presence on the content decides
+# the withholding; a translation only words it in another language.
 MAIL_TEXT_FIELD = "nl.weerbaar.mail_text"
+# The keys of a composed content that a translation keeps.
+_MAIL_TEXT_KEYS = ("body", "formatted_body", MAIL_TEXT_FIELD)
 MAILED_SEVERITIES = frozenset({"S1", "S2"})
 # A summary names this many alerts, then says how many more there are.
 GROUP_LINES = 10
@@ -68,8 +73,7 @@ class MatrixNotifier:
         """Post the alert with its id, severity, supplier, title, details and links."""
         content = self._alert_content(alert, self._lang)
         if alert.severity in MAILED_SEVERITIES:
-            content[MAIL_FIELD] = True
-            add_translations(content, lambda lang: self._alert_content(alert, lang), self._lang)
+            mark_for_mail(content, lambda lang: self._alert_content(alert, lang), self._lang)
         record = await self._outbox.post(self._room, content, exercise=alert.exercise)
         return record.id
 
@@ -93,7 +97,26 @@ class MatrixNotifier:
     ) -> int | None:
         """One summary line for a storm, then the alerts it covers (the first few) with
         their current state; with ``replaces``, an edit of that summary."""
-        lang = self._lang
+        content = self._group_content(supplier, alerts, window_seconds, self._lang)
+        exercise = any(alert.exercise for alert in alerts)
+        if replaces is not None:
+            content = edit_content(content)
+        elif any(alert.severity in MAILED_SEVERITIES for alert in alerts):
+            mark_for_mail(
+                content,
+                lambda lang: self._group_content(supplier, alerts, window_seconds, lang),
+                self._lang,
+            )
+        record = await self._outbox.post(self._room, content, replaces=replaces, exercise=exercise)
+        return record.id
+
+    def _group_content(
+        self,
+        supplier: str,
+        alerts: Sequence[AlertRecord],
+        window_seconds: int,
+        lang: Language,
+    ) -> dict[str, Any]:
         summary = i18n.text(
             "alert.group.summary",
             lang,
@@ -123,13 +146,7 @@ class MatrixNotifier:
         )
         content = text_content("\n".join([summary, *lines, hint]), html)
         content[ALERT_IDS_FIELD] = [alert.id for alert in alerts]
-        exercise = any(alert.exercise for alert in alerts)
-        if replaces is not None:
-            content = edit_content(content)
-        elif any(alert.severity in MAILED_SEVERITIES for alert in alerts):
-            content[MAIL_FIELD] = True
-        record = await self._outbox.post(self._room, content, replaces=replaces, exercise=exercise)
-        return record.id
+        return content
 
     async def snooze_ended(self, snooze: SnoozeRecord, alerts: Sequence[AlertRecord]) -> None:
         """One post: the snooze is over, how many alerts per severity arrived meanwhile,
@@ -323,9 +340,11 @@ class MatrixNotifier:
         await self._mention(
             owner,
             "watch.checkin",
-            id=situation.id,
-            supplier=situation.supplier,
-            title=situation.title,
+            lambda lang: {
+                "id": situation.id,
+                "supplier": situation.supplier,
+                "title": situation.title,
+            },
         )
 
     async def checkin_overdue(
@@ -335,44 +354,53 @@ class MatrixNotifier:
         await self._mention(
             owner,
             "watch.overdue",
-            id=situation.id,
-            supplier=situation.supplier,
-            asked=format_time(asked_at, self._timezone, self._lang),
+            lambda lang: {
+                "id": situation.id,
+                "supplier": situation.supplier,
+                "asked": format_time(asked_at, self._timezone, lang),
+            },
         )
 
     async def escalation_proposed(self, situation: SituationRecord, proposal: Proposal) -> None:
         """Propose escalation, naming the rule and its evidence; people decide."""
-        lang = self._lang
-        reason = i18n.text(f"watch.rule.{proposal.rule}", lang, **proposal.evidence)
-        lines = [
-            i18n.text(
-                "watch.proposal",
-                lang,
-                id=situation.id,
-                supplier=situation.supplier,
-                title=situation.title,
-                reason=reason,
-            )
-        ]
-        if proposal.alert_id is not None:
-            lines.append(i18n.text("watch.proposal.escalate", lang, alert_id=proposal.alert_id))
-        lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
-        content = text_content("\n".join(lines))
-        content[MAIL_FIELD] = True
-        await self._outbox.post(self._room, content)
+
+        def compose(lang: Language) -> dict[str, Any]:
+            reason = i18n.text(f"watch.rule.{proposal.rule}", lang, **proposal.evidence)
+            lines = [
+                i18n.text(
+                    "watch.proposal",
+                    lang,
+                    id=situation.id,
+                    supplier=situation.supplier,
+                    title=situation.title,
+                    reason=reason,
+                )
+            ]
+            if proposal.alert_id is not None:
+                lines.append(i18n.text("watch.proposal.escalate", lang, alert_id=proposal.alert_id))
+            lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
+            return text_content("\n".join(lines))
+
+        await self._post_mailed(compose)
 
     async def lauwe_fase_proposed(
         self, alert: AlertRecord, situation: SituationRecord | None, proposal: Proposal
     ) -> None:
-        """Propose the lauwe fase for an alert's supplier, with the commands that do it."""
-        lang = self._lang
-        reason = i18n.text(f"watch.rule.{proposal.rule}", lang, **proposal.evidence)
-        lines = [i18n.text("watch.lauwe_proposal", lang, supplier=alert.supplier, reason=reason)]
-        if situation is None:
-            lines.append(i18n.text("watch.lauwe_proposal.track", lang, alert_id=alert.id))
-        else:
-            lines.append(i18n.text("watch.lauwe_proposal.phase", lang, id=situation.id))
-        await self._outbox.post(self._room, text_content("\n".join(lines)))
+        """Propose the lauwe fase for an alert's supplier, with the commands that do it;
+        mailed too in degraded mode, as an escalation proposal is."""
+
+        def compose(lang: Language) -> dict[str, Any]:
+            reason = i18n.text(f"watch.rule.{proposal.rule}", lang, **proposal.evidence)
+            lines = [
+                i18n.text("watch.lauwe_proposal", lang, supplier=alert.supplier, reason=reason)
+            ]
+            if situation is None:
+                lines.append(i18n.text("watch.lauwe_proposal.track", lang, alert_id=alert.id))
+            else:
+                lines.append(i18n.text("watch.lauwe_proposal.phase", lang, id=situation.id))
+            return text_content("\n".join(lines))
+
+        await self._post_mailed(compose)
 
     async def feed_failed(self, source: str, error: str) -> None:
         """Say once that a feed cannot be polled, and why."""
@@ -393,17 +421,20 @@ class MatrixNotifier:
 
     async def drill_reminder(self, drill: PlannedDrillRecord, owner: str | None, days: int) -> None:
         """Remind the owner (mentioned when a Matrix id, else named) of a planned drill."""
-        params: dict[str, Any] = {
-            "fallback": drill.fallback_key,
-            "days": days,
-            "due": format_time(drill.due_at, self._timezone, self._lang),
-            "scenario": drill.scenario or i18n.text("drill.tabletop_scenario", self._lang),
-        }
+
+        def params(lang: Language) -> dict[str, Any]:
+            return {
+                "fallback": drill.fallback_key,
+                "days": days,
+                "due": format_time(drill.due_at, self._timezone, lang),
+                "scenario": drill.scenario or i18n.text("drill.tabletop_scenario", lang),
+            }
+
         if owner is not None and is_user_id(owner):
-            await self._mention(owner, "drill.reminder", **params)
+            await self._mention(owner, "drill.reminder", params)
             return
         who = owner or i18n.text("drills.no_owner", self._lang)
-        message = i18n.text("drill.reminder", self._lang, user=who, **params)
+        message = i18n.text("drill.reminder", self._lang, user=who, **params(self._lang))
         await self._outbox.post(self._room, text_content(message))
 
     async def improvement_due(self, test: FallbackTestRecord) -> None:
@@ -413,10 +444,12 @@ class MatrixNotifier:
         await self._mention(
             test.action_owner,
             "fallback.improvement_due",
-            fallback=test.fallback_key,
-            notes=test.notes,
-            tested=test.tested_on.isoformat(),
-            result=i18n.text(f"fallback_result.{test.result}", self._lang),
+            lambda lang: {
+                "fallback": test.fallback_key,
+                "notes": test.notes,
+                "tested": test.tested_on.isoformat(),
+                "result": i18n.text(f"fallback_result.{test.result}", lang),
+            },
         )
 
     async def drill_digest(self, digest: Digest) -> None:
@@ -459,32 +492,63 @@ class MatrixNotifier:
             ]
         await self._outbox.post(self._room, text_content("\n".join(lines)))
 
-    async def _mention(self, user_id: str, key: str, **params: Any) -> None:
+    async def _mention(
+        self, user_id: str, key: str, params: Callable[[Language], dict[str, Any]]
+    ) -> None:
+        """Mention ``user_id`` with the message ``key`` (``params`` in a language); mailed
+        too in degraded mode: check-ins and fallback reminders are deadlines."""
+
         # The plain body names the user (clients highlight it), the HTML links a pill,
         # and m.mentions makes the notification explicit (intentional mentions).
-        lang = self._lang
-        plain = i18n.text(key, lang, user=user_id, **params)
-        pill = f'<a href="{i18n.html_escape(matrix_to(user_id))}">{i18n.html_escape(user_id)}</a>'
-        html = i18n.html(key, lang, user="\x00", **params).replace("\x00", pill)
-        content = text_content(plain, f"<p>{html}</p>")
-        content["m.mentions"] = {"user_ids": [user_id]}
-        content[MAIL_FIELD] = True  # check-ins and fallback reminders: deadlines
+        def compose(lang: Language) -> dict[str, Any]:
+            plain = i18n.text(key, lang, user=user_id, **params(lang))
+            escaped = i18n.html_escape(user_id)
+            pill = f'<a href="{i18n.html_escape(matrix_to(user_id))}">{escaped}</a>'
+            html = i18n.html(key, lang, user="\x00", **params(lang)).replace("\x00", pill)
+            return text_content(plain, f"<p>{html}</p>", mentions=[user_id])
+
+        await self._post_mailed(compose)
+
+    async def _post_mailed(self, compose: Callable[[Language], dict[str, Any]]) -> None:
+        """Post ``compose``'s notice in the bot's language to the coordination room,
+        marked for mail in every language."""
+        content = compose(self._lang)
+        mark_for_mail(content, compose, self._lang)
         await self._outbox.post(self._room, content)
 
 
-def add_translations(
-    content: dict[str, Any], compose: Callable[[Language], dict[str, Any]], lang: Language
+def mark_for_mail(
+    content: dict[str, Any],
+    compose: Callable[[Language], dict[str, Any]],
+    lang: Language | None,
 ) -> None:
-    """Add to ``content`` (composed in ``lang``) its text in the other languages, as
-    ``compose`` makes it, for the mails of degraded mode."""
+    """Mark ``content`` to be mailed too while Matrix is unreachable, with its text in
+    each language as ``compose`` makes it, so every recipient reads it in their own.
+
+    ``lang`` is the one language ``content`` is in (its text is not repeated), or ``None``
+    when it is in several at once (a timer's): then every language gets its own text."""
+    content[MAIL_FIELD] = True
     translations = {}
     for other in LANGUAGES:
         if other != lang:
             composed = compose(other)
-            translations[other] = {
-                k: composed[k] for k in ("body", "formatted_body") if k in composed
-            }
+            translations[other] = {k: composed[k] for k in _MAIL_TEXT_KEYS if k in composed}
     content[MAIL_TRANSLATIONS_FIELD] = translations
+
+
+def timer_notice(
+    compose: Callable[[Language], dict[str, Any]], mentions: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The plain-text notice of a timer, marked for mail: a timer is not tied to a command,
+    so it has no language of its own. The room gets ``compose``'s text in every language,
+    one after the other; each mail only its recipient's (also what a mail says instead,
+    ``MAIL_TEXT_FIELD``, where the notice withholds its body)."""
+    parts = [compose(lang) for lang in LANGUAGES]
+    content = text_content("\n".join(part["body"] for part in parts), mentions=mentions)
+    if any(MAIL_TEXT_FIELD in part for part in parts):
+        content[MAIL_TEXT_FIELD] = "\n".join(part[MAIL_TEXT_FIELD] for part in parts)
+    mark_for_mail(content, compose, None)
+    return content
 
 
 def incident_room_name(situation: SituationRecord, lang: Language) -> str:

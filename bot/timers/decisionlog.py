@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from bot import i18n
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.timers import CHAIN_CHECK_TIMER, DUE_TIMER, REVIEW_TIMER, ForEntry
+from bot.i18n import Language
 from bot.matrix.content import text_content
-from bot.matrix.notices import MAIL_FIELD, MAIL_TEXT_FIELD
+from bot.matrix.notices import MAIL_TEXT_FIELD, timer_notice
 from bot.scheduling.kinds import NoPayload
 from bot.services import Services
 from bot.storage.models import TimerRecord
@@ -40,16 +42,18 @@ async def _remind(services: Services, about: ForEntry, timer: TimerRecord, key: 
         return
     if entry.kind == EntryKind.ACTION and await services.actions.is_done(situation_id, seq):
         return
-    # A timer is not tied to a command, so it has no language of its own: say it in both.
-    message = i18n.text_in_both(key, "nl", seq=seq, **entry.payload)
-    content = text_content(message)
-    content[MAIL_FIELD] = True  # a deadline: mailed too while Matrix is unreachable
-    if not entry.disclosable:
-        # The room is the taskforce's own; a mail may travel anywhere.
-        content[MAIL_TEXT_FIELD] = i18n.text_in_both(
-            "reminder.withheld", "nl", seq=seq, id=situation_id
-        )
-    await services.outbox.post(situation.incident_room_id, content)
+
+    def compose(lang: Language) -> dict[str, Any]:
+        content = text_content(i18n.text(key, lang, seq=seq, **entry.payload))
+        if not entry.disclosable:
+            # The room is the taskforce's own; a mail may travel anywhere.
+            content[MAIL_TEXT_FIELD] = i18n.text(
+                "reminder.withheld", lang, seq=seq, id=situation_id
+            )
+        return content
+
+    # A deadline: in both languages, mailed too while Matrix is unreachable.
+    await services.outbox.post(situation.incident_room_id, timer_notice(compose))
 
 
 async def arm_chain_check(services: Services) -> None:

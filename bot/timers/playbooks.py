@@ -9,6 +9,7 @@ the situation's prefix, so each fires at most once and closing the situation can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -17,7 +18,7 @@ from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.payloads import ReminderSentPayload
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
-from bot.matrix.notices import MAIL_FIELD
+from bot.matrix.notices import mark_for_mail
 from bot.playbooks.engine import OPEN_STEP_STATUSES, DecisionStatus
 from bot.playbooks.runs import Run, timer_key
 from bot.playbooks.timers import (
@@ -79,8 +80,7 @@ async def _remind(
     if run is None or room is None:
         return
     policy = services.playbook_runs.policy
-    lang = policy.language
-    open_item = _open_item(run, subject, ident, lang)
+    open_item = _open_item(run, subject, ident)
     if open_item is None:
         return  # finished (or moot) in time: nothing to say
     owner, due, params = open_item
@@ -91,19 +91,25 @@ async def _remind(
     else:
         mentioned = holders_of(holders, owner)
         missing = owner
-    who = ", ".join(mentioned) or i18n.text("reminder.nobody", lang, role=missing)
     key = f"reminder.{subject}_escalation" if escalation else f"reminder.{subject}"
-    body = i18n.text(
-        key,
-        lang,
-        who=who,
-        run=run.number,
-        owner=owner,
-        due=format_time(due, policy.timezone, lang, services.clock.now(), relative=True),
-        **params,
-    )
-    content = text_content(body, mentions=mentioned)
-    content[MAIL_FIELD] = True  # a deadline: mailed too while Matrix is unreachable
+    now = services.clock.now()
+
+    def compose(lang: Language) -> dict[str, Any]:
+        who = ", ".join(mentioned) or i18n.text("reminder.nobody", lang, role=missing)
+        body = i18n.text(
+            key,
+            lang,
+            who=who,
+            run=run.number,
+            owner=owner,
+            due=format_time(due, policy.timezone, lang, now, relative=True),
+            **params(lang),
+        )
+        return text_content(body, mentions=mentioned)
+
+    content = compose(policy.language)
+    # A deadline: mailed too while Matrix is unreachable, in each recipient's language.
+    mark_for_mail(content, compose, policy.language)
     await services.outbox.post(room, content)
     stage = "escalation" if escalation else "reminder"
     await services.log.append(
@@ -130,9 +136,10 @@ async def _remind(
 
 
 def _open_item(
-    run: Run, subject: ReminderSubject, ident: str, lang: Language
-) -> tuple[str, datetime, dict[str, Any]] | None:
-    """Owning role, deadline and message parameters of a still-open step or decision."""
+    run: Run, subject: ReminderSubject, ident: str
+) -> tuple[str, datetime, Callable[[Language], dict[str, Any]]] | None:
+    """Owning role, deadline and message parameters (in a language) of a still-open step
+    or decision."""
     if subject == "step":
         view = run.state.step(ident)
         if view.status not in OPEN_STEP_STATUSES:
@@ -140,7 +147,7 @@ def _open_item(
         return (
             view.step.owner,
             view.due,
-            {"number": view.number, "title": view.step.title.get(lang)},
+            lambda lang: {"number": view.number, "title": view.step.title.get(lang)},
         )
     point = run.state.decision(ident)
     if point.status != DecisionStatus.OPEN or point.due is None:
@@ -148,8 +155,5 @@ def _open_item(
     return (
         point.decision.decided_by,
         point.due,
-        {
-            "id": ident,
-            "question": point.decision.question.get(lang),
-        },
+        lambda lang: {"id": ident, "question": point.decision.question.get(lang)},
     )

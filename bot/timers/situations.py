@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import i18n
-from bot.i18n import LANGUAGES, format_time
+from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
-from bot.matrix.notices import MAIL_FIELD
+from bot.matrix.notices import timer_notice
 from bot.services import Services
 from bot.situations.phases import QUIET_PHASES, Phase
 from bot.situations.roles import COORDINATOR
@@ -35,9 +37,8 @@ async def sitrep_due(services: Services, about: ForSituation, timer: TimerRecord
     assert fired_at is not None  # the runner stamps it before calling the handler
     mentioned = sitrep_owners(await services.roles.holders(situation.id))
     last = await services.sitreps.latest(situation.id)
-    # A timer is not tied to a command, so it has no language of its own: say it in both.
-    parts = []
-    for lang in LANGUAGES:
+
+    def compose(lang: Language) -> dict[str, Any]:
         who = ", ".join(mentioned) or i18n.text(
             "sitrep.nobody", lang, scribe=SCRIBE, coordinator=COORDINATOR
         )
@@ -51,10 +52,10 @@ async def sitrep_due(services: Services, about: ForSituation, timer: TimerRecord
                 services.clock.now(),
             )
         )
-        parts.append(i18n.text("sitrep.reminder", lang, who=who, last=since))
-    content = text_content("\n".join(parts), mentions=mentioned)
-    content[MAIL_FIELD] = True  # a check-in: mailed too while Matrix is unreachable
-    await services.outbox.post(room, content)
+        return text_content(i18n.text("sitrep.reminder", lang, who=who, last=since))
+
+    # A check-in: in both languages, mailed too while Matrix is unreachable.
+    await services.outbox.post(room, timer_notice(compose, mentions=mentioned))
     await services.sitreps.reminded(situation.id, mentioned, fired_at)
 
 
