@@ -119,9 +119,16 @@ def test_second_start_in_the_same_directory_reuses_the_accounts(tmp_path: Path) 
         assert "accounts of the previous start reused" in second.text()
         assert second.field("password") == password
         assert second.field("room") == room
-        # The bot logged in again and works: the printed command reaches its intake.
+        # The bot logged in again and works: the printed command reaches its intake, also
+        # from a fresh shell (no venv on PATH, no settings in the environment).
+        command = second.alert_command()
+        executable = Path(shlex.split(command)[0])
+        assert executable.is_absolute()
+        assert executable.is_file()
+        assert os.access(executable, os.X_OK)
+        fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
         sent = subprocess.run(
-            ["bash", "-c", second.alert_command()], capture_output=True, text=True, timeout=60
+            ["bash", "-c", command], capture_output=True, text=True, env=fresh, timeout=60
         )
         assert sent.returncode == 0, sent.stderr
         assert sent.stdout.startswith("202 ")
@@ -136,7 +143,9 @@ def test_second_start_in_the_same_directory_reuses_the_accounts(tmp_path: Path) 
     )
 
 
-def test_config_file_and_environment_add_intake_sources(tmp_path: Path) -> None:
+def test_config_file_and_environment_add_intake_sources_and_keep_leaves_the_directory(
+    tmp_path: Path,
+) -> None:
     extra = tmp_path / "extra.toml"
     extra.write_text(
         "[[intake.sources]]\n"
@@ -147,28 +156,20 @@ def test_config_file_and_environment_add_intake_sources(tmp_path: Path) -> None:
         WEERBAAR_INTAKE__SOURCES='[{"name": "from-env", "kind": "generic", "auth": "hmac", '
         '"secret": "env-secret-0123"}]'
     )
-    args = ["--config", str(extra), "--directory", str(tmp_path / "sandbox")]
-    with running_sandbox(args, tmp_path, tmp_path / "sandbox.log", env) as sandbox:
+    # Without --directory, in a temporary directory that --keep leaves.
+    with running_sandbox(
+        ["--config", str(extra), "--keep"], tmp_path, tmp_path / "s.log", env
+    ) as sandbox:
+        directory = sandbox.directory()
         port = sandbox.intake_port()
         assert signed_alert(port, "from-file", "file-secret-0123") == 202
         assert signed_alert(port, "from-env", "env-secret-0123") == 202
         assert signed_alert(port, "from-file", "env-secret-0123") == 401
-
-
-def test_printed_command_works_in_a_fresh_shell(tmp_path: Path) -> None:
-    with running_sandbox(["--directory", str(tmp_path / "s")], tmp_path, tmp_path / "s.log") as sb:
-        command = sb.alert_command()
-        executable = Path(shlex.split(command)[0])
-        assert executable.is_absolute()
-        assert executable.is_file()
-        assert os.access(executable, os.X_OK)
-        # A fresh shell: no venv on PATH, no settings in the environment.
-        fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-        sent = subprocess.run(
-            ["bash", "-c", command], capture_output=True, text=True, env=fresh, timeout=60
-        )
-        assert sent.returncode == 0, sent.stderr
-        assert sent.stdout.startswith("202 ")
+    try:
+        assert (directory / "sandbox.json").is_file()
+        assert f"Kept {directory}" in sandbox.text()
+    finally:
+        shutil.rmtree(directory)
 
 
 def test_temporary_directory_is_removed_and_shipped_playbooks_are_used(tmp_path: Path) -> None:
@@ -185,16 +186,6 @@ def test_temporary_directory_is_removed_and_shipped_playbooks_are_used(tmp_path:
 
     assert not directory.exists()
     assert f"Removed {directory}" in sandbox.text()
-
-
-def test_keep_leaves_the_temporary_directory(tmp_path: Path) -> None:
-    with running_sandbox(["--keep"], tmp_path, tmp_path / "sandbox.log") as sandbox:
-        directory = sandbox.directory()
-    try:
-        assert (directory / "sandbox.json").is_file()
-        assert f"Kept {directory}" in sandbox.text()
-    finally:
-        shutil.rmtree(directory)
 
 
 def test_wheel_ships_the_playbooks(tmp_path: Path) -> None:
