@@ -399,12 +399,29 @@ class MatrixNotifier:
             "due": format_time(drill.due_at, self._timezone, self._lang),
             "scenario": drill.scenario or i18n.text("drill.tabletop_scenario", self._lang),
         }
+        await self._to_owner(owner, "drill.reminder", **params)
+
+    async def drill_due(self, drill: PlannedDrillRecord, owner: str | None) -> None:
+        """Tell the owner (mentioned when a Matrix id, else named) a planned drill is due,
+        with the command that starts it: the tabletop checklist or the exercise."""
+        lang = self._lang
+        how = (
+            i18n.text("drill.due_scenario", lang, scenario=drill.scenario)
+            if drill.scenario
+            else i18n.text("drill.due_tabletop", lang, fallback=drill.fallback_key)
+        )
+        await self._to_owner(owner, "drill.due", id=drill.id, fallback=drill.fallback_key, how=how)
+
+    async def _to_owner(self, owner: str | None, key: str, **params: Any) -> None:
+        """Message ``key`` to a fallback option's owner: mentioned when a Matrix id, else
+        named (a role, or nobody yet)."""
         if owner is not None and is_user_id(owner):
-            await self._mention(owner, "drill.reminder", **params)
+            await self._mention(owner, key, **params)
             return
         who = owner or i18n.text("drills.no_owner", self._lang)
-        message = i18n.text("drill.reminder", self._lang, user=who, **params)
-        await self._outbox.post(self._room, text_content(message))
+        await self._outbox.post(
+            self._room, text_content(i18n.text(key, self._lang, user=who, **params))
+        )
 
     async def improvement_due(self, test: FallbackTestRecord) -> None:
         """Remind the owner (mentioned) of the improvement action kept on ``test``."""
