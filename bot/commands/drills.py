@@ -149,9 +149,9 @@ COMMANDS = [
                 summary={"en": "plan a drill", "nl": "een oefening plannen"},
                 readme="plan a drill of a fallback option, by its owner or a coordinator: the "
                 "owner is reminded (mentioned in the coordination room) a week and a day "
-                "before; without a scenario, the first scenario covering it, else a tabletop; "
-                "`!drills` lists planned drills; in an incident room (an exercise's) the plan also "
-                "joins that situation's log",
+                "before and told at its moment how to start it; without a scenario, the first "
+                "scenario covering it, else a tabletop; `!drills` lists planned drills; in an "
+                "incident room (an exercise's) the plan also joins that situation's log",
                 spec=Spec(
                     (
                         Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),

@@ -76,7 +76,8 @@ class DrillNotifier(Protocol):
 
 @dataclass(frozen=True)
 class Planned:
-    """A planned drill and, when planned in a situation's incident room, its log entry."""
+    """A drill planned, moved or cancelled and, when that was typed in a situation's
+    incident room, its entry in that log."""
 
     drill: PlannedDrillRecord
     log_seq: int | None
