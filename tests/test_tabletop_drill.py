@@ -12,7 +12,13 @@ from bot.decisionlog.kinds import EntryKind
 from bot.storage.models import FallbackTestRecord, TabletopDraftRecord
 from tests.support.chat import ChatHarness, Posted
 from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
-from tests.support.suppliers import MANUAL_RUN, SECONDARY_DNS, fallback_chat
+from tests.support.suppliers import (
+    MANUAL_RUN,
+    SECONDARY_DNS,
+    example_registry,
+    fallback_chat,
+    import_registry,
+)
 
 
 @pytest.fixture
@@ -144,3 +150,19 @@ async def test_a_tabletop_in_an_incident_room_joins_its_log(chat: ChatHarness) -
     assert f"In the log of situation #{situation} as entry {entry.seq}." in recorded.body
     assert entry.payload["kind"] == "tabletop"
     assert "Duration: half a day." in entry.payload["notes"]
+
+
+async def test_an_option_that_left_the_registry_meanwhile_ends_the_checklist_with_why(
+    chat: ChatHarness, tmp_path: Path
+) -> None:
+    (first,) = await chat.say(ALICE, COORDINATION, f"!drill tabletop {MANUAL_RUN}")
+    root = _thread_of(first)
+    for text in ("payroll team lead", "2h", "salary file", "HR"):
+        await chat.say(ALICE, COORDINATION, text, root)
+    registry = example_registry(tmp_path, owner=ALICE)
+    registry.write_text(registry.read_text().replace(f"id: {MANUAL_RUN}", "id: acme-cloud/payroll/other-run"))
+    await import_registry(chat.factory, registry)
+    (answered,) = await chat.say(ALICE, COORDINATION, "worked", root)
+    assert answered.body.startswith(f"Fallback option {MANUAL_RUN} is not in the registry")
+    assert _thread_of(answered) == root
+    assert await _count(chat, TabletopDraftRecord) == 0

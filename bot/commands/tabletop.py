@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.commands.arguments import CANCEL_WORDS
 from bot.commands.context import CommandContext
 from bot.commands.fallbacks import duration_minutes, record_test, roles_held
+from bot.errors import FallbackTestRefused, UnknownFallback
 from bot.i18n import Language
 from bot.matrix.content import in_thread, text_content
 from bot.matrix.events import IncomingMessage
@@ -55,20 +56,25 @@ async def continue_tabletop(context: CommandContext, message: IncomingMessage) -
         return
     answers = dict(draft.answers)
     await services.tabletops.discard(draft)
-    reply = await record_test(
-        context,
-        draft.fallback_key,
-        RESULT_WORDS[answers["result"].lower()],
-        duration_minutes(answers["duration"]),
-        DrillKind.TABLETOP,
-        context.text(
-            "tabletop.notes",
-            switches=answers["switches"],
-            duration=answers["duration"],
-            data=answers["data"],
-            informed=answers["informed"],
-        ),
-    )
+    try:
+        reply = await record_test(
+            context,
+            draft.fallback_key,
+            RESULT_WORDS[answers["result"].lower()],
+            duration_minutes(answers["duration"]),
+            DrillKind.TABLETOP,
+            context.text(
+                "tabletop.notes",
+                switches=answers["switches"],
+                duration=answers["duration"],
+                data=answers["data"],
+                informed=answers["informed"],
+            ),
+        )
+    except (UnknownFallback, FallbackTestRefused) as exc:
+        # The option left the registry or changed owner since the checklist started: checked
+        # before anything is written, so the answer says why and the checklist ends.
+        reply = context.text(exc.key, **exc.params)
     await _post(context, draft, reply)
 
 
