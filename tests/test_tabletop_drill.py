@@ -160,7 +160,9 @@ async def test_an_option_that_left_the_registry_meanwhile_ends_the_checklist_wit
     for text in ("payroll team lead", "2h", "salary file", "HR"):
         await chat.say(ALICE, COORDINATION, text, root)
     registry = example_registry(tmp_path, owner=ALICE)
-    registry.write_text(registry.read_text().replace(f"id: {MANUAL_RUN}", "id: acme-cloud/payroll/other-run"))
+    registry.write_text(
+        registry.read_text().replace(f"id: {MANUAL_RUN}", "id: acme-cloud/payroll/other-run")
+    )
     await import_registry(chat.factory, registry)
     (answered,) = await chat.say(ALICE, COORDINATION, "worked", root)
     assert answered.body.startswith(f"Fallback option {MANUAL_RUN} is not in the registry")
