@@ -19,9 +19,9 @@ from bot.alerts.model import Severity
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.commands.access import AccessPolicy
-from bot.commands.decisions import continue_guided
 from bot.commands.dispatcher import CommandDispatcher
 from bot.commands.reactions import ReactionHandler
+from bot.commands.threads import continue_thread
 from bot.config import LauweFaseSettings, Settings
 from bot.degraded.fallback import Fallback
 from bot.degraded.mail import Mailer, MailError, SmtpMailer
@@ -151,7 +151,7 @@ class Weerbaar:
             lang,
             settings.timezone,
             self.metrics,
-            thread_replies=continue_guided,
+            thread_replies=continue_thread,
             coordination_room=settings.matrix.coordination_room,
         )
         self.reactions = ReactionHandler(self.factory, self.access)

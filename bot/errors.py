@@ -98,6 +98,18 @@ class DrillPlanRefused(DomainError):
     key = "error.drill_plan_refused"
 
 
+class DrillChangeRefused(DomainError):
+    """Only a fallback option's owner or a coordinator cancels or moves its drills."""
+
+    key = "error.drill_change_refused"
+
+
+class UnknownDrill(DomainError):
+    """No drill with this id is planned (now or later)."""
+
+    key = "error.unknown_drill"
+
+
 # --- playbook runs ------------------------------------------------------------------------
 
 

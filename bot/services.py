@@ -49,6 +49,7 @@ from bot.suppliers.drills import DrillNotifier, DrillPlanner
 from bot.suppliers.fallbacks import FallbackService
 from bot.suppliers.improvements import Improvements
 from bot.suppliers.registry import SupplierRegistry
+from bot.suppliers.tabletop import TabletopDrafts
 from bot.suppliers.weekly import DigestNotifier, WeeklyDigest
 
 
@@ -85,6 +86,7 @@ class Services:
     decisions: DecisionService
     actions: ActionService
     decision_drafts: DecisionDrafts
+    tabletops: TabletopDrafts
     presence: RoomPresence
     playbook_runs: PlaybookRunService
     roles: IncidentRoles
@@ -239,6 +241,7 @@ class ServiceFactory:
                 decisions=decisions,
                 actions=actions,
                 decision_drafts=DecisionDrafts(session, self.clock),
+                tabletops=TabletopDrafts(session, self.clock),
                 presence=self._presence,
                 playbook_runs=playbook_runs,
                 roles=roles,

@@ -6,9 +6,7 @@ test_chat_commands.py.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import nio
 from sqlalchemy import select
 
 from bot.app import Weerbaar
@@ -16,7 +14,7 @@ from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, TimerRecord
 from tests.support.homeserver import bot_settings
 from tests.support.incidents import escalate_new_alert
-from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.matrix_user import MatrixUser, answer_in_thread, body_of, thread_message
 
 
 async def _incident_room(bot: Weerbaar, world: SandboxWorld, *members: MatrixUser) -> str:
@@ -68,33 +66,6 @@ async def test_inline_decision_records_options_information_presence_and_review(
     assert "Cannot read the time 'yesterday'" in body_of(refused)
 
 
-def _thread_message(body: str, root: str, reply_to: str) -> dict[str, Any]:
-    return {
-        "msgtype": "m.text",
-        "body": body,
-        "m.relates_to": {
-            "rel_type": "m.thread",
-            "event_id": root,
-            "is_falling_back": True,
-            "m.in_reply_to": {"event_id": reply_to},
-        },
-    }
-
-
-async def _answer(user: MatrixUser, room: str, root: str, body: str) -> dict[str, Any]:
-    response = await user.client.room_send(
-        room, "m.room.message", _thread_message(body, root, root)
-    )
-    assert isinstance(response, nio.RoomSendResponse), response
-    return await user.wait_for(
-        room,
-        lambda e: (
-            e["content"].get("m.relates_to", {}).get("m.in_reply_to", {}).get("event_id")
-            == response.event_id
-        ),
-    )
-
-
 async def test_guided_decision_in_a_thread_survives_a_restart(
     world: SandboxWorld, tmp_path: Path, alice: MatrixUser, bob: MatrixUser
 ) -> None:
@@ -110,10 +81,10 @@ async def test_guided_decision_in_a_thread_survives_a_restart(
         )
         assert question["content"]["m.relates_to"]["rel_type"] == "m.thread"
         assert body_of(question).startswith("Wat is het besluit?")
-        asked = await _answer(alice, room, root, "Uitwijken naar handmatige verwerking")
+        asked = await answer_in_thread(alice, room, root, "Uitwijken naar handmatige verwerking")
         assert body_of(asked).startswith("Welke opties")
         # someone else talking in the thread does not fill in alice's decision
-        await bob.client.room_send(room, "m.room.message", _thread_message("+1", root, root))
+        await bob.client.room_send(room, "m.room.message", thread_message("+1", root, root))
     finally:
         await first.stop()
 
@@ -121,15 +92,15 @@ async def test_guided_decision_in_a_thread_survives_a_restart(
     await second.start()
     await second.sync.synced.wait()
     try:
-        asked = await _answer(alice, room, root, "wachten: geen hersteltijd; uitwijken")
+        asked = await answer_in_thread(alice, room, root, "wachten: geen hersteltijd; uitwijken")
         assert body_of(asked).startswith("Waarom?")
-        asked = await _answer(alice, room, root, "Salarisrun morgen 06:00")
+        asked = await answer_in_thread(alice, room, root, "Salarisrun morgen 06:00")
         assert body_of(asked).startswith("Op welke informatie")
-        asked = await _answer(alice, room, root, "-")
+        asked = await answer_in_thread(alice, room, root, "-")
         assert body_of(asked).startswith("Wanneer herzien?")
-        wrong = await _answer(alice, room, root, "ooit")
+        wrong = await answer_in_thread(alice, room, root, "ooit")
         assert "niet begrepen" in body_of(wrong)
-        done = await _answer(alice, room, root, "-")
+        done = await answer_in_thread(alice, room, root, "-")
         assert body_of(done).startswith("Besluit vastgelegd")
         async with second.db.transaction() as session:
             decision = await session.scalar(

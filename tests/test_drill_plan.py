@@ -63,7 +63,7 @@ async def test_the_owner_plans_a_drill_and_is_reminded_a_week_and_a_day_before(
     plan = await chat.command(BOB, COORDINATION, "!drills")
     assert "drill planned Thu 10 Dec 10:00" in plan
     assert (
-        f"Planned drills:\n- Thu 10 Dec 10:00: {MANUAL_RUN} (supplier-ransomware-drill), "
+        f"Planned drills:\n- Thu 10 Dec 10:00: drill 1, {MANUAL_RUN} (supplier-ransomware-drill), "
         "planned by @alice:test"
     ) in plan
 

@@ -9,7 +9,7 @@ from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from tests.support.clock import ManualClock
 from tests.support.homeserver import bot_settings
-from tests.support.matrix_user import MatrixUser, body_of
+from tests.support.matrix_user import MatrixUser, answer_in_thread, body_of
 from tests.support.reports import pdf_text
 from tests.support.suppliers import (
     MANUAL_RUN,
@@ -92,3 +92,38 @@ async def test_a_planned_drill_reminds_its_owner_in_the_coordination_room(
         assert reminder["content"]["m.mentions"] == {"user_ids": [owner]}
     finally:
         await bot.stop()
+
+
+async def test_a_tabletop_drill_is_walked_through_in_a_thread_and_recorded(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser, tmp_path: Path
+) -> None:
+    await import_registry(bot.factory, example_registry(tmp_path, owner=alice.user_id))
+    room = world.coordination_room
+
+    root = await alice.send(room, f"!oefenen tafel {MANUAL_RUN}")
+    question = await alice.wait_for(
+        room, lambda event: event["content"].get("m.relates_to", {}).get("event_id") == root
+    )
+    assert question["content"]["m.relates_to"]["rel_type"] == "m.thread"
+    assert body_of(question).startswith(f"Tafeloefening van {MANUAL_RUN}. Wie schakelt over")
+    asked = await answer_in_thread(alice, room, root, "de salarisadministrateur")
+    assert body_of(asked).startswith("Hoe lang duurt de omschakeling?")
+    asked = await answer_in_thread(alice, room, root, "1h")
+    assert body_of(asked) == "Welke gegevens zijn ervoor nodig?"
+    asked = await answer_in_thread(alice, room, root, "het betaalbestand")
+    assert body_of(asked) == "Wie wordt geïnformeerd?"
+    asked = await answer_in_thread(alice, room, root, "de bank")
+    assert body_of(asked).startswith("Werkt de terugvaloptie zo?")
+    done = await answer_in_thread(alice, room, root, "gelukt")
+    assert done["content"]["m.relates_to"]["event_id"] == root
+    assert body_of(done).startswith(
+        f"Test van {MANUAL_RUN} vastgelegd: geslaagd (tafeloefening, 1h00m)"
+    )
+
+    # Overdue before, current now: it leaves the drill plan.
+    plan = body_of(await alice.command(room, "!drills"))
+    assert MANUAL_RUN not in plan
+    async with bot.factory.transaction() as services:
+        test = (await services.fallbacks.history(MANUAL_RUN))[-1]
+    assert (test.kind, test.result) == ("tabletop", "worked")
+    assert "Gegevens nodig: het betaalbestand." in test.notes

@@ -156,6 +156,8 @@ async def test_typed_payloads_store_and_hash_what_was_stored_before(database: Da
         # Newer than the golden values; checked on write wherever its tests record one.
         EntryKind.FALLBACK_TESTED,
         EntryKind.DRILL_PLANNED,
+        EntryKind.DRILL_CANCELLED,
+        EntryKind.DRILL_MOVED,
     }
     assert hashlib.sha256(stored.encode()).hexdigest() == BEFORE_PAYLOADS_SHA256
     assert check.head_hash == BEFORE_HEAD_HASH

@@ -40,6 +40,7 @@ STORED: dict[str, dict[str, Any]] = {
     "playbook.decision_escalation": {"situation_id": 1, "run_id": 2, "decision_id": "d"},
     "summary.refresh": {"situation_id": 1},
     "drill.reminder": {"drill_id": 3, "days": 7},
+    "drill.due": {"drill_id": 3},
     "fallback.improvement_due": {"test_id": 5},
     "drill.digest": {"since": "2026-11-30T08:00:00Z", "overdue": ["acme/payroll/manual"]},
 }

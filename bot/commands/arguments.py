@@ -415,6 +415,9 @@ def choice(options: Iterable[str], find: Callable[[str], Any]) -> Kind:
     return Kind(Take.WORD, parse)
 
 
+# An answer that aborts a form asked in a thread (the guided decision, the tabletop drill).
+CANCEL_WORDS = frozenset({"stop", "cancel", "annuleer"})
+
 WORD = Kind(Take.WORD, _text)
 TEXT = Kind(Take.REST, _text)
 ID = Kind(Take.WORD, parse_id)

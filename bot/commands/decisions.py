@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.commands.arguments import MOMENT, TEXT, Arg, Flag, Spec
+from bot.commands.arguments import CANCEL_WORDS, MOMENT, TEXT, Arg, Flag, Spec
 from bot.commands.context import CommandContext
 from bot.commands.journal import CONFIDENTIAL
 from bot.commands.registry import Command, Scope
@@ -23,7 +23,6 @@ from bot.matrix.events import IncomingMessage
 Reply = Callable[[str], Awaitable[None]]
 
 _SKIP = "-"
-_CANCEL = frozenset({"stop", "cancel", "annuleer"})
 
 
 async def decide(
@@ -76,7 +75,7 @@ async def continue_guided(context: CommandContext, message: IncomingMessage) -> 
             context.room_id, in_thread(text_content(plain), root, message.event_id)
         )
 
-    if answer.lower() in _CANCEL:
+    if answer.lower() in CANCEL_WORDS:
         await services.decision_drafts.discard(draft)
         await reply(context.text("guided.cancelled"))
         return

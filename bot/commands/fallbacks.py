@@ -8,6 +8,7 @@ from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 from bot.i18n import Term
 from bot.playbooks.durations import parse_duration
+from bot.storage.models import SituationRecord
 from bot.suppliers.freshness import KIND_WORDS, RESULT_WORDS, DrillKind, Outcome
 
 # The drill plan names this many fallback options (the most urgent).
@@ -62,6 +63,7 @@ async def drills(context: CommandContext) -> None:
             text(
                 "drills.planned_line",
                 due=context.time(drill.due_at),
+                id=drill.id,
                 fallback=drill.fallback_key,
                 scenario=drill.scenario or text("drill.tabletop_scenario"),
                 actor=drill.planned_by,
@@ -79,24 +81,43 @@ async def tested(
     kind: DrillKind | None,
     notes: str,
 ) -> None:
-    """``<id> <result> [--duration 3h] [--kind …] --why <notes>``: record a test done today.
+    """``<id> <result> [--duration 3h] [--kind …] --why <notes>``: record a test done today."""
+    await context.reply(
+        await record_test(context, key, result, duration, kind or DrillKind.TECHNICAL, notes)
+    )
+
+
+async def roles_held(context: CommandContext, situation: SituationRecord | None) -> list[str]:
+    """The roles the sender holds in ``situation`` (none outside an incident room)."""
+    if situation is None:
+        return []
+    holders = await context.services.roles.holders(situation.id)
+    return [role for role, users in holders.items() if context.sender in users]
+
+
+async def record_test(
+    context: CommandContext,
+    key: str,
+    result: Outcome,
+    duration: int | None,
+    kind: DrillKind,
+    notes: str,
+) -> str:
+    """Record a test of ``key`` done today by the context's sender; the reply saying so.
 
     In an incident room the test joins that situation's log; a failed or partly working
     result then opens an improvement action there, elsewhere one reminded in the
-    coordination room.
+    coordination room. Shared by ``!fallback tested`` and the tabletop checklist.
     """
     services = context.services
     situation = await services.situations.in_room(context.room_id)
-    held: list[str] = []
-    if situation is not None:
-        holders = await services.roles.holders(situation.id)
-        held = [role for role, users in holders.items() if context.sender in users]
+    held = await roles_held(context, situation)
     shown_result = context.text(f"fallback_result.{result.value}")
     recorded = await services.fallbacks.record_test(
         key.lower(),
         context.sender,
         result=result,
-        kind=kind or DrillKind.TECHNICAL,
+        kind=kind,
         duration_minutes=duration,
         notes=notes,
         situation_id=situation.id if situation is not None else None,
@@ -138,7 +159,7 @@ async def tested(
             )
         )
     lines.append(context.text("fallback.status", status=Term("fallback_status", recorded.status)))
-    await context.reply("\n".join(lines))
+    return "\n".join(lines)
 
 
 async def improved(context: CommandContext, key: str) -> None:
@@ -156,12 +177,18 @@ def _duration(context: CommandContext, minutes: int | None) -> str:
     return f"{hours}h{rest:02d}m" if hours else f"{rest}m"
 
 
-def _minutes(context: CommandContext, word: str) -> int:
+def duration_minutes(word: str) -> int | None:
+    """``word`` (``45m``, ``3h``, ``1h30m``) in whole minutes; None unless a positive duration."""
     try:
-        minutes = int(parse_duration(word.lower()).total_seconds() // 60)
+        minutes = int(parse_duration(word.strip().lower()).total_seconds() // 60)
     except ValueError:
-        minutes = 0
-    if minutes <= 0:
+        return None
+    return minutes if minutes > 0 else None
+
+
+def _minutes(context: CommandContext, word: str) -> int:
+    minutes = duration_minutes(word)
+    if minutes is None:
         raise BadArgument(context.text("usage.not_a_duration", word=word))
     return minutes
 

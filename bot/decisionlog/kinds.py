@@ -37,3 +37,6 @@ class EntryKind(StrEnum):
     FALLBACK_TESTED = "fallback_tested"
     # A drill planned with !drill plan in the incident room (bot/suppliers/drills.py).
     DRILL_PLANNED = "drill_planned"
+    # A planned drill cancelled or moved with !drill cancel/move in the incident room.
+    DRILL_CANCELLED = "drill_cancelled"
+    DRILL_MOVED = "drill_moved"

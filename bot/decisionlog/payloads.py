@@ -161,6 +161,25 @@ class DrillPlannedPayload(Payload):
     scenario: str | None
 
 
+class DrillCancelledPayload(Payload):
+    """``drill_cancelled``: planned drill ``drill_id`` of fallback option ``fallback``
+    (due ``due_at``, ISO) cancelled."""
+
+    drill_id: int
+    fallback: str
+    due_at: str
+
+
+class DrillMovedPayload(Payload):
+    """``drill_moved``: planned drill ``drill_id`` of fallback option ``fallback`` moved
+    from ``previous_due_at`` to ``due_at`` (both ISO)."""
+
+    drill_id: int
+    fallback: str
+    previous_due_at: str
+    due_at: str
+
+
 # --- the record: decisions, actions, notes ------------------------------------------------
 
 
@@ -336,6 +355,8 @@ SNOOZED = EntryType(EntryKind.SNOOZED, SnoozedPayload)
 SNOOZE_ENDED = EntryType(EntryKind.SNOOZE_ENDED, SnoozeEndedPayload)
 FALLBACK_TESTED = EntryType(EntryKind.FALLBACK_TESTED, FallbackTestedPayload)
 DRILL_PLANNED = EntryType(EntryKind.DRILL_PLANNED, DrillPlannedPayload)
+DRILL_CANCELLED = EntryType(EntryKind.DRILL_CANCELLED, DrillCancelledPayload)
+DRILL_MOVED = EntryType(EntryKind.DRILL_MOVED, DrillMovedPayload)
 
 ENTRY_TYPES: dict[EntryKind, EntryType[Any]] = {
     entry_type.kind: entry_type
@@ -366,6 +387,8 @@ ENTRY_TYPES: dict[EntryKind, EntryType[Any]] = {
         SNOOZE_ENDED,
         FALLBACK_TESTED,
         DRILL_PLANNED,
+        DRILL_CANCELLED,
+        DRILL_MOVED,
     )
 }
 """Every entry kind's type; ``SituationLog.append`` refuses a kind missing here."""

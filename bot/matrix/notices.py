@@ -430,11 +430,32 @@ class MatrixNotifier:
                 "scenario": drill.scenario or i18n.text("drill.tabletop_scenario", lang),
             }
 
+        await self._to_owner(owner, "drill.reminder", params)
+
+    async def drill_due(self, drill: PlannedDrillRecord, owner: str | None) -> None:
+        """Tell the owner (mentioned when a Matrix id, else named) a planned drill is due,
+        with the command that starts it: the tabletop checklist or the exercise."""
+
+        def params(lang: Language) -> dict[str, Any]:
+            how = (
+                i18n.text("drill.due_scenario", lang, scenario=drill.scenario)
+                if drill.scenario
+                else i18n.text("drill.due_tabletop", lang, fallback=drill.fallback_key)
+            )
+            return {"id": drill.id, "fallback": drill.fallback_key, "how": how}
+
+        await self._to_owner(owner, "drill.due", params)
+
+    async def _to_owner(
+        self, owner: str | None, key: str, params: Callable[[Language], dict[str, Any]]
+    ) -> None:
+        """Message ``key`` to a fallback option's owner: mentioned when a Matrix id, else
+        named (a role, or nobody yet)."""
         if owner is not None and is_user_id(owner):
-            await self._mention(owner, "drill.reminder", params)
+            await self._mention(owner, key, params)
             return
         who = owner or i18n.text("drills.no_owner", self._lang)
-        message = i18n.text("drill.reminder", self._lang, user=who, **params(self._lang))
+        message = i18n.text(key, self._lang, user=who, **params(self._lang))
         await self._outbox.post(self._room, text_content(message))
 
     async def improvement_due(self, test: FallbackTestRecord) -> None:

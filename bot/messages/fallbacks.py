@@ -106,6 +106,84 @@ MESSAGES: Catalogue = {
         "en": "Drill {drill_id} of fallback option {fallback} planned for {due_at} "
         "(scenario {scenario})",
     },
+    "log.drill_cancelled": {
+        "nl": "Oefening {drill_id} van terugvaloptie {fallback} op {due_at} geannuleerd",
+        "en": "Drill {drill_id} of fallback option {fallback} on {due_at} cancelled",
+    },
+    "log.drill_moved": {
+        "nl": "Oefening {drill_id} van terugvaloptie {fallback} verplaatst van "
+        "{previous_due_at} naar {due_at}",
+        "en": "Drill {drill_id} of fallback option {fallback} moved from {previous_due_at} "
+        "to {due_at}",
+    },
+    "error.unknown_drill": {
+        "nl": "Er is geen geplande oefening {drill}; !oefenplan toont de nummers.",
+        "en": "No drill {drill} is planned; !drills shows their numbers.",
+    },
+    "error.drill_change_refused": {
+        "nl": "Geweigerd: alleen de eigenaar van {fallback} ({owner}) of een coördinator "
+        "annuleert of verplaatst een oefening.",
+        "en": "Refused: only the owner of {fallback} ({owner}) or a coordinator cancels or "
+        "moves a drill.",
+    },
+    "drill.cancelled": {
+        "nl": "Oefening {id} van {fallback} op {due} geannuleerd door {actor}; de "
+        "herinneringen vervallen.",
+        "en": "Drill {id} of {fallback} on {due} cancelled by {actor}; its reminders are "
+        "withdrawn.",
+    },
+    "drill.moved": {
+        "nl": "Oefening {id} van {fallback} verplaatst naar {due} door {actor}.",
+        "en": "Drill {id} of {fallback} moved to {due} by {actor}.",
+    },
+    "drill.due": {
+        "nl": "{user}: de geplande oefening {id} van terugvaloptie {fallback} is nu. {how}",
+        "en": "{user}: planned drill {id} of fallback option {fallback} is due now. {how}",
+    },
+    "drill.due_tabletop": {
+        "nl": "Start de tafeloefening met: !oefenen tafel {fallback}",
+        "en": "Start the tabletop checklist with: !drill tabletop {fallback}",
+    },
+    "drill.due_scenario": {
+        "nl": "Start de oefening met: !oefening start {scenario}",
+        "en": "Start the exercise with: !exercise start {scenario}",
+    },
+    "tabletop.ask.switches": {
+        "nl": "Tafeloefening van {fallback}. Wie schakelt over op deze terugvaloptie? "
+        "(antwoord in deze thread; 'stop' breekt af)",
+        "en": "Tabletop drill of {fallback}. Who switches over to this fallback option? "
+        "(answer in this thread; 'stop' cancels)",
+    },
+    "tabletop.ask.duration": {
+        "nl": "Hoe lang duurt de omschakeling? (bijv. 45m, 3h of een toelichting)",
+        "en": "How long does the switch-over take? (e.g. 45m, 3h or an explanation)",
+    },
+    "tabletop.ask.data": {
+        "nl": "Welke gegevens zijn ervoor nodig?",
+        "en": "What data is needed for it?",
+    },
+    "tabletop.ask.informed": {
+        "nl": "Wie wordt geïnformeerd?",
+        "en": "Who is informed?",
+    },
+    "tabletop.ask.result": {
+        "nl": "Werkt de terugvaloptie zo? gelukt, deels of mislukt",
+        "en": "Does the fallback option work this way? worked, partly or failed",
+    },
+    "tabletop.not_a_result": {
+        "nl": "{word} is geen uitkomst; antwoord gelukt, deels of mislukt.",
+        "en": "{word} is not a result; answer worked, partly or failed.",
+    },
+    "tabletop.notes": {
+        "nl": "Tafeloefening. Wie schakelt over: {switches}. Duur: {duration}. Gegevens "
+        "nodig: {data}. Geïnformeerd: {informed}.",
+        "en": "Tabletop drill. Who switches over: {switches}. Duration: {duration}. Data "
+        "needed: {data}. Informed: {informed}.",
+    },
+    "tabletop.cancelled": {
+        "nl": "Tafeloefening niet vastgelegd (afgebroken).",
+        "en": "Tabletop drill not recorded (cancelled).",
+    },
     "error.unknown_fallback": {
         "nl": "Terugvaloptie {fallback} staat niet in het register; !oefenplan en !leverancier "
         "tonen de ids.",
@@ -147,8 +225,8 @@ MESSAGES: Catalogue = {
     },
     "drills.planned_title": {"nl": "Geplande oefeningen:", "en": "Planned drills:"},
     "drills.planned_line": {
-        "nl": "- {due}: {fallback} ({scenario}), gepland door {actor}",
-        "en": "- {due}: {fallback} ({scenario}), planned by {actor}",
+        "nl": "- {due}: oefening {id}, {fallback} ({scenario}), gepland door {actor}",
+        "en": "- {due}: drill {id}, {fallback} ({scenario}), planned by {actor}",
     },
     "drills.planned_mark": {"nl": "oefening gepland {due}", "en": "drill planned {due}"},
     "digest.title": {

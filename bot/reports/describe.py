@@ -10,7 +10,7 @@ from bot.i18n import Language, Term, format_time
 from bot.storage.models import LogEntryRecord
 
 # Payload fields that hold a moment as ISO text; shown in the taskforce's time zone.
-_MOMENTS = frozenset({"due_at", "review_at", "planned_due", "until"})
+_MOMENTS = frozenset({"due_at", "previous_due_at", "review_at", "planned_due", "until"})
 # Payload fields of these kinds that hold a code, shown by its translated name.
 _TERMS = {
     "phase_changed": {"from": "phase", "to": "phase"},

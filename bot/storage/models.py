@@ -368,6 +368,25 @@ class PlannedDrillRecord(Base):
     planned_at: Mapped[datetime]
 
 
+class TabletopDraftRecord(Base):
+    """A tabletop drill of a fallback option being walked through in a thread: the owner's
+    answers so far and the question asked (``asking``). Kept in the database so the
+    checklist survives a restart; deleted when the test is recorded or the drill cancelled.
+    """
+
+    __tablename__ = "tabletop_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fallback_key: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    thread_root: Mapped[str] = mapped_column(String(255), unique=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    lang: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    asking: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+
+
 # --- Playbook runs (issue 5) ---------------------------------------------------------------
 # A run's state is not stored here: it is derived from the run's entries in the situation's
 # hash-chained log (bot/playbooks/runs.py), so the log is the single source of truth.

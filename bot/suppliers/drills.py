@@ -1,4 +1,5 @@
-"""Planned drills of fallback options: stored, listed, and reminded to the owner."""
+"""Planned drills of fallback options: stored, listed, cancelled, moved, and reminded to
+the owner before and at their due moment."""
 
 from __future__ import annotations
 
@@ -13,15 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.log import SituationLog
-from bot.decisionlog.payloads import DrillPlannedPayload
-from bot.errors import DrillPlanRefused, UnknownFallback
+from bot.decisionlog.payloads import (
+    DrillCancelledPayload,
+    DrillMovedPayload,
+    DrillPlannedPayload,
+)
+from bot.errors import DrillChangeRefused, DrillPlanRefused, UnknownDrill, UnknownFallback
 from bot.scheduling.timers import Timers
 from bot.situations.roles import Taskforce
 from bot.storage.models import FallbackOptionRecord, FallbackTestRecord, PlannedDrillRecord
 from bot.suppliers.fallbacks import FallbackService, may_act_for
 from bot.suppliers.improvements import Improvements
 from bot.suppliers.planned import upcoming_drills
-from bot.suppliers.timers import DRILL_REMINDER, ForDrill
+from bot.suppliers.timers import DRILL_DUE, DRILL_REMINDER, DrillDue, ForDrill
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +48,25 @@ def reminder_key(drill_id: int, days: int) -> str:
     return f"drill:{drill_id}:{days}"
 
 
+def due_key(drill_id: int) -> str:
+    """The timer key of drill ``drill_id``'s due moment."""
+    return f"drill:{drill_id}:due"
+
+
+def timers_prefix(drill_id: int) -> str:
+    """The prefix of every timer key of drill ``drill_id`` (its reminders and due moment)."""
+    return f"drill:{drill_id}:"
+
+
 class DrillNotifier(Protocol):
     """Tells a fallback option's owner that its planned drill is coming up."""
 
     async def drill_reminder(self, drill: PlannedDrillRecord, owner: str | None, days: int) -> None:
         """Drill ``drill`` is ``days`` days away; ``owner`` is mentioned when it is a user."""
+        ...
+
+    async def drill_due(self, drill: PlannedDrillRecord, owner: str | None) -> None:
+        """Drill ``drill`` is due now: the owner is told how to start it."""
         ...
 
     async def improvement_due(self, test: FallbackTestRecord) -> None:
@@ -57,7 +76,8 @@ class DrillNotifier(Protocol):
 
 @dataclass(frozen=True)
 class Planned:
-    """A planned drill and, when planned in a situation's incident room, its log entry."""
+    """A drill planned, moved or cancelled and, when that was typed in a situation's
+    incident room, its entry in that log."""
 
     drill: PlannedDrillRecord
     log_seq: int | None
@@ -115,13 +135,7 @@ class DrillPlanner:
         )
         self._session.add(drill)
         await self._session.flush()
-        for days, moment in reminder_moments(due_at, now):
-            await DRILL_REMINDER.schedule(
-                self._timers,
-                moment,
-                ForDrill(drill_id=drill.id, days=days),
-                key=reminder_key(drill.id, days),
-            )
+        await self._schedule(drill, now)
         log.info(
             "drill %d of %s planned at %s by %s (scenario %s)",
             drill.id,
@@ -145,6 +159,83 @@ class DrillPlanner:
         )
         return Planned(drill, entry.seq)
 
+    async def cancel(self, drill_id: int, actor: str, situation_id: int | None = None) -> Planned:
+        """Cancel upcoming drill ``drill_id`` by ``actor`` (the option's owner or a
+        coordinator): its row and pending timers go; typed in a situation's incident room,
+        the cancellation joins that log. The returned drill is the deleted row."""
+        drill = await self._changeable(drill_id, actor)
+        await self._timers.cancel_prefix(timers_prefix(drill.id))
+        await self._session.delete(drill)
+        await self._session.flush()
+        log.info("drill %d of %s cancelled by %s", drill.id, drill.fallback_key, actor)
+        if situation_id is None:
+            return Planned(drill, None)
+        entry = await self._log.append(
+            situation_id,
+            EntryKind.DRILL_CANCELLED,
+            actor,
+            DrillCancelledPayload(
+                drill_id=drill.id, fallback=drill.fallback_key, due_at=drill.due_at.isoformat()
+            ),
+        )
+        return Planned(drill, entry.seq)
+
+    async def move(
+        self, drill_id: int, due_at: datetime, actor: str, situation_id: int | None = None
+    ) -> Planned:
+        """Move upcoming drill ``drill_id`` to ``due_at`` by ``actor`` (the option's owner
+        or a coordinator), rescheduling its timers as planning does; typed in a situation's
+        incident room, the move joins that log."""
+        drill = await self._changeable(drill_id, actor)
+        previous = drill.due_at
+        drill.due_at = due_at
+        await self._session.flush()
+        await self._timers.cancel_prefix(timers_prefix(drill.id))
+        await self._schedule(drill, self._clock.now())
+        log.info("drill %d of %s moved to %s by %s", drill.id, drill.fallback_key, due_at, actor)
+        if situation_id is None:
+            return Planned(drill, None)
+        entry = await self._log.append(
+            situation_id,
+            EntryKind.DRILL_MOVED,
+            actor,
+            DrillMovedPayload(
+                drill_id=drill.id,
+                fallback=drill.fallback_key,
+                previous_due_at=previous.isoformat(),
+                due_at=due_at.isoformat(),
+            ),
+        )
+        return Planned(drill, entry.seq)
+
+    async def _changeable(self, drill_id: int, actor: str) -> PlannedDrillRecord:
+        """Upcoming drill ``drill_id`` when ``actor`` may change it; a past one is history."""
+        drill = await self._session.get(PlannedDrillRecord, drill_id)
+        if drill is None or drill.due_at < self._clock.now():
+            raise UnknownDrill(drill=drill_id)
+        option = await self._fallbacks.find(drill.fallback_key)
+        # An option that left the registry has no owner left: coordinators only.
+        if not (
+            self._taskforce.is_coordinator(actor)
+            or (option is not None and may_act_for(option, actor, self._taskforce))
+        ):
+            owner = option.owner if option is not None else None
+            raise DrillChangeRefused(fallback=drill.fallback_key, owner=owner or "-")
+        return drill
+
+    async def _schedule(self, drill: PlannedDrillRecord, now: datetime) -> None:
+        """Arm the reminders still ahead of ``drill`` and its due moment."""
+        for days, moment in reminder_moments(drill.due_at, now):
+            await DRILL_REMINDER.schedule(
+                self._timers,
+                moment,
+                ForDrill(drill_id=drill.id, days=days),
+                key=reminder_key(drill.id, days),
+            )
+        await DRILL_DUE.schedule(
+            self._timers, drill.due_at, DrillDue(drill_id=drill.id), key=due_key(drill.id)
+        )
+
     async def upcoming(self) -> Sequence[PlannedDrillRecord]:
         """Drills planned for now or later, soonest first."""
         return await upcoming_drills(self._session, self._clock.now())
@@ -159,6 +250,17 @@ class DrillPlanner:
             log.info("drill %d: fallback %s left the registry", drill_id, drill.fallback_key)
             return
         await self._notifier.drill_reminder(drill, option.owner, days)
+
+    async def due(self, drill_id: int) -> None:
+        """Tell the owner of drill ``drill_id`` that it is due now, and how to start it."""
+        drill = await self._session.get(PlannedDrillRecord, drill_id)
+        if drill is None:
+            return
+        option = await self._fallbacks.find(drill.fallback_key)
+        if option is None:
+            log.info("drill %d: fallback %s left the registry", drill_id, drill.fallback_key)
+            return
+        await self._notifier.drill_due(drill, option.owner)
 
     async def remind_improvement(self, test_id: int) -> None:
         """Remind the owner of test ``test_id``'s improvement action unless it is done."""

@@ -271,6 +271,18 @@ class FallbackService:
             select(FallbackOptionRecord).where(FallbackOptionRecord.key == key.strip().lower())
         )
 
+    async def testable(
+        self, key: str, actor: str, roles_held: Collection[str] = ()
+    ) -> FallbackOptionRecord:
+        """Option ``key`` when ``actor`` may record its tests (see ``may_act_for``);
+        UnknownFallback or FallbackTestRefused otherwise."""
+        option = await self.find(key)
+        if option is None:
+            raise UnknownFallback(fallback=key)
+        if not may_act_for(option, actor, self._taskforce, roles_held):
+            raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
+        return option
+
     async def history(self, key: str) -> list[FallbackTestRecord]:
         """Every test of ``key``, oldest first."""
         return (await self._all_tests(key)).get(key, [])
@@ -294,11 +306,7 @@ class FallbackService:
         result opens the improvement action ``improvement`` there, reminded when due.
         Outside a situation such an action is kept on the test (bot/suppliers/improvements).
         """
-        option = await self.find(key)
-        if option is None:
-            raise UnknownFallback(fallback=key)
-        if not may_act_for(option, actor, self._taskforce, roles_held):
-            raise FallbackTestRefused(fallback=option.key, owner=option.owner or "-")
+        option = await self.testable(key, actor, roles_held)
         log_seq: int | None = None
         action: LogEntryRecord | None = None
         # The fallback's owner when that is a person, else whoever recorded the test.

@@ -1,4 +1,5 @@
-"""The timers of the drill plan: reminders before a planned drill, the weekly digest."""
+"""The timers of the drill plan: reminders before a planned drill and at its due moment,
+the weekly digest."""
 
 from __future__ import annotations
 
@@ -15,6 +16,15 @@ class ForDrill(Payload):
 
 
 DRILL_REMINDER = TimerKind("drill.reminder", ForDrill)
+
+
+class DrillDue(Payload):
+    """Planned drill ``drill_id`` is due now."""
+
+    drill_id: int
+
+
+DRILL_DUE = TimerKind("drill.due", DrillDue)
 
 
 class DigestState(Payload):

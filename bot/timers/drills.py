@@ -6,9 +6,11 @@ from bot.services import Services
 from bot.storage.models import TimerRecord
 from bot.suppliers.timers import (
     DIGEST_TIMER,
+    DRILL_DUE,
     DRILL_REMINDER,
     IMPROVEMENT_DUE,
     DigestState,
+    DrillDue,
     ForDrill,
     ForTest,
 )
@@ -18,6 +20,11 @@ from bot.timers.registry import Timer
 async def drill_reminder(services: Services, about: ForDrill, _: TimerRecord) -> None:
     """A planned drill is a week or a day away: remind the fallback option's owner."""
     await services.drills.remind(about.drill_id, about.days)
+
+
+async def drill_due(services: Services, about: DrillDue, _: TimerRecord) -> None:
+    """A planned drill is due now: tell the fallback option's owner how to start it."""
+    await services.drills.due(about.drill_id)
 
 
 async def improvement_due(services: Services, about: ForTest, _: TimerRecord) -> None:
@@ -39,6 +46,7 @@ async def digest_due(services: Services, previous: DigestState, timer: TimerReco
 
 TIMERS = (
     Timer(DRILL_REMINDER, drill_reminder),
+    Timer(DRILL_DUE, drill_due),
     Timer(IMPROVEMENT_DUE, improvement_due),
     Timer(DIGEST_TIMER, digest_due),
 )

@@ -134,6 +134,27 @@ class MatrixUser:
         return [event for event in self.seen.get(room_id, []) if replies_to(event_id)(event)]
 
 
+def thread_message(body: str, root: str, reply_to: str) -> dict[str, Any]:
+    """A text message in the thread of ``root``, replying to ``reply_to`` in it."""
+    return {
+        "msgtype": "m.text",
+        "body": body,
+        "m.relates_to": {
+            "rel_type": "m.thread",
+            "event_id": root,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": reply_to},
+        },
+    }
+
+
+async def answer_in_thread(user: MatrixUser, room: str, root: str, body: str) -> dict[str, Any]:
+    """``user`` says ``body`` in the thread of ``root``; the bot's reply to it."""
+    response = await user.client.room_send(room, "m.room.message", thread_message(body, root, root))
+    assert isinstance(response, nio.RoomSendResponse), response
+    return await user.wait_for(room, replies_to(response.event_id))
+
+
 def replies_to(event_id: str) -> EventPredicate:
     """Matches an event that is a reply to ``event_id``."""
 

@@ -1,0 +1,154 @@
+"""``!drill cancel`` / ``!drill move``, and the due-moment timer that tells the owner how to
+start the drill."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.decisionlog.kinds import EntryKind
+from tests.support.chat import ChatHarness
+from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
+from tests.support.suppliers import MANUAL_RUN, SECONDARY_DNS, fallback_chat
+
+# 2026-12-10 10:00 and 2026-12-20 10:00 in Amsterdam (the harness's zone).
+DUE = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+MOVED = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)
+KEYS = ("drill:1:7", "drill:1:1", "drill:1:due")
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[ChatHarness]:
+    """Alice owns the manual bank run, Carol coordinates, Bob is only a member."""
+    async with fallback_chat(tmp_path) as harness:
+        yield harness
+
+
+async def _pending(chat: ChatHarness) -> dict[str, datetime]:
+    async with chat.factory.transaction() as services:
+        pending = await services.timers.pending_of(KEYS)
+    return {key: timer.due_at for key, timer in pending.items()}
+
+
+async def test_a_moved_drill_moves_its_reminders_and_due_moment(chat: ChatHarness) -> None:
+    await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2026-12-10 10:00")
+    assert await _pending(chat) == {
+        "drill:1:7": DUE - timedelta(days=7),
+        "drill:1:1": DUE - timedelta(days=1),
+        "drill:1:due": DUE,
+    }
+    reply = await chat.command(CAROL, COORDINATION, "!drill move 1 2026-12-20 10:00")
+    assert reply.splitlines() == [
+        f"Drill 1 of {MANUAL_RUN} moved to Sun 20 Dec 10:00 by @carol:test.",
+        "Reminders to @alice:test: Sun 13 Dec 10:00, Sat 19 Dec 10:00.",
+    ]
+    assert await _pending(chat) == {
+        "drill:1:7": MOVED - timedelta(days=7),
+        "drill:1:1": MOVED - timedelta(days=1),
+        "drill:1:due": MOVED,
+    }
+    plan = await chat.command(BOB, COORDINATION, "!drills")
+    assert f"- Sun 20 Dec 10:00: drill 1, {MANUAL_RUN}" in plan
+
+    # Moved to within a day: the reminders whose moment passed are withdrawn, not sent.
+    soon = await chat.command(ALICE, COORDINATION, "!oefenen verplaats 1 over 20h")
+    assert soon.splitlines()[1] == "Geen herinnering meer: de oefening is binnen een dag."
+    assert list(await _pending(chat)) == ["drill:1:due"]
+
+
+async def test_a_cancelled_drill_leaves_the_plan_and_sends_nothing(chat: ChatHarness) -> None:
+    await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2026-12-10 10:00")
+    reply = await chat.command(ALICE, COORDINATION, "!oefenen annuleer 1")
+    assert reply == (
+        f"Oefening 1 van {MANUAL_RUN} op do 10 dec 10:00 geannuleerd door @alice:test; "
+        "de herinneringen vervallen."
+    )
+    assert await _pending(chat) == {}
+    assert "drill 1," not in await chat.command(BOB, COORDINATION, "!drills")
+    chat.clock.moment = DUE + timedelta(minutes=1)
+    assert await chat.bot.timers.fire_due() == 0
+    again = await chat.command(ALICE, COORDINATION, "!drill cancel 1")
+    assert again == "No drill 1 is planned; !drills shows their numbers."
+
+
+async def test_refusals_and_bad_input_change_nothing(chat: ChatHarness) -> None:
+    await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2026-12-10 10:00")
+    before = await _pending(chat)
+    refused = await chat.command(BOB, COORDINATION, "!drill move 1 2026-12-20 10:00")
+    assert refused == (
+        f"Refused: only the owner of {MANUAL_RUN} (@alice:test) or a coordinator cancels or "
+        "moves a drill."
+    )
+    assert (await chat.command(BOB, COORDINATION, "!drill cancel 1")) == refused
+    unknown = await chat.command(ALICE, COORDINATION, "!drill move 9 2026-12-20 10:00")
+    assert unknown == "No drill 9 is planned; !drills shows their numbers."
+    past = await chat.command(ALICE, COORDINATION, "!drill move 1 2026-01-01 10:00")
+    assert "already passed" in past
+    nonsense = await chat.command(ALICE, COORDINATION, "!drill move 1 someday")
+    assert "someday" in nonsense
+    missing = await chat.command(ALICE, COORDINATION, "!drill cancel")
+    assert missing.startswith("Usage: !drill cancel <drill-id>")
+    usage = await chat.command(ALICE, COORDINATION, "!oefenen verplaats 1")
+    assert usage.startswith("Gebruik: !oefenen verplaats <oefening-id> <moment>")
+    # A drill whose moment has passed is history: it is no longer changed.
+    chat.clock.moment = DUE + timedelta(minutes=1)
+    assert (await chat.command(CAROL, COORDINATION, "!drill cancel 1")).startswith("No drill 1")
+    assert await _pending(chat) == before
+
+
+async def test_changes_typed_in_an_incident_room_join_its_log(chat: ChatHarness) -> None:
+    room, situation = await chat.escalated(ALICE)
+    await chat.command(ALICE, room, f"!drill plan {MANUAL_RUN} 2026-12-10 10:00")
+    moved = await chat.command(ALICE, room, "!drill move 1 2026-12-20 10:00")
+    cancelled = await chat.command(CAROL, room, "!drill cancel 1")
+    async with chat.factory.transaction() as services:
+        (move,) = await services.log.of_kind(situation, EntryKind.DRILL_MOVED)
+        (cancel,) = await services.log.of_kind(situation, EntryKind.DRILL_CANCELLED)
+        check = await services.log.verify(situation)
+    assert check.intact
+    assert moved.splitlines()[-1] == f"In the log of situation #{situation} as entry {move.seq}."
+    assert cancelled.splitlines()[-1] == (
+        f"In the log of situation #{situation} as entry {cancel.seq}."
+    )
+    assert move.payload == {
+        "drill_id": 1,
+        "fallback": MANUAL_RUN,
+        "previous_due_at": DUE.isoformat(),
+        "due_at": MOVED.isoformat(),
+    }
+    assert (cancel.actor, cancel.payload) == (
+        CAROL,
+        {"drill_id": 1, "fallback": MANUAL_RUN, "due_at": MOVED.isoformat()},
+    )
+    shown = await chat.command(BOB, room, "!log 5")
+    assert (
+        f"Drill 1 of fallback option {MANUAL_RUN} moved from Thu 10 Dec 2026 10:00 to "
+        "Sun 20 Dec 2026 10:00"
+    ) in shown
+    assert f"Drill 1 of fallback option {MANUAL_RUN} on Sun 20 Dec 2026 10:00 cancelled" in shown
+
+
+async def test_at_the_due_moment_the_owner_is_told_how_to_start_the_drill(
+    chat: ChatHarness,
+) -> None:
+    await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2026-12-10 10:00")
+    await chat.command(CAROL, COORDINATION, f"!drill plan {SECONDARY_DNS} 2026-12-10 10:00")
+    chat.clock.moment = DUE - timedelta(minutes=1)
+    await chat.bot.timers.fire_due()
+    await chat.posted()  # the reminders a week and a day before
+    chat.clock.moment = DUE
+    assert await chat.bot.timers.fire_due() == 2
+    scenario, tabletop = sorted(await chat.posted(), key=lambda posted: posted.body)
+    assert scenario.body == (
+        f"@alice:test: de geplande oefening 1 van terugvaloptie {MANUAL_RUN} is nu. "
+        "Start de oefening met: !oefening start supplier-ransomware-drill"
+    )
+    assert scenario.content["m.mentions"] == {"user_ids": [ALICE]}
+    assert tabletop.body == (
+        f"@netwerkbeheer:example.org: de geplande oefening 2 van terugvaloptie {SECONDARY_DNS} "
+        f"is nu. Start de tafeloefening met: !oefenen tafel {SECONDARY_DNS}"
+    )
+    assert {scenario.room_id, tabletop.room_id} == {COORDINATION}
