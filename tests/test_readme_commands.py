@@ -200,7 +200,7 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
     "/full/path/to/.venv/bin/weerbaar alert send -c <sandbox>/weerbaar.toml --supplier Acme "
     "--title Outage": (
         "the sandbox prints it with its own path and directory",
-        "tests/test_sandbox_cli.py::test_printed_command_works_in_a_fresh_shell",
+        "tests/test_sandbox_cli.py::test_second_start_in_the_same_directory_reuses_the_accounts",
     ),
     "weerbaar run": (
         "runs until stopped",
