@@ -93,7 +93,7 @@ async def test_the_owner_answers_the_checklist_in_a_thread_and_the_test_is_recor
     # The thread is done: a further message there is not an answer.
     assert await answer("worked") == []
     plan = await chat.command(BOB, COORDINATION, "!drills")
-    assert f"{MANUAL_RUN}: FAILED" in plan and "(partly worked)" in plan
+    assert f"{MANUAL_RUN}: FAILED" in plan and "last test today (partly worked)" in plan
 
 
 async def test_in_dutch_a_coordinator_stops_the_checklist_and_nothing_is_recorded(

@@ -31,11 +31,16 @@ async def drills(context: CommandContext) -> None:
     lines = [text("drills.title")]
     for rank, state in enumerate(ranked[:TOP_DRILLS], start=1):
         days = state.age_days(today)
-        age = (
-            text("drills.never")
-            if days is None or state.last is None
-            else text("drills.age", days=days, result=Term("fallback_result", state.last.result))
-        )
+        if days is None or state.last is None:
+            age = text("drills.never")
+        else:
+            result = Term("fallback_result", state.last.result)
+            # "0 days ago" reads as a glitch right after a drill.
+            age = (
+                text("drills.age", days=days, result=result)
+                if days
+                else text("drills.today", result=result)
+            )
         lines.append(
             text(
                 "drills.line",

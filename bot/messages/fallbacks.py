@@ -32,6 +32,7 @@ MESSAGES: Catalogue = {
         "nl": "{days} {days:dag|dagen} geleden ({result})",
         "en": "{days} {days:day|days} ago ({result})",
     },
+    "drills.today": {"nl": "vandaag ({result})", "en": "today ({result})"},
     "drills.never": {"nl": "nooit", "en": "never"},
     "drills.no_owner": {
         "nl": "niemand (leg vast in het register)",
