@@ -96,6 +96,25 @@ async def test_the_owner_answers_the_checklist_in_a_thread_and_the_test_is_recor
     assert f"{MANUAL_RUN}: FAILED" in plan and "last test today (partly worked)" in plan
 
 
+async def test_a_checklist_in_progress_survives_a_restart(tmp_path: Path) -> None:
+    async with fallback_chat(tmp_path) as before:
+        (first,) = await before.say(ALICE, COORDINATION, f"!drill tabletop {MANUAL_RUN}")
+        root = _thread_of(first)
+        await before.say(ALICE, COORDINATION, "payroll team lead", root)
+    # A new bot on the same database: the draft is read back and asked on where it stood.
+    async with fallback_chat(tmp_path) as after:
+        await after.posted()  # what the first bot queued
+        (asked,) = await after.say(ALICE, COORDINATION, "45m", root)
+        assert asked.body == "What data is needed for it?"
+        for text in ("the salary file", "HR"):
+            await after.say(ALICE, COORDINATION, text, root)
+        (recorded,) = await after.say(ALICE, COORDINATION, "worked", root)
+        assert recorded.body.startswith(f"Test of {MANUAL_RUN} recorded: worked (tabletop, 45m)")
+        async with after.factory.transaction() as services:
+            test = (await services.fallbacks.history(MANUAL_RUN))[-1]
+        assert test.notes is not None and "Who switches over: payroll team lead." in test.notes
+
+
 async def test_in_dutch_a_coordinator_stops_the_checklist_and_nothing_is_recorded(
     chat: ChatHarness,
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -94,6 +95,9 @@ class ChatHarness:
         self.bot = bot
         self.clock = clock
         self._event_ids = itertools.count(1)
+        # Per harness: a second harness on the same database (a restart) must not send
+        # event ids the dispatcher already claimed, or it would ignore them as handled.
+        self._event_prefix = f"$harness-{uuid.uuid4().hex[:8]}-"
         self._seen = 0  # the last outbox row already returned
 
     @property
@@ -125,7 +129,7 @@ class ChatHarness:
         Incident rooms the message asked for are opened before the messages are read, as
         the outbox sender performs a room request before what was queued after it.
         """
-        event_id = f"$harness-{next(self._event_ids)}"
+        event_id = f"{self._event_prefix}{next(self._event_ids)}"
         await self.bot.dispatcher.handle(
             IncomingMessage(event_id, room_id, sender, body, thread_root)
         )
