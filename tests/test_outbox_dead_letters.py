@@ -18,9 +18,9 @@ from bot.matrix.outbox import MAX_CONTENT_BYTES, Outbox, OutboxSender, content_s
 from bot.metrics import Metrics
 from bot.stopping import StopSignal
 from bot.storage.db import Database
+from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRecord
 from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
-from tests.support.databases import migrated_sqlite
 
 COORDINATION = "!coord:test"
 
@@ -200,7 +200,8 @@ async def test_a_message_is_shortened_below_what_an_encrypted_room_accepts(
 
 
 async def _one_dead_one_waiting(db_path: Path) -> tuple[int, int]:
-    database = await migrated_sqlite(db_path)
+    database = Database(f"sqlite+aiosqlite:///{db_path}")
+    await upgrade(database)
     await queue(database, ("!a:test", "refused"), ("!b:test", "waiting"))
     client = ScriptedClient(
         {"!a:test": refusal("M_FORBIDDEN", 403), "!b:test": MatrixError("send", "down")}

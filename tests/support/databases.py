@@ -47,7 +47,6 @@ def _make_sqlite_template() -> Path:
     directory = Path(tempfile.mkdtemp(prefix="weerbaar-template-"))
     atexit.register(shutil.rmtree, directory, True)
     path = directory / "template.db"
-    # Its own event loop in its own thread: callers may be sync or async.
     asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
     # The last connection's close checkpointed the WAL into the file: the file is all.
     assert not path.with_name(path.name + "-wal").exists()
@@ -60,12 +59,19 @@ def _sqlite_template() -> Path:
         return _make_sqlite_template()
 
 
-async def copy_migrated_sqlite(path: Path) -> None:
-    """Write a migrated, empty SQLite database to ``path`` (owner-only, as the bot's)."""
-    template = await asyncio.to_thread(_sqlite_template)
+def _copy_template(path: Path) -> None:
+    if path.exists():  # a test reopening its database must keep what it wrote there
+        raise FileExistsError(f"{path} exists: a migrated copy would replace it")
+    template = _sqlite_template()
     create_private_file(path)
     # Copied into the private file, so the copy keeps its mode.
     shutil.copyfile(template, path)
+
+
+async def copy_migrated_sqlite(path: Path) -> None:
+    """Write a migrated, empty SQLite database to ``path`` (owner-only, as the bot's)."""
+    # In a thread: the first caller migrates the template on an event loop of its own.
+    await asyncio.to_thread(_copy_template, path)
 
 
 async def migrated_sqlite(path: Path) -> Database:
