@@ -145,7 +145,11 @@ async def blank_database(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def reused_postgres() -> AsyncIterator[ReusedPostgresDatabase]:
-    """This worker's migrated PostgreSQL database, made on first use, dropped at the end."""
+    """This worker's migrated PostgreSQL database, made on first use, dropped at the end.
+
+    Emptied for each test rather than made anew: see ReusedPostgresDatabase for the
+    measurements behind that choice and why a test cannot tell the difference.
+    """
     reused = ReusedPostgresDatabase("weerbaar_test")
     yield reused
     await reused.drop()
