@@ -13,7 +13,7 @@ from bot.app import Weerbaar
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
+from tests.support.databases import ReusedPostgresDatabase, migrated_sqlite
 from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser
 from tests.support.postgres import fresh_postgres_database
@@ -143,8 +143,28 @@ async def blank_database(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
             await db.dispose()
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def database(blank_database: Database) -> Database:
-    """A migrated, empty database (on SQLite and on PostgreSQL)."""
-    await upgrade(blank_database)
-    return blank_database
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def reused_postgres() -> AsyncIterator[ReusedPostgresDatabase]:
+    """This worker's migrated PostgreSQL database, made on first use, dropped at the end.
+
+    Emptied for each test rather than made anew: see ReusedPostgresDatabase for the
+    measurements behind that choice and why a test cannot tell the difference.
+    """
+    reused = ReusedPostgresDatabase("weerbaar_test")
+    yield reused
+    await reused.drop()
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"], loop_scope="session")
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path, reused_postgres: ReusedPostgresDatabase
+) -> AsyncIterator[Database]:
+    """A migrated, empty database (on SQLite and on PostgreSQL); see tests/support/databases."""
+    if request.param == "sqlite":
+        db = await migrated_sqlite(tmp_path / "test.db")
+    else:
+        db = Database(await reused_postgres.emptied())
+    try:
+        yield db
+    finally:
+        await db.dispose()

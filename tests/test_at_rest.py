@@ -16,10 +16,10 @@ from bot.cli import app
 from bot.config import Settings, load_settings_as
 from bot.reports.formats import FORMATS
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from tests.support.backup import CONFIG
 from tests.support.cli_config import clear_weerbaar_environment
 from tests.support.clock import ManualClock
+from tests.support.databases import copy_migrated_sqlite
 from tests.support.factories import factory_for, open_incident
 from tests.support.modes import Umask, loose_modes
 from tests.support.paths import REPO
@@ -100,11 +100,7 @@ def test_the_sqlite_journal_files_are_owner_only_while_in_use(
             await database.dispose()
 
     async def prepare() -> None:
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'weerbaar.db'}")
-        try:
-            await upgrade(database)
-        finally:
-            await database.dispose()
+        await copy_migrated_sqlite(tmp_path / "data" / "weerbaar.db")
 
     asyncio.run(prepare())
     assert asyncio.run(look()) == {}

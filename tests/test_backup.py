@@ -29,6 +29,7 @@ from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord, Ti
 from bot.suppliers.file import read_supplier_file
 from tests.support.backup import CONFIG, snapshot
 from tests.support.clock import ManualClock
+from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
 from tests.support.paths import REPO
 from tests.support.postgres import fresh_postgres_database
@@ -150,8 +151,7 @@ async def test_backup_from_sqlite_restores_into_postgresql(tmp_path: Path) -> No
     reason = await postgres_unavailable()
     if reason:
         pytest.skip(reason)
-    source = Database(f"sqlite+aiosqlite:///{tmp_path / 'source.db'}")
-    await upgrade(source)
+    source = await migrated_sqlite(tmp_path / "source.db")
     target = await new_postgres_database()
     try:
         clock = await fill(source)
@@ -250,8 +250,7 @@ async def test_the_file_is_json_lines_with_a_header(database: Database, tmp_path
 async def test_the_command_line_backs_up_and_restores(tmp_path: Path) -> None:
     source_dir, target_dir = tmp_path / "source", tmp_path / "target"
     source_dir.mkdir()
-    source = Database(f"sqlite+aiosqlite:///{source_dir / 'weerbaar.db'}")
-    await upgrade(source)
+    source = await migrated_sqlite(source_dir / "weerbaar.db")
     await fill(source)
     await source.dispose()
     configs = {}

@@ -18,10 +18,10 @@ from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.log import AppendOnlyError, ChainProblem, SituationLog
 from bot.errors import LogEntryNotFound, SituationNotFound
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord
 from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
 from tests.support.clock import stepping_clock
+from tests.support.databases import migrated_sqlite
 from tests.support.factories import stored_situation
 from tests.support.tampering import tamper
 
@@ -185,8 +185,7 @@ async def test_verify_all_situations_and_unknown_one(database: Database) -> None
 
 
 async def _two_logs_one_broken(db_path: Path) -> tuple[int, int]:
-    database = Database(f"sqlite+aiosqlite:///{db_path}")
-    await upgrade(database)
+    database = await migrated_sqlite(db_path)
     intact = await _log_with_entries(database, 2)
     broken = await _log_with_entries(database, 4)
     await tamper(database, f"DELETE FROM log_entries WHERE situation_id = {broken} AND seq = 3")

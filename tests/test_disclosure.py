@@ -22,11 +22,11 @@ from bot.reports.disclosure import Rendered, render_report
 from bot.reports.formats import FORMATS
 from bot.situations.roles import ListedTaskforce
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord
 from tests.support.chat import chat_harness
 from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
 from tests.support.clock import ManualClock
+from tests.support.databases import migrated_sqlite
 from tests.support.disclosure import (
     EXTERNAL,
     PUBLIC_FIGURE,
@@ -151,9 +151,8 @@ def test_every_ground_is_found_by_its_dutch_and_english_citation() -> None:
 
 
 async def _written_to(path: Path) -> Confidential:
-    database = Database(f"sqlite+aiosqlite:///{path}")
+    database = await migrated_sqlite(path)
     try:
-        await upgrade(database)
         return await confidential_situation(factory_for(database, ManualClock()))
     finally:
         await database.dispose()

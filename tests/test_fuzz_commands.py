@@ -138,7 +138,7 @@ async def _one_command(
         assert not UNESCAPED.search(formatted), (body, formatted)
 
 
-@pytest.mark.parametrize("blank_database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_generated_command_lines_get_replies_never_internal_errors(
     database: Database,
 ) -> None:

@@ -106,7 +106,7 @@ def _render(view: dict[str, Any], name: str) -> bytes:
 
 
 # Rendering does not depend on the database: SQLite alone keeps the stage short.
-@pytest.mark.parametrize("blank_database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_hostile_log_text_is_escaped_or_defused_in_every_format(database: Database) -> None:
     plain = await _view(database)
     plain_tags = _Tags()
@@ -149,7 +149,7 @@ def _unspaced(text: str) -> str:
     return "".join(text.split())
 
 
-@pytest.mark.parametrize("blank_database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_pdf_and_odt_carry_hostile_text_verbatim(database: Database) -> None:
     plain = await _view(database)
 

@@ -25,15 +25,14 @@ from bot.matrix.notices import MatrixNotifier
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory, Services
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.models import (
     AlertRecord,
     OutboxRecord,
     TimerRecord,
     WebhookReceiptRecord,
 )
+from tests.support.databases import ReusedPostgresDatabase
 from tests.support.paths import PLAYBOOKS
-from tests.support.postgres import fresh_postgres_database
 
 Work = Callable[[Services], Awaitable[list[Outcome]]]
 
@@ -390,15 +389,13 @@ async def test_a_batch_without_failures_uses_no_savepoints_and_one_insert(
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def postgres() -> AsyncIterator[Database]:
+async def postgres(reused_postgres: ReusedPostgresDatabase) -> AsyncIterator[Database]:
     """A migrated PostgreSQL database: only there can two intake transactions overlap."""
-    async with fresh_postgres_database("weerbaar_receipts") as url:
-        db = Database(url)
-        try:
-            await upgrade(db)
-            yield db
-        finally:
-            await db.dispose()
+    db = Database(await reused_postgres.emptied())
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 async def test_one_signature_used_by_two_transactions_at_once_is_accepted_once(

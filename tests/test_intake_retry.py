@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -22,22 +22,17 @@ from bot.metrics import Metrics
 from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.models import AlertRecord
+from tests.support.databases import ReusedPostgresDatabase
 from tests.support.paths import PLAYBOOKS
-from tests.support.postgres import fresh_postgres_database
 
 TOKEN = "am-token"
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def postgres_url() -> AsyncIterator[str]:
+async def postgres_url(reused_postgres: ReusedPostgresDatabase) -> str:
     """A migrated, empty PostgreSQL database (skipped without a server)."""
-    async with fresh_postgres_database("weerbaar_retry") as url:
-        db = Database(url)
-        await upgrade(db)
-        await db.dispose()
-        yield url
+    return await reused_postgres.emptied()
 
 
 async def healthy() -> dict[str, Any]:

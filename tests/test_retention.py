@@ -18,7 +18,6 @@ from bot.retention.purge import purge_closed
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.models import (
     AlertRecord,
     HandledEventRecord,
@@ -31,6 +30,7 @@ from bot.storage.models import (
 )
 from tests.support.backup import CONFIG, snapshot
 from tests.support.clock import ManualClock
+from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
 from tests.support.fakes import escalate_with_room
 
@@ -161,8 +161,7 @@ async def test_purge_deletes_exported_situations_with_everything_of_theirs(
 async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    db = Database(f"sqlite+aiosqlite:///{data_dir / 'weerbaar.db'}")
-    await upgrade(db)
+    db = await migrated_sqlite(data_dir / "weerbaar.db")
     clock = ManualClock()
     # The command line uses the real clock: the situation lived and closed ten years ago.
     clock.moment -= timedelta(days=3650)
@@ -270,8 +269,7 @@ async def test_a_forced_exercise_purge_logs_its_reason(
 async def test_the_command_line_purges_old_exercises(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    db = Database(f"sqlite+aiosqlite:///{data_dir / 'weerbaar.db'}")
-    await upgrade(db)
+    db = await migrated_sqlite(data_dir / "weerbaar.db")
     clock = ManualClock()
     # The command line uses the real clock: the exercises ran ten years ago.
     clock.moment -= timedelta(days=3650)

@@ -21,11 +21,11 @@ from bot.polling.poller import FeedPoller
 from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, PollStateRecord
 from bot.suppliers.file import Criticality, DependencyEntry, ServiceEntry, SupplierEntry
 from bot.suppliers.identifiers import Identifiers
 from tests.support.clock import ManualClock
+from tests.support.databases import prepare_bot_database
 from tests.support.factories import make_factory
 from tests.support.feed_server import FeedServer
 from tests.support.homeserver import bot_settings
@@ -552,9 +552,9 @@ async def test_a_kev_entry_reaches_the_coordination_room(
     )
     # The registry and the watermark of an earlier poll, in place before the bot starts.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await prepare_bot_database(settings)
     db = Database(settings.database_url)
     try:
-        await upgrade(db)
         await registry(make_factory(db))
         async with db.transaction() as session:
             session.add(PollStateRecord(source="kev", state={"known": ["CVE-2025-0001"]}))
@@ -596,9 +596,9 @@ async def test_a_vital_suppliers_procedure_proposes_the_lauwe_fase_in_the_room(
         ],
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await prepare_bot_database(settings)
     db = Database(settings.database_url)
     try:
-        await upgrade(db)
         await registry(make_factory(db), VITAL)
         async with db.transaction() as session:
             session.add(PollStateRecord(source="bodacc", state=BODACC_SEEN))

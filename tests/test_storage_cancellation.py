@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import event, text
 
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.storage.state import BotState
+from tests.support.databases import copy_migrated_sqlite
 
 ROUNDS = 60
 
@@ -45,9 +45,7 @@ def _write_lock_is_free(path: Path) -> bool:
 
 async def test_cancelled_transactions_release_the_sqlite_write_lock(tmp_path: Path) -> None:
     path = tmp_path / "weerbaar.db"
-    schema = Database(f"sqlite+aiosqlite:///{path}")
-    await upgrade(schema)
-    await schema.dispose()
+    await copy_migrated_sqlite(path)
     randomness = random.Random(20261204)
     locked_rounds = []
     for round_number in range(ROUNDS):

@@ -15,10 +15,10 @@ from bot.playbooks.runs import load_runs, load_runs_of
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
-from bot.storage.migrate import upgrade
 from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
 from bot.web import situation_page
 from tests.support.clock import ManualClock, stepping_clock
+from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALICE, BOB, CAROL, factory_for
 from tests.support.tampering import tamper
 from tests.support.web import PREFIX, Members, log_in, new_link_token, web_client
@@ -29,8 +29,7 @@ HOSTILE = '<script>alert("x")</script>'
 @pytest_asyncio.fixture(loop_scope="session")
 async def sqlite(tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated SQLite database (the web view only reads what the services wrote)."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
-    await upgrade(db)
+    db = await migrated_sqlite(tmp_path / "web.db")
     yield db
     await db.dispose()
 

@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 from bot.app import Weerbaar
 from bot.config import Settings
 from bot.storage.models import OutboxRecord
+from tests.support.databases import prepare_bot_database
 from tests.support.matrix_user import wait_until
 
 
 async def start_bot(settings: Settings) -> Weerbaar:
-    """Start the bot and wait for its first sync."""
+    """Start the bot and wait for its first sync; a new SQLite database starts migrated."""
+    await prepare_bot_database(settings)
     bot = Weerbaar(settings)
     await bot.start()
     await bot.sync.synced.wait()

@@ -29,9 +29,9 @@ from bot.config import EncryptionSettings, IntakeSettings, MatrixSettings, Setti
 from bot.matrix.events import IncomingMessage
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.services import ServiceFactory
-from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRecord
 from tests.support.clock import ManualClock
+from tests.support.databases import prepare_bot_database
 from tests.support.factories import ALERT, ALICE, BOB, COORDINATION
 from tests.support.fakes import open_requested_rooms
 from tests.support.paths import PLAYBOOKS
@@ -171,10 +171,14 @@ class ChatHarness:
 
 @asynccontextmanager
 async def chat_harness(data_dir: Path, **overrides: Any) -> AsyncIterator[ChatHarness]:
-    """A harness on a migrated SQLite database in ``data_dir``; settings as harness_settings."""
+    """A harness on a migrated SQLite database in ``data_dir``; settings as harness_settings.
+
+    A new database is a copy of the migrated template; an existing one is kept.
+    """
     clock = ManualClock()
-    bot = Weerbaar(harness_settings(data_dir, **overrides), clock)
-    await upgrade(bot.db)
+    settings = harness_settings(data_dir, **overrides)
+    await prepare_bot_database(settings)
+    bot = Weerbaar(settings, clock)
     try:
         yield ChatHarness(bot, clock)
     finally:

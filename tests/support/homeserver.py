@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.app import Weerbaar
 from bot.config import Settings
 from bot.sandbox.world import SandboxWorld
+from tests.support.databases import prepare_bot_database
 from tests.support.paths import PLAYBOOKS
 
 
@@ -37,7 +38,11 @@ def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Se
 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Weerbaar]:
-    """A bot with ``settings`` (see bot_settings), synced and ready; stopped after."""
+    """A bot with ``settings`` (see bot_settings), synced and ready; stopped after.
+
+    A new SQLite database starts as a copy of the migrated template (prepare_bot_database).
+    """
+    await prepare_bot_database(settings)
     instance = Weerbaar(settings)
     await instance.start()
     try:
