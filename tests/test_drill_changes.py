@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.decisionlog.kinds import EntryKind
+from bot.storage.models import PlannedDrillRecord
 from tests.support.chat import ChatHarness
 from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
 from tests.support.suppliers import MANUAL_RUN, SECONDARY_DNS, fallback_chat
@@ -68,6 +69,13 @@ async def test_a_cancelled_drill_leaves_the_plan_and_sends_nothing(chat: ChatHar
     )
     assert await _pending(chat) == {}
     assert "drill 1," not in await chat.command(BOB, COORDINATION, "!drills")
+    # Kept as history, marked: a cancelled drill is neither moved nor cancelled again.
+    async with chat.factory.db.transaction() as session:
+        drill = await session.get(PlannedDrillRecord, 1)
+        assert drill is not None
+        assert (drill.cancelled_by, drill.cancelled_at) == (ALICE, chat.clock.moment)
+    moved = await chat.command(CAROL, COORDINATION, "!drill move 1 2026-12-20 10:00")
+    assert moved == "No drill 1 is planned; !drills shows their numbers."
     chat.clock.moment = DUE + timedelta(minutes=1)
     assert await chat.bot.timers.fire_due() == 0
     again = await chat.command(ALICE, COORDINATION, "!drill cancel 1")

@@ -169,8 +169,8 @@ COMMANDS = [
                 alias="annuleer",
                 summary={"en": "cancel a planned drill", "nl": "een geplande oefening annuleren"},
                 readme="cancel a planned drill (its id is in `!drills`), by the option's owner "
-                "or a coordinator: its reminders are withdrawn; in an incident room the "
-                "cancellation joins that situation's log",
+                "or a coordinator: its reminders are withdrawn and it is kept as cancelled; in "
+                "an incident room the cancellation joins that situation's log",
                 spec=Spec((Arg("drill_id", ID, DRILL_ID),)),
                 handler=cancel,
             ),

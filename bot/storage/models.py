@@ -356,7 +356,9 @@ class FallbackTestRecord(Base):
 
 class PlannedDrillRecord(Base):
     """A drill of a fallback option planned with ``!drill plan``; its owner is reminded a
-    week and a day before ``due_at`` (timers keyed ``drill:<id>:<days>``)."""
+    week and a day before ``due_at`` (timers keyed ``drill:<id>:<days>``). A cancelled
+    drill is kept, with who cancelled it and when: the plan is the record of what the
+    taskforce intended, also where no situation's log holds it."""
 
     __tablename__ = "planned_drills"
 
@@ -366,6 +368,8 @@ class PlannedDrillRecord(Base):
     scenario: Mapped[str | None] = mapped_column(String(255))
     planned_by: Mapped[str] = mapped_column(String(255))
     planned_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(255))
 
 
 class TabletopDraftRecord(Base):

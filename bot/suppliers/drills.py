@@ -161,11 +161,12 @@ class DrillPlanner:
 
     async def cancel(self, drill_id: int, actor: str, situation_id: int | None = None) -> Planned:
         """Cancel upcoming drill ``drill_id`` by ``actor`` (the option's owner or a
-        coordinator): its row and pending timers go; typed in a situation's incident room,
-        the cancellation joins that log. The returned drill is the deleted row."""
+        coordinator): its pending timers go, the row stays marked cancelled; typed in a
+        situation's incident room, the cancellation joins that log."""
         drill = await self._changeable(drill_id, actor)
         await self._timers.cancel_prefix(timers_prefix(drill.id))
-        await self._session.delete(drill)
+        drill.cancelled_at = self._clock.now()
+        drill.cancelled_by = actor
         await self._session.flush()
         log.info("drill %d of %s cancelled by %s", drill.id, drill.fallback_key, actor)
         if situation_id is None:
@@ -209,9 +210,10 @@ class DrillPlanner:
         return Planned(drill, entry.seq)
 
     async def _changeable(self, drill_id: int, actor: str) -> PlannedDrillRecord:
-        """Upcoming drill ``drill_id`` when ``actor`` may change it; a past one is history."""
+        """Upcoming drill ``drill_id`` when ``actor`` may change it; a past or cancelled
+        one is history."""
         drill = await self._session.get(PlannedDrillRecord, drill_id)
-        if drill is None or drill.due_at < self._clock.now():
+        if drill is None or drill.cancelled_at is not None or drill.due_at < self._clock.now():
             raise UnknownDrill(drill=drill_id)
         option = await self._fallbacks.find(drill.fallback_key)
         # An option that left the registry has no owner left: coordinators only.
@@ -243,7 +245,7 @@ class DrillPlanner:
     async def remind(self, drill_id: int, days: int) -> None:
         """Remind the owner of drill ``drill_id`` that it is ``days`` days away."""
         drill = await self._session.get(PlannedDrillRecord, drill_id)
-        if drill is None:
+        if drill is None or drill.cancelled_at is not None:
             return
         option: FallbackOptionRecord | None = await self._fallbacks.find(drill.fallback_key)
         if option is None:
@@ -254,7 +256,7 @@ class DrillPlanner:
     async def due(self, drill_id: int) -> None:
         """Tell the owner of drill ``drill_id`` that it is due now, and how to start it."""
         drill = await self._session.get(PlannedDrillRecord, drill_id)
-        if drill is None:
+        if drill is None or drill.cancelled_at is not None:
             return
         option = await self._fallbacks.find(drill.fallback_key)
         if option is None:

@@ -12,11 +12,11 @@ from bot.storage.models import PlannedDrillRecord
 
 
 async def upcoming_drills(session: AsyncSession, now: datetime) -> Sequence[PlannedDrillRecord]:
-    """Drills planned for ``now`` or later, soonest first."""
+    """Drills planned for ``now`` or later and not cancelled, soonest first."""
     return list(
         await session.scalars(
             select(PlannedDrillRecord)
-            .where(PlannedDrillRecord.due_at >= now)
+            .where(PlannedDrillRecord.due_at >= now, PlannedDrillRecord.cancelled_at.is_(None))
             .order_by(PlannedDrillRecord.due_at, PlannedDrillRecord.id)
         )
     )
