@@ -7,7 +7,8 @@ from bot.commands.arguments import TEXT, Arg, Spec
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 from bot.errors import UnknownSupplier
-from bot.suppliers.concentration import ranked, untested_fallbacks, weight
+from bot.suppliers.concentration import freshness, ranked, weight
+from bot.suppliers.freshness import not_current
 
 # The concentration picture names this many suppliers.
 TOP_SUPPLIERS = 10
@@ -69,7 +70,8 @@ async def show_supplier(context: CommandContext, name: str) -> None:
 
 
 async def concentration(context: CommandContext) -> None:
-    """Which suppliers the most vital processes hang on, and which fallbacks are untested."""
+    """Which suppliers the most vital processes hang on, and every fallback option that is
+    not current (failed, never tested, overdue, due soon) with its status."""
     views = await context.services.suppliers.all_views()
     text = context.text
     heaviest = ranked(views)
@@ -88,9 +90,19 @@ async def concentration(context: CommandContext) -> None:
         )
     if not heaviest:
         lines.append(text("concentration.empty"))
-    untested = untested_fallbacks(views)
-    lines.append(text("concentration.untested", count=len(untested)))
-    lines += [f"- {each.supplier} / {each.service}: {each.description}" for each in untested]
+    stale = not_current(await context.services.fallbacks.states())
+    lines.append(text("concentration.not_current", count=len(stale)))
+    lines += [
+        text(
+            "concentration.fallback",
+            supplier=state.supplier,
+            service=state.service,
+            description=state.option.description,
+            fallback=state.key,
+            freshness=freshness(state, context.lang),
+        )
+        for state in stale
+    ]
     await context.reply("\n".join(lines))
 
 
@@ -111,12 +123,13 @@ COMMANDS = [
     Command(
         name="concentration",
         alias="concentratie",
-        readme="which suppliers the most vital processes hang on, and every untested fallback "
-        "option",
+        readme="which suppliers the most vital processes hang on, and every fallback option "
+        "that is not current (failed, never tested, overdue or due soon under the `[fallbacks]` "
+        "policy) with its status and last test",
         summary={
-            "en": "which suppliers the most vital processes hang on; untested fallbacks",
-            "nl": "van welke leveranciers de meeste vitale processen afhangen; ongeteste "
-            "terugvalopties",
+            "en": "which suppliers the most vital processes hang on; fallbacks not current",
+            "nl": "van welke leveranciers de meeste vitale processen afhangen; terugvalopties "
+            "die niet actueel zijn",
         },
         handler=concentration,
         role=Role.OBSERVER,

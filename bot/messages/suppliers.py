@@ -40,9 +40,13 @@ MESSAGES: Catalogue = {
         "nl": "Geen afhankelijkheden geregistreerd (weerbaar supplier import).",
         "en": "No dependencies registered (weerbaar supplier import).",
     },
-    "concentration.untested": {
-        "nl": "Ongeteste terugvalopties: {count}",
-        "en": "Untested fallback options: {count}",
+    "concentration.not_current": {
+        "nl": "Terugvalopties die niet actueel zijn: {count}",
+        "en": "Fallback options not current: {count}",
+    },
+    "concentration.fallback": {
+        "nl": "- {supplier} / {service}: {description} ({fallback}): {freshness}",
+        "en": "- {supplier} / {service}: {description} ({fallback}): {freshness}",
     },
     "error.unknown_supplier": {
         "nl": "Leverancier {name} staat niet in het register.",
