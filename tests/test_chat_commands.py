@@ -232,7 +232,8 @@ async def test_supplier_and_concentration_commands(chat: ChatHarness) -> None:
     assert "afhankelijk: Gemeente Utrecht / Salarisbetaling (vitaal)" in shown
     assert (
         "terugvaloptie acme-cloud/payroll/manual-bank-run: Handmatige betaalrun via de bank; "
-        "eigenaar @salarisadministratie:example.org; getest op 2025-03-01: geslaagd, 6 uur"
+        "eigenaar @salarisadministratie:example.org; VERLOPEN (laatste test 2025-03-01: "
+        "geslaagd)"
     ) in shown
     assert "Overstap naar tweede leverancier; eigenaar coordinator; NOOIT GETEST" in shown
 

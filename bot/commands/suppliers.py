@@ -15,12 +15,14 @@ TOP_SUPPLIERS = 10
 
 
 async def show_supplier(context: CommandContext, name: str) -> None:
-    """Reply with the supplier's contract, services, dependent processes and fallbacks."""
+    """Reply with the supplier's contract, services, dependent processes and fallbacks,
+    each fallback with its status and last test (the drill plan's)."""
     registry = context.services.suppliers
     supplier = await registry.find(name)
     if supplier is None:
         raise UnknownSupplier(name=name)
     view = await registry.view(supplier)
+    states = {state.key: state for state in await context.services.fallbacks.states()}
     text = context.text
     contract = supplier.contract_end.isoformat() if supplier.contract_end else text("supplier.none")
     lines = [
@@ -43,27 +45,15 @@ async def show_supplier(context: CommandContext, name: str) -> None:
                 )
             )
         for fallback in service.fallbacks:
-            owner = fallback.owner or "-"
-            if fallback.last_tested is None:
-                lines.append(
-                    text(
-                        "supplier.fallback_untested",
-                        fallback=fallback.key,
-                        description=fallback.description,
-                        owner=owner,
-                    )
+            lines.append(
+                text(
+                    "supplier.fallback",
+                    fallback=fallback.key,
+                    description=fallback.description,
+                    owner=fallback.owner or "-",
+                    freshness=freshness(states[fallback.key], context.lang),
                 )
-            else:
-                lines.append(
-                    text(
-                        "supplier.fallback_tested",
-                        fallback=fallback.key,
-                        description=fallback.description,
-                        owner=owner,
-                        tested=fallback.last_tested.isoformat(),
-                        result=fallback.test_result or "-",
-                    )
-                )
+            )
     if supplier.notes:
         lines.append(supplier.notes)
     await context.reply("\n".join(lines))
@@ -112,7 +102,7 @@ COMMANDS = [
         alias="leverancier",
         spec=Spec((Arg("name", TEXT, {"en": "<name>", "nl": "<naam>"}),)),
         readme="a supplier from the registry: contract end, services, dependent processes with "
-        "criticality, fallback options and when they were tested",
+        "criticality, fallback options with their status and last test",
         summary={
             "en": "show a supplier: contract, services, who depends on them, fallback options",
             "nl": "een leverancier tonen: contract, diensten, afhankelijken, terugvalopties",
