@@ -238,8 +238,12 @@ async def test_concentration_shows_the_freshness_the_drill_plan_uses(
         f"- Acme Cloud / Payroll SaaS: Handmatige betaalrun via de bank ({MANUAL_RUN}): "
         "VERLOPEN (laatste test 2026-05-07: geslaagd)",
     ]
-    # The same status as the drill plan's.
+    # The same status as the drill plan's, and as the supplier's own page.
     assert f"{MANUAL_RUN}: OVERDUE" in await chat.command(BOB, COORDINATION, "!drills")
+    assert (
+        f"terugvaloptie {SECONDARY_DNS}: Secundaire DNS bij een andere provider; eigenaar "
+        "@netwerkbeheer:example.org; actueel (laatste test 2026-11-23: geslaagd)"
+    ) in await chat.command(BOB, COORDINATION, "!leverancier Initech DNS")
 
     # Within thirty days of the 180, both tests of today are due soon, and listed again.
     await chat.command(ALICE, COORDINATION, f"!fallback tested {MANUAL_RUN} worked --why ok")
