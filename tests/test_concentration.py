@@ -1,31 +1,33 @@
-"""Which fallback options need a test: never tested, or (on the web view) over a year ago."""
+"""How the concentration picture words a fallback option's freshness, in both languages."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.storage.models import FallbackOptionRecord, SupplierRecord, SupplierServiceRecord
-from bot.suppliers.concentration import untested_fallbacks
-from bot.suppliers.registry import ServiceView, SupplierView
+from bot.storage.models import FallbackOptionRecord, FallbackTestRecord
+from bot.suppliers.concentration import freshness
+from bot.suppliers.fallbacks import FallbackState
+from bot.suppliers.freshness import Status
 
 
-def _view(*tested: date | None) -> SupplierView:
-    service = ServiceView(
-        service=SupplierServiceRecord(name="Payroll"),
-        dependencies=[],
-        fallbacks=[
-            FallbackOptionRecord(description=f"option {i}", last_tested=moment)
-            for i, moment in enumerate(tested)
-        ],
+def _state(status: Status, last: FallbackTestRecord | None) -> FallbackState:
+    return FallbackState(
+        key="acme/payroll/manual",
+        status=status,
+        risk=3,
+        supplier="Acme",
+        service="Payroll",
+        option=FallbackOptionRecord(key="acme/payroll/manual", description="manual run"),
+        dependencies=(),
+        last=last,
     )
-    return SupplierView(supplier=SupplierRecord(name="Acme"), services=[service])
 
 
-def test_never_tested_always_and_stale_tests_only_with_a_today() -> None:
-    views = [_view(None, date(2025, 11, 1), date(2026, 6, 1))]
-    assert [f.description for f in untested_fallbacks(views)] == ["option 0"]
-    overdue = untested_fallbacks(views, today=date(2026, 11, 23))
-    assert [(f.description, f.last_tested) for f in overdue] == [
-        ("option 0", None),
-        ("option 1", date(2025, 11, 1)),
-    ]
+def test_the_status_word_with_the_last_test_when_there_is_one() -> None:
+    never = _state(Status.NEVER_TESTED, None)
+    assert freshness(never, "en") == "NEVER TESTED"
+    assert freshness(never, "nl") == "NOOIT GETEST"
+    partly = FallbackTestRecord(tested_on=date(2026, 5, 7), result="partly")
+    failed = _state(Status.FAILED, partly)
+    assert freshness(failed, "en") == "FAILED (last test 2026-05-07: partly worked)"
+    assert freshness(failed, "nl") == "MISLUKT (laatste test 2026-05-07: deels geslaagd)"

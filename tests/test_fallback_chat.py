@@ -18,7 +18,9 @@ from tests.support.suppliers import (
     MANUAL_RUN,
     SECOND_SUPPLIER,
     SECONDARY_DNS,
+    example_registry,
     fallback_chat,
+    import_registry,
 )
 
 
@@ -213,3 +215,46 @@ async def _open_actions(chat: ChatHarness) -> str:
     }
     (actions,) = shown  # the same on every process line of the option
     return actions
+
+
+async def test_concentration_shows_the_freshness_the_drill_plan_uses(
+    chat: ChatHarness, tmp_path: Path
+) -> None:
+    # The registry file never saw a test of the secondary DNS; the bot recorded one today.
+    await chat.command(CAROL, COORDINATION, f"!fallback tested {SECONDARY_DNS} worked --why ok")
+    # The file now says the manual run was tested 200 days ago: a year had not passed, but
+    # the processes it protects are vital, and the policy gives those 180 days.
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    path = example_registry(newer)
+    path.write_text(path.read_text().replace("2025-03-01", "2026-05-07"))
+    await import_registry(chat.factory, path)
+
+    dutch = (await chat.command(BOB, COORDINATION, "!concentratie")).splitlines()
+    assert dutch[3:] == [
+        "Terugvalopties die niet actueel zijn: 2",
+        f"- Acme Cloud / Payroll SaaS: Overstap naar tweede leverancier ({SECOND_SUPPLIER}): "
+        "NOOIT GETEST",
+        f"- Acme Cloud / Payroll SaaS: Handmatige betaalrun via de bank ({MANUAL_RUN}): "
+        "VERLOPEN (laatste test 2026-05-07: geslaagd)",
+    ]
+    # The same status as the drill plan's, and as the supplier's own page.
+    assert f"{MANUAL_RUN}: OVERDUE" in await chat.command(BOB, COORDINATION, "!drills")
+    assert (
+        f"terugvaloptie {SECONDARY_DNS}: Secundaire DNS bij een andere provider; eigenaar "
+        "@netwerkbeheer:example.org; actueel (laatste test 2026-11-23: geslaagd)"
+    ) in await chat.command(BOB, COORDINATION, "!leverancier Initech DNS")
+
+    # Within thirty days of the 180, both tests of today are due soon, and listed again.
+    await chat.command(ALICE, COORDINATION, f"!fallback tested {MANUAL_RUN} worked --why ok")
+    chat.clock.advance(days=151)
+    english = await chat.command(BOB, COORDINATION, "!concentration")
+    assert english.splitlines()[3:] == [
+        "Fallback options not current: 3",
+        f"- Acme Cloud / Payroll SaaS: Overstap naar tweede leverancier ({SECOND_SUPPLIER}): "
+        "NEVER TESTED",
+        f"- Acme Cloud / Payroll SaaS: Handmatige betaalrun via de bank ({MANUAL_RUN}): "
+        "due soon (last test 2026-11-23: worked)",
+        f"- Initech DNS / Managed DNS: Secundaire DNS bij een andere provider ({SECONDARY_DNS}): "
+        "due soon (last test 2026-11-23: worked)",
+    ]

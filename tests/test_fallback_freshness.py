@@ -15,6 +15,8 @@ from bot.suppliers.freshness import (
     Status,
     Trial,
     leading_result,
+    most_urgent,
+    not_current,
     rank,
     risk,
     status,
@@ -82,6 +84,28 @@ def test_rank_lists_what_needs_a_drill_by_risk_then_urgency_then_id() -> None:
         "b/b/never",
         "a/b/overdue",
     ]
+
+
+def test_not_current_is_every_status_but_current_most_urgent_first() -> None:
+    candidates = [
+        Candidate("a/b/soon", Status.DUE_SOON, 1),
+        Candidate("a/b/current", Status.CURRENT, 99),
+        Candidate("a/b/overdue", Status.OVERDUE, 1),
+        Candidate("b/b/never", Status.NEVER_TESTED, 1),
+        Candidate("a/b/never", Status.NEVER_TESTED, 9),
+        Candidate("a/b/failed", Status.FAILED, 1),
+    ]
+    # Risk plays no part; of equal status the order given stays.
+    assert [each.key for each in not_current(candidates)] == [
+        "a/b/failed",
+        "b/b/never",
+        "a/b/never",
+        "a/b/overdue",
+        "a/b/soon",
+    ]
+    assert most_urgent(candidates).key == "a/b/failed"
+    assert most_urgent(candidates[:2]).key == "a/b/soon"
+    assert most_urgent(candidates[1:2]).key == "a/b/current"
 
 
 def test_results_are_read_in_both_languages() -> None:

@@ -163,6 +163,7 @@ async def test_the_web_view_in_a_real_browser(
         graph = page.get_by_role("img", name="Concentratie")
         await expect(graph).to_be_visible()
         await expect(graph).to_contain_text("Post [vitaal]")
+        await expect(graph).to_contain_text("terugval NOOIT GETEST")
         await graph.screenshot(path=artefact("supplier-graph.png"))
         await _check_page(page, "suppliers")
 

@@ -16,6 +16,7 @@ from bot.services import ServiceFactory
 from bot.situations.phases import Phase
 from bot.storage.db import Database
 from bot.suppliers.file import DependencyEntry, FallbackEntry, ServiceEntry, SupplierEntry
+from bot.suppliers.freshness import DrillKind, Outcome
 from bot.web import situation_page
 from tests.support.clock import ManualClock, stepping_clock
 from tests.support.databases import migrated_sqlite
@@ -411,53 +412,73 @@ async def test_alerts_filter_by_supplier_source_and_state(factory: ServiceFactor
 async def test_the_supplier_page_draws_the_concentration_graph_escaped(
     factory: ServiceFactory,
 ) -> None:
+    def service(name: str, criticality: str, fallback: FallbackEntry) -> ServiceEntry:
+        dependency = DependencyEntry(organisation="Gemeente", process=name, criticality=criticality)
+        return ServiceEntry(name=name, dependencies=[dependency], fallbacks=[fallback])
+
     registry = [
         SupplierEntry(
             name=HOSTILE,
             services=[
-                ServiceEntry(
-                    name="Payroll",
-                    dependencies=[
-                        DependencyEntry(
-                            organisation="Gemeente", process="Salarissen", criticality="vital"
-                        )
-                    ],
-                    fallbacks=[FallbackEntry(description=f"manual run {HOSTILE}")],
+                service("Payroll", "vital", FallbackEntry(description=f"manual run {HOSTILE}")),
+                service(
+                    "Mail",
+                    "important",
+                    FallbackEntry(
+                        description="other mail", last_tested=date(2026, 1, 5), result="worked"
+                    ),
                 ),
-                ServiceEntry(
-                    name="Mail",
-                    dependencies=[
-                        DependencyEntry(
-                            organisation="Gemeente", process="Post", criticality="important"
-                        )
-                    ],
-                    fallbacks=[
-                        FallbackEntry(
-                            description="other mail", last_tested=date(2026, 1, 5), result="worked"
-                        )
-                    ],
+                # 200 days before 2026-11-23: a year had not passed, but vital allows 180.
+                service(
+                    "Archive",
+                    "vital",
+                    FallbackEntry(
+                        description="bank copy", last_tested=date(2026, 5, 7), result="worked"
+                    ),
                 ),
+                # Never tested says the file; tested in the bot today says the history.
+                service("DNS", "vital", FallbackEntry(id="h/dns/secondary", description="dns2")),
             ],
         ),
         SupplierEntry(name="Quiet", contract_end=date(2027, 1, 1)),
     ]
     async with factory.transaction() as services:
         await services.suppliers.replace_all(registry)
+        option = await services.fallbacks.find("h/dns/secondary")
+        assert option is not None
+        await services.fallbacks.record(
+            option,
+            result=Outcome.WORKED,
+            kind=DrillKind.TECHNICAL,
+            duration_minutes=None,
+            notes="switched over",
+            recorded_by=ALICE,
+            situation_id=None,
+            evidence=None,
+        )
     async with web_client(factory, Members(ALICE)) as client:
         await log_in(client, await new_link_token(factory, ALICE))
         response = await client.get(PREFIX + "/suppliers", params={"lang": "en"})
         body = await response.text()
+        dutch = await (await client.get(PREFIX + "/suppliers", params={"lang": "nl"})).text()
     assert response.status == 200
     assert HOSTILE not in body
     graph = body[body.index("<svg") : body.index("</svg>")]
     # Said in text (and line style), not only in colour: readable in black and white.
-    assert "Salarissen [vital]" in graph
-    assert "fallback UNTESTED" in graph
-    assert "fallback tested 2026-01-05" in graph
-    assert 'stroke-dasharray="5 3"' in graph
-    assert 'stroke-width="4"' in graph  # the vital process's line
-    untested = body[body.index("untested or last test") : body.index("</table>")]
-    assert "manual run &lt;script&gt;" in untested
-    assert "never" in untested
-    assert "other mail" not in untested
+    assert "Payroll [vital]" in graph
+    assert "fallback NEVER TESTED" in graph
+    assert "fallback current (2026-01-05)" in graph
+    assert "fallback OVERDUE (2026-05-07)" in graph
+    assert "fallback current (2026-11-23)" in graph
+    # Dashed: the never tested and the overdue fallback's boxes, not the current ones.
+    assert graph.count('stroke-dasharray="5 3"') == 2
+    assert 'stroke-width="4"' in graph  # a vital process's line
+    stale = body[body.index("Fallback options not current") : body.index("</table>")]
+    assert "manual run &lt;script&gt;" in stale
+    assert "NEVER TESTED" in stale
+    assert "bank copy</td><td>OVERDUE (last test 2026-05-07: worked)" in stale
+    assert "other mail" not in stale
+    assert "dns2" not in stale
+    assert "terugval VERLOPEN (2026-05-07)" in dutch
+    assert "VERLOPEN (laatste test 2026-05-07: geslaagd)" in dutch
     assert "2027-01-01" in body

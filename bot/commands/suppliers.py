@@ -7,19 +7,22 @@ from bot.commands.arguments import TEXT, Arg, Spec
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 from bot.errors import UnknownSupplier
-from bot.suppliers.concentration import ranked, untested_fallbacks, weight
+from bot.suppliers.concentration import freshness, ranked, weight
+from bot.suppliers.freshness import not_current
 
 # The concentration picture names this many suppliers.
 TOP_SUPPLIERS = 10
 
 
 async def show_supplier(context: CommandContext, name: str) -> None:
-    """Reply with the supplier's contract, services, dependent processes and fallbacks."""
+    """Reply with the supplier's contract, services, dependent processes and fallbacks,
+    each fallback with its status and last test (the drill plan's)."""
     registry = context.services.suppliers
     supplier = await registry.find(name)
     if supplier is None:
         raise UnknownSupplier(name=name)
     view = await registry.view(supplier)
+    states = {state.key: state for state in await context.services.fallbacks.states()}
     text = context.text
     contract = supplier.contract_end.isoformat() if supplier.contract_end else text("supplier.none")
     lines = [
@@ -42,34 +45,23 @@ async def show_supplier(context: CommandContext, name: str) -> None:
                 )
             )
         for fallback in service.fallbacks:
-            owner = fallback.owner or "-"
-            if fallback.last_tested is None:
-                lines.append(
-                    text(
-                        "supplier.fallback_untested",
-                        fallback=fallback.key,
-                        description=fallback.description,
-                        owner=owner,
-                    )
+            lines.append(
+                text(
+                    "supplier.fallback",
+                    fallback=fallback.key,
+                    description=fallback.description,
+                    owner=fallback.owner or "-",
+                    freshness=freshness(states[fallback.key], context.lang),
                 )
-            else:
-                lines.append(
-                    text(
-                        "supplier.fallback_tested",
-                        fallback=fallback.key,
-                        description=fallback.description,
-                        owner=owner,
-                        tested=fallback.last_tested.isoformat(),
-                        result=fallback.test_result or "-",
-                    )
-                )
+            )
     if supplier.notes:
         lines.append(supplier.notes)
     await context.reply("\n".join(lines))
 
 
 async def concentration(context: CommandContext) -> None:
-    """Which suppliers the most vital processes hang on, and which fallbacks are untested."""
+    """Which suppliers the most vital processes hang on, and every fallback option that is
+    not current (failed, never tested, overdue, due soon) with its status."""
     views = await context.services.suppliers.all_views()
     text = context.text
     heaviest = ranked(views)
@@ -88,9 +80,19 @@ async def concentration(context: CommandContext) -> None:
         )
     if not heaviest:
         lines.append(text("concentration.empty"))
-    untested = untested_fallbacks(views)
-    lines.append(text("concentration.untested", count=len(untested)))
-    lines += [f"- {each.supplier} / {each.service}: {each.description}" for each in untested]
+    stale = not_current(await context.services.fallbacks.states())
+    lines.append(text("concentration.not_current", count=len(stale)))
+    lines += [
+        text(
+            "concentration.fallback",
+            supplier=state.supplier,
+            service=state.service,
+            description=state.option.description,
+            fallback=state.key,
+            freshness=freshness(state, context.lang),
+        )
+        for state in stale
+    ]
     await context.reply("\n".join(lines))
 
 
@@ -100,7 +102,7 @@ COMMANDS = [
         alias="leverancier",
         spec=Spec((Arg("name", TEXT, {"en": "<name>", "nl": "<naam>"}),)),
         readme="a supplier from the registry: contract end, services, dependent processes with "
-        "criticality, fallback options and when they were tested",
+        "criticality, fallback options with their status and last test",
         summary={
             "en": "show a supplier: contract, services, who depends on them, fallback options",
             "nl": "een leverancier tonen: contract, diensten, afhankelijken, terugvalopties",
@@ -111,12 +113,13 @@ COMMANDS = [
     Command(
         name="concentration",
         alias="concentratie",
-        readme="which suppliers the most vital processes hang on, and every untested fallback "
-        "option",
+        readme="which suppliers the most vital processes hang on, and every fallback option "
+        "that is not current (failed, never tested, overdue or due soon under the `[fallbacks]` "
+        "policy) with its status and last test",
         summary={
-            "en": "which suppliers the most vital processes hang on; untested fallbacks",
-            "nl": "van welke leveranciers de meeste vitale processen afhangen; ongeteste "
-            "terugvalopties",
+            "en": "which suppliers the most vital processes hang on; fallbacks not current",
+            "nl": "van welke leveranciers de meeste vitale processen afhangen; terugvalopties "
+            "die niet actueel zijn",
         },
         handler=concentration,
         role=Role.OBSERVER,

@@ -10,6 +10,10 @@ MESSAGES: Catalogue = {
     "fallback_status.overdue": {"nl": "VERLOPEN", "en": "OVERDUE"},
     "fallback_status.never_tested": {"nl": "NOOIT GETEST", "en": "NEVER TESTED"},
     "fallback_status.failed": {"nl": "MISLUKT", "en": "FAILED"},
+    "fallback.freshness": {
+        "nl": "{status} (laatste test {date}: {result})",
+        "en": "{status} (last test {date}: {result})",
+    },
     "fallback_result.worked": {"nl": "geslaagd", "en": "worked"},
     "fallback_result.partly": {"nl": "deels geslaagd", "en": "partly worked"},
     "fallback_result.failed": {"nl": "mislukt", "en": "failed"},

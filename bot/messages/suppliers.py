@@ -15,15 +15,9 @@ MESSAGES: Catalogue = {
         "nl": "  afhankelijk: {organisation} / {process} ({criticality})",
         "en": "  depends: {organisation} / {process} ({criticality})",
     },
-    "supplier.fallback_tested": {
-        "nl": "  terugvaloptie {fallback}: {description}; eigenaar {owner}; getest op {tested}: "
-        "{result}",
-        "en": "  fallback option {fallback}: {description}; owner {owner}; tested on {tested}: "
-        "{result}",
-    },
-    "supplier.fallback_untested": {
-        "nl": "  terugvaloptie {fallback}: {description}; eigenaar {owner}; NOOIT GETEST",
-        "en": "  fallback option {fallback}: {description}; owner {owner}; NEVER TESTED",
+    "supplier.fallback": {
+        "nl": "  terugvaloptie {fallback}: {description}; eigenaar {owner}; {freshness}",
+        "en": "  fallback option {fallback}: {description}; owner {owner}; {freshness}",
     },
     "criticality.vital": {"nl": "vitaal", "en": "vital"},
     "criticality.critical": {"nl": "kritiek", "en": "critical"},
@@ -40,9 +34,13 @@ MESSAGES: Catalogue = {
         "nl": "Geen afhankelijkheden geregistreerd (weerbaar supplier import).",
         "en": "No dependencies registered (weerbaar supplier import).",
     },
-    "concentration.untested": {
-        "nl": "Ongeteste terugvalopties: {count}",
-        "en": "Untested fallback options: {count}",
+    "concentration.not_current": {
+        "nl": "Terugvalopties die niet actueel zijn: {count}",
+        "en": "Fallback options not current: {count}",
+    },
+    "concentration.fallback": {
+        "nl": "- {supplier} / {service}: {description} ({fallback}): {freshness}",
+        "en": "- {supplier} / {service}: {description} ({fallback}): {freshness}",
     },
     "error.unknown_supplier": {
         "nl": "Leverancier {name} staat niet in het register.",

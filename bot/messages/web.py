@@ -99,21 +99,26 @@ MESSAGES: Catalogue = {
     },
     "web.graph_legend": {
         "nl": "Dikkere lijn: ernstiger proces (vitaal > kritiek > belangrijk). Gestippeld "
-        "kader: terugvaloptie ongetest of ontbreekt.",
+        "kader: terugvaloptie ontbreekt of is niet actueel (mislukt, nooit getest, verlopen "
+        "of binnenkort toe); de minst actuele staat erin, met de dag van de laatste test.",
         "en": "Thicker line: more severe process (vital > critical > important). Dashed "
-        "box: fallback option untested or missing.",
+        "box: fallback option missing or not current (failed, never tested, overdue or due "
+        "soon); the least current one is written in it, with the day of its last test.",
     },
     "web.fallback_none": {"nl": "geen terugvaloptie", "en": "no fallback option"},
-    "web.fallback_untested": {"nl": "terugval ONGETEST", "en": "fallback UNTESTED"},
-    "web.fallback_tested": {"nl": "terugval getest {date}", "en": "fallback tested {date}"},
-    "web.untested": {
-        "nl": "Terugvalopties: ongetest of test ouder dan een jaar",
-        "en": "Fallback options: untested or last test over a year ago",
+    "web.fallback_state": {"nl": "terugval {status}", "en": "fallback {status}"},
+    "web.fallback_state_dated": {
+        "nl": "terugval {status} ({date})",
+        "en": "fallback {status} ({date})",
+    },
+    "web.not_current": {
+        "nl": "Terugvalopties die niet actueel zijn (mislukt, nooit getest, verlopen, "
+        "binnenkort toe)",
+        "en": "Fallback options not current (failed, never tested, overdue, due soon)",
     },
     "web.service": {"nl": "Dienst", "en": "Service"},
     "web.fallback": {"nl": "Terugvaloptie", "en": "Fallback option"},
-    "web.last_tested": {"nl": "Laatst getest", "en": "Last tested"},
-    "web.never": {"nl": "nooit", "en": "never"},
+    "web.freshness": {"nl": "Status en laatste test", "en": "Status and last test"},
     "web.contract_end": {"nl": "Contract tot", "en": "Contract until"},
     "web.dependents": {"nl": "Afhankelijke processen", "en": "Dependent processes"},
     "web.no_suppliers": {

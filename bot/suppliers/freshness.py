@@ -76,6 +76,9 @@ class Status(StrEnum):
 # What the drill plan lists, most urgent first among equal risk.
 NEEDS_DRILL = (Status.FAILED, Status.NEVER_TESTED, Status.OVERDUE)
 
+# Every status, most urgent first: the drill plan's, then due soon, then current.
+URGENCY = (*NEEDS_DRILL, Status.DUE_SOON, Status.CURRENT)
+
 
 @dataclass(frozen=True)
 class Trial:
@@ -170,6 +173,20 @@ class Candidate:
 
 
 C = TypeVar("C", bound=Candidate)
+
+
+def not_current(candidates: Iterable[C]) -> list[C]:
+    """The candidates whose status is not current, most urgent first (see ``URGENCY``);
+    of equal status in the order given."""
+    return sorted(
+        (each for each in candidates if each.status is not Status.CURRENT),
+        key=lambda each: URGENCY.index(each.status),
+    )
+
+
+def most_urgent(candidates: Sequence[C]) -> C:
+    """The first candidate of the most urgent status; ``candidates`` must not be empty."""
+    return min(candidates, key=lambda each: URGENCY.index(each.status))
 
 
 def rank(candidates: Iterable[C]) -> list[C]:

@@ -4,18 +4,19 @@ Three columns: suppliers, their services, and the dependent processes. A row per
 dependent process (or per service without any); a service stands beside its first
 process and a supplier beside its first service. Everything that tells things apart is
 text or line style, never only colour, so the graph reads on a black-and-white print:
-criticality is written in the process box and sets the line's width, and a service's
-fallback is written as tested (with date) or UNTESTED, the untested box dashed.
+criticality is written in the process box and sets the line's width, and a service box
+writes the freshness status of its fallback (the drill plan's: ``FallbackService``) with
+the day of its last test, the box dashed unless that status is current.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from bot.storage.models import FallbackOptionRecord
+from bot.suppliers.fallbacks import FallbackState
 from bot.suppliers.file import Criticality
+from bot.suppliers.freshness import Status, most_urgent
 from bot.suppliers.registry import SupplierView
 
 ROW = 44
@@ -33,7 +34,7 @@ _STROKE = {
 
 @dataclass(frozen=True)
 class Box:
-    """A labelled box: ``lines`` of text; ``dashed`` for an untested fallback."""
+    """A labelled box: ``lines`` of text; ``dashed`` for a fallback not current."""
 
     x: int
     y: int
@@ -55,11 +56,11 @@ class Line:
 
 @dataclass(frozen=True)
 class FallbackLabels:
-    """How a service box words its fallback options, in the page's language."""
+    """How a service box words its fallback options, in the page's language: ``none``
+    without any, else ``state`` of the one shown."""
 
     none: str
-    untested: str
-    tested: Callable[[date], str]
+    state: Callable[[FallbackState], str]
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,19 @@ class Graph:
 
 
 def layout(
-    views: Sequence[SupplierView], criticality: dict[str, str], fallback: FallbackLabels
+    views: Sequence[SupplierView],
+    criticality: dict[str, str],
+    states: Sequence[FallbackState],
+    fallback: FallbackLabels,
 ) -> Graph:
     """Position ``views`` (suppliers in the order given).
 
-    ``criticality`` maps each criticality to its label in the page's language.
+    ``criticality`` maps each criticality to its label in the page's language; ``states``
+    are the fallback options' freshness (``FallbackService.states``).
     """
+    by_service: dict[int, list[FallbackState]] = {}
+    for state in states:
+        by_service.setdefault(state.option.service_id, []).append(state)
     boxes: list[Box] = []
     lines: list[Line] = []
     row = 0
@@ -87,7 +95,7 @@ def layout(
         boxes.append(Box(COLUMN_X[0], supplier_y, (view.supplier.name,), strong=True))
         for service in view.services:
             service_y = TOP + row * ROW
-            label, dashed = _fallback(service.fallbacks, fallback)
+            label, dashed = _fallback(by_service.get(service.service.id, []), fallback)
             boxes.append(Box(COLUMN_X[1], service_y, (service.service.name, label), dashed=dashed))
             lines.append(_connect(0, supplier_y, service_y, 1))
             for dependency in service.dependencies:
@@ -109,17 +117,13 @@ def _connect(column: int, y1: int, y2: int, width: int) -> Line:
     return Line(COLUMN_X[column] + BOX_WIDTH, y1 + middle, COLUMN_X[column + 1], y2 + middle, width)
 
 
-def _fallback(
-    fallbacks: Sequence[FallbackOptionRecord], labels: FallbackLabels
-) -> tuple[str, bool]:
-    """The fallback line of a service box, and whether the box is dashed (untested).
+def _fallback(options: Sequence[FallbackState], labels: FallbackLabels) -> tuple[str, bool]:
+    """The fallback line of a service box, and whether the box is dashed (not current).
 
-    Untested as soon as one option is: that option is the gap the picture must show.
+    The option shown is the most urgent one (failed, never tested, overdue, due soon):
+    that option is the gap the picture must show; the page's table lists them all.
     """
-    if not fallbacks:
+    if not options:
         return labels.none, True
-    tested = [fallback.last_tested for fallback in fallbacks]
-    if any(moment is None for moment in tested):
-        return labels.untested, True
-    latest = max(moment for moment in tested if moment is not None)
-    return labels.tested(latest), False
+    shown = most_urgent(options)
+    return labels.state(shown), shown.status is not Status.CURRENT

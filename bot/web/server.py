@@ -25,8 +25,10 @@ from bot.playbooks.catalog import PlaybookCatalog
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
 from bot.services import ServiceFactory
-from bot.suppliers.concentration import ranked, untested_fallbacks, weight
+from bot.suppliers.concentration import freshness, ranked, weight
+from bot.suppliers.fallbacks import FallbackState
 from bot.suppliers.file import Criticality
+from bot.suppliers.freshness import not_current
 from bot.web.credentials import SESSION, WebCredentials
 from bot.web.graph import FallbackLabels, layout
 from bot.web.picture import (
@@ -274,25 +276,29 @@ class WebView:
         )
 
     async def suppliers_page(self, request: web.Request) -> web.Response:
-        """The registry, the concentration graph and the fallbacks that need a test."""
+        """The registry, the concentration graph and the fallbacks that are not current."""
         lang = self._lang(request)
         async with self._factory.transaction() as services:
             views = await services.suppliers.all_views()
-            today = services.clock.now().date()
+            states = await services.fallbacks.states()
             exercise = await exercise_running(services)
         heaviest = ranked(views)
         rest = [view for view in views if view not in heaviest]
         labels = {level.value: text(f"criticality.{level.value}", lang) for level in Criticality}
-        fallback = FallbackLabels(
-            none=text("web.fallback_none", lang),
-            untested=text("web.fallback_untested", lang),
-            tested=lambda day: text("web.fallback_tested", lang, date=day.isoformat()),
-        )
+
+        def box_line(state: FallbackState) -> str:
+            status = text(f"fallback_status.{state.status.value}", lang)
+            if state.last is None:
+                return text("web.fallback_state", lang, status=status)
+            day = state.last.tested_on.isoformat()
+            return text("web.fallback_state_dated", lang, status=status, date=day)
+
+        fallback = FallbackLabels(none=text("web.fallback_none", lang), state=box_line)
         return self._page(
             request,
             "suppliers.html.j2",
-            graph=layout(heaviest, labels, fallback),
-            untested=untested_fallbacks(views, today),
+            graph=layout(heaviest, labels, states, fallback),
+            stale=[(state, freshness(state, lang)) for state in not_current(states)],
             registry=[(view, weight(view)) for view in [*heaviest, *rest]],
             exercise=exercise,
         )
