@@ -46,9 +46,17 @@ __all__ = [
     "format_timestamp",
     "html",
     "html_escape",
+    "language_of",
     "text",
     "text_in_both",
 ]
+
+
+def language_of(stored: object) -> Language:
+    """A language read back from storage or a payload: English when it says so, else Dutch
+    (the bot's home language)."""
+    return "en" if stored == "en" else "nl"
+
 
 CATALOGUE = merge_catalogues(
     core.MESSAGES,

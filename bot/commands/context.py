@@ -10,7 +10,7 @@ from bot import i18n
 from bot.commands.registry import Registry
 from bot.errors import InvalidMoment, MomentInThePast
 from bot.i18n import Language
-from bot.matrix.content import file_content, text_content
+from bot.matrix.content import file_content, in_thread, text_content
 from bot.moments import PastMoment, parse_moment
 from bot.services import Services
 from bot.storage.models import SituationRecord
@@ -71,6 +71,13 @@ class CommandContext:
         """
         await self.services.outbox.post(
             self.room_id, text_content(plain, html, reply_to=self.event_id), exercise=exercise
+        )
+
+    async def reply_in_thread(self, root: str, plain: str) -> None:
+        """Answer in the command's room, in the thread of ``root``, replying to this
+        message (the forms the bot asks in a thread: guided decisions, tabletop drills)."""
+        await self.services.outbox.post(
+            self.room_id, in_thread(text_content(plain), root, self.event_id)
         )
 
     async def reply_file(self, filename: str, mimetype: str, data: bytes) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from bot import i18n
 from bot.commands.arguments import CANCEL_WORDS, MOMENT, TEXT, Arg, Flag, Spec
 from bot.commands.context import CommandContext
 from bot.commands.journal import CONFIDENTIAL
@@ -16,8 +18,6 @@ from bot.decisionlog.drafts import REQUIRED_FIELDS
 from bot.decisionlog.grounds import BY_KEY, Withheld
 from bot.decisionlog.payloads import DECISION, Option
 from bot.errors import InvalidMoment, MomentInThePast
-from bot.i18n import Language
-from bot.matrix.content import in_thread, text_content
 from bot.matrix.events import IncomingMessage
 
 Reply = Callable[[str], Awaitable[None]]
@@ -65,15 +65,10 @@ async def continue_guided(context: CommandContext, message: IncomingMessage) -> 
     draft = await services.decision_drafts.find(message.room_id, message.thread_root)
     if draft is None or draft.sender != message.sender:
         return
-    lang: Language = "en" if draft.lang == "en" else "nl"
-    context = replace(context, lang=lang, event_id=message.event_id)
+    context = replace(context, lang=i18n.language_of(draft.lang), event_id=message.event_id)
     root = draft.thread_root
     answer = message.body.strip()
-
-    async def reply(plain: str) -> None:
-        await services.outbox.post(
-            context.room_id, in_thread(text_content(plain), root, message.event_id)
-        )
+    reply = partial(context.reply_in_thread, root)
 
     if answer.lower() in CANCEL_WORDS:
         await services.decision_drafts.discard(draft)
@@ -107,10 +102,7 @@ def _moment(context: CommandContext, text: str) -> str:
 
 
 async def _ask(context: CommandContext, root: str, field: str) -> None:
-    await context.services.outbox.post(
-        context.room_id,
-        in_thread(text_content(context.text(f"guided.ask.{field}")), root, context.event_id),
-    )
+    await context.reply_in_thread(root, context.text(f"guided.ask.{field}"))
 
 
 def parse_options(text: str | None, decision: str) -> list[Option]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.commands.arguments import ID, MOMENT, WORD, Arg, Kind, Spec, Take
+from bot.commands.arguments import ID, MOMENT, Arg, Kind, Spec, Take
 from bot.commands.context import CommandContext
+from bot.commands.fallbacks import FALLBACK_KEY
 from bot.commands.registry import Command
 from bot.commands.tabletop import tabletop
 from bot.errors import InvalidMoment
@@ -154,7 +155,7 @@ COMMANDS = [
                 "incident room (an exercise's) the plan also joins that situation's log",
                 spec=Spec(
                     (
-                        Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),
+                        FALLBACK_KEY,
                         Arg(
                             "when",
                             MOMENT_THEN_SCENARIO,
@@ -201,7 +202,7 @@ COMMANDS = [
                 "what data is needed, who is informed and the result, then records a test of "
                 "kind tabletop with the answers, as `!fallback tested` does; `stop` in the "
                 "thread cancels",
-                spec=Spec((Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),)),
+                spec=Spec((FALLBACK_KEY,)),
                 handler=tabletop,
             ),
         ),

@@ -199,6 +199,9 @@ def _minutes(context: CommandContext, word: str) -> int:
 
 
 DURATION = Kind(Take.WORD, _minutes)
+# A fallback option's stable id (supplier/service/fallback), as every fallback and drill
+# command takes it.
+FALLBACK_KEY = Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"})
 RESULT = choice(RESULT_WORDS, lambda word: RESULT_WORDS.get(word.lower()))
 KIND = choice(("tabletop", "technical", "live"), lambda word: KIND_WORDS.get(word.lower()))
 
@@ -237,7 +240,7 @@ COMMANDS = [
                 "else who recorded the test)",
                 spec=Spec(
                     (
-                        Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),
+                        FALLBACK_KEY,
                         Arg(
                             "result",
                             RESULT,
@@ -281,7 +284,7 @@ COMMANDS = [
                 readme="mark every open improvement action of a fallback option done (in the "
                 "situation's log when opened there), by the fallback's owner, the action's "
                 "owner or a coordinator; the board's fallback report lists the open ones",
-                spec=Spec((Arg("key", WORD, {"en": "<fallback-id>", "nl": "<terugval-id>"}),)),
+                spec=Spec((FALLBACK_KEY,)),
                 handler=improved,
             ),
         ),

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot import i18n
 from bot.commands.arguments import CANCEL_WORDS
 from bot.commands.context import CommandContext
 from bot.commands.fallbacks import duration_minutes, record_test, roles_held
 from bot.errors import FallbackTestRefused, UnknownFallback
-from bot.i18n import Language
-from bot.matrix.content import in_thread, text_content
 from bot.matrix.events import IncomingMessage
 from bot.storage.models import TabletopDraftRecord
 from bot.suppliers.freshness import RESULT_WORDS, DrillKind
@@ -37,8 +36,7 @@ async def continue_tabletop(context: CommandContext, message: IncomingMessage) -
     draft = await services.tabletops.find(message.room_id, message.thread_root)
     if draft is None or draft.sender != message.sender:
         return
-    lang: Language = "en" if draft.lang == "en" else "nl"
-    context = replace(context, lang=lang, event_id=message.event_id)
+    context = replace(context, lang=i18n.language_of(draft.lang), event_id=message.event_id)
     answer = message.body.strip()
     if answer.lower() in CANCEL_WORDS:
         await services.tabletops.discard(draft)
@@ -85,6 +83,4 @@ async def _ask(context: CommandContext, draft: TabletopDraftRecord) -> None:
 
 async def _post(context: CommandContext, draft: TabletopDraftRecord, text: str) -> None:
     """``text`` in the checklist's thread, replying to the message being answered."""
-    await context.services.outbox.post(
-        draft.room_id, in_thread(text_content(text), draft.thread_root, context.event_id)
-    )
+    await context.reply_in_thread(draft.thread_root, text)

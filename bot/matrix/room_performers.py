@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import Language
+from bot import i18n
 from bot.matrix.client import MatrixError
 from bot.matrix.outbox import RoomOperation
 from bot.matrix.room_operations import OPEN_INCIDENT_ROOM, PIN, SET_MODERATOR
@@ -60,8 +60,9 @@ class IncidentRoomOpening:
 def _origin(data: dict[str, Any] | None) -> CommandOrigin | None:
     if data is None:
         return None
-    lang: Language = "en" if data["lang"] == "en" else "nl"
-    return CommandOrigin(str(data["room_id"]), str(data["event_id"]), lang)
+    return CommandOrigin(
+        str(data["room_id"]), str(data["event_id"]), i18n.language_of(data["lang"])
+    )
 
 
 def room_operations(

@@ -13,7 +13,6 @@ from typing import Any
 
 from bot import i18n
 from bot.config import WebSettings
-from bot.i18n import Language
 from bot.matrix.client import MatrixClient
 from bot.matrix.direct import DirectRooms
 from bot.services import ServiceFactory
@@ -43,7 +42,7 @@ class WebLinkDelivery:
     async def __call__(self, _queue: str, payload: dict[str, Any]) -> str | None:
         """Send the link asked for in ``payload`` (``user_id``, ``lang``)."""
         user_id = str(payload["user_id"])
-        lang: Language = "en" if payload.get("lang") == "en" else "nl"
+        lang = i18n.language_of(payload.get("lang"))
         room_id = await self._rooms.room_with(user_id, "Weerbaar")
         try:
             async with self._factory.transaction() as services:
