@@ -332,3 +332,28 @@ async def test_actions_notes_lessons_corrections_and_the_log(chat: ChatHarness) 
     assert [lesson["text"] for lesson in report["lessons"]] == ["Contactlijst was verouderd"]
     assert report["chain"]["intact"] and report["actions"][0]["status"] == "done"
     assert "md|html|json|csv|pdf|odt" in await chat.command(BOB, room, "!report docx")
+
+
+async def test_a_command_is_counted_before_its_answer_can_be_sent(chat: ChatHarness) -> None:
+    """Whoever sees the answer (and then reads /metrics) sees the command counted."""
+    registry = chat.bot.metrics.registry
+    counted_at_wake: list[dict[tuple[str, str], float | None]] = []
+    seen = [("help", "ok"), ("help", "usage"), ("unknown", "unknown"), ("help", "refused")]
+
+    def wake(rows: object = ()) -> None:
+        counted_at_wake.append(
+            {
+                (command, outcome): registry.get_sample_value(
+                    "weerbaar_commands_total", {"command": command, "outcome": outcome}
+                )
+                for command, outcome in seen
+            }
+        )
+
+    chat.bot.sender.wake = wake  # type: ignore[method-assign]
+    await chat.command(ALICE, COORDINATION, "!help")
+    await chat.command(ALICE, COORDINATION, "!help too many words")
+    await chat.command(ALICE, COORDINATION, "!nosuchcommand")
+    await chat.command(MALLORY, COORDINATION, "!help")
+    # one wake per answer, each with that answer's command already counted
+    assert [counts[key] for counts, key in zip(counted_at_wake, seen, strict=True)] == [1.0] * 4

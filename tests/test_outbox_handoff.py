@@ -11,12 +11,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.clock import SystemClock
 from bot.matrix.outbox import CommitHook, Outbox, OutboxSender, QueuedRow
 from bot.stopping import StopSignal
 from bot.storage.db import Database
+from bot.storage.models import OutboxRecord
 from tests.support.fakes import FlakyClient
 
 ROOM = "!a:test"
@@ -82,6 +83,52 @@ async def test_a_commit_hands_over_its_rows_in_order_and_a_rollback_nothing(
     assert len(handed) == 1
     assert [row.content["body"] for row in handed[0]] == ["one", "two"]
     assert handed[0][0].id < handed[0][1].id
+
+
+async def test_a_released_savepoint_hands_over_nothing_before_the_commit(
+    database: Database,
+) -> None:
+    """A command's reply is posted in a savepoint; it must not go out before the claim and
+    the effects it answers are committed (else a crash or rollback leaves a sent reply)."""
+    handed: list[Sequence[QueuedRow]] = []
+
+    async def reply_then_fail() -> None:
+        async with database.transaction() as session:
+            outbox = Outbox(session, SystemClock(), handed.append)
+            async with session.begin_nested():
+                await outbox.post(ROOM, {"body": "reply"})
+            assert handed == []  # the savepoint is released, nothing is committed yet
+            raise RuntimeError("the commit of the command failed")
+
+    with pytest.raises(RuntimeError):
+        await reply_then_fail()
+    assert handed == []
+
+    async with database.transaction() as session:
+        outbox = Outbox(session, SystemClock(), handed.append)
+        async with session.begin_nested():
+            await outbox.post(ROOM, {"body": "reply"})
+        assert handed == []
+    assert [[row.content["body"] for row in rows] for rows in handed] == [["reply"]]
+
+
+async def test_a_row_of_a_rolled_back_savepoint_is_not_handed_over(database: Database) -> None:
+    """A refused action's savepoint is undone; its answer, posted after, is committed."""
+    handed: list[Sequence[QueuedRow]] = []
+
+    async with database.transaction() as session:
+        outbox = Outbox(session, SystemClock(), handed.append)
+        await outbox.post(ROOM, {"body": "before"})
+        savepoint = await session.begin_nested()
+        await outbox.post(ROOM, {"body": "undone"})
+        await savepoint.rollback()  # the action was refused
+        await outbox.post(ROOM, {"body": "refusal"})
+
+    (rows,) = handed
+    assert [row.content["body"] for row in rows] == ["before", "refusal"]
+    async with database.transaction() as session:
+        stored = await session.scalars(select(OutboxRecord.id).order_by(OutboxRecord.id))
+        assert [row.id for row in rows] == list(stored)
 
 
 async def test_handed_rows_go_out_without_reading_the_table(database: Database) -> None:

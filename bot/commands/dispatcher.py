@@ -89,15 +89,26 @@ class CommandDispatcher:
             usage = context.text("usage", usage=exc.usage or resolved[0].usage_line(lang))
             await context.reply(f"{usage}\n{exc}" if str(exc) else usage)
 
+        def count(outcome: str) -> None:
+            self._metrics.commands.labels(command=label, outcome=shown(outcome)).inc()
+
+        def shown(outcome: str) -> str:
+            return "unknown" if outcome == "ok" and resolved is None else outcome
+
         event = Event(message.event_id, message.room_id, message.sender)
         outcome = await run_once(
-            self._factory, self._access, event, needs, act, refuse=refuse, on_error=answer_error
+            self._factory,
+            self._access,
+            event,
+            needs,
+            act,
+            refuse=refuse,
+            on_error=answer_error,
+            on_outcome=count,
         )
-        if outcome == "ok" and resolved is None:
-            outcome = "unknown"
         if outcome == "error":
             await self._report_failure(message, word, lang)
-        self._metrics.commands.labels(command=label, outcome=outcome).inc()
+        outcome = shown(outcome)
         # The command's name only: its arguments are message text and stay out of the logs.
         log.info("command %s from %s in %s: %s", label, message.sender, message.room_id, outcome)
 

@@ -14,12 +14,14 @@ from bot.commands.access import AccessPolicy, Role
 from bot.commands.arguments import UsageError
 from bot.errors import DomainError
 from bot.services import ServiceFactory, Services
+from bot.storage.db import after_commit
 
 log = logging.getLogger(__name__)
 
 Action = Callable[[Services], Awaitable[None]]
 Refusal = Callable[[Services, Role | None], Awaitable[None]]
 ErrorReply = Callable[[Services, DomainError | UsageError], Awaitable[None]]
+OutcomeHook = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -40,35 +42,57 @@ async def run_once(
     *,
     refuse: Refusal | None = None,
     on_error: ErrorReply | None = None,
+    on_outcome: OutcomeHook = lambda _outcome: None,
 ) -> str:
     """Run ``action`` for ``event`` once, if its sender holds ``needs``; the outcome.
 
     Without ``refuse`` an unauthorised event is ignored (and not claimed); with it, the
     refusal is claimed and answered once. A DomainError or UsageError undoes the action's
     savepoint and goes to ``on_error``. Outcomes: ok, duplicate, refused, usage, error.
+    ``on_outcome`` hears the outcome once, before any answer can be sent.
     """
     role = access.role_of(event.sender)
     allowed = role is not None and role >= needs
     if not allowed and refuse is None:
         log.info("ignored %s from %s: not allowed", event.event_id, event.sender)
+        on_outcome("refused")
         return "refused"
+    outcome = "error"
     try:
         async with factory.transaction() as services:
-            if not await services.handled_events.claim(event.event_id, event.room_id):
-                return "duplicate"
-            if not allowed:
-                assert refuse is not None
-                await refuse(services, role)
-                return "refused"
-            try:
-                # A savepoint: a refused action leaves nothing behind but its answer.
-                async with services.session.begin_nested():
-                    await action(services)
-            except (DomainError, UsageError) as exc:
-                if on_error is not None:
-                    await on_error(services, exc)
-                return "usage" if isinstance(exc, UsageError) else "refused"
+            # Heard at commit, by a hook registered before anything is queued: commit hooks
+            # run in order, so the outcome is known before the outbox is woken to send the
+            # answer (whoever sees the answer sees it counted).
+            after_commit(services.session, lambda: on_outcome(outcome))
+            outcome = await _claim_and_act(services, event, role, allowed, action, refuse, on_error)
     except Exception:
         log.exception("event %s failed", event.event_id)
+        on_outcome("error")  # rolled back: the commit hook never ran
         return "error"
+    return outcome
+
+
+async def _claim_and_act(
+    services: Services,
+    event: Event,
+    role: Role | None,
+    allowed: bool,
+    action: Action,
+    refuse: Refusal | None,
+    on_error: ErrorReply | None,
+) -> str:
+    if not await services.handled_events.claim(event.event_id, event.room_id):
+        return "duplicate"
+    if not allowed:
+        assert refuse is not None
+        await refuse(services, role)
+        return "refused"
+    try:
+        # A savepoint: a refused action leaves nothing behind but its answer.
+        async with services.session.begin_nested():
+            await action(services)
+    except (DomainError, UsageError) as exc:
+        if on_error is not None:
+            await on_error(services, exc)
+        return "usage" if isinstance(exc, UsageError) else "refused"
     return "ok"

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
@@ -42,7 +42,7 @@ from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.content import text_content
 from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
-from bot.storage.db import Database
+from bot.storage.db import Database, after_commit
 from bot.storage.models import OutboxRecord, SituationRecord
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ class Outbox:
         await self._session.flush()
         if not self._queued:
             # Hand the rows over only after commit: before that they may still be undone.
-            event.listen(self._session.sync_session, "after_commit", self._committed, once=True)
+            after_commit(self._session, self._committed)
         self._queued.append(record)
         return record
 
@@ -217,8 +217,10 @@ class Outbox:
             attachment=data,
         )
 
-    def _committed(self, _session: Any) -> None:
-        rows = [QueuedRow.of(record) for record in self._queued]
+    def _committed(self) -> None:
+        # A row posted in a savepoint that was rolled back is no longer in the session
+        # (SQLAlchemy makes it transient again): it was never committed, so never sent.
+        rows = [QueuedRow.of(record) for record in self._queued if inspect(record).persistent]
         self._queued = []
         self._on_commit(rows)
 

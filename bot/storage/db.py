@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import Context, ContextVar, copy_context
 from pathlib import Path
@@ -29,6 +29,28 @@ def dialect_insert(session: AsyncSession) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
 
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once, when ``session``'s outermost transaction commits.
+
+    Never on a rollback, and not when a savepoint is released: SQLAlchemy's after_commit
+    fires for a savepoint too, whose work the outer transaction may still undo. Callbacks
+    run in the order they were registered, synchronously inside the commit, so one
+    registered first has run before any later one can wake another task.
+    """
+    sync_session = session.sync_session
+    called = False
+
+    def committed(_session: Any) -> None:
+        nonlocal called
+        # While a savepoint's commit is dispatched, it is still the session's transaction.
+        if called or sync_session.in_nested_transaction():
+            return
+        called = True
+        callback()
+
+    event.listen(sync_session, "after_commit", committed)
 
 
 class _Open:
