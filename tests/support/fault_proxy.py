@@ -58,11 +58,15 @@ class FaultProxy:
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
-        """Stop listening and close the upstream session."""
-        if self._runner is not None:
-            await self._runner.cleanup()
+        """Close the upstream session, then stop listening.
+
+        In that order: a forwarded long-poll (/sync holds for up to 30 s) is cut off at
+        once, else the server's cleanup waits for it to end.
+        """
         if self._session is not None:
             await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     async def go_down(self) -> None:
         """Answer every request 503 (as a reverse proxy before a dead homeserver does),
