@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import json
 import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -247,6 +246,20 @@ async def test_the_file_is_json_lines_with_a_header(database: Database, tmp_path
     assert order.index("situations") < order.index("log_entries")
 
 
+async def weerbaar(*args: str) -> tuple[int, str]:
+    """Run ``weerbaar`` with ``args`` in this process; exit status and output.
+
+    No WEERBAAR_* variable of the test's environment applies. The commands run their own
+    event loop: they are kept off the test's loop, in a thread. (The installed console
+    script itself runs backup and restore in test_readme_commands.py.)
+    """
+    unset: dict[str, str | None] = {
+        name: None for name in os.environ if name.startswith("WEERBAAR_")
+    }
+    result = await asyncio.to_thread(CliRunner().invoke, app, list(args), env=unset)
+    return result.exit_code, result.output
+
+
 async def test_the_command_line_backs_up_and_restores(tmp_path: Path) -> None:
     source_dir, target_dir = tmp_path / "source", tmp_path / "target"
     source_dir.mkdir()
@@ -258,37 +271,15 @@ async def test_the_command_line_backs_up_and_restores(tmp_path: Path) -> None:
         configs[name] = tmp_path / f"{name}.toml"
         configs[name].write_text(CONFIG.format(data_dir=data_dir))
     backup = tmp_path / "cli.jsonl.gz"
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(app, list(args))
-
-    # The commands run their own event loop: keep them off the test's loop.
-
-    written = await asyncio.to_thread(invoke, "backup", str(backup), "-c", str(configs["source"]))
-    assert written.exit_code == 0, written.output
-    assert f"wrote {backup}" in written.output
-    restored = await asyncio.to_thread(invoke, "restore", str(backup), "-c", str(configs["target"]))
-    assert restored.exit_code == 0, restored.output
-    assert "the log of all 2 situation(s) verifies" in restored.output
-    again = await asyncio.to_thread(invoke, "restore", str(backup), "-c", str(configs["target"]))
-    assert again.exit_code == 1
-    assert "restore only goes into an empty database" in again.output
-
-
-async def weerbaar_process(*args: str) -> tuple[int, str]:
-    """Run the installed ``weerbaar`` command as an operator would; exit status and output."""
-    # The console script sits next to this interpreter in the virtualenv.
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "weerbaar"),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env={name: value for name, value in os.environ.items() if not name.startswith("WEERBAAR_")},
-    )
-    output, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    code, output = await weerbaar("backup", str(backup), "-c", str(configs["source"]))
+    assert code == 0, output
+    assert f"wrote {backup}" in output
+    code, output = await weerbaar("restore", str(backup), "-c", str(configs["target"]))
+    assert code == 0, output
+    assert "the log of all 2 situation(s) verifies" in output
+    code, output = await weerbaar("restore", str(backup), "-c", str(configs["target"]))
+    assert code == 1
+    assert "restore only goes into an empty database" in output
 
 
 def storage_config(path: Path, url: str) -> Path:
@@ -302,7 +293,7 @@ async def test_the_restored_database_verifies_with_the_same_chain_heads(
 ) -> None:
     await fill(database)
     source = storage_config(tmp_path / "source.toml", database.url)
-    code, before = await weerbaar_process("log", "verify", "-c", str(source))
+    code, before = await weerbaar("log", "verify", "-c", str(source))
     assert code == 0, before
     heads = before.splitlines()
     # Two situations, each with a chain of several entries: the heads say something.
@@ -310,15 +301,15 @@ async def test_the_restored_database_verifies_with_the_same_chain_heads(
     assert all(int(line.split(": ")[1].split()[0]) > 3 for line in heads), before
 
     backup = tmp_path / "weerbaar.jsonl.gz"
-    code, output = await weerbaar_process("backup", str(backup), "-c", str(source))
+    code, output = await weerbaar("backup", str(backup), "-c", str(source))
     assert code == 0, output
     target_db = await fresh_same_backend(database, tmp_path)
     await target_db.dispose()
     target = storage_config(tmp_path / "target.toml", target_db.url)
-    code, output = await weerbaar_process("restore", str(backup), "-c", str(target))
+    code, output = await weerbaar("restore", str(backup), "-c", str(target))
     assert code == 0, output
 
-    code, after = await weerbaar_process("log", "verify", "-c", str(target))
+    code, after = await weerbaar("log", "verify", "-c", str(target))
     assert code == 0, after
     assert after == before
 
@@ -336,13 +327,13 @@ async def test_an_encrypted_backup_restores_with_the_same_chain_heads(
 ) -> None:
     await fill(database)
     source = storage_config(tmp_path / "source.toml", database.url)
-    code, before = await weerbaar_process("log", "verify", "-c", str(source))
+    code, before = await weerbaar("log", "verify", "-c", str(source))
     assert code == 0 and "intact, head" in before, before
     mine, theirs = tmp_path / "mine.txt", tmp_path / "theirs.txt"
     recipients = [age_key_file(mine), age_key_file(theirs)]
 
     backup = tmp_path / "weerbaar.jsonl.gz.age"
-    code, output = await weerbaar_process(
+    code, output = await weerbaar(
         "backup", str(backup), "-c", str(source), "-r", recipients[0], "--recipient", recipients[1]
     )
     assert code == 0, output
@@ -360,20 +351,18 @@ async def test_an_encrypted_backup_restores_with_the_same_chain_heads(
     target_db = await fresh_same_backend(database, tmp_path)
     await target_db.dispose()
     target = storage_config(tmp_path / "target.toml", target_db.url)
-    code, output = await weerbaar_process("restore", str(backup), "-c", str(target))
+    code, output = await weerbaar("restore", str(backup), "-c", str(target))
     assert code == 1 and "is encrypted: pass the key file with --identity" in output, output
     stranger = tmp_path / "stranger.txt"
     age_key_file(stranger)
-    code, output = await weerbaar_process(
-        "restore", str(backup), "-i", str(stranger), "-c", str(target)
-    )
+    code, output = await weerbaar("restore", str(backup), "-i", str(stranger), "-c", str(target))
     assert code == 1 and "cannot decrypt" in output and "nothing restored" in output, output
-    code, output = await weerbaar_process(
+    code, output = await weerbaar(
         "restore", str(backup), "--identity", str(mine), "-c", str(target)
     )
     assert code == 0, output
 
-    code, after = await weerbaar_process("log", "verify", "-c", str(target))
+    code, after = await weerbaar("log", "verify", "-c", str(target))
     assert code == 0, after
     assert after == before
 
@@ -383,7 +372,7 @@ async def test_an_unencrypted_backup_says_so_and_bad_keys_are_refused(
 ) -> None:
     source = storage_config(tmp_path / "source.toml", database.url)
     backup = tmp_path / "plain.jsonl.gz"
-    code, output = await weerbaar_process("backup", str(backup), "-c", str(source))
+    code, output = await weerbaar("backup", str(backup), "-c", str(source))
     assert code == 0, output
     warnings = [line for line in output.splitlines() if "not encrypted" in line]
     assert warnings == [
@@ -392,12 +381,12 @@ async def test_an_unencrypted_backup_says_so_and_bad_keys_are_refused(
     ]
 
     refused = tmp_path / "refused.age"
-    code, output = await weerbaar_process(
+    code, output = await weerbaar(
         "backup", str(refused), "-c", str(source), "--recipient", "age1notakey"
     )
     assert code == 2 and "--recipient 'age1notakey' is not an age public key" in output, output
     assert not refused.exists()
-    code, output = await weerbaar_process(
+    code, output = await weerbaar(
         "restore", str(backup), "--identity", str(source), "-c", str(source)
     )
     assert code == 2 and f"{source} holds no age private key" in output, output
