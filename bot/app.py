@@ -163,6 +163,7 @@ class Weerbaar:
             on_reaction=self.reactions.handle,
             on_undecryptable=UndecryptableNotices(self.client, self.factory, lang).handle,
             reachability=self.reachability,
+            on_recovered=self.sender.homeserver_answers,
         )
         # A given mailer replaces the SMTP server, which is then neither used nor checked.
         self._smtp = (

@@ -14,13 +14,14 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.clock import SystemClock
 from bot.matrix.client import MatrixError
-from bot.matrix.outbox import MAX_CONTENT_BYTES, Outbox, OutboxSender, content_size
+from bot.matrix.outbox import MAX_CONTENT_BYTES, Backoff, Outbox, OutboxSender, content_size
 from bot.metrics import Metrics
 from bot.stopping import StopSignal
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRecord
 from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
+from tests.support.matrix_user import wait_until
 
 COORDINATION = "!coord:test"
 
@@ -154,6 +155,34 @@ async def test_a_backing_off_room_does_not_hold_back_other_rooms(database: Datab
         await running
     assert client.sent == [("!fast:test", "f1")]
     assert client.attempts.count("!slow:test") == 1  # retry_after_ms honoured for that room
+
+
+async def test_rooms_waiting_out_an_unreachable_homeserver_are_tried_when_it_answers(
+    database: Database,
+) -> None:
+    """After a long outage the backoff is up to a minute: the backlog goes out when a sync
+    gets through again, not a minute later; a rate-limited room keeps its wait."""
+    await queue(database, ("!down:test", "d1"), ("!limited:test", "l1"))
+    client = ScriptedClient(
+        {
+            "!down:test": refusal("M_UNKNOWN", 503),
+            "!limited:test": refusal("M_LIMIT_EXCEEDED", 429, 600_000),
+        }
+    )
+    # A backoff as long as after many failures: ten minutes or more.
+    sender = sender_for(database, client, room_backoff=lambda: Backoff(base=600.0))
+    stop = StopSignal()
+    running = asyncio.create_task(sender.run(stop))
+    try:
+        await wait_until(lambda: set(client.attempts) == {"!down:test", "!limited:test"})
+        del client.failures["!down:test"]  # the homeserver is back
+        sender.homeserver_answers()
+        await asyncio.wait_for(client.delivered.wait(), 30)
+    finally:
+        stop.set()
+        await running
+    assert client.sent == [("!down:test", "d1")]
+    assert client.attempts.count("!limited:test") == 1  # its retry_after_ms still stands
 
 
 async def test_failing_and_recovery_are_logged_once_each(

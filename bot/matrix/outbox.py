@@ -26,7 +26,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.clock import Clock
-from bot.degraded.state import Reachability
+from bot.degraded.state import Reachability, unreachable
 from bot.exercises.marking import mark_content
 from bot.i18n import Language
 from bot.matrix.client import MatrixClient, MatrixError
@@ -261,8 +261,11 @@ class _RoomState:
 
     failing_since: datetime
     reason: str
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff
     due: float = 0.0  # event-loop time
+    # The last try got no answer (no connection, timeout, 5xx), so its wait is only a
+    # guess: an answer elsewhere ends it. A wait the homeserver asked for (429) stands.
+    unanswered: bool = False
 
 
 class OutboxSender:
@@ -280,8 +283,10 @@ class OutboxSender:
         lang: Language = "nl",
         operations: Mapping[str, RoomOperation] | None = None,
         reachability: Reachability | None = None,
+        room_backoff: Callable[[], Backoff] = Backoff,
     ) -> None:
         self._db = db
+        self._room_backoff = room_backoff
         self._reachability = reachability
         self._operations = dict(operations or {})
         self._metrics = metrics
@@ -312,6 +317,15 @@ class OutboxSender:
         for row in rows:
             if row.id not in self._last_read:
                 self._handed[row.id] = row
+        self._wakeup.set()
+
+    def homeserver_answers(self) -> None:
+        """The homeserver answers again (a sync succeeded after failing): rooms that back
+        off only because it did not answer are tried now, not after their backoff (up to a
+        minute after a long outage). A wait it asked for itself (a rate limit) stands."""
+        for state in self._rooms.values():
+            if state.unanswered:
+                state.due = 0.0
         self._wakeup.set()
 
     async def run(self, stop: StopSignal) -> None:
@@ -480,10 +494,12 @@ class OutboxSender:
         state = self._rooms.get(record.room_id)
         if state is None:
             # Log the change of state once, not every retry.
-            state = self._rooms[record.room_id] = _RoomState(self._clock.now(), str(exc))
+            state = _RoomState(self._clock.now(), str(exc), self._room_backoff())
+            self._rooms[record.room_id] = state
             log.warning("outbox delivery to %s failing, will retry: %s", record.room_id, exc)
         delay = state.backoff.next_delay(exc.retry_after_ms)
         state.due = asyncio.get_running_loop().time() + delay
+        state.unanswered = unreachable(exc)
 
     async def _abandon(self, record: QueuedRow, exc: MatrixError) -> bool:
         """Let an operation refused for good undo what it left pending; True if it

@@ -89,9 +89,11 @@ class SyncLoop:
         on_reaction: ReactionHandler | None = None,
         on_undecryptable: UndecryptableHandler | None = None,
         reachability: Reachability | None = None,
+        on_recovered: Callable[[], None] = lambda: None,
     ) -> None:
         self._client = client
         self._reachability = reachability
+        self._on_recovered = on_recovered
         self._state = state
         self._on_message = on_message
         self._on_invite = on_invite
@@ -133,6 +135,7 @@ class SyncLoop:
             if self._failing:
                 self._failing = False
                 log.info("sync recovered")
+                self._on_recovered()
             if self._reachability is not None:
                 self._reachability.answered()
             self._backoff.reset()
