@@ -10,10 +10,18 @@ from pathlib import Path
 import pytest
 
 from bot.decisionlog.kinds import EntryKind
+from bot.storage.db import Database
 from bot.storage.models import PlannedDrillRecord
 from tests.support.chat import ChatHarness
-from tests.support.factories import ALICE, BOB, CAROL, COORDINATION
-from tests.support.suppliers import MANUAL_RUN, SECONDARY_DNS, fallback_chat
+from tests.support.clock import ManualClock
+from tests.support.factories import ALICE, BOB, CAROL, COORDINATION, make_factory
+from tests.support.suppliers import (
+    MANUAL_RUN,
+    SECONDARY_DNS,
+    example_registry,
+    fallback_chat,
+    import_registry,
+)
 
 # 2026-12-10 10:00 and 2026-12-20 10:00 in Amsterdam (the harness's zone).
 DUE = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
@@ -160,3 +168,34 @@ async def test_at_the_due_moment_the_owner_is_told_how_to_start_the_drill(
         f"is nu. Start de tafeloefening met: !oefenen tafel {SECONDARY_DNS}"
     )
     assert {scenario.room_id, tabletop.room_id} == {COORDINATION}
+
+
+async def test_move_and_cancel_are_stored_on_both_databases(
+    database: Database, tmp_path: Path
+) -> None:
+    """The chat tests above run on SQLite; the same service calls on PostgreSQL too."""
+    clock = ManualClock()
+    factory = make_factory(database, clock)
+    await import_registry(factory, example_registry(tmp_path))
+    async with factory.transaction() as services:
+        drill = (await services.drills.plan(MANUAL_RUN, DUE, None, ALICE)).drill
+        await services.drills.move(drill.id, MOVED, ALICE)
+    keys = [f"drill:{drill.id}:{suffix}" for suffix in ("7", "1", "due")]
+    async with factory.transaction() as services:
+        pending = await services.timers.pending_of(keys)
+        (upcoming,) = await services.drills.upcoming()
+    assert upcoming.due_at == MOVED
+    assert {key: timer.due_at for key, timer in pending.items()} == {
+        keys[0]: MOVED - timedelta(days=7),
+        keys[1]: MOVED - timedelta(days=1),
+        keys[2]: MOVED,
+    }
+
+    async with factory.transaction() as services:
+        await services.drills.cancel(drill.id, ALICE)
+    async with factory.transaction() as services:
+        assert await services.timers.pending_of(keys) == {}
+        assert list(await services.drills.upcoming()) == []
+        stored = await services.session.get(PlannedDrillRecord, drill.id)
+    assert stored is not None
+    assert (stored.cancelled_by, stored.cancelled_at, stored.due_at) == (ALICE, clock.now(), MOVED)
