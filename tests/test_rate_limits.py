@@ -90,6 +90,13 @@ async def test_the_outbox_waits_as_long_as_the_homeserver_tells_it(
 
     await wait_for_replies(limited_member, room, commands)
 
+    # Synapse logs a request once it has answered it, which can be a moment after the event
+    # reached the member's sync: wait until the log holds the accepted send of every reply.
+    def accepted_sends() -> int:
+        attempts = send_attempts(synapse.log_path, limited_world.bot.user_id)
+        return sum(200 in statuses for statuses in attempts.values())
+
+    await wait_until(lambda: accepted_sends() >= len(commands))
     attempts = send_attempts(synapse.log_path, limited_world.bot.user_id)
     refused = {txn: statuses for txn, statuses in attempts.items() if 429 in statuses}
     # The limit really bit: otherwise this test would prove nothing.
