@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -27,6 +26,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import LogEntryRecord, OutboxRecord, SituationRecord, TimerRecord
 from bot.suppliers.file import read_supplier_file
 from tests.support.backup import CONFIG, snapshot
+from tests.support.cli_config import clear_weerbaar_environment
 from tests.support.clock import ManualClock
 from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
@@ -246,17 +246,19 @@ async def test_the_file_is_json_lines_with_a_header(database: Database, tmp_path
     assert order.index("situations") < order.index("log_entries")
 
 
+@pytest.fixture(autouse=True)
+def only_the_config_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No WEERBAAR_* variable of the test's environment applies to the commands."""
+    clear_weerbaar_environment(monkeypatch)
+
+
 async def weerbaar(*args: str) -> tuple[int, str]:
     """Run ``weerbaar`` with ``args`` in this process; exit status and output.
 
-    No WEERBAAR_* variable of the test's environment applies. The commands run their own
-    event loop: they are kept off the test's loop, in a thread. (The installed console
-    script itself runs backup and restore in test_readme_commands.py.)
+    The commands run their own event loop: they are kept off the test's loop, in a thread.
+    (The installed console script itself runs backup and restore in test_readme_commands.py.)
     """
-    unset: dict[str, str | None] = {
-        name: None for name in os.environ if name.startswith("WEERBAAR_")
-    }
-    result = await asyncio.to_thread(CliRunner().invoke, app, list(args), env=unset)
+    result = await asyncio.to_thread(CliRunner().invoke, app, list(args))
     return result.exit_code, result.output
 
 
