@@ -19,6 +19,17 @@ from tests.support.matrix_user import MatrixUser
 from tests.support.postgres import fresh_postgres_database
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the modules marked ``runs_long`` first, each module's tests in their order.
+
+    The parallel workers take whole modules in collection order (``.ci/run`` turns off
+    xdist's reordering by test count, which put these few-test modules last): a module
+    that waits half a minute on rate limits or restarts should start early, not be the
+    one the whole run waits for at the end.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("runs_long") is None)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def synapse(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ThrowawaySynapse]:
     """A real Synapse on 127.0.0.1 for the whole session."""

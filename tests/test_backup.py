@@ -33,6 +33,9 @@ from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
 from tests.support.paths import REPO
 from tests.support.postgres import fresh_postgres_database
 
+# Started first on the parallel workers: backups and restores on both databases.
+pytestmark = pytest.mark.runs_long
+
 
 async def fill(database: Database) -> ManualClock:
     """Alerts, two situations with playbook runs and decisions, timers, outbox, registry."""

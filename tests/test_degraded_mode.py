@@ -27,7 +27,10 @@ from tests.support.matrix_user import MatrixUser, body_of, notice_of, wait_until
 WAIT = 60.0
 SHORT = DegradedSettings(after_seconds=1, batch_seconds=2)
 # aiosmtpd warns on every connection that its login is not over TLS: loopback, on purpose.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS"),
+    pytest.mark.runs_long,  # homeserver outages and their recovery, with backoff in real time
+]
 
 
 def degraded_settings(

@@ -32,6 +32,9 @@ from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, Situat
 from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
+# Started first on the parallel workers: whole scenarios played through the bot.
+pytestmark = pytest.mark.runs_long
+
 ROOT = Path(__file__).resolve().parent.parent
 # At 1200x an exercise hour takes three seconds. The exercise clock stands still while the
 # bot handles a command, and every "on time" act is at least eight exercise minutes (0.4 s)

@@ -24,6 +24,9 @@ from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, body_of, replies_to
 from tests.support.postgres import fresh_postgres_database
 
+# Started first on the parallel workers: real bot processes killed and restarted.
+pytestmark = pytest.mark.runs_long
+
 NO_GROUPING = "[alerts]\ngroup_window_seconds = 0\n"
 
 

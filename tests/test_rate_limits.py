@@ -13,12 +13,17 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from bot.app import Weerbaar
 from bot.sandbox.synapse import DEFAULT_MESSAGE_LIMIT, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_room_as
 from tests.support.fault_proxy import FaultProxy
 from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, replies_to, wait_until
+
+# Started first on the parallel workers: the tests wait on Synapse's default rate limits.
+pytestmark = pytest.mark.runs_long
 
 # Beyond the burst of 10: the last replies have to wait for the limit to refill (about
 # 5 s each), which is what is tested; more would only make the test slower.

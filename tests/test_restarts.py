@@ -24,6 +24,9 @@ from bot.storage.models import AlertRecord
 from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, wait_until
 
+# Started first on the parallel workers: thirty restarts of the bot.
+pytestmark = pytest.mark.runs_long
+
 RESTARTS = 30
 SOURCE = "restart-test"
 
