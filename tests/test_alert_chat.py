@@ -17,7 +17,7 @@ from bot.config import AlertSettings
 from bot.matrix.notices import ALERT_ID_FIELD, ALERT_IDS_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, TimerRecord
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, edit_of, notice_of, wait_until
 
 
@@ -118,10 +118,7 @@ async def test_reactions_on_a_summary_and_ack_by_supplier_act_on_all_its_alerts(
     settings = bot_settings(
         world, tmp_path / "bot", alerts=AlertSettings(group_window_seconds=3600)
     )
-    bot = Weerbaar(settings)
-    await bot.start()
-    try:
-        await bot.sync.synced.wait()
+    async with running_bot(settings) as bot:
         room = world.coordination_room
         async with bot.factory.transaction() as services:
             alerts = [
@@ -158,5 +155,3 @@ async def test_reactions_on_a_summary_and_ack_by_supplier_act_on_all_its_alerts(
         assert f"bulk acknowledge by {bob.user_id}: 1 alerts" in caplog.text
         again = body_of(await bob.command(room, "!bevestig Initech"))
         assert again == f"Open meldingen van Initech bevestigd door {bob.user_id}: — (0)."
-    finally:
-        await bot.stop()

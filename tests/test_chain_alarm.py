@@ -11,7 +11,7 @@ from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import OutboxRecord, TimerRecord
 from bot.timers.decisionlog import CHAIN_CHECK_KEY
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.incidents import escalate_new_alert
 from tests.support.matrix_user import MatrixUser, body_of
 from tests.support.tampering import tamper
@@ -33,10 +33,7 @@ async def chain_notices(bot: Weerbaar, room: str) -> list[str]:
 async def test_a_tampered_log_is_said_first_and_announced_once(
     world: SandboxWorld, alice: MatrixUser, tmp_path: Path
 ) -> None:
-    bot = Weerbaar(bot_settings(world, tmp_path / "bot", language="en"))
-    await bot.start()
-    try:
-        await bot.sync.synced.wait()
+    async with running_bot(bot_settings(world, tmp_path / "bot", language="en")) as bot:
         coordination = world.coordination_room
         room, number = await escalate_new_alert(bot, world, alice, "Chain BV", "ledger down")
         await alice.join(room)
@@ -79,5 +76,3 @@ async def test_a_tampered_log_is_said_first_and_announced_once(
             )
         assert timer is not None and timer.fired_at is None  # re-armed for tomorrow
         assert timer.due_at > bot.clock.now()
-    finally:
-        await bot.stop()

@@ -219,10 +219,7 @@ async def test_a_homeserver_flapping_around_the_threshold_enters_and_leaves_once
     try:
         with smtp_server() as smtp:
             settings = degraded_settings(world, tmp_path / "bot", proxy.url, smtp, after)
-            bot = Weerbaar(settings, clock=clock)
-            await bot.start()
-            try:
-                await bot.sync.synced.wait()
+            async with running_bot(settings, clock=clock) as bot:
 
                 def failing() -> bool:
                     return bot.reachability.failing_since is not None
@@ -258,8 +255,6 @@ async def test_a_homeserver_flapping_around_the_threshold_enters_and_leaves_once
                     WAIT,
                 )
                 await wait_until(lambda: len(smtp.messages) == 4, WAIT)
-            finally:
-                await bot.stop()
             for address, opening, closing in (
                 ("alice@example.org", "Matrix onbereikbaar sinds", "Matrix weer bereikbaar"),
                 ("bob@example.org", "Matrix unreachable since", "Matrix reachable again"),

@@ -29,7 +29,7 @@ from bot.playbooks.loader import load_playbook_dir
 from bot.sandbox.world import SandboxWorld
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 # Started first on the parallel workers: whole scenarios played through the bot.
@@ -166,10 +166,7 @@ async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(
     settings = bot_settings(
         world, tmp_path / "bot", exercise=exercise, coordinators=[coordinator.user_id]
     )
-    instance = Weerbaar(settings)
-    await instance.start()
-    try:
-        await instance.sync.synced.wait()
+    async with running_bot(settings) as instance:
         room = world.coordination_room
         unknown = await alice.command(room, "!exercise start no-such-drill")
         assert "Unknown scenario" in body_of(unknown) and "forced-exit" in body_of(unknown)
@@ -198,5 +195,3 @@ async def test_a_coordinator_starts_an_exercise_from_the_coordination_room(
             asked, lambda event: "beoefende terugvalopties" in body_of(event), timeout=60
         )
         assert "!terugval getest acme-cloud/payroll/manual-bank-run <gelukt" in body_of(question)
-    finally:
-        await instance.stop()

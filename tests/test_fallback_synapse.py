@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from tests.support.clock import ManualClock
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, answer_in_thread, body_of
 from tests.support.reports import pdf_text
 from tests.support.suppliers import (
@@ -72,10 +72,7 @@ async def test_a_planned_drill_reminds_its_owner_in_the_coordination_room(
     world: SandboxWorld, alice: MatrixUser, tmp_path: Path
 ) -> None:
     clock = ManualClock()
-    bot = Weerbaar(bot_settings(world, tmp_path / "bot"), clock=clock)
-    await bot.start()
-    try:
-        await bot.sync.synced.wait()
+    async with running_bot(bot_settings(world, tmp_path / "bot"), clock=clock) as bot:
         owner = alice.user_id
         await import_registry(bot.factory, example_registry(tmp_path, owner=owner))
         room = world.coordination_room
@@ -90,8 +87,6 @@ async def test_a_planned_drill_reminds_its_owner_in_the_coordination_room(
         )
         assert MANUAL_RUN in body_of(reminder)
         assert reminder["content"]["m.mentions"] == {"user_ids": [owner]}
-    finally:
-        await bot.stop()
 
 
 async def test_a_tabletop_drill_is_walked_through_in_a_thread_and_recorded(

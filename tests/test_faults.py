@@ -20,7 +20,7 @@ from bot.sandbox.ports import free_port
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from tests.support.bot_process import BotProcess, write_config
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, replies_to
 from tests.support.postgres import fresh_postgres_database
 
@@ -106,10 +106,9 @@ async def test_backlog_is_delivered_in_order_after_a_homeserver_outage(
     world = await create_world(own_synapse, ["carol"])
     carol = MatrixUser(world.homeserver_url, world.members[0])
     await carol.start()
-    bot = Weerbaar(bot_settings(world, tmp_path / "bot", alerts={"group_window_seconds": 0}))
-    await bot.start()
-    try:
-        await bot.sync.synced.wait()
+    async with running_bot(
+        bot_settings(world, tmp_path / "bot", alerts={"group_window_seconds": 0})
+    ) as bot:
         url = f"http://127.0.0.1:{bot.intake_port}"
         room = world.coordination_room
         before = await post_alerts(url, world, "outage", range(5))
@@ -128,8 +127,6 @@ async def test_backlog_is_delivered_in_order_after_a_homeserver_outage(
         )
         await settle(carol, room)
         assert alert_notices(carol, room, expected) == expected  # in order, once each
-    finally:
-        await bot.stop()
         await carol.close()
 
 

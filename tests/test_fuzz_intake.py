@@ -37,7 +37,7 @@ from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord
 from tests.support.fuzzing import fuzz_settings
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import wait_until
 
 TOKEN = "fuzz-bearer-token-0123456789"
@@ -68,11 +68,10 @@ async def fuzz_bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerbaa
     # Every accepted alert is posted on its own (no grouping window), so the room can be
     # checked for exactly one notice per alert.
     alerts = AlertSettings(group_window_seconds=0)
-    instance = Weerbaar(bot_settings(world, tmp_path / "bot", intake=intake, alerts=alerts))
-    await instance.start()
-    await instance.sync.synced.wait()
-    yield instance
-    await instance.stop()
+    async with running_bot(
+        bot_settings(world, tmp_path / "bot", intake=intake, alerts=alerts)
+    ) as instance:
+        yield instance
 
 
 def _credentials(path: str, body: bytes, default_secret: str) -> dict[str, str]:

@@ -7,12 +7,11 @@ from typing import Any
 
 import aiohttp
 
-from bot.app import Weerbaar
 from bot.config import AlertSourceSettings
 from bot.intake.client import send_alert
 from bot.sandbox.world import SandboxWorld
 from tests.support.clock import ManualClock
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 SECRET = "prom-secret"
@@ -43,10 +42,7 @@ async def test_a_silent_source_is_announced_once_and_its_return_once(
     )
     intake = base.intake.model_copy(update={"sources": [prom], "heartbeat_check_seconds": 0.05})
     clock = ManualClock()  # 09:00 UTC
-    bot = Weerbaar(base.model_copy(update={"intake": intake}), clock=clock)
-    await bot.start()
-    try:
-        await bot.sync.synced.wait()
+    async with running_bot(base.model_copy(update={"intake": intake}), clock=clock) as bot:
         url = f"http://127.0.0.1:{bot.intake_port}"
         status, answer = await send_alert(f"{url}/heartbeat/prom", SECRET.encode(), {})
         assert (status, answer) == (202, {"status": "accepted", "source": "prom"})
@@ -75,5 +71,3 @@ async def test_a_silent_source_is_announced_once_and_its_return_once(
             return 'weerbaar_source_last_contact_age_seconds{source="prom"}' in text
 
         await wait_until(age_exported)
-    finally:
-        await bot.stop()

@@ -19,7 +19,7 @@ from bot.intake.server import OPENAPI_FILE
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord, SupplierRecord
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, edit_of, notice_of
 
 AM_TOKEN = "am-token-0123456789"
@@ -49,11 +49,8 @@ async def source_bot(world: SandboxWorld, tmp_path: Path) -> AsyncIterator[Weerb
     intake = IntakeSettings(
         host="127.0.0.1", port=0, hmac_secret=world.hmac_secret, sources=SOURCES
     )
-    instance = Weerbaar(bot_settings(world, tmp_path / "bot", intake=intake))
-    await instance.start()
-    await instance.sync.synced.wait()
-    yield instance
-    await instance.stop()
+    async with running_bot(bot_settings(world, tmp_path / "bot", intake=intake)) as instance:
+        yield instance
 
 
 def url(bot: Weerbaar, path: str) -> str:

@@ -24,7 +24,7 @@ from bot.config import AlertSourceSettings, IntakeSettings
 from bot.intake.client import signed_headers
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, OutboxRecord
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import wait_until
 
 TOKEN = "bearer-token-0123456789"
@@ -53,12 +53,8 @@ async def intake_bot(
         read_timeout_seconds=read_timeout,
         sources=[AlertSourceSettings(name="tok", kind="generic", auth="bearer", secret=TOKEN)],
     )
-    instance = Weerbaar(bot_settings(world, tmp_path / "bot", intake=intake))
-    await instance.start()
-    try:
+    async with running_bot(bot_settings(world, tmp_path / "bot", intake=intake)) as instance:
         yield instance
-    finally:
-        await instance.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

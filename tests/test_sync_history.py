@@ -9,7 +9,7 @@ import pytest
 from bot.app import Weerbaar
 from bot.matrix import sync
 from bot.sandbox.world import SandboxWorld
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 BURST = 25
@@ -21,16 +21,11 @@ async def test_a_bot_with_an_empty_database_ignores_commands_sent_before_it_ran(
 ) -> None:
     room = world.coordination_room
     old = await alice.send(room, "!status")
-    bot = Weerbaar(bot_settings(world, tmp_path / "bot"))
-    await bot.start()
-    try:
-        await bot.sync.synced.wait()
+    async with running_bot(bot_settings(world, tmp_path / "bot")):
         new = await alice.command(room, "!beeld")
         assert body_of(new)
         # Commands are handled in order: had the old one been answered, it would be by now.
         assert alice.replies_seen(room, old) == []
-    finally:
-        await bot.stop()
 
 
 async def test_a_burst_longer_than_the_timeline_while_stopped_is_answered_in_full(

@@ -15,7 +15,7 @@ from bot.intake.client import signed_headers
 from bot.matrix.notices import ALERT_ID_FIELD
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import AlertRecord, LogEntryRecord, OutboxRecord, SituationRecord
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.intake import ALERT_PAYLOAD, intake_url, post_alert
 from tests.support.matrix_user import MatrixUser, body_of
 
@@ -187,13 +187,8 @@ async def test_members_of_the_designated_taskforce_room_count_as_members(
         taskforce=[world.members[1].user_id],
         taskforce_room=taskforce_room,
     )
-    room_bot = Weerbaar(settings)
-    await room_bot.start()
-    try:
-        await room_bot.sync.synced.wait()
+    async with running_bot(settings) as room_bot:
         alert_id = await post_alert(room_bot, world, ALERT_PAYLOAD)
         reply = body_of(await mallory.command(world.coordination_room, f"!escalate {alert_id}"))
         assert reply.startswith("Incident room opened"), reply
         assert room_bot.access.role_of(world.members[0].user_id) is not None  # alice joined it
-    finally:
-        await room_bot.stop()

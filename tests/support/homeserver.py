@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.app import Weerbaar
+from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.world import SandboxWorld
 from tests.support.databases import prepare_bot_database
@@ -37,13 +38,14 @@ def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Se
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Weerbaar]:
+async def running_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Weerbaar]:
     """A bot with ``settings`` (see bot_settings), synced and ready; stopped after.
 
     A new SQLite database starts as a copy of the migrated template (prepare_bot_database).
+    ``clock`` replaces the system clock, as in Weerbaar.
     """
     await prepare_bot_database(settings)
-    instance = Weerbaar(settings)
+    instance = Weerbaar(settings, clock=clock)
     await instance.start()
     try:
         await instance.sync.synced.wait()
