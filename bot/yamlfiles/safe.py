@@ -7,6 +7,7 @@ PyYAML only *compose* the document into nodes and build the data ourselves.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -33,6 +34,9 @@ _LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
 # One message for a document nested too deeply, whichever parser noticed it.
 _TOO_DEEP = "YAML is nested too deeply"
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+# The pure-Python parser names the alias ("found undefined alias 'x'"); libyaml does not.
+_LIBYAML_UNDEFINED_ALIAS = "found undefined alias"
+_ALIAS = re.compile(r"\*([^\s,\[\]{}]+)")
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(
@@ -81,8 +85,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        message = _TOO_DEEP if exc.problem == _LIBYAML_TOO_DEEP else f"invalid YAML: {exc.problem}"
-        return ParsedYaml(None, problems=[YamlProblem(line, (), message)])
+        return ParsedYaml(None, problems=[YamlProblem(line, (), _error_message(exc, text))])
     except yaml.YAMLError as exc:
         return ParsedYaml(None, problems=[YamlProblem(None, (), f"invalid YAML: {exc}")])
     except RecursionError:
@@ -96,6 +99,19 @@ def parse_yaml(text: str) -> ParsedYaml:
     except _Abort as abort:
         return ParsedYaml(None, builder.lines, [*builder.problems, abort.problem])
     return ParsedYaml(data, builder.lines, builder.problems)
+
+
+def _error_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    if exc.problem == _LIBYAML_TOO_DEEP:
+        return _TOO_DEEP
+    problem = exc.problem
+    mark = exc.problem_mark
+    if problem == _LIBYAML_UNDEFINED_ALIAS and mark is not None:
+        # libyaml leaves the name out; the text at the mark (a character index) has it.
+        alias = _ALIAS.match(text, mark.index)
+        if alias is not None:
+            problem = f"{problem} {alias[1]!r}"
+    return f"invalid YAML: {problem}"
 
 
 class _Builder:
