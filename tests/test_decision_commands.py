@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, TimerRecord
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.incidents import escalate_new_alert
 from tests.support.matrix_user import MatrixUser, answer_in_thread, body_of, thread_message
 
@@ -70,10 +70,7 @@ async def test_guided_decision_in_a_thread_survives_a_restart(
     world: SandboxWorld, tmp_path: Path, alice: MatrixUser, bob: MatrixUser
 ) -> None:
     settings = bot_settings(world, tmp_path / "bot")
-    first = Weerbaar(settings)
-    await first.start()
-    await first.sync.synced.wait()
-    try:
+    async with running_bot(settings) as first:
         room = await _incident_room(first, world, alice, bob)
         root = await alice.send(room, "!besluit")
         question = await alice.wait_for(
@@ -85,13 +82,8 @@ async def test_guided_decision_in_a_thread_survives_a_restart(
         assert body_of(asked).startswith("Welke opties")
         # someone else talking in the thread does not fill in alice's decision
         await bob.client.room_send(room, "m.room.message", thread_message("+1", root, root))
-    finally:
-        await first.stop()
 
-    second = Weerbaar(settings)
-    await second.start()
-    await second.sync.synced.wait()
-    try:
+    async with running_bot(settings) as second:
         asked = await answer_in_thread(alice, room, root, "wachten: geen hersteltijd; uitwijken")
         assert body_of(asked).startswith("Waarom?")
         asked = await answer_in_thread(alice, room, root, "Salarisrun morgen 06:00")
@@ -111,5 +103,3 @@ async def test_guided_decision_in_a_thread_survives_a_restart(
         assert decision.payload["rationale"] == "Salarisrun morgen 06:00"
         assert decision.payload["information"] is None and decision.payload["review_at"] is None
         assert [o["option"] for o in decision.payload["options"]] == ["wachten", "uitwijken"]
-    finally:
-        await second.stop()

@@ -17,7 +17,7 @@ from bot.situations.watch import checkin_key
 from bot.storage.models import OutboxRecord, TimerRecord
 from tests.support.chat import number_after
 from tests.support.clock import ManualClock
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of
 
 
@@ -47,13 +47,8 @@ async def test_a_checkin_due_while_the_bot_was_down_fires_once_on_start(
     room = world.coordination_room
     clock = ManualClock()
     settings = bot_settings(world, tmp_path / "bot")
-    first = Weerbaar(settings, clock=clock)
-    await first.start()
-    await first.sync.synced.wait()
-    try:
+    async with running_bot(settings, clock=clock):
         situation_id = await open_lauwe_situation(alice, room, "Umbrella")
-    finally:
-        await first.stop()
 
     clock.advance(hours=5)  # the check-in came due while no bot was running
     second = Weerbaar(settings, clock=clock)
