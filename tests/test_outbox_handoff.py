@@ -19,6 +19,7 @@ from bot.stopping import StopSignal
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from tests.support.fakes import FlakyClient
+from tests.support.matrix_user import wait_until
 
 ROOM = "!a:test"
 
@@ -40,15 +41,6 @@ async def post(database: Database, hook: CommitHook, *bodies: str, room: str = R
         outbox = Outbox(session, SystemClock(), hook)
         for body in bodies:
             await outbox.post(room, {"msgtype": "m.notice", "body": body})
-
-
-async def until(condition: Any, what: str) -> None:
-    """Wait (bounded) until ``condition()`` holds; the sender runs meanwhile."""
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    pytest.fail(f"never happened: {what}")
 
 
 @asynccontextmanager
@@ -136,10 +128,12 @@ async def test_handed_rows_go_out_without_reading_the_table(database: Database) 
     sender = OutboxSender(database, client, SystemClock(), poll_interval=60)  # type: ignore[arg-type]
     reads = count_table_reads(database)
     async with running(sender):
-        await until(lambda: reads, "the first read of the table")
+        await wait_until(lambda: reads, what="the first read of the table")
         for number in range(5):
             await post(database, sender.wake, f"m{number}")
-            await until(lambda n=number: len(client.sent) == n + 1, f"m{number} delivered")
+            await wait_until(
+                lambda n=number: len(client.sent) == n + 1, what=f"m{number} delivered"
+            )
 
     assert bodies(client) == [f"m{number}" for number in range(5)]
     assert len(reads) == 1  # only the read at start: every later row was handed over
@@ -152,7 +146,7 @@ async def test_rows_queued_by_another_process_are_found_while_handed_rows_keep_c
     sender = OutboxSender(database, client, SystemClock(), poll_interval=0.2)  # type: ignore[arg-type]
     reads = count_table_reads(database)
     async with running(sender):
-        await until(lambda: reads, "the first read of the table")
+        await wait_until(lambda: reads, what="the first read of the table")
         await post(database, lambda rows: None, "from the command line", room="!b:test")
         for number in range(200):
             if "from the command line" in bodies(client):
@@ -169,11 +163,11 @@ async def test_a_handed_row_waits_behind_a_failed_row_of_its_room(database: Data
     sender = OutboxSender(database, client, SystemClock(), poll_interval=60)  # type: ignore[arg-type]
     reads = count_table_reads(database)
     async with running(sender):
-        await until(lambda: reads, "the first read of the table")
+        await wait_until(lambda: reads, what="the first read of the table")
         await post(database, sender.wake, "first")
         await post(database, sender.wake, "second")
         await post(database, sender.wake, "elsewhere", room="!b:test")
-        await until(lambda: len(client.sent) == 3, "all three delivered")
+        await wait_until(lambda: len(client.sent) == 3, what="all three delivered")
 
     assert [
         body for room, _, body in ((r, t, c["body"]) for r, t, c in client.sent) if room == ROOM
@@ -196,6 +190,6 @@ async def test_a_row_handed_over_after_a_read_found_it_goes_out_once(database: D
     sender.wake(handed)
     async with running(sender):
         await post(database, sender.wake, "next")
-        await until(lambda: "next" in bodies(client), "the next row delivered")
+        await wait_until(lambda: "next" in bodies(client), what="the next row delivered")
 
     assert bodies(client) == ["late hand-over", "next"]

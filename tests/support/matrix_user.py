@@ -176,8 +176,10 @@ _FILTER: dict[str, Any] = {
 }
 
 
-async def wait_until(condition: Callable[[], Any], timeout: float = DEFAULT_WAIT) -> None:
-    """Poll an async or sync condition until it is truthy (bounded)."""
+async def wait_until(
+    condition: Callable[[], Any], timeout: float = DEFAULT_WAIT, what: str = "condition"
+) -> None:
+    """Poll an async or sync condition until it is truthy (bounded); ``what`` names it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()
@@ -186,7 +188,7 @@ async def wait_until(condition: Callable[[], Any], timeout: float = DEFAULT_WAIT
         if result:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout} s")
+    raise AssertionError(f"{what} not met within {timeout} s")
 
 
 def notice_of(alert_id: int, supplier: str) -> EventPredicate:
