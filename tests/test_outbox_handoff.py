@@ -131,9 +131,11 @@ async def test_handed_rows_go_out_without_reading_the_table(database: Database) 
         await wait_until(lambda: reads, what="the first read of the table")
         for number in range(5):
             await post(database, sender.wake, f"m{number}")
-            await wait_until(
-                lambda n=number: len(client.sent) == n + 1, what=f"m{number} delivered"
-            )
+
+            def delivered(count: int = number + 1) -> bool:
+                return len(client.sent) == count
+
+            await wait_until(delivered, what=f"m{number} delivered")
 
     assert bodies(client) == [f"m{number}" for number in range(5)]
     assert len(reads) == 1  # only the read at start: every later row was handed over
