@@ -16,12 +16,12 @@ from bot.clock import SystemClock
 from bot.matrix.client import MatrixError
 from bot.matrix.outbox import MAX_CONTENT_BYTES, Backoff, Outbox, OutboxSender, content_size
 from bot.metrics import Metrics
-from bot.stopping import StopSignal
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import OutboxRecord
 from tests.support.cli_config import clear_weerbaar_environment, storage_only_config
 from tests.support.matrix_user import wait_until
+from tests.support.outbox import running
 
 COORDINATION = "!coord:test"
 
@@ -142,17 +142,12 @@ async def test_a_backing_off_room_does_not_hold_back_other_rooms(database: Datab
     await queue(database, ("!slow:test", "s1"), ("!slow:test", "s2"))
     client = ScriptedClient({"!slow:test": refusal("M_LIMIT_EXCEEDED", 429, 600_000)})
     sender = sender_for(database, client)
-    stop = StopSignal()
-    running = asyncio.create_task(sender.run(stop))
-    try:
+    async with running(sender):
         await asyncio.wait_for(client.tried.wait(), 30)
         # Queued while the slow room waits out its ten minutes: delivered on the wake-up.
         await queue(database, ("!fast:test", "f1"))
         sender.wake()
         await asyncio.wait_for(client.delivered.wait(), 30)
-    finally:
-        stop.set()
-        await running
     assert client.sent == [("!fast:test", "f1")]
     assert client.attempts.count("!slow:test") == 1  # retry_after_ms honoured for that room
 
@@ -171,16 +166,11 @@ async def test_rooms_waiting_out_an_unreachable_homeserver_are_tried_when_it_ans
     )
     # A backoff as long as after many failures: ten minutes or more.
     sender = sender_for(database, client, room_backoff=lambda: Backoff(base=600.0))
-    stop = StopSignal()
-    running = asyncio.create_task(sender.run(stop))
-    try:
+    async with running(sender):
         await wait_until(lambda: set(client.attempts) == {"!down:test", "!limited:test"})
         del client.failures["!down:test"]  # the homeserver is back
         sender.homeserver_answers()
         await asyncio.wait_for(client.delivered.wait(), 30)
-    finally:
-        stop.set()
-        await running
     assert client.sent == [("!down:test", "d1")]
     assert client.attempts.count("!limited:test") == 1  # its retry_after_ms still stands
 

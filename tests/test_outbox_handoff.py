@@ -6,8 +6,7 @@ On SQLite and PostgreSQL, with a client that records sends instead of a homeserv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -15,11 +14,11 @@ from sqlalchemy import event, select
 
 from bot.clock import SystemClock
 from bot.matrix.outbox import CommitHook, Outbox, OutboxSender, QueuedRow
-from bot.stopping import StopSignal
 from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from tests.support.fakes import FlakyClient
 from tests.support.matrix_user import wait_until
+from tests.support.outbox import running
 
 ROOM = "!a:test"
 
@@ -41,17 +40,6 @@ async def post(database: Database, hook: CommitHook, *bodies: str, room: str = R
         outbox = Outbox(session, SystemClock(), hook)
         for body in bodies:
             await outbox.post(room, {"msgtype": "m.notice", "body": body})
-
-
-@asynccontextmanager
-async def running(sender: OutboxSender) -> AsyncIterator[None]:
-    stop = StopSignal()
-    task = asyncio.create_task(sender.run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 def bodies(client: FlakyClient) -> list[str]:
