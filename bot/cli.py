@@ -116,9 +116,10 @@ def run(
     config: ConfigOption = None, verbose: bool = False, log_format: LogFormatOption = None
 ) -> None:
     """Run the bot against the configured homeserver until stopped (Ctrl-C or SIGTERM)."""
+    settings = _settings(config)
+    # Loading the whole bot takes over a second: a mistake in the settings is told first.
     from bot.app import StartupError, Weerbaar
 
-    settings = _settings(config)
     configure_logging(
         log_format or settings.log_format or "json",
         verbose=verbose,
@@ -162,15 +163,16 @@ def sandbox(
     log_format: LogFormatOption = None,
 ) -> None:
     """Start a throwaway local Synapse with the bot and one taskforce user; Ctrl-C stops all."""
+    if speed <= 0:
+        typer.echo("weerbaar: --speed must be positive", err=True)
+        raise typer.Exit(2)
+    # After the option checks: loading the sandbox (and with it the bot) takes over a second.
     from bot.config import ConfigError
     from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR
     from bot.sandbox.run import run_sandbox
     from bot.sandbox.synapse import RegistrationError
     from bot.yamlfiles.loader import FileError
 
-    if speed <= 0:
-        typer.echo("weerbaar: --speed must be positive", err=True)
-        raise typer.Exit(2)
     configure_logging(log_format or "text", verbose=verbose)
     playbooks_dir = (playbooks or SHIPPED_PLAYBOOKS_DIR).resolve()
     try:
@@ -298,11 +300,6 @@ def purge(
 ) -> None:
     """Delete closed situations past retention.closed_after_days and exercises past
     retention.exercise_after_days, only if exported since (exercises: or --force REASON)."""
-    from datetime import UTC, datetime, timedelta
-
-    from bot.retention.exercises import purge_old_exercises
-    from bot.retention.purge import purge_closed
-
     settings = _local_settings(config)
     closed_days = settings.retention.closed_after_days
     exercise_days = settings.retention.exercise_after_days
@@ -315,6 +312,10 @@ def purge(
             "nothing is purged"
         )
         return
+    from datetime import UTC, datetime, timedelta
+
+    from bot.retention.exercises import purge_old_exercises
+    from bot.retention.purge import purge_closed
 
     async def _purge(db: Database) -> list[tuple[str, PurgeOutcome]]:
         # Each policy is its own all-or-none transaction: a refusal of one keeps the other.
