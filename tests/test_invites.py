@@ -7,10 +7,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import Weerbaar
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_room_as, create_world
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
 
@@ -41,21 +40,18 @@ async def test_an_invitation_that_cannot_be_accepted_does_not_stop_the_others(
     await _block_room(synapse, admin.access_token, blocked)
     welcome = await create_room_as(synapse.url, carol, "Welkom", [world.bot.user_id])
 
-    bot = Weerbaar(bot_settings(world, tmp_path / "bot"))
     user = MatrixUser(world.homeserver_url, carol)
     await user.start()
-    await bot.start()
     try:
-        await bot.sync.synced.wait()
+        async with running_bot(bot_settings(world, tmp_path / "bot")) as bot:
 
-        async def bot_joined_welcome() -> bool:
-            return world.bot.user_id in await bot.client.joined_members(welcome)
+            async def bot_joined_welcome() -> bool:
+                return world.bot.user_id in await bot.client.joined_members(welcome)
 
-        await wait_until(bot_joined_welcome)
-        reply = await user.command(world.coordination_room, "!help")
-        assert "!status" in body_of(reply)
-        refusals = [r.getMessage() for r in caplog.records if blocked in r.getMessage()]
-        assert len(refusals) == 1 and "failed for good" in refusals[0], refusals
+            await wait_until(bot_joined_welcome)
+            reply = await user.command(world.coordination_room, "!help")
+            assert "!status" in body_of(reply)
+            refusals = [r.getMessage() for r in caplog.records if blocked in r.getMessage()]
+            assert len(refusals) == 1 and "failed for good" in refusals[0], refusals
     finally:
-        await bot.stop()
         await user.close()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
 from bot.storage.models import LogEntryRecord, SituationRecord
+from tests.support.bot_lifecycle import start_bot
 from tests.support.homeserver import bot_settings
 from tests.support.intake import ALERT_PAYLOAD, post_alert
 from tests.support.matrix_user import EventPredicate, MatrixUser, body_of
@@ -19,18 +19,11 @@ def phase_notice(phase: str) -> EventPredicate:
     return lambda event: f"→ {phase}" in event.get("content", {}).get("body", "")
 
 
-async def started_bot(world: SandboxWorld, data_dir: Path) -> Weerbaar:
-    instance = Weerbaar(bot_settings(world, data_dir))
-    await instance.start()
-    await instance.sync.synced.wait()
-    return instance
-
-
 async def test_playbook_walk_through_survives_a_restart(
     world: SandboxWorld, alice: MatrixUser, bob: MatrixUser, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "bot"
-    bot = await started_bot(world, data_dir)
+    bot = await start_bot(bot_settings(world, data_dir))
     try:
         alert_id = await post_alert(bot, world, ALERT_PAYLOAD)
         await alice.command(world.coordination_room, f"!escalate {alert_id}")
@@ -63,7 +56,7 @@ async def test_playbook_walk_through_survives_a_restart(
     finally:
         await bot.stop()
 
-    bot = await started_bot(world, data_dir)  # same database: the run goes on
+    bot = await start_bot(bot_settings(world, data_dir))  # same database: the run goes on
     try:
         steps = body_of(await alice.command(room, "!steps"))
         assert "1. [done] Establish the situational picture" in steps

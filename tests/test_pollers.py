@@ -11,7 +11,6 @@ import pytest_asyncio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
-from bot.app import Weerbaar
 from bot.config import PollerSettings
 from bot.polling.poller import FeedPoller, register_pollers
 from bot.sandbox.world import SandboxWorld
@@ -22,7 +21,7 @@ from bot.suppliers.file import SupplierEntry
 from tests.support.clock import ManualClock
 from tests.support.factories import make_factory
 from tests.support.feed_server import FeedServer
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of
 
 
@@ -338,9 +337,7 @@ async def test_the_active_bot_polls_and_posts_in_the_coordination_room(
             )
         ],
     )
-    bot = Weerbaar(settings)
-    await bot.start()
-    try:
+    async with running_bot(settings):
         notice = await alice.wait_for(
             world.coordination_room,
             lambda e: (
@@ -349,5 +346,3 @@ async def test_the_active_bot_polls_and_posts_in_the_coordination_room(
             ),
         )
         assert "nl.weerbaar.alert_id" in notice["content"]
-    finally:
-        await bot.stop()

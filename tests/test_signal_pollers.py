@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert
-from bot.app import Weerbaar
 from bot.config import PollerSettings
 from bot.polling.bodacc import notice_severity
 from bot.polling.poller import FeedPoller
@@ -28,7 +27,7 @@ from tests.support.clock import ManualClock
 from tests.support.databases import prepare_bot_database
 from tests.support.factories import make_factory
 from tests.support.feed_server import FeedServer
-from tests.support.homeserver import bot_settings
+from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser, body_of
 from tests.support.signal_feeds import (
     CITRIX_BLEED,
@@ -560,9 +559,7 @@ async def test_a_kev_entry_reaches_the_coordination_room(
             session.add(PollStateRecord(source="kev", state={"known": ["CVE-2025-0001"]}))
     finally:
         await db.dispose()
-    bot = Weerbaar(settings)
-    await bot.start()
-    try:
+    async with running_bot(settings):
         notice = await alice.wait_for(
             world.coordination_room,
             lambda e: (
@@ -571,8 +568,6 @@ async def test_a_kev_entry_reaches_the_coordination_room(
             ),
         )
         assert "nl.weerbaar.alert_id" in notice["content"]
-    finally:
-        await bot.stop()
 
 
 async def test_a_vital_suppliers_procedure_proposes_the_lauwe_fase_in_the_room(
@@ -604,9 +599,7 @@ async def test_a_vital_suppliers_procedure_proposes_the_lauwe_fase_in_the_room(
             session.add(PollStateRecord(source="bodacc", state=BODACC_SEEN))
     finally:
         await db.dispose()
-    bot = Weerbaar(settings)
-    await bot.start()
-    try:
+    async with running_bot(settings):
         proposal = await alice.wait_for(
             world.coordination_room,
             lambda e: body_of(e).startswith("Voorstel: open direct de lauwe fase voor Globex"),
@@ -615,8 +608,6 @@ async def test_a_vital_suppliers_procedure_proposes_the_lauwe_fase_in_the_room(
             body_of(proposal)
         )
         assert "!volg " in body_of(proposal)
-    finally:
-        await bot.stop()
 
 
 def test_the_readme_signal_poller_examples_are_valid() -> None:

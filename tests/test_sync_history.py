@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Weerbaar
 from bot.matrix import sync
 from bot.sandbox.world import SandboxWorld
 from tests.support.homeserver import bot_settings, running_bot
@@ -36,15 +35,11 @@ async def test_a_burst_longer_than_the_timeline_while_stopped_is_answered_in_ful
     monkeypatch.setitem(sync.SYNC_FILTER["room"], "timeline", {"limit": SMALL_TIMELINE})
     room = world.coordination_room
     settings = bot_settings(world, tmp_path / "bot")
-    first = Weerbaar(settings)
-    await first.start()
-    await first.sync.synced.wait()
-    await first.stop()
+    async with running_bot(settings):
+        pass  # synced once: the burst below arrives while no bot runs
 
     commands = [await alice.send(room, "!status") for _ in range(BURST)]
-    second = Weerbaar(settings)
-    await second.start()
-    try:
+    async with running_bot(settings):
 
         async def all_answered() -> bool:
             await alice.sync(500)
@@ -53,5 +48,3 @@ async def test_a_burst_longer_than_the_timeline_while_stopped_is_answered_in_ful
         await wait_until(all_answered, timeout=60)
         await alice.sync(1000)  # time for a doubled reply to show up
         assert [len(alice.replies_seen(room, event_id)) for event_id in commands] == [1] * BURST
-    finally:
-        await second.stop()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import Weerbaar
 from bot.commands import build_registry
 from bot.commands.access import Role
 from bot.commands.arguments import parse_phase
@@ -51,9 +50,7 @@ async def test_a_checkin_due_while_the_bot_was_down_fires_once_on_start(
         situation_id = await open_lauwe_situation(alice, room, "Umbrella")
 
     clock.advance(hours=5)  # the check-in came due while no bot was running
-    second = Weerbaar(settings, clock=clock)
-    await second.start()
-    try:
+    async with running_bot(settings, clock=clock) as second:
         asked = await alice.wait_for(
             room,
             lambda e: body_of(e).startswith(
@@ -74,5 +71,3 @@ async def test_a_checkin_due_while_the_bot_was_down_fires_once_on_start(
         assert timer.due_at == clock.now() + timedelta(
             minutes=settings.lauwe_fase.checkin_interval_minutes
         )
-    finally:
-        await second.stop()

@@ -5,16 +5,21 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.app import Weerbaar
+from bot.clock import Clock
 from bot.config import Settings
 from bot.storage.models import OutboxRecord
 from tests.support.databases import prepare_bot_database
 from tests.support.matrix_user import wait_until
 
 
-async def start_bot(settings: Settings) -> Weerbaar:
-    """Start the bot and wait for its first sync; a new SQLite database starts migrated."""
+async def start_bot(settings: Settings, clock: Clock | None = None) -> Weerbaar:
+    """Start the bot and wait for its first sync; a new SQLite database starts migrated.
+
+    A new SQLite database starts as a copy of the migrated template (prepare_bot_database).
+    ``clock`` replaces the system clock, as in Weerbaar.
+    """
     await prepare_bot_database(settings)
-    bot = Weerbaar(settings)
+    bot = Weerbaar(settings, clock=clock)
     await bot.start()
     await bot.sync.synced.wait()
     return bot

@@ -11,7 +11,7 @@ from bot.app import Weerbaar
 from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.world import SandboxWorld
-from tests.support.databases import prepare_bot_database
+from tests.support.bot_lifecycle import start_bot
 from tests.support.paths import PLAYBOOKS
 
 
@@ -39,16 +39,9 @@ def bot_settings(world: SandboxWorld, data_dir: Path, **overrides: object) -> Se
 
 @asynccontextmanager
 async def running_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Weerbaar]:
-    """A bot with ``settings`` (see bot_settings), synced and ready; stopped after.
-
-    A new SQLite database starts as a copy of the migrated template (prepare_bot_database).
-    ``clock`` replaces the system clock, as in Weerbaar.
-    """
-    await prepare_bot_database(settings)
-    instance = Weerbaar(settings, clock=clock)
-    await instance.start()
+    """A bot with ``settings`` (see bot_settings), started as start_bot does; stopped after."""
+    instance = await start_bot(settings, clock)
     try:
-        await instance.sync.synced.wait()
         yield instance
     finally:
         await instance.stop()
