@@ -19,6 +19,8 @@ from bot.private_files import make_private_dir, write_private_bytes, write_priva
 # (SQLAlchemy), HTTP (aiohttp) and the rest cost a second of CPU per start, which --help,
 # --version and the other commands need not pay (tests/test_cli_start.py keeps it so).
 if TYPE_CHECKING:
+    from collections import Counter
+
     from bot.config import LocalSettings, Settings
     from bot.retention.purge import PurgeOutcome
     from bot.storage.db import Database
@@ -634,9 +636,15 @@ def exercise_run(
 @exercise_app.command("purge")
 def exercise_purge(config: ConfigOption = None) -> None:
     """Delete every exercise situation with its log, runs, timers and alerts."""
-    from bot.exercises.cli import purge
+    settings = _local_settings(config)
+    # Not bot.exercises.cli: that loads the exercise runner's Matrix client too.
+    from bot.exercises.purge import purge_exercises
 
-    purged = _run(purge(_local_settings(config)))
+    async def _purge(db: Database) -> Counter[str]:
+        async with db.transaction() as session:  # all exercise data or none
+            return await purge_exercises(session)
+
+    purged = _run(_with_database(settings.database_url, _purge))
     typer.echo(
         f"purged {purged['situations']} exercise situation(s), {purged['log_entries']} log "
         f"entries, {purged['alerts']} alert(s)"

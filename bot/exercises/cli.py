@@ -1,13 +1,11 @@
-"""What ``weerbaar exercise run`` and ``purge`` do, outside the running bot."""
+"""What ``weerbaar exercise run`` does, outside the running bot."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 
-from bot.config import LocalSettings, Settings
+from bot.config import Settings
 from bot.exercises.fallback_results import ask_from_outside
-from bot.exercises.purge import purge_exercises
 from bot.exercises.report import exercise_report
 from bot.exercises.runner import ExerciseResult, ExerciseRunner, ExerciseTarget, PlayerAccount
 from bot.exercises.scenario import Scenario
@@ -72,13 +70,3 @@ async def play_exercise(
     if result.situation_id is not None:
         await ask_from_outside(database, result.situation_id, scenario.covers, lang)
     return result
-
-
-async def purge(settings: LocalSettings) -> Counter[str]:
-    """Delete all exercise data, in one transaction; needs only the storage settings."""
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as session:
-            return await purge_exercises(session)
-    finally:
-        await database.dispose()
