@@ -106,27 +106,29 @@ async def test_backlog_is_delivered_in_order_after_a_homeserver_outage(
     world = await create_world(own_synapse, ["carol"])
     carol = MatrixUser(world.homeserver_url, world.members[0])
     await carol.start()
-    async with running_bot(
-        bot_settings(world, tmp_path / "bot", alerts={"group_window_seconds": 0})
-    ) as bot:
-        url = f"http://127.0.0.1:{bot.intake_port}"
-        room = world.coordination_room
-        before = await post_alerts(url, world, "outage", range(5))
-        await carol.wait_for(room, lambda _e: len(alert_notices(carol, room, before)) == 5)
+    try:
+        async with running_bot(
+            bot_settings(world, tmp_path / "bot", alerts={"group_window_seconds": 0})
+        ) as bot:
+            url = f"http://127.0.0.1:{bot.intake_port}"
+            room = world.coordination_room
+            before = await post_alerts(url, world, "outage", range(5))
+            await carol.wait_for(room, lambda _e: len(alert_notices(carol, room, before)) == 5)
 
-        await own_synapse.stop()
-        # the intake keeps accepting (and storing) while the homeserver is down
-        during = await post_alerts(url, world, "outage", range(5, 20))
-        health = await bot.health()
-        assert health["database"]["reachable"] and health["outbox"]["backlog"] >= 15
-        await own_synapse.start()
+            await own_synapse.stop()
+            # the intake keeps accepting (and storing) while the homeserver is down
+            during = await post_alerts(url, world, "outage", range(5, 20))
+            health = await bot.health()
+            assert health["database"]["reachable"] and health["outbox"]["backlog"] >= 15
+            await own_synapse.start()
 
-        expected = before + during
-        await carol.wait_for(
-            room, lambda _e: set(alert_notices(carol, room, expected)) == set(expected), 120
-        )
-        await settle(carol, room)
-        assert alert_notices(carol, room, expected) == expected  # in order, once each
+            expected = before + during
+            await carol.wait_for(
+                room, lambda _e: set(alert_notices(carol, room, expected)) == set(expected), 120
+            )
+            await settle(carol, room)
+            assert alert_notices(carol, room, expected) == expected  # in order, once each
+    finally:
         await carol.close()
 
 
