@@ -13,9 +13,9 @@ from tests.support.matrix_user import wait_until
 
 
 async def start_bot(settings: Settings, clock: Clock | None = None) -> Weerbaar:
-    """Start the bot and wait for its first sync; a new SQLite database starts migrated.
+    """Start the bot and wait for its first sync.
 
-    A new SQLite database starts as a copy of the migrated template (prepare_bot_database).
+    A new SQLite database starts as a copy of the migrated template (prepare_bot_database);
     ``clock`` replaces the system clock, as in Weerbaar.
     """
     await prepare_bot_database(settings)
