@@ -434,23 +434,24 @@ def report(
 ) -> None:
     """Write the after-action report of a situation, or (``fallbacks``) the overview of the
     fallback options of every vital and critical process (md, html, csv, pdf or odt)."""
-    from bot.reports.cli import write_fallback_report, write_report
-    from bot.reports.disclosure import Rendered
-    from bot.reports.fallbacks import FALLBACK_FORMATS
-    from bot.reports.formats import FORMATS, find_format
-
     overview = situation.strip().lower() == "fallbacks"
-    formats = FALLBACK_FORMATS if overview else FORMATS
-    fmt = find_format(format)
-    if fmt is None or fmt.name not in formats:
-        supported = ", ".join(formats)
-        typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
-        raise typer.Exit(2)
+    # Checked before the report code is imported, which takes about a second.
     if not overview and not situation.isdigit():
         typer.echo(f"weerbaar: {situation!r} is neither a situation id nor 'fallbacks'", err=True)
         raise typer.Exit(2)
     if overview and disclosure:
         typer.echo("weerbaar: --disclosure is for a situation's report, not 'fallbacks'", err=True)
+        raise typer.Exit(2)
+    from bot.reports.cli import write_fallback_report, write_report
+    from bot.reports.disclosure import Rendered
+    from bot.reports.fallbacks import FALLBACK_FORMATS
+    from bot.reports.formats import FORMATS, find_format
+
+    formats = FALLBACK_FORMATS if overview else FORMATS
+    fmt = find_format(format)
+    if fmt is None or fmt.name not in formats:
+        supported = ", ".join(formats)
+        typer.echo(f"weerbaar: unknown format {format!r}; supported: {supported}", err=True)
         raise typer.Exit(2)
     settings = _local_settings(config)
     language = lang or settings.language
