@@ -34,6 +34,9 @@ from tests.support.matrix_user import MatrixUser, body_of
 from tests.support.paths import REPO
 from tests.support.postgres import fresh_postgres_database
 
+# Started first on the parallel workers: the commands as written, about 30 s.
+pytestmark = pytest.mark.runs_long
+
 DOCUMENTS = (REPO / "README.md", DEPLOY / "README.md")
 VENV_BIN = Path(sys.executable).absolute().parent
 

@@ -17,9 +17,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.intake.client import send_alert
 from bot.playbooks.shipped import SHIPPED_PLAYBOOKS_DIR
 from tests.support.modes import loose_modes
+
+# Started first on the parallel workers: four sandbox starts and a wheel build, about
+# 50 s; scheduled last, the whole run waited for it.
+pytestmark = pytest.mark.runs_long
 
 WEERBAAR = Path(sys.executable).absolute().parent / "weerbaar"
 REPOSITORY = Path(__file__).resolve().parent.parent
