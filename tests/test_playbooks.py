@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.playbooks import catalog
+from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.durations import format_deadline, parse_deadline, parse_duration
 from bot.playbooks.jsonschema import playbook_json_schema, render_playbook_json_schema
 from bot.playbooks.loader import (
@@ -410,6 +413,33 @@ def test_load_playbook_dir(tmp_path: Path) -> None:
     write(tmp_path, MINI, "copy.yaml")
     with pytest.raises(PlaybookError, match="playbook id 'mini' is also used by"):
         load_playbook_dir(tmp_path)
+
+
+def test_catalogs_read_each_version_of_a_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(tmp_path, MINI)
+    parsed: list[Path] = []
+
+    def counting_load(path: Path) -> Playbook:
+        parsed.append(path)
+        return load_playbook(path)
+
+    monkeypatch.setattr(catalog, "load_playbook", counting_load)
+    first, second = DirectoryCatalog(tmp_path), DirectoryCatalog(tmp_path)
+
+    assert first.get("mini") is second.get("mini")
+    assert parsed == [path]
+
+    write(tmp_path, MINI.replace("version: 1\n", "version: 12\n"))
+    assert first.get("mini").version == second.get("mini").version == "12"
+    assert parsed == [path, path]
+
+    write(tmp_path, "id: [\n", "broken.yaml")
+    with caplog.at_level(logging.WARNING, logger=catalog.__name__):
+        assert list(first.load_all()) == list(second.load_all()) == ["mini"]
+    (warning,) = caplog.records
+    assert warning.getMessage().startswith(f"skipping invalid playbook {tmp_path}/broken.yaml: ")
 
 
 def test_shipped_playbooks_are_valid() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -30,31 +31,16 @@ class DirectoryCatalog:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._parsed: dict[Path, tuple[tuple[int, int], Playbook | None]] = {}
 
     def load_all(self) -> dict[str, Playbook]:
         """All valid playbooks by id; invalid files are logged (once per change) and left out."""
         playbooks: dict[str, Playbook] = {}
         for path in sorted(self.directory.glob("*.y*ml")):
-            playbook = self._load(path)
+            stat = path.stat()
+            playbook = _load_version(path, stat.st_mtime_ns, stat.st_size)
             if playbook is not None:
                 playbooks.setdefault(playbook.id, playbook)
         return playbooks
-
-    def _load(self, path: Path) -> Playbook | None:
-        stat = path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
-        cached = self._parsed.get(path)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        playbook: Playbook | None
-        try:
-            playbook = load_playbook(path)
-        except PlaybookError as exc:
-            log.warning("skipping invalid playbook %s: %s", path, exc)
-            playbook = None
-        self._parsed[path] = (version, playbook)
-        return playbook
 
     def get(self, playbook_id: str) -> Playbook:
         """The playbook with this id; raises UnknownPlaybook listing the available ones."""
@@ -62,3 +48,15 @@ class DirectoryCatalog:
         if playbook_id not in playbooks:
             raise UnknownPlaybook(name=playbook_id, available=sorted(playbooks))
         return playbooks[playbook_id]
+
+
+# One parse per version of a file for the whole process, whichever catalog asks (the tests
+# build hundreds): an edited file has a new modification time or size, so a new key. Bounded,
+# because every edit leaves its old version behind. Playbooks are frozen, so sharing is safe.
+@lru_cache(maxsize=256)
+def _load_version(path: Path, mtime_ns: int, size: int) -> Playbook | None:
+    try:
+        return load_playbook(path)
+    except PlaybookError as exc:
+        log.warning("skipping invalid playbook %s: %s", path, exc)
+        return None
