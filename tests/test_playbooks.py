@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from bot.playbooks import catalog
-from bot.playbooks.catalog import DirectoryCatalog
 from bot.playbooks.durations import format_deadline, parse_deadline, parse_duration
 from bot.playbooks.jsonschema import playbook_json_schema, render_playbook_json_schema
 from bot.playbooks.loader import (
@@ -421,12 +420,12 @@ def test_catalogs_read_each_version_of_a_file_once(
     path = write(tmp_path, MINI)
     parsed: list[Path] = []
 
-    def counting_load(path: Path) -> Playbook:
-        parsed.append(path)
-        return load_playbook(path)
+    def counting_load(source: Path) -> Playbook:
+        parsed.append(source)
+        return load_playbook(source)
 
     monkeypatch.setattr(catalog, "load_playbook", counting_load)
-    first, second = DirectoryCatalog(tmp_path), DirectoryCatalog(tmp_path)
+    first, second = catalog.DirectoryCatalog(tmp_path), catalog.DirectoryCatalog(tmp_path)
 
     assert first.get("mini") is second.get("mini")
     assert parsed == [path]
