@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/fuzz.py [extra pytest arguments]
 
-CI runs the same tests bounded (tests/fuzzing.py); this run draws fresh random examples
+CI runs the same tests bounded (tests/support/fuzzing.py); this run draws fresh random examples
 each time, so it can find what the derandomised CI run cannot. Prints the time taken.
 """
 
