@@ -213,6 +213,7 @@ class ServiceFactory:
                 log,
                 actions,
                 improvements,
+                self._playbook_policy.timezone,
             )
             drills = DrillPlanner(
                 session,

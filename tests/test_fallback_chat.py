@@ -258,3 +258,18 @@ async def test_concentration_shows_the_freshness_the_drill_plan_uses(
         f"- Initech DNS / Managed DNS: Secundaire DNS bij een andere provider ({SECONDARY_DNS}): "
         "due soon (last test 2026-11-23: worked)",
     ]
+
+
+async def test_a_test_just_after_midnight_is_on_that_day_where_the_taskforce_is(
+    chat: ChatHarness,
+) -> None:
+    # 23:30 UTC on Monday 23 November is 00:30 on Tuesday 24 November in Amsterdam.
+    chat.clock.moment = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    reply = await chat.command(
+        CAROL, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why bank unreachable"
+    )
+    assert "due Thu 24 Dec 00:30" in reply
+    assert "@alice:test (2026-12-24)" in await _open_actions(chat)
+    # That morning the drill plan says it was tested today, not a day ago.
+    chat.clock.moment = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    assert "last test today (failed)" in await chat.command(BOB, COORDINATION, "!drills")
