@@ -121,3 +121,21 @@ async def test_a_late_digest_on_the_night_the_clocks_go_back_is_not_sent_again(
         async with harness.factory.transaction() as services:
             timer = await services.timers.pending(DIGEST_KEY)
         assert timer is not None and timer.due_at == datetime(2026, 11, 1, 1, 30, tzinfo=UTC)
+
+
+async def test_a_digest_that_came_due_while_the_bot_was_down_is_sent_after_the_start(
+    chat: ChatHarness,
+) -> None:
+    chat.clock.advance(hours=1)
+    await chat.command(CAROL, COORDINATION, f"!fallback tested {SECONDARY_DNS} partly --why slow")
+    # Down over Monday 30 November 09:00 (08:00 UTC); started again at 10:30. The start
+    # arms the digest before it fires what came due meanwhile, as `weerbaar run` does.
+    chat.clock.moment = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    async with chat.factory.transaction() as services:
+        await services.digest.arm()
+    await chat.bot.timers.fire_due()
+    (digest,) = [posted.body for posted in await chat.posted()]
+    assert digest.startswith("Weekoverzicht oefenplan")
+    async with chat.factory.transaction() as services:
+        timer = await services.timers.pending(DIGEST_KEY)
+    assert timer is not None and timer.due_at == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
