@@ -224,6 +224,7 @@ class ServiceFactory:
                 notifier,
                 improvements,
                 log,
+                self._playbook_policy.timezone,
             )
             services = Services(
                 session=session,
