@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -125,8 +125,11 @@ class FallbackService:
         self._zone = ZoneInfo(timezone)
 
     def improvement_due(self) -> datetime:
-        """The deadline of an improvement action opened now."""
-        return self._clock.now() + timedelta(days=self._settings.improvement_days)
+        """The deadline of an improvement action opened now: ``improvement_days`` days on,
+        at the same time of day where the taskforce is (also across a DST change), in UTC."""
+        # Arithmetic on a zone-aware datetime moves the wall clock; the offset follows.
+        local = self._clock.now().astimezone(self._zone)
+        return (local + timedelta(days=self._settings.improvement_days)).astimezone(UTC)
 
     def today(self) -> date:
         """The day tests are recorded on and ages are counted from, where the taskforce is."""
