@@ -35,7 +35,8 @@ FORMATS_HELP = "'17:00', 'tomorrow 09:00', '2026-11-24 09:00' or 'in 2h' (in 30m
 
 
 def parse_moment(text: str, now: datetime, timezone: str) -> datetime:
-    """The future moment ``text`` means, in UTC; ValueError says which forms work.
+    """The future moment ``text`` means, in UTC; ValueError says which forms work (or that
+    the moment is past what a datetime holds: any text gets an answer, never a crash).
 
     A bare time that has already passed today means tomorrow. Dutch ``morgen`` and
     ``over 2h`` are understood too.
@@ -52,7 +53,10 @@ def parse_moment(text: str, now: datetime, timezone: str) -> datetime:
             raise ValueError(f"{exc}; or use {FORMATS_HELP}") from None
         if delta <= timedelta(0):
             raise ValueError(f"{text!r} is not in the future")
-        return now + delta
+        try:
+            return now + delta
+        except OverflowError:
+            raise ValueError(f"{text!r} is too far in the future") from None
     tomorrow = local_now.date() + timedelta(days=1)
     if match := _TIME_ONLY.fullmatch(words):
         hour, minute = match.groups()
@@ -89,6 +93,9 @@ def _at(day: date, hour: str, minute: str, zone: ZoneInfo, text: str, now: datet
         raise ValueError(f"{text!r} is not a valid time of day") from None
     # fold=0 takes the offset before a transition, fold=1 the one after: in a repeated
     # hour the second is later; in a skipped hour it is earlier, and never chosen here.
-    first = local.astimezone(UTC)
-    second = local.replace(fold=1).astimezone(UTC)
+    try:
+        first = local.astimezone(UTC)
+        second = local.replace(fold=1).astimezone(UTC)
+    except OverflowError:  # 9999-12-31 west of UTC is in the year 10000 in UTC
+        raise ValueError(f"{text!r} is out of the range of dates") from None
     return second if first <= now < second else first

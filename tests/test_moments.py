@@ -41,6 +41,7 @@ def test_understood_forms(typed: str, expected: datetime) -> None:
         ("2026-02-30 09:00", "not a valid date"),
         ("in 2 hours", "invalid duration"),
         ("in 0m", "not in the future"),
+        ("in 9999999d", "too far"),  # past the year 9999
         ("soon", "cannot read the time"),
         ("", "cannot read the time"),
     ],
@@ -48,6 +49,12 @@ def test_understood_forms(typed: str, expected: datetime) -> None:
 def test_refused_forms_say_why(typed: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_moment(typed, NOW, AMSTERDAM)
+
+
+def test_the_last_minutes_of_the_calendar_west_of_utc_are_refused_not_a_crash() -> None:
+    # 9999-12-31 23:30 in New York is in the year 10000 in UTC.
+    with pytest.raises(ValueError, match="out of the range"):
+        parse_moment("9999-12-31 23:30", NOW, "America/New_York")
 
 
 def test_a_different_time_zone() -> None:
