@@ -213,6 +213,7 @@ class ServiceFactory:
                 log,
                 actions,
                 improvements,
+                self._playbook_policy.timezone,
             )
             drills = DrillPlanner(
                 session,
@@ -223,6 +224,7 @@ class ServiceFactory:
                 notifier,
                 improvements,
                 log,
+                self._playbook_policy.timezone,
             )
             services = Services(
                 session=session,

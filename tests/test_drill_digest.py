@@ -98,3 +98,44 @@ async def test_day_zero_turns_the_digest_off(tmp_path: Path) -> None:
         )
         await services.digest.arm()
         assert await services.timers.pending(DIGEST_KEY) is None
+
+
+async def test_a_late_digest_on_the_night_the_clocks_go_back_is_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    # Digest on Sundays at 02:30. On 25 October 2026 the clocks go back at 03:00 CEST to
+    # 02:00 CET, so 02:30 is shown twice: 00:30 and 01:30 UTC. The bot was down at the
+    # first 02:30 and fires the digest at 02:05 CET (01:05 UTC), after it.
+    settings = FallbackSettings(digest_day=7, digest_time=time(2, 30))
+    async with chat_harness(tmp_path, taskforce=[ALICE], fallbacks=settings) as harness:
+        harness.clock.moment = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+        async with harness.factory.transaction() as services:
+            await services.digest.arm()
+            timer = await services.timers.pending(DIGEST_KEY)
+        assert timer is not None and timer.due_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+        harness.clock.moment = datetime(2026, 10, 25, 1, 5, tzinfo=UTC)
+        assert await harness.bot.timers.fire_due() == 1
+        # It ran once for this Sunday; the next is a week later, not again right away.
+        assert await harness.bot.timers.fire_due() == 0
+        async with harness.factory.transaction() as services:
+            timer = await services.timers.pending(DIGEST_KEY)
+        assert timer is not None and timer.due_at == datetime(2026, 11, 1, 1, 30, tzinfo=UTC)
+
+
+async def test_a_digest_that_came_due_while_the_bot_was_down_is_sent_after_the_start(
+    chat: ChatHarness,
+) -> None:
+    chat.clock.advance(hours=1)
+    await chat.command(CAROL, COORDINATION, f"!fallback tested {SECONDARY_DNS} partly --why slow")
+    # Down over Monday 30 November 09:00 (08:00 UTC); started again at 10:30. The start
+    # arms the digest before it fires what came due meanwhile, as `weerbaar run` does.
+    chat.clock.moment = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    async with chat.factory.transaction() as services:
+        await services.digest.arm()
+    await chat.bot.timers.fire_due()
+    (digest,) = [posted.body for posted in await chat.posted()]
+    assert digest.startswith("Weekoverzicht oefenplan")
+    async with chat.factory.transaction() as services:
+        timer = await services.timers.pending(DIGEST_KEY)
+    assert timer is not None and timer.due_at == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)

@@ -27,16 +27,17 @@ from tests.support.suppliers import (
 
 # 2026-12-10 10:00 in Amsterdam (the harness's zone): 09:00 UTC.
 DUE = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+ZONE = "Europe/Amsterdam"
 
 
 def test_reminders_a_week_and_a_day_before_leave_out_the_passed_ones() -> None:
-    assert reminder_moments(DUE, START) == [
+    assert reminder_moments(DUE, START, ZONE) == [
         (7, datetime(2026, 12, 3, 9, 0, tzinfo=UTC)),
         (1, datetime(2026, 12, 9, 9, 0, tzinfo=UTC)),
     ]
-    assert reminder_moments(DUE, DUE - timedelta(days=3)) == [(1, DUE - timedelta(days=1))]
+    assert reminder_moments(DUE, DUE - timedelta(days=3), ZONE) == [(1, DUE - timedelta(days=1))]
     # A reminder exactly at planning time has passed: it would say nothing new.
-    assert reminder_moments(DUE, DUE - timedelta(days=1)) == []
+    assert reminder_moments(DUE, DUE - timedelta(days=1), ZONE) == []
 
 
 @pytest.fixture
@@ -160,3 +161,18 @@ async def test_a_planned_drill_is_stored_with_its_reminders_and_survives_a_reimp
     clock.moment = DUE + timedelta(minutes=1)
     async with factory.transaction() as services:
         assert list(await services.drills.upcoming()) == []
+
+
+async def test_reminders_keep_the_drills_time_of_day_across_the_change_to_summer_time(
+    chat: ChatHarness,
+) -> None:
+    # Summer time starts on 28 March 2027: a week before a drill on 1 April at 10:00 is
+    # 25 March at 10:00 winter time (09:00 UTC), not 168 hours before (08:00 UTC).
+    reply = await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2027-04-01 10:00")
+    assert reply.splitlines()[1] == (
+        "Reminders to @alice:test: Thu 25 Mar 2027 10:00, Wed 31 Mar 2027 10:00."
+    )
+    chat.clock.moment = datetime(2027, 3, 25, 8, 59, tzinfo=UTC)
+    assert await chat.bot.timers.fire_due() == 0
+    chat.clock.advance(minutes=1)
+    assert await chat.bot.timers.fire_due() == 1

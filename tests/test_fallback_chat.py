@@ -258,3 +258,29 @@ async def test_concentration_shows_the_freshness_the_drill_plan_uses(
         f"- Initech DNS / Managed DNS: Secundaire DNS bij een andere provider ({SECONDARY_DNS}): "
         "due soon (last test 2026-11-23: worked)",
     ]
+
+
+async def test_a_test_just_after_midnight_is_on_that_day_where_the_taskforce_is(
+    chat: ChatHarness,
+) -> None:
+    # 23:30 UTC on Monday 23 November is 00:30 on Tuesday 24 November in Amsterdam.
+    chat.clock.moment = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    reply = await chat.command(
+        CAROL, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why bank unreachable"
+    )
+    assert "due Thu 24 Dec 00:30" in reply
+    assert "@alice:test (2026-12-24)" in await _open_actions(chat)
+    # That morning the drill plan says it was tested today, not a day ago.
+    chat.clock.moment = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    assert "last test today (failed)" in await chat.command(BOB, COORDINATION, "!drills")
+
+
+async def test_an_improvement_deadline_keeps_the_time_of_day_across_the_end_of_summer_time(
+    chat: ChatHarness,
+) -> None:
+    # 10:00 summer time on 10 October 2026; 30 days on is 9 November, in winter time.
+    chat.clock.moment = datetime(2026, 10, 10, 8, 0, tzinfo=UTC)
+    reply = await chat.command(
+        CAROL, COORDINATION, f"!fallback tested {MANUAL_RUN} failed --why bank unreachable"
+    )
+    assert "due Mon 9 Nov 10:00" in reply.splitlines()[1]

@@ -116,7 +116,7 @@ def _reminders(
 ) -> str:
     """The line naming the reminders still ahead of ``drill`` (planned or moved now)."""
     owner = (option.owner if option is not None else None) or context.text("drills.no_owner")
-    moments = reminder_moments(drill.due_at, context.services.clock.now())
+    moments = reminder_moments(drill.due_at, context.services.clock.now(), context.timezone)
     if not moments:
         return context.text("drill.no_reminders")
     shown = ", ".join(context.time(moment) for _, moment in moments)

@@ -72,6 +72,7 @@ async def write_fallback_report(
                 log,
                 ActionService(log, timers, clock),
                 Improvements(session, timers, clock),
+                settings.timezone,
             )
             lines = await fallbacks.overview()
             today = fallbacks.today()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.storage.models import FallbackTestRecord, PlannedDrillRecord
@@ -13,14 +13,20 @@ from bot.suppliers.freshness import Status
 
 
 def next_digest(now: datetime, weekday: int, at: time, timezone: str) -> datetime:
-    """The first ``weekday`` (1 = Monday) at ``at`` in ``timezone`` after ``now``."""
+    """The first ``weekday`` (1 = Monday) at ``at`` in ``timezone`` after ``now``, in UTC.
+
+    A time the clock shows twice that day (the clocks go back) is its first showing, a
+    time it skips (they jump forward) is read an hour later; "after" is decided on
+    instants, so a digest sent late in a repeated hour is not due again the same night.
+    """
     zone = ZoneInfo(timezone)
     local = now.astimezone(zone)
     day = local.date() + timedelta(days=(weekday - 1 - local.weekday()) % 7)
-    moment = datetime.combine(day, at, tzinfo=zone)
-    if moment <= local:
-        moment = datetime.combine(day + timedelta(days=7), at, tzinfo=zone)
-    return moment.astimezone(now.tzinfo)
+    moment = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+    # Not against ``local``: datetimes sharing a tzinfo compare by wall-clock reading.
+    if moment <= now:
+        moment = datetime.combine(day + timedelta(days=7), at, tzinfo=zone).astimezone(UTC)
+    return moment
 
 
 def overdue_keys(states: Sequence[FallbackState]) -> list[str]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,12 +35,16 @@ log = logging.getLogger(__name__)
 REMINDER_DAYS = (7, 1)
 
 
-def reminder_moments(due_at: datetime, now: datetime) -> list[tuple[int, datetime]]:
-    """The reminders still to send for a drill at ``due_at``: (days before, moment).
+def reminder_moments(due_at: datetime, now: datetime, timezone: str) -> list[tuple[int, datetime]]:
+    """The reminders still to send for a drill at ``due_at``: (days before, moment, UTC).
 
-    A reminder whose moment has already passed when the drill is planned is left out.
+    "Days before" are calendar days in ``timezone``: a reminder comes at the drill's time
+    of day there, also when summer time starts or ends in between. A reminder whose
+    moment has already passed when the drill is planned is left out.
     """
-    moments = [(days, due_at - timedelta(days=days)) for days in REMINDER_DAYS]
+    # Arithmetic on a zone-aware datetime moves the wall clock; the offset follows.
+    local = due_at.astimezone(ZoneInfo(timezone))
+    moments = [(days, (local - timedelta(days=days)).astimezone(UTC)) for days in REMINDER_DAYS]
     return [(days, moment) for days, moment in moments if moment > now]
 
 
@@ -96,6 +101,7 @@ class DrillPlanner:
         notifier: DrillNotifier,
         improvements: Improvements,
         log: SituationLog,
+        timezone: str,
     ) -> None:
         self._session = session
         self._timers = timers
@@ -105,6 +111,7 @@ class DrillPlanner:
         self._notifier = notifier
         self._improvements = improvements
         self._log = log
+        self._timezone = timezone
 
     async def plan(
         self,
@@ -227,7 +234,7 @@ class DrillPlanner:
 
     async def _schedule(self, drill: PlannedDrillRecord, now: datetime) -> None:
         """Arm the reminders still ahead of ``drill`` and its due moment."""
-        for days, moment in reminder_moments(drill.due_at, now):
+        for days, moment in reminder_moments(drill.due_at, now, self._timezone):
             await DRILL_REMINDER.schedule(
                 self._timers,
                 moment,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,7 +95,11 @@ class Recorded:
 
 
 class FallbackService:
-    """Reads the freshness of every fallback option and records tests."""
+    """Reads the freshness of every fallback option and records tests.
+
+    Days (the day a test was done, an age in days, an action's deadline day) are days in
+    the taskforce's ``timezone``, as people there name them, not UTC days.
+    """
 
     def __init__(
         self,
@@ -106,6 +111,7 @@ class FallbackService:
         log: SituationLog,
         actions: ActionService,
         improvements: Improvements,
+        timezone: str,
     ) -> None:
         self._session = session
         self._registry = registry
@@ -116,14 +122,18 @@ class FallbackService:
         self._log = log
         self._actions = actions
         self._improvements = improvements
+        self._zone = ZoneInfo(timezone)
 
     def improvement_due(self) -> datetime:
-        """The deadline of an improvement action opened now."""
-        return self._clock.now() + timedelta(days=self._settings.improvement_days)
+        """The deadline of an improvement action opened now: ``improvement_days`` days on,
+        at the same time of day where the taskforce is (also across a DST change), in UTC."""
+        # Arithmetic on a zone-aware datetime moves the wall clock; the offset follows.
+        local = self._clock.now().astimezone(self._zone)
+        return (local + timedelta(days=self._settings.improvement_days)).astimezone(UTC)
 
     def today(self) -> date:
-        """The day tests are recorded on and ages are counted from."""
-        return self._clock.now().date()
+        """The day tests are recorded on and ages are counted from, where the taskforce is."""
+        return self._clock.now().astimezone(self._zone).date()
 
     async def states(self) -> list[FallbackState]:
         """Every fallback option of the registry with its status and risk, by supplier."""
@@ -210,7 +220,7 @@ class FallbackService:
         for test in await self._improvements.open_ones():
             assert test.action_due_at is not None  # opened with its deadline
             found.setdefault(test.fallback_key, []).append(
-                f"{test.action_owner} ({test.action_due_at.date().isoformat()})"
+                f"{test.action_owner} ({test.action_due_at.astimezone(self._zone).date()})"
             )
         return found
 

@@ -47,12 +47,18 @@ class WeeklyDigest:
 
     async def arm(self) -> None:
         """At start: schedule the next digest as configured (moving a pending one whose
-        day or time changed and keeping what it saw), or cancel it when turned off."""
+        day or time changed and keeping what it saw), or cancel it when turned off.
+
+        A pending digest that came due while the bot was down is left as it is: it fires
+        once after the start and then arms the next one as configured.
+        """
         if self._settings.digest_day == 0:
             await self._timers.cancel(DIGEST_KEY)
             return
         pending = await self._timers.pending(DIGEST_KEY)
         if pending is not None:
+            if pending.due_at <= self._clock.now():
+                return
             state = DIGEST_TIMER.read(pending)
         else:
             overdue = overdue_keys(await self._fallbacks.states())
