@@ -34,6 +34,14 @@ class PastMoment(ValueError):
 FORMATS_HELP = "'17:00', 'tomorrow 09:00', '2026-11-24 09:00' or 'in 2h' (in 30m, in 1h30m, in 2d)"
 
 
+def calendar_days_from(moment: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """``moment`` moved by ``days`` calendar days (back when negative), in UTC: the same
+    time of day in ``zone``, also when summer time starts or ends in between."""
+    # Arithmetic on a zone-aware datetime moves the wall clock; the offset follows.
+    local = moment.astimezone(zone)
+    return (local + timedelta(days=days)).astimezone(UTC)
+
+
 def parse_moment(text: str, now: datetime, timezone: str) -> datetime:
     """The future moment ``text`` means, in UTC; ValueError says which forms work (or that
     the moment is past what a datetime holds: any text gets an answer, never a crash).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from bot.decisionlog.payloads import (
     DrillPlannedPayload,
 )
 from bot.errors import DrillChangeRefused, DrillPlanRefused, UnknownDrill, UnknownFallback
+from bot.moments import calendar_days_from
 from bot.scheduling.timers import Timers
 from bot.situations.roles import Taskforce
 from bot.storage.models import FallbackOptionRecord, FallbackTestRecord, PlannedDrillRecord
@@ -42,9 +43,8 @@ def reminder_moments(due_at: datetime, now: datetime, timezone: str) -> list[tup
     of day there, also when summer time starts or ends in between. A reminder whose
     moment has already passed when the drill is planned is left out.
     """
-    # Arithmetic on a zone-aware datetime moves the wall clock; the offset follows.
-    local = due_at.astimezone(ZoneInfo(timezone))
-    moments = [(days, (local - timedelta(days=days)).astimezone(UTC)) for days in REMINDER_DAYS]
+    zone = ZoneInfo(timezone)
+    moments = [(days, calendar_days_from(due_at, -days, zone)) for days in REMINDER_DAYS]
     return [(days, moment) for days, moment in moments if moment > now]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from bot.errors import (
     NoOpenImprovement,
     UnknownFallback,
 )
+from bot.moments import calendar_days_from
 from bot.situations.roles import Taskforce
 from bot.storage.models import (
     DependencyRecord,
@@ -127,9 +128,7 @@ class FallbackService:
     def improvement_due(self) -> datetime:
         """The deadline of an improvement action opened now: ``improvement_days`` days on,
         at the same time of day where the taskforce is (also across a DST change), in UTC."""
-        # Arithmetic on a zone-aware datetime moves the wall clock; the offset follows.
-        local = self._clock.now().astimezone(self._zone)
-        return (local + timedelta(days=self._settings.improvement_days)).astimezone(UTC)
+        return calendar_days_from(self._clock.now(), self._settings.improvement_days, self._zone)
 
     def today(self) -> date:
         """The day tests are recorded on and ages are counted from, where the taskforce is."""
