@@ -341,6 +341,8 @@ class IntakeApp:
     async def _read_body(self, request: web.Request, source: AlertSourceSettings) -> bytes:
         """The whole body, chunked or not, within the source's size cap and the read timeout.
 
+        A body that cannot be decoded (not the gzip it claims) is refused with 400.
+
         ``content.read(n)`` answers with what has arrived so far, so the body is read to
         its end; bytes are counted as they arrive, so an oversized body is refused as soon
         as it passes the cap, whatever its announced length.
@@ -364,6 +366,11 @@ class IntakeApp:
             # logged and counted like any other instead of surfacing as a server error.
             detail = "the connection closed before the body was complete"
             raise _Refused(400, "incomplete_body", detail) from None
+        except web.RequestPayloadError as exc:
+            # aiohttp could not undo the body's Content-Encoding (e.g. not the gzip it
+            # claims): a client error, not a server one.
+            detail = f"the body cannot be decoded: {exc.__cause__ or exc}"
+            raise _unread_body(400, "malformed_json", detail) from None
         return bytes(body)
 
     def _authenticate(

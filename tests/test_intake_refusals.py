@@ -1,0 +1,99 @@
+"""Requests the intake must refuse with a 4xx and store nothing, on both databases.
+
+The intake runs as an aiohttp test server over the database without a homeserver: what
+it answers and what it stored is all these tests look at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+
+from bot.clock import SystemClock
+from bot.config import AlertSourceSettings, IntakeSettings
+from bot.intake.server import IntakeApp
+from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.matrix.notices import MatrixNotifier
+from bot.metrics import Metrics
+from bot.playbooks.catalog import DirectoryCatalog
+from bot.services import ServiceFactory
+from bot.storage.db import Database
+from bot.storage.models import AlertRecord, OutboxRecord, WebhookReceiptRecord
+from tests.support.paths import PLAYBOOKS
+
+SECRET = "intake-secret"
+AM_TOKEN = "am-token"
+PD_SECRET = "pd-secret"
+
+
+async def healthy() -> dict[str, Any]:
+    return {"healthy": True}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def intake(database: Database) -> AsyncIterator[TestServer]:
+    """The intake over ``database``, with an Alertmanager and a PagerDuty source."""
+    factory = ServiceFactory(
+        database,
+        SystemClock(),
+        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
+        taskforce=["@alice:test"],
+        playbooks=DirectoryCatalog(PLAYBOOKS),
+        on_outbox_commit=lambda rows: None,
+    )
+    sources = [
+        AlertSourceSettings(name="prom", kind="alertmanager", auth="bearer", secret=AM_TOKEN),
+        AlertSourceSettings(name="pd", kind="pagerduty", auth="hmac", secret=PD_SECRET),
+    ]
+    settings = IntakeSettings(host="127.0.0.1", port=0, hmac_secret=SECRET, sources=sources)
+    server = TestServer(IntakeApp(settings, factory, healthy, Metrics()).build(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    timestamp = int(time.time())
+    return {
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(secret.encode(), timestamp, body),
+        "Content-Type": "application/json",
+    }
+
+
+async def post(
+    server: TestServer, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, Any]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(server.make_url(path), data=body, headers=headers) as response,
+    ):
+        return response.status, await response.json(content_type=None)
+
+
+async def stored(database: Database) -> tuple[int, int, int]:
+    """How many alerts, outbox messages and receipts the database holds."""
+    async with database.transaction() as session:
+        return (
+            await session.scalar(select(func.count()).select_from(AlertRecord)) or 0,
+            await session.scalar(select(func.count()).select_from(OutboxRecord)) or 0,
+            await session.scalar(select(func.count()).select_from(WebhookReceiptRecord)) or 0,
+        )
+
+
+async def test_a_body_that_is_not_the_gzip_it_claims_is_400(
+    intake: TestServer, database: Database
+) -> None:
+    body = b"this is not gzip"
+    headers = {**signed(body), "Content-Encoding": "gzip"}
+    status, answer = await post(intake, "/alerts", body, headers)
+    assert (status, answer["error"]) == (400, "malformed_json")
+    assert await stored(database) == (0, 0, 0)
