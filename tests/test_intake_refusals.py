@@ -6,6 +6,7 @@ it answers and what it stored is all these tests look at.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -96,4 +97,44 @@ async def test_a_body_that_is_not_the_gzip_it_claims_is_400(
     headers = {**signed(body), "Content-Encoding": "gzip"}
     status, answer = await post(intake, "/alerts", body, headers)
     assert (status, answer["error"]) == (400, "malformed_json")
+    assert await stored(database) == (0, 0, 0)
+
+
+def alertmanager_group(*labels: dict[str, str]) -> bytes:
+    """An Alertmanager group firing one alert per label set."""
+    alerts = [
+        {
+            "status": "firing",
+            "labels": {"alertname": "Down", **alert_labels},
+            "startsAt": "2026-11-23T08:00:00Z",
+        }
+        for alert_labels in labels
+    ]
+    group = {"version": "4", "groupKey": "g", "status": "firing", "receiver": "w"}
+    return json.dumps({**group, "alerts": alerts}).encode()
+
+
+async def test_a_native_alert_that_maps_to_an_invalid_alert_is_422_and_stores_nothing(
+    intake: TestServer, database: Database
+) -> None:
+    # Valid in its own format, but the alert it maps to is not: a supplier name longer
+    # than an alert's 200 characters, or one with a lone surrogate (valid JSON, not text).
+    body = alertmanager_group({"supplier": "Acme"}, {"supplier": "A" * 201})
+    headers = {"Authorization": f"Bearer {AM_TOKEN}"}
+    status, answer = await post(intake, "/alerts/alertmanager/prom", body, headers)
+    assert (status, answer["error"]) == (422, "invalid_alert")
+    assert [problem["field"] for problem in answer["detail"]] == ["supplier"]
+    event = {
+        "routing_key": "r",
+        "event_action": "trigger",
+        "payload": {
+            "summary": "Down",
+            "source": "db1",
+            "severity": "critical",
+            "custom_details": {"supplier": "Acme \ud800"},
+        },
+    }
+    body = json.dumps(event).encode()
+    status, answer = await post(intake, "/alerts/pagerduty/pd", body, signed(body, PD_SECRET))
+    assert (status, answer["error"]) == (422, "invalid_alert")
     assert await stored(database) == (0, 0, 0)

@@ -260,6 +260,9 @@ class IntakeApp:
     ) -> list[Outcome]:
         """Read, authenticate, validate and map the request, then apply it in a batch.
 
+        A payload that fits its format but maps to an alert that does not fit
+        ``IncomingAlert`` is refused with 422, like one that does not fit its format.
+
         The answer waits for the commit of the transaction that holds its changes.
         """
         body = await self._read_body(request, source)
@@ -270,6 +273,10 @@ class IntakeApp:
         except MappingError as exc:
             detail = [{"field": exc.field, "problem": exc.problem}]
             raise _Refused(422, "invalid_alert", detail) from None
+        except ValidationError as exc:
+            # Valid in its own format, but what it maps to is not a valid alert (e.g. a
+            # supplier label longer than an alert's supplier): the sender's fault, a 422.
+            raise _Refused(422, "invalid_alert", _problems(exc)) from None
 
         async def work(services: Services) -> list[Outcome]:
             if receipt is not None and not await self._first_use(services, receipt):
@@ -405,8 +412,12 @@ class IntakeApp:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            detail = [
-                {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
-                for error in exc.errors(include_input=False, include_url=False)
-            ]
-            raise _Refused(422, "invalid_alert", detail) from None
+            raise _Refused(422, "invalid_alert", _problems(exc)) from None
+
+
+def _problems(exc: ValidationError) -> list[dict[str, str]]:
+    """The ``detail`` of a 422: each field that does not fit and why."""
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        for error in exc.errors(include_input=False, include_url=False)
+    ]
