@@ -71,7 +71,7 @@ def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
 
 
 async def post(
-    server: TestServer, path: str, body: bytes, headers: dict[str, str]
+    server: TestServer, path: str, body: bytes | str, headers: dict[str, str]
 ) -> tuple[int, Any]:
     async with (
         aiohttp.ClientSession() as http,
@@ -138,3 +138,34 @@ async def test_a_native_alert_that_maps_to_an_invalid_alert_is_422_and_stores_no
     status, answer = await post(intake, "/alerts/pagerduty/pd", body, signed(body, PD_SECRET))
     assert (status, answer["error"]) == (422, "invalid_alert")
     assert await stored(database) == (0, 0, 0)
+
+
+async def test_text_with_nul_characters_is_accepted_on_both_databases(
+    intake: TestServer, database: Database
+) -> None:
+    # JSON allows "\u0000"; PostgreSQL's text columns cannot hold it.
+    alert = {"supplier": "Acme\u0000", "title": "Down\u0000", "external_id": "a\u0000"}
+    body = json.dumps(alert).encode()
+    assert await post(intake, "/alerts", body, signed(body)) == (
+        202,
+        {"id": 1, "status": "accepted"},
+    )
+    body = json.dumps({**alert, "title": "Down again"}).encode()
+    assert await post(intake, "/alerts", body, signed(body)) == (
+        202,
+        {"id": 1, "status": "updated"},
+    )
+    headers = {"Authorization": f"Bearer {AM_TOKEN}"}
+    group = json.loads(alertmanager_group({"supplier": "Acme"}))
+    group["alerts"][0]["fingerprint"] = "f\u0000"
+    status, answer = await post(intake, "/alerts/alertmanager/prom", json.dumps(group), headers)
+    assert (status, answer["alerts"]) == (202, [{"id": 2, "status": "accepted"}])
+    group["alerts"][0]["status"] = "resolved"
+    status, answer = await post(intake, "/alerts/alertmanager/prom", json.dumps(group), headers)
+    assert (status, answer["alerts"]) == (202, [{"id": 2, "status": "resolved"}])
+    async with database.transaction() as session:
+        alerts = list(await session.scalars(select(AlertRecord).order_by(AlertRecord.id)))
+    assert [(a.supplier, a.title, a.external_id, a.count) for a in alerts] == [
+        ("Acme", "Down", "a", 2),
+        ("Acme", "Down", "f", 1),
+    ]
