@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
 from bot.config import PollerSettings
+from bot.polling.feeds import REMEMBERED
 from bot.polling.poller import FeedPoller, register_pollers
 from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
@@ -346,3 +347,16 @@ async def test_the_active_bot_polls_and_posts_in_the_coordination_room(
             ),
         )
         assert "nl.weerbaar.alert_id" in notice["content"]
+
+
+async def test_an_unchanged_feed_longer_than_the_remembered_ids_posts_nothing(
+    database: Database, feeds: FeedServer
+) -> None:
+    # A feed listing more entries than a poller remembers ids of (an archive feed).
+    factory = make_factory(database, clock=ManualClock())
+    rss = poller(factory, name="archive", kind="rss", url=feeds.url("/rss"), supplier="Acme")
+    items = [ITEM.format(title=f"News {n}", guid=f"n{n}") for n in range(REMEMBERED + 100, 0, -1)]
+    feeds.bodies["/rss"] = RSS.format(items="".join(items)).encode()
+    for _ in range(3):
+        await rss.poll()
+    assert await alerts(database) == []  # nothing new appeared after the first poll
