@@ -360,3 +360,33 @@ async def test_an_unchanged_feed_longer_than_the_remembered_ids_posts_nothing(
     for _ in range(3):
         await rss.poll()
     assert await alerts(database) == []  # nothing new appeared after the first poll
+
+
+async def test_csaf_advisories_changed_at_one_moment_are_not_skipped_at_the_batch_limit(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme Cloud")])
+    feeds.bodies["/csaf/provider-metadata.json"] = json.dumps(
+        {"metadata_version": "2.0", "distributions": [{"directory_url": feeds.url("/csaf/w")}]}
+    ).encode()
+    feeds.bodies["/csaf/w/changes.csv"] = b'"old.json","2026-01-01T10:00:00Z"\n'
+    cert = poller(
+        factory,
+        name="ncsc",
+        kind="csaf",
+        url=feeds.url("/csaf/provider-metadata.json"),
+        max_advisories=2,
+    )
+    await cert.poll()  # the first poll sets the watermark
+    # Three advisories published in one go, one more than a poll fetches.
+    feeds.bodies["/csaf/w/changes.csv"] = b"".join(
+        b'"new-%d.json","2026-02-01T10:00:00Z"\n' % n for n in (1, 2, 3)
+    )
+    for n in (1, 2, 3):
+        feeds.bodies[f"/csaf/w/new-{n}.json"] = advisory(f"NCSC-{n}", vendor("Acme Cloud", "X"))
+    for _ in range(3):
+        await cert.poll()
+    found = await alerts(database)
+    assert sorted(a.title.split(":")[0] for a in found) == ["NCSC-1", "NCSC-2", "NCSC-3"]
