@@ -169,3 +169,16 @@ async def test_text_with_nul_characters_is_accepted_on_both_databases(
         ("Acme", "Down", "a", 2),
         ("Acme", "Down", "f", 1),
     ]
+
+
+async def test_json_nested_deeper_than_python_parses_is_400(
+    intake: TestServer, database: Database
+) -> None:
+    # 10 KB, far within the size cap; too deep for Python's json module to recurse.
+    body = b"[" * 5000 + b"]" * 5000
+    status, answer = await post(intake, "/alerts", body, signed(body))
+    assert (status, answer["error"]) == (400, "malformed_json")
+    body = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    status, answer = await post(intake, "/heartbeat/generic", body, signed(body))
+    assert (status, answer["error"]) == (400, "malformed_json")
+    assert await stored(database) == (0, 0, 0)

@@ -409,6 +409,10 @@ class IntakeApp:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _Refused(400, "malformed_json", str(exc)) from None
+        except RecursionError:
+            # A few KB of brackets nest deeper than the json module recurses: no alert
+            # format nests like that, so the sender's error, not the server's.
+            raise _Refused(400, "malformed_json", "JSON nested too deeply") from None
         try:
             return model.model_validate(data)
         except ValidationError as exc:
