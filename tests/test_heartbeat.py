@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
 from tests.support.clock import ManualClock
+from tests.support.databases import ReusedPostgresDatabase
 from tests.support.paths import PLAYBOOKS
 
 ROOM = "!coordination:test"
@@ -191,3 +194,39 @@ def test_the_watchdog_alert_is_a_heartbeat_not_an_alert() -> None:
     source = AlertSourceSettings(name="prom", kind="alertmanager", auth="hmac", secret="x")
     actions = alertmanager.to_actions(webhook, source)
     assert [action.alert.title for action in actions] == ["DiskFull"]  # type: ignore[union-attr]
+
+
+async def test_a_source_back_on_two_instances_at_once_is_announced_back_once(
+    reused_postgres: ReusedPostgresDatabase,
+) -> None:
+    # Two instances share one PostgreSQL database, and a silent source (an Alertmanager
+    # pair, say) reaches both at the same moment.
+    url = await reused_postgres.emptied()
+    database = Database(url)
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    try:
+        await contact(factory, "prom")
+        clock.advance(minutes=15)
+        assert await check(factory) == ["prom"]
+        clock.advance(minutes=5)
+        async with factory.transaction() as services:  # instance 1
+            await services.heartbeats.contact("prom")
+            other = asyncio.create_task(contact(factory, "prom"))  # instance 2
+            for _ in range(2000):  # until it has finished or waits for instance 1's locks
+                waiting = await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if other.done() or waiting:
+                    break
+                await asyncio.sleep(0.005)
+            else:
+                raise AssertionError("instance 2 neither finished nor waited for a lock")
+        await other
+        back = [body for body in await bodies(database) if "is back" in body]
+        assert back == ["source prom is back (silent since 10:00)"]
+    finally:
+        await admin.close()
+        await database.dispose()

@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
 from bot.config import PollerSettings
+from bot.polling.feeds import REMEMBERED
 from bot.polling.poller import FeedPoller, register_pollers
 from bot.sandbox.world import SandboxWorld
 from bot.services import ServiceFactory
@@ -346,3 +347,46 @@ async def test_the_active_bot_polls_and_posts_in_the_coordination_room(
             ),
         )
         assert "nl.weerbaar.alert_id" in notice["content"]
+
+
+async def test_an_unchanged_feed_longer_than_the_remembered_ids_posts_nothing(
+    database: Database, feeds: FeedServer
+) -> None:
+    # A feed listing more entries than a poller remembers ids of (an archive feed).
+    factory = make_factory(database, clock=ManualClock())
+    rss = poller(factory, name="archive", kind="rss", url=feeds.url("/rss"), supplier="Acme")
+    items = [ITEM.format(title=f"News {n}", guid=f"n{n}") for n in range(REMEMBERED + 100, 0, -1)]
+    feeds.bodies["/rss"] = RSS.format(items="".join(items)).encode()
+    for _ in range(3):
+        await rss.poll()
+    assert await alerts(database) == []  # nothing new appeared after the first poll
+
+
+async def test_csaf_advisories_changed_at_one_moment_are_not_skipped_at_the_batch_limit(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme Cloud")])
+    feeds.bodies["/csaf/provider-metadata.json"] = json.dumps(
+        {"metadata_version": "2.0", "distributions": [{"directory_url": feeds.url("/csaf/w")}]}
+    ).encode()
+    feeds.bodies["/csaf/w/changes.csv"] = b'"old.json","2026-01-01T10:00:00Z"\n'
+    cert = poller(
+        factory,
+        name="ncsc",
+        kind="csaf",
+        url=feeds.url("/csaf/provider-metadata.json"),
+        max_advisories=2,
+    )
+    await cert.poll()  # the first poll sets the watermark
+    # Three advisories published in one go, one more than a poll fetches.
+    feeds.bodies["/csaf/w/changes.csv"] = b"".join(
+        b'"new-%d.json","2026-02-01T10:00:00Z"\n' % n for n in (1, 2, 3)
+    )
+    for n in (1, 2, 3):
+        feeds.bodies[f"/csaf/w/new-{n}.json"] = advisory(f"NCSC-{n}", vendor("Acme Cloud", "X"))
+    for _ in range(3):
+        await cert.poll()
+    found = await alerts(database)
+    assert sorted(a.title.split(":")[0] for a in found) == ["NCSC-1", "NCSC-2", "NCSC-3"]

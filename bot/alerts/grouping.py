@@ -64,9 +64,15 @@ class AlertGrouper:
         key = group_key(alert.supplier)
         # Locked: concurrent intake transactions (PostgreSQL) each append to the list of
         # the window's alerts; unlocked, one would overwrite the other's append.
-        preloaded, pending = self._lookups.timer(key)
-        if not preloaded:
+        _, pending = self._lookups.timer(key)
+        if pending is None:
+            # Read (again) before opening a window: a preloaded "none" for a key without a
+            # row locked nothing, and another instance may have opened the window since
+            # (PostgreSQL); opening it again would drop the alerts collected in it. Once
+            # per window: the opened one is remembered.
             pending = await self._timers.pending(key, lock=True)
+            if pending is not None:
+                self._lookups.remember_timer(pending)
         if pending is None:
             await self.open_window(alert.supplier)
             return True

@@ -104,9 +104,15 @@ class Heartbeats:
         self._held: dict[str, SourceContactRecord] = {}
 
     async def contact(self, source: str) -> None:
-        """``source`` was heard from now; a silent one is announced back, its alert resolved."""
+        """``source`` was heard from now; a silent one is announced back, its alert resolved.
+
+        Announced back once, also when it reaches two instances at once (PostgreSQL): the
+        row of a silent source is read again, locked, so the second finds it back already.
+        """
         now = self._clock.now()
         record = await self._record(source, now)
+        if record.silent_since is not None:
+            record = await self._record(source, now, lock=True)
         silent_since = record.silent_since
         if silent_since is None:
             # Every request of a busy source writing this row would queue its transaction
@@ -179,8 +185,13 @@ class Heartbeats:
             source=HEARTBEAT_SOURCE,
         )
 
-    async def _record(self, source: str, now: datetime) -> SourceContactRecord:
-        record = await self._session.get(SourceContactRecord, source)
+    async def _record(
+        self, source: str, now: datetime, *, lock: bool = False
+    ) -> SourceContactRecord:
+        # Locked, the row is read afresh: another transaction may have changed it since.
+        record = await self._session.get(
+            SourceContactRecord, source, with_for_update=lock, populate_existing=lock
+        )
         if record is None:
             record = SourceContactRecord(source=source, watched_since=now)
             self._session.add(record)

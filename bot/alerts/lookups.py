@@ -12,7 +12,9 @@ three per alert. Invariants, and why they hold:
   alert, a resolved one, a new window); intake work changes no situation. Another
   writer cannot change alerts or windows either: SQLite serialises writers (BEGIN
   IMMEDIATE), and on PostgreSQL those rows are locked (FOR UPDATE) as the single look-ups
-  locked them. A situation another PostgreSQL transaction opens while a batch runs is
+  locked them; a window's timer row is locked whether its window is open or not. A key
+  with no row at all locks nothing, so before opening a window the grouper reads it again
+  (``AlertGrouper.admit``). A situation another PostgreSQL transaction opens while a batch runs is
   seen by the next batch, as if the batch's alerts had arrived a few milliseconds sooner.
 - A rolled-back savepoint may undo changes the answers reflect, so the batch calls
   ``forget()`` then and later look-ups go to the database again.

@@ -27,7 +27,7 @@ _SOURCE = {
     "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
 }
 _REFUSALS = {
-    "400": "Body is not JSON (malformed_json)",
+    "400": "Body is not JSON, or not in the encoding it claims (malformed_json)",
     "401": "Missing or wrong signature, timestamp or bearer token (unauthorised)",
     "404": "No source of this kind and name is configured (unknown_source)",
     "408": "The body did not arrive within intake.read_timeout_seconds (timeout)",

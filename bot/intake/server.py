@@ -260,6 +260,9 @@ class IntakeApp:
     ) -> list[Outcome]:
         """Read, authenticate, validate and map the request, then apply it in a batch.
 
+        A payload that fits its format but maps to an alert that does not fit
+        ``IncomingAlert`` is refused with 422, like one that does not fit its format.
+
         The answer waits for the commit of the transaction that holds its changes.
         """
         body = await self._read_body(request, source)
@@ -270,6 +273,10 @@ class IntakeApp:
         except MappingError as exc:
             detail = [{"field": exc.field, "problem": exc.problem}]
             raise _Refused(422, "invalid_alert", detail) from None
+        except ValidationError as exc:
+            # Valid in its own format, but what it maps to is not a valid alert (e.g. a
+            # supplier label longer than an alert's supplier): the sender's fault, a 422.
+            raise _Refused(422, "invalid_alert", _problems(exc)) from None
 
         async def work(services: Services) -> list[Outcome]:
             if receipt is not None and not await self._first_use(services, receipt):
@@ -341,6 +348,8 @@ class IntakeApp:
     async def _read_body(self, request: web.Request, source: AlertSourceSettings) -> bytes:
         """The whole body, chunked or not, within the source's size cap and the read timeout.
 
+        A body that cannot be decoded (not the gzip it claims) is refused with 400.
+
         ``content.read(n)`` answers with what has arrived so far, so the body is read to
         its end; bytes are counted as they arrive, so an oversized body is refused as soon
         as it passes the cap, whatever its announced length.
@@ -364,6 +373,11 @@ class IntakeApp:
             # logged and counted like any other instead of surfacing as a server error.
             detail = "the connection closed before the body was complete"
             raise _Refused(400, "incomplete_body", detail) from None
+        except web.RequestPayloadError as exc:
+            # aiohttp could not undo the body's Content-Encoding (e.g. not the gzip it
+            # claims): a client error, not a server one.
+            detail = f"the body cannot be decoded: {exc.__cause__ or exc}"
+            raise _unread_body(400, "malformed_json", detail) from None
         return bytes(body)
 
     def _authenticate(
@@ -395,11 +409,19 @@ class IntakeApp:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise _Refused(400, "malformed_json", str(exc)) from None
+        except RecursionError:
+            # A few KB of brackets nest deeper than the json module recurses: no alert
+            # format nests like that, so the sender's error, not the server's.
+            raise _Refused(400, "malformed_json", "JSON nested too deeply") from None
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            detail = [
-                {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
-                for error in exc.errors(include_input=False, include_url=False)
-            ]
-            raise _Refused(422, "invalid_alert", detail) from None
+            raise _Refused(422, "invalid_alert", _problems(exc)) from None
+
+
+def _problems(exc: ValidationError) -> list[dict[str, str]]:
+    """The ``detail`` of a 422: each field that does not fit and why."""
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        for error in exc.errors(include_input=False, include_url=False)
+    ]

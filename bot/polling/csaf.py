@@ -132,9 +132,23 @@ def parse_rolie(body: bytes) -> list[Listed]:
 
 
 def changed_since(listed: list[Listed], since: datetime, limit: int) -> list[Listed]:
-    """The oldest ``limit`` advisories changed after ``since``, oldest first."""
+    """The oldest ``limit`` advisories changed after ``since``, oldest first.
+
+    The next poll resumes after the last one's time, so the batch never ends inside a
+    group of advisories changed at one moment (the rest would be skipped for good): such
+    a group is left whole to the next poll, or taken whole if it alone exceeds ``limit``.
+    """
     newer = sorted((item for item in listed if item.changed > since), key=lambda i: i.changed)
-    return newer[:limit]
+    if len(newer) <= limit:
+        return newer
+    cut = limit
+    while cut > 0 and newer[cut].changed == newer[cut - 1].changed:
+        cut -= 1
+    if cut == 0:
+        cut = limit
+        while cut < len(newer) and newer[cut].changed == newer[cut - 1].changed:
+            cut += 1
+    return newer[:cut]
 
 
 def parse_advisory(body: bytes, url: str) -> Advisory:

@@ -22,7 +22,7 @@ from bot.polling.statuspage import Changes
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"
-# Entry ids remembered per feed; feeds show their latest few dozen entries.
+# Entry ids remembered per feed beyond those it shows now (most show a few dozen).
 REMEMBERED = 500
 # A feed that suddenly shows more new entries than this posts only the newest ones.
 MAX_NEW = 50
@@ -55,7 +55,11 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
 def feed_changes(
     entries: list[FeedEntry], state: dict[str, Any], source: str, supplier: str, severity: Severity
 ) -> Changes:
-    """Alerts for entries the previous polls did not see; the first poll only remembers."""
+    """Alerts for entries the previous polls did not see; the first poll only remembers.
+
+    The state remembers the ids of all entries in the feed now, then of the newest
+    earlier ones up to ``REMEMBERED``: an unchanged feed yields no alert, however long.
+    """
     seen: list[str] = state.get("seen", [])
     known = set(seen)
     new = [entry for entry in entries if entry.id and _key(entry) not in known]
@@ -73,7 +77,12 @@ def feed_changes(
                     source=source,
                 )
             )
-    changes.state = {"seen": ([_key(entry) for entry in new] + seen)[:REMEMBERED]}
+    # Every entry the feed shows now is remembered, however many: an id forgotten while
+    # its entry is still listed would come back as new at the next poll.
+    shown = list(dict.fromkeys(_key(entry) for entry in entries if entry.id))
+    listed = set(shown)
+    remembered = shown + [key for key in seen if key not in listed]
+    changes.state = {"seen": remembered[: max(REMEMBERED, len(shown))]}
     return changes
 
 

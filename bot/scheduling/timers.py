@@ -53,20 +53,33 @@ class Timers:
 
     async def pending(self, key: str, *, lock: bool = False) -> TimerRecord | None:
         """The pending timer with ``key``, if any; with ``lock`` its row is locked until
-        the transaction ends (for a payload that is read, changed and written back)."""
-        query = select(TimerRecord).where(TimerRecord.key == key, *_PENDING)
-        return await self._session.scalar(query.with_for_update() if lock else query)
+        the transaction ends (for a payload that is read, changed and written back).
+
+        With ``lock`` the key's row is locked whether or not it is pending: an answer of
+        None then also holds until the transaction ends, since a concurrent transaction
+        re-arming the row (``schedule``) waits for it, or this one for that one and then
+        sees its result.
+        """
+        return (await self.pending_of([key], lock=lock)).get(key)
 
     async def pending_of(
         self, keys: Sequence[str], *, lock: bool = False
     ) -> dict[str, TimerRecord]:
         """The pending timers with ``keys``, by key (as ``pending``, for many at once).
 
-        Locked in key order, so two transactions locking overlapping sets cannot deadlock.
+        Locked (every row with one of ``keys``, pending or not, as ``pending`` says) in key
+        order, so two transactions locking overlapping sets cannot deadlock.
         """
+        if lock:
+            query = select(TimerRecord).where(TimerRecord.key.in_(keys))
+            found = await self._session.scalars(query.order_by(TimerRecord.key).with_for_update())
+            return {
+                timer.key: timer
+                for timer in found
+                if timer.key is not None and timer.fired_at is None and timer.cancelled_at is None
+            }
         query = select(TimerRecord).where(TimerRecord.key.in_(keys), *_PENDING)
-        query = query.order_by(TimerRecord.key)
-        found = await self._session.scalars(query.with_for_update() if lock else query)
+        found = await self._session.scalars(query.order_by(TimerRecord.key))
         return {timer.key: timer for timer in found if timer.key is not None}
 
     async def _cancel_where(self, condition: Any) -> int:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.alerts.model import IncomingAlert
+from bot.alerts.model import IncomingAlert, StoredText
 from bot.config import ALERTMANAGER_MAX_ALERTS, AlertSourceSettings
 from bot.intake.formats.common import (
     IntakeAction,
@@ -37,7 +37,7 @@ class AlertmanagerAlert(BaseModel):
     startsAt: datetime
     endsAt: datetime | None = None
     generatorURL: str = ""
-    fingerprint: str = Field(default="", max_length=200)
+    fingerprint: StoredText = Field(default="", max_length=200)  # an external id
 
     def external_id(self) -> str:
         """The fingerprint, or the same kind of hash of the labels when it is missing."""

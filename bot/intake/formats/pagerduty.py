@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.alerts.model import IncomingAlert
+from bot.alerts.model import IncomingAlert, StoredText
 from bot.config import AlertSourceSettings
 from bot.intake.formats.common import (
     Acknowledge,
@@ -59,7 +59,7 @@ class PagerDutyEvent(BaseModel):
 
     routing_key: str = Field(min_length=1, max_length=64)
     event_action: Literal["trigger", "acknowledge", "resolve"]
-    dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
+    dedup_key: StoredText | None = Field(default=None, min_length=1, max_length=255)
     payload: PagerDutyPayload | None = None
     links: list[PagerDutyLink] = Field(default_factory=list, max_length=50)
     client: str | None = None
