@@ -392,3 +392,14 @@ async def test_a_mention_pill_names_the_user_it_links(chat: ChatHarness) -> None
         },
     )
     assert posted[0].body.startswith(f"{BOB} is now scribe"), [m.body for m in posted]
+
+
+async def test_a_superscript_digit_is_refused_as_a_number_not_an_internal_error(
+    chat: ChatHarness,
+) -> None:
+    room, _ = await chat.escalated()
+    await chat.command(ALICE, room, "!playbook start example-supplier-outage")
+    # "²" is a digit to str.isdigit but no number to int(); a phone keyboard offers it.
+    for where, command in ((room, "!log ²"), (room, "!step done ²"), (COORDINATION, "!ack ²")):
+        answer = await chat.command(ALICE, where, command)
+        assert not answer.startswith("Something went wrong"), (command, answer)
