@@ -403,3 +403,12 @@ async def test_a_superscript_digit_is_refused_as_a_number_not_an_internal_error(
     for where, command in ((room, "!log ²"), (room, "!step done ²"), (COORDINATION, "!ack ²")):
         answer = await chat.command(ALICE, where, command)
         assert not answer.startswith("Something went wrong"), (command, answer)
+
+
+async def test_a_command_word_ends_at_a_line_break(chat: ChatHarness) -> None:
+    room, situation_id = await chat.escalated()
+    answer = await chat.command(BOB, room, "!notitie\nstroom is terug\nom 14:00")
+    assert answer.startswith("Notitie vastgelegd"), answer
+    async with chat.factory.transaction() as services:
+        (note,) = await services.log.of_kind(situation_id, EntryKind.NOTE)
+    assert note.payload["text"] == "stroom is terug\nom 14:00"
