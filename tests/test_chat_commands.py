@@ -15,6 +15,7 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from bot.commands import build_registry
+from bot.decisionlog.kinds import EntryKind
 from bot.storage.models import AlertRecord, LogEntryRecord, SituationRecord
 from bot.suppliers.file import read_supplier_file
 from tests.support.chat import ChatHarness, chat_harness, number_after
@@ -357,3 +358,57 @@ async def test_a_command_is_counted_before_its_answer_can_be_sent(chat: ChatHarn
     await chat.command(MALLORY, COORDINATION, "!help")
     # one wake per answer, each with that answer's command already counted
     assert [counts[key] for counts, key in zip(counted_at_wake, seen, strict=True)] == [1.0] * 4
+
+
+async def test_a_command_in_a_reply_is_run_without_the_quoted_fallback(chat: ChatHarness) -> None:
+    room, situation_id = await chat.escalated()
+    quoted = await chat.say(ALICE, room, "!log 1")
+    posted = await chat.say_content(
+        BOB,
+        room,
+        {
+            "msgtype": "m.text",
+            "body": f"> <@weerbaar:test> {quoted[0].body.splitlines()[0]}\n\n!note power is back",
+            "m.relates_to": {"m.in_reply_to": {"event_id": "$quoted"}},
+        },
+    )
+    assert posted[0].room_id == room and posted[0].body.startswith("Note recorded"), posted
+    async with chat.factory.transaction() as services:
+        (note,) = await services.log.of_kind(situation_id, EntryKind.NOTE)
+    assert note.payload["text"] == "power is back"
+
+
+async def test_a_mention_pill_names_the_user_it_links(chat: ChatHarness) -> None:
+    room, _ = await chat.escalated()
+    posted = await chat.say_content(
+        ALICE,
+        room,
+        {
+            "msgtype": "m.text",
+            "body": "!role Bob scribe",
+            "format": "org.matrix.custom.html",
+            "formatted_body": f'!role <a href="https://matrix.to/#/{BOB}">Bob</a> scribe',
+            "m.mentions": {"user_ids": [BOB]},
+        },
+    )
+    assert posted[0].body.startswith(f"{BOB} is now scribe"), [m.body for m in posted]
+
+
+async def test_a_superscript_digit_is_refused_as_a_number_not_an_internal_error(
+    chat: ChatHarness,
+) -> None:
+    room, _ = await chat.escalated()
+    await chat.command(ALICE, room, "!playbook start example-supplier-outage")
+    # "²" is a digit to str.isdigit but no number to int(); a phone keyboard offers it.
+    for where, command in ((room, "!log ²"), (room, "!step done ²"), (COORDINATION, "!ack ²")):
+        answer = await chat.command(ALICE, where, command)
+        assert not answer.startswith("Something went wrong"), (command, answer)
+
+
+async def test_a_command_word_ends_at_a_line_break(chat: ChatHarness) -> None:
+    room, situation_id = await chat.escalated()
+    answer = await chat.command(BOB, room, "!notitie\nstroom is terug\nom 14:00")
+    assert answer.startswith("Notitie vastgelegd"), answer
+    async with chat.factory.transaction() as services:
+        (note,) = await services.log.of_kind(situation_id, EntryKind.NOTE)
+    assert note.payload["text"] == "stroom is terug\nom 14:00"

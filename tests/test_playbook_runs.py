@@ -308,3 +308,48 @@ async def test_runs_of_one_playbook_version_share_its_parse_and_a_changed_snapsh
         _, again = await load_runs(services.session, situation_id, None)
     assert again.state.playbook.version == "99.0"
     assert one.state.playbook.version != "99.0"
+
+
+async def test_a_decision_opened_after_its_deadline_is_reminded_at_once(
+    database: Database,
+) -> None:
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+    clock.advance(hours=5)  # fallback-or-wait (T+4h) passes while assess is still open
+    await runner.fire_due()
+    assert not [m for m in await incident_messages(database) if "fallback-or-wait" in m]
+    async with factory.transaction() as services:
+        await services.playbook_runs.complete_step(situation_id, None, "assess", ALICE, "late")
+        (run,) = await services.playbook_runs.runs(situation_id)
+    assert run.state.decision("fallback-or-wait").status == DecisionStatus.OPEN
+    await runner.fire_due()
+    reminders = [m for m in await incident_messages(database) if "fallback-or-wait" in m]
+    assert len(reminders) == 1, reminders
+    assert reminders[0].startswith("⏰")
+
+
+async def test_a_run_changed_after_closing_reminds_nobody(database: Database) -> None:
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    situation_id = await open_incident(factory)
+    async with factory.transaction() as services:
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+        await services.playbook_runs.complete_step(situation_id, None, "assess", ALICE, "")
+        await services.situations.change_phase(situation_id, Phase.EVALUATION, ALICE, "over")
+    clock.advance(hours=9)
+    async with factory.transaction() as services:
+        # The decision taken in the meeting, recorded for the evaluation afterwards.
+        await services.playbook_runs.choose(
+            situation_id, None, "fallback-or-wait", "activate-fallback", ALICE, "for the record"
+        )
+        await services.playbook_runs.start(situation_id, PLAYBOOK, ALICE)
+    clock.advance(days=2)
+    await runner.fire_due()
+    await runner.fire_due()
+    assert not [m for m in await incident_messages(database) if m.startswith(("⏰", "⚠️"))]
+    assert "reminder_sent" not in await kinds(database, situation_id)

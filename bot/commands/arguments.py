@@ -297,7 +297,8 @@ def _text(_context: CommandContext, text: str) -> str:
 def parse_id(context: CommandContext, word: str) -> int:
     """A numeric id as people type it: ``12`` or ``#12``."""
     digits = word.removeprefix("#")
-    if not digits.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not digits.isdecimal():
         raise BadArgument(context.text("usage.not_an_id", word=word))
     return int(digits)
 
@@ -362,7 +363,7 @@ def _phase(context: CommandContext, word: str) -> Phase:
 
 def _alert_or_supplier(context: CommandContext, text: str) -> int | str:
     """An alert id when the text is one (``12``, ``#12``), else a supplier's name."""
-    return parse_id(context, text) if text.removeprefix("#").isdigit() else text
+    return parse_id(context, text) if text.removeprefix("#").isdecimal() else text
 
 
 def _withheld(context: CommandContext, text: str) -> Withheld:

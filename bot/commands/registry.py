@@ -82,7 +82,8 @@ class Command:
         """
         if not self.children:
             return None, arguments
-        first, _, rest = arguments.strip().partition(" ")
+        arguments = arguments.strip()
+        first, _, rest = arguments.partition(_first_space(arguments))
         for child in self.children:
             if first.lower() in (child.name, child.alias):
                 return child, rest
@@ -129,5 +130,11 @@ def parse_invocation(body: str) -> tuple[str, str] | None:
     """Split ``!name rest`` into (name, rest); None when the message is not a command."""
     if not body.startswith(PREFIX) or len(body) == 1 or body[1].isspace():
         return None
-    word, _, rest = body[1:].partition(" ")
-    return word.strip(), rest.strip()
+    # The word ends at any whitespace: a note may start on the line after its command.
+    word, _, rest = body[1:].partition(_first_space(body[1:]))
+    return word, rest.strip()
+
+
+def _first_space(text: str) -> str:
+    """The first whitespace character in ``text`` (a space when there is none)."""
+    return next((char for char in text if char.isspace()), " ")

@@ -5,7 +5,12 @@ Plain data, so transport needs nothing of the commands that handle them.
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
 
 
 @dataclass(frozen=True)
@@ -28,3 +33,58 @@ class IncomingReaction:
     sender: str
     reacts_to: str
     key: str
+
+
+def thread_root_of(content: Mapping[str, Any]) -> str | None:
+    """The root event id when the message (its ``content``) is in a thread."""
+    relation = content.get("m.relates_to") or {}
+    if relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str):
+        return str(relation["event_id"])
+    return None
+
+
+# A user pill in formatted_body: a link to the user's matrix.to address (maybe %-encoded).
+_PILL = re.compile(r"""<a\s[^>]*?href=["']https://matrix\.to/#/([^"'?/]+)[^>]*>(.*?)</a>""", re.S)
+_TAG = re.compile(r"<[^>]*>")
+# The quoted message that clients put at the start of a reply's formatted_body.
+_REPLY_HTML = re.compile(r"<mx-reply>.*?</mx-reply>", re.S)
+
+
+def message_text(content: Mapping[str, Any]) -> str:
+    """The text a person typed in a message with ``content``, as commands read it.
+
+    Two things clients add to ``body`` are undone, so a command reads as typed: a reply's
+    quoted fallback (``> <@user> ...`` lines and a blank line before the text), and the
+    display name that a mention pill shows in plain text (Element writes "Bob" there and
+    links ``@bob:server`` only in ``formatted_body``), which becomes the user id again.
+    """
+    body = str(content.get("body", ""))
+    relation = content.get("m.relates_to") or {}
+    replying = (
+        isinstance(relation, Mapping)
+        and "m.in_reply_to" in relation
+        # In a thread the reply is only the fallback for clients without threads: no quote.
+        and not relation.get("is_falling_back")
+    )
+    if replying and body.startswith(">"):
+        lines = body.split("\n")
+        quoted = next((i for i, line in enumerate(lines) if not line.startswith(">")), len(lines))
+        if quoted < len(lines) and not lines[quoted].strip():
+            quoted += 1
+        body = "\n".join(lines[quoted:])
+    formatted = content.get("formatted_body")
+    if content.get("format") != "org.matrix.custom.html" or not isinstance(formatted, str):
+        return body
+    position = 0
+    for match in _PILL.finditer(_REPLY_HTML.sub("", formatted)):
+        user_id = unquote(match.group(1))
+        shown = html.unescape(_TAG.sub("", match.group(2))).strip()
+        if not (user_id.startswith("@") and ":" in user_id) or not shown:
+            continue
+        # Pills appear in body in the same order, so each is looked for after the last.
+        found = body.find(shown, position)
+        if found == -1:
+            continue
+        body = body[:found] + user_id + body[found + len(shown) :]
+        position = found + len(user_id)
+    return body

@@ -21,7 +21,7 @@ import nio
 
 from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixClient, MatrixError
-from bot.matrix.events import IncomingMessage, IncomingReaction
+from bot.matrix.events import IncomingMessage, IncomingReaction, message_text, thread_root_of
 from bot.matrix.outbox import Backoff
 from bot.stopping import Stopped, StopSignal
 from bot.storage.state import BotState
@@ -59,14 +59,6 @@ def first_sync_filter() -> dict[str, Any]:
     nonce = f"@weerbaar-first-sync-{uuid.uuid4().hex}:invalid"
     room = {**SYNC_FILTER["room"], "timeline": {"limit": 1, "not_senders": [nonce]}}
     return {**SYNC_FILTER, "room": room}
-
-
-def thread_root_of(source: dict[str, Any]) -> str | None:
-    """The root event id when the event is a message in a thread."""
-    relation = source.get("content", {}).get("m.relates_to") or {}
-    if relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str):
-        return str(relation["event_id"])
-    return None
 
 
 MessageHandler = Callable[[IncomingMessage], Awaitable[None]]
@@ -211,13 +203,14 @@ class SyncLoop:
                     if self._on_undecryptable is not None:
                         await self._on_undecryptable(room_id, event)
                 elif isinstance(event, nio.RoomMessageText):
+                    content = event.source.get("content") or {}
                     await self._on_message(
                         IncomingMessage(
                             event_id=event.event_id,
                             room_id=room_id,
                             sender=event.sender,
-                            body=event.body,
-                            thread_root=thread_root_of(event.source),
+                            body=message_text(content),
+                            thread_root=thread_root_of(content),
                         )
                     )
                 elif (

@@ -357,7 +357,7 @@ class RunState:
 
     def resolve_step(self, reference: str) -> Step:
         """The step a person means by ``reference``: its number (``3``) or its id."""
-        if reference.isdigit():
+        if reference.isdecimal():  # not isdigit: "²" is a digit that int() refuses
             number = int(reference)
             if 1 <= number <= len(self.playbook.steps):
                 return self.playbook.steps[number - 1]

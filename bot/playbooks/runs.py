@@ -12,7 +12,8 @@ an edited YAML file does not change a run already under way.
 Deadlines: every step gets a reminder timer at its planned deadline (and every decision with
 a deadline one at that deadline), keyed under the situation's timer prefix so closing the
 situation cancels them. The timer handlers (``bot.timers.playbooks``) check the run's
-state when they fire, so a step finished in time is never reminded about.
+state when they fire, so a step finished in time is never reminded about; a branch step or
+decision point that opens only after its deadline has its reminder armed again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,7 @@ from bot.i18n import Language
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.playbooks.engine import (
     OPEN_STEP_STATUSES,
+    DecisionStatus,
     FactSet,
     FactValue,
     ItemChecked,
@@ -230,6 +232,7 @@ class PlaybookRunService:
             StepDonePayload(**_step_payload(run, view), note=note),
         )
         await self._stop_step_timers(run, step.id)
+        await self._arm_opened(run, after.state, event.at)
         return after, after.state.step(step.id)
 
     async def skip_step(
@@ -247,6 +250,7 @@ class PlaybookRunService:
             StepSkippedPayload(**_step_payload(run, view), reason=reason),
         )
         await self._stop_step_timers(run, step.id)
+        await self._arm_opened(run, after.state, event.at)
         return after, after.state.step(step.id)
 
     async def check_item(
@@ -320,21 +324,7 @@ class PlaybookRunService:
         await self._timers.cancel(
             timer_key(situation_id, run.record.id, "decision", decision.id, "escalation")
         )
-        opened = [
-            view
-            for view in after.steps()
-            if run.state.step(view.step.id).status == StepStatus.PENDING
-            and view.status in OPEN_STEP_STATUSES
-        ]
-        for view in opened:
-            # Its reminder fired (or will) while the step was not open and did nothing:
-            # arm it again, at once if the deadline has already passed.
-            await STEP_REMINDER.schedule(
-                self._timers,
-                max(view.due, now),
-                ForStep(situation_id=situation_id, run_id=run.record.id, step_id=view.step.id),
-                key=timer_key(situation_id, run.record.id, "step", view.step.id, "reminder"),
-            )
+        opened = await self._arm_opened(run, after, now)
         return Run(run.record, run.number, after), entry, opened
 
     async def set_fact(
@@ -363,6 +353,43 @@ class PlaybookRunService:
             run.record.situation_id, kind, event.actor, payload, occurred_at=event.at
         )
         return Run(run.record, run.number, after)
+
+    async def _arm_opened(self, run: Run, after: RunState, now: datetime) -> list[StepView]:
+        """Arm the reminders of what ``after`` opened in ``run``; returns the opened steps.
+
+        A branch step opens when its option is chosen, a decision point when its
+        ``after_step`` is settled. Its reminder fired (or will) while it was not open and
+        did nothing: arm it again, at once if the deadline has already passed.
+        """
+        situation_id, run_id = run.record.situation_id, run.record.id
+        opened = [
+            view
+            for view in after.steps()
+            if run.state.step(view.step.id).status == StepStatus.PENDING
+            and view.status in OPEN_STEP_STATUSES
+        ]
+        for view in opened:
+            await STEP_REMINDER.schedule(
+                self._timers,
+                max(view.due, now),
+                ForStep(situation_id=situation_id, run_id=run_id, step_id=view.step.id),
+                key=timer_key(situation_id, run_id, "step", view.step.id, "reminder"),
+            )
+        for point in after.decisions():
+            if (
+                point.due is not None
+                and point.status == DecisionStatus.OPEN
+                and run.state.decision(point.decision.id).status == DecisionStatus.WAITING
+            ):
+                await DECISION_REMINDER.schedule(
+                    self._timers,
+                    max(point.due, now),
+                    ForDecision(
+                        situation_id=situation_id, run_id=run_id, decision_id=point.decision.id
+                    ),
+                    key=timer_key(situation_id, run_id, "decision", point.decision.id, "reminder"),
+                )
+        return opened
 
     async def _stop_step_timers(self, run: Run, step_id: str) -> None:
         situation_id = run.record.situation_id

@@ -4,7 +4,8 @@ At a step's (or decision's) deadline the reminder timer fires. If the item is st
 bot mentions whoever holds the owning role in the incident (the coordinator if nobody does),
 records the reminder in the log, and schedules one escalation ``escalate_after`` later; if it
 is still open then, the coordinator is mentioned. Each stage is a keyed durable timer under
-the situation's prefix, so each fires at most once and closing the situation cancels them.
+the situation's prefix, so each fires at most once and closing the situation cancels them;
+one armed after that (a late ``!choose``, a run started in evaluation) says nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.playbooks.timers import (
     ForStep,
 )
 from bot.services import Services
+from bot.situations.phases import QUIET_PHASES, Phase
 from bot.situations.roles import COORDINATOR, holders_of
 from bot.storage.models import TimerRecord
 from bot.timers.registry import Timer
@@ -77,7 +79,9 @@ async def _remind(
     situation = await services.situations.get(about.situation_id)
     run = await services.playbook_runs.run_by_id(situation.id, about.run_id)
     room = situation.incident_room_id
-    if run is None or room is None:
+    # Entering evaluation cancels the run's timers, but a run started or a branch opened
+    # afterwards arms new ones; a situation under evaluation or closed is not nagged.
+    if run is None or room is None or Phase(situation.phase) in QUIET_PHASES:
         return
     policy = services.playbook_runs.policy
     open_item = _open_item(run, subject, ident)

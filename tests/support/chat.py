@@ -26,7 +26,7 @@ from sqlalchemy import select
 from bot.alerts.model import IncomingAlert
 from bot.app import Weerbaar
 from bot.config import EncryptionSettings, IntakeSettings, MatrixSettings, Settings, StorageSettings
-from bot.matrix.events import IncomingMessage
+from bot.matrix.events import IncomingMessage, message_text, thread_root_of
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.services import ServiceFactory
 from bot.storage.models import OutboxRecord
@@ -110,6 +110,13 @@ class ChatHarness:
     ) -> list[Posted]:
         """Handle ``body`` from ``sender`` in ``room_id``; every message queued since."""
         return (await self._send(sender, room_id, body, thread_root))[1]
+
+    async def say_content(self, sender: str, room_id: str, content: dict[str, Any]) -> list[Posted]:
+        """Handle a message as a client sends it (``content`` of an ``m.room.message``, e.g.
+        a reply or a mention pill), read as the sync loop reads it; every message queued."""
+        return (await self._send(sender, room_id, message_text(content), thread_root_of(content)))[
+            1
+        ]
 
     async def command(self, sender: str, room_id: str, body: str) -> str:
         """The body of the one reply to ``body`` (other messages it caused are dropped)."""
