@@ -22,6 +22,7 @@ from tests.support.clock import ManualClock
 from tests.support.databases import ReusedPostgresDatabase
 from tests.support.factories import COORDINATION
 from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import until_waiting_for_locks
 
 
 def grouping_factory(database: Database, clock: ManualClock) -> ServiceFactory:
@@ -118,21 +119,6 @@ async def test_a_held_back_alert_shows_its_state_and_the_summary_follows_changes
     assert rows[-1].replaces_outbox_id == rows[-2].id  # the edit points at the summary
 
 
-async def waiting_or_done(admin: asyncpg.Connection, task: asyncio.Task[int]) -> None:
-    """Until ``task`` has finished or its transaction waits for a row lock (bounded)."""
-    for _ in range(2000):
-        if task.done():
-            return
-        waiting = await admin.fetchval(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        if waiting:
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("the transaction neither finished nor waited for a lock")
-
-
 @pytest.mark.parametrize("closed_before", [True, False], ids=["window-closed", "no-window"])
 async def test_two_instances_opening_a_window_together_announce_every_alert_once(
     reused_postgres: ReusedPostgresDatabase, closed_before: bool
@@ -154,9 +140,9 @@ async def test_two_instances_opening_a_window_together_announce_every_alert_once
         async with factory.transaction() as services:  # instance 2's batch
             await services.alert_lookups.preload(Needs(suppliers=frozenset({"Acme"})))
             first = asyncio.create_task(receive(factory, "Acme", "first"))  # instance 1
-            await waiting_or_done(admin, first)
+            await until_waiting_for_locks(admin, unless_done=first)
             second = asyncio.create_task(receive(factory, "Acme", "second"))
-            await waiting_or_done(admin, second)
+            await until_waiting_for_locks(admin, 2, unless_done=second)
             third = await services.alerts.receive(IncomingAlert(supplier="Acme", title="third"))
         ids = [await first, await second, third.id]
         clock.advance(minutes=1)

@@ -29,6 +29,7 @@ from bot.storage.models import AlertRecord, OutboxRecord
 from tests.support.clock import ManualClock
 from tests.support.databases import ReusedPostgresDatabase
 from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import until_waiting_for_locks
 
 ROOM = "!coordination:test"
 POLICY = HeartbeatPolicy(
@@ -214,16 +215,8 @@ async def test_a_source_back_on_two_instances_at_once_is_announced_back_once(
         async with factory.transaction() as services:  # instance 1
             await services.heartbeats.contact("prom")
             other = asyncio.create_task(contact(factory, "prom"))  # instance 2
-            for _ in range(2000):  # until it has finished or waits for instance 1's locks
-                waiting = await admin.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                if other.done() or waiting:
-                    break
-                await asyncio.sleep(0.005)
-            else:
-                raise AssertionError("instance 2 neither finished nor waited for a lock")
+            # Until it has finished or waits for instance 1's locks.
+            await until_waiting_for_locks(admin, unless_done=other)
         await other
         back = [body for body in await bodies(database) if "is back" in body]
         assert back == ["source prom is back (silent since 10:00)"]

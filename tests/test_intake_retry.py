@@ -25,6 +25,7 @@ from bot.storage.db import Database
 from bot.storage.models import AlertRecord
 from tests.support.databases import ReusedPostgresDatabase
 from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import until_waiting_for_locks
 
 TOKEN = "am-token"
 
@@ -69,19 +70,6 @@ def webhook(fingerprints: Sequence[str]) -> bytes:
     ).encode()
 
 
-async def waiting_for_locks(admin: asyncpg.Connection, count: int) -> None:
-    """Until ``count`` other sessions wait for a row lock (bounded)."""
-    for _ in range(2000):
-        waiting = await admin.fetchval(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        if waiting >= count:
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"{count} sessions never waited for a lock")
-
-
 async def test_a_batch_aborted_by_a_deadlock_is_applied_again_and_stored_once(
     postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -112,7 +100,7 @@ async def test_a_batch_aborted_by_a_deadlock_is_applied_again_and_stored_once(
             await blocker.execute("SET LOCAL deadlock_timeout = '10s'")
             await blocker.execute("SELECT id FROM alerts WHERE external_id = 'y' FOR UPDATE")
             request = asyncio.create_task(post(["x", "y"]))
-            await waiting_for_locks(watcher, 1)
+            await until_waiting_for_locks(watcher)
             await blocker.execute("SELECT id FROM alerts WHERE external_id = 'x' FOR UPDATE")
             await tx.commit()
             assert await request == 202

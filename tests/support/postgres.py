@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 import pytest
@@ -41,3 +43,21 @@ async def fresh_postgres_database(prefix: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def until_waiting_for_locks(
+    admin: asyncpg.Connection, count: int = 1, *, unless_done: asyncio.Task[Any] | None = None
+) -> None:
+    """Return once ``count`` sessions of ``admin``'s database wait for a lock, or as soon as
+    ``unless_done`` has finished; AssertionError when neither happens within about 10 s."""
+    for _ in range(2000):
+        if unless_done is not None and unless_done.done():
+            return
+        waiting = await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"{count} session(s) never waited for a lock")
