@@ -436,7 +436,7 @@ def report(
     fallback options of every vital and critical process (md, html, csv, pdf or odt)."""
     overview = situation.strip().lower() == "fallbacks"
     # Checked before the report code is imported, which takes about a second.
-    if not overview and not situation.isdigit():
+    if not overview and not situation.isdecimal():
         typer.echo(f"weerbaar: {situation!r} is neither a situation id nor 'fallbacks'", err=True)
         raise typer.Exit(2)
     if overview and disclosure:

@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 def _is_indexed(value: object) -> bool:
     """``{"0": ..., "1": ...}``: how nested variables spell the items of a list."""
-    return isinstance(value, dict) and bool(value) and all(str(key).isdigit() for key in value)
+    return isinstance(value, dict) and bool(value) and all(str(key).isdecimal() for key in value)
 
 
 def _from_indexes(value: object) -> object:
