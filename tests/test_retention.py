@@ -266,6 +266,27 @@ async def test_a_forced_exercise_purge_logs_its_reason(
     assert str(ids["Unexported"]) in record.getMessage() and reason in record.getMessage()
 
 
+async def test_closed_exercises_are_left_to_their_own_policy(database: Database) -> None:
+    """An exercise has its own period (retention.exercise_after_days; unset: kept): one
+    closed long ago, its report exported before it was closed, neither holds back the
+    purge of real closed situations nor is purged by their policy."""
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    real = await open_situation(factory, "Real")
+    drill = await open_situation(factory, "Drill", exercise=True)
+    await export(factory, drill)  # the exercise's report, before anyone closed it
+    for situation_id in (real, drill):
+        await close(factory, situation_id)
+    clock.advance(minutes=1)
+    await export(factory, real)
+    clock.advance(days=40)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    assert [candidate.situation_id for candidate in outcome.candidates] == [real]
+    assert not outcome.unexported and outcome.deleted_rows["situations"] == 1
+    assert await remaining(database) == ["Drill"]
+
+
 async def test_the_command_line_purges_old_exercises(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -83,7 +83,9 @@ class PurgeOutcome:
 async def purge_closed(
     session: AsyncSession, now: datetime, closed_after: timedelta, *, dry_run: bool = False
 ) -> PurgeOutcome:
-    """Delete closed situations closed before ``now - closed_after``, all or none.
+    """Delete real situations closed before ``now - closed_after``, all or none.
+
+    Exercises are left to ``purge_old_exercises``, whatever their phase.
 
     Refuses (deletes nothing, ``outcome.unexported`` non-empty) when any of them was not
     exported after it was closed.
@@ -100,9 +102,11 @@ async def purge_closed(
 
 
 async def _candidates(session: AsyncSession, closed_before: datetime) -> list[Candidate]:
+    # Real situations only: exercises have their own period (bot/retention/exercises.py),
+    # so one of them can neither hold back this policy nor be purged by it.
     situations = await session.scalars(
         select(SituationRecord)
-        .where(SituationRecord.phase == Phase.CLOSED.value)
+        .where(SituationRecord.phase == Phase.CLOSED.value, SituationRecord.is_exercise.is_(False))
         .order_by(SituationRecord.id)
     )
     found = []
