@@ -28,11 +28,13 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
+from bot.suppliers.freshness import DrillKind, Outcome
 from tests.support.backup import CONFIG, snapshot
 from tests.support.clock import ManualClock
 from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
 from tests.support.fakes import escalate_with_room
+from tests.support.suppliers import MANUAL_RUN, example_registry, import_registry
 
 RETENTION = timedelta(days=30)
 
@@ -190,6 +192,54 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert done.exit_code == 0 and "purged 1 situation(s)" in done.output
     again = await asyncio.to_thread(invoke, "purge")
     assert "purged 0 situation(s)" in again.output
+
+
+@pytest.mark.parametrize("exercise", [False, True], ids=["closed", "exercise"])
+async def test_improvement_actions_in_a_purged_log_stay_with_their_fallback(
+    database: Database, tmp_path: Path, exercise: bool
+) -> None:
+    """A failed fallback test typed in an incident room (a drill, mostly) opens its
+    improvement action in that log; purging the situation, closed or exercise, must not
+    turn a done one into an open one for ever, nor lose an open one (the board's
+    overview, ``!fallback improved``)."""
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    await import_registry(factory, example_registry(tmp_path))
+    ids = {name: await open_situation(factory, name, exercise) for name in ("Done", "Open")}
+    async with factory.transaction() as services:
+        for name, situation_id in ids.items():
+            recorded = await services.fallbacks.record_test(
+                MANUAL_RUN,
+                ALICE,
+                result=Outcome.FAILED,
+                kind=DrillKind.TECHNICAL,
+                duration_minutes=None,
+                notes="",
+                situation_id=situation_id,
+                roles_held=(),
+                improvement=f"improve after {name}",
+            )
+            assert recorded.action is not None
+            if name == "Done":
+                await services.actions.complete(situation_id, recorded.action.seq, ALICE)
+    for situation_id in ids.values():
+        await close(factory, situation_id)
+    clock.advance(minutes=1)
+    for situation_id in ids.values():
+        await export(factory, situation_id)
+    clock.advance(days=40)
+    purge = purge_old_exercises if exercise else purge_closed
+    async with database.transaction() as session:
+        outcome = await purge(session, clock.now(), RETENTION)
+    assert outcome.deleted_rows["situations"] == 2
+    async with factory.transaction() as services:
+        lines = await services.fallbacks.overview()
+        shown = {action for line in lines for action in line.open_actions}
+        (still_open,) = shown  # the open one only, by its owner and deadline
+        assert still_open.startswith(f"{ALICE} (")
+        assert await services.fallbacks.improved(MANUAL_RUN, ALICE) == 1
+    async with factory.transaction() as services:
+        assert all(not line.open_actions for line in await services.fallbacks.overview())
 
 
 async def world_of_exercises(

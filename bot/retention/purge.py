@@ -4,8 +4,9 @@ A situation is purged with everything that belongs to it, in one transaction: ev
 that refers to it through a foreign key (log entries, alerts, playbook runs and their
 definitions, incident summary, exports, and any table added later), the messages of its
 incident room and its alert notices in the outbox, its timers and the handled events of
-its incident room. If any candidate was not exported since it was closed, nothing at all
-is purged and the refusal lists each one.
+its incident room; improvement actions of fallback tests held in its log first move onto
+those tests, so their fallback keeps them. If any candidate was not exported since it was
+closed, nothing at all is purged and the refusal lists each one.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import StoppedClock
 from bot.decisionlog.erasure import log_deletion_allowed
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.payloads import PHASE_CHANGED
 from bot.retention.exports import last_export_since
+from bot.scheduling.timers import Timers
 from bot.situations.phases import Phase, timer_key_prefix
 from bot.storage.cascade import delete_cascading, table_of
 from bot.storage.models import (
@@ -31,6 +34,7 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
+from bot.suppliers.improvements import Improvements
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,9 @@ async def purge_closed(
         return outcome
     if not outcome.candidates:
         return outcome
+    chosen = [candidate.situation_id for candidate in outcome.candidates]
+    clock = StoppedClock(now)
+    await Improvements(session, Timers(session, clock), clock).keep_logged(chosen)
     async with log_deletion_allowed(session):
         for candidate in outcome.candidates:
             await _purge_one(session, candidate.situation_id, outcome.deleted_rows)
