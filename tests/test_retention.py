@@ -30,6 +30,7 @@ from bot.storage.models import (
 )
 from bot.suppliers.freshness import DrillKind, Outcome
 from tests.support.backup import CONFIG, snapshot
+from tests.support.chat import chat_harness
 from tests.support.clock import ManualClock
 from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
@@ -182,6 +183,13 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert refused.exit_code == 1
     assert f"situation {situation_id} (Acme: Outage)" in refused.output
     assert "not exported since it was closed" in refused.output
+    # The Woo version withholds confidential entries: it is no archive copy of the log.
+    woo = await asyncio.to_thread(
+        invoke, "report", str(situation_id), "--disclosure", "-o", str(tmp_path / "woo.md")
+    )
+    assert woo.exit_code == 0, woo.output
+    still = await asyncio.to_thread(invoke, "purge")
+    assert still.exit_code == 1 and "not exported since it was closed" in still.output
     report = await asyncio.to_thread(
         invoke, "report", str(situation_id), "-o", str(tmp_path / "r.md")
     )
@@ -192,6 +200,24 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert done.exit_code == 0 and "purged 1 situation(s)" in done.output
     again = await asyncio.to_thread(invoke, "purge")
     assert "purged 0 situation(s)" in again.output
+
+
+async def test_a_woo_report_in_chat_is_no_export_a_purge_counts(tmp_path: Path) -> None:
+    """``!report --woo`` withholds the confidential entries: purging after it alone would
+    leave nothing but the redacted version of the log."""
+    async with chat_harness(tmp_path) as chat:
+        room, situation_id = await chat.escalated()
+        await chat.command(ALICE, room, '!note Call with counsel --confidential "5.1(2)(b)"')
+        await close(chat.factory, situation_id)
+        await chat.replies(ALICE, room, "!report --woo")
+        chat.clock.advance(days=40)
+        async with chat.factory.transaction() as services:
+            outcome = await purge_closed(services.session, chat.clock.now(), RETENTION)
+        assert [c.situation_id for c in outcome.unexported] == [situation_id]
+        await chat.replies(ALICE, room, "!report")
+        async with chat.factory.transaction() as services:
+            outcome = await purge_closed(services.session, chat.clock.now(), RETENTION)
+        assert not outcome.unexported and outcome.deleted_rows["situations"] == 1
 
 
 @pytest.mark.parametrize("exercise", [False, True], ids=["closed", "exercise"])
