@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.decisionlog.kinds import EntryKind
 from bot.retention.exercises import purge_old_exercises
 from bot.retention.purge import purge_closed
 from bot.services import ServiceFactory
@@ -200,6 +201,34 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert done.exit_code == 0 and "purged 1 situation(s)" in done.output
     again = await asyncio.to_thread(invoke, "purge")
     assert "purged 0 situation(s)" in again.output
+
+
+async def test_an_entry_written_after_the_export_holds_the_purge_back(
+    database: Database,
+) -> None:
+    """A closed situation's room still takes notes, lessons and corrections (the
+    evaluation often comes later): an export made before them does not hold them."""
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    situation_id = await open_situation(factory, "Acme")
+    await close(factory, situation_id)
+    clock.advance(minutes=1)
+    await export(factory, situation_id)
+    clock.advance(days=2)
+    async with factory.transaction() as services:
+        await services.log.append(
+            situation_id, EntryKind.LESSON, ALICE, {"text": "Keep a paper contact list"}
+        )
+    clock.advance(days=40)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    (refused,) = outcome.unexported
+    assert refused.situation_id == situation_id and outcome.deleted_rows == {}
+    assert "not exported since its last entry" in refused.describe()
+    await export(factory, situation_id)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    assert not outcome.unexported and outcome.deleted_rows["situations"] == 1
 
 
 async def test_a_woo_report_in_chat_is_no_export_a_purge_counts(tmp_path: Path) -> None:

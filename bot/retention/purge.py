@@ -42,7 +42,9 @@ class Candidate:
     """A situation past its retention period: a closed one, or an exercise.
 
     A closed situation's period runs from when it was closed, an exercise's from when it
-    was opened; ``since`` is that moment, and only an export after it counts.
+    was opened; ``since`` is that moment, and only an export after it counts. A closed
+    situation's room still takes entries: ``last_entry_at`` is when its log last grew, and
+    only an export after that holds the whole log.
     """
 
     situation_id: int
@@ -51,6 +53,7 @@ class Candidate:
     since: datetime
     exported_at: datetime | None
     exercise: bool = False
+    last_entry_at: datetime | None = None
 
     def describe(self) -> str:
         """One line for people: id, supplier, title, when closed or opened (and exported)."""
@@ -59,6 +62,8 @@ class Candidate:
             f"{noun} {self.situation_id} ({self.supplier}: {self.title}), "
             f"{event} {self.since:%Y-%m-%d}"
         )
+        if self.exported_at is None and self.last_entry_at and self.last_entry_at > self.since:
+            return f"{line}: not exported since its last entry, {self.last_entry_at:%Y-%m-%d}"
         if self.exported_at is None:
             return f"{line}: not exported since it was {event}"
         return f"{line}, exported {self.exported_at:%Y-%m-%d}"
@@ -121,11 +126,30 @@ async def _candidates(session: AsyncSession, closed_before: datetime) -> list[Ca
         closed_at = await _closed_at(session, situation.id)
         if closed_at is None or closed_at > closed_before:
             continue
-        exported_at = await last_export_since(session, situation.id, closed_at)
+        last_entry_at = await _last_entry_at(session, situation.id)
+        # Entries written after closing (a late lesson, a correction) must be in the export.
+        exported_at = await last_export_since(session, situation.id, last_entry_at or closed_at)
         found.append(
-            Candidate(situation.id, situation.supplier, situation.title, closed_at, exported_at)
+            Candidate(
+                situation.id,
+                situation.supplier,
+                situation.title,
+                closed_at,
+                exported_at,
+                last_entry_at=last_entry_at,
+            )
         )
     return found
+
+
+async def _last_entry_at(session: AsyncSession, situation_id: int) -> datetime | None:
+    """When the situation's newest log entry was written (entries are stamped in order)."""
+    return await session.scalar(
+        select(LogEntryRecord.recorded_at)
+        .where(LogEntryRecord.situation_id == situation_id)
+        .order_by(LogEntryRecord.seq.desc())
+        .limit(1)
+    )
 
 
 async def _closed_at(session: AsyncSession, situation_id: int) -> datetime | None:
