@@ -639,11 +639,12 @@ def exercise_purge(config: ConfigOption = None) -> None:
     """Delete every exercise situation with its log, runs, timers and alerts."""
     settings = _local_settings(config)
     # Not bot.exercises.cli: that loads the exercise runner's Matrix client too.
+    from bot.clock import SystemClock
     from bot.exercises.purge import purge_exercises
 
     async def _purge(db: Database) -> Counter[str]:
         async with db.transaction() as session:  # all exercise data or none
-            return await purge_exercises(session)
+            return await purge_exercises(session, clock=SystemClock())
 
     purged = _run(_with_database(settings.database_url, _purge))
     typer.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -20,3 +21,14 @@ class SystemClock:
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
         return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StoppedClock:
+    """A clock that always tells ``moment``: work done as of one moment (a purge)."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        """``moment``, timezone-aware UTC."""
+        return self.moment

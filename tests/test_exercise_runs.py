@@ -141,7 +141,7 @@ async def test_a_shipped_scenario_plays_through_the_bot(
 
     # Afterwards the exercise can be purged completely (the bot is still running).
     async with bot.db.transaction() as session:
-        purged = await purge_exercises(session)
+        purged = await purge_exercises(session, clock=bot.clock)
     assert purged["situations"] == 1 and purged["log_entries"] > 0
     async with bot.db.transaction() as session:
         for model in (SituationRecord, AlertRecord, LogEntryRecord):

@@ -182,7 +182,7 @@ async def test_purge_removes_exercises_and_leaves_real_situations(database: Data
     real = await _situation_with_log(database, exercise=False)
     drill = await _situation_with_log(database, exercise=True)
     async with database.transaction() as session:
-        purged = await purge_exercises(session)
+        purged = await purge_exercises(session, clock=stepping_clock())
     assert (purged["situations"], purged["log_entries"], purged["alerts"]) == (1, 3, 1)
     assert await _count(database, LogEntryRecord, drill) == 0
     assert await _count(database, AlertRecord, drill) == 0

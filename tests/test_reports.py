@@ -29,6 +29,7 @@ from bot.situations.phases import Phase
 from bot.storage.db import Database
 from tests.support.clock import ManualClock
 from tests.support.factories import make_factory
+from tests.support.reports import pdf_text
 
 SCHEMA = Path(__file__).resolve().parent.parent / "bot/reports/schema/report.schema.json"
 HOSTILE = '<script>alert("x")</script> **bold** | [link](javascript:alert(1)) `code` # h'
@@ -258,6 +259,25 @@ async def test_pdf_text_reads_back(database: Database) -> None:
     assert view["chain"]["head_hash"] in flat.replace(" ", "") or view["chain"][
         "head_hash"
     ] in text.replace("\n", "")
+
+
+async def test_pdf_carries_an_entry_taller_than_a_page(database: Database) -> None:
+    """A pasted status mail (a note may span lines) or a long text in one timeline row:
+    the PDF library cannot split a table row over pages, yet the report must not fail."""
+    clock = ManualClock()
+    factory = make_factory(database, clock=clock)
+    status_mail = "\n".join(f"line {number} of the status mail" for number in range(1, 101))
+    essay = " ".join(f"word{number}" for number in range(1500))
+    async with factory.transaction() as services:
+        alert = await services.alerts.receive(ALERT)
+        situation = await services.situations.escalate_alert(alert.id, "@alice:test")
+        for text in (status_mail, essay):
+            await services.log.append(situation.id, EntryKind.NOTE, "@alice:test", {"text": text})
+        report = await services.reports.gather(situation.id)
+    view = build_view(report, "en", "Europe/Amsterdam", clock.now())
+    text = pdf_text(render(view, "pdf"))
+    for expected in ("line 1 of", "line 100 of the status mail", "word0 word1", "word1499"):
+        assert expected in text, expected
 
 
 async def test_odt_is_an_opendocument_whose_text_reads_back(database: Database) -> None:

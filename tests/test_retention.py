@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.decisionlog.kinds import EntryKind
 from bot.retention.exercises import purge_old_exercises
 from bot.retention.purge import purge_closed
 from bot.services import ServiceFactory
@@ -28,11 +29,14 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
+from bot.suppliers.freshness import DrillKind, Outcome
 from tests.support.backup import CONFIG, snapshot
+from tests.support.chat import chat_harness
 from tests.support.clock import ManualClock
 from tests.support.databases import migrated_sqlite
 from tests.support.factories import ALERT, ALICE, PLAYBOOK, factory_for
 from tests.support.fakes import escalate_with_room
+from tests.support.suppliers import MANUAL_RUN, example_registry, import_registry
 
 RETENTION = timedelta(days=30)
 
@@ -180,6 +184,13 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert refused.exit_code == 1
     assert f"situation {situation_id} (Acme: Outage)" in refused.output
     assert "not exported since it was closed" in refused.output
+    # The Woo version withholds confidential entries: it is no archive copy of the log.
+    woo = await asyncio.to_thread(
+        invoke, "report", str(situation_id), "--disclosure", "-o", str(tmp_path / "woo.md")
+    )
+    assert woo.exit_code == 0, woo.output
+    still = await asyncio.to_thread(invoke, "purge")
+    assert still.exit_code == 1 and "not exported since it was closed" in still.output
     report = await asyncio.to_thread(
         invoke, "report", str(situation_id), "-o", str(tmp_path / "r.md")
     )
@@ -190,6 +201,100 @@ async def test_the_command_line_purges_after_weerbaar_report(tmp_path: Path) -> 
     assert done.exit_code == 0 and "purged 1 situation(s)" in done.output
     again = await asyncio.to_thread(invoke, "purge")
     assert "purged 0 situation(s)" in again.output
+
+
+async def test_an_entry_written_after_the_export_holds_the_purge_back(
+    database: Database,
+) -> None:
+    """A closed situation's room still takes notes, lessons and corrections (the
+    evaluation often comes later): an export made before them does not hold them."""
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    situation_id = await open_situation(factory, "Acme")
+    await close(factory, situation_id)
+    clock.advance(minutes=1)
+    await export(factory, situation_id)
+    clock.advance(days=2)
+    async with factory.transaction() as services:
+        await services.log.append(
+            situation_id, EntryKind.LESSON, ALICE, {"text": "Keep a paper contact list"}
+        )
+    clock.advance(days=40)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    (refused,) = outcome.unexported
+    assert refused.situation_id == situation_id and outcome.deleted_rows == {}
+    assert "not exported since its last entry" in refused.describe()
+    await export(factory, situation_id)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    assert not outcome.unexported and outcome.deleted_rows["situations"] == 1
+
+
+async def test_a_woo_report_in_chat_is_no_export_a_purge_counts(tmp_path: Path) -> None:
+    """``!report --woo`` withholds the confidential entries: purging after it alone would
+    leave nothing but the redacted version of the log."""
+    async with chat_harness(tmp_path) as chat:
+        room, situation_id = await chat.escalated()
+        await chat.command(ALICE, room, '!note Call with counsel --confidential "5.1(2)(b)"')
+        await close(chat.factory, situation_id)
+        await chat.replies(ALICE, room, "!report --woo")
+        chat.clock.advance(days=40)
+        async with chat.factory.transaction() as services:
+            outcome = await purge_closed(services.session, chat.clock.now(), RETENTION)
+        assert [c.situation_id for c in outcome.unexported] == [situation_id]
+        await chat.replies(ALICE, room, "!report")
+        async with chat.factory.transaction() as services:
+            outcome = await purge_closed(services.session, chat.clock.now(), RETENTION)
+        assert not outcome.unexported and outcome.deleted_rows["situations"] == 1
+
+
+@pytest.mark.parametrize("exercise", [False, True], ids=["closed", "exercise"])
+async def test_improvement_actions_in_a_purged_log_stay_with_their_fallback(
+    database: Database, tmp_path: Path, exercise: bool
+) -> None:
+    """A failed fallback test typed in an incident room (a drill, mostly) opens its
+    improvement action in that log; purging the situation, closed or exercise, must not
+    turn a done one into an open one for ever, nor lose an open one (the board's
+    overview, ``!fallback improved``)."""
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    await import_registry(factory, example_registry(tmp_path))
+    ids = {name: await open_situation(factory, name, exercise) for name in ("Done", "Open")}
+    async with factory.transaction() as services:
+        for name, situation_id in ids.items():
+            recorded = await services.fallbacks.record_test(
+                MANUAL_RUN,
+                ALICE,
+                result=Outcome.FAILED,
+                kind=DrillKind.TECHNICAL,
+                duration_minutes=None,
+                notes="",
+                situation_id=situation_id,
+                roles_held=(),
+                improvement=f"improve after {name}",
+            )
+            assert recorded.action is not None
+            if name == "Done":
+                await services.actions.complete(situation_id, recorded.action.seq, ALICE)
+    for situation_id in ids.values():
+        await close(factory, situation_id)
+    clock.advance(minutes=1)
+    for situation_id in ids.values():
+        await export(factory, situation_id)
+    clock.advance(days=40)
+    purge = purge_old_exercises if exercise else purge_closed
+    async with database.transaction() as session:
+        outcome = await purge(session, clock.now(), RETENTION)
+    assert outcome.deleted_rows["situations"] == 2
+    async with factory.transaction() as services:
+        lines = await services.fallbacks.overview()
+        shown = {action for line in lines for action in line.open_actions}
+        (still_open,) = shown  # the open one only, by its owner and deadline
+        assert still_open.startswith(f"{ALICE} (")
+        assert await services.fallbacks.improved(MANUAL_RUN, ALICE) == 1
+    async with factory.transaction() as services:
+        assert all(not line.open_actions for line in await services.fallbacks.overview())
 
 
 async def world_of_exercises(
@@ -264,6 +369,27 @@ async def test_a_forced_exercise_purge_logs_its_reason(
     assert await remaining(database) == ["Real", "Recent"]
     (record,) = caplog.records
     assert str(ids["Unexported"]) in record.getMessage() and reason in record.getMessage()
+
+
+async def test_closed_exercises_are_left_to_their_own_policy(database: Database) -> None:
+    """An exercise has its own period (retention.exercise_after_days; unset: kept): one
+    closed long ago, its report exported before it was closed, neither holds back the
+    purge of real closed situations nor is purged by their policy."""
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    real = await open_situation(factory, "Real")
+    drill = await open_situation(factory, "Drill", exercise=True)
+    await export(factory, drill)  # the exercise's report, before anyone closed it
+    for situation_id in (real, drill):
+        await close(factory, situation_id)
+    clock.advance(minutes=1)
+    await export(factory, real)
+    clock.advance(days=40)
+    async with database.transaction() as session:
+        outcome = await purge_closed(session, clock.now(), RETENTION)
+    assert [candidate.situation_id for candidate in outcome.candidates] == [real]
+    assert not outcome.unexported and outcome.deleted_rows["situations"] == 1
+    assert await remaining(database) == ["Drill"]
 
 
 async def test_the_command_line_purges_old_exercises(tmp_path: Path) -> None:

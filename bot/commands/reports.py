@@ -54,7 +54,8 @@ async def fallback_report(context: CommandContext, fmt: ReportFormat) -> None:
 async def situation_report(context: CommandContext, fmt: ReportFormat, woo: bool) -> None:
     """Upload this room's report as a file.
 
-    With ``woo`` the disclosure version, followed by its inventory as a CSV file.
+    With ``woo`` the disclosure version, followed by its inventory as a CSV file; only
+    the internal version is recorded as the export retention waits for.
     """
     services = context.services
     situation = context.incident
@@ -68,7 +69,8 @@ async def situation_report(context: CommandContext, fmt: ReportFormat, woo: bool
         services.clock.now(),
         services.reports.people if woo else None,
     )
-    await services.exports.record(situation.id, context.sender, fmt.name)
+    if not woo:  # the Woo version withholds entries: no archive copy
+        await services.exports.record(situation.id, context.sender, fmt.name)
     # A broken chain has no head to vouch for: the warning replaces it.
     caption = warning or [
         context.text(

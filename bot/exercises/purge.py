@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
+from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
 from bot.storage.cascade import delete_cascading, table_of
 from bot.storage.models import (
@@ -21,10 +23,11 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
+from bot.suppliers.improvements import Improvements
 
 
 async def purge_exercises(
-    session: AsyncSession, situation_ids: Sequence[int] | None = None
+    session: AsyncSession, situation_ids: Sequence[int] | None = None, *, clock: Clock
 ) -> Counter[str]:
     """Delete exercise situations with their log, runs, timers and exercise alerts.
 
@@ -32,6 +35,8 @@ async def purge_exercises(
     ``situation_ids`` is None; else only those of ``situation_ids`` that are exercises.
     Returns the number of deleted rows per table. Rows referring to a situation are found
     through the foreign keys, so tables added later are covered without changes here.
+    Improvement actions of fallback tests held in their logs first move onto those tests
+    (``Improvements.keep_logged``); ``clock`` is the time of the reminders of open ones.
     """
     # Only exercises are ever chosen, whatever ids the caller passes.
     chosen: ColumnElement[bool] = SituationRecord.is_exercise.is_(True)
@@ -41,6 +46,8 @@ async def purge_exercises(
         alerts = and_(alerts, AlertRecord.situation_id.in_(situation_ids))
     ids = list(await session.scalars(select(SituationRecord.id).where(chosen)))
     counts: Counter[str] = Counter()
+    # Drills are where fallbacks fail: their improvement actions outlive the exercise log.
+    await Improvements(session, Timers(session, clock), clock).keep_logged(ids)
     rooms = select(SituationRecord.incident_room_id).where(SituationRecord.id.in_(ids))
     notices = select(AlertRecord.notice_outbox_id).where(alerts)
     # The messages: those of the incident rooms, the alert notices and their edits.

@@ -31,7 +31,8 @@ async def write_report(
 ) -> Rendered:
     """The report of ``situation_id`` in ``fmt``; LookupError when it does not exist.
 
-    With ``disclosure`` the version for a Woo request, with its inventory. Offline the
+    With ``disclosure`` the version for a Woo request, with its inventory; only the
+    internal version is recorded as the export retention waits for. Offline the
     taskforce list is not known: people who wrote entries count as its members.
     """
     db = Database(settings.database_url)
@@ -44,7 +45,8 @@ async def write_report(
                 gathered = await service.gather(situation_id)
             except SituationNotFound:
                 raise LookupError(f"situation {situation_id} does not exist") from None
-            await Exports(session, clock).record(situation_id, "command line", fmt.name)
+            if not disclosure:  # the Woo version withholds entries: no archive copy
+                await Exports(session, clock).record(situation_id, "command line", fmt.name)
     finally:
         await db.dispose()
     return render_report(

@@ -37,6 +37,7 @@ _PLAIN = str.maketrans(
 )
 _HEADING_SIZES = {1: 15, 2: 12.5, 3: 11}
 _LINE = 5.0
+_TABLE_LINE = 4.0
 
 
 def latin1(text: str) -> str:
@@ -132,7 +133,12 @@ def _text(pdf: FPDF, text: str, height: float) -> None:
 
 
 def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
-    """``text`` in lines no wider than ``width`` in the current font; long words are cut."""
+    """``text`` in lines no wider than ``width`` in the current font; long words are cut.
+
+    A line break in ``text`` (a note may span lines) starts a new line.
+    """
+    if "\n" in text:
+        return [line for part in text.split("\n") for line in wrap(pdf, part, width)]
     if pdf.get_string_width(text) <= width:
         return [text]
     lines: list[str] = []
@@ -166,18 +172,18 @@ def _fitting(pdf: FPDF, word: str, width: float) -> int:
 
 
 def _table(pdf: FPDF, table: Table) -> None:
-    if table.compact:
+    if table.compact or not _rows_fit_a_page(pdf, table):
         pdf.set_font("helvetica", "B", 8)
-        _text(pdf, "  ".join(table.header), 4)
+        _text(pdf, "  ".join(table.header), _TABLE_LINE)
         pdf.set_font("helvetica", "", 8)
         for row in table.rows:
-            _text(pdf, "  ".join(row), 4)
+            _text(pdf, "  ".join(row), _TABLE_LINE)
         return
     pdf.set_font("helvetica", "", 8)
     with pdf.table(
         col_widths=tuple(table.widths),
         headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-        line_height=4,
+        line_height=_TABLE_LINE,
         text_align="LEFT",
         first_row_as_headings=True,
     ) as drawn:
@@ -185,3 +191,22 @@ def _table(pdf: FPDF, table: Table) -> None:
             cells = drawn.row()
             for value in row:
                 cells.cell(latin1(value))
+
+
+def _rows_fit_a_page(pdf: FPDF, table: Table) -> bool:
+    """Whether every row of ``table`` drawn as a grid takes at most half a page.
+
+    fpdf2 cannot split a row over pages and refuses a table with a row taller than one
+    (a long note, a pasted mail); such a table is drawn compact, line by line. Half a page
+    leaves room for fpdf2's line breaking, which differs a little from ``wrap``.
+    """
+    pdf.set_font("helvetica", "", 8)
+    total = sum(table.widths)
+    widths = [pdf.epw * part / total - 2 * pdf.c_margin for part in table.widths]
+    half_page = (pdf.page_break_trigger - pdf.t_margin) / 2
+    return all(
+        max(len(wrap(pdf, latin1(value), width)) for value, width in zip(row, widths, strict=True))
+        * _TABLE_LINE
+        <= half_page
+        for row in table.rows
+    )

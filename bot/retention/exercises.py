@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import StoppedClock
 from bot.exercises.purge import purge_exercises
 from bot.retention.exports import last_export_since
 from bot.retention.purge import Candidate, PurgeOutcome
@@ -43,7 +44,7 @@ async def purge_old_exercises(
         ids = ", ".join(str(c.situation_id) for c in outcome.unexported)
         log.warning("purging exercise(s) %s whose report was never exported: %s", ids, force_reason)
     chosen = [candidate.situation_id for candidate in outcome.candidates]
-    outcome.deleted_rows = await purge_exercises(session, chosen)
+    outcome.deleted_rows = await purge_exercises(session, chosen, clock=StoppedClock(now))
     return outcome
 
 

@@ -4,8 +4,9 @@ A situation is purged with everything that belongs to it, in one transaction: ev
 that refers to it through a foreign key (log entries, alerts, playbook runs and their
 definitions, incident summary, exports, and any table added later), the messages of its
 incident room and its alert notices in the outbox, its timers and the handled events of
-its incident room. If any candidate was not exported since it was closed, nothing at all
-is purged and the refusal lists each one.
+its incident room; improvement actions of fallback tests held in its log first move onto
+those tests, so their fallback keeps them. If any candidate was not exported since it was
+closed, nothing at all is purged and the refusal lists each one.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import StoppedClock
 from bot.decisionlog.erasure import log_deletion_allowed
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.payloads import PHASE_CHANGED
 from bot.retention.exports import last_export_since
+from bot.scheduling.timers import Timers
 from bot.situations.phases import Phase, timer_key_prefix
 from bot.storage.cascade import delete_cascading, table_of
 from bot.storage.models import (
@@ -31,6 +34,7 @@ from bot.storage.models import (
     SituationRecord,
     TimerRecord,
 )
+from bot.suppliers.improvements import Improvements
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,9 @@ class Candidate:
     """A situation past its retention period: a closed one, or an exercise.
 
     A closed situation's period runs from when it was closed, an exercise's from when it
-    was opened; ``since`` is that moment, and only an export after it counts.
+    was opened; ``since`` is that moment, and only an export after it counts. A closed
+    situation's room still takes entries: ``last_entry_at`` is when its log last grew, and
+    only an export after that holds the whole log.
     """
 
     situation_id: int
@@ -47,6 +53,7 @@ class Candidate:
     since: datetime
     exported_at: datetime | None
     exercise: bool = False
+    last_entry_at: datetime | None = None
 
     def describe(self) -> str:
         """One line for people: id, supplier, title, when closed or opened (and exported)."""
@@ -55,6 +62,8 @@ class Candidate:
             f"{noun} {self.situation_id} ({self.supplier}: {self.title}), "
             f"{event} {self.since:%Y-%m-%d}"
         )
+        if self.exported_at is None and self.last_entry_at and self.last_entry_at > self.since:
+            return f"{line}: not exported since its last entry, {self.last_entry_at:%Y-%m-%d}"
         if self.exported_at is None:
             return f"{line}: not exported since it was {event}"
         return f"{line}, exported {self.exported_at:%Y-%m-%d}"
@@ -83,7 +92,9 @@ class PurgeOutcome:
 async def purge_closed(
     session: AsyncSession, now: datetime, closed_after: timedelta, *, dry_run: bool = False
 ) -> PurgeOutcome:
-    """Delete closed situations closed before ``now - closed_after``, all or none.
+    """Delete real situations closed before ``now - closed_after``, all or none.
+
+    Exercises are left to ``purge_old_exercises``, whatever their phase.
 
     Refuses (deletes nothing, ``outcome.unexported`` non-empty) when any of them was not
     exported after it was closed.
@@ -93,6 +104,9 @@ async def purge_closed(
         return outcome
     if not outcome.candidates:
         return outcome
+    chosen = [candidate.situation_id for candidate in outcome.candidates]
+    clock = StoppedClock(now)
+    await Improvements(session, Timers(session, clock), clock).keep_logged(chosen)
     async with log_deletion_allowed(session):
         for candidate in outcome.candidates:
             await _purge_one(session, candidate.situation_id, outcome.deleted_rows)
@@ -100,9 +114,11 @@ async def purge_closed(
 
 
 async def _candidates(session: AsyncSession, closed_before: datetime) -> list[Candidate]:
+    # Real situations only: exercises have their own period (bot/retention/exercises.py),
+    # so one of them can neither hold back this policy nor be purged by it.
     situations = await session.scalars(
         select(SituationRecord)
-        .where(SituationRecord.phase == Phase.CLOSED.value)
+        .where(SituationRecord.phase == Phase.CLOSED.value, SituationRecord.is_exercise.is_(False))
         .order_by(SituationRecord.id)
     )
     found = []
@@ -110,11 +126,30 @@ async def _candidates(session: AsyncSession, closed_before: datetime) -> list[Ca
         closed_at = await _closed_at(session, situation.id)
         if closed_at is None or closed_at > closed_before:
             continue
-        exported_at = await last_export_since(session, situation.id, closed_at)
+        last_entry_at = await _last_entry_at(session, situation.id)
+        # Entries written after closing (a late lesson, a correction) must be in the export.
+        exported_at = await last_export_since(session, situation.id, last_entry_at or closed_at)
         found.append(
-            Candidate(situation.id, situation.supplier, situation.title, closed_at, exported_at)
+            Candidate(
+                situation.id,
+                situation.supplier,
+                situation.title,
+                closed_at,
+                exported_at,
+                last_entry_at=last_entry_at,
+            )
         )
     return found
+
+
+async def _last_entry_at(session: AsyncSession, situation_id: int) -> datetime | None:
+    """When the situation's newest log entry was written (entries are stamped in order)."""
+    return await session.scalar(
+        select(LogEntryRecord.recorded_at)
+        .where(LogEntryRecord.situation_id == situation_id)
+        .order_by(LogEntryRecord.seq.desc())
+        .limit(1)
+    )
 
 
 async def _closed_at(session: AsyncSession, situation_id: int) -> datetime | None:

@@ -491,6 +491,8 @@ class PollStateRecord(Base):
 class SituationExportRecord(Base):
     """A decision log written out (``weerbaar report``, ``!report``): the archive copy.
 
+    Only the internal version counts; the disclosure (Woo) version withholds entries.
+
     ``weerbaar purge`` deletes a closed situation only if it was exported after closing.
     """
 
