@@ -31,14 +31,15 @@ class Checkpoint:
     verified_at: datetime
 
 
-def _key(situation_id: int) -> str:
+def checkpoint_key(situation_id: int) -> str:
+    """The ``bot_state`` key of the situation's checkpoint."""
     return f"chain_verified:{situation_id}"
 
 
 async def load_checkpoint(session: AsyncSession, situation_id: int) -> Checkpoint | None:
     """The situation's checkpoint, if a full verification has recorded one."""
     stored = await session.scalar(
-        select(StateRecord.value).where(StateRecord.key == _key(situation_id))
+        select(StateRecord.value).where(StateRecord.key == checkpoint_key(situation_id))
     )
     if stored is None:
         return None
@@ -50,9 +51,11 @@ async def save_checkpoint(session: AsyncSession, situation_id: int, point: Check
     """Record ``point`` as the situation's checkpoint, replacing an older one."""
     value = f"{point.seq} {point.hash} {point.verified_at.isoformat()}"
     # Pages and the daily check may record one at the same moment.
-    await put_state(session, _key(situation_id), value)
+    await put_state(session, checkpoint_key(situation_id), value)
 
 
 async def clear_checkpoint(session: AsyncSession, situation_id: int) -> None:
     """Forget the checkpoint: the chain no longer verifies up to it."""
-    await session.execute(delete(StateRecord).where(StateRecord.key == _key(situation_id)))
+    await session.execute(
+        delete(StateRecord).where(StateRecord.key == checkpoint_key(situation_id))
+    )

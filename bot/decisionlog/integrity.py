@@ -9,16 +9,19 @@ break is not announced again, while a different one, or one after a repair, is.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
+from bot.decisionlog.checkpoints import checkpoint_key
 from bot.decisionlog.log import ChainCheck, SituationLog
 from bot.i18n import Language
 from bot.situations.phases import Phase
 from bot.storage.models import SituationRecord, StateRecord
+from bot.storage.state import change_state
 
 
 class ChainNotifier(Protocol):
@@ -47,6 +50,16 @@ def _state_key(situation_id: int) -> str:
     return f"chain_broken:{situation_id}"
 
 
+def chain_state_of(situation_ids: Collection[int]) -> ColumnElement[bool]:
+    """The ``bot_state`` rows about these situations' chains: checkpoint, announced break.
+
+    A purge deletes them with the log: SQLite gives a new situation the highest id again,
+    and it must inherit neither a checkpoint nor a break marked as already announced.
+    """
+    keys = [key for i in situation_ids for key in (checkpoint_key(i), _state_key(i))]
+    return StateRecord.key.in_(keys)
+
+
 class ChainGuard:
     """Verifies situations' chains and announces each break once."""
 
@@ -63,19 +76,13 @@ class ChainGuard:
         """
         check = await self._log.verify_and_checkpoint(situation.id)
         key = _state_key(situation.id)
-        announced = await self._session.get(StateRecord, key)
         if check.intact:
-            if announced is not None:
-                await self._session.delete(announced)
+            await self._session.execute(delete(StateRecord).where(StateRecord.key == key))
             return check
-        marker = str(check.first_broken_seq)
-        if announced is not None and announced.value == marker:
-            return check
-        if announced is None:
-            self._session.add(StateRecord(key=key, value=marker))
-        else:
-            announced.value = marker
-        await self._notifier.chain_broken(situation, check, incident_room=not reader_told)
+        # Marked and told in one step: a command and the daily check that find the same
+        # break at once (PostgreSQL) announce it once, and neither fails on the marker.
+        if await change_state(self._session, key, str(check.first_broken_seq)):
+            await self._notifier.chain_broken(situation, check, incident_room=not reader_told)
         return check
 
     async def check_open(self) -> list[ChainCheck]:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.decisionlog.integrity import chain_state_of
 from bot.scheduling.timers import Timers
 from bot.situations.phases import timer_key_prefix
 from bot.storage.cascade import delete_cascading, table_of
@@ -21,6 +22,7 @@ from bot.storage.models import (
     HandledEventRecord,
     OutboxRecord,
     SituationRecord,
+    StateRecord,
     TimerRecord,
 )
 from bot.suppliers.improvements import Improvements
@@ -68,5 +70,6 @@ async def purge_exercises(
         await delete_cascading(
             session, table_of(SituationRecord), SituationRecord.id.in_(ids), counts
         )
+        await delete_cascading(session, table_of(StateRecord), chain_state_of(ids), counts)
     session.expunge_all()  # the ORM must not hold on to rows deleted behind its back
     return counts

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import StoppedClock
 from bot.decisionlog.erasure import log_deletion_allowed
+from bot.decisionlog.integrity import chain_state_of
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.payloads import PHASE_CHANGED
 from bot.retention.exports import last_export_since
@@ -32,6 +33,7 @@ from bot.storage.models import (
     LogEntryRecord,
     OutboxRecord,
     SituationRecord,
+    StateRecord,
     TimerRecord,
 )
 from bot.suppliers.improvements import Improvements
@@ -192,6 +194,7 @@ async def _purge_one(session: AsyncSession, situation_id: int, counts: Counter[s
     await delete_cascading(
         session, table_of(SituationRecord), SituationRecord.id == situation_id, counts
     )
+    await delete_cascading(session, table_of(StateRecord), chain_state_of([situation_id]), counts)
     await delete_cascading(session, table_of(OutboxRecord), or_(*messages), counts)
     await delete_cascading(
         session,

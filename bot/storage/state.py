@@ -18,6 +18,24 @@ async def put_state(session: AsyncSession, key: str, value: str) -> None:
     )
 
 
+async def change_state(session: AsyncSession, key: str, value: str) -> bool:
+    """Store ``value`` under ``key`` unless it is there already; True when this changed it.
+
+    One statement, so of two transactions storing the same value at once exactly one is
+    told it changed it: on PostgreSQL the second waits for the first's row and then finds
+    the value there; SQLite runs one writer at a time.
+    """
+    result = await session.execute(
+        dialect_insert(session)(StateRecord)
+        .values(key=key, value=value)
+        .on_conflict_do_update(
+            index_elements=["key"], set_={"value": value}, where=StateRecord.value != value
+        )
+        .returning(StateRecord.key)
+    )
+    return result.first() is not None
+
+
 class BotState:
     """Reads and writes named values, each in its own short transaction."""
 

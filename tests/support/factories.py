@@ -79,7 +79,7 @@ async def kinds(database: Database, situation_id: int) -> list[str]:
         )
 
 
-async def stored_situation(database: Database) -> int:
+async def stored_situation(database: Database, *, exercise: bool = False) -> int:
     """The id of a bare situation stored directly, without the services."""
     async with database.transaction() as session:
         situation = SituationRecord(
@@ -88,6 +88,7 @@ async def stored_situation(database: Database) -> int:
             phase="crisis",
             opened_at=datetime(2026, 1, 1, tzinfo=UTC),
             opened_by="@alice:test",
+            is_exercise=exercise,
         )
         session.add(situation)
         await session.flush()
