@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,6 +62,10 @@ INSERT_BATCH = 500
 # them; the restore leaves them out (NULL at the backup's revision), since the upgrade
 # after the restore drops them anyway.
 DROPPED_COLUMNS: dict[str, frozenset[str]] = {"poll_state": frozenset({"last_success_at"})}
+# What reading a damaged file raises: gzip's own errors (OSError, EOFError for a truncated
+# file), zlib.error for a corrupted deflate stream (not an OSError), and ValueError for a
+# line that is no JSON, or no UTF-8 any more (UnicodeDecodeError is not a JSONDecodeError).
+DAMAGE_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 
 
 class BackupError(Exception):
@@ -213,7 +218,7 @@ def read_header(source: IO[bytes], path: Path) -> dict[str, Any]:
         source.seek(0)
         with gzip.GzipFile(fileobj=source, mode="rb") as handle:
             header = json.loads(handle.readline())
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except DAMAGE_ERRORS as exc:
         raise BackupError(f"{path} is not a Weerbaar backup: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BackupError(f"{path} is not a Weerbaar backup")
@@ -235,7 +240,7 @@ def _check_file(source: IO[bytes], path: Path) -> dict[str, Any]:
                 digest.update(line)
                 name = json.loads(line)["table"]
                 counts[name] = counts.get(name, 0) + 1
-    except (OSError, EOFError, json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (*DAMAGE_ERRORS, KeyError, TypeError) as exc:
         raise BackupError(f"{path} is damaged: {exc}") from None
     if digest.hexdigest() != header.get("sha256"):
         raise BackupError(f"{path} is damaged: its checksum does not match; nothing restored")
