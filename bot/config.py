@@ -36,7 +36,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.config_sources import IndexedList, MergedSettingsSource
+from bot.config_sources import IndexedList, MergedSettingsSource, UnreadableSource
 from bot.i18n import Language
 from bot.playbooks.durations import format_duration, parse_duration
 
@@ -639,6 +639,11 @@ class LocalSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         secrets_dirs = [os.environ[name] for name in SECRETS_DIR_ENV_VARS if os.environ.get(name)]
+        for name in SECRETS_DIR_ENV_VARS:
+            # A missing directory is fine (no secret files); a file there is a mistake.
+            folder = os.environ.get(name)
+            if folder and Path(folder).exists() and not Path(folder).is_dir():
+                raise UnreadableSource(f"{name}: {folder} is not a directory")
         if secrets_dirs:
             sources.append(
                 NestedSecretsSettingsSource(
@@ -741,6 +746,8 @@ def load_settings_as(
         raise ConfigError(describe_validation_error(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {os.environ[CONFIG_ENV_VAR]}: {exc}") from None
+    except UnreadableSource as exc:
+        raise ConfigError(str(exc)) from None
     finally:
         _DEFAULTS.reset(token)
 

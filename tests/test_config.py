@@ -270,6 +270,35 @@ def test_a_source_secret_comes_from_a_file_named_like_the_indexed_variable(
     assert settings.intake.sources[0].secret.get_secret_value() == "bearer-from-a-file"
 
 
+def test_json_that_does_not_parse_is_named_with_its_source_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list given as JSON in a variable or a secret file that does not parse: one line
+    naming the setting and where it came from (not a traceback), without the secret."""
+    config = write(tmp_path, GOOD)
+    broken = '[{"name": "prometheus", "secret": "bearer-very-secret"'
+    monkeypatch.setenv("WEERBAAR_INTAKE__SOURCES", broken)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("setting intake: not valid JSON")
+    assert "environment variable WEERBAAR_INTAKE" in line and "bearer-very-secret" not in line
+    monkeypatch.delenv("WEERBAAR_INTAKE__SOURCES")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "weerbaar_intake__sources").write_text(broken)
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("setting intake: not valid JSON")
+    assert "secret file weerbaar_intake" in line and str(secrets) in line
+    assert "bearer-very-secret" not in line
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(config))
+    with pytest.raises(ConfigError, match=f"^WEERBAAR_SECRETS_DIR: {config} is not a directory$"):
+        load_settings(config)
+
+
 def test_the_readme_alertmanager_receiver_sends_at_most_what_the_intake_takes() -> None:
     blocks = re.findall(r"(?ms)^```yaml\n(.*?)```", README.read_text())
     (receiver,) = [
