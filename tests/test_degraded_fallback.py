@@ -12,7 +12,7 @@ from bot.alerts.model import IncomingAlert, Severity
 from bot.config import EmailRecipient, EmailSettings
 from bot.decisionlog.grounds import Withheld
 from bot.degraded.fallback import Fallback
-from bot.degraded.mail import Mail, PrintingMailer, SmtpMailer, compose
+from bot.degraded.mail import Mail, Mailer, PrintingMailer, SmtpMailer, compose
 from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixError
 from bot.sandbox.run import printed_email
@@ -47,11 +47,12 @@ def alert(supplier: str, severity: Severity, *, exercise: bool = False) -> Incom
 
 
 class Setup:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sender: Mailer | None = None) -> None:
         self.database = database
         self.clock = ManualClock()
         self.factory = factory_for(database, self.clock)
         self.mailer = RecordingMailer()
+        self.sender: Mailer = sender or self.mailer  # what the fallback mails through
         self.restart()
 
     def restart(self) -> None:
@@ -61,7 +62,7 @@ class Setup:
         self.fallback = Fallback(
             database,
             self.reachability,
-            self.mailer,
+            self.sender,
             RECIPIENTS,
             clock=self.clock,
             batch=timedelta(seconds=60),
@@ -198,6 +199,41 @@ async def test_smtp_mailer_sends_text_and_html_with_login() -> None:
         plain, html = message.get_body(("plain",)), message.get_body(("html",))
         assert plain is not None and plain.get_content().strip() == "tekst"
         assert html is not None and "<p>x</p>" in html.get_content()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_an_address_the_server_refuses_does_not_hold_back_the_others(
+    database: Database,
+) -> None:
+    with smtp_server() as server:
+        server.refuse("alice@example.org")  # e.g. her mailbox was closed
+        settings = EmailSettings(
+            host="127.0.0.1",
+            port=server.port,
+            security="none",
+            username=USERNAME,
+            password=SecretStr(PASSWORD),
+            from_address="weerbaar@example.org",
+        )
+        setup = Setup(database, SmtpMailer(settings))
+        (first,) = await setup.receive(alert("Acme", Severity.S1))
+        await setup.go_down()
+        setup.clock.advance(seconds=600)
+        (second,) = await setup.receive(alert("Bolt", Severity.S1))
+        for _ in range(3):
+            setup.clock.advance(seconds=60)
+            await setup.fallback.tick()
+        # Bob, listed after her, gets the opening mail and the later alert all the same.
+        assert [message["To"] for message in server.messages] == ["bob@example.org"] * 2
+        opening, batch = (message.get_body(("plain",)) for message in server.messages)
+        assert opening is not None and f"#{first}" in opening.get_content()
+        assert batch is not None and f"#{second}" in batch.get_content()
+        setup.reachability.answered()
+        await setup.fallback.tick()
+    summary = await last_coordination_text(database)
+    assert f"E-mailed to {BOB}: 2 messages" in summary
+    assert f"E-mailed to {ALICE}: 0 messages" in summary
+    assert summary.count("E-mail could not be sent") == 1 and "alice@example.org" in summary
 
 
 async def last_coordination_text(database: Database) -> str:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 
@@ -52,12 +52,22 @@ CURSOR_KEY = "degraded.mailed_up_to:{address}"
 TICK_SECONDS = 1.0
 
 
+def _backoff() -> Backoff:
+    return Backoff(base=5.0, cap=300.0)
+
+
 @dataclass
 class _Recipient:
-    """One address and the entering or closing text it still needs."""
+    """One address and the entering or closing text it still needs.
+
+    While the server refuses this address (and takes the others) it is retried on its
+    own backoff, from ``refused_until``; the other recipients are not held back.
+    """
 
     settings: EmailRecipient
     headline: tuple[str, str] | None = None
+    refused_until: datetime | None = None
+    backoff: Backoff = field(default_factory=_backoff)
 
 
 class Fallback:
@@ -92,7 +102,7 @@ class Fallback:
         self._timezone = timezone
         self._on_outbox_commit = on_outbox_commit
         self._metrics = metrics
-        self._backoff = Backoff(base=5.0, cap=300.0)
+        self._backoff = _backoff()
         self._retry_at: datetime | None = None
         self._outages = OutageStore(self._state)
         self._outage: Outage | None = None  # while degraded; stored on every change
@@ -182,12 +192,17 @@ class Fallback:
                 record = None if outage is None else outage.of(address)
                 if record and record.last_mail and now < record.last_mail + self._batch:
                     continue
+                if recipient.refused_until is not None and now < recipient.refused_until:
+                    continue
                 notices = await self._waiting(recipient.settings) if record is not None else []
                 if recipient.headline is None and not notices:
                     continue
                 mail = compose(address, recipient.settings.language, notices, recipient.headline)
-                if not await self._send(mail):
+                outcome = await self._send(mail, recipient)
+                if outcome == "failed":
                     return  # the server is failing: try everyone again after the backoff
+                if outcome == "refused":
+                    continue  # only this address: the next recipients' mails still go
                 recipient.headline = None
                 if notices:
                     cursor = CURSOR_KEY.format(address=address)
@@ -203,27 +218,37 @@ class Fallback:
             # After every recipient's mail, so none of them gets the note in its text.
             await self._mark_mailed(list(mailed.values()))
 
-    async def _send(self, mail: Mail) -> bool:
+    async def _send(
+        self, mail: Mail, recipient: _Recipient
+    ) -> Literal["sent", "refused", "failed"]:
+        """Send ``mail``: "failed" backs off the whole fallback, "refused" (the server
+        refused this recipient's address only) backs off just ``recipient``."""
         try:
             await self._mailer.send(mail)
         except MailError as exc:
-            delay = self._backoff.next_delay()
-            self._retry_at = self._clock.now() + timedelta(seconds=delay)
+            backoff = recipient.backoff if exc.refused else self._backoff
+            retry_at = self._clock.now() + timedelta(seconds=backoff.next_delay())
+            if exc.refused:
+                recipient.refused_until = retry_at
+            else:
+                self._retry_at = retry_at
             outage = self._outage
             # Reported once per outage (its summary says it); outside one, once per streak.
-            if self._backoff.failures == 1 if outage is None else outage.mail_error is None:
+            if backoff.failures == 1 if outage is None else outage.mail_error is None:
                 log.error("e-mail fallback failing, will retry: %s", exc)
             if outage is not None and outage.mail_error is None:
                 outage.mail_error = str(exc)
                 await self._outages.save(outage)
             self._count("failed")
-            return False
-        if self._backoff.failures:
+            return "refused" if exc.refused else "failed"
+        if self._backoff.failures or recipient.backoff.failures:
             log.info("e-mail fallback works again")
         self._backoff.reset()
         self._retry_at = None
+        recipient.backoff.reset()
+        recipient.refused_until = None
         self._count("sent")
-        return True
+        return "sent"
 
     async def _mark_mailed(self, notices: Sequence[Notice]) -> None:
         """Add to each still undelivered notice that it went out by mail too (once). The
