@@ -8,12 +8,14 @@ appear in reprs or logs.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -41,6 +43,8 @@ from bot.i18n import Language
 from bot.playbooks.durations import format_duration, parse_duration
 
 CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
+# The database URL schemes with an installed async driver.
+DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite+aiosqlite")
 S = TypeVar("S", bound="LocalSettings")
 # Directories of secret files named like the environment variables, one value per file
 # (e.g. ``weerbaar_matrix__access_token``): Docker/Compose secrets in /run/secrets, and
@@ -388,6 +392,28 @@ class StorageSettings(BaseModel):
         description="SQLAlchemy async URL; default sqlite+aiosqlite in the data directory",
     )
     auto_upgrade: bool = Field(default=True, description="Run database migrations on start")
+
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, value: str | None) -> str | None:
+        # Checked here, not when the engine is made: there a URL without an installed
+        # async driver or with a bad port raised a traceback. The message never shows the
+        # URL, which holds the database password.
+        if value is None:
+            return value
+        scheme, separator, _ = value.partition("://")
+        if scheme not in DATABASE_SCHEMES:
+            use = " or ".join(f"{known}://…" for known in DATABASE_SCHEMES)
+            # Only a scheme is shown: a value that is no URL at all may be anything.
+            looks_like_one = separator and re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme)
+            shown = f"{scheme}://…" if looks_like_one else "a value that is no URL"
+            raise ValueError(f"use {use}, not {shown}")
+        try:
+            _ = urlsplit(value).port
+        except ValueError:
+            # Not the parser's message: it quotes the port, or a password misread as one.
+            raise ValueError("the port must be a number from 0 to 65535") from None
+        return value
 
 
 class HaSettings(BaseModel):

@@ -14,6 +14,7 @@ from bot.config import (
     ALERTMANAGER_MAX_ALERTS,
     AlertSourceSettings,
     ConfigError,
+    LocalSettings,
     Settings,
     load_settings,
     load_settings_as,
@@ -297,6 +298,26 @@ def test_json_that_does_not_parse_is_named_with_its_source_on_one_line(
     monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(config))
     with pytest.raises(ConfigError, match=f"^WEERBAAR_SECRETS_DIR: {config} is not a directory$"):
         load_settings(config)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        # Both once crashed the commands that open the database with a traceback.
+        ("postgresql://weerbaar:hunter2@db/weerbaar", "postgresql+asyncpg://"),
+        ("postgresql+asyncpg://weerbaar:hunter2@db:5432x/weerbaar", "port"),
+        ("weerbaar:hunter2@db/weerbaar", "no URL"),
+    ],
+)
+def test_a_database_url_the_bot_cannot_use_is_named_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    monkeypatch.setenv("WEERBAAR_STORAGE__URL", url)
+    with pytest.raises(ConfigError) as refused:
+        load_settings_as(LocalSettings, write(tmp_path, GOOD))
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("setting storage.url:") and problem in line
+    assert "WEERBAAR_STORAGE__URL" in line and "hunter2" not in line
 
 
 def test_the_readme_alertmanager_receiver_sends_at_most_what_the_intake_takes() -> None:
