@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -32,6 +34,7 @@ from tests.support.factories import (
     open_incident,
 )
 from tests.support.mail import PASSWORD, USERNAME, RecordingMailer, smtp_server
+from tests.support.postgres import until_waiting_for_locks
 
 NO_ANSWER = MatrixError("sync", "connection refused")
 RECIPIENTS = [
@@ -234,6 +237,33 @@ async def test_an_address_the_server_refuses_does_not_hold_back_the_others(
     assert f"E-mailed to {BOB}: 2 messages" in summary
     assert f"E-mailed to {ALICE}: 0 messages" in summary
     assert summary.count("E-mail could not be sent") == 1 and "alice@example.org" in summary
+
+
+async def test_a_notice_committed_after_a_later_one_is_still_mailed(database: Database) -> None:
+    """On PostgreSQL an outbox id is taken at insert, not at commit: a notice whose
+    transaction commits last may carry a lower id than one already mailed."""
+    if database.is_sqlite:
+        pytest.skip("SQLite queues writers: ids are committed in order")
+    setup = Setup(database)
+    await setup.go_down()
+    setup.clock.advance(seconds=60)
+    watcher = await asyncpg.connect(database.url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        async with setup.factory.transaction() as slow:  # e.g. a webhook still busy
+            first = (await slow.alerts.receive(alert("Acme", Severity.S1))).id
+            await slow.session.flush()
+            (second,) = await setup.receive(alert("Bolt", Severity.S1))
+            ticking = asyncio.create_task(setup.fallback.tick())
+            await until_waiting_for_locks(watcher, unless_done=ticking)
+        await ticking
+    finally:
+        await watcher.close()
+    for _ in range(3):
+        setup.clock.advance(seconds=60)
+        await setup.fallback.tick()
+    for address in ("alice@example.org", "bob@example.org"):
+        mailed = "\n".join(mail.text for mail in setup.mailer.mails if mail.to == address)
+        assert f"#{first}" in mailed and f"#{second}" in mailed
 
 
 async def last_coordination_text(database: Database) -> str:

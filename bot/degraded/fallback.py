@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import i18n
 from bot.clock import Clock
@@ -273,6 +273,13 @@ class Fallback:
         in their language."""
         cursor = int(await self._state.get(CURSOR_KEY.format(address=recipient.address)) or 0)
         async with self._db.transaction() as session:
+            if not self._db.is_sqlite:
+                # PostgreSQL hands out ids at insert, so a transaction committing after
+                # this read could add a row below the cursor, never to be mailed. SHARE
+                # waits for the transactions writing the outbox and holds off new ones
+                # until this read is done: every id up to the highest seen is settled.
+                # (SQLite queues writers, so ids commit in order there.)
+                await session.execute(text("LOCK TABLE outbox IN SHARE MODE"))
             rows = await session.scalars(
                 select(OutboxRecord)
                 .where(
