@@ -386,6 +386,37 @@ async def test_a_restart_during_the_outage_resumes_it_without_announcing_it_agai
     assert not setup.reachability.degraded  # over: nothing left to resume
 
 
+async def test_a_restart_before_the_closing_mail_went_out_still_sends_it_once(
+    database: Database,
+) -> None:
+    setup = Setup(database)
+    await setup.go_down()
+    assert len(setup.mailer.mails) == 2  # the opening mails
+    setup.mailer.failing = True  # the SMTP server is down when Matrix comes back
+    setup.clock.advance(seconds=60)
+    setup.reachability.answered()
+    await setup.fallback.tick()
+    summary = await last_coordination_text(database)
+    setup.restart()  # and the bot restarts before the mail server is back
+    setup.mailer.failing = False
+    await setup.fallback.resume()
+    assert not setup.reachability.degraded  # the outage is over: not resumed
+    await setup.fallback.tick()
+    setup.clock.advance(seconds=600)
+    await setup.fallback.tick()
+    closing = setup.mailer.mails[2:]
+    # Otherwise they would believe Matrix still down: each gets the closing mail once.
+    assert [(mail.to, mail.subject) for mail in closing] == [
+        ("alice@example.org", "Weerbaar: Matrix weer bereikbaar"),
+        ("bob@example.org", "Weerbaar: Matrix reachable again"),
+    ]
+    assert await last_coordination_text(database) == summary  # the summary said once
+    setup.restart()
+    await setup.fallback.resume()
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 4  # nothing left once sent
+
+
 async def test_a_restart_before_the_opening_mail_went_out_still_sends_it_once(
     database: Database,
 ) -> None:

@@ -106,16 +106,25 @@ class Fallback:
         self._retry_at: datetime | None = None
         self._outages = OutageStore(self._state)
         self._outage: Outage | None = None  # while degraded; stored on every change
+        self._ended: Outage | None = None  # over, while closing mails are still due
 
     async def outage_stored(self) -> bool:
         """Whether the bot stopped during an outage that is not over."""
-        return await self._outages.load() is not None
+        outage = await self._outages.load()
+        return outage is not None and outage.until is None
 
     async def resume(self) -> None:
         """Continue the outage the bot was in when it stopped, if any: still degraded,
-        without announcing it again (only recipients the opening mail missed get it)."""
+        without announcing it again (only recipients the opening mail missed get it).
+        An outage that was over already only owes the closing mails not yet sent."""
         outage = await self._outages.load()
         if outage is None:
+            return
+        if outage.until is not None:
+            self._ended = outage
+            for recipient in self._recipients:
+                if not outage.of(recipient.settings.address).closed:
+                    recipient.headline = self._left_headline(outage.since, outage.until, recipient)
             return
         log.warning("resuming degraded mode: homeserver unreachable since %s", outage.since)
         self._reachability.resume(outage.since)
@@ -150,6 +159,7 @@ class Fallback:
     async def _entered(self, entered: Entered) -> None:
         log.warning("homeserver unreachable since %s: degraded mode, mailing", entered.since)
         self._set_gauge(entered.since)
+        self._ended = None  # closing mails still due would now be wrong: replaced below
         self._outage = Outage(entered.since)
         await self._outages.save(self._outage)
         for recipient in self._recipients:
@@ -167,17 +177,42 @@ class Fallback:
         log.info("homeserver reachable again after %s: degraded mode ends", left.until - left.since)
         self._set_gauge(None)
         # Left always follows Entered or a resumed outage, so there is a record.
-        await self._post_summary(left, self._outage or Outage(left.since))
-        self._outage = None
-        await self._outages.clear()
+        ended = self._outage or Outage(left.since)
+        ended.until = left.until
+        # Stored with the summary, in one transaction: a restart neither posts it again
+        # nor forgets the closing mails.
+        await self._post_summary(left, ended)
+        self._outage, self._ended = None, ended
         for recipient in self._recipients:
-            lang = recipient.settings.language
-            since = format_time(left.since, self._timezone, lang, left.until)
-            until = format_time(left.until, self._timezone, lang, left.until)
-            recipient.headline = (
-                i18n.text("degraded.left.subject", lang),
-                i18n.text("degraded.left.body", lang, since=since, until=until),
-            )
+            recipient.headline = self._left_headline(left.since, left.until, recipient)
+        await self._closing_mailed()
+
+    def _left_headline(
+        self, since: datetime, until: datetime, recipient: _Recipient
+    ) -> tuple[str, str]:
+        lang = recipient.settings.language
+        return (
+            i18n.text("degraded.left.subject", lang),
+            i18n.text(
+                "degraded.left.body",
+                lang,
+                since=format_time(since, self._timezone, lang, until),
+                until=format_time(until, self._timezone, lang, until),
+            ),
+        )
+
+    async def _closing_mailed(self, address: str | None = None) -> None:
+        """Note that ``address`` had the closing mail; forget the outage once all did."""
+        ended = self._ended
+        if ended is None:
+            return
+        if address is not None:
+            ended.of(address).closed = True
+        if all(ended.of(r.settings.address).closed for r in self._recipients):
+            self._ended = None
+            await self._outages.clear()
+        elif address is not None:
+            await self._outages.save(ended)
 
     async def _send_due(self) -> None:
         now = self._clock.now()
@@ -213,6 +248,8 @@ class Fallback:
                     record.alert_ids.update(i for notice in notices for i in notice.alert_ids)
                     # Before the next mail: a restart must not send this one again.
                     await self._outages.save(outage)
+                elif outage is None:
+                    await self._closing_mailed(address)
                 mailed.update((notice.outbox_id, notice) for notice in notices)
         finally:
             # After every recipient's mail, so none of them gets the note in its text.
@@ -339,6 +376,7 @@ class Fallback:
                 )
             outbox = Outbox(session, self._clock, self._on_outbox_commit)
             await outbox.post(self._room, text_content("\n".join(lines)))
+            await self._outages.save_in(session, outage)
 
     def _set_gauge(self, since: datetime | None) -> None:
         if self._metrics is not None:
