@@ -236,6 +236,19 @@ async def test_restore_refuses_a_corrupted_file_with_one_line(
         assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == []
 
 
+async def test_restore_refuses_a_truncated_encrypted_file_as_damaged(
+    database: Database, tmp_path: Path, sqlite_target: Database
+) -> None:
+    await fill(database)
+    key = pyrage.x25519.Identity.generate()
+    backup = tmp_path / "b.jsonl.gz.age"
+    await write_backup(database, backup, [key.to_public()])
+    whole = backup.read_bytes()
+    backup.write_bytes(whole[: len(whole) // 2])  # e.g. an interrupted copy off-site
+    with pytest.raises(BackupError, match="damaged or truncated; nothing restored"):
+        await restore_backup(sqlite_target, backup, [key])
+
+
 async def test_a_forged_log_entry_with_a_fixed_checksum_is_still_refused(
     database: Database, tmp_path: Path, sqlite_target: Database
 ) -> None:
