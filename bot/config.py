@@ -779,10 +779,26 @@ def load_settings_as(
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """One line per invalid setting: dotted name, problem and the environment variable."""
+    """One line per invalid setting: dotted name, problem and where the value came from:
+    the environment variable or secret file of that name if there is one (they win over
+    the config file), else the config file or a variable setting a whole table or list."""
     lines = []
     for error in exc.errors(include_input=False):
         name = ".".join(str(part) for part in error["loc"]) or "(settings)"
         env = "WEERBAAR_" + "__".join(str(part).upper() for part in error["loc"])
-        lines.append(f"setting {name}: {error['msg']} (config file or {env})")
+        lines.append(f"setting {name}: {error['msg']} ({_origin(env)})")
     return "\n".join(lines)
+
+
+def _origin(env: str) -> str:
+    """Where the setting of variable ``env`` came from, in the sources' order."""
+    # Both match names in any case, as the sources do.
+    if any(name.upper() == env for name in os.environ):
+        return f"environment variable {env}"
+    for variable in SECRETS_DIR_ENV_VARS:
+        folder = os.environ.get(variable)
+        if folder and Path(folder).is_dir():
+            for path in sorted(Path(folder).iterdir()):
+                if path.name.upper() == env:
+                    return f"secret file {path}"
+    return f"config file or {env}"

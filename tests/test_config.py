@@ -320,6 +320,24 @@ def test_a_database_url_the_bot_cannot_use_is_named_without_its_password(
     assert "WEERBAAR_STORAGE__URL" in line and "hunter2" not in line
 
 
+def test_a_bad_value_names_the_variable_or_secret_file_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, GOOD)
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "weerbaar_intake__port").write_text("84x0\n")
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("WEERBAAR_DEGRADED__AFTER_SECONDS", "soon")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    lines = str(refused.value).splitlines()
+    port = next(line for line in lines if line.startswith("setting intake.port:"))
+    assert port.endswith(f"(secret file {secrets / 'weerbaar_intake__port'})")
+    after = next(line for line in lines if line.startswith("setting degraded.after_seconds:"))
+    assert after.endswith("(environment variable WEERBAAR_DEGRADED__AFTER_SECONDS)")
+
+
 def test_the_readme_alertmanager_receiver_sends_at_most_what_the_intake_takes() -> None:
     blocks = re.findall(r"(?ms)^```yaml\n(.*?)```", README.read_text())
     (receiver,) = [
