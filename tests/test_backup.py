@@ -249,6 +249,28 @@ async def test_restore_refuses_a_truncated_encrypted_file_as_damaged(
         await restore_backup(sqlite_target, backup, [key])
 
 
+async def test_a_backup_that_fails_midway_leaves_the_previous_file_whole(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-run on the same day (same file name), a backup that fails on a full disk must
+    not leave a cut-off file in place of the good one (which rsync would copy off-site)."""
+    await fill(database)
+    key = pyrage.x25519.Identity.generate()
+    backup = tmp_path / "weerbaar-2026-11-23.jsonl.gz.age"
+    await write_backup(database, backup, [key.to_public()])
+    good = backup.read_bytes()
+
+    def disk_full(plain: Any, out: Any, to: Any) -> None:
+        out.write(good[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.storage.backup.encrypt", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        await write_backup(database, backup, [key.to_public()])
+    assert backup.read_bytes() == good
+    assert not backup.with_name(f"{backup.name}.partial").exists()  # nothing left behind
+
+
 async def test_a_forged_log_entry_with_a_fixed_checksum_is_still_refused(
     database: Database, tmp_path: Path, sqlite_target: Database
 ) -> None:

@@ -19,6 +19,7 @@ import base64
 import gzip
 import hashlib
 import json
+import os
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -126,15 +127,25 @@ async def write_backup(
             "rows": rows,
             "sha256": digest.hexdigest(),
         }
-        with open_private(path) as file:
-            if not recipients:
-                _pack(file, header, body)
-            else:
-                # Compressed before encrypted (ciphertext does not compress), in an
-                # unnamed scratch file: owner-only, and gone when closed.
-                with tempfile.TemporaryFile() as packed:
-                    _pack(packed, header, body)
-                    encrypt(packed, file, recipients)
+        # Written beside ``path`` and renamed over it only when complete: a backup that
+        # fails midway (a full disk) leaves the previous file of that name whole.
+        partial = path.with_name(f"{path.name}.partial")
+        try:
+            with open_private(partial) as file:
+                if not recipients:
+                    _pack(file, header, body)
+                else:
+                    # Compressed before encrypted (ciphertext does not compress), in an
+                    # unnamed scratch file: owner-only, and gone when closed.
+                    with tempfile.TemporaryFile() as packed:
+                        _pack(packed, header, body)
+                        encrypt(packed, file, recipients)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     return BackupSummary(revision=revision, rows=rows)
 
 
