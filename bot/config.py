@@ -8,12 +8,14 @@ appear in reprs or logs.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -36,11 +38,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.config_sources import IndexedList, MergedSettingsSource
+from bot.config_sources import IndexedList, MergedSettingsSource, UnreadableSource
 from bot.i18n import Language
 from bot.playbooks.durations import format_duration, parse_duration
 
 CONFIG_ENV_VAR = "WEERBAAR_CONFIG"
+# The database URL schemes with an installed async driver.
+DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite+aiosqlite")
 S = TypeVar("S", bound="LocalSettings")
 # Directories of secret files named like the environment variables, one value per file
 # (e.g. ``weerbaar_matrix__access_token``): Docker/Compose secrets in /run/secrets, and
@@ -389,6 +393,28 @@ class StorageSettings(BaseModel):
     )
     auto_upgrade: bool = Field(default=True, description="Run database migrations on start")
 
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, value: str | None) -> str | None:
+        # Checked here, not when the engine is made: there a URL without an installed
+        # async driver or with a bad port raised a traceback. The message never shows the
+        # URL, which holds the database password.
+        if value is None:
+            return value
+        scheme, separator, _ = value.partition("://")
+        if scheme not in DATABASE_SCHEMES:
+            use = " or ".join(f"{known}://…" for known in DATABASE_SCHEMES)
+            # Only a scheme is shown: a value that is no URL at all may be anything.
+            looks_like_one = separator and re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme)
+            shown = f"{scheme}://…" if looks_like_one else "a value that is no URL"
+            raise ValueError(f"use {use}, not {shown}")
+        try:
+            _ = urlsplit(value).port
+        except ValueError:
+            # Not the parser's message: it quotes the port, or a password misread as one.
+            raise ValueError("the port must be a number from 0 to 65535") from None
+        return value
+
 
 class HaSettings(BaseModel):
     """Active/passive operation of two instances on one PostgreSQL database."""
@@ -639,6 +665,11 @@ class LocalSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         secrets_dirs = [os.environ[name] for name in SECRETS_DIR_ENV_VARS if os.environ.get(name)]
+        for name in SECRETS_DIR_ENV_VARS:
+            # A missing directory is fine (no secret files); a file there is a mistake.
+            folder = os.environ.get(name)
+            if folder and Path(folder).exists() and not Path(folder).is_dir():
+                raise UnreadableSource(f"{name}: {folder} is not a directory")
         if secrets_dirs:
             sources.append(
                 NestedSecretsSettingsSource(
@@ -741,15 +772,33 @@ def load_settings_as(
         raise ConfigError(describe_validation_error(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {os.environ[CONFIG_ENV_VAR]}: {exc}") from None
+    except UnreadableSource as exc:
+        raise ConfigError(str(exc)) from None
     finally:
         _DEFAULTS.reset(token)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """One line per invalid setting: dotted name, problem and the environment variable."""
+    """One line per invalid setting: dotted name, problem and where the value came from:
+    the environment variable or secret file of that name if there is one (they win over
+    the config file), else the config file or a variable setting a whole table or list."""
     lines = []
     for error in exc.errors(include_input=False):
         name = ".".join(str(part) for part in error["loc"]) or "(settings)"
         env = "WEERBAAR_" + "__".join(str(part).upper() for part in error["loc"])
-        lines.append(f"setting {name}: {error['msg']} (config file or {env})")
+        lines.append(f"setting {name}: {error['msg']} ({_origin(env)})")
     return "\n".join(lines)
+
+
+def _origin(env: str) -> str:
+    """Where the setting of variable ``env`` came from, in the sources' order."""
+    # Both match names in any case, as the sources do.
+    if any(name.upper() == env for name in os.environ):
+        return f"environment variable {env}"
+    for variable in SECRETS_DIR_ENV_VARS:
+        folder = os.environ.get(variable)
+        if folder and Path(folder).is_dir():
+            for path in sorted(Path(folder).iterdir()):
+                if path.name.upper() == env:
+                    return f"secret file {path}"
+    return f"config file or {env}"

@@ -10,12 +10,21 @@ position.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsError,
+)
 
 T = TypeVar("T")
 
@@ -70,6 +79,38 @@ def merge_settings(lower: Any, higher: Any) -> Any:
     return higher
 
 
+class UnreadableSource(Exception):
+    """A source holds a value that cannot be read at all (JSON that does not parse).
+
+    The message is one line naming the setting and where it came from; never the value,
+    which may be a secret.
+    """
+
+
+# pydantic-settings names the field only in its message: 'error parsing value for field
+# "intake" from source "EnvSettingsSource"'.
+_FIELD = re.compile(r'field "(?P<field>[^"]+)"')
+
+
+def _unreadable(exc: SettingsError, source: PydanticBaseSettingsSource) -> UnreadableSource:
+    """``exc`` of ``source`` as one line: the setting, why, and the variable or file."""
+    match = _FIELD.search(str(exc))
+    field = match["field"] if match else None
+    name = f"weerbaar_{field}" if field else "weerbaar_*"
+    if isinstance(source, NestedSecretsSettingsSource):  # before: it is an EnvSettingsSource
+        folders = source.secrets_dir if isinstance(source.secrets_dir, list | tuple) else []
+        where = ", ".join(str(Path(folder)) for folder in folders or [source.secrets_dir])
+        origin = f"secret file {name} or {name}__* in {where}"
+    elif isinstance(source, EnvSettingsSource):
+        origin = f"environment variable {name.upper()} or {name.upper()}__*"
+    else:
+        origin = type(source).__name__
+    # A JSONDecodeError says where the JSON breaks, not what it holds: safe to show.
+    cause = exc.__cause__
+    why = f"not valid JSON ({cause})" if isinstance(cause, json.JSONDecodeError) else str(exc)
+    return UnreadableSource(f"setting {field or '(settings)'}: {why} ({origin})")
+
+
 class MergedSettingsSource(PydanticBaseSettingsSource):
     """Several sources, highest priority first, merged by ``merge_settings``."""
 
@@ -86,5 +127,9 @@ class MergedSettingsSource(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         for source in reversed(self._sources):
-            merged = merge_settings(merged, source())
+            try:
+                values = source()
+            except SettingsError as exc:
+                raise _unreadable(exc, source) from None
+            merged = merge_settings(merged, values)
         return merged

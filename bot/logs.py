@@ -136,6 +136,9 @@ def secret_values(settings: BaseModel) -> list[str]:
         elif isinstance(value, list | tuple):
             for item in value:
                 walk(item)
+        elif isinstance(value, dict):  # e.g. exercise.players, keyed by role
+            for item in value.values():
+                walk(item)
 
     walk(settings)
     url = getattr(getattr(settings, "storage", None), "url", None)

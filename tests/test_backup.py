@@ -14,7 +14,7 @@ from typing import Any
 import pyrage
 import pytest
 import pytest_asyncio
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -208,6 +208,67 @@ async def test_restore_refuses_a_damaged_file_and_changes_nothing(
     (tmp_path / "junk.gz").write_bytes(b"not a backup")
     with pytest.raises(BackupError, match="not a Weerbaar backup"):
         await restore_backup(sqlite_target, tmp_path / "junk.gz")
+
+
+async def test_restore_refuses_a_corrupted_file_with_one_line(
+    database: Database, tmp_path: Path, sqlite_target: Database
+) -> None:
+    """Bit rot is refused as damage, not a traceback: in the compressed stream, or in a
+    line that still decompresses but is no longer UTF-8."""
+    await fill(database)
+    backup = tmp_path / "b.jsonl.gz"
+    await write_backup(database, backup)
+    with gzip.open(backup, "rb") as handle:
+        header, *body = handle.readlines()
+    not_utf8 = tmp_path / "not-utf8.jsonl.gz"
+    with gzip.open(not_utf8, "wb") as handle:
+        handle.writelines([header, body[0].replace(b'"table"', b'"t\xffble"'), *body[1:]])
+    with pytest.raises(BackupError, match="is damaged"):
+        await restore_backup(sqlite_target, not_utf8)
+    # Right after gzip's 10-byte header: a deflate block of the invalid type 3.
+    packed = bytearray(backup.read_bytes())
+    packed[10] = 0xFF
+    bad_block = tmp_path / "bad-block.jsonl.gz"
+    bad_block.write_bytes(bytes(packed))
+    with pytest.raises(BackupError, match="is not a Weerbaar backup"):
+        await restore_backup(sqlite_target, bad_block)
+    async with sqlite_target.engine.connect() as connection:
+        assert await connection.run_sync(lambda sync: inspect(sync).get_table_names()) == []
+
+
+async def test_restore_refuses_a_truncated_encrypted_file_as_damaged(
+    database: Database, tmp_path: Path, sqlite_target: Database
+) -> None:
+    await fill(database)
+    key = pyrage.x25519.Identity.generate()
+    backup = tmp_path / "b.jsonl.gz.age"
+    await write_backup(database, backup, [key.to_public()])
+    whole = backup.read_bytes()
+    backup.write_bytes(whole[: len(whole) // 2])  # e.g. an interrupted copy off-site
+    with pytest.raises(BackupError, match="damaged or truncated; nothing restored"):
+        await restore_backup(sqlite_target, backup, [key])
+
+
+async def test_a_backup_that_fails_midway_leaves_the_previous_file_whole(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-run on the same day (same file name), a backup that fails on a full disk must
+    not leave a cut-off file in place of the good one (which rsync would copy off-site)."""
+    await fill(database)
+    key = pyrage.x25519.Identity.generate()
+    backup = tmp_path / "weerbaar-2026-11-23.jsonl.gz.age"
+    await write_backup(database, backup, [key.to_public()])
+    good = backup.read_bytes()
+
+    def disk_full(plain: Any, out: Any, to: Any) -> None:
+        out.write(good[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.storage.backup.encrypt", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        await write_backup(database, backup, [key.to_public()])
+    assert backup.read_bytes() == good
+    assert not backup.with_name(f"{backup.name}.partial").exists()  # nothing left behind
 
 
 async def test_a_forged_log_entry_with_a_fixed_checksum_is_still_refused(

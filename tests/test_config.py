@@ -14,6 +14,7 @@ from bot.config import (
     ALERTMANAGER_MAX_ALERTS,
     AlertSourceSettings,
     ConfigError,
+    LocalSettings,
     Settings,
     load_settings,
     load_settings_as,
@@ -268,6 +269,73 @@ def test_a_source_secret_comes_from_a_file_named_like_the_indexed_variable(
     monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
     settings = load_settings(write(tmp_path, GOOD + readme_source_example()))
     assert settings.intake.sources[0].secret.get_secret_value() == "bearer-from-a-file"
+
+
+def test_json_that_does_not_parse_is_named_with_its_source_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list given as JSON in a variable or a secret file that does not parse: one line
+    naming the setting and where it came from (not a traceback), without the secret."""
+    config = write(tmp_path, GOOD)
+    broken = '[{"name": "prometheus", "secret": "bearer-very-secret"'
+    monkeypatch.setenv("WEERBAAR_INTAKE__SOURCES", broken)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("setting intake: not valid JSON")
+    assert "environment variable WEERBAAR_INTAKE" in line and "bearer-very-secret" not in line
+    monkeypatch.delenv("WEERBAAR_INTAKE__SOURCES")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "weerbaar_intake__sources").write_text(broken)
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("setting intake: not valid JSON")
+    assert "secret file weerbaar_intake" in line and str(secrets) in line
+    assert "bearer-very-secret" not in line
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(config))
+    with pytest.raises(ConfigError, match=f"^WEERBAAR_SECRETS_DIR: {config} is not a directory$"):
+        load_settings(config)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        # Both once crashed the commands that open the database with a traceback.
+        ("postgresql://weerbaar:hunter2@db/weerbaar", "postgresql+asyncpg://"),
+        ("postgresql+asyncpg://weerbaar:hunter2@db:5432x/weerbaar", "port"),
+        ("weerbaar:hunter2@db/weerbaar", "no URL"),
+    ],
+)
+def test_a_database_url_the_bot_cannot_use_is_named_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    monkeypatch.setenv("WEERBAAR_STORAGE__URL", url)
+    with pytest.raises(ConfigError) as refused:
+        load_settings_as(LocalSettings, write(tmp_path, GOOD))
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("setting storage.url:") and problem in line
+    assert "WEERBAAR_STORAGE__URL" in line and "hunter2" not in line
+
+
+def test_a_bad_value_names_the_variable_or_secret_file_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, GOOD)
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "weerbaar_intake__port").write_text("84x0\n")
+    monkeypatch.setenv("WEERBAAR_SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("WEERBAAR_DEGRADED__AFTER_SECONDS", "soon")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    lines = str(refused.value).splitlines()
+    port = next(line for line in lines if line.startswith("setting intake.port:"))
+    assert port.endswith(f"(secret file {secrets / 'weerbaar_intake__port'})")
+    after = next(line for line in lines if line.startswith("setting degraded.after_seconds:"))
+    assert after.endswith("(environment variable WEERBAAR_DEGRADED__AFTER_SECONDS)")
 
 
 def test_the_readme_alertmanager_receiver_sends_at_most_what_the_intake_takes() -> None:

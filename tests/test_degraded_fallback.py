@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from bot.alerts.model import IncomingAlert, Severity
 from bot.config import EmailRecipient, EmailSettings
 from bot.decisionlog.grounds import Withheld
 from bot.degraded.fallback import Fallback
-from bot.degraded.mail import Mail, PrintingMailer, SmtpMailer, compose
+from bot.degraded.mail import Mail, Mailer, PrintingMailer, SmtpMailer, compose
 from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixError
 from bot.sandbox.run import printed_email
@@ -32,6 +34,7 @@ from tests.support.factories import (
     open_incident,
 )
 from tests.support.mail import PASSWORD, USERNAME, RecordingMailer, smtp_server
+from tests.support.postgres import until_waiting_for_locks
 
 NO_ANSWER = MatrixError("sync", "connection refused")
 RECIPIENTS = [
@@ -47,11 +50,12 @@ def alert(supplier: str, severity: Severity, *, exercise: bool = False) -> Incom
 
 
 class Setup:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sender: Mailer | None = None) -> None:
         self.database = database
         self.clock = ManualClock()
         self.factory = factory_for(database, self.clock)
         self.mailer = RecordingMailer()
+        self.sender: Mailer = sender or self.mailer  # what the fallback mails through
         self.restart()
 
     def restart(self) -> None:
@@ -61,7 +65,7 @@ class Setup:
         self.fallback = Fallback(
             database,
             self.reachability,
-            self.mailer,
+            self.sender,
             RECIPIENTS,
             clock=self.clock,
             batch=timedelta(seconds=60),
@@ -200,6 +204,68 @@ async def test_smtp_mailer_sends_text_and_html_with_login() -> None:
         assert html is not None and "<p>x</p>" in html.get_content()
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_an_address_the_server_refuses_does_not_hold_back_the_others(
+    database: Database,
+) -> None:
+    with smtp_server() as server:
+        server.refuse("alice@example.org")  # e.g. her mailbox was closed
+        settings = EmailSettings(
+            host="127.0.0.1",
+            port=server.port,
+            security="none",
+            username=USERNAME,
+            password=SecretStr(PASSWORD),
+            from_address="weerbaar@example.org",
+        )
+        setup = Setup(database, SmtpMailer(settings))
+        (first,) = await setup.receive(alert("Acme", Severity.S1))
+        await setup.go_down()
+        setup.clock.advance(seconds=600)
+        (second,) = await setup.receive(alert("Bolt", Severity.S1))
+        for _ in range(3):
+            setup.clock.advance(seconds=60)
+            await setup.fallback.tick()
+        # Bob, listed after her, gets the opening mail and the later alert all the same.
+        assert [message["To"] for message in server.messages] == ["bob@example.org"] * 2
+        opening, batch = (message.get_body(("plain",)) for message in server.messages)
+        assert opening is not None and f"#{first}" in opening.get_content()
+        assert batch is not None and f"#{second}" in batch.get_content()
+        setup.reachability.answered()
+        await setup.fallback.tick()
+    summary = await last_coordination_text(database)
+    assert f"E-mailed to {BOB}: 2 messages" in summary
+    assert f"E-mailed to {ALICE}: 0 messages" in summary
+    assert summary.count("E-mail could not be sent") == 1 and "alice@example.org" in summary
+
+
+async def test_a_notice_committed_after_a_later_one_is_still_mailed(database: Database) -> None:
+    """On PostgreSQL an outbox id is taken at insert, not at commit: a notice whose
+    transaction commits last may carry a lower id than one already mailed."""
+    if database.is_sqlite:
+        pytest.skip("SQLite queues writers: ids are committed in order")
+    setup = Setup(database)
+    await setup.go_down()
+    setup.clock.advance(seconds=60)
+    watcher = await asyncpg.connect(database.url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        async with setup.factory.transaction() as slow:  # e.g. a webhook still busy
+            first = (await slow.alerts.receive(alert("Acme", Severity.S1))).id
+            await slow.session.flush()
+            (second,) = await setup.receive(alert("Bolt", Severity.S1))
+            ticking = asyncio.create_task(setup.fallback.tick())
+            await until_waiting_for_locks(watcher, unless_done=ticking)
+        await ticking
+    finally:
+        await watcher.close()
+    for _ in range(3):
+        setup.clock.advance(seconds=60)
+        await setup.fallback.tick()
+    for address in ("alice@example.org", "bob@example.org"):
+        mailed = "\n".join(mail.text for mail in setup.mailer.mails if mail.to == address)
+        assert f"#{first}" in mailed and f"#{second}" in mailed
+
+
 async def last_coordination_text(database: Database) -> str:
     async with database.transaction() as session:
         row = await session.scalar(
@@ -318,6 +384,37 @@ async def test_a_restart_during_the_outage_resumes_it_without_announcing_it_agai
     setup.restart()
     await setup.fallback.resume()
     assert not setup.reachability.degraded  # over: nothing left to resume
+
+
+async def test_a_restart_before_the_closing_mail_went_out_still_sends_it_once(
+    database: Database,
+) -> None:
+    setup = Setup(database)
+    await setup.go_down()
+    assert len(setup.mailer.mails) == 2  # the opening mails
+    setup.mailer.failing = True  # the SMTP server is down when Matrix comes back
+    setup.clock.advance(seconds=60)
+    setup.reachability.answered()
+    await setup.fallback.tick()
+    summary = await last_coordination_text(database)
+    setup.restart()  # and the bot restarts before the mail server is back
+    setup.mailer.failing = False
+    await setup.fallback.resume()
+    assert not setup.reachability.degraded  # the outage is over: not resumed
+    await setup.fallback.tick()
+    setup.clock.advance(seconds=600)
+    await setup.fallback.tick()
+    closing = setup.mailer.mails[2:]
+    # Otherwise they would believe Matrix still down: each gets the closing mail once.
+    assert [(mail.to, mail.subject) for mail in closing] == [
+        ("alice@example.org", "Weerbaar: Matrix weer bereikbaar"),
+        ("bob@example.org", "Weerbaar: Matrix reachable again"),
+    ]
+    assert await last_coordination_text(database) == summary  # the summary said once
+    setup.restart()
+    await setup.fallback.resume()
+    await setup.fallback.tick()
+    assert len(setup.mailer.mails) == 4  # nothing left once sent
 
 
 async def test_a_restart_before_the_opening_mail_went_out_still_sends_it_once(

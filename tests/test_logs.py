@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.app import Weerbaar
+from bot.config import load_settings
 from bot.intake.client import signed_headers
 from bot.logs import (
     REDACTED,
@@ -21,6 +22,8 @@ from bot.logs import (
     secret_values,
 )
 from bot.sandbox.world import SandboxWorld
+from tests.support.backup import CONFIG
+from tests.support.cli_config import clear_weerbaar_environment
 from tests.support.homeserver import bot_settings
 from tests.support.matrix_user import MatrixUser, body_of, wait_until
 
@@ -102,6 +105,28 @@ def test_secret_values_finds_every_secret_of_the_settings(
     password, pickle_key = settings.matrix.password, settings.encryption.pickle_key
     assert password is not None and password.get_secret_value() in found
     assert pickle_key is not None and pickle_key.get_secret_value() in found
+
+
+def test_a_player_token_held_by_role_is_redacted_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[exercise.players.<role>]`` holds its secrets in a table keyed by role."""
+    clear_weerbaar_environment(monkeypatch)
+    config = tmp_path / "weerbaar.toml"
+    player = '[exercise.players.coordinator]\nuser_id = "@alice:test"\n'
+    config.write_text(
+        CONFIG.format(data_dir=tmp_path) + player + 'access_token = "syt_player_token_42"\n'
+    )
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(secret_values(load_settings(config))))
+    logging.getLogger().addHandler(handler)
+    try:
+        log.warning("player login refused: ?access_token=syt_player_token_42")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    (line,) = lines_of(stream)
+    assert line["message"] == f"player login refused: ?access_token={REDACTED}"
 
 
 async def test_a_command_and_a_webhook_can_be_followed_and_leak_nothing(

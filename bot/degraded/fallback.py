@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import i18n
 from bot.clock import Clock
@@ -52,12 +52,22 @@ CURSOR_KEY = "degraded.mailed_up_to:{address}"
 TICK_SECONDS = 1.0
 
 
+def _backoff() -> Backoff:
+    return Backoff(base=5.0, cap=300.0)
+
+
 @dataclass
 class _Recipient:
-    """One address and the entering or closing text it still needs."""
+    """One address and the entering or closing text it still needs.
+
+    While the server refuses this address (and takes the others) it is retried on its
+    own backoff, from ``refused_until``; the other recipients are not held back.
+    """
 
     settings: EmailRecipient
     headline: tuple[str, str] | None = None
+    refused_until: datetime | None = None
+    backoff: Backoff = field(default_factory=_backoff)
 
 
 class Fallback:
@@ -92,20 +102,29 @@ class Fallback:
         self._timezone = timezone
         self._on_outbox_commit = on_outbox_commit
         self._metrics = metrics
-        self._backoff = Backoff(base=5.0, cap=300.0)
+        self._backoff = _backoff()
         self._retry_at: datetime | None = None
         self._outages = OutageStore(self._state)
         self._outage: Outage | None = None  # while degraded; stored on every change
+        self._ended: Outage | None = None  # over, while closing mails are still due
 
     async def outage_stored(self) -> bool:
         """Whether the bot stopped during an outage that is not over."""
-        return await self._outages.load() is not None
+        outage = await self._outages.load()
+        return outage is not None and outage.until is None
 
     async def resume(self) -> None:
         """Continue the outage the bot was in when it stopped, if any: still degraded,
-        without announcing it again (only recipients the opening mail missed get it)."""
+        without announcing it again (only recipients the opening mail missed get it).
+        An outage that was over already only owes the closing mails not yet sent."""
         outage = await self._outages.load()
         if outage is None:
+            return
+        if outage.until is not None:
+            self._ended = outage
+            for recipient in self._recipients:
+                if not outage.of(recipient.settings.address).closed:
+                    recipient.headline = self._left_headline(outage.since, outage.until, recipient)
             return
         log.warning("resuming degraded mode: homeserver unreachable since %s", outage.since)
         self._reachability.resume(outage.since)
@@ -140,6 +159,7 @@ class Fallback:
     async def _entered(self, entered: Entered) -> None:
         log.warning("homeserver unreachable since %s: degraded mode, mailing", entered.since)
         self._set_gauge(entered.since)
+        self._ended = None  # closing mails still due would now be wrong: replaced below
         self._outage = Outage(entered.since)
         await self._outages.save(self._outage)
         for recipient in self._recipients:
@@ -157,17 +177,42 @@ class Fallback:
         log.info("homeserver reachable again after %s: degraded mode ends", left.until - left.since)
         self._set_gauge(None)
         # Left always follows Entered or a resumed outage, so there is a record.
-        await self._post_summary(left, self._outage or Outage(left.since))
-        self._outage = None
-        await self._outages.clear()
+        ended = self._outage or Outage(left.since)
+        ended.until = left.until
+        # Stored with the summary, in one transaction: a restart neither posts it again
+        # nor forgets the closing mails.
+        await self._post_summary(left, ended)
+        self._outage, self._ended = None, ended
         for recipient in self._recipients:
-            lang = recipient.settings.language
-            since = format_time(left.since, self._timezone, lang, left.until)
-            until = format_time(left.until, self._timezone, lang, left.until)
-            recipient.headline = (
-                i18n.text("degraded.left.subject", lang),
-                i18n.text("degraded.left.body", lang, since=since, until=until),
-            )
+            recipient.headline = self._left_headline(left.since, left.until, recipient)
+        await self._closing_mailed()
+
+    def _left_headline(
+        self, since: datetime, until: datetime, recipient: _Recipient
+    ) -> tuple[str, str]:
+        lang = recipient.settings.language
+        return (
+            i18n.text("degraded.left.subject", lang),
+            i18n.text(
+                "degraded.left.body",
+                lang,
+                since=format_time(since, self._timezone, lang, until),
+                until=format_time(until, self._timezone, lang, until),
+            ),
+        )
+
+    async def _closing_mailed(self, address: str | None = None) -> None:
+        """Note that ``address`` had the closing mail; forget the outage once all did."""
+        ended = self._ended
+        if ended is None:
+            return
+        if address is not None:
+            ended.of(address).closed = True
+        if all(ended.of(r.settings.address).closed for r in self._recipients):
+            self._ended = None
+            await self._outages.clear()
+        elif address is not None:
+            await self._outages.save(ended)
 
     async def _send_due(self) -> None:
         now = self._clock.now()
@@ -182,12 +227,17 @@ class Fallback:
                 record = None if outage is None else outage.of(address)
                 if record and record.last_mail and now < record.last_mail + self._batch:
                     continue
+                if recipient.refused_until is not None and now < recipient.refused_until:
+                    continue
                 notices = await self._waiting(recipient.settings) if record is not None else []
                 if recipient.headline is None and not notices:
                     continue
                 mail = compose(address, recipient.settings.language, notices, recipient.headline)
-                if not await self._send(mail):
+                outcome = await self._send(mail, recipient)
+                if outcome == "failed":
                     return  # the server is failing: try everyone again after the backoff
+                if outcome == "refused":
+                    continue  # only this address: the next recipients' mails still go
                 recipient.headline = None
                 if notices:
                     cursor = CURSOR_KEY.format(address=address)
@@ -198,32 +248,44 @@ class Fallback:
                     record.alert_ids.update(i for notice in notices for i in notice.alert_ids)
                     # Before the next mail: a restart must not send this one again.
                     await self._outages.save(outage)
+                elif outage is None:
+                    await self._closing_mailed(address)
                 mailed.update((notice.outbox_id, notice) for notice in notices)
         finally:
             # After every recipient's mail, so none of them gets the note in its text.
             await self._mark_mailed(list(mailed.values()))
 
-    async def _send(self, mail: Mail) -> bool:
+    async def _send(
+        self, mail: Mail, recipient: _Recipient
+    ) -> Literal["sent", "refused", "failed"]:
+        """Send ``mail``: "failed" backs off the whole fallback, "refused" (the server
+        refused this recipient's address only) backs off just ``recipient``."""
         try:
             await self._mailer.send(mail)
         except MailError as exc:
-            delay = self._backoff.next_delay()
-            self._retry_at = self._clock.now() + timedelta(seconds=delay)
+            backoff = recipient.backoff if exc.refused else self._backoff
+            retry_at = self._clock.now() + timedelta(seconds=backoff.next_delay())
+            if exc.refused:
+                recipient.refused_until = retry_at
+            else:
+                self._retry_at = retry_at
             outage = self._outage
             # Reported once per outage (its summary says it); outside one, once per streak.
-            if self._backoff.failures == 1 if outage is None else outage.mail_error is None:
+            if backoff.failures == 1 if outage is None else outage.mail_error is None:
                 log.error("e-mail fallback failing, will retry: %s", exc)
             if outage is not None and outage.mail_error is None:
                 outage.mail_error = str(exc)
                 await self._outages.save(outage)
             self._count("failed")
-            return False
-        if self._backoff.failures:
+            return "refused" if exc.refused else "failed"
+        if self._backoff.failures or recipient.backoff.failures:
             log.info("e-mail fallback works again")
         self._backoff.reset()
         self._retry_at = None
+        recipient.backoff.reset()
+        recipient.refused_until = None
         self._count("sent")
-        return True
+        return "sent"
 
     async def _mark_mailed(self, notices: Sequence[Notice]) -> None:
         """Add to each still undelivered notice that it went out by mail too (once). The
@@ -248,6 +310,13 @@ class Fallback:
         in their language."""
         cursor = int(await self._state.get(CURSOR_KEY.format(address=recipient.address)) or 0)
         async with self._db.transaction() as session:
+            if not self._db.is_sqlite:
+                # PostgreSQL hands out ids at insert, so a transaction committing after
+                # this read could add a row below the cursor, never to be mailed. SHARE
+                # waits for the transactions writing the outbox and holds off new ones
+                # until this read is done: every id up to the highest seen is settled.
+                # (SQLite queues writers, so ids commit in order there.)
+                await session.execute(text("LOCK TABLE outbox IN SHARE MODE"))
             rows = await session.scalars(
                 select(OutboxRecord)
                 .where(
@@ -307,6 +376,7 @@ class Fallback:
                 )
             outbox = Outbox(session, self._clock, self._on_outbox_commit)
             await outbox.post(self._room, text_content("\n".join(lines)))
+            await self._outages.save_in(session, outage)
 
     def _set_gauge(self, since: datetime | None) -> None:
         if self._metrics is not None:

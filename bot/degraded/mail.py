@@ -42,7 +42,15 @@ class Mail:
 
 
 class MailError(Exception):
-    """The SMTP server could not be reached or refused the mail or the login."""
+    """The SMTP server could not be reached or refused the mail or the login.
+
+    ``refused``: the server works but refused this mail's recipient (no such mailbox,
+    mailbox full); mails to other addresses may well go through.
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class Mailer(Protocol):
@@ -127,6 +135,8 @@ class SmtpMailer:
             async with smtp:
                 await self._login(smtp)
                 await smtp.send_message(message_of(mail, self._settings.from_address))
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise MailError(self._describe(exc), refused=True) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise MailError(self._describe(exc)) from exc
 
@@ -135,6 +145,12 @@ class SmtpMailer:
         where = f"{settings.host}:{settings.port} ({settings.security})"
         if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
             return f"SMTP server {where} refuses the login of {settings.username!r}: {exc}"
+        if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+            refusals = "; ".join(
+                f"{refused.recipient}: {refused.code} {refused.message}"
+                for refused in exc.recipients
+            )
+            return f"SMTP server {where} refuses {refusals}"
         return f"SMTP server {where}: {exc}"
 
 

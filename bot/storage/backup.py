@@ -19,7 +19,9 @@ import base64
 import gzip
 import hashlib
 import json
+import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,6 +63,10 @@ INSERT_BATCH = 500
 # them; the restore leaves them out (NULL at the backup's revision), since the upgrade
 # after the restore drops them anyway.
 DROPPED_COLUMNS: dict[str, frozenset[str]] = {"poll_state": frozenset({"last_success_at"})}
+# What reading a damaged file raises: gzip's own errors (OSError, EOFError for a truncated
+# file), zlib.error for a corrupted deflate stream (not an OSError), and ValueError for a
+# line that is no JSON, or no UTF-8 any more (UnicodeDecodeError is not a JSONDecodeError).
+DAMAGE_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 
 
 class BackupError(Exception):
@@ -121,15 +127,25 @@ async def write_backup(
             "rows": rows,
             "sha256": digest.hexdigest(),
         }
-        with open_private(path) as file:
-            if not recipients:
-                _pack(file, header, body)
-            else:
-                # Compressed before encrypted (ciphertext does not compress), in an
-                # unnamed scratch file: owner-only, and gone when closed.
-                with tempfile.TemporaryFile() as packed:
-                    _pack(packed, header, body)
-                    encrypt(packed, file, recipients)
+        # Written beside ``path`` and renamed over it only when complete: a backup that
+        # fails midway (a full disk) leaves the previous file of that name whole.
+        partial = path.with_name(f"{path.name}.partial")
+        try:
+            with open_private(partial) as file:
+                if not recipients:
+                    _pack(file, header, body)
+                else:
+                    # Compressed before encrypted (ciphertext does not compress), in an
+                    # unnamed scratch file: owner-only, and gone when closed.
+                    with tempfile.TemporaryFile() as packed:
+                        _pack(packed, header, body)
+                        encrypt(packed, file, recipients)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     return BackupSummary(revision=revision, rows=rows)
 
 
@@ -213,7 +229,7 @@ def read_header(source: IO[bytes], path: Path) -> dict[str, Any]:
         source.seek(0)
         with gzip.GzipFile(fileobj=source, mode="rb") as handle:
             header = json.loads(handle.readline())
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except DAMAGE_ERRORS as exc:
         raise BackupError(f"{path} is not a Weerbaar backup: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BackupError(f"{path} is not a Weerbaar backup")
@@ -235,7 +251,7 @@ def _check_file(source: IO[bytes], path: Path) -> dict[str, Any]:
                 digest.update(line)
                 name = json.loads(line)["table"]
                 counts[name] = counts.get(name, 0) + 1
-    except (OSError, EOFError, json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (*DAMAGE_ERRORS, KeyError, TypeError) as exc:
         raise BackupError(f"{path} is damaged: {exc}") from None
     if digest.hexdigest() != header.get("sha256"):
         raise BackupError(f"{path} is damaged: its checksum does not match; nothing restored")

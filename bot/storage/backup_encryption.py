@@ -69,3 +69,7 @@ def decrypt(encrypted: IO[bytes], out: IO[bytes], keys: list[Any]) -> None:
         pyrage.decrypt_io(encrypted, out, keys)
     except pyrage.DecryptError as exc:
         raise AgeError(f"cannot decrypt: {exc} (is it the identity for this backup?)") from None
+    except OSError as exc:
+        # pyrage reports a payload cut short or altered after a sound header as a bare
+        # OSError ("decryption error"): the key was right, the file is not.
+        raise AgeError(f"cannot decrypt: {exc}; the file is damaged or truncated") from None

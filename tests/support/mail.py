@@ -34,10 +34,20 @@ class RecordingMailer:
 
 
 class _Inbox:
-    """aiosmtpd handler keeping every accepted message, parsed."""
+    """aiosmtpd handler keeping every accepted message, parsed; refuses the addresses in
+    ``refused`` as a server refuses a mailbox that does not exist."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:  # aiosmtpd's hook name
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(
         self, server: Any, session: Any, envelope: Any
@@ -60,6 +70,10 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         """Every message accepted so far."""
         return self.inbox.messages
+
+    def refuse(self, address: str) -> None:
+        """Refuse mail to ``address`` (550) while taking mail to every other address."""
+        self.inbox.refused.add(address)
 
     def go_down(self) -> None:
         """Stop listening: connections are refused until ``come_back``."""
