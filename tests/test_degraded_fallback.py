@@ -266,6 +266,28 @@ async def test_a_notice_committed_after_a_later_one_is_still_mailed(database: Da
         assert f"#{first}" in mailed and f"#{second}" in mailed
 
 
+async def test_a_tick_gives_way_to_a_transaction_still_writing_the_outbox(
+    database: Database,
+) -> None:
+    """The tick's wait for the outbox's writers is bounded: every outbox writer after it
+    queues behind it, so waiting on and on would stall them all (or deadlock)."""
+    if database.is_sqlite:
+        pytest.skip("SQLite queues writers: the tick takes no lock on the outbox")
+    setup = Setup(database)
+    await setup.go_down()
+    setup.clock.advance(seconds=60)
+    async with setup.factory.transaction() as slow:  # a transaction that takes its time
+        held = (await slow.alerts.receive(alert("Acme", Severity.S1))).id
+        await slow.session.flush()
+        # It returns while the writer is still open: it did not wait for its commit.
+        await asyncio.wait_for(setup.fallback.tick(), timeout=10)
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    for address in ("alice@example.org", "bob@example.org"):
+        mailed = "\n".join(mail.text for mail in setup.mailer.mails if mail.to == address)
+        assert f"#{held}" in mailed
+
+
 async def last_coordination_text(database: Database) -> str:
     async with database.transaction() as session:
         row = await session.scalar(

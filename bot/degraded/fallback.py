@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from bot import i18n
 from bot.clock import Clock
@@ -50,6 +51,10 @@ log = logging.getLogger(__name__)
 
 CURSOR_KEY = "degraded.mailed_up_to:{address}"
 TICK_SECONDS = 1.0
+# How long (ms) a tick waits for the outbox's writers on PostgreSQL before it gives way;
+# LOCK_NOT_AVAILABLE is the SQLSTATE of that wait timing out.
+OUTBOX_LOCK_MS = 250
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _backoff() -> Backoff:
@@ -230,6 +235,8 @@ class Fallback:
                 if recipient.refused_until is not None and now < recipient.refused_until:
                     continue
                 notices = await self._waiting(recipient.settings) if record is not None else []
+                if notices is None:
+                    continue  # the outbox's writers are still busy: at the next tick
                 if recipient.headline is None and not notices:
                     continue
                 mail = compose(address, recipient.settings.language, notices, recipient.headline)
@@ -305,32 +312,42 @@ class Fallback:
                     )
                 row.content = content
 
-    async def _waiting(self, recipient: EmailRecipient) -> list[Notice]:
+    async def _waiting(self, recipient: EmailRecipient) -> list[Notice] | None:
         """The undelivered room notices marked for mail that ``recipient`` has not had,
-        in their language."""
+        in their language; None when the outbox's writers did not finish in time."""
         cursor = int(await self._state.get(CURSOR_KEY.format(address=recipient.address)) or 0)
-        async with self._db.transaction() as session:
-            if not self._db.is_sqlite:
-                # PostgreSQL hands out ids at insert, so a transaction committing after
-                # this read could add a row below the cursor, never to be mailed. SHARE
-                # waits for the transactions writing the outbox and holds off new ones
-                # until this read is done: every id up to the highest seen is settled.
-                # (SQLite queues writers, so ids commit in order there.)
-                await session.execute(text("LOCK TABLE outbox IN SHARE MODE"))
-            rows = await session.scalars(
-                select(OutboxRecord)
-                .where(
-                    # Any room: playbook reminders wait in incident rooms.
-                    OutboxRecord.id > cursor,
-                    OutboxRecord.sent_at.is_(None),
-                    OutboxRecord.dead_at.is_(None),
-                    OutboxRecord.event_type == MESSAGE_EVENT,
+        try:
+            async with self._db.transaction() as session:
+                if not self._db.is_sqlite:
+                    # PostgreSQL hands out ids at insert, so a transaction committing after
+                    # this read could add a row below the cursor, never to be mailed. SHARE
+                    # waits for the transactions writing the outbox and holds off new ones
+                    # until this read is done: every id up to the highest seen is settled.
+                    # (SQLite queues writers, so ids commit in order there.) The wait is
+                    # bounded: new writers queue behind it, and one of them may hold a row
+                    # that a writer it waits for needs (a deadlock); it gives way instead.
+                    await session.execute(text(f"SET LOCAL lock_timeout = {OUTBOX_LOCK_MS}"))
+                    await session.execute(text("LOCK TABLE outbox IN SHARE MODE"))
+                rows = await session.scalars(
+                    select(OutboxRecord)
+                    .where(
+                        # Any room: playbook reminders wait in incident rooms.
+                        OutboxRecord.id > cursor,
+                        OutboxRecord.sent_at.is_(None),
+                        OutboxRecord.dead_at.is_(None),
+                        OutboxRecord.event_type == MESSAGE_EVENT,
+                    )
+                    .order_by(OutboxRecord.id)
                 )
-                .order_by(OutboxRecord.id)
-            )
-            return [
-                notice_of(row, recipient.language) for row in rows if row.content.get(MAIL_FIELD)
-            ]
+                return [
+                    notice_of(row, recipient.language)
+                    for row in rows
+                    if row.content.get(MAIL_FIELD)
+                ]
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            return None
 
     async def _post_summary(self, left: Left, outage: Outage) -> None:
         lang = self._lang
