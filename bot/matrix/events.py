@@ -36,8 +36,14 @@ class IncomingReaction:
 
 
 def thread_root_of(content: Mapping[str, Any]) -> str | None:
-    """The root event id when the message (its ``content``) is in a thread."""
-    relation = content.get("m.relates_to") or {}
+    """The root event id when the message (its ``content``) is in a thread.
+
+    nio does not check ``m.relates_to`` of a message: a buggy client's that is not an
+    object is no relation (raising here would fail, and re-read, the whole batch).
+    """
+    relation = content.get("m.relates_to")
+    if not isinstance(relation, Mapping):
+        return None
     if relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str):
         return str(relation["event_id"])
     return None
