@@ -22,6 +22,7 @@ class IncomingMessage:
     sender: str
     body: str
     thread_root: str | None = None  # the thread's root event, for a message in a thread
+    edits: str | None = None  # the event this message replaces, for an edit (m.replace)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,40 @@ class IncomingReaction:
     sender: str
     reacts_to: str
     key: str
+
+
+def incoming_message(
+    event_id: str, room_id: str, sender: str, content: Mapping[str, Any]
+) -> IncomingMessage:
+    """The message with ``content`` as commands read it (see ``message_text``).
+
+    An edit (``m.replace``) is read as its new text (``m.new_content``, else its fallback
+    body without the "* " that marks it) and says which event it edits: whether its
+    fallback is marked or not, nothing reads it as a new message.
+    """
+    edited = edited_event_of(content)
+    if edited is None:
+        return IncomingMessage(
+            event_id, room_id, sender, message_text(content), thread_root_of(content)
+        )
+    new_content = content.get("m.new_content")
+    if isinstance(new_content, Mapping) and isinstance(new_content.get("body"), str):
+        body = message_text(new_content)
+    else:
+        body = _EDIT_MARK.sub("", message_text(content), count=1)
+    return IncomingMessage(event_id, room_id, sender, body, edits=edited)
+
+
+# What clients put before the fallback body of an edit (Element: " * ").
+_EDIT_MARK = re.compile(r"^\s*\*\s?")
+
+
+def edited_event_of(content: Mapping[str, Any]) -> str | None:
+    """The event id a message (its ``content``) replaces, when it is an edit."""
+    relation = content.get("m.relates_to")
+    if not isinstance(relation, Mapping) or relation.get("rel_type") != "m.replace":
+        return None
+    return str(relation["event_id"]) if isinstance(relation.get("event_id"), str) else None
 
 
 def thread_root_of(content: Mapping[str, Any]) -> str | None:
