@@ -3,6 +3,11 @@ nio's own parsing of /sync responses (tests/support/sync_batches.py)."""
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+
+from tests.support.paths import REPO
 from tests.support.sync_batches import message_event, read_batches, sync_response
 
 
@@ -24,3 +29,33 @@ async def test_a_malformed_relation_is_skipped_and_the_rest_of_the_batch_read() 
     ]
     assert all(m.thread_root is None for m in handed.messages)
     assert handed.token == response.next_batch
+
+
+def test_a_message_full_of_unclosed_links_is_read_at_once_not_for_minutes() -> None:
+    """Reading a 60 kB formatted_body (the most an event holds) must not block the bot.
+
+    Every room member's message is read in the one thread that also answers the intake
+    and the health check. Such a body took minutes of CPU to read, so no clock is needed
+    to tell: the child process reading it gets 10 s of CPU (reading takes milliseconds,
+    starting Python well under a second) and is killed by the kernel beyond that.
+    """
+    script = (
+        "from bot.matrix.events import message_text\n"
+        "formatted = '<a href=\"https://matrix.to/#/@a:b\"' * 1760\n"
+        "content = {'body': '!help', 'format': 'org.matrix.custom.html',"
+        " 'formatted_body': formatted}\n"
+        "print(message_text(content))\n"
+    )
+
+    def limit_cpu() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (10, 10))
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_cpu,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, "!help\n"), result.stderr

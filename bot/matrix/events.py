@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -84,11 +84,38 @@ def thread_root_of(content: Mapping[str, Any]) -> str | None:
     return None
 
 
-# A user pill in formatted_body: a link to the user's matrix.to address (maybe %-encoded).
-_PILL = re.compile(r"""<a\s[^>]*?href=["']https://matrix\.to/#/([^"'?/]+)[^>]*>(.*?)</a>""", re.S)
-_TAG = re.compile(r"<[^>]*>")
-# The quoted message that clients put at the start of a reply's formatted_body.
-_REPLY_HTML = re.compile(r"<mx-reply>.*?</mx-reply>", re.S)
+# One tag of formatted_body. It cannot span a "<", so finding every tag reads the text
+# once: a pattern that looks ahead for an end (a closing tag, a ">") from every "<" takes
+# minutes on one 60 kB message with many unclosed links, and blocks the whole bot.
+_HTML_TAG = re.compile(r"<([^<>]*)>")
+# A user pill's link (in an ``a`` tag): the user's matrix.to address (maybe %-encoded).
+_PILL_HREF = re.compile(r"""\shref=["']https://matrix\.to/#/([^"'?/]+)""")
+
+
+def _pills(formatted: str) -> Iterator[tuple[str, str]]:
+    """(linked id, text shown) of each link to a matrix.to address in ``formatted``, in
+    order, tags inside the text dropped; not those in the quote of a reply (``mx-reply``).
+    """
+    in_reply = False
+    link: str | None = None
+    shown: list[str] = []
+    position = 0
+    for tag in _HTML_TAG.finditer(formatted):
+        if link is not None:
+            shown.append(formatted[position : tag.start()])
+        position = tag.end()
+        name = (tag.group(1).split(maxsplit=1) or [""])[0].lower()
+        if name in ("mx-reply", "/mx-reply"):
+            in_reply = name == "mx-reply"
+            link = None
+        elif in_reply:
+            continue
+        elif name == "a":
+            href = _PILL_HREF.search(tag.group(1))
+            link, shown = (href.group(1) if href else None), []
+        elif name == "/a" and link is not None:
+            yield link, "".join(shown)
+            link = None
 
 
 def message_text(content: Mapping[str, Any]) -> str:
@@ -117,9 +144,9 @@ def message_text(content: Mapping[str, Any]) -> str:
     if content.get("format") != "org.matrix.custom.html" or not isinstance(formatted, str):
         return body
     position = 0
-    for match in _PILL.finditer(_REPLY_HTML.sub("", formatted)):
-        user_id = unquote(match.group(1))
-        shown = html.unescape(_TAG.sub("", match.group(2))).strip()
+    for linked, text in _pills(formatted):
+        user_id = unquote(linked)
+        shown = html.unescape(text).strip()
         if not (user_id.startswith("@") and ":" in user_id) or not shown:
             continue
         # Pills appear in body in the same order, so each is looked for after the last.
