@@ -54,6 +54,11 @@ def test_help_has_one_line_per_command_with_its_alias() -> None:
         ("!", None),
         ("! help", None),
         ("> quoted !help", None),
+        # Invisible before the "!" (a stray space, pasted zero-width characters).
+        (" !help", ("help", "")),
+        ("\n\u200b!hulp", ("hulp", "")),
+        ("\ufeff\u2060!escalate 12", ("escalate", "12")),
+        ("\u200b", None),
     ],
 )
 def test_parse_invocation(body: str, expected: tuple[str, str] | None) -> None:

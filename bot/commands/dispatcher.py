@@ -52,6 +52,12 @@ class CommandDispatcher:
     async def handle(self, message: IncomingMessage) -> None:
         """Handle ``message`` if it is a command and was not handled before."""
         invocation = parse_invocation(message.body)
+        if message.edits is not None:
+            # An edit never runs: neither again (the original may have run) nor corrected.
+            if invocation is not None:
+                with request_context(message.event_id):
+                    await self._answer_edit(message, invocation[0])
+            return
         if invocation is None:
             if message.thread_root is not None and self._thread_replies is not None:
                 await self._handle_thread_reply(message, self._thread_replies)
@@ -193,6 +199,24 @@ class CommandDispatcher:
 
         event = Event(message.event_id, message.room_id, message.sender)
         await run_once(self._factory, self._access, event, Role.OBSERVER, act)
+
+    async def _answer_edit(self, message: IncomingMessage, word: str) -> None:
+        """An edit whose new text is a command: say once, replying to the edited message,
+        that it is not run. Only the taskforce is answered."""
+        assert message.edits is not None
+        edited = message.edits
+        resolved = self._registry.resolve(word)
+        lang = resolved[1] if resolved else self._default_language
+
+        async def act(services: Services) -> None:
+            reply = (i18n.text if resolved else i18n.text_in_both)(
+                "error.edited_command", lang, command="!" + word
+            )
+            await services.outbox.post(message.room_id, text_content(reply, reply_to=edited))
+
+        event = Event(message.event_id, message.room_id, message.sender)
+        outcome = await run_once(self._factory, self._access, event, Role.OBSERVER, act)
+        log.info("edited command from %s in %s: %s", message.sender, message.room_id, outcome)
 
     async def _report_failure(self, message: IncomingMessage, word: str, lang: Language) -> None:
         reply = i18n.text("error.internal", lang, command="!" + word, ref=message.event_id)

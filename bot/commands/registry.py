@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -127,12 +128,30 @@ class Registry:
 
 
 def parse_invocation(body: str) -> tuple[str, str] | None:
-    """Split ``!name rest`` into (name, rest); None when the message is not a command."""
+    """Split ``!name rest`` into (name, rest); None when the message is not a command.
+
+    What cannot be seen before the ``!`` (whitespace, and zero-width characters that come
+    with pasted text) does not keep a message from being the command it looks like.
+    """
+    body = body[_invisible_lead(body) :]
     if not body.startswith(PREFIX) or len(body) == 1 or body[1].isspace():
         return None
     # The word ends at any whitespace: a note may start on the line after its command.
     word, _, rest = body[1:].partition(_first_space(body[1:]))
     return word, rest.strip()
+
+
+def _invisible_lead(text: str) -> int:
+    """How many characters at the start of ``text`` are whitespace or invisible format
+    characters (Unicode category Cf: zero-width space and joiners, word joiner, BOM)."""
+    return next(
+        (
+            i
+            for i, char in enumerate(text)
+            if not (char.isspace() or unicodedata.category(char) == "Cf")
+        ),
+        len(text),
+    )
 
 
 def _first_space(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -22,6 +22,7 @@ class IncomingMessage:
     sender: str
     body: str
     thread_root: str | None = None  # the thread's root event, for a message in a thread
+    edits: str | None = None  # the event this message replaces, for an edit (m.replace)
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,86 @@ class IncomingReaction:
     key: str
 
 
+def incoming_message(
+    event_id: str, room_id: str, sender: str, content: Mapping[str, Any]
+) -> IncomingMessage:
+    """The message with ``content`` as commands read it (see ``message_text``).
+
+    An edit (``m.replace``) is read as its new text (``m.new_content``, else its fallback
+    body without the "* " that marks it) and says which event it edits: whether its
+    fallback is marked or not, nothing reads it as a new message.
+    """
+    edited = edited_event_of(content)
+    if edited is None:
+        return IncomingMessage(
+            event_id, room_id, sender, message_text(content), thread_root_of(content)
+        )
+    new_content = content.get("m.new_content")
+    if isinstance(new_content, Mapping) and isinstance(new_content.get("body"), str):
+        body = message_text(new_content)
+    else:
+        body = _EDIT_MARK.sub("", message_text(content), count=1)
+    return IncomingMessage(event_id, room_id, sender, body, edits=edited)
+
+
+# What clients put before the fallback body of an edit (Element: " * ").
+_EDIT_MARK = re.compile(r"^\s*\*\s?")
+
+
+def edited_event_of(content: Mapping[str, Any]) -> str | None:
+    """The event id a message (its ``content``) replaces, when it is an edit."""
+    relation = content.get("m.relates_to")
+    if not isinstance(relation, Mapping) or relation.get("rel_type") != "m.replace":
+        return None
+    return str(relation["event_id"]) if isinstance(relation.get("event_id"), str) else None
+
+
 def thread_root_of(content: Mapping[str, Any]) -> str | None:
-    """The root event id when the message (its ``content``) is in a thread."""
-    relation = content.get("m.relates_to") or {}
+    """The root event id when the message (its ``content``) is in a thread.
+
+    nio does not check ``m.relates_to`` of a message: a buggy client's that is not an
+    object is no relation (raising here would fail, and re-read, the whole batch).
+    """
+    relation = content.get("m.relates_to")
+    if not isinstance(relation, Mapping):
+        return None
     if relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str):
         return str(relation["event_id"])
     return None
 
 
-# A user pill in formatted_body: a link to the user's matrix.to address (maybe %-encoded).
-_PILL = re.compile(r"""<a\s[^>]*?href=["']https://matrix\.to/#/([^"'?/]+)[^>]*>(.*?)</a>""", re.S)
-_TAG = re.compile(r"<[^>]*>")
-# The quoted message that clients put at the start of a reply's formatted_body.
-_REPLY_HTML = re.compile(r"<mx-reply>.*?</mx-reply>", re.S)
+# One tag of formatted_body. It cannot span a "<", so finding every tag reads the text
+# once: a pattern that looks ahead for an end (a closing tag, a ">") from every "<" takes
+# minutes on one 60 kB message with many unclosed links, and blocks the whole bot.
+_HTML_TAG = re.compile(r"<([^<>]*)>")
+# A user pill's link (in an ``a`` tag): the user's matrix.to address (maybe %-encoded).
+_PILL_HREF = re.compile(r"""\shref=["']https://matrix\.to/#/([^"'?/]+)""")
+
+
+def _pills(formatted: str) -> Iterator[tuple[str, str]]:
+    """(linked id, text shown) of each link to a matrix.to address in ``formatted``, in
+    order, tags inside the text dropped; not those in the quote of a reply (``mx-reply``).
+    """
+    in_reply = False
+    link: str | None = None
+    shown: list[str] = []
+    position = 0
+    for tag in _HTML_TAG.finditer(formatted):
+        if link is not None:
+            shown.append(formatted[position : tag.start()])
+        position = tag.end()
+        name = (tag.group(1).split(maxsplit=1) or [""])[0].lower()
+        if name in ("mx-reply", "/mx-reply"):
+            in_reply = name == "mx-reply"
+            link = None
+        elif in_reply:
+            continue
+        elif name == "a":
+            href = _PILL_HREF.search(tag.group(1))
+            link, shown = (href.group(1) if href else None), []
+        elif name == "/a" and link is not None:
+            yield link, "".join(shown)
+            link = None
 
 
 def message_text(content: Mapping[str, Any]) -> str:
@@ -76,9 +144,9 @@ def message_text(content: Mapping[str, Any]) -> str:
     if content.get("format") != "org.matrix.custom.html" or not isinstance(formatted, str):
         return body
     position = 0
-    for match in _PILL.finditer(_REPLY_HTML.sub("", formatted)):
-        user_id = unquote(match.group(1))
-        shown = html.unescape(_TAG.sub("", match.group(2))).strip()
+    for linked, text in _pills(formatted):
+        user_id = unquote(linked)
+        shown = html.unescape(text).strip()
         if not (user_id.startswith("@") and ":" in user_id) or not shown:
             continue
         # Pills appear in body in the same order, so each is looked for after the last.

@@ -21,7 +21,7 @@ import nio
 
 from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixClient, MatrixError
-from bot.matrix.events import IncomingMessage, IncomingReaction, message_text, thread_root_of
+from bot.matrix.events import IncomingMessage, IncomingReaction, incoming_message
 from bot.matrix.outbox import Backoff
 from bot.stopping import Stopped, StopSignal
 from bot.storage.state import BotState
@@ -205,13 +205,7 @@ class SyncLoop:
                 elif isinstance(event, nio.RoomMessageText):
                     content = event.source.get("content") or {}
                     await self._on_message(
-                        IncomingMessage(
-                            event_id=event.event_id,
-                            room_id=room_id,
-                            sender=event.sender,
-                            body=message_text(content),
-                            thread_root=thread_root_of(content),
-                        )
+                        incoming_message(event.event_id, room_id, event.sender, content)
                     )
                 elif (
                     isinstance(event, nio.ReactionEvent)

@@ -142,6 +142,12 @@ MESSAGES: Catalogue = {
         "nl": "Onbekende opdracht {command}. Typ !hulp voor alle opdrachten.",
         "en": "Unknown command {command}. Type !help for all commands.",
     },
+    "error.edited_command": {
+        "nl": "Bewerkingen leest Weerbaar niet: je bericht telt zoals je het eerst stuurde. "
+        "Stuur {command} als nieuw bericht om het uit te voeren.",
+        "en": "Edits are not read: your message counts as first sent. "
+        "To run {command}, send it as a new message.",
+    },
     "error.not_authorised": {
         "nl": "Geweigerd: {sender} is geen lid van de taskforce.",
         "en": "Refused: {sender} is not a member of the taskforce.",

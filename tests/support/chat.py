@@ -26,7 +26,7 @@ from sqlalchemy import select
 from bot.alerts.model import IncomingAlert
 from bot.app import Weerbaar
 from bot.config import EncryptionSettings, IntakeSettings, MatrixSettings, Settings, StorageSettings
-from bot.matrix.events import IncomingMessage, message_text, thread_root_of
+from bot.matrix.events import IncomingMessage, incoming_message
 from bot.matrix.outbox import MESSAGE_EVENT
 from bot.services import ServiceFactory
 from bot.storage.models import OutboxRecord
@@ -114,9 +114,8 @@ class ChatHarness:
     async def say_content(self, sender: str, room_id: str, content: dict[str, Any]) -> list[Posted]:
         """Handle a message as a client sends it (``content`` of an ``m.room.message``, e.g.
         a reply or a mention pill), read as the sync loop reads it; every message queued."""
-        return (await self._send(sender, room_id, message_text(content), thread_root_of(content)))[
-            1
-        ]
+        event_id = self._next_event_id()
+        return await self._dispatch(incoming_message(event_id, room_id, sender, content))
 
     async def command(self, sender: str, room_id: str, body: str) -> str:
         """The body of the one reply to ``body`` (other messages it caused are dropped)."""
@@ -131,17 +130,23 @@ class ChatHarness:
     async def _send(
         self, sender: str, room_id: str, body: str, thread_root: str | None
     ) -> tuple[str, list[Posted]]:
-        """Dispatch one message; its event id and the messages queued since the last call.
+        """Dispatch one message; its event id and the messages queued since the last call."""
+        event_id = self._next_event_id()
+        message = IncomingMessage(event_id, room_id, sender, body, thread_root)
+        return event_id, await self._dispatch(message)
+
+    def _next_event_id(self) -> str:
+        return f"{self._event_prefix}{next(self._event_ids)}"
+
+    async def _dispatch(self, message: IncomingMessage) -> list[Posted]:
+        """Hand ``message`` to the dispatcher; the messages queued since the last call.
 
         Incident rooms the message asked for are opened before the messages are read, as
         the outbox sender performs a room request before what was queued after it.
         """
-        event_id = f"{self._event_prefix}{next(self._event_ids)}"
-        await self.bot.dispatcher.handle(
-            IncomingMessage(event_id, room_id, sender, body, thread_root)
-        )
+        await self.bot.dispatcher.handle(message)
         await open_requested_rooms(self.factory)
-        return event_id, await self.posted()
+        return await self.posted()
 
     async def alert(self, alert: IncomingAlert = ALERT) -> int:
         """Receive ``alert`` as the intake would; its id. Its notice counts as read."""
