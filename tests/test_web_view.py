@@ -306,6 +306,20 @@ async def test_the_situation_page_merges_the_record_and_escapes_it(
     assert missing.status == 404
 
 
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "9" * 5000])
+async def test_a_situation_id_beyond_any_row_is_not_found_not_an_error(
+    database: Database, clock: ManualClock, number: str
+) -> None:
+    # 2**31 overflows PostgreSQL's integer, 2**63 SQLite's, and 5000 digits int() itself.
+    factory = factory_for(database, clock)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        for path in (f"/situations/{number}", f"/situations/{number}/report.md"):
+            response = await client.get(PREFIX + path)
+            assert response.status == 404, path
+            assert response.headers["Cache-Control"] == "no-store"
+
+
 async def test_a_broken_chain_is_said_first(factory: ServiceFactory, sqlite: Database) -> None:
     situation_id = await _situation(factory)
     await tamper(sqlite, "UPDATE log_entries SET actor = '@mallory:test' WHERE seq = 2")

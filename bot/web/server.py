@@ -25,6 +25,7 @@ from bot.playbooks.catalog import PlaybookCatalog
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
 from bot.services import ServiceFactory
+from bot.storage.models import MAX_ROW_ID
 from bot.suppliers.concentration import freshness, ranked, weight
 from bot.suppliers.fallbacks import FallbackState
 from bot.suppliers.file import Criticality
@@ -208,7 +209,9 @@ class WebView:
     async def situation_page(self, request: web.Request) -> web.Response:
         """One situation: chain status first, steps, decisions, one merged timeline."""
         lang = self._lang(request)
-        situation_id = int(request.match_info["id"])
+        situation_id = _situation_id(request)
+        if situation_id is None:
+            return self._message(request, 404, "web.title", "web.not_found")
         async with self._factory.transaction() as services:
             try:
                 page = await situation_page(
@@ -231,8 +234,10 @@ class WebView:
     async def report_download(self, request: web.Request) -> web.Response:
         """The situation's report in one of the report formats, rendered by ``bot.reports``."""
         lang = self._lang(request)
-        situation_id = int(request.match_info["id"])
+        situation_id = _situation_id(request)
         fmt = next((f for f in FORMATS.values() if f.extension == request.match_info["ext"]), None)
+        if situation_id is None:
+            return self._message(request, 404, "web.title", "web.not_found")
         async with self._factory.transaction() as services:
             try:
                 report = await services.reports.gather(situation_id)
@@ -382,6 +387,18 @@ def _protect(response: web.StreamResponse, nonce: str) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cache-Control"] = "no-store"
+
+
+def _situation_id(request: web.Request) -> int | None:
+    """The path's situation id, or None when it is larger than any row's id can be.
+
+    The route lets only digits through, but of any length: the database would refuse a
+    number beyond its integer (and ``int()`` one of thousands of digits) with an error.
+    """
+    digits = request.match_info["id"]
+    if len(digits) > len(str(MAX_ROW_ID)) or int(digits) > MAX_ROW_ID:
+        return None
+    return int(digits)
 
 
 def _gone(request: web.Request) -> bool:
