@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.alerts.model import IncomingAlert, Severity
+from bot.decisionlog.grounds import Withheld
 from bot.playbooks.runs import load_runs, load_runs_of
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
@@ -318,6 +319,36 @@ async def test_a_situation_id_beyond_any_row_is_not_found_not_an_error(
             response = await client.get(PREFIX + path)
             assert response.status == 404, path
             assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_the_situation_page_marks_confidential_and_corrected_entries(
+    factory: ServiceFactory,
+) -> None:
+    # As !log and every report do: a reader at the wall must not take a confidential entry
+    # for a releasable one, nor a corrected decision for one that stands.
+    situation_id = await _situation(factory)
+    async with factory.transaction() as services:
+        decision = await services.decisions.decide(
+            situation_id, ALICE, "Pay the ransom", "No backups", withheld=Withheld()
+        )
+        correction = await services.log.correct(
+            situation_id, decision.seq, ALICE, "Restore from tape instead"
+        )
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        response = await client.get(f"{PREFIX}/situations/{situation_id}", params={"lang": "en"})
+        body = await response.text()
+    main = body[body.index("<main>") :]
+    decisions = main[main.index("<h2>Decisions") : main.index("<h2>Timeline")]
+    assert "Pay the ransom" in decisions
+    assert "(not disclosable)" in decisions
+    assert f"Corrected in log entry: {correction.seq}" in decisions
+    timeline = main[main.index("<h2>Timeline") :]
+    ransom = timeline[timeline.index(f">log entry {decision.seq}<") :].split("</tr>")[0]
+    assert "(not disclosable)" in ransom
+    tape = timeline[timeline.index(f">log entry {correction.seq}<") :].split("</tr>")[0]
+    assert f"corrects log entry {decision.seq}" in tape
+    assert "not disclosable" not in tape
 
 
 async def test_a_broken_chain_is_said_first(factory: ServiceFactory, sqlite: Database) -> None:
