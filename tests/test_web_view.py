@@ -451,6 +451,26 @@ async def test_alerts_filter_by_supplier_source_and_state(factory: ServiceFactor
         assert "Acme down" in await shown(state="acknowledged")
 
 
+async def test_alert_filters_with_nul_characters_match_as_the_intake_stored_them(
+    database: Database, clock: ManualClock
+) -> None:
+    # The intake drops NUL characters (PostgreSQL's text cannot hold them); a filter
+    # typed or pasted with one must not reach PostgreSQL as it is (an internal error).
+    factory = factory_for(database, clock)
+    async with factory.transaction() as services:
+        await services.alerts.receive(
+            IncomingAlert(
+                supplier="Ac\x00me", title="Acme down", severity=Severity.S2, source="prom"
+            )
+        )
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        for query in ({"supplier": "Ac\x00me"}, {"source": "pr\x00om"}):
+            response = await client.get(PREFIX + "/alerts", params=query)
+            assert response.status == 200, query
+            assert "Acme down" in await response.text()
+
+
 # --- suppliers ---
 
 

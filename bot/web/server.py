@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.alerts.model import without_nul
 from bot.config import Settings
 from bot.errors import SituationNotFound
 from bot.i18n import LANGUAGES, Language, text
@@ -261,9 +262,10 @@ class WebView:
     async def alerts_page(self, request: web.Request) -> web.Response:
         """Recent alerts, filtered by supplier, source and state."""
         state = request.query.get("state", "")
+        # As the intake stored them: without NUL, which PostgreSQL refuses in a parameter.
         wanted = AlertFilter(
-            supplier=request.query.get("supplier", ""),
-            source=request.query.get("source", ""),
+            supplier=without_nul(request.query.get("supplier", "")),
+            source=without_nul(request.query.get("source", "")),
             state=state if state in ALERT_STATES else "",
         )
         async with self._factory.transaction() as services:
