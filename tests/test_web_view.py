@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -261,6 +263,26 @@ async def test_the_picture_stream_says_when_something_changed(factory: ServiceFa
         members.users.clear()
         rest = await asyncio.wait_for(stream.content.read(), timeout=30)
         assert rest == b"event: changed\ndata: session\n\n"
+
+
+async def test_a_change_before_the_stream_connects_reloads_the_picture(
+    factory: ServiceFactory,
+) -> None:
+    # The browser opens the stream again after the bot restarted or the proxy cut it; what
+    # changed in between must still reload the page, not only what changes afterwards.
+    situation_id = await _situation(factory)
+    members = Members(ALICE)
+    async with web_client(factory, members) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        page = await (await client.get(PREFIX + "/")).text()
+        found = re.search(r'EventSource\("([^"]+)"\)', page)
+        assert found is not None
+        async with factory.transaction() as services:
+            await services.situations.change_phase(situation_id, Phase.CRISIS, ALICE, "spreads")
+        stream = await client.get(html.unescape(found.group(1)))
+        members.users.clear()  # ends the stream at its next look
+        events = await asyncio.wait_for(stream.content.read(), timeout=30)
+    assert events.startswith(b"event: changed\ndata: picture\n\n")
 
 
 # --- one situation ---

@@ -197,6 +197,9 @@ class WebView:
     async def picture_page(self, request: web.Request) -> web.Response:
         """Open situations in columns by phase; live through ``/events``."""
         async with self._factory.transaction() as services:
+            # Taken first: a change while the picture is read then reloads it once more
+            # rather than being missed.
+            shown = await fingerprint(services)
             columns = await picture(services, self._catalog)
         exercise = any(card.situation.is_exercise for cards in columns.values() for card in cards)
         return self._page(
@@ -205,6 +208,7 @@ class WebView:
             columns=[(phase.value, columns[phase]) for phase in COLUMNS],
             exercise=exercise,
             refresh=True,
+            shown=shown,
         )
 
     async def situation_page(self, request: web.Request) -> web.Response:
@@ -313,14 +317,18 @@ class WebView:
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: ``changed`` whenever the picture may have changed.
 
-        Looks every ``poll_seconds``; ends when the session ends or its holder leaves the
-        taskforce, so the page's reload then shows the refusal.
+        Compared with ``since``, the fingerprint of the picture the page shows: the browser
+        opens the stream again after the bot restarted or a proxy cut it, and a change in
+        between is said at once. Looks every ``poll_seconds``; ends when the session ends or
+        its holder leaves the taskforce, so the page's reload then shows the refusal.
         """
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         _protect(response, request[_NONCE])
         await response.prepare(request)
         async with self._factory.transaction() as services:
             seen = await fingerprint(services)
+        if request.query.get("since", seen) != seen:
+            await response.write(b"event: changed\ndata: picture\n\n")
         while not self._closing.is_set() and not _gone(request):
             if await self._session_user(request) is None:
                 await response.write(b"event: changed\ndata: session\n\n")
