@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from bot.alerts.model import IncomingAlert, Severity
+from bot.decisionlog.grounds import Withheld
 from bot.playbooks.runs import load_runs, load_runs_of
 from bot.services import ServiceFactory
 from bot.situations.phases import Phase
@@ -262,6 +265,26 @@ async def test_the_picture_stream_says_when_something_changed(factory: ServiceFa
         assert rest == b"event: changed\ndata: session\n\n"
 
 
+async def test_a_change_before_the_stream_connects_reloads_the_picture(
+    factory: ServiceFactory,
+) -> None:
+    # The browser opens the stream again after the bot restarted or the proxy cut it; what
+    # changed in between must still reload the page, not only what changes afterwards.
+    situation_id = await _situation(factory)
+    members = Members(ALICE)
+    async with web_client(factory, members) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        page = await (await client.get(PREFIX + "/")).text()
+        found = re.search(r'EventSource\("([^"]+)"\)', page)
+        assert found is not None
+        async with factory.transaction() as services:
+            await services.situations.change_phase(situation_id, Phase.CRISIS, ALICE, "spreads")
+        stream = await client.get(html.unescape(found.group(1)))
+        members.users.clear()  # ends the stream at its next look
+        events = await asyncio.wait_for(stream.content.read(), timeout=30)
+    assert events.startswith(b"event: changed\ndata: picture\n\n")
+
+
 # --- one situation ---
 
 
@@ -304,6 +327,50 @@ async def test_the_situation_page_merges_the_record_and_escapes_it(
     assert download.headers["Content-Type"].startswith("text/markdown")
     assert "Switch to fallback" in markdown
     assert missing.status == 404
+
+
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "9" * 5000])
+async def test_a_situation_id_beyond_any_row_is_not_found_not_an_error(
+    database: Database, clock: ManualClock, number: str
+) -> None:
+    # 2**31 overflows PostgreSQL's integer, 2**63 SQLite's, and 5000 digits int() itself.
+    factory = factory_for(database, clock)
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        for path in (f"/situations/{number}", f"/situations/{number}/report.md"):
+            response = await client.get(PREFIX + path)
+            assert response.status == 404, path
+            assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_the_situation_page_marks_confidential_and_corrected_entries(
+    factory: ServiceFactory,
+) -> None:
+    # As !log and every report do: a reader at the wall must not take a confidential entry
+    # for a releasable one, nor a corrected decision for one that stands.
+    situation_id = await _situation(factory)
+    async with factory.transaction() as services:
+        decision = await services.decisions.decide(
+            situation_id, ALICE, "Pay the ransom", "No backups", withheld=Withheld()
+        )
+        correction = await services.log.correct(
+            situation_id, decision.seq, ALICE, "Restore from tape instead"
+        )
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        response = await client.get(f"{PREFIX}/situations/{situation_id}", params={"lang": "en"})
+        body = await response.text()
+    main = body[body.index("<main>") :]
+    decisions = main[main.index("<h2>Decisions") : main.index("<h2>Timeline")]
+    assert "Pay the ransom" in decisions
+    assert "(not disclosable)" in decisions
+    assert f"Corrected in log entry: {correction.seq}" in decisions
+    timeline = main[main.index("<h2>Timeline") :]
+    ransom = timeline[timeline.index(f">log entry {decision.seq}<") :].split("</tr>")[0]
+    assert "(not disclosable)" in ransom
+    tape = timeline[timeline.index(f">log entry {correction.seq}<") :].split("</tr>")[0]
+    assert f"corrects log entry {decision.seq}" in tape
+    assert "not disclosable" not in tape
 
 
 async def test_a_broken_chain_is_said_first(factory: ServiceFactory, sqlite: Database) -> None:
@@ -404,6 +471,26 @@ async def test_alerts_filter_by_supplier_source_and_state(factory: ServiceFactor
         by_state = await shown(state="open")
         assert "Other down" in by_state and "Acme down" not in by_state
         assert "Acme down" in await shown(state="acknowledged")
+
+
+async def test_alert_filters_with_nul_characters_match_as_the_intake_stored_them(
+    database: Database, clock: ManualClock
+) -> None:
+    # The intake drops NUL characters (PostgreSQL's text cannot hold them); a filter
+    # typed or pasted with one must not reach PostgreSQL as it is (an internal error).
+    factory = factory_for(database, clock)
+    async with factory.transaction() as services:
+        await services.alerts.receive(
+            IncomingAlert(
+                supplier="Ac\x00me", title="Acme down", severity=Severity.S2, source="prom"
+            )
+        )
+    async with web_client(factory, Members(ALICE)) as client:
+        await log_in(client, await new_link_token(factory, ALICE))
+        for query in ({"supplier": "Ac\x00me"}, {"source": "pr\x00om"}):
+            response = await client.get(PREFIX + "/alerts", params=query)
+            assert response.status == 200, query
+            assert "Acme down" in await response.text()
 
 
 # --- suppliers ---

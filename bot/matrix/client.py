@@ -420,6 +420,14 @@ class MatrixClient:
         )
         return dict(response.content)
 
+    async def room_creator(self, room_id: str) -> str | None:
+        """Who created ``room_id`` (the sender of its ``m.room.create`` event)."""
+        response = await self._call("get room state", self.nio.room_get_state(room_id))
+        for event in response.events:
+            if event.get("type") == "m.room.create" and event.get("state_key") == "":
+                return str(event.get("sender"))
+        return None
+
     async def put_state(
         self, room_id: str, event_type: str, content: dict[str, Any], state_key: str = ""
     ) -> None:

@@ -2,14 +2,19 @@
 
 One room per person, found again by an address derived from their id: a re-run after a
 crash, or the next request, reuses it instead of opening another. The room is private
-(invite only), so its guessable address lets no one else in.
+(invite only), so its guessable address lets no one else in. Anyone on the homeserver
+can take that address first, though, for a room of their own: a room at the address that
+the bot did not create is never used; the message goes to a new room without an address.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from bot.matrix.client import ROOM_IN_USE, MatrixClient, MatrixError
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "M_NOT_FOUND"
 _PRESENT = frozenset({"join", "invite"})
@@ -28,24 +33,42 @@ class DirectRooms:
         self._encrypted = encrypted
 
     async def room_with(self, user_id: str, name: str) -> str:
-        """The id of the direct room with ``user_id``, who is in it or invited."""
+        """The id of a room of the bot's with ``user_id`` (who is in it or invited) and
+        no one else the bot let in."""
         try:
-            return await self._client.create_room(
-                name=name,
-                topic=name,
-                invite=[user_id],
-                encrypted=self._encrypted,
-                alias=direct_room_alias(user_id),
-                direct=True,
-            )
+            return await self._create(user_id, name, direct_room_alias(user_id))
         except MatrixError as exc:
             if exc.errcode != ROOM_IN_USE:
                 raise
         alias = f"#{direct_room_alias(user_id)}:{self._client.server_name}"
         room_id = await self._client.resolve_alias(alias)
+        if not await self._created_by_bot(room_id):
+            # Its creator can read it and let others in: what goes to the person (a login
+            # link) would reach them. The address stays taken, so each message gets a room.
+            log.warning("%s is not the bot's room; using a new room for %s", alias, user_id)
+            return await self._create(user_id, name, None)
         if await self._membership(room_id, user_id) not in _PRESENT:
             await self._client.invite(room_id, user_id)
         return room_id
+
+    async def _create(self, user_id: str, name: str, alias: str | None) -> str:
+        return await self._client.create_room(
+            name=name,
+            topic=name,
+            invite=[user_id],
+            encrypted=self._encrypted,
+            alias=alias,
+            direct=True,
+        )
+
+    async def _created_by_bot(self, room_id: str) -> bool:
+        try:
+            creator = await self._client.room_creator(room_id)
+        except MatrixError as exc:
+            if exc.transient:
+                raise
+            return False  # not even readable to the bot (it declined the invitation)
+        return creator == self._client.user_id
 
     async def _membership(self, room_id: str, user_id: str) -> str | None:
         try:

@@ -7,10 +7,10 @@ playbook runs (replayed like everywhere else) and its unacknowledged alerts.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -134,11 +134,12 @@ async def alert_choices(services: Services) -> tuple[list[str], list[str]]:
     return list(suppliers), list(sources)
 
 
-async def fingerprint(services: Services) -> tuple[Any, ...]:
+async def fingerprint(services: Services) -> str:
     """Changes whenever the picture may have: a log entry, an alert or an alert's state.
 
     Every phase change, update and decision is a log entry, so the newest entry's id
-    covers them; alerts change state without a log entry in unattached alerts.
+    covers them; alerts change state without a log entry in unattached alerts. A short
+    hex text, so a page can carry the one it shows in the address of its stream.
     """
     log = await services.session.scalar(select(func.max(LogEntryRecord.id)))
     situations = await services.session.scalar(select(func.count(SituationRecord.id)))
@@ -152,4 +153,4 @@ async def fingerprint(services: Services) -> tuple[Any, ...]:
             )
         )
     ).one()
-    return (log, situations, *alerts)
+    return hashlib.sha256(repr((log, situations, *alerts)).encode()).hexdigest()[:32]

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.alerts.model import without_nul
 from bot.config import Settings
 from bot.errors import SituationNotFound
 from bot.i18n import LANGUAGES, Language, text
@@ -25,6 +26,7 @@ from bot.playbooks.catalog import PlaybookCatalog
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
 from bot.services import ServiceFactory
+from bot.storage.models import MAX_ROW_ID
 from bot.suppliers.concentration import freshness, ranked, weight
 from bot.suppliers.fallbacks import FallbackState
 from bot.suppliers.file import Criticality
@@ -195,6 +197,9 @@ class WebView:
     async def picture_page(self, request: web.Request) -> web.Response:
         """Open situations in columns by phase; live through ``/events``."""
         async with self._factory.transaction() as services:
+            # Taken first: a change while the picture is read then reloads it once more
+            # rather than being missed.
+            shown = await fingerprint(services)
             columns = await picture(services, self._catalog)
         exercise = any(card.situation.is_exercise for cards in columns.values() for card in cards)
         return self._page(
@@ -203,12 +208,15 @@ class WebView:
             columns=[(phase.value, columns[phase]) for phase in COLUMNS],
             exercise=exercise,
             refresh=True,
+            shown=shown,
         )
 
     async def situation_page(self, request: web.Request) -> web.Response:
         """One situation: chain status first, steps, decisions, one merged timeline."""
         lang = self._lang(request)
-        situation_id = int(request.match_info["id"])
+        situation_id = _situation_id(request)
+        if situation_id is None:
+            return self._message(request, 404, "web.title", "web.not_found")
         async with self._factory.transaction() as services:
             try:
                 page = await situation_page(
@@ -231,8 +239,10 @@ class WebView:
     async def report_download(self, request: web.Request) -> web.Response:
         """The situation's report in one of the report formats, rendered by ``bot.reports``."""
         lang = self._lang(request)
-        situation_id = int(request.match_info["id"])
+        situation_id = _situation_id(request)
         fmt = next((f for f in FORMATS.values() if f.extension == request.match_info["ext"]), None)
+        if situation_id is None:
+            return self._message(request, 404, "web.title", "web.not_found")
         async with self._factory.transaction() as services:
             try:
                 report = await services.reports.gather(situation_id)
@@ -256,9 +266,10 @@ class WebView:
     async def alerts_page(self, request: web.Request) -> web.Response:
         """Recent alerts, filtered by supplier, source and state."""
         state = request.query.get("state", "")
+        # As the intake stored them: without NUL, which PostgreSQL refuses in a parameter.
         wanted = AlertFilter(
-            supplier=request.query.get("supplier", ""),
-            source=request.query.get("source", ""),
+            supplier=without_nul(request.query.get("supplier", "")),
+            source=without_nul(request.query.get("source", "")),
             state=state if state in ALERT_STATES else "",
         )
         async with self._factory.transaction() as services:
@@ -306,14 +317,18 @@ class WebView:
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: ``changed`` whenever the picture may have changed.
 
-        Looks every ``poll_seconds``; ends when the session ends or its holder leaves the
-        taskforce, so the page's reload then shows the refusal.
+        Compared with ``since``, the fingerprint of the picture the page shows: the browser
+        opens the stream again after the bot restarted or a proxy cut it, and a change in
+        between is said at once. Looks every ``poll_seconds``; ends when the session ends or
+        its holder leaves the taskforce, so the page's reload then shows the refusal.
         """
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         _protect(response, request[_NONCE])
         await response.prepare(request)
         async with self._factory.transaction() as services:
             seen = await fingerprint(services)
+        if request.query.get("since", seen) != seen:
+            await response.write(b"event: changed\ndata: picture\n\n")
         while not self._closing.is_set() and not _gone(request):
             if await self._session_user(request) is None:
                 await response.write(b"event: changed\ndata: session\n\n")
@@ -382,6 +397,18 @@ def _protect(response: web.StreamResponse, nonce: str) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cache-Control"] = "no-store"
+
+
+def _situation_id(request: web.Request) -> int | None:
+    """The path's situation id, or None when it is larger than any row's id can be.
+
+    The route lets only digits through, but of any length: the database would refuse a
+    number beyond its integer (and ``int()`` one of thousands of digits) with an error.
+    """
+    digits = request.match_info["id"]
+    if len(digits) > len(str(MAX_ROW_ID)) or int(digits) > MAX_ROW_ID:
+        return None
+    return int(digits)
 
 
 def _gone(request: web.Request) -> bool:
