@@ -14,6 +14,7 @@ from bot.cli_errors import OneLineErrors
 from bot.logs import LogFormat, configure_logging, secret_values
 from bot.messages.types import Language  # not bot.i18n: that loads every catalogue
 from bot.private_files import make_private_dir, write_private_bytes, write_private_text
+from bot.row_ids import row_id
 
 # Every command imports what it needs inside its function: settings (pydantic), the database
 # (SQLAlchemy), HTTP (aiohttp) and the rest cost a second of CPU per start, which --help,
@@ -436,7 +437,8 @@ def report(
     fallback options of every vital and critical process (md, html, csv, pdf or odt)."""
     overview = situation.strip().lower() == "fallbacks"
     # Checked before the report code is imported, which takes about a second.
-    if not overview and not situation.isdecimal():
+    number = row_id(situation)
+    if not overview and number is None:
         typer.echo(f"weerbaar: {situation!r} is neither a situation id nor 'fallbacks'", err=True)
         raise typer.Exit(2)
     if overview and disclosure:
@@ -456,13 +458,11 @@ def report(
     settings = _local_settings(config)
     language = lang or settings.language
     try:
-        if overview:
+        if number is None:  # the overview: a situation's number was checked above
             document = _run(write_fallback_report(settings, FALLBACK_FORMATS[fmt.name], language))
             written = Rendered(document, None)
         else:
-            written = _run(
-                write_report(settings, int(situation), fmt, language, disclosure=disclosure)
-            )
+            written = _run(write_report(settings, number, fmt, language, disclosure=disclosure))
     except LookupError as exc:
         typer.echo(f"weerbaar: {exc}", err=True)
         raise typer.Exit(1) from None

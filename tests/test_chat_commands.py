@@ -400,7 +400,15 @@ async def test_a_superscript_digit_is_refused_as_a_number_not_an_internal_error(
     room, _ = await chat.escalated()
     await chat.command(ALICE, room, "!playbook start example-supplier-outage")
     # "²" is a digit to str.isdigit but no number to int(); a phone keyboard offers it.
-    for where, command in ((room, "!log ²"), (room, "!step done ²"), (COORDINATION, "!ack ²")):
+    # Twenty digits is a number no row id can be (SQLite's end at 2**63, PostgreSQL's 2**31).
+    huge = "9" * 20
+    for where, command in (
+        (room, "!log ²"),
+        (room, "!step done ²"),
+        (COORDINATION, "!ack ²"),
+        (COORDINATION, f"!ack {huge}"),
+        (COORDINATION, f"!status {huge}"),
+    ):
         answer = await chat.command(ALICE, where, command)
         assert not answer.startswith("Something went wrong"), (command, answer)
 

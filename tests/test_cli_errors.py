@@ -52,6 +52,7 @@ CASES = [
     ("playbook validate", ["playbook", "validate", "{tmp}/missing"], 1),
     ("report", ["report", "not-a-number"], 2),
     ("report", ["report", "²"], 2),  # a digit int() cannot read
+    ("report", ["report", "9" * 20], 2),  # beyond any row id
     ("log verify", ["log", "verify", "-c", "{dead_db}"], 1),
     ("alert send", ["alert", "send", "--supplier", "Acme", "--title", "T", "-c", "{full}"], 1),
     ("supplier import", ["supplier", "import", "{tmp}/missing.yaml", "-c", "{full}"], 1),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.decisionlog.grounds import Withheld, citations, find_ground
 from bot.errors import InvalidMoment
 from bot.i18n import Language
+from bot.row_ids import row_id
 from bot.situations.phases import Phase
 from bot.user_ids import is_user_id
 
@@ -296,11 +297,10 @@ def _text(_context: CommandContext, text: str) -> str:
 
 def parse_id(context: CommandContext, word: str) -> int:
     """A numeric id as people type it: ``12`` or ``#12``."""
-    digits = word.removeprefix("#")
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    if not digits.isdecimal():
+    number = row_id(word.removeprefix("#"))
+    if number is None:
         raise BadArgument(context.text("usage.not_an_id", word=word))
-    return int(digits)
+    return number
 
 
 def _user(context: CommandContext, word: str) -> str:

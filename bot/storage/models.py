@@ -34,13 +34,6 @@ NAMING_CONVENTION = {
 }
 
 
-MAX_ROW_ID = 2**31 - 1
-"""The largest id an ``Integer`` key can hold on every backend (32 bits on PostgreSQL).
-
-A larger number names no row, and the database refuses it as a parameter instead of
-finding nothing: check typed ids against it before querying."""
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every backend (SQLite drops the zone)."""
 

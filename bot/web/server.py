@@ -25,8 +25,8 @@ from bot.i18n import LANGUAGES, Language, text
 from bot.playbooks.catalog import PlaybookCatalog
 from bot.reports.formats import FORMATS
 from bot.reports.view import build_view
+from bot.row_ids import row_id
 from bot.services import ServiceFactory
-from bot.storage.models import MAX_ROW_ID
 from bot.suppliers.concentration import freshness, ranked, weight
 from bot.suppliers.fallbacks import FallbackState
 from bot.suppliers.file import Criticality
@@ -400,15 +400,9 @@ def _protect(response: web.StreamResponse, nonce: str) -> None:
 
 
 def _situation_id(request: web.Request) -> int | None:
-    """The path's situation id, or None when it is larger than any row's id can be.
-
-    The route lets only digits through, but of any length: the database would refuse a
-    number beyond its integer (and ``int()`` one of thousands of digits) with an error.
-    """
-    digits = request.match_info["id"]
-    if len(digits) > len(str(MAX_ROW_ID)) or int(digits) > MAX_ROW_ID:
-        return None
-    return int(digits)
+    """The path's situation id, or None when it is larger than any row's id can be (the
+    route lets only digits through, but of any length)."""
+    return row_id(request.match_info["id"])
 
 
 def _gone(request: web.Request) -> bool:
