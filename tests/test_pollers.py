@@ -390,3 +390,25 @@ async def test_csaf_advisories_changed_at_one_moment_are_not_skipped_at_the_batc
         await cert.poll()
     found = await alerts(database)
     assert sorted(a.title.split(":")[0] for a in found) == ["NCSC-1", "NCSC-2", "NCSC-3"]
+
+
+async def test_a_component_that_gets_worse_is_announced_again_and_resolved_on_recovery(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/w.json"), supplier="Acme"
+    )
+    for status in ("degraded_performance", "major_outage", "operational"):
+        feeds.bodies["/w.json"] = summary([("api", "API", status)], [])
+        await acme.poll()
+    assert [(a.title, a.severity, a.status) for a in await alerts(database)] == [
+        ("API: degraded performance", "S3", "resolved"),
+        ("API: major outage", "S1", "resolved"),
+    ]
+    # Two notices (edits start with "* "): the worsening was posted, not only counted.
+    notices = [body for body in await bodies(database) if not body.startswith("* ")]
+    assert [body.splitlines()[0] for body in notices] == [
+        "Alert #1 [S3] Acme: API: degraded performance",
+        "Alert #2 [S1] Acme: API: major outage",
+    ]

@@ -213,6 +213,12 @@ class FeedPoller:
 
     async def _store(self, services: Services, collected: Collected) -> None:
         name = self.settings.name
+        # Resolutions first: a component whose status changed resolves its old alert and
+        # raises a new one under the same id (see ``Changes``).
+        for external_id in collected.changes.resolved:
+            alert = await services.alerts.find_unresolved(name, external_id)
+            if alert is not None:
+                await services.alerts.resolve(alert.id, name)
         for incoming in collected.changes.alerts:
             stored = await services.alerts.receive(incoming)
             if collected.insolvency and stored.count == 1:  # a repeat was proposed already
@@ -220,10 +226,6 @@ class FeedPoller:
         for item in collected.to_match:
             for supplier, matched in await _suppliers_named(services, item.names):
                 await services.alerts.receive(item.alert(supplier, matched, name))
-        for external_id in collected.changes.resolved:
-            alert = await services.alerts.find_unresolved(name, external_id)
-            if alert is not None:
-                await services.alerts.resolve(alert.id, name)
         await services.polls.succeeded(name, collected.changes.state)
         await services.heartbeats.contact(name)
 

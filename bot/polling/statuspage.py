@@ -1,9 +1,12 @@
 """Atlassian Statuspage ``/api/v2/summary.json``: component changes and incidents.
 
 Only changes become alerts: a component leaving ``operational`` (resolved when it
-returns), and an incident appearing (resolved when it is resolved or gone). Between
-polls the state remembers each component's status and the open incidents, so a page
-that says the same thing every minute posts nothing new.
+returns), and an incident appearing (resolved when it is resolved or gone). A component
+that moves from one non-operational status to another (degraded → major outage) resolves
+the alert of the old status and raises one for the new, so the open alert always shows
+the current status and its severity, and a worsening is posted. Between polls the state
+remembers each component's status and the open incidents, so a page that says the same
+thing every minute posts nothing new.
 """
 
 from __future__ import annotations
@@ -65,7 +68,11 @@ class Summary(_Lenient):
 
 @dataclass
 class Changes:
-    """What one poll found new: alerts to receive, external ids to resolve, the new state."""
+    """What one poll found new: alerts to receive, external ids to resolve, the new state.
+
+    The resolutions are applied before the alerts, so an id in both ends the old alert
+    and raises a new one.
+    """
 
     alerts: list[IncomingAlert] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
@@ -88,8 +95,11 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
         if component.status == before:
             continue
         external_id = f"component:{component.id}"
-        if component.status == OPERATIONAL:
+        if before != OPERATIONAL:
+            # The alert of the old status ends; a repeat of its id would only be counted,
+            # keeping the old title and severity and posting nothing.
             changes.resolved.append(external_id)
+        if component.status == OPERATIONAL:
             continue
         words = component.status.replace("_", " ")
         changes.alerts.append(
