@@ -176,6 +176,31 @@ async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
     assert "ransomware" not in found[1].details
 
 
+async def test_a_kev_entry_naming_a_product_of_two_suppliers_alerts_both(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    # Two hosting suppliers run the same appliance: an exploited flaw concerns both.
+    appliance = Identifiers(vulnerability_names=["NetScaler ADC and NetScaler Gateway"])
+    await registry(
+        factory,
+        [
+            SupplierEntry(name="Acme Cloud", identifiers=appliance),
+            SupplierEntry(name="Globex", identifiers=appliance),
+        ],
+    )
+    kev = poller(factory, name="kev", kind="cisa_kev", url=feeds.url("/kev2.json"))
+    feeds.bodies["/kev2.json"] = kev_catalogue()
+    await kev.poll()
+    feeds.bodies["/kev2.json"] = kev_catalogue(CITRIX_BLEED)
+    await kev.poll()
+    found = await alerts(database)
+    assert sorted((a.supplier, a.external_id) for a in found) == [
+        ("Acme Cloud", "kev:CVE-2023-4966:Acme Cloud"),
+        ("Globex", "kev:CVE-2023-4966:Globex"),
+    ]
+
+
 async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
     database: Database, feeds: FeedServer
 ) -> None:

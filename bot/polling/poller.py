@@ -231,11 +231,13 @@ class FeedPoller:
 
 
 async def _suppliers_named(services: Services, names: Sequence[str]) -> list[tuple[str, str]]:
-    """Registry suppliers among ``names`` (vendor or product): (supplier, name used)."""
+    """Registry suppliers among ``names`` (vendor or product): (supplier, name used).
+
+    Every supplier a name means, once, with the first name that matched it.
+    """
     found: dict[str, tuple[str, str]] = {}
     for name in names:
-        supplier = await services.suppliers.in_catalogue(name)
-        if supplier is not None:
+        for supplier in await services.suppliers.in_catalogue(name):
             found.setdefault(normalise(supplier.name), (supplier.name, name))
     return list(found.values())
 

@@ -84,17 +84,29 @@ class SupplierRegistry:
             self._by_name = by_name
         return self._by_name.get(normalise(name))
 
-    async def in_catalogue(self, name: str) -> SupplierRecord | None:
-        """The supplier a vulnerability catalogue or advisory means by vendor/product ``name``.
+    async def in_catalogue(self, name: str) -> list[SupplierRecord]:
+        """The suppliers a vulnerability catalogue or advisory means by vendor/product ``name``.
 
-        Its name, an alias or one of its registered vulnerability names.
+        Each one whose name, an alias or a registered vulnerability name it is, by name:
+        vulnerability names need not be unique, since suppliers that deliver the same
+        product are all exposed by its flaw.
         """
         wanted = normalise(name)
-        for supplier in await self._session.scalars(select(SupplierRecord)):
-            names = supplier.identifiers.get("vulnerability_names", [])
-            if wanted in {normalise(n) for n in (supplier.name, *supplier.aliases, *names)}:
-                return supplier
-        return None
+        return [
+            supplier
+            for supplier in await self._session.scalars(
+                select(SupplierRecord).order_by(SupplierRecord.name)
+            )
+            if wanted
+            in {
+                normalise(n)
+                for n in (
+                    supplier.name,
+                    *supplier.aliases,
+                    *supplier.identifiers.get("vulnerability_names", []),
+                )
+            }
+        ]
 
     async def with_identifier(self, kind: str) -> dict[str, str]:
         """Every registered identifier of ``kind`` ("siren", "cik", "lei", "kvk"): supplier name."""
