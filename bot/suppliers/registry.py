@@ -16,6 +16,7 @@ from bot.storage.models import (
     SupplierRecord,
     SupplierServiceRecord,
 )
+from bot.suppliers.criticality import Criticality
 from bot.suppliers.file import FallbackEntry, SupplierEntry
 from bot.suppliers.freshness import leading_result
 from bot.suppliers.names import normalise
@@ -41,13 +42,20 @@ class SupplierView:
     services: list[ServiceView]
 
     def count(self, criticality: str) -> int:
-        """How many dependent processes of ``criticality`` hang on this supplier."""
-        return sum(
-            1
-            for service in self.services
-            for dependency in service.dependencies
-            if dependency.criticality == criticality
-        )
+        """How many dependent processes of ``criticality`` hang on this supplier.
+
+        A process (organisation and process, compared normalised) that needs several of
+        the supplier's services is one process, counted once at its gravest criticality.
+        """
+        order = [level.value for level in Criticality]
+        gravest: dict[tuple[str, str], str] = {}
+        for service in self.services:
+            for dependency in service.dependencies:
+                process = (normalise(dependency.organisation), normalise(dependency.process))
+                known = gravest.get(process)
+                if known is None or order.index(dependency.criticality) < order.index(known):
+                    gravest[process] = dependency.criticality
+        return sum(1 for level in gravest.values() if level == criticality)
 
     def organisations(self) -> int:
         """How many organisations hang on this supplier (through any of its services)."""
