@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -412,3 +413,25 @@ async def test_a_component_that_gets_worse_is_announced_again_and_resolved_on_re
         "Alert #1 [S3] Acme: API: degraded performance",
         "Alert #2 [S1] Acme: API: major outage",
     ]
+
+
+async def test_a_feed_configured_with_a_suppliers_alias_is_held_back_by_its_snooze(
+    database: Database, feeds: FeedServer
+) -> None:
+    clock = ManualClock()
+    factory = make_factory(database, clock=clock)
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme Cloud", aliases=["Acme"])])
+        until = clock.now() + timedelta(hours=2)
+        await services.snoozes.snooze_supplier("Acme Cloud", until, "@alice:test", "planned")
+    posted = len(await bodies(database))
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/a.json"), supplier="Acme"
+    )
+    feeds.bodies["/a.json"] = summary([("web", "Web portal", "partial_outage")], [])
+    await acme.poll()
+    [alert] = await alerts(database)
+    # Stored under the registry's name, like an alert from the intake, so the snooze of
+    # Acme Cloud (and its open situation, its !ack) applies to it.
+    assert (alert.supplier, alert.snooze_id is not None) == ("Acme Cloud", True)
+    assert len(await bodies(database)) == posted

@@ -220,7 +220,12 @@ class FeedPoller:
             if alert is not None:
                 await services.alerts.resolve(alert.id, name)
         for incoming in collected.changes.alerts:
-            stored = await services.alerts.receive(incoming)
+            # The registry's spelling, as the intake stores it: a feed configured with an
+            # alias or another case must still meet its supplier's snooze and situation.
+            supplier = await services.suppliers.canonical(incoming.supplier)
+            stored = await services.alerts.receive(
+                incoming.model_copy(update={"supplier": supplier})
+            )
             if collected.insolvency and stored.count == 1:  # a repeat was proposed already
                 await services.watch.propose_lauwe_fase(stored)
         for item in collected.to_match:
