@@ -435,3 +435,22 @@ async def test_a_feed_configured_with_a_suppliers_alias_is_held_back_by_its_snoo
     # Acme Cloud (and its open situation, its !ack) applies to it.
     assert (alert.supplier, alert.snooze_id is not None) == ("Acme Cloud", True)
     assert len(await bodies(database)) == posted
+
+
+async def test_a_component_removed_from_the_page_while_down_is_resolved(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/r.json"), supplier="Acme"
+    )
+    feeds.bodies["/r.json"] = summary(
+        [("api", "API", "operational"), ("legacy", "Legacy portal", "major_outage")], []
+    )
+    await acme.poll()
+    # The supplier retires the broken component: the page no longer lists it.
+    feeds.bodies["/r.json"] = summary([("api", "API", "operational")], [])
+    await acme.poll()
+    assert [(a.external_id, a.status) for a in await alerts(database)] == [
+        ("component:legacy", "resolved")
+    ]

@@ -1,12 +1,12 @@
 """Atlassian Statuspage ``/api/v2/summary.json``: component changes and incidents.
 
 Only changes become alerts: a component leaving ``operational`` (resolved when it
-returns), and an incident appearing (resolved when it is resolved or gone). A component
-that moves from one non-operational status to another (degraded → major outage) resolves
-the alert of the old status and raises one for the new, so the open alert always shows
-the current status and its severity, and a worsening is posted. Between polls the state
-remembers each component's status and the open incidents, so a page that says the same
-thing every minute posts nothing new.
+returns or is gone from the page), and an incident appearing (resolved when it is
+resolved or gone). A component that moves from one non-operational status to another
+(degraded → major outage) resolves the alert of the old status and raises one for the
+new, so the open alert always shows the current status and its severity, and a
+worsening is posted. Between polls the state remembers each component's status and the
+open incidents, so a page that says the same thing every minute posts nothing new.
 """
 
 from __future__ import annotations
@@ -112,6 +112,13 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
                 source=source,
             )
         )
+    # A component the page no longer lists will never return to operational: its alert
+    # ends now, as an incident's does when it is gone.
+    changes.resolved += [
+        f"component:{gone}"
+        for gone, status in seen_components.items()
+        if gone not in components and status != OPERATIONAL
+    ]
     incidents = {i.id: i for i in summary.incidents if i.status not in CLOSED_INCIDENT}
     for incident in incidents.values():
         if incident.id in seen_incidents:
