@@ -454,3 +454,22 @@ async def test_a_component_removed_from_the_page_while_down_is_resolved(
     assert [(a.external_id, a.status) for a in await alerts(database)] == [
         ("component:legacy", "resolved")
     ]
+
+
+async def test_an_incident_whose_impact_is_raised_is_announced_again(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/i.json"), supplier="Acme"
+    )
+    for impact in ("minor", "critical"):
+        feeds.bodies["/i.json"] = summary([], [{**INCIDENT, "impact": impact}])
+        await acme.poll()
+    assert [(a.severity, a.status) for a in await alerts(database)] == [
+        ("S3", "resolved"),
+        ("S1", "open"),
+    ]
+    feeds.bodies["/i.json"] = summary([], [{**INCIDENT, "status": "resolved"}])
+    await acme.poll()
+    assert {a.status for a in await alerts(database)} == {"resolved"}

@@ -5,8 +5,9 @@ returns or is gone from the page), and an incident appearing (resolved when it i
 resolved or gone). A component that moves from one non-operational status to another
 (degraded → major outage) resolves the alert of the old status and raises one for the
 new, so the open alert always shows the current status and its severity, and a
-worsening is posted. Between polls the state remembers each component's status and the
-open incidents, so a page that says the same thing every minute posts nothing new.
+worsening is posted; so does an incident whose impact changes (minor → critical).
+Between polls the state remembers each component's status and the open incidents with
+their impact, so a page that says the same thing every minute posts nothing new.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
     """Compare ``summary`` with what the previous poll saw (``state``)."""
     seen_components: dict[str, str] = state.get("components", {})
     seen_incidents: dict[str, str] = state.get("incidents", {})
+    # Absent from a state kept before impacts were remembered: learnt without an alert.
+    seen_impacts: dict[str, str] = state.get("impacts", {})
     changes = Changes()
     components = {c.id: c for c in summary.components if not c.group}
     for component in components.values():
@@ -121,8 +124,13 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
     ]
     incidents = {i.id: i for i in summary.incidents if i.status not in CLOSED_INCIDENT}
     for incident in incidents.values():
+        before = seen_impacts.get(incident.id, incident.impact)
         if incident.id in seen_incidents:
-            continue
+            if incident.impact == before:
+                continue
+            # A raised (or lowered) impact, like a component's new status: the old
+            # alert ends and one at the new severity is posted.
+            changes.resolved.append(f"incident:{incident.id}")
         latest = incident.incident_updates[0].body if incident.incident_updates else ""
         links = [incident.shortlink] if incident.shortlink else []
         changes.alerts.append(
@@ -142,6 +150,7 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
     changes.state = {
         "components": {c.id: c.status for c in components.values()},
         "incidents": {i.id: i.status for i in incidents.values()},
+        "impacts": {i.id: i.impact for i in incidents.values()},
     }
     return changes
 
