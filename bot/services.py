@@ -174,6 +174,7 @@ class ServiceFactory:
                 self.clock,
                 active_snoozes,
                 lookups,
+                suppliers=suppliers,
                 attach_observer=watch,
             )
             decisions = DecisionService(log, timers, self.clock)

@@ -125,6 +125,12 @@ class SupplierRegistry:
                 found[value] = supplier.name
         return found
 
+    async def names_of(self, name: str) -> list[str]:
+        """The registry name and aliases of the supplier called ``name`` (a name or alias);
+        ``[name]`` itself if unknown."""
+        found = await self.find(name)
+        return [found.name, *found.aliases] if found is not None else [name]
+
     async def canonical(self, name: str) -> str:
         """The registry's name for ``name`` (a name or alias); ``name`` itself if unknown."""
         found = await self.find(name)
