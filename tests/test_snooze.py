@@ -20,6 +20,7 @@ from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
+from bot.suppliers.file import SupplierEntry
 from bot.timers import timer_handlers
 from tests.support.clock import ManualClock
 from tests.support.paths import PLAYBOOKS
@@ -215,3 +216,22 @@ async def test_an_alert_snooze_holds_back_only_that_alert_firing_again(
             await services.snoozes.snooze_alert(
                 unnamed.id, clock.now() + timedelta(hours=1), ALICE, "x"
             )
+
+
+async def test_a_snooze_started_before_a_rename_holds_and_ends_under_the_new_name(
+    database: Database,
+) -> None:
+    clock = ManualClock()
+    factory = snooze_factory(database, clock)
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme")])
+    await snooze_acme(factory, clock)
+    # The new registry renames the supplier and keeps the old name as an alias.
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme B.V.", aliases=["Acme"])])
+    before = len(await posts(database))
+    held = await receive(factory, "Acme B.V.", "disk full")
+    assert held.snooze_id is not None and len(await posts(database)) == before
+    async with factory.transaction() as services:
+        snooze, count = await services.snoozes.unsnooze_supplier("Acme B.V.", ALICE)
+    assert (snooze.id, count) == (held.snooze_id, 1)
