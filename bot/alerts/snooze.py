@@ -200,6 +200,12 @@ class SnoozeService:
         if snooze is None:
             raise NotSnoozed(target=shown)
         await self._timers.cancel(snooze_timer_key(snooze.id))
+        # Locked and read afresh after the timer (the order the timer's own run takes, so
+        # the two cannot deadlock): a concurrent !unsnooze or the timer firing may have
+        # ended it since it was found, and its summary is posted once.
+        await self._session.refresh(snooze, with_for_update=True)
+        if snooze.ended_at is not None:
+            raise NotSnoozed(target=shown)
         return snooze, await self._end(snooze, actor)
 
     async def _start(
