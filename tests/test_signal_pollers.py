@@ -269,6 +269,32 @@ async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
     assert found[1].links == ["https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:X"]
 
 
+async def test_a_siren_added_to_the_registry_does_not_post_its_earlier_notices(
+    database: Database, feeds: FeedServer
+) -> None:
+    clock = ManualClock()
+    factory = make_factory(database, clock=clock)
+    await registry(factory, SUPPLIERS[1:2])  # Acme Cloud only
+    notices = poller(factory, name="bodacc", kind="bodacc", url=feeds.url("/records2"))
+    feeds.bodies["/records2"] = bodacc_page()
+    await notices.poll()  # the watermark: 2026-11-23
+    # Weeks later Globex joins the registry, with a procedure opened before that.
+    clock.advance(days=20)
+    await registry(factory, SUPPLIERS[1:])
+    earlier = bodacc_notice(
+        "A202600030001", "2026-11-30", "823456785", "GLOBEX SAS", "Jugement de redressement"
+    )
+    feeds.bodies["/records2"] = bodacc_page(earlier)
+    await notices.poll()
+    assert await alerts(database) == []  # a new SIREN, like a new CIK, is only remembered
+    later = bodacc_notice(
+        "A202600030002", "2026-12-14", "823456785", "GLOBEX SAS", "Jugement de liquidation"
+    )
+    feeds.bodies["/records2"] = bodacc_page(earlier, later)
+    await notices.poll()
+    assert [a.external_id for a in await alerts(database)] == ["bodacc:A202600030002"]
+
+
 async def test_sec_8k_filings_with_watched_items_become_alerts(
     database: Database, feeds: FeedServer
 ) -> None:
