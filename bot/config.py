@@ -340,7 +340,8 @@ class PollerSettings(BaseModel):
     supplier: str | None = Field(
         default=None,
         max_length=200,
-        description="Supplier of every alert (statuspage, rss); the other kinds match the registry",
+        description="Supplier of every alert (statuspage, rss), a registry name or alias; "
+        "the other kinds match the registry",
     )
     contact: str | None = Field(
         default=None,

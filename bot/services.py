@@ -165,7 +165,7 @@ class ServiceFactory:
             watch = WatchService(
                 session, log, timers, suppliers, notifier, self.clock, self._watch_policy
             )
-            active_snoozes = ActiveSnoozes(session, self.clock)
+            active_snoozes = ActiveSnoozes(session, self.clock, suppliers)
             alerts = AlertService(
                 session,
                 notifier,
@@ -174,6 +174,7 @@ class ServiceFactory:
                 self.clock,
                 active_snoozes,
                 lookups,
+                suppliers=suppliers,
                 attach_observer=watch,
             )
             decisions = DecisionService(log, timers, self.clock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -390,3 +391,85 @@ async def test_csaf_advisories_changed_at_one_moment_are_not_skipped_at_the_batc
         await cert.poll()
     found = await alerts(database)
     assert sorted(a.title.split(":")[0] for a in found) == ["NCSC-1", "NCSC-2", "NCSC-3"]
+
+
+async def test_a_component_that_gets_worse_is_announced_again_and_resolved_on_recovery(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/w.json"), supplier="Acme"
+    )
+    for status in ("degraded_performance", "major_outage", "operational"):
+        feeds.bodies["/w.json"] = summary([("api", "API", status)], [])
+        await acme.poll()
+    assert [(a.title, a.severity, a.status) for a in await alerts(database)] == [
+        ("API: degraded performance", "S3", "resolved"),
+        ("API: major outage", "S1", "resolved"),
+    ]
+    # Two notices (edits start with "* "): the worsening was posted, not only counted.
+    notices = [body for body in await bodies(database) if not body.startswith("* ")]
+    assert [body.splitlines()[0] for body in notices] == [
+        "Alert #1 [S3] Acme: API: degraded performance",
+        "Alert #2 [S1] Acme: API: major outage",
+    ]
+
+
+async def test_a_feed_configured_with_a_suppliers_alias_is_held_back_by_its_snooze(
+    database: Database, feeds: FeedServer
+) -> None:
+    clock = ManualClock()
+    factory = make_factory(database, clock=clock)
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme Cloud", aliases=["Acme"])])
+        until = clock.now() + timedelta(hours=2)
+        await services.snoozes.snooze_supplier("Acme Cloud", until, "@alice:test", "planned")
+    posted = len(await bodies(database))
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/a.json"), supplier="Acme"
+    )
+    feeds.bodies["/a.json"] = summary([("web", "Web portal", "partial_outage")], [])
+    await acme.poll()
+    [alert] = await alerts(database)
+    # Stored under the registry's name, like an alert from the intake, so the snooze of
+    # Acme Cloud (and its open situation, its !ack) applies to it.
+    assert (alert.supplier, alert.snooze_id is not None) == ("Acme Cloud", True)
+    assert len(await bodies(database)) == posted
+
+
+async def test_a_component_removed_from_the_page_while_down_is_resolved(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/r.json"), supplier="Acme"
+    )
+    feeds.bodies["/r.json"] = summary(
+        [("api", "API", "operational"), ("legacy", "Legacy portal", "major_outage")], []
+    )
+    await acme.poll()
+    # The supplier retires the broken component: the page no longer lists it.
+    feeds.bodies["/r.json"] = summary([("api", "API", "operational")], [])
+    await acme.poll()
+    assert [(a.external_id, a.status) for a in await alerts(database)] == [
+        ("component:legacy", "resolved")
+    ]
+
+
+async def test_an_incident_whose_impact_is_raised_is_announced_again(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    acme = poller(
+        factory, name="acme-status", kind="statuspage", url=feeds.url("/i.json"), supplier="Acme"
+    )
+    for impact in ("minor", "critical"):
+        feeds.bodies["/i.json"] = summary([], [{**INCIDENT, "impact": impact}])
+        await acme.poll()
+    assert [(a.severity, a.status) for a in await alerts(database)] == [
+        ("S3", "resolved"),
+        ("S1", "open"),
+    ]
+    feeds.bodies["/i.json"] = summary([], [{**INCIDENT, "status": "resolved"}])
+    await acme.poll()
+    assert {a.status for a in await alerts(database)} == {"resolved"}

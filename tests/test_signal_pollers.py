@@ -176,6 +176,31 @@ async def test_new_kev_entries_for_registry_suppliers_become_alerts_once(
     assert "ransomware" not in found[1].details
 
 
+async def test_a_kev_entry_naming_a_product_of_two_suppliers_alerts_both(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    # Two hosting suppliers run the same appliance: an exploited flaw concerns both.
+    appliance = Identifiers(vulnerability_names=["NetScaler ADC and NetScaler Gateway"])
+    await registry(
+        factory,
+        [
+            SupplierEntry(name="Acme Cloud", identifiers=appliance),
+            SupplierEntry(name="Globex", identifiers=appliance),
+        ],
+    )
+    kev = poller(factory, name="kev", kind="cisa_kev", url=feeds.url("/kev2.json"))
+    feeds.bodies["/kev2.json"] = kev_catalogue()
+    await kev.poll()
+    feeds.bodies["/kev2.json"] = kev_catalogue(CITRIX_BLEED)
+    await kev.poll()
+    found = await alerts(database)
+    assert sorted((a.supplier, a.external_id) for a in found) == [
+        ("Acme Cloud", "kev:CVE-2023-4966:Acme Cloud"),
+        ("Globex", "kev:CVE-2023-4966:Globex"),
+    ]
+
+
 async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
     database: Database, feeds: FeedServer
 ) -> None:
@@ -242,6 +267,32 @@ async def test_bodacc_collective_procedures_for_registered_sirens_become_alerts(
         "https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:A202600020002"
     ]
     assert found[1].links == ["https://www.bodacc.fr/pages/annonces-commerciales-detail/?q.id=id:X"]
+
+
+async def test_a_siren_added_to_the_registry_does_not_post_its_earlier_notices(
+    database: Database, feeds: FeedServer
+) -> None:
+    clock = ManualClock()
+    factory = make_factory(database, clock=clock)
+    await registry(factory, SUPPLIERS[1:2])  # Acme Cloud only
+    notices = poller(factory, name="bodacc", kind="bodacc", url=feeds.url("/records2"))
+    feeds.bodies["/records2"] = bodacc_page()
+    await notices.poll()  # the watermark: 2026-11-23
+    # Weeks later Globex joins the registry, with a procedure opened before that.
+    clock.advance(days=20)
+    await registry(factory, SUPPLIERS[1:])
+    earlier = bodacc_notice(
+        "A202600030001", "2026-11-30", "823456785", "GLOBEX SAS", "Jugement de redressement"
+    )
+    feeds.bodies["/records2"] = bodacc_page(earlier)
+    await notices.poll()
+    assert await alerts(database) == []  # a new SIREN, like a new CIK, is only remembered
+    later = bodacc_notice(
+        "A202600030002", "2026-12-14", "823456785", "GLOBEX SAS", "Jugement de liquidation"
+    )
+    feeds.bodies["/records2"] = bodacc_page(earlier, later)
+    await notices.poll()
+    assert [a.external_id for a in await alerts(database)] == ["bodacc:A202600030002"]
 
 
 async def test_sec_8k_filings_with_watched_items_become_alerts(

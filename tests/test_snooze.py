@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import select
 
@@ -20,9 +22,12 @@ from bot.scheduling.runner import TimerRunner
 from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
+from bot.suppliers.file import SupplierEntry
 from bot.timers import timer_handlers
 from tests.support.clock import ManualClock
+from tests.support.databases import ReusedPostgresDatabase
 from tests.support.paths import PLAYBOOKS
+from tests.support.postgres import until_waiting_for_locks
 
 ROOM = "!coordination:test"
 ALICE = "@alice:test"
@@ -215,3 +220,53 @@ async def test_an_alert_snooze_holds_back_only_that_alert_firing_again(
             await services.snoozes.snooze_alert(
                 unnamed.id, clock.now() + timedelta(hours=1), ALICE, "x"
             )
+
+
+async def test_a_snooze_started_before_a_rename_holds_and_ends_under_the_new_name(
+    database: Database,
+) -> None:
+    clock = ManualClock()
+    factory = snooze_factory(database, clock)
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme")])
+    await snooze_acme(factory, clock)
+    # The new registry renames the supplier and keeps the old name as an alias.
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme B.V.", aliases=["Acme"])])
+    before = len(await posts(database))
+    held = await receive(factory, "Acme B.V.", "disk full")
+    assert held.snooze_id is not None and len(await posts(database)) == before
+    async with factory.transaction() as services:
+        snooze, count = await services.snoozes.unsnooze_supplier("Acme B.V.", ALICE)
+    assert (snooze.id, count) == (held.snooze_id, 1)
+
+
+async def test_a_snooze_ended_twice_at_once_posts_one_summary(
+    reused_postgres: ReusedPostgresDatabase,
+) -> None:
+    # Two members end the snooze at the same moment (or one does as its timer fires).
+    url = await reused_postgres.emptied()
+    database = Database(url)
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    clock = ManualClock()
+    factory = snooze_factory(database, clock)
+
+    async def unsnooze_as_bob() -> None:
+        async with factory.transaction() as services:
+            await services.snoozes.unsnooze_supplier("Acme", "@bob:test")
+
+    try:
+        await snooze_acme(factory, clock)
+        await receive(factory, "Acme", "disk full")
+        async with factory.transaction() as services:
+            await services.snoozes.unsnooze_supplier("Acme", ALICE)
+            other = asyncio.create_task(unsnooze_as_bob())
+            # Until it has finished or waits for this transaction's locks.
+            await until_waiting_for_locks(admin, unless_done=other)
+        with pytest.raises(NotSnoozed):
+            await other
+        ended = [p["body"] for p in await posts(database) if "Snooze of Acme" in p["body"]]
+        assert len(ended) == 1 and "by @alice:test" in ended[0]
+    finally:
+        await admin.close()
+        await database.dispose()

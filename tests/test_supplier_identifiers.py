@@ -71,7 +71,7 @@ async def test_valid_identifiers_are_normalised_and_stored(
             "5493001KJTIIGC8Y1R12": "Acme Cloud"
         }
         found = await services.suppliers.in_catalogue("acme payroll  server")
-        assert found is not None and found.name == "Acme Cloud"
+        assert [supplier.name for supplier in found] == ["Acme Cloud"]
         globex = await services.suppliers.find("Globex")
         assert globex is not None and globex.identifiers == {"vulnerability_names": []}
         # Catalogue names match catalogue entries only, not alerts naming a supplier.
@@ -123,3 +123,16 @@ def test_the_readme_registry_example_is_valid(tmp_path: Path) -> None:
     registry, issues = read_supplier_file(path)
     assert issues == [] and registry is not None
     assert registry.suppliers[0].identifiers.lei == "5493001KJTIIGC8Y1R12"
+
+
+def test_unquoted_numbers_with_leading_zeros_keep_their_digits(tmp_path: Path) -> None:
+    # YAML 1.1 reads 0000012345 as an octal number (5349): the CIK of another company.
+    path = tmp_path / "suppliers.yaml"
+    path.write_text(
+        "suppliers:\n  - name: Acme Cloud\n    identifiers:\n"
+        "      cik: 0000012345\n      kvk: 01234567\n"
+    )
+    registry, issues = read_supplier_file(path)
+    assert issues == [] and registry is not None
+    acme = registry.suppliers[0].identifiers
+    assert (acme.cik, acme.kvk) == ("0000012345", "01234567")

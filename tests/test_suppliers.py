@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.alerts.model import IncomingAlert, Severity
 from bot.cli import app
 from bot.config import CONFIG_ENV_VAR
 from bot.storage.db import Database
-from bot.suppliers.file import read_supplier_file
+from bot.suppliers.file import SupplierEntry, read_supplier_file
+from tests.support.clock import ManualClock
 from tests.support.factories import make_factory
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "suppliers.yaml"
@@ -85,6 +87,27 @@ async def test_import_replaces_the_registry_and_finds_by_alias(database: Databas
     payroll = views[0].services[1]
     assert payroll.service.name == "Payroll SaaS"
     assert [str(f.last_tested) for f in payroll.fallbacks] == ["2025-03-01", "None"]
+
+
+async def test_a_renamed_suppliers_alerts_join_the_situation_opened_under_its_old_name(
+    database: Database,
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([SupplierEntry(name="Acme Cloud")])
+        first = await services.alerts.receive(
+            IncomingAlert(supplier="Acme Cloud", title="API down", severity=Severity.S2, source="s")
+        )
+        situation = await services.situations.track_alert(first.id, "@alice:test")
+    # The new registry renames the supplier and keeps the old name as an alias.
+    renamed = SupplierEntry(name="Acme Cloud B.V.", aliases=["Acme Cloud"])
+    async with factory.transaction() as services:
+        await services.suppliers.replace_all([renamed])
+    async with factory.transaction() as services:
+        name = await services.suppliers.canonical("Acme Cloud")  # as the intake stores it
+        later = IncomingAlert(supplier=name, title="Mail down", severity=Severity.S2, source="s")
+        second = await services.alerts.receive(later)
+        assert (second.supplier, second.situation_id) == ("Acme Cloud B.V.", situation.id)
 
 
 def test_cli_import_refuses_a_bad_file_and_imports_a_good_one(

@@ -65,6 +65,14 @@ class SnoozeCheck(Protocol):
         ...
 
 
+class SupplierNames(Protocol):
+    """Every name the registry knows a supplier by (see bot/suppliers/registry.py)."""
+
+    async def names_of(self, supplier: str) -> list[str]:
+        """The registry name and aliases of ``supplier``; ``[supplier]`` if unknown."""
+        ...
+
+
 class AttachObserver(Protocol):
     """Reacts to an alert joining a situation, after its notice (e.g. proposes escalation)."""
 
@@ -91,9 +99,11 @@ class AlertService:
         snoozes: SnoozeCheck,
         lookups: AlertLookups,
         *,
+        suppliers: SupplierNames | None = None,
         attach_observer: AttachObserver | None = None,
     ) -> None:
         self._session = session
+        self._suppliers = suppliers
         self._lookups = lookups
         self._snoozes = snoozes
         self._notifier = notifier
@@ -299,7 +309,23 @@ class AlertService:
     async def open_situation_of(
         self, supplier: str, exercise: bool = False
     ) -> SituationRecord | None:
-        """The supplier's newest situation not in evaluation or closed (exercise or real)."""
+        """The supplier's newest situation not in evaluation or closed (exercise or real).
+
+        A situation opened under another of the supplier's registry names counts: after
+        a rename that kept the old name as an alias, the supplier's new alerts (stored
+        under the new name) still join the situation opened under the old one.
+        """
+        names = [supplier]
+        if self._suppliers is not None:
+            names = await self._suppliers.names_of(supplier)
+        found = [await self._open_situation_named(name, exercise) for name in names]
+        return max(
+            (situation for situation in found if situation is not None),
+            key=lambda situation: (situation.opened_at, situation.id),
+            default=None,
+        )
+
+    async def _open_situation_named(self, supplier: str, exercise: bool) -> SituationRecord | None:
         preloaded, situation = self._lookups.situation(supplier, exercise)
         if preloaded:
             return situation

@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.service import AlertService, dedup_key
+from bot.alerts.service import AlertService, SupplierNames, dedup_key
 from bot.alerts.timers import SNOOZE_END_TIMER, SnoozeEnd
 from bot.clock import Clock
 from bot.decisionlog.kinds import EntryKind
@@ -54,9 +54,12 @@ class SnoozeNotifier(Protocol):
 class ActiveSnoozes:
     """Finds the snoozes in force; what the alert intake asks before posting."""
 
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+    def __init__(
+        self, session: AsyncSession, clock: Clock, suppliers: SupplierNames | None = None
+    ) -> None:
         self._session = session
         self._clock = clock
+        self._suppliers = suppliers
         # The snoozes not ended, soonest ending first, read once per transaction: a batch
         # of intake requests asks for every alert. A snooze ended meanwhile shows it on
         # the record itself; ``forget`` is called when one is started or moved.
@@ -66,7 +69,7 @@ class ActiveSnoozes:
         """The active snooze that holds ``alert`` back, if any (the supplier's first)."""
         # Supplier keys and alert identities never clash: a normalised name has no \x1f
         # (str.split treats it as white space), every identity does.
-        keys = {normalise(alert.supplier)}
+        keys = set(await self.supplier_keys(alert.supplier))
         if (key := dedup_key(alert.source, alert.external_id)) is not None:
             keys.add(key)
         if self._unended is None:
@@ -74,6 +77,23 @@ class ActiveSnoozes:
         now = self._clock.now()
         for snooze in self._unended:
             if snooze.ended_at is None and snooze.until > now and snooze.match_key in keys:
+                return snooze
+        return None
+
+    async def supplier_keys(self, supplier: str) -> list[str]:
+        """The match keys of ``supplier``'s snooze: one per registry name of it, so a
+        snooze started before a rename (under the name now kept as an alias) still holds
+        the supplier's alerts and can still be ended by either name."""
+        names = [supplier]
+        if self._suppliers is not None:
+            names = await self._suppliers.names_of(supplier)
+        return list(dict.fromkeys(normalise(name) for name in names))
+
+    async def of_supplier(self, supplier: str) -> SnoozeRecord | None:
+        """The active snooze of ``supplier`` under any of its registry names, if any."""
+        for key in await self.supplier_keys(supplier):
+            snooze = await self.of_target(SnoozeKind.SUPPLIER, key)
+            if snooze is not None:
                 return snooze
         return None
 
@@ -126,8 +146,16 @@ class SnoozeService:
         self, supplier: str, until: datetime, actor: str, reason: str
     ) -> SnoozeRecord:
         """Hold back ``supplier``'s new alerts until ``until``."""
+        existing = await self._active.of_supplier(supplier)
         return await self._start(
-            SnoozeKind.SUPPLIER, supplier, normalise(supplier), supplier, until, actor, reason
+            SnoozeKind.SUPPLIER,
+            supplier,
+            normalise(supplier),
+            supplier,
+            until,
+            actor,
+            reason,
+            existing,
         )
 
     async def snooze_alert(
@@ -139,8 +167,9 @@ class SnoozeService:
         key = dedup_key(alert.source, alert.external_id)
         if key is None:
             raise SnoozeNeedsSourceId(alert_id=alert_id, supplier=alert.supplier)
+        existing = await self._active.of_target(SnoozeKind.ALERT, key)
         return await self._start(
-            SnoozeKind.ALERT, f"#{alert.id}", key, alert.supplier, until, actor, reason
+            SnoozeKind.ALERT, f"#{alert.id}", key, alert.supplier, until, actor, reason, existing
         )
 
     async def active(self) -> list[SnoozeRecord]:
@@ -150,13 +179,14 @@ class SnoozeService:
     async def unsnooze_supplier(self, supplier: str, actor: str) -> tuple[SnoozeRecord, int]:
         """End ``supplier``'s snooze now and post its summary; raises NotSnoozed.
         Returns the snooze and how many alerts arrived during it."""
-        return await self._unsnooze(SnoozeKind.SUPPLIER, normalise(supplier), supplier, actor)
+        return await self._unsnooze(await self._active.of_supplier(supplier), supplier, actor)
 
     async def unsnooze_alert(self, alert_id: int, actor: str) -> tuple[SnoozeRecord, int]:
         """End the snooze of alert ``alert_id`` now, like ``unsnooze_supplier``."""
         alert = await self._alerts.get(alert_id)
         key = dedup_key(alert.source, alert.external_id) or ""
-        return await self._unsnooze(SnoozeKind.ALERT, key, f"#{alert_id}", actor)
+        snooze = await self._active.of_target(SnoozeKind.ALERT, key)
+        return await self._unsnooze(snooze, f"#{alert_id}", actor)
 
     async def expire(self, snooze_id: int) -> None:
         """The snooze's time is up: end it and post its summary (once; ended ones stay)."""
@@ -165,12 +195,17 @@ class SnoozeService:
             await self._end(snooze, None)
 
     async def _unsnooze(
-        self, kind: SnoozeKind, match_key: str, shown: str, actor: str
+        self, snooze: SnoozeRecord | None, shown: str, actor: str
     ) -> tuple[SnoozeRecord, int]:
-        snooze = await self._active.of_target(kind, match_key)
         if snooze is None:
             raise NotSnoozed(target=shown)
         await self._timers.cancel(snooze_timer_key(snooze.id))
+        # Locked and read afresh after the timer (the order the timer's own run takes, so
+        # the two cannot deadlock): a concurrent !unsnooze or the timer firing may have
+        # ended it since it was found, and its summary is posted once.
+        await self._session.refresh(snooze, with_for_update=True)
+        if snooze.ended_at is not None:
+            raise NotSnoozed(target=shown)
         return snooze, await self._end(snooze, actor)
 
     async def _start(
@@ -182,10 +217,11 @@ class SnoozeService:
         until: datetime,
         actor: str,
         reason: str,
+        existing: SnoozeRecord | None,
     ) -> SnoozeRecord:
-        # At most one active snooze per target: snoozing again moves its end and reason,
-        # so one summary still covers everything held back since it began.
-        snooze = await self._active.of_target(kind, match_key)
+        # At most one active snooze per target (``existing``): snoozing again moves its end
+        # and reason, so one summary still covers everything held back since it began.
+        snooze = existing
         if snooze is None:
             snooze = SnoozeRecord(
                 target_kind=kind.value,

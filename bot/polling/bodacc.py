@@ -93,15 +93,21 @@ def new_notices(
     """(notice, supplier) not seen before, and the state after them.
 
     The first poll (no watermark yet) only remembers, so adding the poller does not post
-    notices published before it.
+    notices published before it; so does the first poll that asks about a SIREN (the
+    SIRENs asked are remembered), so adding a supplier to the registry does not post its
+    notices published since the watermark, which may be long ago.
     """
     since: str | None = state.get("since")
     seen = set(state.get("seen", []))
+    # A state kept before the SIRENs were remembered: the registry's are taken as known.
+    known = set(state.get("sirens", sirens))
     found = []
     for notice in notices:
         if since is None or notice.published.isoformat() < since or notice.id in seen:
             continue
-        supplier = next((sirens[s] for s in sorted(notice.sirens) if s in sirens), None)
+        supplier = next(
+            (sirens[s] for s in sorted(notice.sirens) if s in sirens and s in known), None
+        )
         if supplier is not None:
             found.append((notice, supplier))
     # The watermark never moves back: the first poll asked from today on.
@@ -109,7 +115,7 @@ def new_notices(
     if newest != since:
         seen = set()
     seen |= {n.id for n in notices if n.published.isoformat() == newest}
-    return found, {"since": newest, "seen": sorted(seen)}
+    return found, {"since": newest, "seen": sorted(seen), "sirens": sorted(sirens)}
 
 
 def notice_severity(ruling: str) -> Severity:

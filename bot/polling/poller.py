@@ -213,27 +213,36 @@ class FeedPoller:
 
     async def _store(self, services: Services, collected: Collected) -> None:
         name = self.settings.name
+        # Resolutions first: a component whose status changed resolves its old alert and
+        # raises a new one under the same id (see ``Changes``).
+        for external_id in collected.changes.resolved:
+            alert = await services.alerts.find_unresolved(name, external_id)
+            if alert is not None:
+                await services.alerts.resolve(alert.id, name)
         for incoming in collected.changes.alerts:
-            stored = await services.alerts.receive(incoming)
+            # The registry's spelling, as the intake stores it: a feed configured with an
+            # alias or another case must still meet its supplier's snooze and situation.
+            supplier = await services.suppliers.canonical(incoming.supplier)
+            stored = await services.alerts.receive(
+                incoming.model_copy(update={"supplier": supplier})
+            )
             if collected.insolvency and stored.count == 1:  # a repeat was proposed already
                 await services.watch.propose_lauwe_fase(stored)
         for item in collected.to_match:
             for supplier, matched in await _suppliers_named(services, item.names):
                 await services.alerts.receive(item.alert(supplier, matched, name))
-        for external_id in collected.changes.resolved:
-            alert = await services.alerts.find_unresolved(name, external_id)
-            if alert is not None:
-                await services.alerts.resolve(alert.id, name)
         await services.polls.succeeded(name, collected.changes.state)
         await services.heartbeats.contact(name)
 
 
 async def _suppliers_named(services: Services, names: Sequence[str]) -> list[tuple[str, str]]:
-    """Registry suppliers among ``names`` (vendor or product): (supplier, name used)."""
+    """Registry suppliers among ``names`` (vendor or product): (supplier, name used).
+
+    Every supplier a name means, once, with the first name that matched it.
+    """
     found: dict[str, tuple[str, str]] = {}
     for name in names:
-        supplier = await services.suppliers.in_catalogue(name)
-        if supplier is not None:
+        for supplier in await services.suppliers.in_catalogue(name):
             found.setdefault(normalise(supplier.name), (supplier.name, name))
     return list(found.values())
 

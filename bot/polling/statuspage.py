@@ -1,9 +1,13 @@
 """Atlassian Statuspage ``/api/v2/summary.json``: component changes and incidents.
 
 Only changes become alerts: a component leaving ``operational`` (resolved when it
-returns), and an incident appearing (resolved when it is resolved or gone). Between
-polls the state remembers each component's status and the open incidents, so a page
-that says the same thing every minute posts nothing new.
+returns or is gone from the page), and an incident appearing (resolved when it is
+resolved or gone). A component that moves from one non-operational status to another
+(degraded → major outage) resolves the alert of the old status and raises one for the
+new, so the open alert always shows the current status and its severity, and a
+worsening is posted; so does an incident whose impact changes (minor → critical).
+Between polls the state remembers each component's status and the open incidents with
+their impact, so a page that says the same thing every minute posts nothing new.
 """
 
 from __future__ import annotations
@@ -65,7 +69,11 @@ class Summary(_Lenient):
 
 @dataclass
 class Changes:
-    """What one poll found new: alerts to receive, external ids to resolve, the new state."""
+    """What one poll found new: alerts to receive, external ids to resolve, the new state.
+
+    The resolutions are applied before the alerts, so an id in both ends the old alert
+    and raises a new one.
+    """
 
     alerts: list[IncomingAlert] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
@@ -81,6 +89,8 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
     """Compare ``summary`` with what the previous poll saw (``state``)."""
     seen_components: dict[str, str] = state.get("components", {})
     seen_incidents: dict[str, str] = state.get("incidents", {})
+    # Absent from a state kept before impacts were remembered: learnt without an alert.
+    seen_impacts: dict[str, str] = state.get("impacts", {})
     changes = Changes()
     components = {c.id: c for c in summary.components if not c.group}
     for component in components.values():
@@ -88,8 +98,11 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
         if component.status == before:
             continue
         external_id = f"component:{component.id}"
-        if component.status == OPERATIONAL:
+        if before != OPERATIONAL:
+            # The alert of the old status ends; a repeat of its id would only be counted,
+            # keeping the old title and severity and posting nothing.
             changes.resolved.append(external_id)
+        if component.status == OPERATIONAL:
             continue
         words = component.status.replace("_", " ")
         changes.alerts.append(
@@ -102,10 +115,22 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
                 source=source,
             )
         )
+    # A component the page no longer lists will never return to operational: its alert
+    # ends now, as an incident's does when it is gone.
+    changes.resolved += [
+        f"component:{gone}"
+        for gone, status in seen_components.items()
+        if gone not in components and status != OPERATIONAL
+    ]
     incidents = {i.id: i for i in summary.incidents if i.status not in CLOSED_INCIDENT}
     for incident in incidents.values():
+        before = seen_impacts.get(incident.id, incident.impact)
         if incident.id in seen_incidents:
-            continue
+            if incident.impact == before:
+                continue
+            # A raised (or lowered) impact, like a component's new status: the old
+            # alert ends and one at the new severity is posted.
+            changes.resolved.append(f"incident:{incident.id}")
         latest = incident.incident_updates[0].body if incident.incident_updates else ""
         links = [incident.shortlink] if incident.shortlink else []
         changes.alerts.append(
@@ -125,6 +150,7 @@ def summary_changes(summary: Summary, state: dict[str, Any], source: str, suppli
     changes.state = {
         "components": {c.id: c.status for c in components.values()},
         "incidents": {i.id: i.status for i in incidents.values()},
+        "impacts": {i.id: i.impact for i in incidents.values()},
     }
     return changes
 

@@ -16,6 +16,7 @@ from bot.storage.models import (
     SupplierRecord,
     SupplierServiceRecord,
 )
+from bot.suppliers.criticality import Criticality
 from bot.suppliers.file import FallbackEntry, SupplierEntry
 from bot.suppliers.freshness import leading_result
 from bot.suppliers.names import normalise
@@ -41,13 +42,20 @@ class SupplierView:
     services: list[ServiceView]
 
     def count(self, criticality: str) -> int:
-        """How many dependent processes of ``criticality`` hang on this supplier."""
-        return sum(
-            1
-            for service in self.services
-            for dependency in service.dependencies
-            if dependency.criticality == criticality
-        )
+        """How many dependent processes of ``criticality`` hang on this supplier.
+
+        A process (organisation and process, compared normalised) that needs several of
+        the supplier's services is one process, counted once at its gravest criticality.
+        """
+        order = [level.value for level in Criticality]
+        gravest: dict[tuple[str, str], str] = {}
+        for service in self.services:
+            for dependency in service.dependencies:
+                process = (normalise(dependency.organisation), normalise(dependency.process))
+                known = gravest.get(process)
+                if known is None or order.index(dependency.criticality) < order.index(known):
+                    gravest[process] = dependency.criticality
+        return sum(1 for level in gravest.values() if level == criticality)
 
     def organisations(self) -> int:
         """How many organisations hang on this supplier (through any of its services)."""
@@ -84,17 +92,29 @@ class SupplierRegistry:
             self._by_name = by_name
         return self._by_name.get(normalise(name))
 
-    async def in_catalogue(self, name: str) -> SupplierRecord | None:
-        """The supplier a vulnerability catalogue or advisory means by vendor/product ``name``.
+    async def in_catalogue(self, name: str) -> list[SupplierRecord]:
+        """The suppliers a vulnerability catalogue or advisory means by vendor/product ``name``.
 
-        Its name, an alias or one of its registered vulnerability names.
+        Each one whose name, an alias or a registered vulnerability name it is, by name:
+        vulnerability names need not be unique, since suppliers that deliver the same
+        product are all exposed by its flaw.
         """
         wanted = normalise(name)
-        for supplier in await self._session.scalars(select(SupplierRecord)):
-            names = supplier.identifiers.get("vulnerability_names", [])
-            if wanted in {normalise(n) for n in (supplier.name, *supplier.aliases, *names)}:
-                return supplier
-        return None
+        return [
+            supplier
+            for supplier in await self._session.scalars(
+                select(SupplierRecord).order_by(SupplierRecord.name)
+            )
+            if wanted
+            in {
+                normalise(n)
+                for n in (
+                    supplier.name,
+                    *supplier.aliases,
+                    *supplier.identifiers.get("vulnerability_names", []),
+                )
+            }
+        ]
 
     async def with_identifier(self, kind: str) -> dict[str, str]:
         """Every registered identifier of ``kind`` ("siren", "cik", "lei", "kvk"): supplier name."""
@@ -104,6 +124,12 @@ class SupplierRegistry:
             if isinstance(value, str):
                 found[value] = supplier.name
         return found
+
+    async def names_of(self, name: str) -> list[str]:
+        """The registry name and aliases of the supplier called ``name`` (a name or alias);
+        ``[name]`` itself if unknown."""
+        found = await self.find(name)
+        return [found.name, *found.aliases] if found is not None else [name]
 
     async def canonical(self, name: str) -> str:
         """The registry's name for ``name`` (a name or alias); ``name`` itself if unknown."""

@@ -45,6 +45,10 @@ _SCALAR_TAGS = frozenset(
 _SEQUENCE_TAG = _TAG + "seq"
 _MAPPING_TAG = _TAG + "map"
 _STRING_TAG = _TAG + "str"
+_INT_TAG = _TAG + "int"
+# Digits with a leading zero, which YAML 1.1 reads as an octal number (0000012345 is
+# 5349): in hand-written files they are codes (a CIK, a KvK number), kept as written.
+_LEADING_ZERO = re.compile(r"0[0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,8 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self._reject_tag(node, path)
             return None
+        if node.tag == _INT_TAG and not node.style and _LEADING_ZERO.fullmatch(node.value):
+            return node.value
         try:
             return self._constructor.yaml_constructors[node.tag](self._constructor, node)
         except ValueError as exc:
