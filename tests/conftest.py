@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 import pytest_asyncio
 
@@ -14,7 +15,7 @@ from bot.app import Weerbaar
 from bot.sandbox.synapse import RegisteredUser, ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld, create_world
 from bot.storage.db import Database
-from tests.support.databases import ReusedPostgresDatabase, migrated_sqlite
+from tests.support.databases import ReusedPostgresDatabase, WatchedPostgres, migrated_sqlite
 from tests.support.homeserver import bot_settings, running_bot
 from tests.support.matrix_user import MatrixUser
 from tests.support.postgres import fresh_postgres_database
@@ -178,6 +179,21 @@ async def reused_postgres() -> AsyncIterator[ReusedPostgresDatabase]:
     reused = ReusedPostgresDatabase("weerbaar_test")
     yield reused
     await reused.drop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def watched_postgres(
+    reused_postgres: ReusedPostgresDatabase,
+) -> AsyncIterator[WatchedPostgres]:
+    """This worker's emptied PostgreSQL database, for tests of two instances at once."""
+    url = await reused_postgres.emptied()
+    database = Database(url)
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        yield WatchedPostgres(database, admin)
+    finally:
+        await admin.close()
+        await database.dispose()
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"], loop_scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import asyncpg
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +18,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxRecord
 from bot.timers import timer_handlers
 from tests.support.clock import ManualClock
-from tests.support.databases import ReusedPostgresDatabase
+from tests.support.databases import WatchedPostgres
 from tests.support.factories import COORDINATION
 from tests.support.paths import PLAYBOOKS
 from tests.support.postgres import until_waiting_for_locks
@@ -121,39 +120,33 @@ async def test_a_held_back_alert_shows_its_state_and_the_summary_follows_changes
 
 @pytest.mark.parametrize("closed_before", [True, False], ids=["window-closed", "no-window"])
 async def test_two_instances_opening_a_window_together_announce_every_alert_once(
-    reused_postgres: ReusedPostgresDatabase, closed_before: bool
+    watched_postgres: WatchedPostgres, closed_before: bool
 ) -> None:
     # Two instances share one PostgreSQL database. Instance 2's intake batch read that
     # Acme had no open window; before it opens one, instance 1 opens it and admits a
     # second alert into it. Every alert must still be announced: alone or in a summary.
-    url = await reused_postgres.emptied()
-    database = Database(url)
-    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    database, admin = watched_postgres.database, watched_postgres.admin
     clock = ManualClock()
     factory = grouping_factory(database, clock)
-    try:
-        if closed_before:  # Acme's window timer exists, closed; else there is none yet
-            await receive(factory, "Acme", "earlier")
-            clock.advance(minutes=1)
-            assert await TimerRunner(factory, timer_handlers()).fire_due() == 1
-
-        async with factory.transaction() as services:  # instance 2's batch
-            await services.alert_lookups.preload(Needs(suppliers=frozenset({"Acme"})))
-            first = asyncio.create_task(receive(factory, "Acme", "first"))  # instance 1
-            await until_waiting_for_locks(admin, unless_done=first)
-            second = asyncio.create_task(receive(factory, "Acme", "second"))
-            await until_waiting_for_locks(admin, 2, unless_done=second)
-            third = await services.alerts.receive(IncomingAlert(supplier="Acme", title="third"))
-        ids = [await first, await second, third.id]
+    if closed_before:  # Acme's window timer exists, closed; else there is none yet
+        await receive(factory, "Acme", "earlier")
         clock.advance(minutes=1)
-        await TimerRunner(factory, timer_handlers()).fire_due()
+        assert await TimerRunner(factory, timer_handlers()).fire_due() == 1
 
-        announced: list[object] = []
-        for post in await posts(database):
-            if "m.new_content" not in post:
-                announced += [post[ALERT_ID_FIELD]] if ALERT_ID_FIELD in post else []
-                announced += post.get(ALERT_IDS_FIELD, [])  # type: ignore[arg-type]
-        assert sorted(a for a in announced if a in ids) == sorted(ids)
-    finally:
-        await admin.close()
-        await database.dispose()
+    async with factory.transaction() as services:  # instance 2's batch
+        await services.alert_lookups.preload(Needs(suppliers=frozenset({"Acme"})))
+        first = asyncio.create_task(receive(factory, "Acme", "first"))  # instance 1
+        await until_waiting_for_locks(admin, unless_done=first)
+        second = asyncio.create_task(receive(factory, "Acme", "second"))
+        await until_waiting_for_locks(admin, 2, unless_done=second)
+        third = await services.alerts.receive(IncomingAlert(supplier="Acme", title="third"))
+    ids = [await first, await second, third.id]
+    clock.advance(minutes=1)
+    await TimerRunner(factory, timer_handlers()).fire_due()
+
+    announced: list[object] = []
+    for post in await posts(database):
+        if "m.new_content" not in post:
+            announced += [post[ALERT_ID_FIELD]] if ALERT_ID_FIELD in post else []
+            announced += post.get(ALERT_IDS_FIELD, [])  # type: ignore[arg-type]
+    assert sorted(a for a in announced if a in ids) == sorted(ids)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import asyncpg
-
 from bot.decisionlog.integrity import ChainGuard
 from bot.decisionlog.kinds import EntryKind
 from bot.decisionlog.log import ChainCheck, SituationLog
@@ -15,7 +13,7 @@ from bot.exercises.purge import purge_exercises
 from bot.storage.db import Database
 from bot.storage.models import SituationRecord
 from tests.support.clock import stepping_clock
-from tests.support.databases import ReusedPostgresDatabase, migrated_sqlite
+from tests.support.databases import WatchedPostgres, migrated_sqlite
 from tests.support.factories import stored_situation
 from tests.support.postgres import until_waiting_for_locks
 from tests.support.tampering import tamper
@@ -57,28 +55,22 @@ async def check(database: Database, situation_id: int, notifier: Announcements) 
 
 
 async def test_a_break_found_by_two_checks_at_once_is_announced_once(
-    reused_postgres: ReusedPostgresDatabase,
+    watched_postgres: WatchedPostgres,
 ) -> None:
     # PostgreSQL, two transactions: a reply to !log and the daily check, at the same moment.
-    url = await reused_postgres.emptied()
-    database = Database(url)
-    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    database, admin = watched_postgres.database, watched_postgres.admin
     notifier = Announcements()
-    try:
-        situation_id = await stored_situation(database)
-        await broken_log(database, situation_id)
-        async with database.transaction() as session:
-            situation = await session.get(SituationRecord, situation_id)
-            assert situation is not None
-            guard = ChainGuard(session, SituationLog(session, stepping_clock()), notifier)
-            await guard.check(situation)
-            daily = asyncio.create_task(check(database, situation_id, notifier))
-            await until_waiting_for_locks(admin, unless_done=daily)
-        await daily  # neither fails on the other's marker
-        assert notifier.told == [(situation_id, 2)]
-    finally:
-        await admin.close()
-        await database.dispose()
+    situation_id = await stored_situation(database)
+    await broken_log(database, situation_id)
+    async with database.transaction() as session:
+        situation = await session.get(SituationRecord, situation_id)
+        assert situation is not None
+        guard = ChainGuard(session, SituationLog(session, stepping_clock()), notifier)
+        await guard.check(situation)
+        daily = asyncio.create_task(check(database, situation_id, notifier))
+        await until_waiting_for_locks(admin, unless_done=daily)
+    await daily  # neither fails on the other's marker
+    assert notifier.told == [(situation_id, 2)]
 
 
 async def test_a_situation_given_a_purged_ones_id_has_its_own_break_announced(

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -27,7 +26,7 @@ from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
 from tests.support.clock import ManualClock
-from tests.support.databases import ReusedPostgresDatabase
+from tests.support.databases import WatchedPostgres
 from tests.support.paths import PLAYBOOKS
 from tests.support.postgres import until_waiting_for_locks
 
@@ -198,28 +197,22 @@ def test_the_watchdog_alert_is_a_heartbeat_not_an_alert() -> None:
 
 
 async def test_a_source_back_on_two_instances_at_once_is_announced_back_once(
-    reused_postgres: ReusedPostgresDatabase,
+    watched_postgres: WatchedPostgres,
 ) -> None:
     # Two instances share one PostgreSQL database, and a silent source (an Alertmanager
     # pair, say) reaches both at the same moment.
-    url = await reused_postgres.emptied()
-    database = Database(url)
-    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    database, admin = watched_postgres.database, watched_postgres.admin
     clock = ManualClock()
     factory = factory_for(database, clock)
-    try:
-        await contact(factory, "prom")
-        clock.advance(minutes=15)
-        assert await check(factory) == ["prom"]
-        clock.advance(minutes=5)
-        async with factory.transaction() as services:  # instance 1
-            await services.heartbeats.contact("prom")
-            other = asyncio.create_task(contact(factory, "prom"))  # instance 2
-            # Until it has finished or waits for instance 1's locks.
-            await until_waiting_for_locks(admin, unless_done=other)
-        await other
-        back = [body for body in await bodies(database) if "is back" in body]
-        assert back == ["source prom is back (silent since 10:00)"]
-    finally:
-        await admin.close()
-        await database.dispose()
+    await contact(factory, "prom")
+    clock.advance(minutes=15)
+    assert await check(factory) == ["prom"]
+    clock.advance(minutes=5)
+    async with factory.transaction() as services:  # instance 1
+        await services.heartbeats.contact("prom")
+        other = asyncio.create_task(contact(factory, "prom"))  # instance 2
+        # Until it has finished or waits for instance 1's locks.
+        await until_waiting_for_locks(admin, unless_done=other)
+    await other
+    back = [body for body in await bodies(database) if "is back" in body]
+    assert back == ["source prom is back (silent since 10:00)"]

@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import select
 
@@ -25,7 +24,7 @@ from bot.storage.models import AlertRecord, OutboxRecord
 from bot.suppliers.file import SupplierEntry
 from bot.timers import timer_handlers
 from tests.support.clock import ManualClock
-from tests.support.databases import ReusedPostgresDatabase
+from tests.support.databases import WatchedPostgres
 from tests.support.paths import PLAYBOOKS
 from tests.support.postgres import until_waiting_for_locks
 
@@ -242,12 +241,10 @@ async def test_a_snooze_started_before_a_rename_holds_and_ends_under_the_new_nam
 
 
 async def test_a_snooze_ended_twice_at_once_posts_one_summary(
-    reused_postgres: ReusedPostgresDatabase,
+    watched_postgres: WatchedPostgres,
 ) -> None:
     # Two members end the snooze at the same moment (or one does as its timer fires).
-    url = await reused_postgres.emptied()
-    database = Database(url)
-    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    database, admin = watched_postgres.database, watched_postgres.admin
     clock = ManualClock()
     factory = snooze_factory(database, clock)
 
@@ -255,18 +252,14 @@ async def test_a_snooze_ended_twice_at_once_posts_one_summary(
         async with factory.transaction() as services:
             await services.snoozes.unsnooze_supplier("Acme", "@bob:test")
 
-    try:
-        await snooze_acme(factory, clock)
-        await receive(factory, "Acme", "disk full")
-        async with factory.transaction() as services:
-            await services.snoozes.unsnooze_supplier("Acme", ALICE)
-            other = asyncio.create_task(unsnooze_as_bob())
-            # Until it has finished or waits for this transaction's locks.
-            await until_waiting_for_locks(admin, unless_done=other)
-        with pytest.raises(NotSnoozed):
-            await other
-        ended = [p["body"] for p in await posts(database) if "Snooze of Acme" in p["body"]]
-        assert len(ended) == 1 and "by @alice:test" in ended[0]
-    finally:
-        await admin.close()
-        await database.dispose()
+    await snooze_acme(factory, clock)
+    await receive(factory, "Acme", "disk full")
+    async with factory.transaction() as services:
+        await services.snoozes.unsnooze_supplier("Acme", ALICE)
+        other = asyncio.create_task(unsnooze_as_bob())
+        # Until it has finished or waits for this transaction's locks.
+        await until_waiting_for_locks(admin, unless_done=other)
+    with pytest.raises(NotSnoozed):
+        await other
+    ended = [p["body"] for p in await posts(database) if "Snooze of Acme" in p["body"]]
+    assert len(ended) == 1 and "by @alice:test" in ended[0]

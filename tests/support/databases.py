@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -214,3 +215,12 @@ class ReusedPostgresDatabase:
         finally:
             await admin.close()
         self._fingerprint = None
+
+
+@dataclass(frozen=True)
+class WatchedPostgres:
+    """A PostgreSQL database shared as two instances share it, and a plain connection
+    beside it to watch its sessions (``until_waiting_for_locks``)."""
+
+    database: Database
+    admin: asyncpg.Connection
