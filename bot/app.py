@@ -55,6 +55,7 @@ from bot.storage.state import BotState
 from bot.timers import timer_handlers
 from bot.timers.decisionlog import arm_chain_check
 from bot.timers.drills import arm_digest
+from bot.web.credentials import WebCredentials
 from bot.web.delivery import WebLinkDelivery
 from bot.web.server import web_view
 
@@ -508,12 +509,21 @@ class Weerbaar:
         return float("inf") if last is None else time.monotonic() - last
 
     async def _refresh_taskforce_room(self) -> None:
+        """Read the taskforce room's members; end the web access of whoever left it."""
         room = self.settings.taskforce_room
         assert room is not None
         try:
-            self.access.set_room_members(await self.client.joined_members(room))
+            members = await self.client.joined_members(room)
         except MatrixError as exc:  # keep the last known members; try again next round
             log.warning("cannot read the members of taskforce room %s: %s", room, exc)
+            return
+        self.access.set_room_members(members)
+        async with self.factory.transaction() as services:
+            ended = await WebCredentials(services.session).end_outside(
+                self.access.in_taskforce, services.clock.now()
+            )
+        if ended:
+            log.info("ended the web view access of %s: no longer in the taskforce", ended)
 
     async def _on_invite(self, room_id: str, inviter: str | None) -> None:
         if inviter is not None and self.access.role_of(inviter) is not None:
