@@ -18,7 +18,7 @@ from bot.alerts.heartbeat import heartbeat_policy
 from bot.alerts.model import Severity
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
-from bot.commands.access import AccessPolicy
+from bot.commands.access import AccessPolicy, store_room_members
 from bot.commands.dispatcher import CommandDispatcher
 from bot.commands.reactions import ReactionHandler
 from bot.commands.threads import continue_thread
@@ -430,7 +430,7 @@ class Weerbaar:
     async def _start_intake(self) -> None:
         app = IntakeApp(self.settings.intake, self.factory, self.health, self.metrics).build()
         if self.settings.web.enabled:
-            web_view(self.settings, self.factory, self.access.in_taskforce).mount(app)
+            web_view(self.settings, self.factory, self.access).mount(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.intake.host, self.settings.intake.port)
@@ -509,7 +509,8 @@ class Weerbaar:
         return float("inf") if last is None else time.monotonic() - last
 
     async def _refresh_taskforce_room(self) -> None:
-        """Read the taskforce room's members; end the web access of whoever left it."""
+        """Read the taskforce room's members and store them for both instances' web views;
+        end the web access of whoever left it."""
         room = self.settings.taskforce_room
         assert room is not None
         try:
@@ -519,6 +520,7 @@ class Weerbaar:
             return
         self.access.set_room_members(members)
         async with self.factory.transaction() as services:
+            await store_room_members(services.session, room, members)
             ended = await WebCredentials(services.session).end_outside(
                 self.access.in_taskforce, services.clock.now()
             )

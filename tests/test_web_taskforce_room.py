@@ -121,3 +121,14 @@ async def test_an_instance_that_stepped_down_refuses_who_left_the_room_since(
         await second.refresh([])
         assert await first.status(session) == 403
         assert await second.status(session) == 403
+
+
+async def test_an_instance_never_active_admits_the_rooms_members(
+    reused_postgres: ReusedPostgresDatabase, tmp_path: Path
+) -> None:
+    async with instances(reused_postgres, tmp_path, 2) as (active, passive):
+        await active.refresh([DANA])
+        session = await passive.log_in(DANA)
+        assert session is not None
+        assert await passive.status(session) == 200
+        assert await active.status(session) == 200
