@@ -18,6 +18,7 @@ import time
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.harness import bench_factory, scratch_database
 from bench.report_export import fill
@@ -87,6 +88,11 @@ async def timings(
     return samples
 
 
+async def only_the_bench_user(_session: AsyncSession, user_id: str) -> bool:
+    """The taskforce of the benchmark: its one user."""
+    return user_id == USER
+
+
 async def main(situations: int, entries: int, runs: int) -> None:
     async with scratch_database(None) as url:
         db = Database(url)
@@ -97,7 +103,7 @@ async def main(situations: int, entries: int, runs: int) -> None:
         WebView(
             factory,
             factory.playbooks,
-            lambda user: user == USER,
+            only_the_bench_user,
             language="nl",
             timezone="Europe/Amsterdam",
             prefix=PREFIX,

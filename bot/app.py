@@ -18,7 +18,7 @@ from bot.alerts.heartbeat import heartbeat_policy
 from bot.alerts.model import Severity
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
-from bot.commands.access import AccessPolicy
+from bot.commands.access import AccessPolicy, store_room_members
 from bot.commands.dispatcher import CommandDispatcher
 from bot.commands.reactions import ReactionHandler
 from bot.commands.threads import continue_thread
@@ -55,6 +55,7 @@ from bot.storage.state import BotState
 from bot.timers import timer_handlers
 from bot.timers.decisionlog import arm_chain_check
 from bot.timers.drills import arm_digest
+from bot.web.credentials import WebCredentials
 from bot.web.delivery import WebLinkDelivery
 from bot.web.server import web_view
 
@@ -429,7 +430,7 @@ class Weerbaar:
     async def _start_intake(self) -> None:
         app = IntakeApp(self.settings.intake, self.factory, self.health, self.metrics).build()
         if self.settings.web.enabled:
-            web_view(self.settings, self.factory, self.access.in_taskforce).mount(app)
+            web_view(self.settings, self.factory, self.access).mount(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.intake.host, self.settings.intake.port)
@@ -508,12 +509,23 @@ class Weerbaar:
         return float("inf") if last is None else time.monotonic() - last
 
     async def _refresh_taskforce_room(self) -> None:
+        """Read the taskforce room's members and store them for both instances' web views;
+        end the web access of whoever left it."""
         room = self.settings.taskforce_room
         assert room is not None
         try:
-            self.access.set_room_members(await self.client.joined_members(room))
+            members = await self.client.joined_members(room)
         except MatrixError as exc:  # keep the last known members; try again next round
             log.warning("cannot read the members of taskforce room %s: %s", room, exc)
+            return
+        self.access.set_room_members(members)
+        async with self.factory.transaction() as services:
+            await store_room_members(services.session, room, members)
+            ended = await WebCredentials(services.session).end_outside(
+                self.access.in_taskforce, services.clock.now()
+            )
+        if ended:
+            log.info("ended the web view access of %s: no longer in the taskforce", ended)
 
     async def _on_invite(self, room_id: str, inviter: str | None) -> None:
         if inviter is not None and self.access.role_of(inviter) is not None:

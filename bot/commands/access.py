@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Set
 from enum import IntEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import StateRecord
+from bot.storage.state import put_state
+
+ROOM_MEMBERS_KEY = "taskforce_room_members"
+"""``bot_state`` key of the taskforce room's members as the active instance last read them."""
 
 
 class Role(IntEnum):
@@ -37,8 +46,12 @@ class AccessPolicy:
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role, or None for someone outside the taskforce."""
+        return self.role_among(user_id, self._room_members)
+
+    def role_among(self, user_id: str, room_members: Set[str]) -> Role | None:
+        """The user's role when ``room_members`` are the taskforce room's members."""
         role = self._roles.get(user_id)
-        if role is None and user_id in self._room_members:
+        if role is None and user_id in room_members:
             return Role.MEMBER
         return role
 
@@ -53,3 +66,19 @@ class AccessPolicy:
     def everyone(self) -> list[str]:
         """Every configured user, in a stable order."""
         return sorted(self._roles)
+
+
+async def store_room_members(session: AsyncSession, room: str, members: Iterable[str]) -> None:
+    """Store the members of taskforce room ``room`` just read, for every instance to see."""
+    value = {"room": room, "members": sorted(set(members))}
+    await put_state(session, ROOM_MEMBERS_KEY, json.dumps(value))
+
+
+async def stored_room_members(session: AsyncSession, room: str | None) -> frozenset[str]:
+    """The members of taskforce room ``room`` as last stored; none when nobody stored
+    them yet, or stored those of another room (the configured one changed)."""
+    record = None if room is None else await session.get(StateRecord, ROOM_MEMBERS_KEY)
+    if record is None:
+        return frozenset()
+    stored = json.loads(record.value)
+    return frozenset(stored["members"]) if stored["room"] == room else frozenset()

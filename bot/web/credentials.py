@@ -2,14 +2,16 @@
 
 A secret is 32 random bytes (URL-safe text) handed out once; the database holds only its
 SHA-256, so a copy of the database opens no session. A link works once and for minutes;
-the session it starts lasts hours and ends at ``/logout``. Whether the holder is still in
-the taskforce is checked by the caller at every request, not here.
+the session it starts lasts hours and ends at ``/logout``, or when its holder leaves the
+taskforce (``end_outside``), so coming back takes a new link. Whether the holder is still
+in the taskforce is also checked by the caller at every request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -91,3 +93,27 @@ class WebCredentials:
             )
             .values(ended_at=now)
         )
+
+    async def end_outside(self, in_taskforce: Callable[[str], bool], now: datetime) -> list[str]:
+        """End every live link and session of a holder no longer ``in_taskforce``; those
+        holders, sorted.
+
+        Refusing them at each request is not enough: added back within the session's
+        hours, an old cookie (on a lost device, say) would open the picture again.
+        """
+        holders = await self._session.scalars(
+            select(WebCredentialRecord.user_id)
+            .where(WebCredentialRecord.ended_at.is_(None), WebCredentialRecord.expires_at > now)
+            .distinct()
+        )
+        outside = sorted(user for user in holders if not in_taskforce(user))
+        if outside:
+            await self._session.execute(
+                update(WebCredentialRecord)
+                .where(
+                    WebCredentialRecord.user_id.in_(outside),
+                    WebCredentialRecord.ended_at.is_(None),
+                )
+                .values(ended_at=now)
+            )
+        return outside

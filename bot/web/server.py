@@ -3,7 +3,9 @@
 Every response carries a strict Content-Security-Policy (inline style and script only
 with the response's nonce). Every page but the login and logout ones needs a session
 cookie whose holder is in the taskforce *now*: removal from the taskforce takes effect at
-the next request, and the live stream ends at its next look.
+the next request, and the live stream ends at its next look. Membership of the taskforce
+room is read from the database, where the active instance stores it, so every instance,
+active or passive, answers alike.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.model import without_nul
+from bot.commands.access import AccessPolicy, stored_room_members
 from bot.config import Settings
 from bot.errors import SituationNotFound
 from bot.i18n import LANGUAGES, Language, text
@@ -65,7 +69,7 @@ class WebView:
         self,
         factory: ServiceFactory,
         catalog: PlaybookCatalog | None,
-        in_taskforce: Callable[[str], bool],
+        in_taskforce: Callable[[AsyncSession, str], Awaitable[bool]],
         *,
         language: Language,
         timezone: str,
@@ -138,7 +142,9 @@ class WebView:
             user = await WebCredentials(services.session).holder(
                 SESSION, secret, services.clock.now()
             )
-        return user if user is not None and self._in_taskforce(user) else None
+            if user is None or not await self._in_taskforce(services.session, user):
+                return None
+        return user
 
     # --- login and logout ---
 
@@ -166,7 +172,7 @@ class WebView:
             now = services.clock.now()
             user = await credentials.redeem_link(token, now) if token else None
             session = None
-            if user is not None and self._in_taskforce(user):
+            if user is not None and await self._in_taskforce(services.session, user):
                 session = await credentials.issue(SESSION, user, now, self._session_for)
         if session is None:
             return self._message(request, 403, "web.login_title", "web.login_failed")
@@ -410,10 +416,18 @@ def _gone(request: web.Request) -> bool:
     return request.transport is None or request.transport.is_closing()
 
 
-def web_view(
-    settings: Settings, factory: ServiceFactory, in_taskforce: Callable[[str], bool]
-) -> WebView:
-    """The web view as ``settings`` configure it."""
+def web_view(settings: Settings, factory: ServiceFactory, access: AccessPolicy) -> WebView:
+    """The web view as ``settings`` configure it, for the taskforce ``access`` knows.
+
+    The taskforce room's members come from the database, not from ``access``: only the
+    active instance reads the room, and an instance that stepped down or never was active
+    would otherwise admit whom the room had, or refuse whom it has.
+    """
+
+    async def in_taskforce(session: AsyncSession, user_id: str) -> bool:
+        room_members = await stored_room_members(session, settings.taskforce_room)
+        return access.role_among(user_id, room_members) is not None
+
     web_settings = settings.web
     return WebView(
         factory,

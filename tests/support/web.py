@@ -9,6 +9,7 @@ from pathlib import Path
 import nio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import IntakeSettings, Settings, WebSettings
 from bot.matrix.direct import direct_room_alias
@@ -30,7 +31,7 @@ class Members:
     def __init__(self, *users: str) -> None:
         self.users = set(users)
 
-    def __call__(self, user_id: str) -> bool:
+    async def __call__(self, _session: AsyncSession, user_id: str) -> bool:
         return user_id in self.users
 
 
