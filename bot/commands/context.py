@@ -29,6 +29,8 @@ class CommandContext:
     timezone: str
     # Set by the dispatcher for a command scoped to an incident room: that room's situation.
     situation: SituationRecord | None = None
+    # The thread the command was typed in, if any: every reply to it goes into that thread.
+    thread_root: str | None = None
 
     @property
     def incident(self) -> SituationRecord:
@@ -64,13 +66,15 @@ class CommandContext:
         return i18n.html(key, self.lang, **params)
 
     async def reply(self, plain: str, html: str | None = None, *, exercise: bool = False) -> None:
-        """Answer in the command's room, as a reply to the command.
+        """Answer in the command's room, as a reply to the command (in its thread, if any).
 
         ``exercise`` marks an answer about an exercise outside its incident room (there
         every message is marked anyway).
         """
         await self.services.outbox.post(
-            self.room_id, text_content(plain, html, reply_to=self.event_id), exercise=exercise
+            self.room_id,
+            text_content(plain, html, reply_to=self.event_id, thread_root=self.thread_root),
+            exercise=exercise,
         )
 
     async def reply_in_thread(self, root: str, plain: str) -> None:
@@ -81,9 +85,12 @@ class CommandContext:
         )
 
     async def reply_file(self, filename: str, mimetype: str, data: bytes) -> None:
-        """Upload ``data`` as a file into the command's room, as a reply to the command."""
+        """Upload ``data`` as a file into the command's room, as a reply to the command (in
+        its thread, if any)."""
         await self.services.outbox.post(
             self.room_id,
-            file_content(filename, mimetype, len(data), reply_to=self.event_id),
+            file_content(
+                filename, mimetype, len(data), reply_to=self.event_id, thread_root=self.thread_root
+            ),
             attachment=data,
         )

@@ -129,6 +129,7 @@ class CommandDispatcher:
             event_id=message.event_id,
             lang=lang,
             timezone=self._timezone,
+            thread_root=message.thread_root,
         )
 
     async def _refuse(
@@ -223,5 +224,6 @@ class CommandDispatcher:
         async with self._factory.transaction() as services:
             if await services.handled_events.claim(message.event_id, message.room_id):
                 await services.outbox.post(
-                    message.room_id, text_content(reply, reply_to=message.event_id)
+                    message.room_id,
+                    text_content(reply, reply_to=message.event_id, thread_root=message.thread_root),
                 )
