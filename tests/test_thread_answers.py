@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.commands.dispatcher import CommandDispatcher
+from bot.matrix.events import IncomingMessage
 from tests.support.chat import ChatHarness, Posted, chat_harness
 from tests.support.factories import ALICE, COORDINATION
 
@@ -81,3 +82,13 @@ async def test_an_escalation_typed_in_a_thread_is_answered_there(chat: ChatHarne
     (answer,) = [message for message in posted if message.room_id == COORDINATION]
     assert answer.body.startswith("Incident room opened"), answer.body
     assert answer.content["m.relates_to"] == in_thread_of(ROOT, answer)
+
+
+async def test_an_edited_command_in_a_thread_is_answered_there(chat: ChatHarness) -> None:
+    # The sync loop hands on an edit in the thread of the message it edits.
+    edit = IncomingMessage("$edit", COORDINATION, ALICE, "!status", ROOT, edits="$command")
+    await chat.bot.dispatcher.handle(edit)
+    (answer,) = await chat.posted()
+    assert answer.body.startswith("Edits are not read"), answer.body
+    assert answer.content["m.relates_to"] == in_thread_of(ROOT, answer)
+    assert answer.reply_to == "$command"
