@@ -92,3 +92,25 @@ async def test_an_edited_command_in_a_thread_is_answered_there(chat: ChatHarness
     assert answer.body.startswith("Edits are not read"), answer.body
     assert answer.content["m.relates_to"] == in_thread_of(ROOT, answer)
     assert answer.reply_to == "$command"
+
+
+async def test_a_guided_decision_typed_in_a_thread_asks_in_that_thread(
+    chat: ChatHarness,
+) -> None:
+    # A thread cannot start at a message in a thread: the homeserver refuses the question
+    # ("Cannot start threads from an event with a relation") and it is never seen.
+    room, _ = await chat.escalated()
+    posted = await chat.say(ALICE, room, "!decide", thread_root=ROOT)
+    (question,) = posted
+    assert question.body.startswith("What is the decision?"), question.body
+    assert question.content["m.relates_to"]["rel_type"] == "m.thread"
+    assert question.content["m.relates_to"]["event_id"] == ROOT
+    # Answered in that thread, as any guided decision.
+    (asked,) = await chat.say(ALICE, room, "Fail over", thread_root=ROOT)
+    assert asked.body.startswith("Which options"), asked.body
+    # A second form in the same thread would take the first one's answers: refused.
+    (refused,) = await chat.say(ALICE, room, "!decide", thread_root=ROOT)
+    assert "already" in refused.body, refused.body
+    assert refused.content["m.relates_to"] == in_thread_of(ROOT, refused)
+    (asked,) = await chat.say(ALICE, room, "-", thread_root=ROOT)
+    assert asked.body.startswith("Why?"), asked.body

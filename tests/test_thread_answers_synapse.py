@@ -1,5 +1,5 @@
-"""A command typed in a thread, and its edit, answered in that thread by the bot on a real
-Synapse (what each answer carries is in test_thread_answers.py)."""
+"""A command typed in a thread, its edit and a guided form it starts, answered in that
+thread by the bot on a real Synapse (what each answer carries is in test_thread_answers.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import nio
 
 from bot.app import Weerbaar
 from bot.sandbox.world import SandboxWorld
+from tests.support.incidents import escalate_new_alert
 from tests.support.matrix_user import MatrixUser, body_of, replies_to, thread_message
 
 
@@ -42,3 +43,20 @@ async def test_a_command_and_its_edit_in_a_thread_are_answered_in_it(
         room, lambda e: replies_to(command)(e) and body_of(e).startswith("Edits are not read")
     )
     assert refused["content"]["m.relates_to"] == in_thread, refused
+
+
+async def test_a_guided_decision_typed_in_a_thread_is_asked_in_it(
+    bot: Weerbaar, world: SandboxWorld, alice: MatrixUser
+) -> None:
+    """A thread cannot start at a message in a thread: Synapse refuses such a question."""
+    room, _ = await escalate_new_alert(bot, world, alice, "Acme Cloud", "Payroll down")
+    await alice.join(room)
+    root = await alice.send(room, "What do we do about payroll?")
+    sent = await alice.client.room_send(
+        room, "m.room.message", thread_message("!besluit", root, root)
+    )
+    assert isinstance(sent, nio.RoomSendResponse), sent
+    question = await alice.wait_for(room, replies_to(sent.event_id))
+    assert body_of(question).startswith("Wat is het besluit?")
+    assert question["content"]["m.relates_to"]["rel_type"] == "m.thread"
+    assert question["content"]["m.relates_to"]["event_id"] == root

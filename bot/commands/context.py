@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import i18n
 from bot.commands.registry import Registry
-from bot.errors import InvalidMoment, MomentInThePast
+from bot.errors import FormInThread, InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import file_content, in_thread, text_content
 from bot.moments import PastMoment, parse_moment
@@ -76,6 +76,22 @@ class CommandContext:
             text_content(plain, html, reply_to=self.event_id, thread_root=self.thread_root),
             exercise=exercise,
         )
+
+    async def form_thread(self) -> str:
+        """The root of the thread a form this command starts asks in (guided decision,
+        tabletop drill): the thread the command was typed in, else a new one at the command.
+
+        A thread cannot start at a message that is itself in one (the homeserver refuses
+        the question, so it would never be seen). One form per thread, since the answers
+        in it are read as the form's: FormInThread if one is being answered there.
+        """
+        root = self.thread_root or self.event_id
+        services = self.services
+        if await services.decision_drafts.find(self.room_id, root) is not None:
+            raise FormInThread()
+        if await services.tabletops.find(self.room_id, root) is not None:
+            raise FormInThread()
+        return root
 
     async def reply_in_thread(self, root: str, plain: str) -> None:
         """Answer in the command's room, in the thread of ``root``, replying to this
