@@ -39,6 +39,10 @@ class NotCoordinationRoom(DomainError):
     key = "error.not_coordination_room"
 
 
+class FormInThread(DomainError):
+    key = "error.form_in_thread"
+
+
 class UnknownPlaybook(DomainError):
     key = "error.unknown_playbook"
 

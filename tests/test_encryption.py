@@ -173,6 +173,29 @@ async def test_an_undecryptable_message_gets_one_notice_per_sender_and_session(
     assert body_of(await carol.command(room, "!help")) == build_registry().help("en")[0]
 
 
+async def test_an_undecryptable_message_in_a_thread_is_answered_in_it(
+    e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot: Weerbaar
+) -> None:
+    """Its ``m.relates_to`` is in clear: the notice goes where the sender is looking."""
+    room = await encrypted_room_with_bot(carol, e2e_world)
+    root = await carol.send(room, "Is the payroll run at risk?")
+    raw = MatrixUser(e2e_world.homeserver_url, carol.account)
+    try:
+        content = garbage_megolm(unpadded_base64(secrets.token_bytes(32)), "CAROLPHONE")
+        content["m.relates_to"] = {"rel_type": "m.thread", "event_id": root}
+        response = await raw.client.room_send(room, "m.room.encrypted", content)
+        assert isinstance(response, nio.RoomSendResponse), response
+    finally:
+        await raw.close()
+    notice = await carol.wait_for(room, replies_to(response.event_id))
+    assert notice["content"]["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": False,
+        "m.in_reply_to": {"event_id": response.event_id},
+    }
+
+
 async def test_escalation_opens_an_encrypted_incident_room(
     e2e_world: SandboxWorld, carol: EncryptedMatrixUser, bot: Weerbaar
 ) -> None:

@@ -59,3 +59,38 @@ def test_a_message_full_of_unclosed_links_is_read_at_once_not_for_minutes() -> N
         check=False,
     )
     assert (result.returncode, result.stdout) == (0, "!help\n"), result.stderr
+
+
+async def test_an_edit_is_handed_on_in_the_thread_of_the_message_it_edits() -> None:
+    """An edit says only which message it replaces (``m.replace``): the loop asks the
+    homeserver for that message, so an answer to the edit can go into its thread."""
+    root = message_event({"msgtype": "m.text", "body": "the outage"})
+    in_thread = message_event(
+        {
+            "msgtype": "m.text",
+            "body": "!statsu",
+            "m.relates_to": {"rel_type": "m.thread", "event_id": root["event_id"]},
+        }
+    )
+    plain = message_event({"msgtype": "m.text", "body": "!statsu"})
+    edits = [
+        message_event(
+            {
+                "msgtype": "m.text",
+                "body": "* !status",
+                "m.new_content": {"msgtype": "m.text", "body": "!status"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": edited},
+            }
+        )
+        for edited in (in_thread["event_id"], plain["event_id"], "$unknown")
+    ]
+
+    handed = await read_batches([sync_response(edits)], held=[root, in_thread, plain])
+
+    assert handed.failures == 0
+    # The message the last one edits cannot be read: it is handed on, outside a thread.
+    assert [(m.edits, m.thread_root) for m in handed.messages] == [
+        (in_thread["event_id"], root["event_id"]),
+        (plain["event_id"], None),
+        ("$unknown", None),
+    ]

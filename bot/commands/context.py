@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import i18n
 from bot.commands.registry import Registry
-from bot.errors import InvalidMoment, MomentInThePast
+from bot.errors import FormInThread, InvalidMoment, MomentInThePast
 from bot.i18n import Language
 from bot.matrix.content import file_content, in_thread, text_content
 from bot.moments import PastMoment, parse_moment
@@ -29,6 +29,8 @@ class CommandContext:
     timezone: str
     # Set by the dispatcher for a command scoped to an incident room: that room's situation.
     situation: SituationRecord | None = None
+    # The thread the command was typed in, if any: every reply to it goes into that thread.
+    thread_root: str | None = None
 
     @property
     def incident(self) -> SituationRecord:
@@ -64,14 +66,32 @@ class CommandContext:
         return i18n.html(key, self.lang, **params)
 
     async def reply(self, plain: str, html: str | None = None, *, exercise: bool = False) -> None:
-        """Answer in the command's room, as a reply to the command.
+        """Answer in the command's room, as a reply to the command (in its thread, if any).
 
         ``exercise`` marks an answer about an exercise outside its incident room (there
         every message is marked anyway).
         """
         await self.services.outbox.post(
-            self.room_id, text_content(plain, html, reply_to=self.event_id), exercise=exercise
+            self.room_id,
+            text_content(plain, html, reply_to=self.event_id, thread_root=self.thread_root),
+            exercise=exercise,
         )
+
+    async def form_thread(self) -> str:
+        """The root of the thread a form this command starts asks in (guided decision,
+        tabletop drill): the thread the command was typed in, else a new one at the command.
+
+        A thread cannot start at a message that is itself in one (the homeserver refuses
+        the question, so it would never be seen). One form per thread, since the answers
+        in it are read as the form's: FormInThread if one is being answered there.
+        """
+        root = self.thread_root or self.event_id
+        services = self.services
+        if await services.decision_drafts.find(self.room_id, root) is not None:
+            raise FormInThread()
+        if await services.tabletops.find(self.room_id, root) is not None:
+            raise FormInThread()
+        return root
 
     async def reply_in_thread(self, root: str, plain: str) -> None:
         """Answer in the command's room, in the thread of ``root``, replying to this
@@ -81,9 +101,12 @@ class CommandContext:
         )
 
     async def reply_file(self, filename: str, mimetype: str, data: bytes) -> None:
-        """Upload ``data`` as a file into the command's room, as a reply to the command."""
+        """Upload ``data`` as a file into the command's room, as a reply to the command (in
+        its thread, if any)."""
         await self.services.outbox.post(
             self.room_id,
-            file_content(filename, mimetype, len(data), reply_to=self.event_id),
+            file_content(
+                filename, mimetype, len(data), reply_to=self.event_id, thread_root=self.thread_root
+            ),
             attachment=data,
         )

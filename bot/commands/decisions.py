@@ -52,10 +52,11 @@ async def decide(
     if fields.keys() >= REQUIRED_FIELDS:
         await _record(context, situation.id, fields, reply=context.reply)
         return
+    root = await context.form_thread()
     draft = await context.services.decision_drafts.start(
-        situation.id, context.room_id, context.event_id, context.sender, context.lang, fields
+        situation.id, context.room_id, root, context.sender, context.lang, fields
     )
-    await _ask(context, context.event_id, draft.asking)
+    await _ask(context, root, draft.asking)
 
 
 async def continue_guided(context: CommandContext, message: IncomingMessage) -> None:

@@ -129,6 +129,7 @@ class CommandDispatcher:
             event_id=message.event_id,
             lang=lang,
             timezone=self._timezone,
+            thread_root=message.thread_root,
         )
 
     async def _refuse(
@@ -201,8 +202,8 @@ class CommandDispatcher:
         await run_once(self._factory, self._access, event, Role.OBSERVER, act)
 
     async def _answer_edit(self, message: IncomingMessage, word: str) -> None:
-        """An edit whose new text is a command: say once, replying to the edited message,
-        that it is not run. Only the taskforce is answered."""
+        """An edit whose new text is a command: say once, replying to the edited message
+        (in its thread, if any), that it is not run. Only the taskforce is answered."""
         assert message.edits is not None
         edited = message.edits
         resolved = self._registry.resolve(word)
@@ -212,7 +213,10 @@ class CommandDispatcher:
             reply = (i18n.text if resolved else i18n.text_in_both)(
                 "error.edited_command", lang, command="!" + word
             )
-            await services.outbox.post(message.room_id, text_content(reply, reply_to=edited))
+            await services.outbox.post(
+                message.room_id,
+                text_content(reply, reply_to=edited, thread_root=message.thread_root),
+            )
 
         event = Event(message.event_id, message.room_id, message.sender)
         outcome = await run_once(self._factory, self._access, event, Role.OBSERVER, act)
@@ -223,5 +227,6 @@ class CommandDispatcher:
         async with self._factory.transaction() as services:
             if await services.handled_events.claim(message.event_id, message.room_id):
                 await services.outbox.post(
-                    message.room_id, text_content(reply, reply_to=message.event_id)
+                    message.room_id,
+                    text_content(reply, reply_to=message.event_id, thread_root=message.thread_root),
                 )

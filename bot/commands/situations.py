@@ -16,7 +16,7 @@ async def escalate(context: CommandContext, alert: int) -> None:
     No reply here: the incident room is opened once this command's transaction has
     committed, and the announcement of the open room answers the command.
     """
-    origin = CommandOrigin(context.room_id, context.event_id, context.lang)
+    origin = CommandOrigin(context.room_id, context.event_id, context.lang, context.thread_root)
     await context.services.situations.escalate_alert(alert, context.sender, origin)
 
 

@@ -16,15 +16,15 @@ from bot.suppliers.freshness import RESULT_WORDS, DrillKind
 
 
 async def tabletop(context: CommandContext, key: str) -> None:
-    """``<fallback-id>``: start the checklist in a thread rooted at the command's event,
-    by the option's owner or a coordinator (the same people who record its tests)."""
+    """``<fallback-id>``: start the checklist in a thread (see ``form_thread``), by the
+    option's owner or a coordinator (the same people who record its tests)."""
     services = context.services
     situation = await services.situations.in_room(context.room_id)
     option = await services.fallbacks.testable(
         key, context.sender, await roles_held(context, situation)
     )
     draft = await services.tabletops.start(
-        option.key, context.room_id, context.event_id, context.sender, context.lang
+        option.key, context.room_id, await context.form_thread(), context.sender, context.lang
     )
     await _ask(context, draft)
 

@@ -420,6 +420,13 @@ class MatrixClient:
         )
         return dict(response.content)
 
+    async def event_content(self, room_id: str, event_id: str) -> dict[str, Any]:
+        """The content of one event of ``room_id`` as the homeserver holds it: an
+        encrypted event's is still encrypted, but its ``m.relates_to`` is in clear."""
+        response = await self._call("get event", self.nio.room_get_event(room_id, event_id))
+        content = response.event.source.get("content")
+        return dict(content) if isinstance(content, dict) else {}
+
     async def room_creator(self, room_id: str) -> str | None:
         """Who created ``room_id`` (the sender of its ``m.room.create`` event)."""
         response = await self._call("get room state", self.nio.room_get_state(room_id))

@@ -15,9 +15,11 @@ def text_content(
     html: str | None = None,
     *,
     reply_to: str | None = None,
+    thread_root: str | None = None,
     mentions: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A notice with a plain-text body and optional HTML, optionally replying to an event.
+    """A notice with a plain-text body and optional HTML, optionally replying to an event
+    (in the thread of ``thread_root`` when that event is in a thread, see ``reply_relation``).
 
     The HTML is sanitised here, once, so no caller can send unsafe markup. ``mentions``
     are the user ids the message is meant for (``m.mentions``, so their clients notify them).
@@ -29,12 +31,35 @@ def text_content(
         content["format"] = HTML_FORMAT
         content["formatted_body"] = nh3.clean(html)
     if reply_to is not None:
-        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        content["m.relates_to"] = reply_relation(reply_to, thread_root)
     return content
 
 
+def reply_relation(reply_to: str, thread_root: str | None) -> dict[str, Any]:
+    """The ``m.relates_to`` of a reply to ``reply_to``, which is in the thread of
+    ``thread_root`` if that is given.
+
+    A reply to a message in a thread must stay in that thread: a plain reply lands in the
+    main timeline of a client that shows threads, away from the question. In the thread it
+    is a real reply (``is_falling_back`` false), so clients show it quoting ``reply_to``.
+    """
+    if thread_root is None:
+        return {"m.in_reply_to": {"event_id": reply_to}}
+    return {
+        "rel_type": "m.thread",
+        "event_id": thread_root,
+        "is_falling_back": False,
+        "m.in_reply_to": {"event_id": reply_to},
+    }
+
+
 def file_content(
-    filename: str, mimetype: str, size: int, *, reply_to: str | None = None
+    filename: str,
+    mimetype: str,
+    size: int,
+    *,
+    reply_to: str | None = None,
+    thread_root: str | None = None,
 ) -> dict[str, Any]:
     """An m.file message; the outbox adds the ``url`` after uploading the bytes."""
     content: dict[str, Any] = {
@@ -44,7 +69,7 @@ def file_content(
         "info": {"mimetype": mimetype, "size": size},
     }
     if reply_to is not None:
-        content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+        content["m.relates_to"] = reply_relation(reply_to, thread_root)
     return content
 
 

@@ -21,7 +21,9 @@ class IncomingMessage:
     room_id: str
     sender: str
     body: str
-    thread_root: str | None = None  # the thread's root event, for a message in a thread
+    # The thread's root event, for a message in a thread (for an edit: the edited one's,
+    # which the sync loop looks up, as the edit itself does not say).
+    thread_root: str | None = None
     edits: str | None = None  # the event this message replaces, for an edit (m.replace)
 
 

@@ -275,7 +275,11 @@ class MatrixNotifier:
             )
             await self._outbox.post(
                 room,
-                text_content(text, reply_to=answering.event_id if answering else None),
+                text_content(
+                    text,
+                    reply_to=answering.event_id if answering else None,
+                    thread_root=answering.thread_root if answering else None,
+                ),
                 exercise=situation.is_exercise,
             )
 
@@ -297,6 +301,7 @@ class MatrixNotifier:
                 i18n.text("incident.opened", lang, **fields),
                 i18n.html("incident.opened.html", lang, room_name=room_name, **fields),
                 reply_to=origin.event_id if origin is not None else None,
+                thread_root=origin.thread_root if origin is not None else None,
             ),
             exercise=situation.is_exercise,
         )

@@ -40,7 +40,12 @@ class QueuedRoomOperations:
                 "actor": actor,
                 "origin": None
                 if origin is None
-                else {"room_id": origin.room_id, "event_id": origin.event_id, "lang": origin.lang},
+                else {
+                    "room_id": origin.room_id,
+                    "event_id": origin.event_id,
+                    "lang": origin.lang,
+                    "thread_root": origin.thread_root,
+                },
             },
         )
 

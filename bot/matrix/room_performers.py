@@ -60,8 +60,13 @@ class IncidentRoomOpening:
 def _origin(data: dict[str, Any] | None) -> CommandOrigin | None:
     if data is None:
         return None
+    # Requests queued before the thread was kept have no "thread_root": not in a thread.
+    thread_root = data.get("thread_root")
     return CommandOrigin(
-        str(data["room_id"]), str(data["event_id"]), i18n.language_of(data["lang"])
+        str(data["room_id"]),
+        str(data["event_id"]),
+        i18n.language_of(data["lang"]),
+        str(thread_root) if thread_root is not None else None,
     )
 
 

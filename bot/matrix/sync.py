@@ -15,13 +15,19 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import nio
 
 from bot.degraded.state import Reachability
 from bot.matrix.client import MatrixClient, MatrixError
-from bot.matrix.events import IncomingMessage, IncomingReaction, incoming_message
+from bot.matrix.events import (
+    IncomingMessage,
+    IncomingReaction,
+    incoming_message,
+    thread_root_of,
+)
 from bot.matrix.outbox import Backoff
 from bot.stopping import Stopped, StopSignal
 from bot.storage.state import BotState
@@ -204,9 +210,10 @@ class SyncLoop:
                         await self._on_undecryptable(room_id, event)
                 elif isinstance(event, nio.RoomMessageText):
                     content = event.source.get("content") or {}
-                    await self._on_message(
-                        incoming_message(event.event_id, room_id, event.sender, content)
-                    )
+                    message = incoming_message(event.event_id, room_id, event.sender, content)
+                    if message.edits is not None:
+                        message = await self._in_thread_of_edited(message)
+                    await self._on_message(message)
                 elif (
                     isinstance(event, nio.ReactionEvent)
                     and self._on_reaction is not None
@@ -221,6 +228,21 @@ class SyncLoop:
                             key=event.key,
                         )
                     )
+
+    async def _in_thread_of_edited(self, edit: IncomingMessage) -> IncomingMessage:
+        """``edit`` in the thread of the message it edits, if that is in one.
+
+        An edit carries only its ``m.replace`` relation, yet belongs where the edited
+        message is, so an answer to it must go into that thread. The homeserver is asked;
+        a failure leaves the edit outside any thread rather than holding back the batch.
+        """
+        assert edit.edits is not None
+        try:
+            content = await self._client.event_content(edit.room_id, edit.edits)
+        except MatrixError as exc:
+            log.warning("cannot read the message %s edits: %s", edit.event_id, exc)
+            return edit
+        return replace(edit, thread_root=thread_root_of(content))
 
     async def _load_members(self, room_id: str) -> None:
         """Make the room's members known before its commands run (they are asked inside

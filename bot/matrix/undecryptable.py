@@ -18,6 +18,7 @@ from bot import i18n
 from bot.i18n import Language
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.content import text_content
+from bot.matrix.events import thread_root_of
 from bot.services import ServiceFactory
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ class UndecryptableNotices:
         self._lang = lang
 
     async def handle(self, room_id: str, event: nio.MegolmEvent) -> None:
-        """Reply to ``event`` unless this sender's session was answered before."""
+        """Reply to ``event`` (in its thread, if any) unless this sender's session was
+        answered before."""
         async with self._factory.transaction() as services:
             if not await services.handled_events.claim(
                 notice_key(event.sender, event.session_id), room_id
@@ -57,7 +59,11 @@ class UndecryptableNotices:
                 sender=event.sender,
                 device=self._client.device_id,
             )
-            await services.outbox.post(room_id, text_content(plain, reply_to=event.event_id))
+            # A relation is sent in clear: answer in the thread the message was sent in.
+            thread_root = thread_root_of(event.source.get("content") or {})
+            await services.outbox.post(
+                room_id, text_content(plain, reply_to=event.event_id, thread_root=thread_root)
+            )
         try:
             # Cheap; answered only if another device of the bot's account holds the key.
             await self._client.request_room_key(event)

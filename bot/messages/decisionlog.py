@@ -99,6 +99,12 @@ MESSAGES: Catalogue = {
         "nl": "Wanneer herzien? (17:00, morgen 09:00, 2026-11-24 09:00, over 2h; '-' = niet)",
         "en": "When to review it? (17:00, tomorrow 09:00, 2026-11-24 09:00, in 2h; '-' = never)",
     },
+    "error.form_in_thread": {
+        "nl": "In deze thread loopt al een vragenlijst: beantwoord die, of typ 'stop', "
+        "voordat je een nieuwe begint.",
+        "en": "A form is already being answered in this thread: finish it, or type 'stop', "
+        "before starting another.",
+    },
     "guided.cancelled": {
         "nl": "Besluit niet vastgelegd (afgebroken).",
         "en": "Decision not recorded (cancelled).",

@@ -55,6 +55,7 @@ class CommandOrigin:
     room_id: str
     event_id: str
     lang: Language
+    thread_root: str | None = None  # the thread it was typed in: the answer goes there too
 
 
 class IncidentRoomRequests(Protocol):

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import nio
 
-from bot.matrix.client import MatrixClient
+from bot.matrix.client import MatrixClient, MatrixError
 from bot.matrix.events import IncomingMessage, IncomingReaction
 from bot.matrix.sync import SYNC_TOKEN_KEY, SyncLoop
 from bot.stopping import StopSignal
@@ -78,9 +79,12 @@ class _Client:
 
     user_id = BOT
 
-    def __init__(self, responses: list[nio.SyncResponse], stop: StopSignal) -> None:
+    def __init__(
+        self, responses: list[nio.SyncResponse], stop: StopSignal, held: list[dict[str, Any]]
+    ) -> None:
         self._responses = responses
         self._stop = stop
+        self._held = {event["event_id"]: event for event in held}
 
     async def sync(
         self, *, since: str | None, timeout_ms: int, sync_filter: dict[str, Any]
@@ -106,12 +110,20 @@ class _Client:
     def decrypt(self, room_id: str, event: nio.MegolmEvent) -> nio.Event | None:
         return None
 
+    async def event_content(self, room_id: str, event_id: str) -> dict[str, Any]:
+        if event_id not in self._held:
+            raise MatrixError("get event", "Event not found", errcode="M_NOT_FOUND")
+        return dict(self._held[event_id]["content"])
 
-async def read_batches(responses: list[nio.SyncResponse], max_failures: int = 3) -> Handed:
-    """Run the sync loop over ``responses``; what it handed on."""
+
+async def read_batches(
+    responses: list[nio.SyncResponse], max_failures: int = 3, held: Sequence[dict[str, Any]] = ()
+) -> Handed:
+    """Run the sync loop over ``responses``; what it handed on. ``held`` are the events
+    the homeserver answers when the loop asks for one (an earlier batch's)."""
     handed = Handed()
     stop = StopSignal()
-    client = _Client(list(responses), stop)
+    client = _Client(list(responses), stop, list(held))
     state = _State()
 
     async def on_message(message: IncomingMessage) -> None:
