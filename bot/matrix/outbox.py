@@ -55,7 +55,7 @@ MESSAGE_EVENT = "m.room.message"
 # so this one limit holds in every room, encrypted or not.
 MAX_CONTENT_BYTES = 46_000
 # A character may take 12 bytes in escaped JSON (a surrogate pair), so the preview of
-# any text stays far below the limit.
+# one text stays far below the limit (see _preview for more than one).
 PREVIEW_CHARACTERS = 3_000
 ATTACHED_MARKER = "\n… (volledige tekst als bijlage / full text attached)"
 # The event type of a queued room operation is this prefix and the operation's name.
@@ -158,6 +158,17 @@ class Outbox:
             and content_size(content) > MAX_CONTENT_BYTES
         ):
             return await self._post_as_file(room_id, content)
+        return await self._store(room_id, content, attachment, event_type, replaces)
+
+    async def _store(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        attachment: bytes | None = None,
+        event_type: str = MESSAGE_EVENT,
+        replaces: int | None = None,
+    ) -> OutboxRecord:
+        """Add the row as given (marked and shortened already), handed over after commit."""
         record = OutboxRecord(
             room_id=room_id,
             txn_id=uuid.uuid4().hex,
@@ -195,17 +206,13 @@ class Outbox:
         )
 
     async def _post_as_file(self, room_id: str, content: dict[str, Any]) -> OutboxRecord:
+        """The shortened message, then the full text as a file; both stored as they are
+        (measuring the preview again would split it again, without end)."""
         body = str(content.get("body", ""))
-        preview = {
-            key: value
-            for key, value in content.items()
-            if key not in ("body", "format", "formatted_body")
-        }
-        preview["body"] = body[:PREVIEW_CHARACTERS] + ATTACHED_MARKER
-        await self.post(room_id, preview)
+        await self._store(room_id, _preview(content))
         data = body.encode("utf-8")
         relation = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
-        return await self.post(
+        return await self._store(
             room_id,
             {
                 "msgtype": "m.file",
@@ -214,7 +221,7 @@ class Outbox:
                 "info": {"mimetype": "text/plain; charset=utf-8", "size": len(data)},
                 **relation,
             },
-            attachment=data,
+            data,
         )
 
     def _committed(self) -> None:
@@ -223,6 +230,37 @@ class Outbox:
         rows = [QueuedRow.of(record) for record in self._queued if inspect(record).persistent]
         self._queued = []
         self._on_commit(rows)
+
+
+def _preview(content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` shortened to fit: every text it carries cut short and its HTML left out,
+    the text in the other languages of a notice marked for mail (``{lang: {"body",
+    "formatted_body"}}``) as well, or those alone would keep it over the limit.
+
+    Three texts of PREVIEW_CHARACTERS could still be over it (12 bytes a character at
+    worst), so they are cut shorter until the whole fits; if what is left is no text, the
+    homeserver refuses it and the row is set aside, but the command never fails here.
+    """
+    characters = PREVIEW_CHARACTERS
+    preview = _shortened(content, characters)
+    while content_size(preview) > MAX_CONTENT_BYTES and characters > 0:
+        characters //= 2
+        preview = _shortened(content, characters)
+    return preview
+
+
+def _shortened(content: dict[str, Any], characters: int) -> dict[str, Any]:
+    shortened: dict[str, Any] = {}
+    for key, value in content.items():
+        if key in ("format", "formatted_body"):
+            continue
+        if key == "body":
+            shortened[key] = str(value)[:characters] + ATTACHED_MARKER
+        elif isinstance(value, dict):
+            shortened[key] = _shortened(value, characters)
+        else:
+            shortened[key] = value
+    return shortened
 
 
 def content_size(content: dict[str, Any]) -> int:
