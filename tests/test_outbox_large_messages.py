@@ -7,11 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert, Severity
+from bot.commands.access import AccessPolicy
+from bot.commands.reactions import ACKNOWLEDGE, ReactionHandler
+from bot.matrix.events import IncomingReaction
 from bot.matrix.outbox import MAX_CONTENT_BYTES, OutboxSender, content_size
 from bot.storage.db import Database
-from bot.storage.models import OutboxRecord
+from bot.storage.models import AlertRecord, OutboxRecord
 from tests.support.clock import stepping_clock
-from tests.support.factories import make_factory
+from tests.support.factories import ALICE, COORDINATION, make_factory
 from tests.support.fakes import FlakyClient
 
 # What a monitoring source puts in an alert's details: a JSON dump, full of quotes (each
@@ -49,3 +52,23 @@ async def test_a_large_alert_notice_marked_for_mail_fits_and_is_delivered(
     assert [row.dead_at for row in rows] == [None, None]
     assert all(content_size(row.content) <= MAX_CONTENT_BYTES for row in rows)
     assert details in client.attached[0].decode()  # the full text, as a file
+
+
+async def test_a_reaction_on_the_shortened_notice_of_a_large_alert_acts_on_it(
+    database: Database,
+) -> None:
+    """The shortened message is the notice people read and react to (the file is not)."""
+    clock = stepping_clock()
+    factory = make_factory(database, clock=clock)
+    async with factory.transaction() as services:
+        alert_id = (await services.alerts.receive(big_alert(DUMP))).id
+    client = FlakyClient(failing_room="!none:test")
+    sender = OutboxSender(database, client, clock)  # type: ignore[arg-type]
+    await sender.deliver_pending()
+    (notice,) = [row for row in await rows_of(database) if row.content["msgtype"] == "m.notice"]
+    assert notice.event_id is not None
+    reaction = IncomingReaction("$reaction", COORDINATION, ALICE, notice.event_id, ACKNOWLEDGE)
+    await ReactionHandler(factory, AccessPolicy([ALICE])).handle(reaction)
+    async with database.transaction() as session:
+        alert = await session.get(AlertRecord, alert_id)
+        assert alert is not None and alert.acknowledged_by == ALICE

@@ -147,7 +147,8 @@ class Outbox:
         With ``replaces`` (an outbox id in the same room) ``content`` is an edit built by
         ``edit_content``; the sender points it at the delivered event of that row.
         A text message too large for the homeserver becomes a shortened message followed
-        by the full text as a file, so nothing is ever dropped.
+        by the full text as a file, so nothing is ever dropped; the row returned is then
+        the shortened message's.
         """
         if event_type == MESSAGE_EVENT and (exercise or await self._is_exercise_room(room_id)):
             content = mark_content(content)
@@ -209,10 +210,10 @@ class Outbox:
         """The shortened message, then the full text as a file; both stored as they are
         (measuring the preview again would split it again, without end)."""
         body = str(content.get("body", ""))
-        await self._store(room_id, _preview(content))
+        preview = await self._store(room_id, _preview(content))
         data = body.encode("utf-8")
         relation = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
-        return await self._store(
+        await self._store(
             room_id,
             {
                 "msgtype": "m.file",
@@ -223,6 +224,9 @@ class Outbox:
             },
             data,
         )
+        # The message people read and react to, so what names it (an edit, a pin, an
+        # alert's notice) names this one, not the file.
+        return preview
 
     def _committed(self) -> None:
         # A row posted in a savepoint that was rolled back is no longer in the session
