@@ -72,3 +72,28 @@ async def test_a_reaction_on_the_shortened_notice_of_a_large_alert_acts_on_it(
     async with database.transaction() as session:
         alert = await session.get(AlertRecord, alert_id)
         assert alert is not None and alert.acknowledged_by == ALICE
+
+
+@pytest.mark.parametrize("details", [DUMP, EMOJI], ids=["dump", "emoji"])
+async def test_an_edit_of_a_large_notice_fits_and_its_full_text_follows_as_a_file(
+    database: Database, details: str
+) -> None:
+    """An edit carries the text twice (fallback and new content): a large one is shortened
+    like a message, or the homeserver refuses it and the notice never shows the change."""
+    clock = stepping_clock()
+    factory = make_factory(database, clock=clock)
+    async with factory.transaction() as services:
+        alert_id = (await services.alerts.receive(big_alert(details))).id
+    client = FlakyClient(failing_room="!none:test")
+    sender = OutboxSender(database, client, clock)  # type: ignore[arg-type]
+    await sender.deliver_pending()
+    async with factory.transaction() as services:
+        await services.alerts.acknowledge(alert_id, ALICE)
+    await sender.deliver_pending()
+    rows = await rows_of(database)
+    assert [content_size(row.content) <= MAX_CONTENT_BYTES for row in rows] == [True] * len(rows)
+    notice, _file, edit, _edited_file = rows
+    assert edit.replaces_outbox_id == notice.id
+    _room, _txn, sent = client.sent[2]
+    assert sent["m.relates_to"] == {"rel_type": "m.replace", "event_id": notice.event_id}
+    assert f"Acknowledged by {ALICE}" in client.attached[1].decode()

@@ -148,17 +148,17 @@ class Outbox:
         ``edit_content``; the sender points it at the delivered event of that row.
         A text message too large for the homeserver becomes a shortened message followed
         by the full text as a file, so nothing is ever dropped; the row returned is then
-        the shortened message's.
+        the shortened message's. An edit (which holds its text twice) likewise becomes a
+        shortened edit followed by the full new text as a file.
         """
         if event_type == MESSAGE_EVENT and (exercise or await self._is_exercise_room(room_id)):
             content = mark_content(content)
         if (
             event_type == MESSAGE_EVENT
             and attachment is None
-            and replaces is None
             and content_size(content) > MAX_CONTENT_BYTES
         ):
-            return await self._post_as_file(room_id, content)
+            return await self._post_as_file(room_id, content, replaces)
         return await self._store(room_id, content, attachment, event_type, replaces)
 
     async def _store(
@@ -206,11 +206,14 @@ class Outbox:
             )
         )
 
-    async def _post_as_file(self, room_id: str, content: dict[str, Any]) -> OutboxRecord:
-        """The shortened message, then the full text as a file; both stored as they are
-        (measuring the preview again would split it again, without end)."""
-        body = str(content.get("body", ""))
-        preview = await self._store(room_id, _preview(content))
+    async def _post_as_file(
+        self, room_id: str, content: dict[str, Any], replaces: int | None
+    ) -> OutboxRecord:
+        """The shortened message (or edit), then the full (new) text as a file; both stored
+        as they are (measuring the preview again would split it again, without end)."""
+        text = content.get("m.new_content", content) if replaces is not None else content
+        body = str(text.get("body", ""))
+        preview = await self._store(room_id, _preview(content), replaces=replaces)
         data = body.encode("utf-8")
         relation = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
         await self._store(
