@@ -356,6 +356,8 @@ class OutboxSender:
         # committing task resumes), so a read in between finds it too: the hand-over must
         # then not deliver it a second time.
         self._last_read: set[int] = set()
+        # Passes of ``run`` that failed in a row (not a delivery: the database, say).
+        self._failing_passes = Backoff()
 
     def wake(self, rows: Sequence[QueuedRow] = ()) -> None:
         """Tell the sender that new rows were committed (those of this process: ``rows``)."""
@@ -374,16 +376,36 @@ class OutboxSender:
         self._wakeup.set()
 
     async def run(self, stop: StopSignal) -> None:
-        """Deliver until ``stop`` is set; a delivery already confirmed is recorded first."""
+        """Deliver until ``stop`` is set; a delivery already confirmed is recorded first.
+
+        A failure of the database (a restart, a lost connection) never ends the loop: the
+        pass is given up and, after a backoff, the table read again. A row sent but not
+        recorded as sent is sent again with its transaction id, so it still shows once.
+        """
         with contextlib.suppress(Stopped):
             while True:
                 self._wakeup.clear()
-                delay = await self._deliver_next(stop)
+                try:
+                    delay: float | None = await self._deliver_next(stop)
+                except Exception:
+                    delay = self._pass_failed()
+                else:
+                    if self._failing_passes.failures:
+                        log.info("outbox delivery works again")
+                    self._failing_passes.reset()
                 # A wake-up ends the wait at once, even while a room backs off: rows of
                 # other rooms go out now, the backing-off room stays skipped until due.
                 # Polling as well: another process may have queued rows.
                 timeout = self._poll_interval if delay is None else min(delay, self._poll_interval)
                 await stop.wait(self._wakeup, timeout)
+
+    def _pass_failed(self) -> float:
+        """Log a failed pass (the first of a series with its traceback); the seconds to
+        wait before the next one, which reads the table (rows taken may be undelivered)."""
+        if not self._failing_passes.failures:
+            log.exception("outbox delivery failed, will retry")
+        self._caught_up = False
+        return self._failing_passes.next_delay()
 
     async def deliver_pending(self, stop: StopSignal | None = None) -> float | None:
         """Try every pending row of every room not backing off; returns the seconds until
