@@ -448,6 +448,9 @@ class OutboxSender:
                 else:
                     reported = await self._abandon(record, exc)
                     await self._set_aside(record, exc, reported=reported)
+                    # The row its room waited for is gone: the room no longer backs off
+                    # (its state would stay due for ever, and the loop never wait).
+                    self._rooms.pop(record.room_id, None)
                     settled += 1
                 continue
             if self._reachability is not None:
