@@ -276,3 +276,20 @@ def test_weerbaar_outbox_list_retry_and_drop(
     listed = runner.invoke(app, ["outbox", "list", "-c", str(config)]).output
     assert f"{second}\t" not in listed
     assert runner.invoke(app, ["outbox", "drop", str(second), "-c", str(config)]).exit_code == 1
+
+
+async def test_a_room_whose_failing_message_was_set_aside_no_longer_backs_off(
+    database: Database,
+) -> None:
+    """First no answer, then a refusal (the bot was kicked meanwhile): once the message is
+    set aside nothing waits in that room, so the sender must not keep finding it due (a
+    loop without pause, reading the table again and again)."""
+    await queue(database, ("!a:test", "lost"))
+    client = ScriptedClient({"!a:test": refusal("M_UNKNOWN", 503)})
+    sender = sender_for(database, client, room_backoff=lambda: Backoff(base=0.0))
+    assert await sender.deliver_pending() == 0.0  # due again at once
+    client.failures["!a:test"] = refusal("M_FORBIDDEN", 403)
+    await sender.deliver_pending()  # set aside; its report queued
+    await sender.deliver_pending()  # the report delivered
+    assert client.sent[-1][0] == COORDINATION
+    assert await sender.deliver_pending() is None

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from bot.clock import SystemClock
 from bot.matrix.outbox import CommitHook, Outbox, OutboxSender, QueuedRow
@@ -183,3 +184,30 @@ async def test_a_row_handed_over_after_a_read_found_it_goes_out_once(database: D
         await wait_until(lambda: "next" in bodies(client), what="the next row delivered")
 
     assert bodies(client) == ["late hand-over", "next"]
+
+
+class DatabaseDown:
+    """The sender's view of ``database``, unreachable for its next ``failures`` transactions
+    (PostgreSQL restarting, say)."""
+
+    def __init__(self, database: Database, failures: int) -> None:
+        self._database = database
+        self.failures = failures
+
+    def transaction(self) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("SELECT", {}, ConnectionRefusedError("database restarting"))
+        return self._database.transaction()
+
+
+async def test_the_sender_keeps_delivering_after_the_database_was_unreachable(
+    database: Database,
+) -> None:
+    client = FlakyClient(failing_room="!none:test")
+    down = DatabaseDown(database, failures=1)
+    sender = OutboxSender(down, client, SystemClock())  # type: ignore[arg-type]
+    async with running(sender):
+        await wait_until(lambda: down.failures == 0)
+        await post(database, sender.wake, "after the outage")
+        await wait_until(lambda: bodies(client) == ["after the outage"])

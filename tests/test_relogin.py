@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
+import nio
 import pytest
 
 from bot.app import Weerbaar
@@ -61,6 +64,22 @@ async def test_without_a_password_a_rejected_token_is_final(
     await _end_session(world.homeserver_url, account.access_token)
     with pytest.raises(MatrixError) as rejected:
         await client.joined_members(world.coordination_room)
+    assert rejected.value.errcode == "M_UNKNOWN_TOKEN"
+    assert not rejected.value.transient
+    await client.close()
+
+
+async def test_without_a_password_a_rejected_token_is_final_for_uploads_too() -> None:
+    """A file message's upload is refused like any call: its row is set aside as dead
+    instead of holding back its room for ever."""
+    client = MatrixClient("http://127.0.0.1:9", "@bot:test", "BOTDEVICE")
+
+    async def rejected_upload(*_args: Any, **_kwargs: Any) -> tuple[nio.UploadError, None]:
+        return nio.UploadError("Invalid access token passed.", "M_UNKNOWN_TOKEN"), None
+
+    client.nio.upload = rejected_upload
+    with pytest.raises(MatrixError) as rejected:
+        await client.upload(b"full text", "text/plain", "message.txt")
     assert rejected.value.errcode == "M_UNKNOWN_TOKEN"
     assert not rejected.value.transient
     await client.close()

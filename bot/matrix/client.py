@@ -345,16 +345,19 @@ class MatrixClient:
         return True
 
     async def upload(self, data: bytes, content_type: str, filename: str) -> str:
-        """Upload a file to the media repository; returns its mxc:// URI."""
-        _outside_transaction("upload")
-        upload = self.nio.upload(
-            io.BytesIO(data), content_type=content_type, filename=filename, filesize=len(data)
-        )
-        try:
-            response, _keys = await upload
-        except (ClientError, TimeoutError) as exc:
-            raise MatrixError("upload", str(exc) or type(exc).__name__) from exc
-        self._raise_for_error("upload", response)
+        """Upload a file to the media repository; returns its mxc:// URI.
+
+        Through ``_call`` like every request, so a rejected access token is handled alike
+        (logged in again, or a final failure), not retried for ever.
+        """
+
+        async def upload() -> Any:
+            response, _keys = await self.nio.upload(
+                io.BytesIO(data), content_type=content_type, filename=filename, filesize=len(data)
+            )
+            return response
+
+        response = await self._call("upload", upload())
         return str(response.content_uri)
 
     async def create_room(

@@ -55,7 +55,7 @@ MESSAGE_EVENT = "m.room.message"
 # so this one limit holds in every room, encrypted or not.
 MAX_CONTENT_BYTES = 46_000
 # A character may take 12 bytes in escaped JSON (a surrogate pair), so the preview of
-# any text stays far below the limit.
+# one text stays far below the limit (see _preview for more than one).
 PREVIEW_CHARACTERS = 3_000
 ATTACHED_MARKER = "\n… (volledige tekst als bijlage / full text attached)"
 # The event type of a queued room operation is this prefix and the operation's name.
@@ -147,17 +147,29 @@ class Outbox:
         With ``replaces`` (an outbox id in the same room) ``content`` is an edit built by
         ``edit_content``; the sender points it at the delivered event of that row.
         A text message too large for the homeserver becomes a shortened message followed
-        by the full text as a file, so nothing is ever dropped.
+        by the full text as a file, so nothing is ever dropped; the row returned is then
+        the shortened message's. An edit (which holds its text twice) likewise becomes a
+        shortened edit followed by the full new text as a file.
         """
         if event_type == MESSAGE_EVENT and (exercise or await self._is_exercise_room(room_id)):
             content = mark_content(content)
         if (
             event_type == MESSAGE_EVENT
             and attachment is None
-            and replaces is None
             and content_size(content) > MAX_CONTENT_BYTES
         ):
-            return await self._post_as_file(room_id, content)
+            return await self._post_as_file(room_id, content, replaces)
+        return await self._store(room_id, content, attachment, event_type, replaces)
+
+    async def _store(
+        self,
+        room_id: str,
+        content: dict[str, Any],
+        attachment: bytes | None = None,
+        event_type: str = MESSAGE_EVENT,
+        replaces: int | None = None,
+    ) -> OutboxRecord:
+        """Add the row as given (marked and shortened already), handed over after commit."""
         record = OutboxRecord(
             room_id=room_id,
             txn_id=uuid.uuid4().hex,
@@ -194,18 +206,17 @@ class Outbox:
             )
         )
 
-    async def _post_as_file(self, room_id: str, content: dict[str, Any]) -> OutboxRecord:
-        body = str(content.get("body", ""))
-        preview = {
-            key: value
-            for key, value in content.items()
-            if key not in ("body", "format", "formatted_body")
-        }
-        preview["body"] = body[:PREVIEW_CHARACTERS] + ATTACHED_MARKER
-        await self.post(room_id, preview)
+    async def _post_as_file(
+        self, room_id: str, content: dict[str, Any], replaces: int | None
+    ) -> OutboxRecord:
+        """The shortened message (or edit), then the full (new) text as a file; both stored
+        as they are (measuring the preview again would split it again, without end)."""
+        text = content.get("m.new_content", content) if replaces is not None else content
+        body = str(text.get("body", ""))
+        preview = await self._store(room_id, _preview(content), replaces=replaces)
         data = body.encode("utf-8")
         relation = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
-        return await self.post(
+        await self._store(
             room_id,
             {
                 "msgtype": "m.file",
@@ -214,8 +225,11 @@ class Outbox:
                 "info": {"mimetype": "text/plain; charset=utf-8", "size": len(data)},
                 **relation,
             },
-            attachment=data,
+            data,
         )
+        # The message people read and react to, so what names it (an edit, a pin, an
+        # alert's notice) names this one, not the file.
+        return preview
 
     def _committed(self) -> None:
         # A row posted in a savepoint that was rolled back is no longer in the session
@@ -223,6 +237,37 @@ class Outbox:
         rows = [QueuedRow.of(record) for record in self._queued if inspect(record).persistent]
         self._queued = []
         self._on_commit(rows)
+
+
+def _preview(content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` shortened to fit: every text it carries cut short and its HTML left out,
+    the text in the other languages of a notice marked for mail (``{lang: {"body",
+    "formatted_body"}}``) as well, or those alone would keep it over the limit.
+
+    Three texts of PREVIEW_CHARACTERS could still be over it (12 bytes a character at
+    worst), so they are cut shorter until the whole fits; if what is left is no text, the
+    homeserver refuses it and the row is set aside, but the command never fails here.
+    """
+    characters = PREVIEW_CHARACTERS
+    preview = _shortened(content, characters)
+    while content_size(preview) > MAX_CONTENT_BYTES and characters > 0:
+        characters //= 2
+        preview = _shortened(content, characters)
+    return preview
+
+
+def _shortened(content: dict[str, Any], characters: int) -> dict[str, Any]:
+    shortened: dict[str, Any] = {}
+    for key, value in content.items():
+        if key in ("format", "formatted_body"):
+            continue
+        if key == "body":
+            shortened[key] = str(value)[:characters] + ATTACHED_MARKER
+        elif isinstance(value, dict):
+            shortened[key] = _shortened(value, characters)
+        else:
+            shortened[key] = value
+    return shortened
 
 
 def content_size(content: dict[str, Any]) -> int:
@@ -311,6 +356,8 @@ class OutboxSender:
         # committing task resumes), so a read in between finds it too: the hand-over must
         # then not deliver it a second time.
         self._last_read: set[int] = set()
+        # Passes of ``run`` that failed in a row (not a delivery: the database, say).
+        self._failing_passes = Backoff()
 
     def wake(self, rows: Sequence[QueuedRow] = ()) -> None:
         """Tell the sender that new rows were committed (those of this process: ``rows``)."""
@@ -329,16 +376,36 @@ class OutboxSender:
         self._wakeup.set()
 
     async def run(self, stop: StopSignal) -> None:
-        """Deliver until ``stop`` is set; a delivery already confirmed is recorded first."""
+        """Deliver until ``stop`` is set; a delivery already confirmed is recorded first.
+
+        A failure of the database (a restart, a lost connection) never ends the loop: the
+        pass is given up and, after a backoff, the table read again. A row sent but not
+        recorded as sent is sent again with its transaction id, so it still shows once.
+        """
         with contextlib.suppress(Stopped):
             while True:
                 self._wakeup.clear()
-                delay = await self._deliver_next(stop)
+                try:
+                    delay: float | None = await self._deliver_next(stop)
+                except Exception:
+                    delay = self._pass_failed()
+                else:
+                    if self._failing_passes.failures:
+                        log.info("outbox delivery works again")
+                    self._failing_passes.reset()
                 # A wake-up ends the wait at once, even while a room backs off: rows of
                 # other rooms go out now, the backing-off room stays skipped until due.
                 # Polling as well: another process may have queued rows.
                 timeout = self._poll_interval if delay is None else min(delay, self._poll_interval)
                 await stop.wait(self._wakeup, timeout)
+
+    def _pass_failed(self) -> float:
+        """Log a failed pass (the first of a series with its traceback); the seconds to
+        wait before the next one, which reads the table (rows taken may be undelivered)."""
+        if not self._failing_passes.failures:
+            log.exception("outbox delivery failed, will retry")
+        self._caught_up = False
+        return self._failing_passes.next_delay()
 
     async def deliver_pending(self, stop: StopSignal | None = None) -> float | None:
         """Try every pending row of every room not backing off; returns the seconds until
@@ -381,6 +448,9 @@ class OutboxSender:
                 else:
                     reported = await self._abandon(record, exc)
                     await self._set_aside(record, exc, reported=reported)
+                    # The row its room waited for is gone: the room no longer backs off
+                    # (its state would stay due for ever, and the loop never wait).
+                    self._rooms.pop(record.room_id, None)
                     settled += 1
                 continue
             if self._reachability is not None:

@@ -24,9 +24,15 @@ class FlakyClient:
         self.failures_left = 1
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
         self.attempts: list[str] = []
+        self.attached: list[bytes] = []
 
     async def upload(self, data: bytes, content_type: str, filename: str) -> str:
         return "mxc://test/file"
+
+    async def attach(self, room_id: str, content: dict[str, Any], data: bytes) -> dict[str, Any]:
+        """The file message as MatrixClient.attach makes it in a room without encryption."""
+        self.attached.append(data)
+        return {**content, "url": await self.upload(data, "", content["body"])}
 
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
