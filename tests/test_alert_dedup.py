@@ -74,6 +74,25 @@ async def test_a_resolved_alert_that_fires_again_is_a_new_alert(database: Databa
     assert second.id != first.id and second.count == 1
 
 
+async def test_a_separator_in_source_or_id_never_merges_two_identities(
+    database: Database,
+) -> None:
+    # POST /alerts lets the sender name the source, so either half may hold the
+    # key's separator: ("mon\x1fa", "b") and ("mon", "a\x1fb") are different alerts.
+    factory = make_factory(database)
+    async with factory.transaction() as services:
+        in_id = await services.alerts.receive(incoming("a\x1fb", source="mon"))
+        in_source = await services.alerts.receive(incoming("b", source="mon\x1fa"))
+        plain = await services.alerts.receive(incoming("fp-1", source="prom"))
+    assert in_source.id != in_id.id and in_source.count == 1 and in_id.count == 1
+    # keys already stored keep matching: a source without the separator keeps its key
+    assert (plain.dedup_key, in_id.dedup_key) == ("prom\x1ffp-1", "mon\x1fa\x1fb")
+    async with factory.transaction() as services:
+        again = await services.alerts.receive(incoming("b", source="mon\x1fa"))
+        assert await services.alerts.find_unresolved("mon", "a\x1fb") is not None
+    assert again.id == in_source.id and again.count == 2
+
+
 async def test_acknowledge_and_resolve_record_who_and_when_and_refuse_twice(
     database: Database,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from enum import StrEnum
@@ -81,9 +83,25 @@ class AttachObserver(Protocol):
         ...
 
 
+_SEPARATOR = "\x1f"
+
+
 def dedup_key(source: str, external_id: str | None) -> str | None:
-    """The de-duplication key: the source's own id is unique within that source only."""
-    return None if external_id is None else f"{source}\x1f{external_id}"
+    """The de-duplication key: the source's own id is unique within that source only.
+
+    Distinct ``(source, external_id)`` pairs never share a key, and every key holds the
+    separator (a supplier's snooze key never does). Normally ``<source>\x1f<id>``: the
+    first separator ends the source, so an id may hold more. A source that holds one
+    itself (``POST /alerts`` lets the sender name it) or is empty would be ambiguous; it
+    gets ``\x1f`` and a digest of both instead, which no ``<source>\x1f<id>`` key can be
+    (that starts with a non-empty source). Keys already stored keep matching.
+    """
+    if external_id is None:
+        return None
+    if source and _SEPARATOR not in source:
+        return f"{source}{_SEPARATOR}{external_id}"
+    digest = hashlib.sha256(json.dumps([source, external_id]).encode()).hexdigest()
+    return f"{_SEPARATOR}{digest}"
 
 
 class AlertService:

@@ -78,9 +78,9 @@ class AlertRecord(Base):
     external_id: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime]
     situation_id: Mapped[int | None] = mapped_column(ForeignKey("situations.id"), index=True)
-    # De-duplication: "<source>\x1f<external id>" while the alert is not resolved, NULL
-    # after. Unique, so a repeat of an unresolved alert updates it; NULLs never clash, so
-    # a resolved alert firing again becomes a new one.
+    # De-duplication: bot.alerts.service.dedup_key (normally "<source>\x1f<external id>")
+    # while the alert is not resolved, NULL after. Unique, so a repeat of an unresolved
+    # alert updates it; NULLs never clash, so a resolved alert firing again becomes a new one.
     dedup_key: Mapped[str | None] = mapped_column(String(600), unique=True)
     count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_seen_at: Mapped[datetime | None]
