@@ -216,3 +216,45 @@ async def test_a_source_back_on_two_instances_at_once_is_announced_back_once(
     await other
     back = [body for body in await bodies(database) if "is back" in body]
     assert back == ["source prom is back (silent since 10:00)"]
+
+
+async def test_a_contact_on_the_other_instance_during_the_check_is_not_called_silent(
+    watched_postgres: WatchedPostgres,
+) -> None:
+    # The source is heard from on instance 2 just as the active instance 1 checks: its
+    # contact is written but not yet committed when the check reads the row.
+    database, admin = watched_postgres.database, watched_postgres.admin
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    await contact(factory, "prom")
+    clock.advance(minutes=15)
+    async with factory.transaction() as services:  # instance 2
+        await services.heartbeats.contact("prom")
+        await services.session.flush()  # as the next request of its batch does
+        checking = asyncio.create_task(check(factory))  # instance 1
+        await until_waiting_for_locks(admin, unless_done=checking)
+    assert await checking == []
+    assert not [body for body in await bodies(database) if "silent" in body]
+
+
+async def test_a_contact_on_the_other_instance_after_the_check_announces_the_return(
+    watched_postgres: WatchedPostgres,
+) -> None:
+    # The other order: the check marks the source silent, and a contact on instance 2
+    # reaches the row before that is committed. The source spoke after its silence was
+    # posted, so it is back; before, the mark stayed until a later contact.
+    database, admin = watched_postgres.database, watched_postgres.admin
+    clock = ManualClock()
+    factory = factory_for(database, clock)
+    await contact(factory, "prom")
+    clock.advance(minutes=15)
+    async with factory.transaction() as services:  # instance 1
+        assert await services.heartbeats.check() == ["prom"]
+        await services.session.flush()
+        other = asyncio.create_task(contact(factory, "prom"))  # instance 2
+        await until_waiting_for_locks(admin, unless_done=other)
+    await other
+    back = [body for body in await bodies(database) if "is back" in body]
+    assert back == ["source prom is back (silent since 10:00)"]
+    async with factory.transaction() as services:
+        assert (await services.heartbeats.overview())[0].silent_since is None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
@@ -108,17 +108,25 @@ class Heartbeats:
 
         Announced back once, also when it reaches two instances at once (PostgreSQL): the
         row of a silent source is read again, locked, so the second finds it back already.
+        A source the check on the other instance marks silent meanwhile is announced back
+        too: the contact is noted only while the row is not marked silent.
         """
         now = self._clock.now()
         record = await self._record(source, now)
-        if record.silent_since is not None:
-            record = await self._record(source, now, lock=True)
-        silent_since = record.silent_since
-        if silent_since is None:
+        if record.silent_since is None:
             # Every request of a busy source writing this row would queue its transaction
             # behind the others' (a row lock on PostgreSQL); a second is precise enough.
-            if record.last_contact_at is None or now - record.last_contact_at >= CONTACT_PRECISION:
-                record.last_contact_at = now
+            if (
+                record.last_contact_at is not None
+                and now - record.last_contact_at < CONTACT_PRECISION
+            ):
+                return
+            if await self._note_unless_silent(source, now):
+                return
+        record = await self._record(source, now, lock=True)
+        silent_since = record.silent_since
+        if silent_since is None:
+            record.last_contact_at = now
             return
         record.last_contact_at = now
         if record.silent_alert_id is not None:
@@ -141,9 +149,14 @@ class Heartbeats:
             if expectation.every is None:
                 continue
             record = await self._record(expectation.source, now)
-            heard = record.last_contact_at or record.watched_since
-            if record.silent_since is not None or now - heard < expectation.every:
+            if not self._silent_for(record, expectation.every, now):
                 continue
+            # Read again, locked: a contact the other instance has written but not yet
+            # committed (PostgreSQL) is waited for instead of being called a silence.
+            record = await self._record(expectation.source, now, lock=True)
+            if not self._silent_for(record, expectation.every, now):
+                continue
+            heard = record.last_contact_at or record.watched_since
             record.silent_since = heard
             alert = await self._alerts.receive(self._silence_alert(expectation, heard, now))
             record.silent_alert_id = alert.id
@@ -168,6 +181,27 @@ class Heartbeats:
                 )
             )
         return views
+
+    @staticmethod
+    def _silent_for(record: SourceContactRecord, every: timedelta, now: datetime) -> bool:
+        """Whether ``record``'s source is newly silent: not marked, quiet for ``every``."""
+        heard = record.last_contact_at or record.watched_since
+        return record.silent_since is None and now - heard >= every
+
+    async def _note_unless_silent(self, source: str, now: datetime) -> bool:
+        """Note the contact in one statement, only while the row is not marked silent;
+        whether it was. On PostgreSQL the condition is checked again after waiting for a
+        check holding the row, so a silence it commits meanwhile is not overwritten."""
+        # The held record gets the value too, and loses it with a rolled-back savepoint.
+        noted = await self._session.execute(
+            update(SourceContactRecord)
+            .where(
+                SourceContactRecord.source == source,
+                SourceContactRecord.silent_since.is_(None),
+            )
+            .values(last_contact_at=now)
+        )
+        return bool(noted.rowcount == 1)  # type: ignore[attr-defined]
 
     def _silence_alert(
         self, expectation: Expectation, heard: datetime, now: datetime
