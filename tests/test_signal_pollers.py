@@ -347,6 +347,37 @@ async def test_sec_8k_filings_with_watched_items_become_alerts(
     assert "accession 0001234567-26-000002" in found[0].details
 
 
+async def test_a_cik_edgar_does_not_know_is_skipped_and_the_others_are_polled(
+    database: Database, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # EDGAR answers 404 for a CIK it has no submissions for (a typo in the registry, a
+    # company deregistered): that one supplier must not hold back everyone else's filings.
+    factory = make_factory(database, clock=ManualClock())
+    unknown = SupplierEntry(name="Initech", identifiers=Identifiers(cik="7654321"))
+    await registry(factory, [*SUPPLIERS, unknown])
+    settings = {
+        "name": "edgar",
+        "kind": "sec_edgar",
+        "url": feeds.url("/submissions/"),
+        "contact": "Weerbaar SOC soc@example.org",
+    }
+    path = "/submissions/CIK0001234567.json"
+    old = ("0001234567-26-000001", "2026-10-01", "8-K", "9.01")
+    feeds.bodies[path] = edgar_submissions("1234567", "ACME CLOUD INC", old)
+    await poller(factory, **settings).poll()
+    new = ("0001234567-26-000002", "2026-11-16", "8-K", "1.03")
+    feeds.bodies[path] = edgar_submissions("1234567", "ACME CLOUD INC", new, old)
+    caplog.clear()
+    await poller(factory, **settings).poll()
+    found = await alerts(database)
+    assert [(a.supplier, a.title) for a in found] == [
+        ("Acme Cloud", "SEC 8-K: Item 1.03 Bankruptcy or receivership")
+    ]
+    assert not [body for body in await bodies(database) if "cannot be polled" in body]
+    skipped = [r.getMessage() for r in caplog.records if "0007654321" in r.getMessage()]
+    assert len(skipped) == 1 and "HTTP 404" in skipped[0], skipped
+
+
 async def test_gleif_record_changes_become_alerts(database: Database, feeds: FeedServer) -> None:
     factory = make_factory(database, clock=ManualClock())
     await registry(factory)

@@ -178,7 +178,18 @@ class FeedPoller:
         # Asked one CIK after the other: SEC's fair-access policy allows 10 requests/s.
         alerts, after = [], {}
         for cik, supplier in sorted((await self._identified("cik")).items()):
-            body = await self._get(edgar.submissions_url(self.settings.url, cik))
+            try:
+                body = await self._get(edgar.submissions_url(self.settings.url, cik))
+            except StatusError as exc:
+                if exc.status != 404:
+                    raise
+                # EDGAR has no submissions for this CIK (a typo in the registry, a company
+                # gone): skip it, not the other suppliers' filings. What was remembered of
+                # it is kept, so a CIK that comes back repeats and misses nothing.
+                log.warning("poller %s skips CIK %s: %s", self.settings.name, cik, exc)
+                if cik in state:
+                    after[cik] = state[cik]
+                continue
             found, after[cik] = edgar.new_filings(edgar.parse_filings(body, cik), state, cik)
             alerts += [edgar.filing_alert(f, supplier, cik, self.settings.name) for f in found]
         return Collected(Changes(alerts=alerts, state=after))
