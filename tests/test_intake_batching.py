@@ -17,12 +17,9 @@ from sqlalchemy import event, func, select
 
 from bot.alerts.lookups import NO_NEEDS, Needs
 from bot.alerts.model import IncomingAlert
-from bot.clock import SystemClock
 from bot.intake.actions import Outcome, apply, needs
 from bot.intake.batching import GroupCommit, apply_alone
 from bot.intake.formats.common import Acknowledge, IntakeAction, Receive, Resolve
-from bot.matrix.notices import MatrixNotifier
-from bot.playbooks.catalog import DirectoryCatalog
 from bot.services import ServiceFactory, Services
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -32,7 +29,7 @@ from bot.storage.models import (
     WebhookReceiptRecord,
 )
 from tests.support.databases import ReusedPostgresDatabase
-from tests.support.paths import PLAYBOOKS
+from tests.support.intake import intake_factory
 
 Work = Callable[[Services], Awaitable[list[Outcome]]]
 
@@ -46,15 +43,7 @@ class Broken(Exception):
 
 
 def make_factory(database: Database) -> ServiceFactory:
-    return ServiceFactory(
-        database,
-        SystemClock(),
-        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
-        taskforce=["@alice:test"],
-        playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda rows: None,
-        alert_group_window=timedelta(minutes=1),
-    )
+    return intake_factory(database, alert_group_window=timedelta(minutes=1))
 
 
 @dataclass(frozen=True)

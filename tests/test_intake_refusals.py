@@ -16,17 +16,13 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
-from bot.clock import SystemClock
 from bot.config import AlertSourceSettings, IntakeSettings
 from bot.intake.server import IntakeApp
 from bot.intake.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from bot.matrix.notices import MatrixNotifier
 from bot.metrics import Metrics
-from bot.playbooks.catalog import DirectoryCatalog
-from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord, WebhookReceiptRecord
-from tests.support.paths import PLAYBOOKS
+from tests.support.intake import intake_factory
 
 SECRET = "intake-secret"
 AM_TOKEN = "am-token"
@@ -40,14 +36,7 @@ async def healthy() -> dict[str, Any]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def intake(database: Database) -> AsyncIterator[TestServer]:
     """The intake over ``database``, with an Alertmanager and a PagerDuty source."""
-    factory = ServiceFactory(
-        database,
-        SystemClock(),
-        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
-        taskforce=["@alice:test"],
-        playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda rows: None,
-    )
+    factory = intake_factory(database)
     sources = [
         AlertSourceSettings(name="prom", kind="alertmanager", auth="bearer", secret=AM_TOKEN),
         AlertSourceSettings(name="pd", kind="pagerduty", auth="hmac", secret=PD_SECRET),

@@ -14,17 +14,13 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.clock import SystemClock
 from bot.config import AlertSourceSettings, IntakeSettings
 from bot.intake.server import IntakeApp
-from bot.matrix.notices import MatrixNotifier
 from bot.metrics import Metrics
-from bot.playbooks.catalog import DirectoryCatalog
-from bot.services import ServiceFactory
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord
 from tests.support.databases import ReusedPostgresDatabase
-from tests.support.paths import PLAYBOOKS
+from tests.support.intake import intake_factory
 from tests.support.postgres import until_waiting_for_locks
 
 TOKEN = "am-token"
@@ -41,14 +37,7 @@ async def healthy() -> dict[str, Any]:
 
 
 def intake(db: Database) -> IntakeApp:
-    factory = ServiceFactory(
-        db,
-        SystemClock(),
-        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
-        taskforce=["@alice:test"],
-        playbooks=DirectoryCatalog(PLAYBOOKS),
-        on_outbox_commit=lambda rows: None,
-    )
+    factory = intake_factory(db)
     source = AlertSourceSettings(name="prom", kind="alertmanager", auth="bearer", secret=TOKEN)
     settings = IntakeSettings(host="127.0.0.1", port=0, hmac_secret="x", sources=[source])
     return IntakeApp(settings, factory, healthy, Metrics())

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app import Weerbaar
+from bot.clock import SystemClock
 from bot.intake.client import send_alert
+from bot.matrix.notices import MatrixNotifier
+from bot.playbooks.catalog import DirectoryCatalog
 from bot.sandbox.world import SandboxWorld
+from bot.services import ServiceFactory
+from bot.storage.db import Database
+from tests.support.paths import PLAYBOOKS
 
 ALERT_PAYLOAD = {
     "supplier": "Acme Cloud",
@@ -29,3 +35,17 @@ async def post_alert(bot: Weerbaar, world: SandboxWorld, alert: dict[str, Any]) 
     assert status == 202, reply
     assert reply["status"] == "accepted"
     return int(reply["id"])
+
+
+def intake_factory(database: Database, **options: Any) -> ServiceFactory:
+    """The services an intake test runs on ``database``: the real clock, alice alone in
+    the taskforce, English notices to ``!coordination:test``; ``options`` are passed on."""
+    return ServiceFactory(
+        database,
+        SystemClock(),
+        notifier_for=lambda outbox: MatrixNotifier(outbox, "!coordination:test", "en"),
+        taskforce=["@alice:test"],
+        playbooks=DirectoryCatalog(PLAYBOOKS),
+        on_outbox_commit=lambda rows: None,
+        **options,
+    )
