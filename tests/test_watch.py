@@ -222,6 +222,29 @@ async def test_many_alerts_in_the_window_propose_escalation(database: Database) 
     assert len(found) == 1 and "3 alerts for this supplier in the last 1 hours" in found[0]
 
 
+async def test_exercise_alerts_do_not_count_towards_a_real_situations_proposal(
+    database: Database,
+) -> None:
+    # An exercise drilling the same supplier must not push the real situation in the lauwe
+    # fase towards escalation (a proposal that would stay in its hash-chained log).
+    clock = ManualClock()
+    policy = WatchPolicy(
+        propose_severity=None, propose_alert_count=3, propose_window=timedelta(hours=1)
+    )
+    factory = watch_factory(database, clock, policy)
+    situation_id = await lauwe_situation(factory)
+    for _ in range(2):
+        async with factory.transaction() as services:
+            await services.alerts.receive(
+                IncomingAlert(supplier="Acme", title="Drill: payroll down", exercise=True)
+            )
+    await receive(factory)
+    assert await proposals(database) == []
+    async with factory.transaction() as services:
+        entries = await services.log.entries(situation_id)
+    assert EntryKind.ESCALATION_PROPOSED not in {entry.kind for entry in entries}
+
+
 async def test_a_supplier_of_a_vital_process_proposes_on_entering(database: Database) -> None:
     clock = ManualClock()
     policy = WatchPolicy(propose_severity=None, propose_alert_count=0, propose_on_vital=True)
