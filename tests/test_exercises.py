@@ -70,6 +70,16 @@ def test_the_cli_validates_scenarios_and_names_file_line_and_field(tmp_path: Pat
     )
 
 
+def test_a_scenario_id_used_twice_is_reported_on_its_line(tmp_path: Path) -> None:
+    first = (SCENARIOS / "forced-exit.yaml").read_text()
+    copy = tmp_path / "zz-copy.yaml"
+    copy.write_text("# the same drill again\n" + first)
+    (issue,) = validate_scenarios([SCENARIOS, copy], PLAYBOOKS)
+    id_line = 1 + next(n for n, line in enumerate(first.splitlines(), 1) if line.startswith("id:"))
+    assert (issue.file, issue.line, issue.field) == (str(copy), id_line, "id")
+    assert f"{copy}:{id_line}: id: also used by {SCENARIOS / 'forced-exit.yaml'}" == str(issue)
+
+
 def _scenario() -> Scenario:
     return Scenario.model_validate(
         {
