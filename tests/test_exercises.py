@@ -80,6 +80,28 @@ def test_a_scenario_id_used_twice_is_reported_on_its_line(tmp_path: Path) -> Non
     assert f"{copy}:{id_line}: id: also used by {SCENARIOS / 'forced-exit.yaml'}" == str(issue)
 
 
+def test_a_scenario_acting_on_an_alert_before_the_first_one_is_refused(tmp_path: Path) -> None:
+    # The runner can only stop such a scenario halfway, after playing what came before.
+    bad = tmp_path / "early.yaml"
+    bad.write_text(
+        "id: early\ntitle: {nl: x, en: y}\nplaybook: cloud-saas-outage\ninjects:\n"
+        "  - at: T+0m\n"
+        "    message: {who: coordinator, text: 'bekijk {alert}', room: coordination}\n"
+        "  - at: T+1m\n    message: {who: coordinator, text: hallo}\n"
+        "  - at: T+2m\n    phase: {to: crisis}\n"
+        "  - at: T+2m\n    alert: {supplier: X, title: Y}\n"
+        "  - at: T+2m\n    phase: {to: crisis}\n"
+        "  - at: T+3m\n    message: {who: coordinator, text: 'bekijk {alert}'}\n"
+    )
+    issues = [str(issue) for issue in validate_scenarios([bad], PLAYBOOKS)]
+    before = "comes before the first alert inject"
+    assert issues == [
+        f"{bad}:6: injects[0].message.text: {{alert}} {before}",
+        f"{bad}:8: injects[1].message.room: a message in the incident room {before}",
+        f"{bad}:10: injects[2].phase: a phase change {before}",
+    ]
+
+
 def _scenario() -> Scenario:
     return Scenario.model_validate(
         {

@@ -6,7 +6,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.exercises.scenario import Scenario, reference_problems, unknown_fallbacks
+from bot.exercises.scenario import (
+    Scenario,
+    alert_order_problems,
+    reference_problems,
+    unknown_fallbacks,
+)
 from bot.playbooks.loader import PLAYBOOK_LIMIT
 from bot.playbooks.schema import Playbook
 from bot.yamlfiles.loader import (
@@ -54,7 +59,7 @@ def _check(
     if playbook is None:
         message = f"no playbook with id {scenario.playbook!r}"
         return _Checked(None, [issue_at(path, ("playbook",), lines, message)], id_line)
-    problems = reference_problems(scenario, playbook)
+    problems = alert_order_problems(scenario) + reference_problems(scenario, playbook)
     if fallback_ids is not None:
         problems += unknown_fallbacks(scenario, fallback_ids)
     issues = [issue_at(path, field, lines, message) for field, message in problems]
