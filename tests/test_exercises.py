@@ -154,6 +154,27 @@ def test_expectations_are_judged_in_scenario_time() -> None:
     assert results[1].as_json()["at"] == "T+45m" and results[1].as_json()["deadline"] == "T+30m"
 
 
+def test_acts_from_before_the_run_are_no_response_to_it() -> None:
+    # A run interrupted (bot restart, a player failing) leaves its exercise situation open;
+    # played again, the new run's alerts join it, and its log already holds the first
+    # run's acts. They must not count as this run's, "on time" at a negative offset.
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    earlier = LoggedAct(
+        EntryKind.STEP_DONE.value, "@a:test", start - timedelta(minutes=5), {"step_id": "assess"}
+    )
+    later = LoggedAct(
+        EntryKind.STEP_DONE.value, "@b:test", start + timedelta(seconds=40), {"step_id": "assess"}
+    )
+    first, *_ = assess(_scenario().expectations(), [earlier], start, 60.0)
+    assert (first.subject, first.outcome, first.at) == ("step assess", Outcome.MISSING, None)
+    first, *_ = assess(_scenario().expectations(), [earlier, later], start, 60.0)
+    assert (first.outcome, first.at, first.actor) == (
+        Outcome.LATE,
+        timedelta(minutes=40),
+        "@b:test",
+    )
+
+
 def test_marking_prefixes_plain_html_and_edits_once() -> None:
     content = {
         "msgtype": "m.notice",
