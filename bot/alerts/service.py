@@ -81,9 +81,17 @@ class AttachObserver(Protocol):
         ...
 
 
-def dedup_key(source: str, external_id: str | None) -> str | None:
-    """The de-duplication key: the source's own id is unique within that source only."""
-    return None if external_id is None else f"{source}\x1f{external_id}"
+def dedup_key(source: str, external_id: str | None, exercise: bool = False) -> str | None:
+    """The de-duplication key: the source's own id is unique within that source only.
+
+    Exercise alerts have keys of their own (no configured source name starts with the
+    \x1e in front), so an exercise alert is never a repeat of a real one nor a real one
+    of an exercise alert, whatever ids a drill reuses.
+    """
+    if external_id is None:
+        return None
+    key = f"{source}\x1f{external_id}"
+    return f"\x1eexercise\x1f{key}" if exercise else key
 
 
 class AlertService:
@@ -124,7 +132,7 @@ class AlertService:
         entry).
         """
         now = self._clock.now()
-        key = dedup_key(incoming.source, incoming.external_id)
+        key = dedup_key(incoming.source, incoming.external_id, incoming.exercise)
         if key is not None:
             existing = await self._by_dedup_key(key)
             if existing is not None:
