@@ -194,7 +194,11 @@ class AlertService:
         return await self._notifier.alert_received(alert)
 
     async def announce_group(self, supplier: str, alert_ids: Sequence[int]) -> None:
-        """Post the summary of a supplier's window; a non-empty one opens the next window."""
+        """Post the summary of a supplier's window; a non-empty one opens the next window.
+
+        A window holds exercise alerts only or real ones only (``group_key``); one whose
+        alerts are all gone (an exercise purged meanwhile) has nothing to say.
+        """
         if not alert_ids:
             return
         alerts = list(
@@ -202,11 +206,13 @@ class AlertService:
                 select(AlertRecord).where(AlertRecord.id.in_(alert_ids)).order_by(AlertRecord.id)
             )
         )
+        if not alerts:
+            return
         window = int(self._grouper.window.total_seconds())
         summary = await self._notifier.alerts_grouped(supplier, alerts, window)
         for alert in alerts:
             alert.summary_outbox_id = summary
-        await self._grouper.open_window(supplier)
+        await self._grouper.open_window(supplier, alerts[0].exercise)
 
     async def acknowledge(self, alert_id: int, actor: str) -> AlertRecord:
         """Record that ``actor`` has seen the alert and is on it."""
