@@ -66,10 +66,16 @@ class ActiveSnoozes:
         self._unended: list[SnoozeRecord] | None = None
 
     async def covering(self, alert: AlertRecord) -> SnoozeRecord | None:
-        """The active snooze that holds ``alert`` back, if any (the supplier's first)."""
+        """The active snooze that holds ``alert`` back, if any (the supplier's first).
+
+        A supplier's snooze holds back its real alerts only: a drill is no noise to
+        silence, and its alerts stay out of the summary (and the count logged in the real
+        situation). A snooze of one alert holds back repeats of the same kind
+        (``dedup_key``).
+        """
         # Supplier keys and alert identities never clash: a normalised name has no \x1f
         # (str.split treats it as white space), every identity does.
-        keys = set(await self.supplier_keys(alert.supplier))
+        keys = set() if alert.exercise else set(await self.supplier_keys(alert.supplier))
         if (key := dedup_key(alert.source, alert.external_id, alert.exercise)) is not None:
             keys.add(key)
         if self._unended is None:
