@@ -324,6 +324,22 @@ async def test_an_exercise_is_marked_in_the_picture_and_in_the_coordination_room
     assert drill_line.startswith("- OEFENING/EXERCISE — #2 Drillco")
 
 
+async def test_ack_by_supplier_keeps_a_drill_and_the_real_alerts_apart(
+    chat: ChatHarness,
+) -> None:
+    # A drill player acknowledging "Acme" in the exercise's room must not acknowledge the
+    # real Acme alerts, nor a member doing so in the coordination room the drill's.
+    drill = ALERT.model_copy(update={"exercise": True})
+    room, _ = await chat.escalated(ALICE, drill)
+    real = await chat.alert()
+    drill_again = await chat.alert(drill)
+    in_drill = await chat.command(BOB, room, "!ack Acme")
+    assert in_drill.startswith("OEFENING/EXERCISE") and f"#{drill_again}" in in_drill
+    assert f"#{real}" not in in_drill
+    in_coordination = await chat.command(BOB, COORDINATION, "!ack Acme")
+    assert f"#{real}" in in_coordination and "OEFENING" not in in_coordination
+
+
 async def test_actions_notes_lessons_corrections_and_the_log(chat: ChatHarness) -> None:
     room, _ = await chat.escalated()
     action = await chat.command(

@@ -257,11 +257,15 @@ class AlertService:
         log.info("bulk resolve by %s: %d alerts %s", actor, len(changed), _ids(changed))
         return changed
 
-    async def open_of_supplier(self, supplier: str) -> list[AlertRecord]:
-        """The supplier's open (not acknowledged, not resolved) alerts, oldest first."""
+    async def open_of_supplier(self, supplier: str, exercise: bool = False) -> list[AlertRecord]:
+        """The supplier's open (not acknowledged, not resolved) alerts, oldest first: its
+        real ones, or with ``exercise`` its exercise alerts (never both together)."""
         alerts = await self._session.scalars(
             select(AlertRecord)
-            .where(AlertRecord.status == AlertStatus.OPEN.value)
+            .where(
+                AlertRecord.status == AlertStatus.OPEN.value,
+                AlertRecord.exercise.is_(exercise),
+            )
             .order_by(AlertRecord.id)
         )
         # Names are compared normalised (case, white space), which SQL cannot do portably.
