@@ -102,6 +102,20 @@ def test_a_scenario_acting_on_an_alert_before_the_first_one_is_refused(tmp_path:
     ]
 
 
+def test_a_fallback_option_covered_twice_is_reported_on_its_line(tmp_path: Path) -> None:
+    # Covered twice, it would be asked for twice at the exercise's end and the scenario
+    # named twice next to it in !drills.
+    bad = tmp_path / "twice.yaml"
+    key = "acme-cloud/payroll/manual-bank-run"
+    text = (SCENARIOS / "supplier-ransomware.yaml").read_text()
+    bad.write_text(text.replace("  - acme-cloud/payroll/second-supplier\n", f"  - {key}\n", 1))
+    line = text.splitlines().index(f"  - {key}") + 2  # the second of the two, 1-based
+    (issue,) = validate_scenarios([bad], PLAYBOOKS)
+    assert str(issue) == (
+        f"{bad}:{line}: covers[1]: fallback option {key!r} is covered already (covers[0])"
+    )
+
+
 def _scenario() -> Scenario:
     return Scenario.model_validate(
         {

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.exercises.scenario import (
     Scenario,
     alert_order_problems,
+    duplicate_covers,
     reference_problems,
     unknown_fallbacks,
 )
@@ -59,7 +60,11 @@ def _check(
     if playbook is None:
         message = f"no playbook with id {scenario.playbook!r}"
         return _Checked(None, [issue_at(path, ("playbook",), lines, message)], id_line)
-    problems = alert_order_problems(scenario) + reference_problems(scenario, playbook)
+    problems = [
+        *alert_order_problems(scenario),
+        *duplicate_covers(scenario),
+        *reference_problems(scenario, playbook),
+    ]
     if fallback_ids is not None:
         problems += unknown_fallbacks(scenario, fallback_ids)
     issues = [issue_at(path, field, lines, message) for field, message in problems]

@@ -178,6 +178,19 @@ def alert_order_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]
     return problems
 
 
+def duplicate_covers(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Fallback ids ``scenario`` covers more than once (each would be asked for again at
+    the exercise's end, and the scenario named again next to it in ``!drills``)."""
+    first: dict[str, int] = {}
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for index, key in enumerate(scenario.covers):
+        if key in first:
+            message = f"fallback option {key!r} is covered already (covers[{first[key]}])"
+            problems.append((("covers", index), message))
+        first.setdefault(key, index)
+    return problems
+
+
 def unknown_fallbacks(
     scenario: Scenario, fallback_ids: Collection[str]
 ) -> list[tuple[tuple[Any, ...], str]]:
