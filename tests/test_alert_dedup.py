@@ -178,6 +178,25 @@ async def test_an_edit_queued_before_the_notice_was_sent_still_points_at_it(
     assert "!ack" not in edit["m.new_content"]["body"]  # nothing left to do
 
 
+async def test_an_exercise_alert_never_folds_into_a_real_one_with_the_same_id(
+    database: Database,
+) -> None:
+    # A drill sent to the intake with a real alert's source and id must not count as a
+    # repeat of the real alert (and so join the real situation), nor a real repeat
+    # vanish into an exercise alert that is purged with the exercise.
+    factory = make_factory(database)
+    async with factory.transaction() as services:
+        real = await services.alerts.receive(incoming())
+        situation = await services.situations.track_alert(real.id, "@alice:test")
+    async with factory.transaction() as services:
+        drill = await services.alerts.receive(incoming(exercise=True))
+        drill_again = await services.alerts.receive(incoming(exercise=True))
+        real_again = await services.alerts.receive(incoming())
+    assert drill.id != real.id and drill.exercise and drill.situation_id != situation.id
+    assert (drill_again.id, drill_again.count) == (drill.id, 2)
+    assert (real_again.id, real_again.count, real_again.exercise) == (real.id, 2, False)
+
+
 CONCURRENT = 12
 
 

@@ -48,6 +48,32 @@ async def receive(factory: ServiceFactory, supplier: str, title: str) -> int:
         return alert.id
 
 
+async def test_a_real_alert_is_never_held_back_in_an_exercises_window(
+    database: Database,
+) -> None:
+    # A drill of Acme is running: its alerts open Acme's grouping window. A real Acme
+    # alert must still be posted at once, unmarked, not collected into a summary that
+    # says OEFENING/EXERCISE; and the drill's repeats stay in the drill's own summary.
+    clock = ManualClock()
+    factory = grouping_factory(database, clock)
+    runner = TimerRunner(factory, timer_handlers())
+    drill = IncomingAlert(supplier="Acme", title="drill", exercise=True)
+    async with factory.transaction() as services:
+        first_drill = (await services.alerts.receive(drill)).id
+        second_drill = (await services.alerts.receive(drill)).id
+    real = await receive(factory, "Acme", "real outage")
+    notices = {p.get(ALERT_ID_FIELD): str(p["body"]) for p in await posts(database)}
+    assert set(notices) == {first_drill, real}
+    assert notices[first_drill].startswith("OEFENING/EXERCISE")
+    assert not notices[real].startswith("OEFENING/EXERCISE")
+    clock.advance(minutes=1)
+    await runner.fire_due()
+    summaries = [p for p in await posts(database) if ALERT_IDS_FIELD in p]
+    assert [(p[ALERT_IDS_FIELD], str(p["body"])[:17]) for p in summaries] == [
+        ([second_drill], "OEFENING/EXERCISE")
+    ]
+
+
 async def test_a_storm_is_posted_as_one_alert_and_one_summary_per_window(
     database: Database,
 ) -> None:

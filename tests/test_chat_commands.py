@@ -302,6 +302,44 @@ async def test_phases_owner_updates_and_the_picture_in_chat(chat: ChatHarness) -
     assert beeld.startswith("Situatiebeeld: ") and "lauwe fase (1)" in beeld
 
 
+async def test_an_exercise_is_marked_in_the_picture_and_in_the_coordination_room(
+    chat: ChatHarness,
+) -> None:
+    # The coordination room is no exercise's room: the picture and the answers there must
+    # tell the exercise from the real situation next to it.
+    real = await chat.alert()
+    drill = await chat.alert(ALERT.model_copy(update={"supplier": "Drillco", "exercise": True}))
+    tracked_real = await chat.command(ALICE, COORDINATION, f"!track {real}")
+    tracked_drill = await chat.command(ALICE, COORDINATION, f"!track {drill}")
+    assert not tracked_real.startswith("OEFENING/EXERCISE")
+    assert tracked_drill.startswith("OEFENING/EXERCISE — ")
+    for command in ("!phase 2 lauwe-fase drill", f"!owner 2 {BOB}", "!update 2 all quiet"):
+        assert (await chat.command(ALICE, COORDINATION, command)).startswith(
+            "OEFENING/EXERCISE — "
+        ), command
+    picture = await chat.command(BOB, COORDINATION, "!status")
+    (real_line,) = [line for line in picture.splitlines() if "Acme: Outage" in line]
+    (drill_line,) = [line for line in picture.splitlines() if "Drillco: Outage" in line]
+    assert real_line.startswith("- #1 Acme") and "OEFENING" not in real_line
+    assert drill_line.startswith("- OEFENING/EXERCISE — #2 Drillco")
+
+
+async def test_ack_by_supplier_keeps_a_drill_and_the_real_alerts_apart(
+    chat: ChatHarness,
+) -> None:
+    # A drill player acknowledging "Acme" in the exercise's room must not acknowledge the
+    # real Acme alerts, nor a member doing so in the coordination room the drill's.
+    drill = ALERT.model_copy(update={"exercise": True})
+    room, _ = await chat.escalated(ALICE, drill)
+    real = await chat.alert()
+    drill_again = await chat.alert(drill)
+    in_drill = await chat.command(BOB, room, "!ack Acme")
+    assert in_drill.startswith("OEFENING/EXERCISE") and f"#{drill_again}" in in_drill
+    assert f"#{real}" not in in_drill
+    in_coordination = await chat.command(BOB, COORDINATION, "!ack Acme")
+    assert f"#{real}" in in_coordination and "OEFENING" not in in_coordination
+
+
 async def test_actions_notes_lessons_corrections_and_the_log(chat: ChatHarness) -> None:
     room, _ = await chat.escalated()
     action = await chat.command(

@@ -141,6 +141,23 @@ async def test_exercise_alerts_are_marked_in_the_subject(database: Database) -> 
     assert all(mail.subject.startswith("OEFENING/EXERCISE") for mail in setup.mailer.mails[2:])
 
 
+async def test_an_exercise_notice_is_marked_in_every_recipients_language(
+    database: Database,
+) -> None:
+    # Alice reads Dutch, the room English: her mail holds the Dutch text of each notice,
+    # and in a batch with a real alert she must still see which notice is the exercise.
+    setup = Setup(database)
+    await setup.go_down()
+    await setup.receive(alert("Drill", Severity.S1, exercise=True), alert("Acme", Severity.S1))
+    setup.clock.advance(seconds=60)
+    await setup.fallback.tick()
+    for mail in setup.mailer.mails[2:]:
+        (drill,) = [part for part in mail.text.split("\n\n") if "Drill down" in part]
+        (real,) = [part for part in mail.text.split("\n\n") if "Acme down" in part]
+        assert drill.startswith("OEFENING/EXERCISE") and "OEFENING" not in real
+        assert mail.html.count("OEFENING/EXERCISE") == 1
+
+
 async def test_failing_mail_is_retried_with_backoff_and_reported_once(database: Database) -> None:
     setup = Setup(database)
     setup.mailer.failing = True

@@ -3,18 +3,23 @@ start the drill."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.decisionlog.kinds import EntryKind
+from bot.errors import UnknownDrill
 from bot.storage.db import Database
 from bot.storage.models import PlannedDrillRecord
 from tests.support.chat import ChatHarness
 from tests.support.clock import ManualClock
+from tests.support.databases import ReusedPostgresDatabase
 from tests.support.factories import ALICE, BOB, CAROL, COORDINATION, make_factory
+from tests.support.postgres import until_waiting_for_locks
 from tests.support.suppliers import (
     MANUAL_RUN,
     SECONDARY_DNS,
@@ -199,3 +204,40 @@ async def test_move_and_cancel_are_stored_on_both_databases(
         stored = await services.session.get(PlannedDrillRecord, drill.id)
     assert stored is not None
     assert (stored.cancelled_by, stored.cancelled_at, stored.due_at) == (ALICE, clock.now(), MOVED)
+
+
+async def test_a_drill_cancelled_twice_at_once_is_cancelled_once(
+    reused_postgres: ReusedPostgresDatabase, tmp_path: Path
+) -> None:
+    # The owner cancels the same drill twice at the same moment (two devices, or a retry):
+    # the second must hear that it is no longer planned, not be told it cancelled it again
+    # (a second cancellation in the log, the first one's moment overwritten).
+    url = await reused_postgres.emptied()
+    database = Database(url)
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    clock = ManualClock()
+    factory = make_factory(database, clock)
+
+    async def cancel_again(drill_id: int) -> None:
+        clock.advance(minutes=1)
+        async with factory.transaction() as services:
+            await services.drills.cancel(drill_id, ALICE)
+
+    try:
+        await import_registry(factory, example_registry(tmp_path))
+        async with factory.transaction() as services:
+            drill = (await services.drills.plan(MANUAL_RUN, DUE, None, ALICE)).drill
+        async with factory.transaction() as services:
+            await services.drills.cancel(drill.id, ALICE)
+            cancelled_at = clock.now()
+            other = asyncio.create_task(cancel_again(drill.id))
+            # Until it has finished or waits for this transaction's locks.
+            await until_waiting_for_locks(admin, unless_done=other)
+        with pytest.raises(UnknownDrill):
+            await other
+        async with factory.transaction() as services:
+            stored = await services.session.get(PlannedDrillRecord, drill.id)
+        assert stored is not None and stored.cancelled_at == cancelled_at
+    finally:
+        await admin.close()
+        await database.dispose()

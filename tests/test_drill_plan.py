@@ -86,8 +86,10 @@ async def test_the_owner_plans_a_drill_and_is_reminded_a_week_and_a_day_before(
 
 
 async def test_a_drill_days_away_gets_only_the_reminders_still_ahead(chat: ChatHarness) -> None:
-    reply = await chat.command(CAROL, COORDINATION, f"!oefenen plan {SECONDARY_DNS} over 3d tafel")
-    assert reply.splitlines()[0].endswith("(scenario tafel).")
+    reply = await chat.command(
+        CAROL, COORDINATION, f"!oefenen plan {SECONDARY_DNS} over 3d forced-exit"
+    )
+    assert reply.splitlines()[0].endswith("(scenario forced-exit).")
     assert reply.splitlines()[1] == "Herinnering aan @netwerkbeheer:example.org: wo 25 nov 10:00."
     assert await _count(chat, TimerRecord.id) >= 1
     tomorrow = await chat.command(CAROL, COORDINATION, f"!drill plan {SECONDARY_DNS} in 20h")
@@ -130,6 +132,12 @@ async def test_refusals_and_bad_input_store_nothing(chat: ChatHarness) -> None:
     assert "someday soon" in bad
     past = await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} 2026-01-01 10:00")
     assert "already passed" in past
+    # A scenario that does not exist would only fail at the drill's moment, when the
+    # owner is told to start it; a mistyped moment ("in 10d 3h") would leave "3h" as one.
+    typo = await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} in 10d ransomwar")
+    assert typo.startswith("Unknown scenario: no scenario 'ransomwar' in ")
+    mistyped = await chat.command(ALICE, COORDINATION, f"!drill plan {MANUAL_RUN} in 10d 3h")
+    assert mistyped.startswith("Unknown scenario: no scenario '3h' in ")
     missing = await chat.command(ALICE, COORDINATION, "!drill plan")
     assert missing.startswith("Usage: !drill plan <fallback-id> <moment> [scenario]")
     assert await _count(chat, PlannedDrillRecord.id) == 0

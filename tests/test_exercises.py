@@ -70,6 +70,52 @@ def test_the_cli_validates_scenarios_and_names_file_line_and_field(tmp_path: Pat
     )
 
 
+def test_a_scenario_id_used_twice_is_reported_on_its_line(tmp_path: Path) -> None:
+    first = (SCENARIOS / "forced-exit.yaml").read_text()
+    copy = tmp_path / "zz-copy.yaml"
+    copy.write_text("# the same drill again\n" + first)
+    (issue,) = validate_scenarios([SCENARIOS, copy], PLAYBOOKS)
+    id_line = 1 + next(n for n, line in enumerate(first.splitlines(), 1) if line.startswith("id:"))
+    assert (issue.file, issue.line, issue.field) == (str(copy), id_line, "id")
+    assert f"{copy}:{id_line}: id: also used by {SCENARIOS / 'forced-exit.yaml'}" == str(issue)
+
+
+def test_a_scenario_acting_on_an_alert_before_the_first_one_is_refused(tmp_path: Path) -> None:
+    # The runner can only stop such a scenario halfway, after playing what came before.
+    bad = tmp_path / "early.yaml"
+    bad.write_text(
+        "id: early\ntitle: {nl: x, en: y}\nplaybook: cloud-saas-outage\ninjects:\n"
+        "  - at: T+0m\n"
+        "    message: {who: coordinator, text: 'bekijk {alert}', room: coordination}\n"
+        "  - at: T+1m\n    message: {who: coordinator, text: hallo}\n"
+        "  - at: T+2m\n    phase: {to: crisis}\n"
+        "  - at: T+2m\n    alert: {supplier: X, title: Y}\n"
+        "  - at: T+2m\n    phase: {to: crisis}\n"
+        "  - at: T+3m\n    message: {who: coordinator, text: 'bekijk {alert}'}\n"
+    )
+    issues = [str(issue) for issue in validate_scenarios([bad], PLAYBOOKS)]
+    before = "comes before the first alert inject"
+    assert issues == [
+        f"{bad}:6: injects[0].message.text: {{alert}} {before}",
+        f"{bad}:8: injects[1].message.room: a message in the incident room {before}",
+        f"{bad}:10: injects[2].phase: a phase change {before}",
+    ]
+
+
+def test_a_fallback_option_covered_twice_is_reported_on_its_line(tmp_path: Path) -> None:
+    # Covered twice, it would be asked for twice at the exercise's end and the scenario
+    # named twice next to it in !drills.
+    bad = tmp_path / "twice.yaml"
+    key = "acme-cloud/payroll/manual-bank-run"
+    text = (SCENARIOS / "supplier-ransomware.yaml").read_text()
+    bad.write_text(text.replace("  - acme-cloud/payroll/second-supplier\n", f"  - {key}\n", 1))
+    line = text.splitlines().index(f"  - {key}") + 2  # the second of the two, 1-based
+    (issue,) = validate_scenarios([bad], PLAYBOOKS)
+    assert str(issue) == (
+        f"{bad}:{line}: covers[1]: fallback option {key!r} is covered already (covers[0])"
+    )
+
+
 def _scenario() -> Scenario:
     return Scenario.model_validate(
         {
@@ -120,6 +166,27 @@ def test_expectations_are_judged_in_scenario_time() -> None:
     ]
     assert results[3].chosen == "failover"
     assert results[1].as_json()["at"] == "T+45m" and results[1].as_json()["deadline"] == "T+30m"
+
+
+def test_acts_from_before_the_run_are_no_response_to_it() -> None:
+    # A run interrupted (bot restart, a player failing) leaves its exercise situation open;
+    # played again, the new run's alerts join it, and its log already holds the first
+    # run's acts. They must not count as this run's, "on time" at a negative offset.
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    earlier = LoggedAct(
+        EntryKind.STEP_DONE.value, "@a:test", start - timedelta(minutes=5), {"step_id": "assess"}
+    )
+    later = LoggedAct(
+        EntryKind.STEP_DONE.value, "@b:test", start + timedelta(seconds=40), {"step_id": "assess"}
+    )
+    first, *_ = assess(_scenario().expectations(), [earlier], start, 60.0)
+    assert (first.subject, first.outcome, first.at) == ("step assess", Outcome.MISSING, None)
+    first, *_ = assess(_scenario().expectations(), [earlier, later], start, 60.0)
+    assert (first.outcome, first.at, first.actor) == (
+        Outcome.LATE,
+        timedelta(minutes=40),
+        "@b:test",
+    )
 
 
 def test_marking_prefixes_plain_html_and_edits_once() -> None:

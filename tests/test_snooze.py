@@ -145,6 +145,27 @@ async def test_unsnooze_ends_it_early_with_the_summary_and_its_timer_never_fires
             await services.snoozes.unsnooze_supplier("Acme", ALICE)
 
 
+async def test_a_supplier_snooze_holds_back_real_alerts_only(database: Database) -> None:
+    # A drill of Acme during its (real) snooze: the drill's alerts are posted as they come,
+    # marked, and the snooze's summary (and the count in the real situation's log) holds
+    # only the real alerts, unmarked.
+    clock = ManualClock()
+    factory = snooze_factory(database, clock)
+    await snooze_acme(factory, clock)
+    async with factory.transaction() as services:
+        drill = await services.alerts.receive(
+            IncomingAlert(supplier="Acme", title="drill", source="nagios", exercise=True)
+        )
+    real = await receive(factory, "Acme", "real trouble")
+    notice = (await posts(database))[-1]
+    assert notice[ALERT_ID_FIELD] == drill.id and notice["body"].startswith("OEFENING/EXERCISE")
+    async with factory.transaction() as services:
+        _, count = await services.snoozes.unsnooze_supplier("Acme", ALICE)
+    summary = (await posts(database))[-1]["body"]
+    assert count == 1 and summary.startswith("Snooze of Acme ended early by @alice:test: 1 ")
+    assert f"#{real.id} [S3] real trouble" in summary and "OEFENING" not in summary
+
+
 async def test_snoozing_again_moves_the_end_of_the_one_active_snooze(database: Database) -> None:
     clock = ManualClock()
     factory = snooze_factory(database, clock)

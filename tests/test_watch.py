@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -220,6 +221,57 @@ async def test_many_alerts_in_the_window_propose_escalation(database: Database) 
     await receive(factory)
     found = await proposals(database)
     assert len(found) == 1 and "3 alerts for this supplier in the last 1 hours" in found[0]
+
+
+async def test_exercise_alerts_do_not_count_towards_a_real_situations_proposal(
+    database: Database,
+) -> None:
+    # An exercise drilling the same supplier must not push the real situation in the lauwe
+    # fase towards escalation (a proposal that would stay in its hash-chained log).
+    clock = ManualClock()
+    policy = WatchPolicy(
+        propose_severity=None, propose_alert_count=3, propose_window=timedelta(hours=1)
+    )
+    factory = watch_factory(database, clock, policy)
+    situation_id = await lauwe_situation(factory)
+    for _ in range(2):
+        async with factory.transaction() as services:
+            await services.alerts.receive(
+                IncomingAlert(supplier="Acme", title="Drill: payroll down", exercise=True)
+            )
+    await receive(factory)
+    assert await proposals(database) == []
+    async with factory.transaction() as services:
+        entries = await services.log.entries(situation_id)
+    assert EntryKind.ESCALATION_PROPOSED not in {entry.kind for entry in entries}
+
+
+async def test_the_watch_of_an_exercise_is_marked_as_one(database: Database) -> None:
+    # Check-ins and proposals go to the coordination room (and, in degraded mode, by
+    # mail): about an exercise they must say so, like every other message about it.
+    clock = ManualClock()
+    policy = replace(QUIET_RULES, propose_severity=Severity.S1)
+    factory = watch_factory(database, clock, policy)
+    runner = TimerRunner(factory, timer_handlers())
+    async with factory.transaction() as services:
+        drill = IncomingAlert(supplier="Acme", title="Drill: payroll down", exercise=True)
+        alert = await services.alerts.receive(drill)
+        situation = await services.situations.track_alert(alert.id, ALICE)
+        await services.situations.change_phase(situation.id, Phase.LAUWE_FASE, BOB, "drill")
+    before = len(await posts(database))
+    async with factory.transaction() as services:
+        await services.alerts.receive(drill.model_copy(update={"severity": Severity.S1}))
+    clock.advance(hours=4)
+    assert await runner.fire_due() == 1
+    clock.advance(hours=1)
+    assert await runner.fire_due() == 1
+    notices = [post for post in (await posts(database))[before:] if "#1" in post["body"]]
+    bodies = [post["body"] for post in notices]
+    _alert, proposal, checkin, reminder = bodies
+    assert "Proposal: consider escalating situation #1" in proposal
+    assert f"{ALICE}: check-in for situation #1" in checkin
+    assert f"Reminder {ALICE}: no update yet for situation #1" in reminder
+    assert all(body.startswith("OEFENING/EXERCISE — ") for body in bodies)
 
 
 async def test_a_supplier_of_a_vital_process_proposes_on_entering(database: Database) -> None:

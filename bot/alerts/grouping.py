@@ -21,9 +21,11 @@ if TYPE_CHECKING:  # lookups reads the windows by group_key, defined here
     from bot.alerts.lookups import AlertLookups
 
 
-def group_key(supplier: str) -> str:
-    """The timer key of a supplier's window."""
-    return f"alerts:group:{normalise(supplier)}"[:255]
+def group_key(supplier: str, exercise: bool = False) -> str:
+    """The timer key of a supplier's window; exercise alerts have windows of their own,
+    so a real alert is never held back in (and summarised as part of) a drill's storm."""
+    kind = "exercise-group" if exercise else "group"
+    return f"alerts:{kind}:{normalise(supplier)}"[:255]
 
 
 class AlertGrouper:
@@ -61,7 +63,7 @@ class AlertGrouper:
         """True when ``alert`` is to be posted now; otherwise it waits for the summary."""
         if self.window <= timedelta(0):
             return True
-        key = group_key(alert.supplier)
+        key = group_key(alert.supplier, alert.exercise)
         # Locked: concurrent intake transactions (PostgreSQL) each append to the list of
         # the window's alerts; unlocked, one would overwrite the other's append.
         _, pending = self._lookups.timer(key)
@@ -74,20 +76,22 @@ class AlertGrouper:
             if pending is not None:
                 self._lookups.remember_timer(pending)
         if pending is None:
-            await self.open_window(alert.supplier)
+            await self.open_window(alert.supplier, alert.exercise)
             return True
         # Its id is written into the window by ``settle``, with the batch's others.
         self._unsettled.setdefault(key, (pending, []))[1].append(alert)
         return False
 
-    async def open_window(self, supplier: str) -> None:
-        """Collect the supplier's next alerts until one window from now."""
+    async def open_window(self, supplier: str, exercise: bool = False) -> None:
+        """Collect the supplier's next alerts (its exercise alerts with ``exercise``) until
+        one window from now."""
+        key = group_key(supplier, exercise)
         # A fresh window starts empty, as rewriting the payload made it before deferral.
-        self._unsettled.pop(group_key(supplier), None)
+        self._unsettled.pop(key, None)
         window = GroupWindow(
             supplier=supplier, alert_ids=[], window_seconds=int(self.window.total_seconds())
         )
         timer = await GROUP_TIMER.schedule(
-            self._timers, self._clock.now() + self.window, window, key=group_key(supplier)
+            self._timers, self._clock.now() + self.window, window, key=key
         )
         self._lookups.remember_timer(timer)

@@ -73,7 +73,8 @@ class AlertLookups:
             )
             by_key = {alert.dedup_key: alert for alert in found}
             self._alerts.update({key: by_key.get(key) for key in keys})
-        timer_keys = sorted({group_key(s) for s in needs.suppliers} - self._timers.keys())
+        windows = {group_key(s, exercise) for s in needs.suppliers for exercise in (False, True)}
+        timer_keys = sorted(windows - self._timers.keys())
         if timer_keys:
             by_timer = await self.timers.pending_of(timer_keys, lock=True)
             self._timers.update({key: by_timer.get(key) for key in timer_keys})

@@ -86,21 +86,23 @@ class AttachObserver(Protocol):
 _SEPARATOR = "\x1f"
 
 
-def dedup_key(source: str, external_id: str | None) -> str | None:
+def dedup_key(source: str, external_id: str | None, exercise: bool = False) -> str | None:
     """The de-duplication key: the source's own id is unique within that source only.
 
-    Distinct ``(source, external_id)`` pairs never share a key, and every key holds the
-    separator (a supplier's snooze key never does). Normally ``<source>\x1f<id>``: the
-    first separator ends the source, so an id may hold more. A source that holds one
-    itself (``POST /alerts`` lets the sender name it) or is empty would be ambiguous; it
-    gets ``\x1f`` and a digest of both instead, which no ``<source>\x1f<id>`` key can be
-    (that starts with a non-empty source). Keys already stored keep matching.
+    Distinct ``(source, external_id, exercise)`` never share a key, and every key holds
+    the separator (a supplier's snooze key never does). A real alert's is normally
+    ``<source>\x1f<id>``: the first separator ends the source, so an id may hold more. A
+    source that holds one itself (``POST /alerts`` lets the sender name it) or is empty
+    would be ambiguous, and an exercise alert must never be a repeat of a real one (nor
+    a real one of it) whatever ids a drill reuses: those get ``\x1f`` and a digest of all
+    three instead, which no ``<source>\x1f<id>`` key can be (that starts with a source).
+    Keys already stored keep matching.
     """
     if external_id is None:
         return None
-    if source and _SEPARATOR not in source:
+    if source and _SEPARATOR not in source and not exercise:
         return f"{source}{_SEPARATOR}{external_id}"
-    digest = hashlib.sha256(json.dumps([source, external_id]).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps([source, external_id, exercise]).encode()).hexdigest()
     return f"{_SEPARATOR}{digest}"
 
 
@@ -142,7 +144,7 @@ class AlertService:
         entry).
         """
         now = self._clock.now()
-        key = dedup_key(incoming.source, incoming.external_id)
+        key = dedup_key(incoming.source, incoming.external_id, incoming.exercise)
         if key is not None:
             existing = await self._by_dedup_key(key)
             if existing is not None:
@@ -204,7 +206,11 @@ class AlertService:
         return await self._notifier.alert_received(alert)
 
     async def announce_group(self, supplier: str, alert_ids: Sequence[int]) -> None:
-        """Post the summary of a supplier's window; a non-empty one opens the next window."""
+        """Post the summary of a supplier's window; a non-empty one opens the next window.
+
+        A window holds exercise alerts only or real ones only (``group_key``); one whose
+        alerts are all gone (an exercise purged meanwhile) has nothing to say.
+        """
         if not alert_ids:
             return
         alerts = list(
@@ -212,11 +218,13 @@ class AlertService:
                 select(AlertRecord).where(AlertRecord.id.in_(alert_ids)).order_by(AlertRecord.id)
             )
         )
+        if not alerts:
+            return
         window = int(self._grouper.window.total_seconds())
         summary = await self._notifier.alerts_grouped(supplier, alerts, window)
         for alert in alerts:
             alert.summary_outbox_id = summary
-        await self._grouper.open_window(supplier)
+        await self._grouper.open_window(supplier, alerts[0].exercise)
 
     async def acknowledge(self, alert_id: int, actor: str) -> AlertRecord:
         """Record that ``actor`` has seen the alert and is on it."""
@@ -261,11 +269,15 @@ class AlertService:
         log.info("bulk resolve by %s: %d alerts %s", actor, len(changed), _ids(changed))
         return changed
 
-    async def open_of_supplier(self, supplier: str) -> list[AlertRecord]:
-        """The supplier's open (not acknowledged, not resolved) alerts, oldest first."""
+    async def open_of_supplier(self, supplier: str, exercise: bool = False) -> list[AlertRecord]:
+        """The supplier's open (not acknowledged, not resolved) alerts, oldest first: its
+        real ones, or with ``exercise`` its exercise alerts (never both together)."""
         alerts = await self._session.scalars(
             select(AlertRecord)
-            .where(AlertRecord.status == AlertStatus.OPEN.value)
+            .where(
+                AlertRecord.status == AlertStatus.OPEN.value,
+                AlertRecord.exercise.is_(exercise),
+            )
             .order_by(AlertRecord.id)
         )
         # Names are compared normalised (case, white space), which SQL cannot do portably.

@@ -66,11 +66,17 @@ class ActiveSnoozes:
         self._unended: list[SnoozeRecord] | None = None
 
     async def covering(self, alert: AlertRecord) -> SnoozeRecord | None:
-        """The active snooze that holds ``alert`` back, if any (the supplier's first)."""
+        """The active snooze that holds ``alert`` back, if any (the supplier's first).
+
+        A supplier's snooze holds back its real alerts only: a drill is no noise to
+        silence, and its alerts stay out of the summary (and the count logged in the real
+        situation). A snooze of one alert holds back repeats of the same kind
+        (``dedup_key``).
+        """
         # Supplier keys and alert identities never clash: a normalised name has no \x1f
         # (str.split treats it as white space), every identity does.
-        keys = set(await self.supplier_keys(alert.supplier))
-        if (key := dedup_key(alert.source, alert.external_id)) is not None:
+        keys = set() if alert.exercise else set(await self.supplier_keys(alert.supplier))
+        if (key := dedup_key(alert.source, alert.external_id, alert.exercise)) is not None:
             keys.add(key)
         if self._unended is None:
             self._unended = await self._not_ended()
@@ -164,7 +170,7 @@ class SnoozeService:
         """Hold back new alerts with the identity of alert ``alert_id`` (its source and
         the source's own id) until ``until``; raises SnoozeNeedsSourceId without one."""
         alert = await self._alerts.get(alert_id)
-        key = dedup_key(alert.source, alert.external_id)
+        key = dedup_key(alert.source, alert.external_id, alert.exercise)
         if key is None:
             raise SnoozeNeedsSourceId(alert_id=alert_id, supplier=alert.supplier)
         existing = await self._active.of_target(SnoozeKind.ALERT, key)
@@ -184,7 +190,7 @@ class SnoozeService:
     async def unsnooze_alert(self, alert_id: int, actor: str) -> tuple[SnoozeRecord, int]:
         """End the snooze of alert ``alert_id`` now, like ``unsnooze_supplier``."""
         alert = await self._alerts.get(alert_id)
-        key = dedup_key(alert.source, alert.external_id) or ""
+        key = dedup_key(alert.source, alert.external_id, alert.exercise) or ""
         snooze = await self._active.of_target(SnoozeKind.ALERT, key)
         return await self._unsnooze(snooze, f"#{alert_id}", actor)
 

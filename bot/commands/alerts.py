@@ -49,10 +49,13 @@ async def acknowledge(context: CommandContext, target: int | str) -> None:
 
 
 async def acknowledge_supplier(context: CommandContext, supplier: str) -> None:
-    """Acknowledge every open alert of ``supplier`` at once."""
+    """Acknowledge every open alert of ``supplier`` at once: in an exercise's incident
+    room its exercise alerts, anywhere else its real ones."""
     services = context.services
     name = await services.suppliers.canonical(supplier)
-    alerts = await services.alerts.open_of_supplier(name)
+    situation = await services.situations.in_room(context.room_id)
+    exercise = situation is not None and situation.is_exercise
+    alerts = await services.alerts.open_of_supplier(name, exercise)
     changed = await services.alerts.acknowledge_all(alerts, context.sender)
     await context.reply(
         context.text(

@@ -37,14 +37,21 @@ MOMENT_THEN_SCENARIO = Kind(Take.REST, _moment_then_scenario)
 async def plan(context: CommandContext, key: str, when: tuple[datetime, str | None]) -> None:
     """``<fallback-id> <moment> [scenario]``: store the drill and schedule the reminders.
 
-    Without a scenario the first one covering the fallback is used; none: a tabletop. In an
-    incident room (an exercise's) the plan also joins that situation's log.
+    Without a scenario the first one covering the fallback is used; none: a tabletop. A
+    scenario named must be one that can be started (its owner is told to start it at the
+    drill's moment). In an incident room (an exercise's) the plan also joins that
+    situation's log.
     """
     services = context.services
     due_at, scenario = when
-    if scenario is None and services.exercises is not None:
-        covering = services.exercises.covering().get(key.lower(), [])
-        scenario = covering[0] if covering else None
+    if services.exercises is not None:
+        if scenario is None:
+            covering = services.exercises.covering().get(key.lower(), [])
+            scenario = covering[0] if covering else None
+        else:
+            # Refused now rather than at the drill's moment; a mistyped moment's last
+            # word ("in 10d 3h") would otherwise be taken for a scenario too.
+            services.exercises.find(scenario)
     situation = await services.situations.in_room(context.room_id)
     planned = await services.drills.plan(
         key.lower(),

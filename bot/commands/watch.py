@@ -15,6 +15,7 @@ from bot.commands.arguments import ID, PHASE, TEXT, USER, Arg, Bilingual, Spec
 from bot.commands.context import CommandContext
 from bot.commands.registry import Command
 from bot.commands.situations import ALERT_ID
+from bot.exercises.marking import EXERCISE_MARK, mark_text
 from bot.i18n import html_escape
 from bot.situations.phases import Phase
 from bot.situations.watch import checkin_key
@@ -32,7 +33,8 @@ async def track(context: CommandContext, alert_id: int) -> None:
             alert_id=alert_id,
             supplier=situation.supplier,
             title=situation.title,
-        )
+        ),
+        exercise=situation.is_exercise,
     )
 
 
@@ -58,7 +60,8 @@ async def phase(context: CommandContext, situation_id: int, target: Phase, reaso
             actor=context.sender,
             seq=entries[-1].seq,
             reason=reason,
-        )
+        ),
+        exercise=situation.is_exercise,
     )
 
 
@@ -66,7 +69,10 @@ async def owner(context: CommandContext, situation_id: int, user: str) -> None:
     """Make ``<user>`` the owner of ``<situation>``: the one the check-ins ask."""
     await context.services.roles.require_coordinator(situation_id, context.sender)
     situation = await context.services.watch.set_owner(situation_id, user, context.sender)
-    await context.reply(context.text("situation.owner_set", owner=user, id=situation.id))
+    await context.reply(
+        context.text("situation.owner_set", owner=user, id=situation.id),
+        exercise=situation.is_exercise,
+    )
 
 
 async def update(context: CommandContext, situation_id: int, text: str) -> None:
@@ -81,7 +87,8 @@ async def update(context: CommandContext, situation_id: int, text: str) -> None:
                 "situation.update_next_checkin", time=context.time(checkin.due_at, relative=True)
             )
         )
-    await context.reply(" ".join(lines))
+    situation = await services.situations.get(situation_id)
+    await context.reply(" ".join(lines), exercise=situation.is_exercise)
 
 
 def format_age(age: timedelta, context: CommandContext) -> str:
@@ -133,8 +140,13 @@ async def status(context: CommandContext) -> None:
                 "update": last,
                 "checkin": (context.time(picture.next_checkin) if picture.next_checkin else none),
             }
-            lines.append("- " + text("status.line", **fields))
-            items.append(f"<li>{context.html('status.line', **fields)}</li>")
+            line, item = text("status.line", **fields), context.html("status.line", **fields)
+            if situation.is_exercise:
+                # Listed with real situations: each exercise says so on its own line.
+                line = mark_text(line)
+                item = f"<strong>{html_escape(EXERCISE_MARK)}</strong> — {item}"
+            lines.append(f"- {line}")
+            items.append(f"<li>{item}</li>")
         html.append(f"<p>{html_escape(heading)}</p>")
         html.append(f"<ul>{''.join(items)}</ul>")
     await context.reply("\n".join(lines), "".join(html))

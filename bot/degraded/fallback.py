@@ -30,7 +30,7 @@ from bot.config import EmailRecipient
 from bot.degraded.mail import Mail, Mailer, MailError, Notice, compose
 from bot.degraded.record import Outage, OutageStore
 from bot.degraded.state import Entered, Left, Reachability
-from bot.exercises.marking import EXERCISE_MARK
+from bot.exercises.marking import EXERCISE_MARK, mark_content
 from bot.i18n import Language, format_time
 from bot.matrix.content import text_content
 from bot.matrix.notices import (
@@ -418,10 +418,20 @@ def notice_of(row: OutboxRecord, lang: Language) -> Notice:
     ids = content.get(ALERT_IDS_FIELD) or (
         [content[ALERT_ID_FIELD]] if ALERT_ID_FIELD in content else []
     )
+    mailed = {
+        "body": text,
+        "formatted_body": str(html) if html else f"<p>{i18n.html_escape(text)}</p>",
+    }
+    exercise = str(content.get("body", "")).startswith(EXERCISE_MARK)
+    if exercise:
+        # The outbox marked the room's text only; a translation or a withheld text gets
+        # the mark here, so an exercise notice is never mailed without it (also next to a
+        # real one in the same mail).
+        mailed = mark_content(mailed)
     return Notice(
         outbox_id=row.id,
-        text=text,
-        html=str(html) if html else f"<p>{i18n.html_escape(text)}</p>",
+        text=mailed["body"],
+        html=mailed["formatted_body"],
         alert_ids=tuple(int(i) for i in ids),
-        exercise=str(content.get("body", "")).startswith(EXERCISE_MARK),
+        exercise=exercise,
     )

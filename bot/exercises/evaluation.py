@@ -88,9 +88,17 @@ def assess(
     speed: float,
     pauses: Sequence[Pause] = (),
 ) -> list[Assessment]:
-    """Every expectation with its outcome; the first matching act counts."""
+    """Every expectation with its outcome; the first matching act since ``started_at``
+    counts.
+
+    An act logged before the run started answers no inject of it: a run interrupted and
+    played again continues in the exercise situation the first left open, whose log
+    already holds that run's acts.
+    """
     results: list[Assessment] = []
-    ordered = sorted(acts, key=lambda act: act.occurred_at)
+    ordered = sorted(
+        (act for act in acts if act.occurred_at >= started_at), key=lambda act: act.occurred_at
+    )
     for inject in expectations:
         act = _first_match(inject, ordered)
         if act is None:

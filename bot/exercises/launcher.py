@@ -52,12 +52,7 @@ class BotExercises:
         players = configured_players(settings)
         if not players:
             raise NoExercisePlayers()
-        try:
-            scenario = find_scenario(
-                name, settings.exercise.scenarios_dir, load_playbook_dir(settings.playbooks_dir)
-            )
-        except (LookupError, FileError) as exc:
-            raise UnknownScenario(reason=str(exc)) from None
+        scenario = self.find(name)
         target = target_for(settings, self._factory.db, self._intake_port())
         try:
             runner = ExerciseRunner(scenario, target, players, speed)
@@ -70,6 +65,17 @@ class BotExercises:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return scenario
+
+    def find(self, name: str) -> Scenario:
+        """The valid scenario ``name`` of the scenarios directory; UnknownScenario naming
+        the available ones (or the scenario's problems) otherwise."""
+        settings = self._settings
+        try:
+            return find_scenario(
+                name, settings.exercise.scenarios_dir, load_playbook_dir(settings.playbooks_dir)
+            )
+        except (LookupError, FileError) as exc:
+            raise UnknownScenario(reason=str(exc)) from None
 
     def covering(self) -> dict[str, list[str]]:
         """Fallback id: the ids of the valid scenarios of the scenarios directory covering it."""

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.exercises.scenario import Scenario, reference_problems, unknown_fallbacks
+from bot.exercises.scenario import (
+    Scenario,
+    alert_order_problems,
+    duplicate_covers,
+    reference_problems,
+    unknown_fallbacks,
+)
 from bot.playbooks.loader import PLAYBOOK_LIMIT
 from bot.playbooks.schema import Playbook
 from bot.yamlfiles.loader import (
@@ -15,8 +22,19 @@ from bot.yamlfiles.loader import (
     check_document,
     expand_paths,
     issue_at,
+    line_for,
     yaml_files,
 )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """One scenario file checked: the scenario when valid, else its issues; the line of
+    its ``id`` either way, where a duplicate id is reported."""
+
+    scenario: Scenario | None
+    issues: list[FileIssue]
+    id_line: int | None = None
 
 
 def check_scenario(
@@ -24,21 +42,33 @@ def check_scenario(
 ) -> tuple[Scenario | None, list[FileIssue]]:
     """Validate one scenario file, including that its playbook and the ids it uses exist
     (the fallback options it covers too, given the registry's ``fallback_ids``)."""
+    checked = _check(path, playbooks, fallback_ids)
+    return checked.scenario, checked.issues
+
+
+def _check(
+    path: Path, playbooks: Mapping[str, Playbook], fallback_ids: Collection[str] | None
+) -> _Checked:
     # A scenario is about the size of a playbook, so it gets the same cap.
     document = check_document(path, Scenario, PLAYBOOK_LIMIT)
     scenario = document.model
     if scenario is None:
-        return None, document.issues
+        return _Checked(None, document.issues)
     lines = document.parsed.lines
+    id_line = line_for(("id",), lines)
     playbook = playbooks.get(scenario.playbook)
     if playbook is None:
         message = f"no playbook with id {scenario.playbook!r}"
-        return None, [issue_at(path, ("playbook",), lines, message)]
-    problems = reference_problems(scenario, playbook)
+        return _Checked(None, [issue_at(path, ("playbook",), lines, message)], id_line)
+    problems = [
+        *alert_order_problems(scenario),
+        *duplicate_covers(scenario),
+        *reference_problems(scenario, playbook),
+    ]
     if fallback_ids is not None:
         problems += unknown_fallbacks(scenario, fallback_ids)
     issues = [issue_at(path, field, lines, message) for field, message in problems]
-    return (None, issues) if issues else (scenario, [])
+    return _Checked(None, issues, id_line) if issues else _Checked(scenario, [], id_line)
 
 
 def validate_scenarios(
@@ -56,12 +86,15 @@ def validate_scenarios(
         if isinstance(path, FileIssue):
             issues.append(path)
             continue
-        scenario, found = check_scenario(path, playbooks, fallback_ids)
-        issues.extend(found)
+        checked = _check(path, playbooks, fallback_ids)
+        issues.extend(checked.issues)
+        scenario = checked.scenario
         if scenario is None:
             continue
         if scenario.id in seen:
-            issues.append(FileIssue(str(path), None, "id", f"also used by {seen[scenario.id]}"))
+            issues.append(
+                FileIssue(str(path), checked.id_line, "id", f"also used by {seen[scenario.id]}")
+            )
         seen.setdefault(scenario.id, str(path))
     return issues
 

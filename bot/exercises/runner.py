@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.commands.registry import parse_invocation
 from bot.decisionlog.kinds import EntryKind
 from bot.exercises.evaluation import Assessment, LoggedAct, Pause, assess
-from bot.exercises.scenario import Inject, Room, Scenario
+from bot.exercises.scenario import ALERT_PLACEHOLDER, Inject, Room, Scenario
 from bot.intake.client import send_alert
 from bot.matrix.client import MatrixClient, MatrixError
 from bot.playbooks.durations import format_deadline
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ALERT_PLACEHOLDER = "{alert}"
 # How long the runner waits for the bot (incident room opened, commands handled) before it
 # gives up on that wait; the exercise then goes on and the report shows what is missing.
 BOT_WAIT_SECONDS = 30.0

@@ -29,6 +29,9 @@ from bot.suppliers.fallback_ids import FALLBACK_ID
 
 FallbackId = Annotated[str, Field(pattern=f"^{FALLBACK_ID.pattern}$")]
 
+# In a message's text, replaced by the id of the latest alert the exercise sent.
+ALERT_PLACEHOLDER = "{alert}"
+
 Room = Literal["coordination", "incident"]
 
 
@@ -145,6 +148,47 @@ class Scenario(_Model):
     def duration(self) -> timedelta:
         """Offset of the last inject or deadline."""
         return max(inject.at for inject in self.injects)
+
+
+def alert_order_problems(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Injects played before the first alert that need one, as (field path, message).
+
+    ``{alert}``, the incident room and a phase change all act on the latest alert, so the
+    runner could only stop there, halfway through the exercise. Injects are played by
+    offset and, at equal offsets, in file order (``Scenario.played``).
+    """
+    alerts = [
+        (inject.at, index)
+        for index, inject in enumerate(scenario.injects)
+        if inject.alert is not None
+    ]
+    first = min(alerts, default=None)
+    before = "comes before the first alert inject"
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for index, inject in enumerate(scenario.injects):
+        if first is not None and (inject.at, index) > first:
+            continue
+        if inject.message is not None and ALERT_PLACEHOLDER in inject.message.text:
+            problems.append((("injects", index, "message", "text"), f"{{alert}} {before}"))
+        elif inject.message is not None and inject.message.room == "incident":
+            message = f"a message in the incident room {before}"
+            problems.append((("injects", index, "message", "room"), message))
+        elif inject.phase is not None:
+            problems.append((("injects", index, "phase"), f"a phase change {before}"))
+    return problems
+
+
+def duplicate_covers(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    """Fallback ids ``scenario`` covers more than once (each would be asked for again at
+    the exercise's end, and the scenario named again next to it in ``!drills``)."""
+    first: dict[str, int] = {}
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for index, key in enumerate(scenario.covers):
+        if key in first:
+            message = f"fallback option {key!r} is covered already (covers[{first[key]}])"
+            problems.append((("covers", index), message))
+        first.setdefault(key, index)
+    return problems
 
 
 def unknown_fallbacks(

@@ -15,6 +15,10 @@ class ExerciseStarter(Protocol):
         """Start the scenario ``name`` asked for in ``room_id``; DomainError when it cannot."""
         ...
 
+    def find(self, name: str) -> Scenario:
+        """The valid scenario called ``name`` (file stem or id); DomainError when none is."""
+        ...
+
     def covering(self) -> dict[str, list[str]]:
         """Fallback id: the ids of the scenarios that cover (drill) it."""
         ...

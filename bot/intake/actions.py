@@ -63,7 +63,8 @@ def needs(actions: Sequence[IntakeAction], source: str) -> Needs:
     suppliers: set[str] = set()
     for action in actions:
         if isinstance(action, Receive):
-            key = dedup_key(action.alert.source, action.alert.external_id)
+            alert = action.alert
+            key = dedup_key(alert.source, alert.external_id, alert.exercise)
             suppliers.add(action.alert.supplier)
         else:
             key = dedup_key(source, action.external_id)

@@ -350,6 +350,7 @@ class MatrixNotifier:
                 "supplier": situation.supplier,
                 "title": situation.title,
             },
+            exercise=situation.is_exercise,
         )
 
     async def checkin_overdue(
@@ -364,6 +365,7 @@ class MatrixNotifier:
                 "supplier": situation.supplier,
                 "asked": format_time(asked_at, self._timezone, lang),
             },
+            exercise=situation.is_exercise,
         )
 
     async def escalation_proposed(self, situation: SituationRecord, proposal: Proposal) -> None:
@@ -386,7 +388,7 @@ class MatrixNotifier:
             lines.append(i18n.text("watch.proposal.phase", lang, id=situation.id))
             return text_content("\n".join(lines))
 
-        await self._post_mailed(compose)
+        await self._post_mailed(compose, exercise=situation.is_exercise)
 
     async def lauwe_fase_proposed(
         self, alert: AlertRecord, situation: SituationRecord | None, proposal: Proposal
@@ -405,7 +407,7 @@ class MatrixNotifier:
                 lines.append(i18n.text("watch.lauwe_proposal.phase", lang, id=situation.id))
             return text_content("\n".join(lines))
 
-        await self._post_mailed(compose)
+        await self._post_mailed(compose, exercise=alert.exercise)
 
     async def feed_failed(self, source: str, error: str) -> None:
         """Say once that a feed cannot be polled, and why."""
@@ -519,10 +521,16 @@ class MatrixNotifier:
         await self._outbox.post(self._room, text_content("\n".join(lines)))
 
     async def _mention(
-        self, user_id: str, key: str, params: Callable[[Language], dict[str, Any]]
+        self,
+        user_id: str,
+        key: str,
+        params: Callable[[Language], dict[str, Any]],
+        *,
+        exercise: bool = False,
     ) -> None:
         """Mention ``user_id`` with the message ``key`` (``params`` in a language); mailed
-        too in degraded mode: check-ins and fallback reminders are deadlines."""
+        too in degraded mode: check-ins and fallback reminders are deadlines. ``exercise``:
+        it is about an exercise, and marked so."""
 
         # The plain body names the user (clients highlight it), the HTML links a pill,
         # and m.mentions makes the notification explicit (intentional mentions).
@@ -533,14 +541,17 @@ class MatrixNotifier:
             html = i18n.html(key, lang, user="\x00", **params(lang)).replace("\x00", pill)
             return text_content(plain, f"<p>{html}</p>", mentions=[user_id])
 
-        await self._post_mailed(compose)
+        await self._post_mailed(compose, exercise=exercise)
 
-    async def _post_mailed(self, compose: Callable[[Language], dict[str, Any]]) -> None:
+    async def _post_mailed(
+        self, compose: Callable[[Language], dict[str, Any]], *, exercise: bool = False
+    ) -> None:
         """Post ``compose``'s notice in the bot's language to the coordination room,
-        marked for mail in every language."""
+        marked for mail in every language (and OEFENING/EXERCISE when about an exercise:
+        the coordination room is no exercise's room, so only this says so)."""
         content = compose(self._lang)
         mark_for_mail(content, compose, self._lang)
-        await self._outbox.post(self._room, content)
+        await self._outbox.post(self._room, content, exercise=exercise)
 
 
 def mark_for_mail(

@@ -280,6 +280,9 @@ class WatchService:
                 .where(
                     func.lower(AlertRecord.supplier) == situation.supplier.lower(),
                     AlertRecord.received_at >= since,
+                    # Exercise alerts count only for exercises, real ones only for real
+                    # situations: a drill of the supplier must not push a real one on.
+                    AlertRecord.exercise.is_(situation.is_exercise),
                 )
             )
             if (count or 0) >= policy.propose_alert_count:

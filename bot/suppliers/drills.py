@@ -218,8 +218,15 @@ class DrillPlanner:
 
     async def _changeable(self, drill_id: int, actor: str) -> PlannedDrillRecord:
         """Upcoming drill ``drill_id`` when ``actor`` may change it; a past or cancelled
-        one is history."""
-        drill = await self._session.get(PlannedDrillRecord, drill_id)
+        one is history.
+
+        The row is locked until the transaction ends and read afresh: of two changes at
+        once (two cancellations, a move and a cancellation), the second waits and then
+        sees the first's result, so a drill is cancelled once and never moved after.
+        """
+        drill = await self._session.get(
+            PlannedDrillRecord, drill_id, with_for_update=True, populate_existing=True
+        )
         if drill is None or drill.cancelled_at is not None or drill.due_at < self._clock.now():
             raise UnknownDrill(drill=drill_id)
         option = await self._fallbacks.find(drill.fallback_key)
