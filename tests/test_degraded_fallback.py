@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.alerts.model import IncomingAlert, Severity
@@ -33,7 +32,7 @@ from tests.support.factories import (
     factory_for,
     open_incident,
 )
-from tests.support.mail import PASSWORD, USERNAME, RecordingMailer, smtp_server
+from tests.support.mail import RecordingMailer, smtp_server
 from tests.support.postgres import until_waiting_for_locks
 
 NO_ANSWER = MatrixError("sync", "connection refused")
@@ -204,14 +203,7 @@ async def test_recovery_posts_one_summary_and_sends_the_closing_mail(database: D
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 async def test_smtp_mailer_sends_text_and_html_with_login() -> None:
     with smtp_server() as server:
-        settings = EmailSettings(
-            host="127.0.0.1",
-            port=server.port,
-            security="none",
-            username=USERNAME,
-            password=SecretStr(PASSWORD),
-            from_address="weerbaar@example.org",
-        )
+        settings = server.settings()
         await SmtpMailer(settings).check()
         await SmtpMailer(settings).send(Mail("alice@example.org", "Onderwerp", "tekst", "<p>x</p>"))
         (message,) = server.messages
@@ -227,14 +219,7 @@ async def test_an_address_the_server_refuses_does_not_hold_back_the_others(
 ) -> None:
     with smtp_server() as server:
         server.refuse("alice@example.org")  # e.g. her mailbox was closed
-        settings = EmailSettings(
-            host="127.0.0.1",
-            port=server.port,
-            security="none",
-            username=USERNAME,
-            password=SecretStr(PASSWORD),
-            from_address="weerbaar@example.org",
-        )
+        settings = server.settings()
         setup = Setup(database, SmtpMailer(settings))
         (first,) = await setup.receive(alert("Acme", Severity.S1))
         await setup.go_down()

@@ -14,14 +14,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import StartupError, Weerbaar
-from bot.config import DegradedSettings, EmailRecipient, EmailSettings, Settings
+from bot.config import DegradedSettings, EmailRecipient, Settings
 from bot.sandbox.synapse import ThrowawaySynapse
 from bot.sandbox.world import SandboxWorld
 from tests.support.clock import ManualClock
 from tests.support.fault_proxy import FaultProxy
 from tests.support.homeserver import bot_settings, running_bot
 from tests.support.intake import ALERT_PAYLOAD, post_alert
-from tests.support.mail import PASSWORD, USERNAME, SmtpServer, smtp_server
+from tests.support.mail import SmtpServer, smtp_server
 from tests.support.matrix_user import MatrixUser, body_of, notice_of, wait_until
 
 WAIT = 60.0
@@ -46,17 +46,11 @@ def degraded_settings(
         update={
             "matrix": settings.matrix.model_copy(update={"homeserver": homeserver}),
             "degraded": degraded,
-            "email": EmailSettings(
-                host="127.0.0.1",
-                port=smtp.port,
-                security="none",
-                username=USERNAME,
-                password=SecretStr(PASSWORD),
-                from_address="weerbaar@example.org",
-                recipients=[
+            "email": smtp.settings(
+                [
                     EmailRecipient(user_id=alice.user_id, address="alice@example.org"),
                     EmailRecipient(user_id=bob.user_id, address="bob@example.org", language="en"),
-                ],
+                ]
             ),
         }
     )

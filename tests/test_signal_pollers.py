@@ -295,17 +295,22 @@ async def test_a_siren_added_to_the_registry_does_not_post_its_earlier_notices(
     assert [a.external_id for a in await alerts(database)] == ["bodacc:A202600030002"]
 
 
-async def test_sec_8k_filings_with_watched_items_become_alerts(
-    database: Database, feeds: FeedServer
-) -> None:
-    factory = make_factory(database, clock=ManualClock())
-    await registry(factory)
-    settings = {
+def edgar_settings(feeds: FeedServer) -> dict[str, str]:
+    """The SEC EDGAR poller's settings, against the local feed server."""
+    return {
         "name": "edgar",
         "kind": "sec_edgar",
         "url": feeds.url("/submissions/"),
         "contact": "Weerbaar SOC soc@example.org",
     }
+
+
+async def test_sec_8k_filings_with_watched_items_become_alerts(
+    database: Database, feeds: FeedServer
+) -> None:
+    factory = make_factory(database, clock=ManualClock())
+    await registry(factory)
+    settings = edgar_settings(feeds)
     path = "/submissions/CIK0001234567.json"
     old = ("0001234567-26-000001", "2026-10-01", "8-K", "1.03,9.01")
     feeds.bodies[path] = edgar_submissions("1234567", "ACME CLOUD INC", old)
@@ -355,12 +360,7 @@ async def test_a_cik_edgar_does_not_know_is_skipped_and_the_others_are_polled(
     factory = make_factory(database, clock=ManualClock())
     unknown = SupplierEntry(name="Initech", identifiers=Identifiers(cik="7654321"))
     await registry(factory, [*SUPPLIERS, unknown])
-    settings = {
-        "name": "edgar",
-        "kind": "sec_edgar",
-        "url": feeds.url("/submissions/"),
-        "contact": "Weerbaar SOC soc@example.org",
-    }
+    settings = edgar_settings(feeds)
     path = "/submissions/CIK0001234567.json"
     old = ("0001234567-26-000001", "2026-10-01", "8-K", "9.01")
     feeds.bodies[path] = edgar_submissions("1234567", "ACME CLOUD INC", old)

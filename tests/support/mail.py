@@ -12,7 +12,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from pydantic import SecretStr
 
+from bot.config import EmailRecipient, EmailSettings
 from bot.degraded.mail import Mail, MailError
 from bot.sandbox.ports import free_port
 
@@ -70,6 +72,18 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         """Every message accepted so far."""
         return self.inbox.messages
+
+    def settings(self, recipients: list[EmailRecipient] | None = None) -> EmailSettings:
+        """The bot's e-mail settings for this server: plain SMTP with its login."""
+        return EmailSettings(
+            host="127.0.0.1",
+            port=self.port,
+            security="none",
+            username=USERNAME,
+            password=SecretStr(PASSWORD),
+            from_address="weerbaar@example.org",
+            recipients=recipients or [],
+        )
 
     def refuse(self, address: str) -> None:
         """Refuse mail to ``address`` (550) while taking mail to every other address."""
