@@ -75,6 +75,11 @@ class SupplierNames(Protocol):
         ...
 
 
+async def names_of(suppliers: SupplierNames | None, supplier: str) -> list[str]:
+    """Every registry name of ``supplier``; just ``supplier`` without a registry."""
+    return [supplier] if suppliers is None else await suppliers.names_of(supplier)
+
+
 class AttachObserver(Protocol):
     """Reacts to an alert joining a situation, after its notice (e.g. proposes escalation)."""
 
@@ -345,9 +350,7 @@ class AlertService:
         a rename that kept the old name as an alias, the supplier's new alerts (stored
         under the new name) still join the situation opened under the old one.
         """
-        names = [supplier]
-        if self._suppliers is not None:
-            names = await self._suppliers.names_of(supplier)
+        names = await names_of(self._suppliers, supplier)
         found = [await self._open_situation_named(name, exercise) for name in names]
         return max(
             (situation for situation in found if situation is not None),

@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.service import AlertService, SupplierNames, dedup_key
+from bot.alerts.service import AlertService, SupplierNames, dedup_key, names_of
 from bot.alerts.timers import SNOOZE_END_TIMER, SnoozeEnd
 from bot.clock import Clock
 from bot.decisionlog.kinds import EntryKind
@@ -90,9 +90,7 @@ class ActiveSnoozes:
         """The match keys of ``supplier``'s snooze: one per registry name of it, so a
         snooze started before a rename (under the name now kept as an alias) still holds
         the supplier's alerts and can still be ended by either name."""
-        names = [supplier]
-        if self._suppliers is not None:
-            names = await self._suppliers.names_of(supplier)
+        names = await names_of(self._suppliers, supplier)
         return list(dict.fromkeys(normalise(name) for name in names))
 
     async def of_supplier(self, supplier: str) -> SnoozeRecord | None:

@@ -66,24 +66,25 @@ _EDIT_MARK = re.compile(r"^\s*\*\s?")
 
 def edited_event_of(content: Mapping[str, Any]) -> str | None:
     """The event id a message (its ``content``) replaces, when it is an edit."""
-    relation = content.get("m.relates_to")
-    if not isinstance(relation, Mapping) or relation.get("rel_type") != "m.replace":
-        return None
-    return str(relation["event_id"]) if isinstance(relation.get("event_id"), str) else None
+    return _related_event(content, "m.replace")
 
 
 def thread_root_of(content: Mapping[str, Any]) -> str | None:
-    """The root event id when the message (its ``content``) is in a thread.
+    """The root event id when the message (its ``content``) is in a thread."""
+    return _related_event(content, "m.thread")
+
+
+def _related_event(content: Mapping[str, Any], rel_type: str) -> str | None:
+    """The event a message (its ``content``) relates to by ``rel_type``, if it does.
 
     nio does not check ``m.relates_to`` of a message: a buggy client's that is not an
     object is no relation (raising here would fail, and re-read, the whole batch).
     """
     relation = content.get("m.relates_to")
-    if not isinstance(relation, Mapping):
+    if not isinstance(relation, Mapping) or relation.get("rel_type") != rel_type:
         return None
-    if relation.get("rel_type") == "m.thread" and isinstance(relation.get("event_id"), str):
-        return str(relation["event_id"])
-    return None
+    target = relation.get("event_id")
+    return target if isinstance(target, str) else None
 
 
 # One tag of formatted_body. It cannot span a "<", so finding every tag reads the text
