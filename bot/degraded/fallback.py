@@ -45,6 +45,7 @@ from bot.metrics import Metrics
 from bot.stopping import Stopped, StopSignal
 from bot.storage.db import Database
 from bot.storage.models import AlertRecord, OutboxRecord
+from bot.storage.retry import sqlstate
 from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
@@ -345,7 +346,7 @@ class Fallback:
                     if row.content.get(MAIL_FIELD)
                 ]
         except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            if sqlstate(exc) != LOCK_NOT_AVAILABLE:
                 raise
             return None
 

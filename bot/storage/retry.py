@@ -25,11 +25,16 @@ ATTEMPTS = 5
 BACKOFF_SECONDS = 0.01
 
 
+def sqlstate(error: DBAPIError) -> str | None:
+    """PostgreSQL's SQLSTATE of ``error`` (None from SQLite, which has none)."""
+    return getattr(error.orig, "sqlstate", None)
+
+
 def is_transient(error: BaseException) -> bool:
     """True when ``error`` aborted a transaction that may simply be run again."""
     if not isinstance(error, DBAPIError):
         return False
-    if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+    if sqlstate(error) in RETRYABLE_SQLSTATES:
         return True
     return "database is locked" in str(error.orig)
 
